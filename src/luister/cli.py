@@ -1,0 +1,269 @@
+"""The ``luister`` command line: parse, call one service, render. No business rules here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy.engine import Engine
+
+from luister import __version__
+from luister.connectors.file_readers import FileFormat, UnreadableFileError
+from luister.connectors.records import FieldMapping, MappingConfigError
+from luister.services import database, importer, stats
+from luister.services.quarantine import list_rejected
+from luister.settings import Settings, get_settings
+from luister.storage.writer import SqlMentionStore
+
+app = typer.Typer(
+    name="luister",
+    help="luister — self-hosted social listening. Hear what people say about your brand, and act on it.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema: upgrade and inspect migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+err = Console(stderr=True)
+
+
+@dataclass
+class CliState:
+    overrides: dict[str, Any] = field(default_factory=dict)
+    _settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = get_settings(**self.overrides)
+            except ValidationError as exc:
+                fail(f"invalid settings: {exc}", code=2)
+            configure_logging(self._settings.log_level)
+        return self._settings
+
+    def engine(self) -> Engine:
+        return database.open_database(settings=self.settings())
+
+
+def configure_logging(level: str) -> None:
+    handler = RichHandler(console=err, show_path=False)
+    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
+    if level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def fail(message: str, *, code: int = 1) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"luister {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="Overrides LUISTER_DATABASE_URL.", show_default=False)
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Settings come from LUISTER_* variables and ./luister.toml; see docs/configuration.md."""
+    overrides = {"database_url": database_url} if database_url else {}
+    ctx.obj = CliState(overrides=overrides)
+
+
+def _state(ctx: typer.Context) -> CliState:
+    state = ctx.find_object(CliState)
+    return state if state is not None else CliState()
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the database (or bring its schema up to date)."""
+    state = _state(ctx)
+    engine = state.engine()
+    current, _ = database.schema_status(engine=engine)
+    console.print(
+        f"[green]✓[/] database ready: {engine.url.render_as_string(hide_password=True)} (schema {current})"
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply all pending migrations."""
+    init(ctx)
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Show the schema revision of the database and the newest one luister knows."""
+    engine = database.create_engine(_state(ctx).settings())
+    current, head = database.schema_status(engine=engine)
+    console.print(f"current: {current or 'none (run `luister init`)'}\nhead:    {head}")
+    if current != head:
+        raise typer.Exit(1)
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A .csv, .tsv, .jsonl or .ndjson file, optionally .gz.")],
+    file_format: Annotated[
+        FileFormat | None, typer.Option("--format", help="Override detection by file name.")
+    ] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="Channel for records without a channel column [default: import].")
+    ] = None,
+    mapping: Annotated[
+        list[str] | None, typer.Option("--map", help="FIELD=COLUMN, repeatable, e.g. --map text=body.")
+    ] = None,
+    mapping_file: Annotated[
+        Path | None, typer.Option(help="TOML/JSON file: channel = '…' and a [fields] table FIELD = COLUMN.")
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="Override encoding detection, e.g. cp1252.")] = None,
+    delimiter: Annotated[str | None, typer.Option(help="CSV delimiter; sniffed when not given.")] = None,
+    show_rejected: Annotated[int, typer.Option(help="How many rejected rows to list.")] = 20,
+) -> None:
+    """Import mentions from a CSV or JSONL file. Bad rows are quarantined with line and reason."""
+    state = _state(ctx)
+    try:
+        base = FieldMapping.from_file(mapping_file) if mapping_file else None
+        field_mapping = FieldMapping.from_pairs(mapping or [], channel=channel, base=base)
+    except MappingConfigError as exc:
+        fail(str(exc), code=2)
+    if not path.is_file():
+        fail(f"{path}: no such file", code=2)
+    engine = state.engine()
+    settings = state.settings()
+    with _byte_progress(path) as advance:
+        try:
+            report = importer.import_file(
+                path=path,
+                store=SqlMentionStore(engine),
+                mapping=field_mapping,
+                batch_size=settings.ingest_batch_size,
+                file_format=file_format,
+                encoding=encoding,
+                delimiter=delimiter,
+                progress=advance,
+            )
+        except (UnreadableFileError, LookupError) as exc:
+            fail(str(exc), code=2)
+    _render_import(report, show_rejected)
+
+
+@contextmanager
+def _byte_progress(path: Path) -> Iterator[Callable[[int], None]]:
+    """A progress bar over the bytes of ``path`` (indeterminate for .gz), on stderr."""
+    total = None if path.name.endswith(".gz") else path.stat().st_size
+    columns = (
+        TextColumn("importing {task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(path.name, total=total)
+        yield lambda size: progress.advance(task, size)
+
+
+def _render_import(report: importer.ImportReport, show_rejected: int) -> None:
+    summary = report.summary
+    detail = f"{report.file_format.value}, {report.encoding}"
+    if report.delimiter:
+        detail += f", delimiter {report.delimiter!r}"
+    console.print(f"[bold]Import of {report.origin}[/] ({detail})")
+    table = Table(show_header=False)
+    table.add_row("records read", f"{summary.read:,}")
+    table.add_row("new mentions stored", f"[green]{summary.stored:,}[/]")
+    table.add_row("already known (skipped)", f"{summary.known:,}")
+    table.add_row("near-duplicates flagged", f"{summary.near_duplicates:,}")
+    table.add_row("rejected (quarantined)", f"[red]{len(summary.rejected):,}[/]" if summary.rejected else "0")
+    console.print(table)
+    if summary.rejected:
+        rows = Table(
+            "where", "why", title=f"Rejected rows (first {min(show_rejected, len(summary.rejected))})"
+        )
+        for rejection in summary.rejected[:show_rejected]:
+            rows.add_row(rejection.position, rejection.reason)
+        console.print(rows)
+        console.print("All rejected rows, with their raw text: [bold]luister rejected[/]")
+    for error in summary.enricher_errors[:5]:
+        err.print(f"[yellow]analysis warning:[/] {error}")
+
+
+@app.command()
+def rejected(
+    ctx: typer.Context,
+    origin: Annotated[str | None, typer.Option(help="Only this origin, e.g. file:mentions.csv.")] = None,
+    limit: Annotated[int, typer.Option(help="How many to show, newest first.")] = 50,
+) -> None:
+    """List quarantined input: what could not be read or mapped, where, and why."""
+    items = list_rejected(engine=_state(ctx).engine(), origin=origin, limit=limit)
+    if not items:
+        console.print("Nothing quarantined.")
+        return
+    table = Table("origin", "where", "why", "raw", title="Quarantined input")
+    for item in items:
+        table.add_row(item.origin, item.position, item.reason, item.raw[:80])
+    console.print(table)
+
+
+@app.command("stats")
+def stats_command(
+    ctx: typer.Context, days: Annotated[int, typer.Option(help="How many recent days to list.")] = 14
+) -> None:
+    """Counts per channel, language, country, topic and day."""
+    result = stats.collect_stats(engine=_state(ctx).engine(), days=days)
+    render_stats(result)
+
+
+def render_stats(result: stats.Stats) -> None:
+    span = f"{result.first} → {result.last}" if result.first else "no mentions yet"
+    console.print(
+        f"[bold]{result.mentions:,}[/] mentions ({span}); "
+        f"{result.near_duplicates:,} near-duplicates flagged; {result.rejected:,} rejected"
+    )
+    if not result.mentions:
+        console.print("Import some: [bold]luister import FILE[/], or try [bold]luister demo[/].")
+        return
+    grid = Table.grid(padding=(0, 2))
+    tables = []
+    for title, rows in (
+        ("channel", result.by_channel),
+        ("language", result.by_language),
+        ("country", result.by_country),
+        ("topic", result.by_topic),
+    ):
+        table = Table(title, "mentions", title=f"per {title}")
+        for key, n in rows[:12]:
+            table.add_row(key, f"{n:,}")
+        tables.append(table)
+    grid.add_row(*tables)
+    console.print(grid)
+    daily = Table("day", "mentions", "", title="per day (UTC)")
+    peak = max((n for _, n in result.by_day), default=1)
+    for day, n in result.by_day:
+        daily.add_row(day.isoformat(), f"{n:,}", "█" * max(1, round(30 * n / peak)))
+    console.print(daily)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Connectors: one declared plugin per platform, each yielding raw items and mapping them purely."""

@@ -1,0 +1,140 @@
+"""Mapping flat or nested records (CSV rows, JSON objects, webhook bodies) onto mentions.
+
+Columns are found by common names in English and Dutch, or by an explicit mapping
+(``text=body``, ``author_handle=user.screen_name``) given as flags or in a small TOML/JSON file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from luister.domain.errors import MappingError
+from luister.domain.ingest import RawItem
+from luister.domain.mentions import Mention, derive_external_id, new_mention
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "external_id": ("external_id", "id", "post_id", "status_id", "guid", "uuid", "message_id"),
+    "channel": ("channel", "platform", "network", "kanaal", "medium"),
+    "text": ("text", "content", "body", "message", "full_text", "tweet", "snippet", "tekst", "bericht"),
+    "title": ("title", "headline", "subject", "titel", "onderwerp"),
+    "url": ("url", "link", "permalink", "uri", "post_url"),
+    "author_handle": (
+        "author_handle",
+        "handle",
+        "username",
+        "screen_name",
+        "user",
+        "author",
+        "auteur",
+        "account",
+    ),
+    "author_name": ("author_name", "display_name", "name", "full_name", "naam"),
+    "author_followers": ("author_followers", "followers", "followers_count", "follower_count", "volgers"),
+    "published_at": (
+        "published_at",
+        "created_at",
+        "published",
+        "date",
+        "datetime",
+        "timestamp",
+        "time",
+        "posted_at",
+        "datum",
+        "tijdstip",
+    ),
+    "language": ("language", "lang", "taal"),
+    "country": ("country", "country_code", "land"),
+    "parent_id": ("parent_id", "in_reply_to_id", "in_reply_to", "parent"),
+    "thread_id": ("thread_id", "conversation_id", "root_id"),
+    "like_count": ("like_count", "likes", "favourites_count", "favorites_count", "favorites", "reactions"),
+    "share_count": ("share_count", "shares", "reposts", "retweets", "boosts", "reblogs_count"),
+    "reply_count": ("reply_count", "replies", "replies_count", "comments", "comment_count", "reacties"),
+    "view_count": ("view_count", "views", "impressions", "weergaven"),
+}
+FIELDS = tuple(ALIASES)
+DEFAULT_CHANNEL = "import"
+
+
+class MappingConfigError(ValueError):
+    """A column mapping names a field luister does not have, or cannot be read."""
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """Which record key (or dotted path) feeds each mention field; unmapped fields use :data:`ALIASES`."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    channel: str = DEFAULT_CHANNEL
+
+    @classmethod
+    def from_pairs(
+        cls, pairs: list[str], *, channel: str | None = None, base: FieldMapping | None = None
+    ) -> FieldMapping:
+        columns = dict(base.columns) if base else {}
+        for pair in pairs:
+            target, sep, source = pair.partition("=")
+            if not sep or not target.strip() or not source.strip():
+                raise MappingConfigError(f"--map {pair!r}: write it as FIELD=COLUMN, e.g. text=body")
+            columns[target.strip()] = source.strip()
+        return cls.checked(columns, channel or (base.channel if base else DEFAULT_CHANNEL))
+
+    @classmethod
+    def from_file(cls, path: Path) -> FieldMapping:
+        """Read ``{"channel": "...", "fields": {"text": "body", ...}}`` from TOML or JSON."""
+        try:
+            content = path.read_bytes()
+            data = tomllib.loads(content.decode()) if path.suffix == ".toml" else orjson.loads(content)
+        except (OSError, ValueError) as exc:
+            raise MappingConfigError(f"{path}: cannot read the mapping file: {exc}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("fields", {}), dict):
+            raise MappingConfigError(f"{path}: expected a table with a 'fields' table of FIELD = COLUMN")
+        columns = {str(k): str(v) for k, v in data.get("fields", {}).items()}
+        return cls.checked(columns, str(data.get("channel", DEFAULT_CHANNEL)))
+
+    @classmethod
+    def checked(cls, columns: dict[str, str], channel: str) -> FieldMapping:
+        unknown = sorted(set(columns) - set(FIELDS))
+        if unknown:
+            raise MappingConfigError(f"unknown field(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
+        return cls(columns=columns, channel=channel)
+
+    def map(self, item: RawItem, fetched_at: datetime) -> Mention:
+        """The mapper for :class:`~luister.services.ingest.Pipeline`: pure, raises :class:`MappingError`."""
+        record = item.data
+        if not isinstance(record, Mapping):
+            raise MappingError("record", "expected an object")
+        values = {name: self._value(record, name) for name in FIELDS}
+        channel = values.pop("channel") or self.channel
+        if values["external_id"] in (None, ""):
+            values["external_id"] = derive_external_id(
+                channel, values["url"], values["author_handle"], values["published_at"], values["text"]
+            )
+        return new_mention(channel=channel, fetched_at=fetched_at, raw=item.raw, **values)
+
+    def _value(self, record: Mapping[str, Any], name: str) -> Any:
+        column = self.columns.get(name)
+        if column is not None:
+            return _lookup(record, column)
+        for alias in ALIASES[name]:
+            value = record.get(alias)
+            if value is not None and value != "":
+                return value
+        return None
+
+
+def _lookup(record: Mapping[str, Any], path: str) -> Any:
+    if path in record:
+        return record[path]
+    value: Any = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value

@@ -1,0 +1,42 @@
+"""What flows through ingest: raw items as received, and rejections with where and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from luister.domain.mentions import Mention
+
+
+@dataclass(slots=True, frozen=True)
+class RawItem:
+    """One item exactly as a source gave it.
+
+    ``raw`` is the text received (a JSON line, a CSV row as JSON); ``data`` its parsed form, or ``None``
+    with ``error`` set when the reader could not parse it. ``position`` says where it came from.
+    """
+
+    raw: str
+    position: str
+    data: Any = None
+    error: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class Rejection:
+    """A raw item that could not become a mention, quarantined with its origin, position and reason."""
+
+    origin: str
+    position: str
+    reason: str
+    raw: str
+    source_id: int | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class StoredMention:
+    """A mention that is now in the database under ``id``; ``duplicate_of`` names an earlier near-copy."""
+
+    id: int
+    mention: Mention
+    duplicate_of: int | None = None

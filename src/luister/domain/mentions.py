@@ -1,0 +1,225 @@
+"""The mention: one thing somebody said somewhere, normalised so that sources compare.
+
+``new_mention`` is the single door into the model: it validates, normalises (Unicode NFC, white space,
+canonical URLs, UTC timestamps) and fingerprints. Connectors' pure mappers call it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from luister.domain.errors import MappingError
+from luister.domain.timestamps import parse_timestamp, to_utc
+from luister.domain.urls import canonical_url
+
+MAX_TEXT_CHARS = 1_000_000
+MAX_FUTURE_SKEW = timedelta(days=1)
+FINGERPRINT_MIN_TOKENS = 4
+_CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]")
+_INLINE_SPACE = re.compile(r"[^\S\n]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+_ANY_SPACE = re.compile(r"\s+")
+_FINGERPRINT_NOISE = re.compile(r"https?://\S+|www\.\S+|@[\w.-]+|^\s*(?:rt|boost)\b:?", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*$")
+_SCALES = {"k": 1_000, "m": 1_000_000}
+
+
+@dataclass(slots=True)
+class Mention:
+    """A normalised mention. ``(channel, external_id)`` identifies it; ``raw`` is what the platform sent."""
+
+    channel: str
+    external_id: str
+    text: str
+    published_at: datetime
+    fetched_at: datetime
+    raw: str
+    url: str | None = None
+    title: str | None = None
+    author_handle: str | None = None
+    author_name: str | None = None
+    author_followers: int | None = None
+    language: str | None = None
+    country: str | None = None
+    parent_id: str | None = None
+    thread_id: str | None = None
+    like_count: int | None = None
+    share_count: int | None = None
+    reply_count: int | None = None
+    view_count: int | None = None
+    source_id: int | None = None
+    fingerprint: int | None = None
+    topic_ids: tuple[int, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The dedup key: unique per channel and the platform's own id."""
+        return (self.channel, self.external_id)
+
+
+def normalise_text(value: str) -> str:
+    """NFC, no control characters, one space between words, at most one blank line between paragraphs."""
+    text = unicodedata.normalize("NFC", value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    text = _INLINE_SPACE.sub(" ", text)
+    if "\n" in text:
+        text = _MANY_NEWLINES.sub("\n\n", "\n".join(line.strip() for line in text.split("\n")))
+    return text.strip()
+
+
+def normalise_inline(value: str | None) -> str | None:
+    """Like :func:`normalise_text` but on one line; empty becomes ``None``."""
+    if value is None:
+        return None
+    text = _ANY_SPACE.sub(" ", _CONTROL.sub("", unicodedata.normalize("NFC", str(value)))).strip()
+    return text or None
+
+
+def fold(text: str) -> str:
+    """Case- and diacritic-insensitive form: ``Café`` and ``cafe`` fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def text_fingerprint(text: str) -> int | None:
+    """A signed 64-bit hash of the text without links, handles, case, accents and punctuation.
+
+    Reposts and copy-pasted headlines with another link share it. Very short texts get ``None``:
+    "Thanks!" repeated is not a duplicate.
+    """
+    words = _WORD.findall(fold(_FINGERPRINT_NOISE.sub(" ", text)))
+    if len(words) < FINGERPRINT_MIN_TOKENS:
+        return None
+    digest = hashlib.blake2b(" ".join(words).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def derive_external_id(*parts: object) -> str:
+    """A stable id for items that come without one (CSV exports): the same content gives the same id."""
+    joined = "\x1f".join("" if part is None else str(part) for part in parts)
+    return "h:" + hashlib.blake2b(joined.encode(), digest_size=12).hexdigest()
+
+
+def new_mention(
+    *,
+    channel: object,
+    external_id: object,
+    text: object,
+    published_at: object,
+    fetched_at: datetime,
+    raw: str,
+    url: object = None,
+    title: object = None,
+    author_handle: object = None,
+    author_name: object = None,
+    author_followers: object = None,
+    language: object = None,
+    country: object = None,
+    parent_id: object = None,
+    thread_id: object = None,
+    like_count: object = None,
+    share_count: object = None,
+    reply_count: object = None,
+    view_count: object = None,
+    source_id: int | None = None,
+) -> Mention:
+    """Validate and normalise one mention. Raises :class:`MappingError` naming the field at fault."""
+    fetched = to_utc(fetched_at)
+    clean_text = normalise_text(_as_str("text", text)) if text is not None else ""
+    clean_title = normalise_inline(_as_str("title", title)) if title is not None else None
+    if not clean_text and not clean_title:
+        raise MappingError("text", "mention has no text and no title")
+    if len(clean_text) > MAX_TEXT_CHARS:
+        raise MappingError("text", f"text is {len(clean_text):,} characters; the limit is {MAX_TEXT_CHARS:,}")
+    published = parse_timestamp(published_at) if published_at not in (None, "") else fetched
+    if published - fetched > MAX_FUTURE_SKEW:
+        raise MappingError("published_at", f"{published.isoformat()} lies in the future")
+    ext_id = normalise_inline(_as_str("external_id", external_id)) if external_id is not None else None
+    if not ext_id:
+        raise MappingError("external_id", "missing")
+    return Mention(
+        channel=normalise_channel(channel),
+        external_id=ext_id,
+        text=clean_text,
+        title=clean_title,
+        published_at=published,
+        fetched_at=fetched,
+        raw=raw,
+        url=canonical_url(_optional_str(url)),
+        author_handle=normalise_inline(_optional_str(author_handle)),
+        author_name=normalise_inline(_optional_str(author_name)),
+        author_followers=_count("author_followers", author_followers),
+        language=_code("language", language, lower=True),
+        country=_code("country", country, lower=False),
+        parent_id=normalise_inline(_optional_str(parent_id)),
+        thread_id=normalise_inline(_optional_str(thread_id)),
+        like_count=_count("like_count", like_count),
+        share_count=_count("share_count", share_count),
+        reply_count=_count("reply_count", reply_count),
+        view_count=_count("view_count", view_count),
+        source_id=source_id,
+        fingerprint=text_fingerprint(f"{clean_title}\n{clean_text}" if clean_title else clean_text),
+    )
+
+
+def normalise_channel(value: object) -> str:
+    channel = str(value or "").strip().lower()
+    if not _CHANNEL.match(channel):
+        raise MappingError("channel", f"{value!r} is not a channel name (a-z, 0-9, '_', '-', '.'; ≤ 32)")
+    return channel
+
+
+def _as_str(name: str, value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise MappingError(name, f"expected text, got {type(value).__name__}")
+
+
+def _optional_str(value: object) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    return str(value)
+
+
+def _count(name: str, value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = _parse_count(value.strip()) if isinstance(value, str) else int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        raise MappingError(name, f"expected a whole number, got {value!r}") from None
+    if number < 0:
+        raise MappingError(name, f"must not be negative, got {number}")
+    return min(number, 2**62)
+
+
+def _parse_count(text: str) -> int:
+    """``1234``, ``1.234`` / ``1,234`` (thousands), ``12.0``, ``1.2k``, ``3M``."""
+    if _THOUSANDS.match(text):
+        return int(re.sub(r"[.,\s]", "", text))
+    scale = _SCALES.get(text[-1:].lower())
+    if scale:
+        return round(float(text[:-1].replace(",", ".")) * scale)
+    return int(float(text))
+
+
+def _code(name: str, value: object, *, lower: bool) -> str | None:
+    text = normalise_inline(_optional_str(value))
+    if text is None:
+        return None
+    code = text.lower() if lower else text.upper()
+    if not (2 <= len(code) <= 8) or not code.replace("-", "").isalpha():
+        raise MappingError(name, f"{value!r} is not an ISO code")
+    return code

@@ -1,0 +1,1 @@
+"""Use cases: keyword-only functions that orchestrate the domain and storage."""

@@ -1,0 +1,168 @@
+"""The ingest pipeline: raw items → map → normalise → dedup → enrich → store → emit.
+
+:func:`ingest_batch` is the one step every runner calls (the CLI import, the scheduler, a future
+Redis Streams worker). It never raises for bad input: what cannot be mapped is quarantined with
+where and why, and the good items of the same batch are stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Protocol
+
+from luister.domain.errors import MappingError
+from luister.domain.ingest import RawItem, Rejection, StoredMention
+from luister.domain.mentions import Mention
+from luister.services.events import EventBus, MentionsStored
+
+log = logging.getLogger(__name__)
+
+Mapper = Callable[[RawItem, datetime], Mention]
+
+
+class MentionStore(Protocol):
+    def write_batch(
+        self, mentions: Sequence[Mention], rejections: Sequence[Rejection] = ()
+    ) -> list[StoredMention]: ...
+
+
+class Enricher(Protocol):
+    """An analyser run on each batch before it is stored; it sets fields on the mentions in place."""
+
+    name: str
+
+    def enrich(self, mentions: list[Mention]) -> None: ...
+
+
+@dataclass(slots=True)
+class BatchResult:
+    stored: list[StoredMention]
+    rejected: list[Rejection]
+    known: int  # already stored before (same channel and external id)
+    enricher_errors: list[str] = field(default_factory=list)
+
+    @property
+    def near_duplicates(self) -> int:
+        return sum(1 for s in self.stored if s.duplicate_of is not None)
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    read: int = 0
+    stored: int = 0
+    known: int = 0
+    near_duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    enricher_errors: list[str] = field(default_factory=list)
+
+    def add(self, batch: BatchResult, size: int) -> None:
+        self.read += size
+        self.stored += len(batch.stored)
+        self.known += batch.known
+        self.near_duplicates += batch.near_duplicates
+        self.rejected.extend(batch.rejected)
+        self.enricher_errors.extend(batch.enricher_errors)
+
+
+def ingest_batch(
+    items: Sequence[RawItem],
+    *,
+    mapper: Mapper,
+    store: MentionStore,
+    origin: str,
+    source_id: int | None = None,
+    enrichers: Sequence[Enricher] = (),
+    events: EventBus | None = None,
+    fetched_at: datetime | None = None,
+) -> BatchResult:
+    """Map, dedup, enrich and store one batch; return what was stored, known and rejected."""
+    fetched = fetched_at or datetime.now(UTC)
+    mentions: dict[tuple[str, str], Mention] = {}
+    rejections: list[Rejection] = []
+    for item in items:
+        if item.error is not None:
+            rejections.append(Rejection(origin, item.position, item.error, item.raw, source_id))
+            continue
+        try:
+            found = mapper(item, fetched)
+        except MappingError as exc:
+            rejections.append(Rejection(origin, item.position, str(exc), item.raw, source_id))
+            continue
+        except Exception as exc:  # a mapper bug must not lose the rest of the batch
+            log.exception("mapper failed at %s %s", origin, item.position)
+            reason = f"mapper error {type(exc).__name__}: {exc}"
+            rejections.append(Rejection(origin, item.position, reason, item.raw, source_id))
+            continue
+        found.source_id = source_id
+        mentions.setdefault(found.key, found)
+    batch = list(mentions.values())
+    errors = _enrich(batch, enrichers)
+    stored = store.write_batch(batch, rejections)
+    if events is not None and stored:
+        events.emit(MentionsStored(mentions=stored, origin=origin))
+    return BatchResult(
+        stored=stored,
+        rejected=rejections,
+        known=len(items) - len(rejections) - len(stored),
+        enricher_errors=errors,
+    )
+
+
+def _enrich(batch: list[Mention], enrichers: Sequence[Enricher]) -> list[str]:
+    errors = []
+    for enricher in enrichers:
+        try:
+            enricher.enrich(batch)
+        except Exception as exc:  # analysis is an extra: the mentions are stored without it
+            log.exception("enricher %s failed", enricher.name)
+            errors.append(f"{enricher.name}: {type(exc).__name__}: {exc}")
+    return errors
+
+
+@dataclass(slots=True)
+class Pipeline:
+    """The ingest context of one source or file, bound once and run over any number of items."""
+
+    mapper: Mapper
+    store: MentionStore
+    origin: str
+    source_id: int | None = None
+    enrichers: Sequence[Enricher] = ()
+    events: EventBus | None = None
+
+    def run_batch(self, items: Sequence[RawItem]) -> BatchResult:
+        return ingest_batch(
+            items,
+            mapper=self.mapper,
+            store=self.store,
+            origin=self.origin,
+            source_id=self.source_id,
+            enrichers=self.enrichers,
+            events=self.events,
+        )
+
+    def run(
+        self,
+        items: Iterable[RawItem],
+        *,
+        batch_size: int,
+        on_batch: Callable[[BatchResult, int], None] | None = None,
+    ) -> IngestSummary:
+        """Ingest an iterable of any size, ``batch_size`` items at a time."""
+        summary = IngestSummary()
+        for chunk in _chunks(items, batch_size):
+            result = self.run_batch(chunk)
+            summary.add(result, len(chunk))
+            if on_batch is not None:
+                on_batch(result, len(chunk))
+        return summary
+
+
+def _chunks(items: Iterable[RawItem], size: int) -> Iterator[list[RawItem]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

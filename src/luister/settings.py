@@ -1,0 +1,93 @@
+"""Typed settings, read from ``LUISTER_*`` environment variables and an optional ``luister.toml``.
+
+Build them with :func:`get_settings`; nothing here runs at import time, so tests build their own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+INSECURE_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "luister"})
+
+
+class Mode(StrEnum):
+    dev = "dev"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """All of luister's configuration. Every field can be set as ``LUISTER_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LUISTER_",
+        toml_file="luister.toml",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    mode: Mode = Field(Mode.dev, description="`dev` or `production`; production refuses insecure defaults.")
+    database_url: str = Field(
+        "sqlite:///./luister.db",
+        description="SQLAlchemy URL: `sqlite:///path.db` (default) or `postgresql+psycopg://user@host/db`.",
+    )
+    database_schema: str | None = Field(
+        None, description="PostgreSQL schema to use (created if missing); ignored for SQLite."
+    )
+    data_dir: Path = Field(Path("./data"), description="Where luister keeps files (imports, exports).")
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Signs sessions and tokens. Generated per process in dev mode; required in production.",
+    )
+    log_level: str = Field("INFO", description="Python logging level: DEBUG, INFO, WARNING, ERROR.")
+    ingest_batch_size: int = Field(2000, ge=1, le=50_000, description="Mentions per write batch.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"unknown log level {value!r}")
+        return level
+
+    @model_validator(mode="after")
+    def _secure_outside_dev(self) -> Settings:
+        insecure = self.secret_key.get_secret_value().strip().lower() in INSECURE_SECRETS
+        if self.mode is Mode.production and insecure:
+            raise ValueError(
+                "LUISTER_SECRET_KEY is empty or a well-known default; production mode needs a real secret "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            )
+        if insecure:
+            object.__setattr__(self, "secret_key", SecretStr(secrets.token_urlsafe(48)))
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls), file_secret_settings)
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Build settings from arguments, then ``LUISTER_*`` variables, then ``luister.toml``, then defaults."""
+    return Settings(**overrides)

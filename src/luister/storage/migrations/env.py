@@ -1,0 +1,20 @@
+"""Alembic environment: the connection is handed in by ``luister.storage.migrate``."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from luister.storage.tables import metadata
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `luister db upgrade`, which provides the connection")
+
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,138 @@
+"""The database schema (SQLAlchemy Core). Migrations in ``migrations/versions`` must match it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite aliases INTEGER PRIMARY KEY to rowid
+JsonText = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps naive text; we add the zone back)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+source = sa.Table(
+    "source",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(120), nullable=False, unique=True),
+    sa.Column("connector", sa.String(40), nullable=False),
+    sa.Column("options", JsonText, nullable=False, default=dict),
+    sa.Column("cursor", JsonText, nullable=True),
+    sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+    sa.Column("poll_interval_s", sa.Integer, nullable=True),
+    sa.Column("retention_days", sa.Integer, nullable=True),
+    sa.Column("last_run_at", UtcDateTime, nullable=True),
+    sa.Column("last_success_at", UtcDateTime, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("last_error_at", UtcDateTime, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.Column("updated_at", UtcDateTime, nullable=False, default=_now, onupdate=_now),
+)
+
+topic = sa.Table(
+    "topic",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(120), nullable=False, unique=True),
+    sa.Column("kind", sa.String(20), nullable=False, default="other"),
+    sa.Column("query", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.Column("updated_at", UtcDateTime, nullable=False, default=_now, onupdate=_now),
+    sa.CheckConstraint("kind IN ('brand', 'competitor', 'campaign', 'other')", name="kind"),
+)
+
+mention = sa.Table(
+    "mention",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("external_id", sa.String(512), nullable=False),
+    sa.Column("source_id", BigId, sa.ForeignKey("source.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("url", sa.Text, nullable=True),
+    sa.Column("author_handle", sa.String(255), nullable=True),
+    sa.Column("author_name", sa.String(255), nullable=True),
+    sa.Column("author_followers", sa.BigInteger, nullable=True),
+    sa.Column("title", sa.Text, nullable=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("language", sa.String(8), nullable=True),
+    sa.Column("country", sa.String(8), nullable=True),
+    sa.Column("published_at", UtcDateTime, nullable=False),
+    sa.Column("fetched_at", UtcDateTime, nullable=False),
+    sa.Column("parent_id", sa.String(512), nullable=True),
+    sa.Column("thread_id", sa.String(512), nullable=True),
+    sa.Column("like_count", sa.BigInteger, nullable=True),
+    sa.Column("share_count", sa.BigInteger, nullable=True),
+    sa.Column("reply_count", sa.BigInteger, nullable=True),
+    sa.Column("view_count", sa.BigInteger, nullable=True),
+    sa.Column("fingerprint", sa.BigInteger, nullable=True),
+    sa.Column("duplicate_of", BigId, sa.ForeignKey("mention.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.UniqueConstraint("channel", "external_id"),
+    sa.Index("ix_mention_published_at", "published_at"),
+    sa.Index("ix_mention_fingerprint", "fingerprint"),
+    sa.Index("ix_mention_author", "channel", "author_handle"),
+    sa.Index("ix_mention_thread", "channel", "thread_id"),
+)
+
+mention_topic = sa.Table(
+    "mention_topic",
+    metadata,
+    sa.Column("mention_id", BigId, sa.ForeignKey("mention.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_id", BigId, sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_mention_topic_topic", "topic_id", "mention_id"),
+)
+
+rejected = sa.Table(
+    "rejected",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("source_id", BigId, sa.ForeignKey("source.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("origin", sa.Text, nullable=False),
+    sa.Column("position", sa.String(120), nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("raw_hash", sa.String(32), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.UniqueConstraint("origin", "position", "raw_hash"),
+)

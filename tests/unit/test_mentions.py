@@ -1,0 +1,196 @@
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from luister.domain.errors import MappingError
+from luister.domain.mentions import (
+    derive_external_id,
+    fold,
+    new_mention,
+    normalise_inline,
+    normalise_text,
+    text_fingerprint,
+)
+from luister.domain.timestamps import parse_timestamp
+from luister.domain.urls import canonical_url, domain_of
+
+NOW = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+
+
+def mention(**fields: object):
+    base: dict[str, object] = {
+        "channel": "Mastodon",
+        "external_id": "1",
+        "text": "hallo",
+        "published_at": "2026-10-01T08:00:00Z",
+        "fetched_at": NOW,
+        "raw": "{}",
+    }
+    base.update(fields)
+    return new_mention(**base)  # type: ignore[arg-type]
+
+
+class TestNormaliseText:
+    def test_nfc_joins_decomposed_accents(self) -> None:
+        assert normalise_text("cafe\u0301") == "café"
+
+    def test_collapses_spaces_but_keeps_paragraphs(self) -> None:
+        assert normalise_text("  een\t\ttwee \u00a0drie\r\n\r\n\r\n\nvier  ") == "een twee drie\n\nvier"
+
+    def test_removes_control_and_zero_width_characters(self) -> None:
+        assert normalise_text("a\x00b\u200bc\x1b[31m") == "abc[31m"
+
+    def test_inline_is_one_line_and_empty_is_none(self) -> None:
+        assert normalise_inline(" Jan \n de Vries ") == "Jan de Vries"
+        assert normalise_inline(" \n ") is None
+
+    def test_hostile_markup_is_kept_as_text(self) -> None:
+        assert normalise_text("<script>alert(1)</script>") == "<script>alert(1)</script>"
+
+
+class TestCanonicalUrl:
+    @pytest.mark.parametrize(
+        ("given", "expected"),
+        [
+            ("HTTPS://Example.NL:443/pad?utm_source=x&id=3#top", "https://example.nl/pad?id=3"),
+            ("http://example.nl:8080", "http://example.nl:8080/"),
+            ("https://example.nl/a?fbclid=1&gclid=2", "https://example.nl/a"),
+            ("https://example.nl/a?b=2&a=1", "https://example.nl/a?b=2&a=1"),
+        ],
+    )
+    def test_canonical_forms(self, given: str, expected: str) -> None:
+        assert canonical_url(given) == expected
+
+    @pytest.mark.parametrize(
+        "bad", ["", "niet een url", "javascript:alert(1)", "ftp://x.nl/a", "https://[::1"]
+    )
+    def test_unusable_urls_become_none(self, bad: str) -> None:
+        assert canonical_url(bad) is None
+
+    def test_domain_drops_www(self) -> None:
+        assert domain_of("https://www.nos.nl/artikel/1") == "nos.nl"
+
+
+class TestTimestamps:
+    @pytest.mark.parametrize(
+        ("given", "expected"),
+        [
+            ("2026-10-01T08:00:00Z", datetime(2026, 10, 1, 8, tzinfo=UTC)),
+            ("2026-10-01T10:00:00+02:00", datetime(2026, 10, 1, 8, tzinfo=UTC)),
+            ("2026-10-01 08:00:00", datetime(2026, 10, 1, 8, tzinfo=UTC)),
+            ("Thu, 01 Oct 2026 10:00:00 +0200", datetime(2026, 10, 1, 8, tzinfo=UTC)),
+            (1790841600, datetime(2026, 10, 1, 8, tzinfo=UTC)),
+            ("1790841600000", datetime(2026, 10, 1, 8, tzinfo=UTC)),
+            ("01-10-2026 08:00", datetime(2026, 10, 1, 8, tzinfo=UTC)),
+            ("1/10/2026", datetime(2026, 10, 1, tzinfo=UTC)),
+            (
+                datetime(2026, 10, 1, 10, tzinfo=timezone(timedelta(hours=2))),
+                datetime(2026, 10, 1, 8, tzinfo=UTC),
+            ),
+        ],
+    )
+    def test_formats_become_utc(self, given: object, expected: datetime) -> None:
+        parsed = parse_timestamp(given)
+        assert parsed == expected
+        assert parsed.tzinfo is UTC
+
+    @pytest.mark.parametrize("bad", ["gisteren", "", "31-02-2026", True, [], "1850-01-01T00:00:00Z", 10**30])
+    def test_unreadable_says_field_and_value(self, bad: object) -> None:
+        with pytest.raises(MappingError) as info:
+            parse_timestamp(bad)
+        assert info.value.field == "published_at"
+
+
+class TestNewMention:
+    def test_normalises_every_field(self) -> None:
+        m = mention(
+            channel=" Mastodon ",
+            external_id=" 42 ",
+            text="Voltaro  app\u00a0kapot",
+            url="HTTPS://A.nl/x#y",
+            author_handle=" @anna ",
+            author_followers="1200",
+            language="NL",
+            country="be",
+            like_count=3.0,
+        )
+        assert (m.channel, m.external_id, m.text, m.url) == (
+            "mastodon",
+            "42",
+            "Voltaro app kapot",
+            "https://a.nl/x",
+        )
+        assert (m.author_handle, m.author_followers, m.language, m.country, m.like_count) == (
+            "@anna",
+            1200,
+            "nl",
+            "BE",
+            3,
+        )
+        assert m.published_at == datetime(2026, 10, 1, 8, tzinfo=UTC)
+        assert m.key == ("mastodon", "42")
+
+    @pytest.mark.parametrize(
+        ("given", "expected"),
+        [("1.234", 1234), ("12,345,678", 12345678), ("12.0", 12), ("1.2k", 1200), ("3M", 3_000_000), (7, 7)],
+    )
+    def test_counts_in_human_formats(self, given: object, expected: int) -> None:
+        assert mention(author_followers=given).author_followers == expected
+
+    def test_missing_timestamp_falls_back_to_fetch_time(self) -> None:
+        assert mention(published_at=None).published_at == NOW
+
+    def test_title_alone_is_enough(self) -> None:
+        assert mention(text=None, title="Storing bij Voltaro").title == "Storing bij Voltaro"
+
+    @pytest.mark.parametrize(
+        ("fields", "field"),
+        [
+            ({"text": "   "}, "text"),
+            ({"text": {"nested": 1}}, "text"),
+            ({"channel": "twitter/x"}, "channel"),
+            ({"external_id": ""}, "external_id"),
+            ({"published_at": "2026-12-01T00:00:00Z"}, "published_at"),
+            ({"author_followers": "veel"}, "author_followers"),
+            ({"like_count": -1}, "like_count"),
+            ({"language": "nederlands!"}, "language"),
+        ],
+    )
+    def test_bad_fields_are_named(self, fields: dict[str, object], field: str) -> None:
+        with pytest.raises(MappingError) as info:
+            mention(**fields)
+        assert info.value.field == field
+
+    def test_broken_url_does_not_cost_the_mention(self) -> None:
+        assert mention(url="http://[broken").url is None
+
+
+class TestFingerprint:
+    def test_reposts_with_other_links_and_handles_match(self) -> None:
+        a = text_fingerprint("Storing bij Voltaro: app en slimme meter plat https://nos.example/1")
+        b = text_fingerprint(
+            "RT @nieuws: Storing bij voltaro — app en slimme méter plat! https://t.example/2"
+        )
+        assert a is not None and a == b
+
+    def test_different_texts_differ(self) -> None:
+        assert text_fingerprint("de app van Voltaro werkt weer") != text_fingerprint(
+            "de app van Enerlux werkt weer"
+        )
+
+    def test_short_texts_have_none(self) -> None:
+        assert text_fingerprint("Thanks @voltaro!") is None
+
+    def test_fits_a_signed_bigint(self) -> None:
+        fp = text_fingerprint("een twee drie vier vijf")
+        assert fp is not None and -(2**63) <= fp < 2**63
+
+    def test_fold_ignores_case_and_accents(self) -> None:
+        assert fold("Café ÉÉN") == fold("cafe een")
+
+
+def test_derived_ids_are_stable_and_distinct() -> None:
+    a = derive_external_id("csv", None, "anna", "2026-10-01", "hallo")
+    assert a == derive_external_id("csv", None, "anna", "2026-10-01", "hallo")
+    assert a != derive_external_id("csv", None, "anna", "2026-10-01", "hallo!")
+    assert a.startswith("h:")

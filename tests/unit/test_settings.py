@@ -1,0 +1,55 @@
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from luister.settings import Mode, get_settings
+
+
+def test_defaults_are_embedded_sqlite_in_dev_mode() -> None:
+    settings = get_settings()
+    assert settings.database_url == "sqlite:///./luister.db"
+    assert settings.mode is Mode.dev
+    assert settings.is_sqlite
+
+
+def test_dev_mode_generates_a_secret_per_process() -> None:
+    first, second = get_settings().secret_key.get_secret_value(), get_settings().secret_key.get_secret_value()
+    assert len(first) >= 40 and first != second
+
+
+def test_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LUISTER_DATABASE_URL", "postgresql://luister@db/luister")
+    monkeypatch.setenv("LUISTER_LOG_LEVEL", "debug")
+    settings = get_settings()
+    assert settings.database_url == "postgresql://luister@db/luister"
+    assert settings.log_level == "DEBUG"
+    assert not settings.is_sqlite
+
+
+def test_toml_file_and_env_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "luister.toml").write_text(
+        'database_url = "sqlite:///from-toml.db"\ningest_batch_size = 500\n'
+    )
+    assert get_settings().database_url == "sqlite:///from-toml.db"
+    assert get_settings().ingest_batch_size == 500
+    monkeypatch.setenv("LUISTER_INGEST_BATCH_SIZE", "700")
+    assert get_settings().ingest_batch_size == 700
+
+
+@pytest.mark.parametrize("secret", ["", "changeme", "secret"])
+def test_production_refuses_insecure_secrets(secret: str) -> None:
+    with pytest.raises(ValidationError, match="LUISTER_SECRET_KEY"):
+        get_settings(mode="production", secret_key=secret)
+
+
+def test_production_keeps_a_real_secret() -> None:
+    settings = get_settings(mode="production", secret_key="x" * 48)
+    assert settings.secret_key.get_secret_value() == "x" * 48
+    assert "x" * 48 not in repr(settings)
+
+
+@pytest.mark.parametrize("bad", [{"log_level": "LOUD"}, {"ingest_batch_size": 0}, {"unknown_option": 1}])
+def test_invalid_values_are_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        get_settings(**bad)
