@@ -72,6 +72,9 @@ class FieldMapping:
 
     columns: dict[str, str] = field(default_factory=dict)
     channel: str = DEFAULT_CHANNEL
+    _resolved: dict[tuple[str, ...], list[tuple[str, tuple[str, ...], bool]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_pairs(
@@ -110,7 +113,16 @@ class FieldMapping:
         record = item.data
         if not isinstance(record, Mapping):
             raise MappingError("record", "expected an object")
-        values = {name: self._value(record, name) for name in FIELDS}
+        values: dict[str, Any] = dict.fromkeys(FIELDS)
+        for name, sources, is_path in self._sources_for(record):
+            if is_path:
+                values[name] = _lookup(record, sources[0])
+                continue
+            for key in sources:  # the first alias with a value wins, as a person would read it
+                value = record[key]
+                if value is not None and value != "":
+                    values[name] = value
+                    break
         channel = values.pop("channel") or self.channel
         if values["external_id"] in (None, ""):
             values["external_id"] = derive_external_id(
@@ -118,15 +130,21 @@ class FieldMapping:
             )
         return new_mention(channel=channel, fetched_at=fetched_at, raw=item.raw, **values)
 
-    def _value(self, record: Mapping[str, Any], name: str) -> Any:
-        column = self.columns.get(name)
-        if column is not None:
-            return _lookup(record, column)
-        for alias in ALIASES[name]:
-            value = record.get(alias)
-            if value is not None and value != "":
-                return value
-        return None
+    def _sources_for(self, record: Mapping[str, Any]) -> list[tuple[str, tuple[str, ...], bool]]:
+        """Per field: the mapped path, or the aliases this record has; cached per set of keys."""
+        keys = tuple(record)
+        found = self._resolved.get(keys)
+        if found is None:
+            present = set(keys)
+            found = []
+            for name in FIELDS:
+                if name in self.columns:
+                    found.append((name, (self.columns[name],), True))
+                elif aliases := tuple(alias for alias in ALIASES[name] if alias in present):
+                    found.append((name, aliases, False))
+            if len(self._resolved) < 1024:
+                self._resolved[keys] = found
+        return found
 
 
 def _lookup(record: Mapping[str, Any], path: str) -> Any:

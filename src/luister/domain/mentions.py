@@ -22,11 +22,11 @@ MAX_FUTURE_SKEW = timedelta(days=1)
 FINGERPRINT_MIN_TOKENS = 4
 _CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]")
-_INLINE_SPACE = re.compile(r"[^\S\n]+")
+_INLINE_SPACE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")  # only what is not already a single space
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
-_ANY_SPACE = re.compile(r"\s+")
-_FINGERPRINT_NOISE = re.compile(r"https?://\S+|www\.\S+|@[\w.-]+|^\s*(?:rt|boost)\b:?", re.IGNORECASE)
-_WORD = re.compile(r"\w+")
+_FINGERPRINT_TOKEN = re.compile(r"(?:https?://|www\.|@)\S*|(\w+)")  # links and handles differ between copies
+_REPOST_MARKERS = frozenset({"rt", "boost", "repost"})
 _THOUSANDS = re.compile(r"^\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*$")
 _SCALES = {"k": 1_000, "m": 1_000_000}
 
@@ -67,7 +67,9 @@ class Mention:
 
 def normalise_text(value: str) -> str:
     """NFC, no control characters, one space between words, at most one blank line between paragraphs."""
-    text = unicodedata.normalize("NFC", value)
+    text = _nfc(value)
+    if text.isprintable():  # the common case: no white space but plain spaces, no control characters
+        return " ".join(text.split()) if "  " in text else text.strip()
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
@@ -81,14 +83,23 @@ def normalise_inline(value: str | None) -> str | None:
     """Like :func:`normalise_text` but on one line; empty becomes ``None``."""
     if value is None:
         return None
-    text = _ANY_SPACE.sub(" ", _CONTROL.sub("", unicodedata.normalize("NFC", str(value)))).strip()
-    return text or None
+    if type(value) is str and value.isascii() and value.isprintable() and "  " not in value:
+        return value.strip() or None
+    text = _nfc(str(value))
+    if not text.isprintable():
+        text = _CONTROL.sub("", text)
+    return " ".join(text.split()) or None
+
+
+def _nfc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def fold(text: str) -> str:
     """Case- and diacritic-insensitive form: ``Café`` and ``cafe`` fold alike."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 def text_fingerprint(text: str) -> int | None:
@@ -97,7 +108,9 @@ def text_fingerprint(text: str) -> int | None:
     Reposts and copy-pasted headlines with another link share it. Very short texts get ``None``:
     "Thanks!" repeated is not a duplicate.
     """
-    words = _WORD.findall(fold(_FINGERPRINT_NOISE.sub(" ", text)))
+    words = [word for word in _FINGERPRINT_TOKEN.findall(fold(text)) if word]
+    if words and words[0] in _REPOST_MARKERS:
+        del words[0]
     if len(words) < FINGERPRINT_MIN_TOKENS:
         return None
     digest = hashlib.blake2b(" ".join(words).encode(), digest_size=8).digest()
@@ -194,6 +207,8 @@ def _optional_str(value: object) -> str | None:
 
 
 def _count(name: str, value: object) -> int | None:
+    if type(value) is int and 0 <= value < 2**62:
+        return value
     if value is None or value == "":
         return None
     try:
@@ -216,6 +231,8 @@ def _parse_count(text: str) -> int:
 
 
 def _code(name: str, value: object, *, lower: bool) -> str | None:
+    if type(value) is str and 2 <= len(value) <= 3 and value.isascii() and value.isalpha():
+        return value.lower() if lower else value.upper()
     text = normalise_inline(_optional_str(value))
     if text is None:
         return None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMS = frozenset(
     {
@@ -23,6 +24,9 @@ TRACKING_PARAMS = frozenset(
     }
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_TRACKING_HINT = re.compile(
+    r"(?:^|[&;])(?:utm_|" + "|".join(sorted(TRACKING_PARAMS, key=len, reverse=True)) + r")", re.IGNORECASE
+)
 
 
 def canonical_url(url: str | None) -> str | None:
@@ -34,28 +38,41 @@ def canonical_url(url: str | None) -> str | None:
     if not url:
         return None
     text = url.strip()
-    if not text or any(ch.isspace() for ch in text):
+    if not text or not text.isprintable() or " " in text:
         return None
     try:
         parts = urlsplit(text)
-        port = parts.port
     except ValueError:
         return None
     scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+    if scheme not in _DEFAULT_PORTS:
+        return None
+    netloc: str | None = parts.netloc
+    if not netloc or "[" in netloc and ":" not in netloc:
+        return None
+    if not netloc.islower() or ":" in netloc or "@" in netloc or netloc.endswith("."):
+        netloc = _canonical_netloc(parts, scheme)
+        if netloc is None:
+            return None
+    query = parts.query
+    if query and _TRACKING_HINT.search(query):
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, v) for k, v in pairs if not _is_tracking(k)])
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def _canonical_netloc(parts: SplitResult, scheme: str) -> str | None:
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname:
         return None
     host = parts.hostname.lower().rstrip(".")
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        kept = [(k, v) for k, v in pairs if not _is_tracking(k)]
-        query = urlencode(kept) if len(kept) != len(pairs) else query
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    return f"{parts.username}@{netloc}" if parts.username else netloc
 
 
 def _is_tracking(name: str) -> bool:

@@ -1,147 +1,188 @@
 """The batch writer: the one place mentions, topic matches and rejections are written.
 
-Writes are idempotent on ``(channel, external_id)`` (``INSERT … ON CONFLICT DO NOTHING``), so a
-redelivered batch changes nothing. SQLite gets exactly one writer per database at a time.
+Writes are idempotent on ``(channel, external_id)``, so a redelivered batch changes nothing.
+SQLite gets exactly one writer at a time: an in-process lock plus ``BEGIN IMMEDIATE`` across
+processes, which also makes "ids above the old maximum" exactly the rows this batch inserted.
+PostgreSQL uses ``INSERT … ON CONFLICT DO NOTHING RETURNING``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from luister.domain.ingest import Rejection, StoredMention
 from luister.domain.mentions import Mention
-from luister.storage.tables import mention, mention_topic, rejected
 
+ROWS_PER_STATEMENT = 500  # 21 columns × 500 rows stays well under PostgreSQL's parameter limit
+MENTION_COLUMNS = (
+    "channel", "external_id", "source_id", "url", "author_handle", "author_name", "author_followers",
+    "title", "text", "language", "country", "published_at", "fetched_at", "parent_id", "thread_id",
+    "like_count", "share_count", "reply_count", "view_count", "fingerprint", "raw",
+)  # fmt: skip
+REJECTION_COLUMNS = ("origin", "position", "reason", "raw", "raw_hash", "source_id", "created_at")
+_EARLIER = (
+    "FROM mention AS earlier WHERE earlier.fingerprint = mention.fingerprint AND earlier.id < mention.id"
+)
+_MARK_DUPLICATES = f"""
+UPDATE mention SET duplicate_of = (SELECT min(earlier.id) {_EARLIER})
+WHERE {{new_rows}} AND fingerprint IS NOT NULL AND EXISTS (SELECT 1 {_EARLIER})
+"""
 _SQLITE_LOCKS: dict[str, threading.Lock] = {}
 _SQLITE_LOCKS_GUARD = threading.Lock()
-_MENTION_COLUMNS = (
-    "channel",
-    "external_id",
-    "source_id",
-    "url",
-    "author_handle",
-    "author_name",
-    "author_followers",
-    "title",
-    "text",
-    "language",
-    "country",
-    "published_at",
-    "fetched_at",
-    "parent_id",
-    "thread_id",
-    "like_count",
-    "share_count",
-    "reply_count",
-    "view_count",
-    "fingerprint",
-    "raw",
-)
-
-
-def _writer_lock(engine: Engine) -> threading.Lock | None:
-    if engine.dialect.name != "sqlite":
-        return None
-    key = str(engine.url)
-    with _SQLITE_LOCKS_GUARD:
-        return _SQLITE_LOCKS.setdefault(key, threading.Lock())
 
 
 class SqlMentionStore:
-    """Stores batches through SQLAlchemy on SQLite or PostgreSQL."""
+    """Stores batches on SQLite or PostgreSQL through the driver, inside one transaction per batch."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._lock = _writer_lock(engine)
-        dialect_insert = sqlite.insert if engine.dialect.name == "sqlite" else postgresql.insert
-        self._insert_mentions = (
-            dialect_insert(mention)
-            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-            .returning(mention.c.id, mention.c.channel, mention.c.external_id)
-        )
-        self._insert_topics = dialect_insert(mention_topic).on_conflict_do_nothing()
-        self._insert_rejections = dialect_insert(rejected).on_conflict_do_nothing()
+        self._is_sqlite = engine.dialect.name == "sqlite"
+        self._mark = "?" if self._is_sqlite else "%s"
+        self._lock = _sqlite_lock(engine) if self._is_sqlite else None
+        self._insert_sql: dict[int, str] = {}
 
     def write_batch(
         self, mentions: Sequence[Mention], rejections: Sequence[Rejection] = ()
     ) -> list[StoredMention]:
-        """Store new mentions (known keys are skipped) and rejections in one transaction."""
-        if self._lock is None:
-            return self._write(mentions, rejections)
-        with self._lock:
-            return self._write(mentions, rejections)
+        """Store new mentions (known keys are skipped) and rejections; return what was new."""
+        by_key = {m.key: m for m in mentions}
+        if self._lock is not None:
+            with self._lock:
+                return self._write_sqlite(by_key, rejections)
+        return self._write_postgres(by_key, rejections)
 
-    def _write(self, mentions: Sequence[Mention], rejections: Sequence[Rejection]) -> list[StoredMention]:
-        with self.engine.begin() as conn:
-            stored = self._store_mentions(conn, mentions) if mentions else []
-            if rejections:
-                conn.execute(self._insert_rejections, [_rejection_row(r) for r in rejections])
+    def _write_sqlite(
+        self, by_key: dict[tuple[str, str], Mention], rejections: Sequence[Rejection]
+    ) -> list[StoredMention]:
+        pooled = self.engine.raw_connection()
+        dbapi = pooled.driver_connection
+        assert dbapi is not None
+        previous_level = dbapi.isolation_level
+        dbapi.isolation_level = None  # we issue BEGIN IMMEDIATE ourselves
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                before = cursor.execute("SELECT coalesce(max(id), 0) FROM mention").fetchone()[0]
+                cursor.executemany(self._insert_or_ignore(), [self._row(m) for m in by_key.values()])
+                cursor.execute(_MARK_DUPLICATES.format(new_rows="id > ?"), (before,))
+                new_rows = cursor.execute(
+                    "SELECT id, channel, external_id, duplicate_of FROM mention WHERE id > ?", (before,)
+                ).fetchall()
+                stored = self._stored(new_rows, by_key)
+                cursor.executemany(self._insert_topics(), _topic_rows(stored))
+                cursor.executemany(self._insert_rejections(), [self._rejection_row(r) for r in rejections])
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+        finally:
+            cursor.close()
+            dbapi.isolation_level = previous_level
+            pooled.close()
         return stored
 
-    def _store_mentions(self, conn: Connection, mentions: Sequence[Mention]) -> list[StoredMention]:
-        rows = [{name: getattr(m, name) for name in _MENTION_COLUMNS} for m in mentions]
-        by_key = {m.key: m for m in mentions}
-        inserted = conn.execute(self._insert_mentions, rows).all()
-        ids = {(channel, external_id): row_id for row_id, channel, external_id in inserted}
-        originals = self._mark_near_duplicates(conn, ids, by_key)
-        topic_rows = [
-            {"mention_id": ids[key], "topic_id": topic_id}
-            for key, m in by_key.items()
-            if key in ids
-            for topic_id in m.topic_ids
-        ]
-        if topic_rows:
-            conn.execute(self._insert_topics, topic_rows)
+    def _write_postgres(
+        self, by_key: dict[tuple[str, str], Mention], rejections: Sequence[Rejection]
+    ) -> list[StoredMention]:
+        batch = list(by_key.values())
+        with self.engine.begin() as conn:
+            ids: list[int] = []
+            for start in range(0, len(batch), ROWS_PER_STATEMENT):
+                chunk = batch[start : start + ROWS_PER_STATEMENT]
+                params = tuple(value for m in chunk for value in self._row(m))
+                ids.extend(row[0] for row in conn.exec_driver_sql(self._insert_returning(len(chunk)), params))
+            new_rows: list[Any] = []
+            if ids:
+                conn.exec_driver_sql(_MARK_DUPLICATES.format(new_rows="id = ANY(%s)"), (ids,))
+                new_rows = conn.exec_driver_sql(
+                    "SELECT id, channel, external_id, duplicate_of FROM mention WHERE id = ANY(%s)", (ids,)
+                ).all()
+            stored = self._stored(new_rows, by_key)
+            topic_rows = _topic_rows(stored)
+            if topic_rows:
+                conn.exec_driver_sql(self._insert_topics(), topic_rows)
+            if rejections:
+                conn.exec_driver_sql(self._insert_rejections(), [self._rejection_row(r) for r in rejections])
+        return stored
+
+    @staticmethod
+    def _stored(rows: Iterable[Any], by_key: dict[tuple[str, str], Mention]) -> list[StoredMention]:
         return [
-            StoredMention(id=row_id, mention=by_key[key], duplicate_of=originals.get(row_id))
-            for key, row_id in ids.items()
+            StoredMention(id=row_id, mention=by_key[(channel, external_id)], duplicate_of=duplicate_of)
+            for row_id, channel, external_id, duplicate_of in rows
         ]
 
-    def _mark_near_duplicates(
-        self, conn: Connection, ids: dict[tuple[str, str], int], by_key: dict[tuple[str, str], Mention]
-    ) -> dict[int, int]:
-        """Point each new mention whose fingerprint was seen before at the earliest mention with it."""
-        fingerprints = {by_key[key].fingerprint: None for key in ids if by_key[key].fingerprint is not None}
-        if not fingerprints:
-            return {}
-        first: dict[int, int] = {}
-        keys = list(fingerprints)
-        for start in range(0, len(keys), 5000):
-            chunk = keys[start : start + 5000]
-            query = (
-                sa.select(mention.c.fingerprint, sa.func.min(mention.c.id))
-                .where(mention.c.fingerprint.in_(chunk))
-                .group_by(mention.c.fingerprint)
+    def _values(self, columns: Sequence[str]) -> str:
+        return "(" + ", ".join([self._mark] * len(columns)) + ")"
+
+    def _insert_or_ignore(self) -> str:
+        columns = ", ".join(MENTION_COLUMNS)
+        return f"INSERT OR IGNORE INTO mention ({columns}) VALUES {self._values(MENTION_COLUMNS)}"
+
+    def _insert_returning(self, rows: int) -> str:
+        """A multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` for ``rows`` rows, built once."""
+        sql = self._insert_sql.get(rows)
+        if sql is None:
+            values = ", ".join([self._values(MENTION_COLUMNS)] * rows)
+            sql = (
+                f"INSERT INTO mention ({', '.join(MENTION_COLUMNS)}) VALUES {values} "
+                "ON CONFLICT (channel, external_id) DO NOTHING RETURNING id"
             )
-            first.update(dict(conn.execute(query).all()))
-        originals: dict[int, int] = {}
-        for key, row_id in ids.items():
-            fp = by_key[key].fingerprint
-            if fp is not None and first.get(fp, row_id) < row_id:
-                originals[row_id] = first[fp]
-        if originals:
-            conn.execute(
-                mention.update()
-                .where(mention.c.id == sa.bindparam("row_id"))
-                .values(duplicate_of=sa.bindparam("orig")),
-                [{"row_id": row_id, "orig": orig} for row_id, orig in originals.items()],
-            )
-        return originals
+            self._insert_sql[rows] = sql
+        return sql
+
+    def _insert_topics(self) -> str:
+        values = self._values(("mention_id", "topic_id"))
+        return f"INSERT INTO mention_topic (mention_id, topic_id) VALUES {values} ON CONFLICT DO NOTHING"
+
+    def _insert_rejections(self) -> str:
+        values = self._values(REJECTION_COLUMNS)
+        return f"INSERT INTO rejected ({', '.join(REJECTION_COLUMNS)}) VALUES {values} ON CONFLICT DO NOTHING"
+
+    def _rejection_row(self, rejection: Rejection) -> tuple[Any, ...]:
+        raw_hash = hashlib.blake2b(rejection.raw.encode(errors="replace"), digest_size=16).hexdigest()
+        now: Any = datetime.now(UTC)
+        return (
+            rejection.origin,
+            rejection.position[:120],
+            rejection.reason,
+            rejection.raw,
+            raw_hash,
+            rejection.source_id,
+            sqlite_time(now) if self._is_sqlite else now,
+        )
+
+    def _row(self, m: Mention) -> tuple[Any, ...]:
+        published: Any = m.published_at
+        fetched: Any = m.fetched_at
+        if self._is_sqlite:
+            published, fetched = sqlite_time(published), sqlite_time(fetched)
+        return (
+            m.channel, m.external_id, m.source_id, m.url, m.author_handle, m.author_name, m.author_followers,
+            m.title, m.text, m.language, m.country, published, fetched, m.parent_id, m.thread_id,
+            m.like_count, m.share_count, m.reply_count, m.view_count, m.fingerprint, m.raw,
+        )  # fmt: skip
 
 
-def _rejection_row(rejection: Rejection) -> dict[str, Any]:
-    return {
-        "origin": rejection.origin,
-        "position": rejection.position[:120],
-        "reason": rejection.reason,
-        "raw": rejection.raw,
-        "raw_hash": hashlib.blake2b(rejection.raw.encode(errors="replace"), digest_size=16).hexdigest(),
-        "source_id": rejection.source_id,
-    }
+def sqlite_time(moment: datetime) -> str:
+    """The text SQLAlchemy's SQLite ``DateTime`` reads back: naive UTC with microseconds.
+
+    Domain timestamps are already UTC (see ``luister.domain.timestamps.to_utc``).
+    """
+    return moment.isoformat(sep=" ", timespec="microseconds")[:26]
+
+
+def _sqlite_lock(engine: Engine) -> threading.Lock:
+    with _SQLITE_LOCKS_GUARD:
+        return _SQLITE_LOCKS.setdefault(str(engine.url), threading.Lock())
+
+
+def _topic_rows(stored: Sequence[StoredMention]) -> list[tuple[int, int]]:
+    return [(s.id, topic_id) for s in stored for topic_id in s.mention.topic_ids]
