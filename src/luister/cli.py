@@ -21,8 +21,9 @@ from luister import __version__
 from luister.connectors.file_readers import FileFormat, UnreadableFileError
 from luister.connectors.records import FieldMapping, MappingConfigError
 from luister.services import database, importer, stats
+from luister.services import demo as demo_service
 from luister.services.quarantine import list_rejected
-from luister.settings import Settings, get_settings
+from luister.settings import Mode, Settings, get_settings
 from luister.storage.writer import SqlMentionStore
 
 app = typer.Typer(
@@ -224,6 +225,68 @@ def rejected(
     for item in items:
         table.add_row(item.origin, item.position, item.reason, item.raw[:80])
     console.print(table)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same story.")] = 42,
+    count: Annotated[int, typer.Option(min=100, help="How many mentions.")] = 24_000,
+    serve: Annotated[bool, typer.Option(help="Start the web app afterwards.")] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8484,
+) -> None:
+    """Create the database, fill it with 60 days of the Voltaro demo story, and start luister."""
+    state = _state(ctx)
+    engine = state.engine()
+    with Progress(
+        TextColumn("loading demo data"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("demo", total=count)
+        result = demo_service.load_demo(
+            engine=engine,
+            seed=seed,
+            count=count,
+            batch_size=state.settings().ingest_batch_size,
+            on_batch=lambda _batch, size: progress.advance(task, size),
+        )
+    summary = result.summary
+    console.print(
+        f"[green]✓[/] demo data: {summary.stored:,} new mentions ({summary.known:,} already there), "
+        f"{len(result.topics)} topics, {result.start:%Y-%m-%d} → {result.end:%Y-%m-%d}"
+    )
+    render_stats(stats.collect_stats(engine=engine, days=7))
+    if serve:
+        _serve(state, host=host, port=port)
+    else:
+        console.print("Next: [bold]luister serve[/] and open the URL it prints, or [bold]luister stats[/].")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8484,
+) -> None:
+    """Start the web app."""
+    _serve(_state(ctx), host=host, port=port)
+
+
+def _serve(state: CliState, *, host: str, port: int) -> None:
+    import uvicorn
+
+    from luister.web.app import create_app
+
+    settings = state.settings()
+    if settings.mode is not Mode.dev:
+        fail("the web app has no accounts yet, so it only runs in dev mode (LUISTER_MODE=dev).", code=2)
+    app_ = create_app(settings=settings, engine=state.engine())
+    console.print(f"[bold green]luister is running at http://{host}:{port}/[/]  (Ctrl+C stops it)")
+    uvicorn.run(app_, host=host, port=port, log_level=settings.log_level.lower())
 
 
 @app.command("stats")

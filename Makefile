@@ -1,0 +1,48 @@
+# luister — `make demo` runs it on demo data, `make test` runs every check. Both install what they need.
+VENV    ?= .venv
+PYTHON  ?= python3
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-stamp
+PG_URL  ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install demo test lint typecheck unit bench system services docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install  ## create ./luister.db with realistic demo data and start luister
+	$(VENV)/bin/luister demo
+
+system:  ## Debian packages the tests need (Chromium, PostgreSQL/Redis tools), installed when missing
+	bash scripts/ensure-system-packages.sh
+
+services: system  ## make sure PostgreSQL and Redis run (starts them when they do not)
+	bash scripts/ensure-services.sh
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+unit: install
+	$(VENV)/bin/pytest tests/unit -q
+
+test: install services lint typecheck  ## everything CI runs
+	$(VENV)/bin/pytest -n auto --dist loadfile
+
+bench: install services  ## benchmarks; copy the figures into BENCHMARKS.md
+	$(PY) bench/ingest.py
+	$(PY) bench/ingest.py --postgres $(PG_URL)
+
+docs: install  ## regenerate the generated parts of docs/
+	$(PY) scripts/gen_docs.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache luister.db luister.db-wal luister.db-shm

@@ -1,0 +1,1 @@
+"""The web app: FastAPI app factory, server-rendered pages."""

@@ -1,0 +1,133 @@
+"""The command line, in process, on both databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from luister import __version__
+from luister.cli import app
+from luister.settings import Settings
+from luister.testing import record, write_jsonl
+
+runner = CliRunner()
+
+
+def invoke(settings: Settings, *args: str):  # type: ignore[no-untyped-def]
+    env = {"LUISTER_DATABASE_URL": settings.database_url, "COLUMNS": "160"}
+    if settings.database_schema:
+        env["LUISTER_DATABASE_SCHEMA"] = settings.database_schema
+    return runner.invoke(app, list(args), env=env)
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"luister {__version__}"
+
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0
+    for command in ("init", "demo", "import", "stats", "rejected", "db"):
+        assert command in result.output
+
+
+def test_init_then_db_current(settings: Settings) -> None:
+    assert invoke(settings, "db", "current").exit_code == 1  # nothing migrated yet
+    result = invoke(settings, "init")
+    assert result.exit_code == 0, result.output
+    assert "database ready" in result.output
+    current = invoke(settings, "db", "current")
+    assert current.exit_code == 0
+    assert "current: 0001" in current.output
+
+
+def test_import_reports_counts_and_rejected_lines(settings: Settings, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "m.jsonl", [record(1), '{"broken', record(2), "[1]"])
+    result = invoke(settings, "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "new mentions stored" in result.output and " 2 " in result.output
+    assert "line 2" in result.output and "invalid JSON" in result.output
+    assert "line 4" in result.output and "expected a JSON object, got list" in result.output
+
+    again = invoke(settings, "import", str(path))
+    assert "already known (skipped)" in again.output
+
+    quarantined = invoke(settings, "rejected")
+    assert quarantined.exit_code == 0
+    assert "file:m.jsonl" in quarantined.output
+
+
+def test_import_with_mapping_flags(settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("post;body;wie\n7;Voltaro app kapot;kees\n", encoding="utf-8")
+    result = invoke(
+        settings,
+        "import",
+        str(path),
+        "--map",
+        "external_id=post",
+        "--map",
+        "text=body",
+        "--map",
+        "author_handle=wie",
+        "--channel",
+        "forum",
+    )
+    assert result.exit_code == 0, result.output
+    stats = invoke(settings, "stats")
+    assert "forum" in stats.output and "1 mentions" in stats.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["import", "nope.csv"], "no such file"),
+        (["import", "x.csv", "--map", "text"], "FIELD=COLUMN"),
+        (["import", "x.csv", "--map", "tekst=body"], "unknown field"),
+        (["import", "x.xlsx"], "--format"),
+    ],
+)
+def test_import_errors_are_helpful(
+    sqlite_settings: Settings, tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "x.csv").write_text("id,text\n1,a\n")
+    (tmp_path / "x.xlsx").write_text("not really")
+    result = invoke(
+        sqlite_settings, *[str(tmp_path / a) if a.startswith(("x.", "nope")) else a for a in args]
+    )
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_invalid_settings_exit_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["stats"], env={"LUISTER_MODE": "production", "LUISTER_SECRET_KEY": ""})
+    assert result.exit_code == 2
+    assert "LUISTER_SECRET_KEY" in result.output
+
+
+def test_stats_on_an_empty_database_says_what_to_do(settings: Settings) -> None:
+    result = invoke(settings, "stats")
+    assert result.exit_code == 0
+    assert "luister demo" in result.output
+
+
+def test_demo_without_serving(sqlite_settings: Settings) -> None:
+    result = invoke(sqlite_settings, "demo", "--count", "800", "--no-serve")
+    assert result.exit_code == 0, result.output
+    assert "800 new mentions" in result.output
+    assert "luister serve" in result.output
+
+
+def test_serve_refuses_production_mode_without_accounts(tmp_path: Path) -> None:
+    env = {
+        "LUISTER_MODE": "production",
+        "LUISTER_SECRET_KEY": "k" * 48,
+        "LUISTER_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+    }
+    result = runner.invoke(app, ["serve"], env=env)
+    assert result.exit_code == 2
+    assert "dev mode" in result.output

@@ -1,0 +1,28 @@
+"""The demo story goes through the real pipeline and is idempotent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+from luister.services.demo import load_demo
+from luister.services.stats import collect_stats
+from luister.services.topics import list_topics
+
+END = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def test_demo_loads_topics_and_mentions_once(engine: Engine) -> None:
+    first = load_demo(engine=engine, count=1500, end=END, batch_size=500)
+    assert first.summary.stored == 1500 and not first.summary.rejected
+    assert {t.kind.value for t in list_topics(engine=engine)} == {"brand", "competitor", "campaign"}
+
+    again = load_demo(engine=engine, count=1500, end=END, batch_size=500)
+    assert (again.summary.stored, again.summary.known) == (0, 1500)
+
+    stats = collect_stats(engine=engine, days=60)
+    assert stats.mentions == 1500
+    assert {lang for lang, _ in stats.by_language} == {"nl", "en"}
+    assert {country for country, _ in stats.by_country} == {"NL", "BE", "GB", "US"}
+    assert stats.last is not None and stats.last <= END.date()

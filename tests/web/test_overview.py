@@ -1,0 +1,73 @@
+"""The overview page: in process, and in a real browser with hostile mention text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser
+
+from luister.connectors.records import FieldMapping
+from luister.services.database import open_database
+from luister.services.ingest import Pipeline
+from luister.settings import Settings
+from luister.storage.writer import SqlMentionStore
+from luister.testing import raw_item, record
+from luister.web.app import create_app
+
+HOSTILE = [
+    '<script>window.__pwned = "script"</script> Voltaro storing',
+    "<img src=x onerror=\"window.__pwned = 'img'\"> Voltaro app kapot",
+    '"><svg onload="window.__pwned=\'svg\'"> klantenservice',
+]
+
+
+def seed(settings: Settings) -> None:
+    engine = open_database(settings=settings)
+    items = [
+        raw_item(record(n, text=text, title="<b>kop</b>" if n == 0 else None))
+        for n, text in enumerate(HOSTILE)
+    ]
+    items.append(raw_item(record(9, url="javascript:alert(1)")))
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test").run_batch(items)
+    engine.dispose()
+
+
+def client(settings: Settings) -> TestClient:
+    return TestClient(create_app(settings=settings, engine=open_database(settings=settings)))
+
+
+def test_empty_state_tells_what_to_do(sqlite_settings: Settings) -> None:
+    response = client(sqlite_settings).get("/")
+    assert response.status_code == 200
+    assert "No mentions yet" in response.text and "luister demo" in response.text
+
+
+def test_health(sqlite_settings: Settings) -> None:
+    assert client(sqlite_settings).get("/healthz").json()["status"] == "ok"
+
+
+def test_mention_text_is_escaped_in_html(sqlite_settings: Settings) -> None:
+    seed(sqlite_settings)
+    html = client(sqlite_settings).get("/").text
+    assert "&lt;script&gt;" in html and "<script>window" not in html
+    assert "&lt;img src=x onerror=" in html and "&lt;b&gt;kop&lt;/b&gt;" in html
+    assert 'href="javascript:' not in html
+
+
+def test_hostile_text_runs_nothing_in_the_browser(
+    sqlite_settings: Settings, live_server: str, browser: Browser, tmp_path: Path
+) -> None:
+    seed(sqlite_settings)
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(live_server + "/")
+    texts = page.locator(".mentions .text").all_inner_texts()
+    assert any(HOSTILE[0] in text for text in texts)
+    assert any(HOSTILE[1] in text for text in texts)
+    assert page.evaluate("window.__pwned === undefined")
+    assert page.locator(".mentions script, .mentions img, .mentions svg").count() == 0
+    assert dialogs == []
+    page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+    page.close()
