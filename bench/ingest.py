@@ -26,9 +26,11 @@ from luister.storage.engine import create_engine
 from luister.storage.migrate import upgrade
 from luister.storage.writer import SqlMentionStore
 
-WORDS = ("voltaro storing app meter klantenservice factuur zonnepanelen wachttijd top snel geholpen "
-         "energie contract prijs stroom gas overstappen vraag hoe waarom thanks support outage bill "
-         "great service terrible waiting battery solar quote").split()
+WORDS = (
+    "voltaro storing app meter klantenservice factuur zonnepanelen wachttijd top snel geholpen "
+    "energie contract prijs stroom gas overstappen vraag hoe waarom thanks support outage bill "
+    "great service terrible waiting battery solar quote"
+).split()
 CHANNELS = ("mastodon", "bluesky", "reddit", "hackernews", "rss", "discourse")
 
 
@@ -39,20 +41,24 @@ def synthetic_file(path: Path, count: int, seed: int = 1) -> None:
         for n in range(count):
             channel = rng.choice(CHANNELS)
             text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 40)))
-            out.write(orjson.dumps({
-                "id": f"{channel[:2]}{n}",
-                "channel": channel,
-                "text": f"{text} #voltaro @user{rng.randint(1, 5000)} https://example.nl/p/{n}?utm_source=x",
-                "author_handle": f"user{rng.randint(1, 20000)}",
-                "author_name": f"User {n % 997}",
-                "followers": rng.randint(0, 50_000),
-                "created_at": (start + timedelta(seconds=n * 13)).isoformat().replace("+00:00", "Z"),
-                "url": f"https://{channel}.example/@u/{n}",
-                "lang": rng.choice(("nl", "en")),
-                "country": rng.choice(("NL", "BE", "GB", "US")),
-                "likes": rng.randint(0, 300),
-                "reposts": rng.randint(0, 40),
-            }))
+            out.write(
+                orjson.dumps(
+                    {
+                        "id": f"{channel[:2]}{n}",
+                        "channel": channel,
+                        "text": f"{text} #voltaro @user{rng.randint(1, 5000)} https://example.nl/p/{n}?utm_source=x",
+                        "author_handle": f"user{rng.randint(1, 20000)}",
+                        "author_name": f"User {n % 997}",
+                        "followers": rng.randint(0, 50_000),
+                        "created_at": (start + timedelta(seconds=n * 13)).isoformat().replace("+00:00", "Z"),
+                        "url": f"https://{channel}.example/@u/{n}",
+                        "lang": rng.choice(("nl", "en")),
+                        "country": rng.choice(("NL", "BE", "GB", "US")),
+                        "likes": rng.randint(0, 300),
+                        "reposts": rng.randint(0, 40),
+                    }
+                )
+            )
             out.write(b"\n")
 
 
@@ -72,8 +78,9 @@ def main() -> None:
         upgrade(engine)
         try:
             started = time.perf_counter()
-            report = import_file(path=data, store=SqlMentionStore(engine), mapping=FieldMapping(),
-                                 batch_size=args.batch_size)
+            report = import_file(
+                path=data, store=SqlMentionStore(engine), mapping=FieldMapping(), batch_size=args.batch_size
+            )
             elapsed = time.perf_counter() - started
         finally:
             if schema:
