@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from luister import __version__
 from luister.connectors.file_readers import FileFormat, UnreadableFileError
 from luister.connectors.records import FieldMapping, MappingConfigError
+from luister.plugins import load_plugins
 from luister.services import database, importer, stats
 from luister.services import demo as demo_service
 from luister.services.quarantine import list_rejected
@@ -55,6 +56,11 @@ class CliState:
 
     def engine(self) -> Engine:
         return database.open_database(settings=self.settings())
+
+    def enrichers(self) -> list[Any]:
+        """Analysers from every installed plugin; a plugin that fails to load is logged as an error."""
+        self.settings()  # logging is configured before plugins report
+        return load_plugins().enrichers()
 
 
 def configure_logging(level: str) -> None:
@@ -163,6 +169,7 @@ def import_command(
                 file_format=file_format,
                 encoding=encoding,
                 delimiter=delimiter,
+                enrichers=state.enrichers(),
                 progress=advance,
             )
         except (UnreadableFileError, LookupError) as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +14,7 @@ from luister.connectors.records import FieldMapping
 from luister.domain.ingest import RawItem
 from luister.domain.topics import TopicKind
 from luister.services.demo_data import DEMO_TOPICS, generate_demo_mentions
-from luister.services.ingest import BatchResult, IngestSummary, Pipeline
+from luister.services.ingest import BatchResult, Enricher, IngestSummary, Pipeline
 from luister.services.topics import TopicRead, save_topic
 from luister.storage.writer import SqlMentionStore
 
@@ -37,6 +37,7 @@ def load_demo(
     days: int = 60,
     end: datetime | None = None,
     batch_size: int = 2000,
+    enrichers: Sequence[Enricher] = (),
     on_batch: Callable[[BatchResult, int], None] | None = None,
 ) -> DemoResult:
     """Save the demo topics and ingest ``count`` demo mentions ending at ``end`` (default: this hour)."""
@@ -52,7 +53,10 @@ def load_demo(
         for t in DEMO_TOPICS
     ]
     pipeline = Pipeline(
-        mapper=FieldMapping(channel=DEMO_ORIGIN).map, store=SqlMentionStore(engine), origin=DEMO_ORIGIN
+        mapper=FieldMapping(channel=DEMO_ORIGIN).map,
+        store=SqlMentionStore(engine),
+        origin=DEMO_ORIGIN,
+        enrichers=enrichers,
     )
     records = generate_demo_mentions(seed=seed, end=end, days=days, count=count)
     summary = pipeline.run(_raw_items(records), batch_size=batch_size, on_batch=on_batch)

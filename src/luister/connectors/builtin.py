@@ -1,0 +1,13 @@
+"""The built-in connectors, registered through the same ``luister`` entry point as any plugin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from luister.connectors.file_import import FileConnector
+from luister.hookspecs import hookimpl
+
+
+@hookimpl
+def luister_connectors() -> list[type[Any]]:
+    return [FileConnector]
