@@ -45,6 +45,12 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _where_not_null(column: str) -> dict[str, Any]:
+    """Partial-index options: only rows that have a value are indexed (on both backends)."""
+    clause = sa.text(f"{column} IS NOT NULL")
+    return {"sqlite_where": clause, "postgresql_where": clause}
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -110,9 +116,9 @@ mention = sa.Table(
     sa.Column("raw", sa.Text, nullable=False),
     sa.UniqueConstraint("channel", "external_id"),
     sa.Index("ix_mention_published_at", "published_at"),
-    sa.Index("ix_mention_fingerprint", "fingerprint"),
-    sa.Index("ix_mention_author", "channel", "author_handle"),
-    sa.Index("ix_mention_thread", "channel", "thread_id"),
+    sa.Index("ix_mention_fingerprint", "fingerprint", **_where_not_null("fingerprint")),
+    sa.Index("ix_mention_author", "channel", "author_handle", **_where_not_null("author_handle")),
+    sa.Index("ix_mention_thread", "channel", "thread_id", **_where_not_null("thread_id")),
 )
 
 mention_topic = sa.Table(

@@ -31,7 +31,7 @@ _EARLIER = (
 )
 _MARK_DUPLICATES = f"""
 UPDATE mention SET duplicate_of = (SELECT min(earlier.id) {_EARLIER})
-WHERE {{new_rows}} AND fingerprint IS NOT NULL AND EXISTS (SELECT 1 {_EARLIER})
+WHERE {{new_rows}} AND EXISTS (SELECT 1 {_EARLIER})
 """
 _SQLITE_LOCKS: dict[str, threading.Lock] = {}
 _SQLITE_LOCKS_GUARD = threading.Lock()

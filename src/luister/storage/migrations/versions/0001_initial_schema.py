@@ -107,10 +107,28 @@ def upgrade() -> None:
         sa.UniqueConstraint("channel", "external_id", name=op.f("uq_mention_channel_external_id")),
     )
     with op.batch_alter_table("mention", schema=None) as batch_op:
-        batch_op.create_index("ix_mention_author", ["channel", "author_handle"], unique=False)
-        batch_op.create_index("ix_mention_fingerprint", ["fingerprint"], unique=False)
+        batch_op.create_index(
+            "ix_mention_author",
+            ["channel", "author_handle"],
+            unique=False,
+            sqlite_where=sa.text("author_handle IS NOT NULL"),
+            postgresql_where=sa.text("author_handle IS NOT NULL"),
+        )
+        batch_op.create_index(
+            "ix_mention_fingerprint",
+            ["fingerprint"],
+            unique=False,
+            sqlite_where=sa.text("fingerprint IS NOT NULL"),
+            postgresql_where=sa.text("fingerprint IS NOT NULL"),
+        )
         batch_op.create_index("ix_mention_published_at", ["published_at"], unique=False)
-        batch_op.create_index("ix_mention_thread", ["channel", "thread_id"], unique=False)
+        batch_op.create_index(
+            "ix_mention_thread",
+            ["channel", "thread_id"],
+            unique=False,
+            sqlite_where=sa.text("thread_id IS NOT NULL"),
+            postgresql_where=sa.text("thread_id IS NOT NULL"),
+        )
 
     op.create_table(
         "rejected",
