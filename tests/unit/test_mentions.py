@@ -1,6 +1,9 @@
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from luister.domain.errors import MappingError
 from luister.domain.mentions import (
@@ -194,3 +197,55 @@ def test_derived_ids_are_stable_and_distinct() -> None:
     assert a == derive_external_id("csv", None, "anna", "2026-10-01", "hallo")
     assert a != derive_external_id("csv", None, "anna", "2026-10-01", "hallo!")
     assert a.startswith("h:")
+
+
+class TestFastPathsAgreeWithTheFullRules:
+    """The shortcuts in normalisation must give exactly what the general code gives."""
+
+    url_parts = st.tuples(
+        st.sampled_from(["http://", "https://", "HTTPS://", "ftp://", ""]),
+        st.sampled_from(
+            [
+                "voltaro.nl",
+                "www.Voltaro.nl",
+                "a.b.example",
+                "127.0.0.1",
+                "x.nl:443",
+                "x.nl:8080",
+                "user@x.nl",
+                "x.nl.",
+                "",
+            ]
+        ),
+        st.sampled_from(["", "/", "/pad/naar/artikel", "/a;b", "/%7Euser"]),
+        st.sampled_from(["", "?", "?id=3", "?utm_source=x&id=3", "?id=3&fbclid=1", "?q=utm_x"]),
+        st.sampled_from(["", "#", "#top"]),
+    )
+
+    @given(url_parts)
+    def test_canonical_url_fast_path(self, parts: tuple[str, ...]) -> None:
+        from luister.domain.urls import _already_canonical, _parsed_canonical
+
+        url = "".join(parts)
+        fast = _already_canonical(url)
+        if fast is not None:
+            assert fast == _parsed_canonical(url)
+
+    @given(st.text(alphabet=st.sampled_from(list("ab é\u00a0\t\n\r\x00\u200b.")), max_size=30))
+    def test_normalise_text_fast_path(self, text: str) -> None:
+        assert normalise_text(text) == _slow_normalise_text(text)
+
+    @given(st.text(alphabet=st.sampled_from(list("ab é  \u00a0\t\n\x00")), max_size=20))
+    def test_normalise_inline_fast_path(self, text: str) -> None:
+        expected = " ".join(unicodedata.normalize("NFC", text).replace("\x00", "").split()) or None
+        assert normalise_inline(text) == expected
+
+
+def _slow_normalise_text(value: str) -> str:
+    import re
+
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]", "", text)
+    text = re.sub(r"[^\S\n]+", " ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

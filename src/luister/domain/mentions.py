@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import string
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,7 +26,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]
 _INLINE_SPACE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")  # only what is not already a single space
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
-_FINGERPRINT_TOKEN = re.compile(r"(?:https?://|www\.|@)\S*|(\w+)")  # links and handles differ between copies
+_FINGERPRINT_NOISE = re.compile(r"(?:https?://|www\.|@)\S*")  # links and handles differ between copies
+_PUNCTUATION_TO_SPACE = str.maketrans(dict.fromkeys(string.punctuation + "‘’‚‛“”„‟«»‹›–—―…·•¡¿", " "))
 _REPOST_MARKERS = frozenset({"rt", "boost", "repost"})
 _THOUSANDS = re.compile(r"^\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*$")
 _SCALES = {"k": 1_000, "m": 1_000_000}
@@ -108,7 +110,10 @@ def text_fingerprint(text: str) -> int | None:
     Reposts and copy-pasted headlines with another link share it. Very short texts get ``None``:
     "Thanks!" repeated is not a duplicate.
     """
-    words = [word for word in _FINGERPRINT_TOKEN.findall(fold(text)) if word]
+    folded = fold(text)
+    if "http" in folded or "www." in folded or "@" in folded:
+        folded = _FINGERPRINT_NOISE.sub(" ", folded)
+    words = folded.translate(_PUNCTUATION_TO_SPACE).split()
     if words and words[0] in _REPOST_MARKERS:
         del words[0]
     if len(words) < FINGERPRINT_MIN_TOKENS:

@@ -40,6 +40,11 @@ def canonical_url(url: str | None) -> str | None:
     text = url.strip()
     if not text or not text.isprintable() or " " in text:
         return None
+    fast = _already_canonical(text)
+    return fast if fast is not None else _parsed_canonical(text)
+
+
+def _parsed_canonical(text: str) -> str | None:
     try:
         parts = urlsplit(text)
     except ValueError:
@@ -59,6 +64,26 @@ def canonical_url(url: str | None) -> str | None:
         pairs = parse_qsl(query, keep_blank_values=True)
         query = urlencode([(k, v) for k, v in pairs if not _is_tracking(k)])
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def _already_canonical(text: str) -> str | None:
+    """The common case without parsing: lower-case http(s) host, no port, user, fragment or tracking."""
+    if text.startswith("https://"):
+        rest = text[8:]
+    elif text.startswith("http://"):
+        rest = text[7:]
+    else:
+        return None
+    slash = rest.find("/")
+    host = rest if slash < 0 else rest[:slash]
+    if not host or not host.islower() or host.endswith(".") or any(ch in host for ch in ":@[?#\\"):
+        return None
+    if "#" in rest:
+        return None
+    query_start = rest.find("?")
+    if query_start >= 0 and (query_start == len(rest) - 1 or _TRACKING_HINT.search(rest[query_start + 1 :])):
+        return None
+    return text if slash >= 0 else text + "/"
 
 
 def _canonical_netloc(parts: SplitResult, scheme: str) -> str | None:

@@ -116,7 +116,7 @@ mention = sa.Table(
     sa.Column("raw", sa.Text, nullable=False),
     sa.UniqueConstraint("channel", "external_id"),
     sa.Index("ix_mention_published_at", "published_at"),
-    sa.Index("ix_mention_fingerprint", "fingerprint", **_where_not_null("fingerprint")),
+    sa.Index("ix_mention_fingerprint", "fingerprint", "id", **_where_not_null("fingerprint")),
     sa.Index("ix_mention_author", "channel", "author_handle", **_where_not_null("author_handle")),
     sa.Index("ix_mention_thread", "channel", "thread_id", **_where_not_null("thread_id")),
 )

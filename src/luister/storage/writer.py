@@ -3,7 +3,7 @@
 Writes are idempotent on ``(channel, external_id)``, so a redelivered batch changes nothing.
 SQLite gets exactly one writer at a time: an in-process lock plus ``BEGIN IMMEDIATE`` across
 processes, which also makes "ids above the old maximum" exactly the rows this batch inserted.
-PostgreSQL uses ``INSERT … ON CONFLICT DO NOTHING RETURNING``.
+PostgreSQL copies each batch into a temp table and inserts from it with ``ON CONFLICT DO NOTHING``.
 """
 
 from __future__ import annotations
@@ -19,19 +19,28 @@ from sqlalchemy.engine import Engine
 from luister.domain.ingest import Rejection, StoredMention
 from luister.domain.mentions import Mention
 
-ROWS_PER_STATEMENT = 500  # 21 columns × 500 rows stays well under PostgreSQL's parameter limit
 MENTION_COLUMNS = (
     "channel", "external_id", "source_id", "url", "author_handle", "author_name", "author_followers",
     "title", "text", "language", "country", "published_at", "fetched_at", "parent_id", "thread_id",
     "like_count", "share_count", "reply_count", "view_count", "fingerprint", "raw",
 )  # fmt: skip
 REJECTION_COLUMNS = ("origin", "position", "reason", "raw", "raw_hash", "source_id", "created_at")
-_EARLIER = (
-    "FROM mention AS earlier WHERE earlier.fingerprint = mention.fingerprint AND earlier.id < mention.id"
+# Each new row looks up the earliest mention with its fingerprint: one probe of (fingerprint, id) per row.
+_FIRST_WITH_FINGERPRINT = (
+    "(SELECT min(earlier.id) FROM mention AS earlier "
+    "WHERE earlier.fingerprint = new.fingerprint AND earlier.id < new.id)"
 )
-_MARK_DUPLICATES = f"""
-UPDATE mention SET duplicate_of = (SELECT min(earlier.id) {_EARLIER})
-WHERE {{new_rows}} AND EXISTS (SELECT 1 {_EARLIER})
+_MARK_DUPLICATES_SQLITE = f"""
+UPDATE mention SET duplicate_of = first FROM (
+    SELECT new.id AS new_id, {_FIRST_WITH_FINGERPRINT} AS first
+    FROM mention AS new WHERE new.id > ? AND new.fingerprint IS NOT NULL
+) AS found WHERE mention.id = found.new_id AND found.first IS NOT NULL
+"""
+_MARK_DUPLICATES_POSTGRES = f"""
+UPDATE mention SET duplicate_of = found.first FROM (
+    SELECT new.id AS new_id, {_FIRST_WITH_FINGERPRINT} AS first
+    FROM mention AS new WHERE new.id = ANY(%s) AND new.fingerprint IS NOT NULL
+) AS found WHERE mention.id = found.new_id AND found.first IS NOT NULL
 """
 _SQLITE_LOCKS: dict[str, threading.Lock] = {}
 _SQLITE_LOCKS_GUARD = threading.Lock()
@@ -45,7 +54,7 @@ class SqlMentionStore:
         self._is_sqlite = engine.dialect.name == "sqlite"
         self._mark = "?" if self._is_sqlite else "%s"
         self._lock = _sqlite_lock(engine) if self._is_sqlite else None
-        self._insert_sql: dict[int, str] = {}
+        self._last_time: tuple[datetime | None, str] = (None, "")
 
     def write_batch(
         self, mentions: Sequence[Mention], rejections: Sequence[Rejection] = ()
@@ -71,7 +80,7 @@ class SqlMentionStore:
             try:
                 before = cursor.execute("SELECT coalesce(max(id), 0) FROM mention").fetchone()[0]
                 cursor.executemany(self._insert_or_ignore(), [self._row(m) for m in by_key.values()])
-                cursor.execute(_MARK_DUPLICATES.format(new_rows="id > ?"), (before,))
+                cursor.execute(_MARK_DUPLICATES_SQLITE, (before,))
                 new_rows = cursor.execute(
                     "SELECT id, channel, external_id, duplicate_of FROM mention WHERE id > ?", (before,)
                 ).fetchall()
@@ -91,25 +100,34 @@ class SqlMentionStore:
     def _write_postgres(
         self, by_key: dict[tuple[str, str], Mention], rejections: Sequence[Rejection]
     ) -> list[StoredMention]:
-        batch = list(by_key.values())
+        """COPY the batch into a session temp table, then move the new rows over in one statement."""
+        columns = ", ".join(MENTION_COLUMNS)
         with self.engine.begin() as conn:
-            ids: list[int] = []
-            for start in range(0, len(batch), ROWS_PER_STATEMENT):
-                chunk = batch[start : start + ROWS_PER_STATEMENT]
-                params = tuple(value for m in chunk for value in self._row(m))
-                ids.extend(row[0] for row in conn.exec_driver_sql(self._insert_returning(len(chunk)), params))
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS mention_incoming ON COMMIT DELETE ROWS "
+                f"AS SELECT {columns} FROM mention WITH NO DATA"
+            )
+            with cursor.copy(f"COPY mention_incoming ({columns}) FROM STDIN") as copy:
+                for m in by_key.values():
+                    copy.write_row(self._row(m))
+            cursor.execute(
+                f"INSERT INTO mention ({columns}) SELECT {columns} FROM mention_incoming "
+                "ON CONFLICT (channel, external_id) DO NOTHING RETURNING id"
+            )
+            ids = [row[0] for row in cursor.fetchall()]
             new_rows: list[Any] = []
             if ids:
-                conn.exec_driver_sql(_MARK_DUPLICATES.format(new_rows="id = ANY(%s)"), (ids,))
-                new_rows = conn.exec_driver_sql(
+                cursor.execute(_MARK_DUPLICATES_POSTGRES, (ids,))
+                cursor.execute(
                     "SELECT id, channel, external_id, duplicate_of FROM mention WHERE id = ANY(%s)", (ids,)
-                ).all()
+                )
+                new_rows = cursor.fetchall()
             stored = self._stored(new_rows, by_key)
-            topic_rows = _topic_rows(stored)
-            if topic_rows:
-                conn.exec_driver_sql(self._insert_topics(), topic_rows)
+            if topic_rows := _topic_rows(stored):
+                cursor.executemany(self._insert_topics(), topic_rows)
             if rejections:
-                conn.exec_driver_sql(self._insert_rejections(), [self._rejection_row(r) for r in rejections])
+                cursor.executemany(self._insert_rejections(), [self._rejection_row(r) for r in rejections])
         return stored
 
     @staticmethod
@@ -126,18 +144,6 @@ class SqlMentionStore:
         columns = ", ".join(MENTION_COLUMNS)
         return f"INSERT OR IGNORE INTO mention ({columns}) VALUES {self._values(MENTION_COLUMNS)}"
 
-    def _insert_returning(self, rows: int) -> str:
-        """A multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` for ``rows`` rows, built once."""
-        sql = self._insert_sql.get(rows)
-        if sql is None:
-            values = ", ".join([self._values(MENTION_COLUMNS)] * rows)
-            sql = (
-                f"INSERT INTO mention ({', '.join(MENTION_COLUMNS)}) VALUES {values} "
-                "ON CONFLICT (channel, external_id) DO NOTHING RETURNING id"
-            )
-            self._insert_sql[rows] = sql
-        return sql
-
     def _insert_topics(self) -> str:
         values = self._values(("mention_id", "topic_id"))
         return f"INSERT INTO mention_topic (mention_id, topic_id) VALUES {values} ON CONFLICT DO NOTHING"
@@ -145,6 +151,12 @@ class SqlMentionStore:
     def _insert_rejections(self) -> str:
         values = self._values(REJECTION_COLUMNS)
         return f"INSERT INTO rejected ({', '.join(REJECTION_COLUMNS)}) VALUES {values} ON CONFLICT DO NOTHING"
+
+    def _sqlite_time_cached(self, moment: datetime) -> str:
+        """Fetch times repeat across a batch: format each once."""
+        if moment != self._last_time[0]:
+            self._last_time = (moment, sqlite_time(moment))
+        return self._last_time[1]
 
     def _rejection_row(self, rejection: Rejection) -> tuple[Any, ...]:
         raw_hash = hashlib.blake2b(rejection.raw.encode(errors="replace"), digest_size=16).hexdigest()
@@ -163,7 +175,7 @@ class SqlMentionStore:
         published: Any = m.published_at
         fetched: Any = m.fetched_at
         if self._is_sqlite:
-            published, fetched = sqlite_time(published), sqlite_time(fetched)
+            published, fetched = sqlite_time(published), self._sqlite_time_cached(fetched)
         return (
             m.channel, m.external_id, m.source_id, m.url, m.author_handle, m.author_name, m.author_followers,
             m.title, m.text, m.language, m.country, published, fetched, m.parent_id, m.thread_id,

@@ -116,7 +116,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_mention_fingerprint",
-            ["fingerprint"],
+            ["fingerprint", "id"],
             unique=False,
             sqlite_where=sa.text("fingerprint IS NOT NULL"),
             postgresql_where=sa.text("fingerprint IS NOT NULL"),
