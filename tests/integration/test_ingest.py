@@ -215,3 +215,17 @@ def test_rows_without_ids_get_stable_ones(engine: Engine, tmp_path: Path) -> Non
     )
     assert run_import(engine, path).summary.stored == 2
     assert run_import(engine, path).summary.stored == 0
+
+
+def test_windows_1252_semicolon_export_is_detected_and_read(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "coosto-export.csv"
+    path.write_bytes(
+        "id;bericht;datum;auteur\n"
+        "1;Voltaro rekent € 50 te veel – café-eigenaar is boos;01-10-2026 09:15;Zoë\n"
+        "2;Top geholpen door de webcare van Voltaro!;01-10-2026 10:00;Jürgen\n".encode("cp1252")
+    )
+    report = run_import(engine, path)
+    assert (report.encoding, report.delimiter, report.summary.stored) == ("cp1252", ";", 2)
+    with engine.connect() as conn:
+        texts = dict(conn.execute(sa.select(mention.c.author_handle, mention.c.text)).all())
+    assert texts["Zoë"] == "Voltaro rekent € 50 te veel – café-eigenaar is boos"
