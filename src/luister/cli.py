@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.engine import Engine
@@ -20,8 +21,10 @@ from sqlalchemy.engine import Engine
 from luister import __version__
 from luister.connectors.file_readers import FileFormat, UnreadableFileError
 from luister.connectors.records import FieldMapping, MappingConfigError
+from luister.domain.queries import QueryReferenceError, QuerySyntaxError
+from luister.domain.topics import TopicKind
 from luister.plugins import load_plugins
-from luister.services import database, importer, stats
+from luister.services import database, importer, matching, stats, topics
 from luister.services import demo as demo_service
 from luister.services.quarantine import list_rejected
 from luister.settings import Mode, Settings, get_settings
@@ -36,6 +39,11 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema: upgrade and inspect migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+topics_app = typer.Typer(
+    help="Topics: saved queries for your brand, competitors and campaigns (docs/queries.md).",
+    no_args_is_help=True,
+)
+app.add_typer(topics_app, name="topics")
 console = Console()
 err = Console(stderr=True)
 
@@ -57,10 +65,14 @@ class CliState:
     def engine(self) -> Engine:
         return database.open_database(settings=self.settings())
 
-    def enrichers(self) -> list[Any]:
-        """Analysers from every installed plugin; a plugin that fails to load is logged as an error."""
+    def enrichers(self, engine: Engine) -> list[Any]:
+        """Topic matching, then analysers from every installed plugin (a plugin that fails to load is
+        logged as an error)."""
         self.settings()  # logging is configured before plugins report
-        return load_plugins().enrichers()
+        return [
+            matching.TopicMatchEnricher(matching.load_matcher(engine=engine)),
+            *load_plugins().enrichers(),
+        ]
 
 
 def configure_logging(level: str) -> None:
@@ -71,7 +83,7 @@ def configure_logging(level: str) -> None:
 
 
 def fail(message: str, *, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -169,7 +181,7 @@ def import_command(
                 file_format=file_format,
                 encoding=encoding,
                 delimiter=delimiter,
-                enrichers=state.enrichers(),
+                enrichers=state.enrichers(engine),
                 progress=advance,
             )
         except (UnreadableFileError, LookupError) as exc:
@@ -333,6 +345,108 @@ def render_stats(result: stats.Stats) -> None:
     for day, n in result.by_day:
         daily.add_row(day.isoformat(), f"{n:,}", "█" * max(1, round(30 * n / peak)))
     console.print(daily)
+
+
+@topics_app.command("add")
+def topics_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The topic's name, e.g. Voltaro.")],
+    query: Annotated[str, typer.Argument(help="The query, e.g. 'voltaro OR \"volt aro\" OR #voltaro'.")],
+    kind: Annotated[TopicKind, typer.Option(help="What the topic is about.")] = TopicKind.other,
+    description: Annotated[str | None, typer.Option(help="What the topic is for.")] = None,
+) -> None:
+    """Save a topic (or change the one with this name) and match all stored mentions against it."""
+    state = _state(ctx)
+    engine = state.engine()
+    try:
+        saved = topics.save_topic(engine=engine, name=name, kind=kind, query=query, description=description)
+    except QuerySyntaxError as exc:
+        fail(f"invalid query: {exc}\n{exc.caret()}", code=2)
+    except (QueryReferenceError, ValueError) as exc:
+        fail(str(exc), code=2)
+    _rematch(engine, [saved.id])
+    saved = topics.get_topic(engine=engine, name=saved.name)
+    console.print(
+        f"[green]✓[/] topic [bold]{saved.name}[/] ({saved.kind.value}) matches {saved.mentions:,} mentions"
+    )
+
+
+@topics_app.command("list")
+def topics_list(ctx: typer.Context) -> None:
+    """All topics with their queries and how many mentions each matched."""
+    found = topics.list_topics(engine=_state(ctx).engine())
+    if not found:
+        console.print('No topics yet. Add one: [bold]luister topics add Voltaro "voltaro OR #voltaro"[/]')
+        return
+    table = Table("name", "kind", "query", "mentions", title="Topics")
+    for item in found:
+        table.add_row(item.name, item.kind.value, item.query, f"{item.mentions:,}")
+    console.print(table)
+
+
+@topics_app.command("test")
+def topics_test(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="The query to try.")],
+    sample: Annotated[int, typer.Option(help="How many of the newest mentions to try it on.")] = 5000,
+    examples: Annotated[int, typer.Option(help="How many matching mentions to show.")] = 10,
+) -> None:
+    """Show what a query would catch on stored mentions, before saving it."""
+    try:
+        trial = topics.try_query(engine=_state(ctx).engine(), query=query, sample=sample, examples=examples)
+    except QuerySyntaxError as exc:
+        fail(f"invalid query: {exc}\n{exc.caret()}", code=2)
+    except QueryReferenceError as exc:
+        fail(str(exc), code=2)
+    share = trial.matched / trial.sampled if trial.sampled else 0.0
+    console.print(f"[bold]{trial.matched:,}[/] of the newest {trial.sampled:,} mentions match ({share:.1%})")
+    for mention_id, text in trial.examples:
+        console.print(f"  [dim]#{mention_id}[/] {escape(text[:160])}", highlight=False)
+
+
+@topics_app.command("rematch")
+def topics_rematch(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Topics to re-match; all when none given.")
+    ] = None,
+) -> None:
+    """Match stored mentions again (after topics changed)."""
+    engine = _state(ctx).engine()
+    try:
+        ids = [topics.get_topic(engine=engine, name=n).id for n in names] if names else None
+    except topics.UnknownTopicError as exc:
+        fail(str(exc), code=2)
+    result = _rematch(engine, ids)
+    console.print(f"[green]✓[/] re-matched {result.mentions:,} mentions: {result.matches:,} topic matches")
+
+
+@topics_app.command("remove")
+def topics_remove(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The topic to delete.")]
+) -> None:
+    """Delete a topic and its matches (refused while another topic refers to it)."""
+    try:
+        topics.remove_topic(engine=_state(ctx).engine(), name=name)
+    except (topics.UnknownTopicError, QueryReferenceError) as exc:
+        fail(str(exc), code=2)
+    console.print(f"[green]✓[/] removed topic {name}")
+
+
+def _rematch(engine: Engine, topic_ids: list[int] | None) -> matching.RematchResult:
+    total = stats.count_mentions(engine=engine)
+    with Progress(
+        TextColumn("matching"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("rematch", total=total)
+        return matching.rematch(
+            engine=engine, topic_ids=topic_ids, on_batch=lambda size: progress.advance(task, size)
+        )
 
 
 def main() -> None:

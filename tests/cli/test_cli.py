@@ -131,3 +131,23 @@ def test_serve_refuses_production_mode_without_accounts(tmp_path: Path) -> None:
     result = runner.invoke(app, ["serve"], env=env)
     assert result.exit_code == 2
     assert "dev mode" in result.output
+
+
+def test_topics_commands(settings: Settings, tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "m.jsonl", [record(1, text="Storing bij Voltaro"), record(2, text="Enerlux app")]
+    )
+    invoke(settings, "import", str(path))
+    added = invoke(settings, "topics", "add", "Voltaro", "voltaro OR #voltaro", "--kind", "brand")
+    assert added.exit_code == 0, added.output
+    assert "matches 1 mentions" in added.output
+    listed = invoke(settings, "topics", "list")
+    assert "Voltaro" in listed.output and "brand" in listed.output
+    tried = invoke(settings, "topics", "test", "enerlux OR voltaro")
+    assert "2 of the newest 2 mentions match" in tried.output
+    bad = invoke(settings, "topics", "test", "voltaro AND (storing")
+    assert bad.exit_code == 2
+    assert "^" in bad.output and "never closed" in bad.output
+    assert invoke(settings, "topics", "rematch").exit_code == 0
+    assert invoke(settings, "topics", "remove", "Voltaro").exit_code == 0
+    assert invoke(settings, "topics", "remove", "Voltaro").exit_code == 2

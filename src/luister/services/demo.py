@@ -15,6 +15,7 @@ from luister.domain.ingest import RawItem
 from luister.domain.topics import TopicKind
 from luister.services.demo_data import DEMO_TOPICS, generate_demo_mentions
 from luister.services.ingest import BatchResult, Enricher, IngestSummary, Pipeline
+from luister.services.matching import TopicMatchEnricher, load_matcher
 from luister.services.topics import TopicRead, save_topic
 from luister.storage.writer import SqlMentionStore
 
@@ -56,7 +57,7 @@ def load_demo(
         mapper=FieldMapping(channel=DEMO_ORIGIN).map,
         store=SqlMentionStore(engine),
         origin=DEMO_ORIGIN,
-        enrichers=enrichers,
+        enrichers=[TopicMatchEnricher(load_matcher(engine=engine)), *enrichers],
     )
     records = generate_demo_mentions(seed=seed, end=end, days=days, count=count)
     summary = pipeline.run(_raw_items(records), batch_size=batch_size, on_batch=on_batch)

@@ -32,6 +32,11 @@ def day_of(engine: Engine, column: sa.ColumnElement[object]) -> sa.ColumnElement
     return sa.func.date(column)
 
 
+def count_mentions(*, engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(mention)).scalar_one())
+
+
 def collect_stats(*, engine: Engine, days: int = 14) -> Stats:
     """Totals, breakdowns, and the last ``days`` days that have mentions."""
     count = sa.func.count()
