@@ -2,6 +2,7 @@
 
     python bench/ingest.py                       # 200,000 mentions into a fresh SQLite file
     python bench/ingest.py --postgres URL        # the same into a fresh PostgreSQL schema
+    python bench/ingest.py --topics 1000         # with 1,000 topics (shapes of bench/match.py) matched
 
 Prints one figure per line. Parse, map, normalise, fingerprint, dedup and store are all timed.
 """
@@ -20,10 +21,13 @@ import orjson
 import sqlalchemy as sa
 
 from luister.connectors.records import FieldMapping
+from luister.domain.queries import format_query
 from luister.services.importer import import_file
+from luister.services.matching import TopicMatchEnricher, load_matcher
 from luister.settings import get_settings
 from luister.storage.engine import create_engine
 from luister.storage.migrate import upgrade
+from luister.storage.tables import topic
 from luister.storage.writer import SqlMentionStore
 
 WORDS = (
@@ -62,11 +66,30 @@ def synthetic_file(path: Path, count: int, seed: int = 1) -> None:
             out.write(b"\n")
 
 
+def add_topics(engine: sa.Engine, count: int) -> None:
+    """Store ``count`` topics of the shapes in bench/match.py (not timed)."""
+    if not count:
+        return
+    from match import brand_names, topic_queries
+
+    rng = random.Random(2)
+    queries = topic_queries(rng, brand_names(rng, max(5, count // 4)), count)
+    with engine.begin() as conn:
+        conn.execute(
+            topic.insert(),
+            [
+                {"name": name, "query": format_query(query), "kind": "other"}
+                for name, query in queries.values()
+            ],
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=200_000)
     parser.add_argument("--postgres", metavar="URL", help="benchmark PostgreSQL instead of SQLite")
     parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--topics", type=int, default=0, help="match this many realistic topics at ingest")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,9 +100,15 @@ def main() -> None:
         engine = create_engine(get_settings(database_url=url, database_schema=schema))
         upgrade(engine)
         try:
+            add_topics(engine, args.topics)
+            enrichers = [TopicMatchEnricher(load_matcher(engine=engine))] if args.topics else []
             started = time.perf_counter()
             report = import_file(
-                path=data, store=SqlMentionStore(engine), mapping=FieldMapping(), batch_size=args.batch_size
+                path=data,
+                store=SqlMentionStore(engine),
+                mapping=FieldMapping(),
+                batch_size=args.batch_size,
+                enrichers=enrichers,
             )
             elapsed = time.perf_counter() - started
         finally:
@@ -88,9 +117,9 @@ def main() -> None:
                     conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
             engine.dispose()
     assert report.summary.stored == args.count, report.summary
-    backend = "postgresql" if args.postgres else "sqlite"
-    print(f"ingest_{backend}_mentions_per_s {args.count / elapsed:,.0f}")
-    print(f"ingest_{backend}_seconds {elapsed:.2f}")
+    label = ("postgresql" if args.postgres else "sqlite") + (f"_{args.topics}_topics" if args.topics else "")
+    print(f"ingest_{label}_mentions_per_s {args.count / elapsed:,.0f}")
+    print(f"ingest_{label}_seconds {elapsed:.2f}")
 
 
 if __name__ == "__main__":

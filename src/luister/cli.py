@@ -206,9 +206,9 @@ def _byte_progress(path: Path) -> Iterator[Callable[[int], None]]:
 
 def _render_import(report: importer.ImportReport, show_rejected: int) -> None:
     summary = report.summary
-    detail = f"{report.file_format.value}, {report.encoding}"
-    if report.delimiter:
-        detail += f", delimiter {report.delimiter!r}"
+    detail = f"{report.shape.format.value}, {report.shape.encoding}"
+    if report.shape.delimiter:
+        detail += f", delimiter {report.shape.delimiter!r}"
     console.print(f"[bold]Import of {report.origin}[/] ({detail})")
     table = Table(show_header=False)
     table.add_row("records read", f"{summary.read:,}")

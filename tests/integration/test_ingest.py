@@ -225,7 +225,7 @@ def test_windows_1252_semicolon_export_is_detected_and_read(engine: Engine, tmp_
         "2;Top geholpen door de webcare van Voltaro!;01-10-2026 10:00;Jürgen\n".encode("cp1252")
     )
     report = run_import(engine, path)
-    assert (report.encoding, report.delimiter, report.summary.stored) == ("cp1252", ";", 2)
+    assert (report.shape.encoding, report.shape.delimiter, report.summary.stored) == ("cp1252", ";", 2)
     with engine.connect() as conn:
         texts = dict(conn.execute(sa.select(mention.c.author_handle, mention.c.text)).all())
     assert texts["Zoë"] == "Voltaro rekent € 50 te veel – café-eigenaar is boos"

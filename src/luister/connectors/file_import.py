@@ -3,7 +3,7 @@ protocol, so a scheduler can poll a drop folder file and resume where it stopped
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -12,15 +12,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from luister.connectors.base import Capability, Health, Page
-from luister.connectors.file_readers import (
-    SAMPLE_BYTES,
-    FileFormat,
-    detect_encoding,
-    detect_format,
-    open_binary,
-    read_csv,
-    read_jsonl,
-)
+from luister.connectors.file_readers import FileFormat, open_binary, read_records
 from luister.connectors.records import FieldMapping
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention
@@ -65,12 +57,16 @@ class FileConnector:
                 done += len(page)
                 yield Page(items=page, cursor={"items": done})
 
-    def _items(self, stream: Any) -> Any:
-        fmt = self.options.format or detect_format(self.options.path)
-        encoding = self.options.encoding or detect_encoding(stream.peek(SAMPLE_BYTES)[:SAMPLE_BYTES])
-        if fmt is FileFormat.csv:
-            return read_csv(stream, encoding=encoding, delimiter=self.options.delimiter)
-        return read_jsonl(stream, encoding=encoding)
+    def _items(self, stream: Any) -> Iterator[RawItem]:
+        options = self.options
+        _, items = read_records(
+            stream,
+            options.path,
+            file_format=options.format,
+            encoding=options.encoding,
+            delimiter=options.delimiter,
+        )
+        return items
 
     def map_item(self, item: RawItem, *, fetched_at: datetime) -> Mention:
         return self.mapping.map(item, fetched_at)

@@ -13,6 +13,7 @@ import gzip
 import io
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
@@ -73,6 +74,36 @@ def open_binary(path: Path) -> Iterator[IO[bytes]]:
         yield raw
     finally:
         raw.close()
+
+
+@dataclass(slots=True, frozen=True)
+class FileShape:
+    """How a file was read: its format, encoding and (for CSV) delimiter."""
+
+    format: FileFormat
+    encoding: str
+    delimiter: str | None
+
+
+def read_records(
+    stream: IO[bytes],
+    path: Path,
+    *,
+    file_format: FileFormat | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    progress: ProgressFn | None = None,
+) -> tuple[FileShape, Iterator[RawItem]]:
+    """Detect what was not given (format from the name, encoding and delimiter from the first bytes) and
+    return the shape with the items of ``stream``, the opened ``path``."""
+    fmt = file_format or detect_format(path)
+    sample = _peek(stream)
+    enc = encoding or detect_encoding(sample)
+    if fmt is FileFormat.jsonl:
+        return FileShape(fmt, enc, None), read_jsonl(stream, encoding=enc, progress=progress)
+    delimiter = delimiter or sniff_delimiter(sample.decode(enc, errors="replace"))
+    items = read_csv(stream, encoding=enc, delimiter=delimiter, progress=progress)
+    return FileShape(fmt, enc, delimiter), items
 
 
 def read_jsonl(stream: IO[bytes], *, encoding: str, progress: ProgressFn | None = None) -> Iterator[RawItem]:

@@ -6,16 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from luister.connectors.file_readers import (
-    SAMPLE_BYTES,
-    FileFormat,
-    detect_encoding,
-    detect_format,
-    open_binary,
-    read_csv,
-    read_jsonl,
-    sniff_delimiter,
-)
+from luister.connectors.file_readers import FileFormat, FileShape, open_binary, read_records
 from luister.connectors.records import FieldMapping
 from luister.services.events import EventBus
 from luister.services.ingest import BatchResult, Enricher, IngestSummary, MentionStore, Pipeline
@@ -24,9 +15,7 @@ from luister.services.ingest import BatchResult, Enricher, IngestSummary, Mentio
 @dataclass(slots=True)
 class ImportReport:
     origin: str
-    file_format: FileFormat
-    encoding: str
-    delimiter: str | None
+    shape: FileShape
     summary: IngestSummary
 
 
@@ -45,17 +34,11 @@ def import_file(
     on_batch: Callable[[BatchResult, int], None] | None = None,
 ) -> ImportReport:
     """Import every good record of ``path``; bad ones are quarantined with their line and reason."""
-    fmt = file_format or detect_format(path)
     origin = f"file:{path.name}"
     pipeline = Pipeline(mapper=mapping.map, store=store, origin=origin, enrichers=enrichers, events=events)
     with open_binary(path) as stream:
-        sample = stream.peek(SAMPLE_BYTES)[:SAMPLE_BYTES] if hasattr(stream, "peek") else b""
-        enc = encoding or detect_encoding(sample)
-        if fmt is FileFormat.csv:
-            delimiter = delimiter or sniff_delimiter(sample.decode(enc, errors="replace"))
-            items = read_csv(stream, encoding=enc, delimiter=delimiter, progress=progress)
-        else:
-            delimiter = None
-            items = read_jsonl(stream, encoding=enc, progress=progress)
+        shape, items = read_records(
+            stream, path, file_format=file_format, encoding=encoding, delimiter=delimiter, progress=progress
+        )
         summary = pipeline.run(items, batch_size=batch_size, on_batch=on_batch)
-    return ImportReport(origin=origin, file_format=fmt, encoding=enc, delimiter=delimiter, summary=summary)
+    return ImportReport(origin=origin, shape=shape, summary=summary)
