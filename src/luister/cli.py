@@ -16,6 +16,7 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.engine import Engine
 
 from luister import __version__
@@ -209,7 +210,7 @@ def _render_import(report: importer.ImportReport, show_rejected: int) -> None:
     detail = f"{report.shape.format.value}, {report.shape.encoding}"
     if report.shape.delimiter:
         detail += f", delimiter {report.shape.delimiter!r}"
-    console.print(f"[bold]Import of {report.origin}[/] ({detail})")
+    console.print(f"[bold]Import of {escape(report.origin)}[/] ({escape(detail)})")
     table = Table(show_header=False)
     table.add_row("records read", f"{summary.read:,}")
     table.add_row("new mentions stored", f"[green]{summary.stored:,}[/]")
@@ -222,7 +223,7 @@ def _render_import(report: importer.ImportReport, show_rejected: int) -> None:
             "where", "why", title=f"Rejected rows (first {min(show_rejected, len(summary.rejected))})"
         )
         for rejection in summary.rejected[:show_rejected]:
-            rows.add_row(rejection.position, rejection.reason)
+            rows.add_row(Text(rejection.position), Text(rejection.reason))
         console.print(rows)
         console.print("All rejected rows, with their raw text: [bold]luister rejected[/]")
     for error in summary.enricher_errors[:5]:
@@ -242,7 +243,7 @@ def rejected(
         return
     table = Table("origin", "where", "why", "raw", title="Quarantined input")
     for item in items:
-        table.add_row(item.origin, item.position, item.reason, item.raw[:80])
+        table.add_row(Text(item.origin), Text(item.position), Text(item.reason), Text(item.raw[:80]))
     console.print(table)
 
 
@@ -271,6 +272,7 @@ def demo(
             seed=seed,
             count=count,
             batch_size=state.settings().ingest_batch_size,
+            enrichers=load_plugins().enrichers(),
             on_batch=lambda _batch, size: progress.advance(task, size),
         )
     summary = result.summary
@@ -336,7 +338,7 @@ def render_stats(result: stats.Stats) -> None:
     ):
         table = Table(title, "mentions", title=f"per {title}")
         for key, n in rows[:12]:
-            table.add_row(key, f"{n:,}")
+            table.add_row(Text(key), f"{n:,}")
         tables.append(table)
     grid.add_row(*tables)
     console.print(grid)
@@ -367,7 +369,8 @@ def topics_add(
     _rematch(engine, [saved.id])
     saved = topics.get_topic(engine=engine, name=saved.name)
     console.print(
-        f"[green]✓[/] topic [bold]{saved.name}[/] ({saved.kind.value}) matches {saved.mentions:,} mentions"
+        f"[green]✓[/] topic [bold]{escape(saved.name)}[/] ({saved.kind.value}) "
+        f"matches {saved.mentions:,} mentions"
     )
 
 
@@ -380,7 +383,7 @@ def topics_list(ctx: typer.Context) -> None:
         return
     table = Table("name", "kind", "query", "mentions", title="Topics")
     for item in found:
-        table.add_row(item.name, item.kind.value, item.query, f"{item.mentions:,}")
+        table.add_row(Text(item.name), item.kind.value, Text(item.query), f"{item.mentions:,}")
     console.print(table)
 
 
@@ -430,7 +433,7 @@ def topics_remove(
         topics.remove_topic(engine=_state(ctx).engine(), name=name)
     except (topics.UnknownTopicError, QueryReferenceError) as exc:
         fail(str(exc), code=2)
-    console.print(f"[green]✓[/] removed topic {name}")
+    console.print(f"[green]✓[/] removed topic {escape(name)}")
 
 
 def _rematch(engine: Engine, topic_ids: list[int] | None) -> matching.RematchResult:

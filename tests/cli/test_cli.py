@@ -151,3 +151,17 @@ def test_topics_commands(settings: Settings, tmp_path: Path) -> None:
     assert invoke(settings, "topics", "rematch").exit_code == 0
     assert invoke(settings, "topics", "remove", "Voltaro").exit_code == 0
     assert invoke(settings, "topics", "remove", "Voltaro").exit_code == 2
+
+
+def test_hostile_text_is_printed_as_text_not_markup(settings: Settings, tmp_path: Path) -> None:
+    hostile = "[/] [bold red]niet vet[/bold red] [link=https://evil.example]klik[/link] \x1b[31m"
+    path = write_jsonl(tmp_path / "m.jsonl", [record(1, text="Voltaro"), f'{{"broken": "{hostile[:20]}'])
+    assert invoke(settings, "import", str(path)).exit_code == 0
+    added = invoke(settings, "topics", "add", "[/]Voltaro[bold]", "voltaro")
+    assert added.exit_code == 0, added.output
+    assert "[/]Voltaro[bold]" in added.output
+    for command in (["rejected"], ["topics", "list"], ["stats"]):
+        result = invoke(settings, *command)
+        assert result.exit_code == 0, (command, result.output)
+    assert "[/]Voltaro[bold]" in invoke(settings, "topics", "list").output
+    assert '{"broken": "[/] [bold' in invoke(settings, "rejected").output
