@@ -216,7 +216,9 @@ def _render_import(report: importer.ImportReport, show_rejected: int) -> None:
     table.add_row("new mentions stored", f"[green]{summary.stored:,}[/]")
     table.add_row("already known (skipped)", f"{summary.known:,}")
     table.add_row("near-duplicates flagged", f"{summary.near_duplicates:,}")
-    table.add_row("rejected (quarantined)", f"[red]{len(summary.rejected):,}[/]" if summary.rejected else "0")
+    table.add_row(
+        "rejected (quarantined)", f"[red]{summary.rejected_count:,}[/]" if summary.rejected else "0"
+    )
     console.print(table)
     if summary.rejected:
         rows = Table(

@@ -68,6 +68,7 @@ def test_csv_with_five_percent_broken_rows_keeps_every_good_row(engine: Engine, 
 
     assert report.summary.stored == 400 - len(broken)
     assert {int(r.position.removeprefix("line ")) for r in report.summary.rejected} == broken
+    assert report.summary.rejected_count == len(broken)
     assert all(r.reason for r in report.summary.rejected)
     assert count(engine, rejected) == len(broken)
     run_import(engine, path)  # quarantine is idempotent as well

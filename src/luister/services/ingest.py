@@ -22,6 +22,7 @@ from luister.services.events import EventBus, MentionsStored
 log = logging.getLogger(__name__)
 
 Mapper = Callable[[RawItem, datetime], Mention]
+KEEP_REJECTED = 1000  # a summary lists this many; the quarantine table keeps every one
 
 
 class MentionStore(Protocol):
@@ -56,7 +57,10 @@ class IngestSummary:
     stored: int = 0
     known: int = 0
     near_duplicates: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
+    rejected_count: int = 0
+    rejected: list[Rejection] = field(
+        default_factory=list
+    )  # the first KEEP_REJECTED; all are in the quarantine
     enricher_errors: list[str] = field(default_factory=list)
 
     def add(self, batch: BatchResult, size: int) -> None:
@@ -64,8 +68,11 @@ class IngestSummary:
         self.stored += len(batch.stored)
         self.known += batch.known
         self.near_duplicates += batch.near_duplicates
-        self.rejected.extend(batch.rejected)
-        self.enricher_errors.extend(batch.enricher_errors)
+        self.rejected_count += len(batch.rejected)
+        self.rejected.extend(batch.rejected[: max(0, KEEP_REJECTED - len(self.rejected))])
+        self.enricher_errors.extend(
+            batch.enricher_errors[: max(0, KEEP_REJECTED - len(self.enricher_errors))]
+        )
 
 
 def ingest_batch(
