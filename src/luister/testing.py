@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
+from pydantic import BaseModel
 
+from luister.connectors.base import Capability, ConnectorError, Health, Page
+from luister.connectors.records import FieldMapping
 from luister.domain.ingest import RawItem
+from luister.domain.mentions import Mention
 
 BASE_TIME = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
@@ -41,3 +45,40 @@ def write_jsonl(path: Path, records: Iterable[Mapping[str, Any] | str]) -> Path:
             out.write(item.encode() if isinstance(item, str) else orjson.dumps(item))
             out.write(b"\n")
     return path
+
+
+class FakeOptions(BaseModel):
+    pages: list[list[dict[str, Any]]] = []
+    fail_at_page: int | None = None  # raise instead of yielding this page (0-based)
+    problems: list[str] = []  # reported on every page, as a connector does for a malformed payload
+    api_token: str | None = None
+
+
+class FakeConnector:
+    """A connector serving fixed pages, for tests of the scheduler and for plugin authors to copy."""
+
+    name: ClassVar[str] = "fake"
+    options_model: ClassVar[type[BaseModel]] = FakeOptions
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.read})
+    max_concurrency: ClassVar[int] = 1
+    poll_interval: ClassVar[int] = 60
+
+    def __init__(self, options: FakeOptions, *, http: object = None) -> None:
+        self.options = options
+
+    async def check_credentials(self) -> Health:
+        return Health(ok=True)
+
+    async def fetch(self, query: str | None, cursor: dict[str, Any] | None) -> AsyncIterator[Page]:
+        start = int((cursor or {}).get("page", 0))
+        for number in range(start, len(self.options.pages)):
+            if number == self.options.fail_at_page:
+                raise ConnectorError(f"platform answered 503 for page {number}")
+            items = [raw_item(r, f"page {number} item {i}") for i, r in enumerate(self.options.pages[number])]
+            yield Page(items=items, cursor={"page": number + 1}, errors=list(self.options.problems))
+
+    def map_item(self, item: RawItem, *, fetched_at: datetime) -> Mention:
+        return FieldMapping(channel="fake").map(item, fetched_at)
+
+    def health(self) -> Health:
+        return Health(ok=True)

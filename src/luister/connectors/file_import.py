@@ -39,7 +39,7 @@ class FileConnector:
     max_concurrency: ClassVar[int] = 1
     poll_interval: ClassVar[int] = 3600
 
-    def __init__(self, options: FileOptions) -> None:
+    def __init__(self, options: FileOptions, *, http: object = None) -> None:  # files need no HTTP
         self.options = options
         self.mapping = FieldMapping.checked(dict(options.fields), options.channel)
         self._last_error: str | None = None

@@ -70,8 +70,24 @@ source = sa.Table(
     sa.Column("last_success_at", UtcDateTime, nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("last_error_at", UtcDateTime, nullable=True),
+    sa.Column("next_run_at", UtcDateTime, nullable=True),
+    sa.Column("failures", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
     sa.Column("updated_at", UtcDateTime, nullable=False, default=_now, onupdate=_now),
+)
+
+source_run = sa.Table(
+    "source_run",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("source_id", BigId, sa.ForeignKey("source.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime, nullable=False),
+    sa.Column("fetched", sa.Integer, nullable=False),
+    sa.Column("stored", sa.Integer, nullable=False),
+    sa.Column("rejected", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Index("ix_source_run_source_started", "source_id", "started_at"),
 )
 
 topic = sa.Table(

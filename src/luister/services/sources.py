@@ -1,0 +1,123 @@
+"""Sources: configured connectors with options, cursor, schedule and health."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+
+from luister.domain.sources import Health, Run, assess, masked
+from luister.storage.tables import source, source_run
+
+RUNS_FOR_HEALTH = 200
+
+
+class SourceError(ValueError):
+    """A source cannot be saved or found; the message says why."""
+
+
+@dataclass(slots=True, frozen=True)
+class SourceRead:
+    id: int
+    name: str
+    connector: str
+    options: dict[str, Any]  # secrets masked
+    enabled: bool
+    poll_interval: timedelta
+    last_success_at: datetime | None
+    last_error: str | None
+    next_run_at: datetime | None
+    health: Health
+
+
+def add_source(
+    *,
+    engine: Engine,
+    connectors: Mapping[str, type[Any]],
+    name: str,
+    connector: str,
+    options: Mapping[str, Any],
+    poll_interval: timedelta | None = None,
+) -> SourceRead:
+    """Validate ``options`` against the connector's options model and save the source."""
+    cls = connectors.get(connector)
+    if cls is None:
+        raise SourceError(f"unknown connector {connector!r}; installed: {', '.join(sorted(connectors))}")
+    try:
+        parsed = cls.options_model(**options)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise SourceError(f"invalid options for {connector}: {problems}") from None
+    interval = poll_interval or timedelta(seconds=cls.poll_interval)
+    with engine.begin() as conn:
+        if conn.execute(sa.select(source.c.id).where(source.c.name == name)).first():
+            raise SourceError(f"a source named {name!r} exists already")
+        conn.execute(
+            source.insert().values(
+                name=name,
+                connector=connector,
+                options=parsed.model_dump(mode="json"),
+                enabled=True,
+                poll_interval_s=int(interval.total_seconds()),
+            )
+        )
+    return get_source(engine=engine, name=name)
+
+
+def get_source(*, engine: Engine, name: str, now: datetime | None = None) -> SourceRead:
+    for found in list_sources(engine=engine, now=now):
+        if found.name == name:
+            return found
+    raise SourceError(f"no source named {name!r}")
+
+
+def list_sources(*, engine: Engine, now: datetime | None = None) -> list[SourceRead]:
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(source).order_by(source.c.name)).mappings().all()
+        return [_read(row, _runs(conn, row["id"]), now) for row in rows]
+
+
+def remove_source(*, engine: Engine, name: str) -> None:
+    """Delete the source and its run history; its mentions stay (their source becomes empty)."""
+    with engine.begin() as conn:
+        if not conn.execute(source.delete().where(source.c.name == name)).rowcount:
+            raise SourceError(f"no source named {name!r}")
+
+
+def raw_options(*, engine: Engine, source_id: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The unmasked options and the saved cursor, for running the connector."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(source.c.options, source.c.cursor).where(source.c.id == source_id)).one()
+    return dict(row.options), row.cursor
+
+
+def _runs(conn: sa.Connection, source_id: int) -> list[Run]:
+    rows = conn.execute(
+        sa.select(source_run)
+        .where(source_run.c.source_id == source_id)
+        .order_by(source_run.c.started_at.desc(), source_run.c.id.desc())
+        .limit(RUNS_FOR_HEALTH)
+    ).mappings()
+    return [Run(r["started_at"], r["fetched"], r["stored"], r["rejected"], r["error"]) for r in rows]
+
+
+def _read(row: sa.RowMapping, runs: list[Run], now: datetime) -> SourceRead:
+    interval = timedelta(seconds=row["poll_interval_s"] or 900)
+    return SourceRead(
+        id=row["id"],
+        name=row["name"],
+        connector=row["connector"],
+        options=masked(row["options"] or {}),
+        enabled=row["enabled"],
+        poll_interval=interval,
+        last_success_at=row["last_success_at"],
+        last_error=row["last_error"],
+        next_run_at=row["next_run_at"],
+        health=assess(runs, now=now, poll_interval=interval),
+    )
