@@ -26,6 +26,13 @@ POSTGRES_URL = os.environ.get(
 BACKENDS = ["sqlite", "postgres"]
 
 
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    """Local platform servers (pytest-httpserver) on 127.0.0.1, so URLs name the address the SSRF guard
+    checks; tests allow exactly that address."""
+    return ("127.0.0.1", 0)
+
+
 @pytest.fixture(autouse=True)
 def _no_stray_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never read the developer's LUISTER_* variables or luister.toml."""

@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Python logging level: DEBUG, INFO, WARNING, ERROR.")
     ingest_batch_size: int = Field(2000, ge=1, le=50_000, description="Mentions per write batch.")
+    fetch_allow: list[str] = Field(
+        default_factory=list,
+        description="Hosts or CIDRs that outbound fetches may reach although private or loopback "
+        '(JSON list, e.g. `["127.0.0.1", "10.1.2.0/24"]`); everything private is refused otherwise.',
+    )
+    fetch_timeout: float = Field(20.0, gt=0, le=300, description="Seconds per outbound request.")
+    listen_idle_seconds: int = Field(10, ge=1, description="How long `luister listen` waits between passes.")
 
     @field_validator("log_level")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
@@ -17,6 +18,8 @@ runner = CliRunner()
 
 def invoke(settings: Settings, *args: str):  # type: ignore[no-untyped-def]
     env = {"LUISTER_DATABASE_URL": settings.database_url, "COLUMNS": "160"}
+    if settings.fetch_allow:
+        env["LUISTER_FETCH_ALLOW"] = orjson.dumps(settings.fetch_allow).decode()
     if settings.database_schema:
         env["LUISTER_DATABASE_SCHEMA"] = settings.database_schema
     return runner.invoke(app, list(args), env=env)
@@ -165,3 +168,55 @@ def test_hostile_text_is_printed_as_text_not_markup(settings: Settings, tmp_path
         assert result.exit_code == 0, (command, result.output)
     assert "[/]Voltaro[bold]" in invoke(settings, "topics", "list").output
     assert '{"broken": "[/] [bold' in invoke(settings, "rejected").output
+
+
+def test_sources_and_listen(settings: Settings, tmp_path: Path) -> None:
+    drop = write_jsonl(tmp_path / "drop.jsonl", [record(n) for n in range(5)])
+    added = invoke(settings, "sources", "add", "drop", "file", "-o", f"path={drop}", "-o", "page_size=2")
+    assert added.exit_code == 0, added.output
+    assert invoke(settings, "sources", "add", "drop", "file", "-o", f"path={drop}").exit_code == 2
+    bad = invoke(settings, "sources", "add", "x", "file", "-o", "page_size=0")
+    assert bad.exit_code == 2 and "invalid options for file" in bad.output
+    assert "file" in invoke(settings, "sources", "kinds").output
+    assert invoke(settings, "sources", "check", "drop").exit_code == 0
+
+    first = invoke(settings, "listen", "--once")
+    assert first.exit_code == 0, first.output
+    assert "drop: 5 fetched, 5 new, 0 rejected" in first.output
+    with drop.open("a") as more:  # the file grows; the next pass reads only what is new
+        more.write('{"id": "m5", "text": "Voltaro nieuw", "channel": "forum"}\n')
+    again = invoke(settings, "listen", "--source", "drop")
+    assert "drop: 1 fetched, 1 new" in again.output
+    listed = invoke(settings, "sources", "list")
+    assert "drop" in listed.output and "ok" in listed.output
+
+    drop.unlink()
+    failed = invoke(settings, "listen", "--source", "drop")
+    assert "✗ drop" in failed.output and "no such file" in failed.output
+    assert "failing" in invoke(settings, "sources", "list").output
+    assert invoke(settings, "sources", "check", "drop").exit_code == 1
+    assert invoke(settings, "sources", "remove", "drop").exit_code == 0
+    assert "No sources yet" in invoke(settings, "sources", "list").output
+
+
+def test_listen_to_an_rss_feed_end_to_end(settings: Settings, httpserver) -> None:  # type: ignore[no-untyped-def]
+    feed = (Path(__file__).parent.parent / "data" / "rss" / "rss2.xml").read_bytes()
+    httpserver.expect_request("/feed", headers={"If-None-Match": '"v1"'}).respond_with_data("", status=304)
+    httpserver.expect_request("/feed").respond_with_data(
+        feed, content_type="application/rss+xml", headers={"ETag": '"v1"'}
+    )
+    url = httpserver.url_for("/feed")
+    env_settings = settings.model_copy(update={"fetch_allow": ["127.0.0.1"]})
+    added = invoke(env_settings, "sources", "add", "blog", "rss", "-o", f"url={url}", "-o", "channel=blog")
+    assert added.exit_code == 0, added.output
+
+    refused = invoke(settings, "listen", "--once")  # without the allow-list the guard refuses loopback
+    assert "✗ blog" in refused.output and "127.0.0.1" in refused.output
+
+    first = invoke(env_settings, "listen", "--source", "blog")
+    assert first.exit_code == 0, first.output
+    assert "✓ blog" in first.output and " new" in first.output
+    second = invoke(env_settings, "listen", "--source", "blog")  # conditional GET: 304, nothing new
+    assert "blog: 0 fetched, 0 new" in second.output
+    stats = invoke(env_settings, "stats")
+    assert "blog" in stats.output

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from luister.connectors.file_import import FileConnector
+from luister.connectors.rss import RssConnector
 from luister.hookspecs import hookimpl
 
 
 @hookimpl
 def luister_connectors() -> list[type[Any]]:
-    return [FileConnector]
+    return [FileConnector, RssConnector]

@@ -27,11 +27,20 @@ class FileOptions(BaseModel):
     fields: dict[str, str] = Field(
         default_factory=dict, description="FIELD: COLUMN mapping, e.g. text: body."
     )
-    page_size: int = Field(1000, ge=1, le=50_000)
+    page_size: int = Field(1000, ge=1, le=50_000, description="Records per page (and per cursor step).")
 
 
 class FileConnector:
-    """Reads a file from the position its cursor names: ``{"items": N}`` items were stored before."""
+    """A CSV, TSV, JSONL or NDJSON file (optionally gzipped) that other tools write to: an export from
+    another listening tool, a CRM, a review site. Each pass reads only the records added since the last.
+
+    The cursor ``{"items": N}`` counts the records stored before.
+    """
+
+    example: ClassVar[str] = (
+        "luister sources add crm-export file -o path=/data/exports/reviews.csv -o channel=review \\\n"
+        '  -o \'fields={"text": "body", "external_id": "review_id"}\''
+    )
 
     name: ClassVar[str] = "file"
     options_model: ClassVar[type[BaseModel]] = FileOptions

@@ -1,123 +1,33 @@
-"""The ``luister`` command line: parse, call one service, render. No business rules here."""
+"""Commands for the database, files, the demo, the web app and statistics."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.engine import Engine
 
-from luister import __version__
+from luister.cli.app import CliState, app, console, db_app, err, fail, state_of
 from luister.connectors.file_readers import FileFormat, UnreadableFileError
 from luister.connectors.records import FieldMapping, MappingConfigError
-from luister.domain.queries import QueryReferenceError, QuerySyntaxError
-from luister.domain.topics import TopicKind
 from luister.plugins import load_plugins
-from luister.services import database, importer, matching, stats, topics
+from luister.services import database, importer, stats
 from luister.services import demo as demo_service
 from luister.services.quarantine import list_rejected
-from luister.settings import Mode, Settings, get_settings
+from luister.settings import Mode
 from luister.storage.writer import SqlMentionStore
-
-app = typer.Typer(
-    name="luister",
-    help="luister — self-hosted social listening. Hear what people say about your brand, and act on it.",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
-    pretty_exceptions_enable=False,
-)
-db_app = typer.Typer(help="Database schema: upgrade and inspect migrations.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-topics_app = typer.Typer(
-    help="Topics: saved queries for your brand, competitors and campaigns (docs/queries.md).",
-    no_args_is_help=True,
-)
-app.add_typer(topics_app, name="topics")
-console = Console()
-err = Console(stderr=True)
-
-
-@dataclass
-class CliState:
-    overrides: dict[str, Any] = field(default_factory=dict)
-    _settings: Settings | None = None
-
-    def settings(self) -> Settings:
-        if self._settings is None:
-            try:
-                self._settings = get_settings(**self.overrides)
-            except ValidationError as exc:
-                fail(f"invalid settings: {exc}", code=2)
-            configure_logging(self._settings.log_level)
-        return self._settings
-
-    def engine(self) -> Engine:
-        return database.open_database(settings=self.settings())
-
-    def enrichers(self, engine: Engine) -> list[Any]:
-        """Topic matching, then analysers from every installed plugin (a plugin that fails to load is
-        logged as an error)."""
-        self.settings()  # logging is configured before plugins report
-        return [
-            matching.TopicMatchEnricher(matching.load_matcher(engine=engine)),
-            *load_plugins().enrichers(),
-        ]
-
-
-def configure_logging(level: str) -> None:
-    handler = RichHandler(console=err, show_path=False)
-    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
-    if level != "DEBUG":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-
-
-def fail(message: str, *, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _version(value: bool) -> None:
-    if value:
-        console.print(f"luister {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main_options(
-    ctx: typer.Context,
-    database_url: Annotated[
-        str | None, typer.Option("--database-url", help="Overrides LUISTER_DATABASE_URL.", show_default=False)
-    ] = None,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
-    ] = False,
-) -> None:
-    """Settings come from LUISTER_* variables and ./luister.toml; see docs/configuration.md."""
-    overrides = {"database_url": database_url} if database_url else {}
-    ctx.obj = CliState(overrides=overrides)
-
-
-def _state(ctx: typer.Context) -> CliState:
-    state = ctx.find_object(CliState)
-    return state if state is not None else CliState()
 
 
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Create the database (or bring its schema up to date)."""
-    state = _state(ctx)
+    state = state_of(ctx)
     engine = state.engine()
     current, _ = database.schema_status(engine=engine)
     console.print(
@@ -134,7 +44,7 @@ def db_upgrade(ctx: typer.Context) -> None:
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
     """Show the schema revision of the database and the newest one luister knows."""
-    engine = database.create_engine(_state(ctx).settings())
+    engine = database.create_engine(state_of(ctx).settings())
     current, head = database.schema_status(engine=engine)
     console.print(f"current: {current or 'none (run `luister init`)'}\nhead:    {head}")
     if current != head:
@@ -162,7 +72,7 @@ def import_command(
     show_rejected: Annotated[int, typer.Option(help="How many rejected rows to list.")] = 20,
 ) -> None:
     """Import mentions from a CSV or JSONL file. Bad rows are quarantined with line and reason."""
-    state = _state(ctx)
+    state = state_of(ctx)
     try:
         base = FieldMapping.from_file(mapping_file) if mapping_file else None
         field_mapping = FieldMapping.from_pairs(mapping or [], channel=channel, base=base)
@@ -239,7 +149,7 @@ def rejected(
     limit: Annotated[int, typer.Option(help="How many to show, newest first.")] = 50,
 ) -> None:
     """List quarantined input: what could not be read or mapped, where, and why."""
-    items = list_rejected(engine=_state(ctx).engine(), origin=origin, limit=limit)
+    items = list_rejected(engine=state_of(ctx).engine(), origin=origin, limit=limit)
     if not items:
         console.print("Nothing quarantined.")
         return
@@ -259,7 +169,7 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8484,
 ) -> None:
     """Create the database, fill it with 60 days of the Voltaro demo story, and start luister."""
-    state = _state(ctx)
+    state = state_of(ctx)
     engine = state.engine()
     with Progress(
         TextColumn("loading demo data"),
@@ -296,7 +206,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8484,
 ) -> None:
     """Start the web app."""
-    _serve(_state(ctx), host=host, port=port)
+    _serve(state_of(ctx), host=host, port=port)
 
 
 def _serve(state: CliState, *, host: str, port: int) -> None:
@@ -317,7 +227,7 @@ def stats_command(
     ctx: typer.Context, days: Annotated[int, typer.Option(help="How many recent days to list.")] = 14
 ) -> None:
     """Counts per channel, language, country, topic and day."""
-    result = stats.collect_stats(engine=_state(ctx).engine(), days=days)
+    result = stats.collect_stats(engine=state_of(ctx).engine(), days=days)
     render_stats(result)
 
 
@@ -349,110 +259,3 @@ def render_stats(result: stats.Stats) -> None:
     for day, n in result.by_day:
         daily.add_row(day.isoformat(), f"{n:,}", "█" * max(1, round(30 * n / peak)))
     console.print(daily)
-
-
-@topics_app.command("add")
-def topics_add(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The topic's name, e.g. Voltaro.")],
-    query: Annotated[str, typer.Argument(help="The query, e.g. 'voltaro OR \"volt aro\" OR #voltaro'.")],
-    kind: Annotated[TopicKind, typer.Option(help="What the topic is about.")] = TopicKind.other,
-    description: Annotated[str | None, typer.Option(help="What the topic is for.")] = None,
-) -> None:
-    """Save a topic (or change the one with this name) and match all stored mentions against it."""
-    state = _state(ctx)
-    engine = state.engine()
-    try:
-        saved = topics.save_topic(engine=engine, name=name, kind=kind, query=query, description=description)
-    except QuerySyntaxError as exc:
-        fail(f"invalid query: {exc}\n{exc.caret()}", code=2)
-    except (QueryReferenceError, ValueError) as exc:
-        fail(str(exc), code=2)
-    _rematch(engine, [saved.id])
-    saved = topics.get_topic(engine=engine, name=saved.name)
-    console.print(
-        f"[green]✓[/] topic [bold]{escape(saved.name)}[/] ({saved.kind.value}) "
-        f"matches {saved.mentions:,} mentions"
-    )
-
-
-@topics_app.command("list")
-def topics_list(ctx: typer.Context) -> None:
-    """All topics with their queries and how many mentions each matched."""
-    found = topics.list_topics(engine=_state(ctx).engine())
-    if not found:
-        console.print('No topics yet. Add one: [bold]luister topics add Voltaro "voltaro OR #voltaro"[/]')
-        return
-    table = Table("name", "kind", "query", "mentions", title="Topics")
-    for item in found:
-        table.add_row(Text(item.name), item.kind.value, Text(item.query), f"{item.mentions:,}")
-    console.print(table)
-
-
-@topics_app.command("test")
-def topics_test(
-    ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="The query to try.")],
-    sample: Annotated[int, typer.Option(help="How many of the newest mentions to try it on.")] = 5000,
-    examples: Annotated[int, typer.Option(help="How many matching mentions to show.")] = 10,
-) -> None:
-    """Show what a query would catch on stored mentions, before saving it."""
-    try:
-        trial = topics.try_query(engine=_state(ctx).engine(), query=query, sample=sample, examples=examples)
-    except QuerySyntaxError as exc:
-        fail(f"invalid query: {exc}\n{exc.caret()}", code=2)
-    except QueryReferenceError as exc:
-        fail(str(exc), code=2)
-    share = trial.matched / trial.sampled if trial.sampled else 0.0
-    console.print(f"[bold]{trial.matched:,}[/] of the newest {trial.sampled:,} mentions match ({share:.1%})")
-    for mention_id, text in trial.examples:
-        console.print(f"  [dim]#{mention_id}[/] {escape(text[:160])}", highlight=False)
-
-
-@topics_app.command("rematch")
-def topics_rematch(
-    ctx: typer.Context,
-    names: Annotated[
-        list[str] | None, typer.Argument(help="Topics to re-match; all when none given.")
-    ] = None,
-) -> None:
-    """Match stored mentions again (after topics changed)."""
-    engine = _state(ctx).engine()
-    try:
-        ids = [topics.get_topic(engine=engine, name=n).id for n in names] if names else None
-    except topics.UnknownTopicError as exc:
-        fail(str(exc), code=2)
-    result = _rematch(engine, ids)
-    console.print(f"[green]✓[/] re-matched {result.mentions:,} mentions: {result.matches:,} topic matches")
-
-
-@topics_app.command("remove")
-def topics_remove(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The topic to delete.")]
-) -> None:
-    """Delete a topic and its matches (refused while another topic refers to it)."""
-    try:
-        topics.remove_topic(engine=_state(ctx).engine(), name=name)
-    except (topics.UnknownTopicError, QueryReferenceError) as exc:
-        fail(str(exc), code=2)
-    console.print(f"[green]✓[/] removed topic {escape(name)}")
-
-
-def _rematch(engine: Engine, topic_ids: list[int] | None) -> matching.RematchResult:
-    total = stats.count_mentions(engine=engine)
-    with Progress(
-        TextColumn("matching"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("rematch", total=total)
-        return matching.rematch(
-            engine=engine, topic_ids=topic_ids, on_batch=lambda size: progress.advance(task, size)
-        )
-
-
-def main() -> None:
-    app()

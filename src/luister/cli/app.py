@@ -1,0 +1,97 @@
+"""The Typer app and what every command shares: settings, logging, consoles, errors."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from sqlalchemy.engine import Engine
+
+from luister import __version__
+from luister.plugins import load_plugins
+from luister.services import database, matching
+from luister.settings import Settings, get_settings
+
+app = typer.Typer(
+    name="luister",
+    help="luister — self-hosted social listening. Hear what people say about your brand, and act on it.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema: upgrade and inspect migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+console = Console()
+err = Console(stderr=True)
+
+
+@dataclass
+class CliState:
+    overrides: dict[str, Any] = field(default_factory=dict)
+    _settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = get_settings(**self.overrides)
+            except ValidationError as exc:
+                fail(f"invalid settings: {exc}", code=2)
+            configure_logging(self._settings.log_level)
+        return self._settings
+
+    def engine(self) -> Engine:
+        return database.open_database(settings=self.settings())
+
+    def enrichers(self, engine: Engine) -> list[Any]:
+        """Topic matching, then analysers from every installed plugin (a plugin that fails to load is
+        logged as an error)."""
+        self.settings()  # logging is configured before plugins report
+        return [
+            matching.TopicMatchEnricher(matching.load_matcher(engine=engine)),
+            *load_plugins().enrichers(),
+        ]
+
+
+def configure_logging(level: str) -> None:
+    handler = RichHandler(console=err, show_path=False)
+    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
+    if level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def fail(message: str, *, code: int = 1) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"luister {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="Overrides LUISTER_DATABASE_URL.", show_default=False)
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Settings come from LUISTER_* variables and ./luister.toml; see docs/configuration.md."""
+    overrides = {"database_url": database_url} if database_url else {}
+    ctx.obj = CliState(overrides=overrides)
+
+
+def state_of(ctx: typer.Context) -> CliState:
+    state = ctx.find_object(CliState)
+    return state if state is not None else CliState()

@@ -1,0 +1,202 @@
+"""``luister sources`` and ``luister listen``: where luister listens, and listening."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from luister.cli.app import app, console, fail, state_of
+from luister.plugins import load_plugins
+from luister.services import sources
+from luister.services.listen import Listener, SourceRunResult
+from luister.settings import Settings
+from luister.storage.writer import SqlMentionStore
+
+sources_app = typer.Typer(help="Sources: where luister listens (docs/connectors.md).", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+
+def _option_pairs(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs; a VALUE that is valid JSON (numbers, lists, objects, true) is taken as JSON."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--option {pair!r}: write it as KEY=VALUE, e.g. url=https://example.nl/feed", code=2)
+        try:
+            options[key.strip()] = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            options[key.strip()] = value
+    return options
+
+
+@sources_app.command("add")
+def sources_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A name for the source, e.g. nos-economie.")],
+    connector: Annotated[
+        str, typer.Argument(help="The connector, e.g. rss or file (see `luister sources kinds`).")
+    ],
+    option: Annotated[
+        list[str] | None, typer.Option("--option", "-o", help="KEY=VALUE, repeatable, e.g. -o url=https://…")
+    ] = None,
+    interval: Annotated[
+        int | None, typer.Option(help="Seconds between polls [default: the connector's].")
+    ] = None,
+) -> None:
+    """Add a source; its options are checked against the connector's options."""
+    state = state_of(ctx)
+    try:
+        added = sources.add_source(
+            engine=state.engine(),
+            connectors=load_plugins().connectors(),
+            name=name,
+            connector=connector,
+            options=_option_pairs(option or []),
+            poll_interval=timedelta(seconds=interval) if interval else None,
+        )
+    except sources.SourceError as exc:
+        fail(str(exc), code=2)
+    console.print(
+        f"[green]✓[/] source [bold]{escape(added.name)}[/] ({added.connector}) every "
+        f"{added.poll_interval}; run it now with [bold]luister listen --once[/]"
+    )
+
+
+@sources_app.command("kinds")
+def sources_kinds() -> None:
+    """The installed connectors and their options."""
+    table = Table("connector", "options", title="Connectors")
+    for name, cls in sorted(load_plugins().connectors().items()):
+        fields = ", ".join(
+            f"{key}{'' if f.is_required() else '?'}" for key, f in cls.options_model.model_fields.items()
+        )
+        table.add_row(name, Text(fields))
+    console.print(table)
+
+
+@sources_app.command("list")
+def sources_list(ctx: typer.Context) -> None:
+    """Every source with its health: status, items per hour, rejected share, last success and error."""
+    found = sources.list_sources(engine=state_of(ctx).engine())
+    if not found:
+        console.print(
+            "No sources yet. Add one: [bold]luister sources add nieuws rss -o url=https://…/feed[/]"
+        )
+        return
+    table = Table("name", "connector", "status", "items/h", "rejected", "last success", "problem", "next run")
+    colours = {"ok": "green", "new": "blue", "failing": "red", "drifting": "yellow", "silent": "yellow"}
+    for item in found:
+        health = item.health
+        table.add_row(
+            Text(item.name),
+            item.connector,
+            Text(health.status.value, style=colours[health.status.value]),
+            f"{health.items_per_hour:,.1f}",
+            f"{health.rejected_ratio:.0%}",
+            f"{item.last_success_at:%Y-%m-%d %H:%M}" if item.last_success_at else "–",
+            Text((health.detail or "")[:60]),
+            f"{item.next_run_at:%Y-%m-%d %H:%M}" if item.next_run_at else "now",
+        )
+    console.print(table)
+
+
+@sources_app.command("check")
+def sources_check(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The source to check.")]
+) -> None:
+    """Check that a source's connector can reach its platform with its options."""
+    state = state_of(ctx)
+    engine = state.engine()
+    try:
+        found = sources.get_source(engine=engine, name=name)
+    except sources.SourceError as exc:
+        fail(str(exc), code=2)
+    options, _ = sources.raw_options(engine=engine, source_id=found.id)
+    cls = load_plugins().connectors().get(found.connector)
+    if cls is None:
+        fail(f"connector {found.connector!r} is not installed", code=2)
+
+    async def check() -> Any:
+        async with _http(state.settings()) as http:
+            return await cls(cls.options_model(**options), http=http).check_credentials()
+
+    result = asyncio.run(check())
+    if not result.ok:
+        fail(f"{name}: {result.detail}", code=1)
+    console.print(
+        f"[green]✓[/] {escape(name)} answers{': ' + escape(result.detail) if result.detail else ''}"
+    )
+
+
+@sources_app.command("remove")
+def sources_remove(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The source to delete.")]
+) -> None:
+    """Delete a source and its run history (its mentions stay)."""
+    try:
+        sources.remove_source(engine=state_of(ctx).engine(), name=name)
+    except sources.SourceError as exc:
+        fail(str(exc), code=2)
+    console.print(f"[green]✓[/] removed source {escape(name)}")
+
+
+@app.command()
+def listen(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="One pass over the due sources, then stop.")] = False,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Run only these sources (due or not); repeatable.")
+    ] = None,
+) -> None:
+    """Run the sources that are due, store what they bring, and keep listening (Ctrl+C stops)."""
+    state = state_of(ctx)
+    settings = state.settings()
+    engine = state.engine()
+
+    async def run() -> None:
+        async with _http(settings) as http:
+            while True:
+                listener = Listener(
+                    engine=engine,
+                    store=SqlMentionStore(engine),
+                    http=http,
+                    connectors=load_plugins().connectors(),
+                    enrichers=state.enrichers(engine),
+                )
+                for result in await listener.run_due(names=source or None):
+                    _render_run(result)
+                if once or source:
+                    return
+                await asyncio.sleep(settings.listen_idle_seconds)
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+def _render_run(result: SourceRunResult) -> None:
+    line = (
+        f"{escape(result.name)}: {result.fetched:,} fetched, {result.stored:,} new, "
+        f"{result.rejected:,} rejected"
+    )
+    if result.error:
+        console.print(f"[red]✗[/] {line} — {escape(result.error)}")
+    else:
+        console.print(f"[green]✓[/] {line}")
+    for problem in result.problems[:3]:
+        console.print(f"  [yellow]![/] {escape(problem)}")
+
+
+def _http(settings: Settings) -> Any:
+    from luister.connectors.http import FetchPolicy, SafeHttp
+
+    return SafeHttp(FetchPolicy(allow=frozenset(settings.fetch_allow), timeout=settings.fetch_timeout))

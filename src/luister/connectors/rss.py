@@ -1,0 +1,250 @@
+"""RSS 0.9x/1.0/2.0 and Atom feeds (news, blogs, WordPress comment feeds, podcasts) as a source.
+
+The feed is fetched through :class:`~luister.connectors.http.SafeHttp` with a conditional GET (the cursor
+keeps ``ETag`` and ``Last-Modified``) and parsed from the fetched bytes by feedparser, which never fetches
+anything itself here. Each entry is kept raw as the JSON of what feedparser made of it, plus the feed's
+title and link under ``"feed"``; :meth:`RssConnector.map_item` turns that into a mention.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import feedparser  # type: ignore[import-untyped]
+import orjson
+from pydantic import BaseModel, Field, HttpUrl, TypeAdapter, field_validator
+
+from luister.connectors.base import Capability, ConnectorError, Health, Page
+from luister.connectors.html_text import html_to_text
+from luister.connectors.http import FetchError, FetchResponse, SafeHttp
+from luister.domain.errors import MappingError
+from luister.domain.ingest import RawItem
+from luister.domain.mentions import Mention, derive_external_id, new_mention
+
+_PLAIN_TYPES = frozenset({"text/plain"})
+_MAX_DEPTH = 20
+_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
+
+
+class RssOptions(BaseModel):
+    url: str = Field(description="The feed's http(s) URL.")
+    channel: str = Field("rss", description="Channel for the feed's mentions, e.g. news or blog.")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        _HTTP_URL.validate_python(value)  # validates; the URL itself is kept exactly as given
+        return value
+
+
+class RssConnector:
+    """An RSS 1.0/2.0 or Atom feed: blogs, news sites, alert feeds, WordPress comment feeds
+    (`/comments/feed/`), podcasts' show notes. Polite: conditional GET with ETag and Last-Modified.
+
+    Cursor: ``{"etag": ..., "modified": ...}`` from the last full response.
+    """
+
+    example: ClassVar[str] = (
+        "luister sources add energieblog rss -o url=https://energieblog.example/feed/ -o channel=blog\n"
+        "luister sources add reacties rss -o url=https://energieblog.example/comments/feed/ -o channel=blog"
+    )
+
+    name: ClassVar[str] = "rss"
+    options_model: ClassVar[type[BaseModel]] = RssOptions
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.read})
+    max_concurrency: ClassVar[int] = 4
+    poll_interval: ClassVar[int] = 900
+
+    def __init__(self, options: RssOptions, *, http: SafeHttp | None = None) -> None:
+        self.options = options
+        self._http = http
+        self._last_error: str | None = None
+
+    async def check_credentials(self) -> Health:
+        """Fetch the feed once and say whether it parses as a feed."""
+        try:
+            response = await self._get({})
+        except FetchError as exc:
+            return Health(ok=False, detail=str(exc))
+        items, errors = parse_feed(response)
+        if errors and not items:
+            return Health(ok=False, detail="; ".join(errors))
+        return Health(ok=True, detail=f"{len(items)} entries")
+
+    async def fetch(self, query: str | None, cursor: dict[str, Any] | None) -> AsyncIterator[Page]:
+        """One page with every entry of the feed (feeds are not paged); ``query`` is matched later."""
+        headers: dict[str, str] = {}
+        if cursor and cursor.get("etag"):
+            headers["If-None-Match"] = str(cursor["etag"])
+        if cursor and cursor.get("modified"):
+            headers["If-Modified-Since"] = str(cursor["modified"])
+        try:
+            response = await self._get(headers)
+        except FetchError as exc:
+            self._last_error = str(exc)
+            raise
+        if response.status == 304:
+            self._last_error = None
+            yield Page(items=[], cursor=dict(cursor or {}))
+            return
+        items, errors = parse_feed(response)
+        self._last_error = "; ".join(errors) if errors and not items else None
+        yield Page(items=items, cursor=_cursor_from(response), errors=errors)
+
+    async def _get(self, headers: dict[str, str]) -> FetchResponse:
+        if self._http is None:
+            raise ConnectorError("the rss connector needs an HTTP client (http=SafeHttp(...))")
+        return await self._http.get(self.options.url, headers=headers)
+
+    def map_item(self, item: RawItem, *, fetched_at: datetime) -> Mention:
+        data = item.data
+        if not isinstance(data, dict):
+            raise MappingError("raw", item.error or "not a feed entry")
+        feed = _dict(data.get("feed"))
+        link = _str(data.get("link"))
+        title = _entry_title(data)
+        text = _entry_text(data)
+        published = _str(data.get("published_parsed")) or _str(data.get("updated_parsed"))
+        external_id = (
+            _str(data.get("id")) or link or derive_external_id(_str(feed.get("link")), title, text, published)
+        )
+        author = _dict(data.get("author_detail"))
+        author_name = _str(author.get("name")) or _str(data.get("author"))
+        reply_to = data.get("thr_in-reply-to")
+        parent_id = _str(reply_to.get("ref")) if isinstance(reply_to, dict) else None
+        return new_mention(
+            channel=self.options.channel,
+            external_id=external_id,
+            text=text,
+            title=title,
+            published_at=published,
+            fetched_at=fetched_at,
+            raw=item.raw,
+            url=link if link and link.startswith(("http://", "https://")) else None,
+            author_handle=_str(author.get("href")) or author_name,
+            author_name=author_name,
+            parent_id=parent_id,
+            reply_count=_count(data.get("slash_comments")),
+        )
+
+    def health(self) -> Health:
+        return Health(ok=self._last_error is None, detail=self._last_error or "")
+
+
+def parse_feed(response: FetchResponse) -> tuple[list[RawItem], list[str]]:
+    """The entries of a fetched feed as raw items, and what was wrong with it (never raises)."""
+    body = response.content
+    content_type = response.headers.get("content-type", "")
+    if not body.strip():
+        return [], ["empty response body"]
+    parsed = feedparser.parse(
+        io.BytesIO(body),  # a stream: feedparser must neither fetch URLs nor open files named by the body
+        # no content-location: a base URL would turn relative guids into URLs of wherever we fetched from
+        response_headers={"content-type": content_type},
+        sanitize_html=True,
+    )
+    errors: list[str] = []
+    entries = list(parsed.get("entries", []))
+    if not parsed.get("version") and not entries:
+        kind = "an HTML page" if _looks_like_html(body, content_type) else "no feed"
+        return [], [f"not a feed: got {kind} ({content_type or 'no content type'})"]
+    if parsed.get("bozo"):
+        problem = parsed.get("bozo_exception")
+        errors.append(f"malformed feed: {type(problem).__name__}: {problem}" if problem else "malformed feed")
+        if not entries:
+            return [], errors
+    feed_info = parsed.get("feed", {})
+    feed = {key: _str(feed_info.get(key)) for key in ("title", "link", "id")}
+    items = [_raw_item(entry, feed, number) for number, entry in enumerate(entries, start=1)]
+    errors.extend(f"{item.position}: {item.error}" for item in items if item.error)
+    return items, errors
+
+
+def _raw_item(entry: Any, feed: dict[str, str | None], number: int) -> RawItem:
+    position = f"entry {number}"
+    try:
+        data = json_safe(entry)
+        if not isinstance(data, dict):
+            raise TypeError(f"entry is {type(entry).__name__}, not a mapping")
+        data["feed"] = feed
+        raw = orjson.dumps(data).decode()
+    except (TypeError, ValueError, RecursionError) as exc:  # orjson.JSONEncodeError is a TypeError
+        entry_id = _str(entry.get("id")) if isinstance(entry, dict) else None
+        fallback = {"feed": feed, "id": entry_id, "error": str(exc)}
+        return RawItem(raw=orjson.dumps(fallback).decode(), position=position, error=f"not JSON-safe: {exc}")
+    return RawItem(raw=raw, position=position, data=data)
+
+
+def json_safe(value: Any, depth: int = 0) -> Any:
+    """Plain JSON values: ``struct_time`` becomes an ISO string, what JSON cannot hold is left out."""
+    if isinstance(value, time.struct_time):
+        return datetime.fromtimestamp(calendar.timegm(value), UTC).isoformat()
+    if value is None or isinstance(value, str | bool | float):
+        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**63 else str(value)
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(value, dict):
+        return {str(key): json_safe(item, depth + 1) for key, item in value.items() if _keep(item)}
+    if isinstance(value, list | tuple):
+        return [json_safe(item, depth + 1) for item in value if _keep(item)]
+    return None
+
+
+def _keep(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | dict | list | tuple)
+
+
+def _entry_title(data: dict[str, Any]) -> str | None:
+    title = _str(data.get("title"))
+    kind = _dict(data.get("title_detail")).get("type")
+    return _str(html_to_text(title)) if title and kind in ("text/html", "application/xhtml+xml") else title
+
+
+def _entry_text(data: dict[str, Any]) -> str:
+    content = data.get("content")
+    detail: Any = content[0] if isinstance(content, list) and content else data.get("summary_detail")
+    if isinstance(detail, dict) and isinstance(detail.get("value"), str):
+        value: str = detail["value"]
+        return value.strip() if detail.get("type") in _PLAIN_TYPES else html_to_text(value)
+    summary = data.get("summary")
+    return html_to_text(summary) if isinstance(summary, str) else ""
+
+
+def _cursor_from(response: FetchResponse) -> dict[str, Any]:
+    cursor: dict[str, Any] = {}
+    if etag := response.headers.get("etag"):
+        cursor["etag"] = etag
+    if modified := response.headers.get("last-modified"):
+        cursor["modified"] = modified
+    return cursor
+
+
+def _looks_like_html(body: bytes, content_type: str) -> bool:
+    head = body[:1024].lstrip().lower()
+    return "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    return None
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+__all__ = ["RssConnector", "RssOptions", "json_safe", "parse_feed"]

@@ -1,0 +1,266 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from pytest_httpserver import HTTPServer
+
+from luister.connectors.base import Connector, Page
+from luister.connectors.http import FetchError, FetchPolicy, FetchResponse, SafeHttp
+from luister.connectors.rss import RssConnector, RssOptions, parse_feed
+from luister.domain.errors import MappingError
+from luister.domain.mentions import Mention
+
+DATA = Path(__file__).parent.parent / "data" / "rss"
+FETCHED = datetime(2024, 7, 1, tzinfo=UTC)
+RSS = "application/rss+xml"
+
+
+@pytest.fixture
+def server(httpserver: HTTPServer) -> HTTPServer:
+    return httpserver
+
+
+def serve(server: HTTPServer, name: str, content_type: str = RSS, **kwargs: Any) -> str:
+    server.expect_request("/feed").respond_with_data(
+        (DATA / name).read_bytes(), content_type=content_type, **kwargs
+    )
+    return server.url_for("/feed")
+
+
+def collect(url: str, cursor: dict[str, Any] | None = None, channel: str = "rss") -> list[Page]:
+    async def run() -> list[Page]:
+        async with SafeHttp(FetchPolicy(allow=frozenset({"127.0.0.1"}), retries=1), sleep=_no_sleep) as http:
+            connector = RssConnector(RssOptions(url=url, channel=channel), http=http)
+            return [page async for page in connector.fetch(None, cursor)]
+
+    return asyncio.run(run())
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+def mentions(page: Page, channel: str = "rss") -> list[Mention]:
+    connector = RssConnector(RssOptions(url="https://example.com/feed", channel=channel))
+    return [connector.map_item(item, fetched_at=FETCHED) for item in page.items]
+
+
+def test_is_a_connector() -> None:
+    assert isinstance(RssConnector(RssOptions(url="https://example.com/feed")), Connector)
+    with pytest.raises(ValueError):
+        RssOptions(url="not a url")
+
+
+def test_rss2_with_guid_pubdate_creator_and_content_encoded(server: HTTPServer) -> None:
+    [page] = collect(serve(server, "rss2.xml", headers={"ETag": '"abc"'}), channel="news")
+    assert page.errors == [] and page.cursor == {"etag": '"abc"'}
+    first, second = mentions(page, channel="news")
+    assert first.channel == "news" and first.external_id == "news-example-48213"
+    assert first.title == "Acme opent nieuwe fabriek in Tilburg"
+    assert first.text == "Acme opent een nieuwe fabriek in Tilburg.\n\nLees ook het interview."
+    assert first.author_name == "Sanne de Vries"
+    assert first.published_at == datetime(2024, 6, 4, 7, 30, tzinfo=UTC)
+    assert first.url == "https://news.example.com/economie/acme-fabriek"  # canonical: utm_ dropped
+    assert second.external_id == "https://news.example.com/economie/beurs"  # no guid: the link
+    assert page.items[0].position == "entry 1"
+    raw = orjson.loads(first.raw)
+    assert raw["feed"]["title"] == "Het Dagblad — Economie"
+    assert raw["published_parsed"] == "2024-06-04T07:30:00+00:00"
+
+
+def test_atom(server: HTTPServer) -> None:
+    [page] = collect(serve(server, "atom.xml", "application/atom+xml"))
+    html, plain = mentions(page)
+    assert html.external_id == "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a"
+    assert html.title == "Why we moved to Postgres"
+    assert html.text == "We moved to Postgres.\n\nIt went fine."
+    assert (html.author_name, html.author_handle) == ("Jan Jansen", "https://blog.example.org/authors/jan")
+    assert html.published_at == datetime(2024, 5, 20, 8, 0, tzinfo=UTC)
+    assert plain.text == "Use a <b> tag for bold."  # type="text": kept literally, not parsed as HTML
+
+
+def test_rss1_rdf(server: HTTPServer) -> None:
+    [page] = collect(serve(server, "rss1.rdf", "application/rdf+xml"))
+    [mention] = mentions(page)
+    assert mention.external_id == "https://science.example.net/articles/1"
+    assert mention.author_name == "Dr. A. Bee"
+    assert mention.published_at == datetime(2024, 4, 1, 8, 0, tzinfo=UTC)
+
+
+def test_wordpress_comments_feed(server: HTTPServer) -> None:
+    [page] = collect(serve(server, "wp_comments.xml"), channel="blog")
+    comment, reply = mentions(page, channel="blog")
+    assert comment.external_id == "https://bakkerij.example.nl/?p=311#comment-812"
+    assert comment.text == "Heerlijk brood, maar de korst was wat hard."
+    assert comment.author_name == "Piet" and comment.reply_count == 2
+    assert (
+        orjson.loads(comment.raw)["wfw_commentrss"] == "https://bakkerij.example.nl/2024/06/zuurdesem/feed/"
+    )
+    assert reply.parent_id == comment.external_id
+    assert comment.parent_id is None
+
+
+def test_podcast_show_notes(server: HTTPServer) -> None:
+    [page] = collect(serve(server, "podcast.xml"))
+    [episode] = mentions(page)
+    assert episode.title == "Afl. 42: Acme en de klantenservice"
+    assert episode.text == "Show notes:\n\nAcme klantenservice\nReviews"
+    raw = orjson.loads(episode.raw)
+    assert raw["itunes_duration"] == "00:41:12"
+    assert any(link.get("rel") == "enclosure" for link in raw["links"])
+
+
+def test_conditional_get_sends_validators_and_304_keeps_the_cursor(server: HTTPServer) -> None:
+    cursor = {"etag": '"v7"', "modified": "Wed, 05 Jun 2024 10:00:00 GMT"}
+    server.expect_request(
+        "/feed", headers={"If-None-Match": '"v7"', "If-Modified-Since": "Wed, 05 Jun 2024 10:00:00 GMT"}
+    ).respond_with_data("", status=304)
+    [page] = collect(server.url_for("/feed"), cursor)
+    assert page.items == [] and page.cursor == cursor and page.errors == []
+    assert len(server.log) == 1
+
+
+def test_new_validators_become_the_cursor(server: HTTPServer) -> None:
+    headers = {"ETag": 'W/"v8"', "Last-Modified": "Thu, 06 Jun 2024 10:00:00 GMT"}
+    [page] = collect(serve(server, "podcast.xml", headers=headers), {"etag": '"v7"'})
+    assert page.cursor == {"etag": 'W/"v8"', "modified": "Thu, 06 Jun 2024 10:00:00 GMT"}
+    assert len(page.items) == 1
+
+
+def test_malformed_feed_yields_the_entries_it_has_and_says_why(server: HTTPServer) -> None:
+    [page] = collect(serve(server, "malformed.xml"))
+    assert [item.data["id"] for item in page.items] == ["broken-1", "broken-2"]
+    assert page.errors and "malformed feed" in page.errors[0]
+    assert mentions(page)[0].title == "First & only good item"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        ((DATA / "error.html").read_bytes(), "text/html", "HTML page"),
+        (b"", RSS, "empty"),
+        (b"  \n", RSS, "empty"),
+        ((DATA / "rss2.xml").read_bytes()[:300], RSS, "malformed"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image/png", "not a feed"),
+        (b'{"items": []}', "application/json", "not a feed"),
+    ],
+)
+def test_bad_bodies_give_an_empty_page_with_the_reason(
+    server: HTTPServer, body: bytes, content_type: str, reason: str
+) -> None:
+    server.expect_request("/feed").respond_with_data(body, content_type=content_type)
+    [page] = collect(server.url_for("/feed"))
+    assert page.items == []
+    assert len(page.errors) == 1 and reason in page.errors[0]
+
+
+def test_http_failure_raises_and_shows_in_health(server: HTTPServer) -> None:
+    server.expect_request("/feed").respond_with_data("gone", status=410)
+
+    async def run() -> RssConnector:
+        async with SafeHttp(FetchPolicy(allow=frozenset({"127.0.0.1"}))) as http:
+            connector = RssConnector(RssOptions(url=server.url_for("/feed")), http=http)
+            with pytest.raises(FetchError, match="HTTP 410"):
+                [page async for page in connector.fetch(None, None)]
+            assert not (await connector.check_credentials()).ok
+            return connector
+
+    assert not asyncio.run(run()).health().ok
+
+
+def test_check_credentials(server: HTTPServer) -> None:
+    server.expect_request("/feed").respond_with_data((DATA / "atom.xml").read_bytes(), content_type=RSS)
+    server.expect_request("/page").respond_with_data(
+        (DATA / "error.html").read_bytes(), content_type="text/html"
+    )
+
+    async def run(path: str) -> bool:
+        async with SafeHttp(FetchPolicy(allow=frozenset({"127.0.0.1"}))) as http:
+            return (
+                await RssConnector(RssOptions(url=server.url_for(path)), http=http).check_credentials()
+            ).ok
+
+    assert asyncio.run(run("/feed")) and not asyncio.run(run("/page"))
+
+
+def test_fetch_without_http_client_is_a_clear_error() -> None:
+    async def run() -> None:
+        [page async for page in RssConnector(RssOptions(url="https://example.com/f")).fetch(None, None)]
+
+    with pytest.raises(Exception, match="HTTP client"):
+        asyncio.run(run())
+
+
+@pytest.mark.parametrize("name", ["billion_laughs.xml", "xxe.xml"])
+def test_xml_bombs_do_not_expand_or_read_files(server: HTTPServer, name: str) -> None:
+    [page] = collect(serve(server, name))
+    raw = " ".join(item.raw for item in page.items)
+    assert "lollol" not in raw and "root:" not in raw
+    assert len(raw) < 5000
+    for mention in mentions(page):
+        assert "root:" not in mention.text and "lollol" not in mention.text
+
+
+def test_hostile_markup_stays_text(server: HTTPServer) -> None:
+    [page] = collect(serve(server, "hostile.xml"))
+    cdata, escaped = mentions(page)
+    assert cdata.text == "Hello world"  # script, style and the onerror image are gone
+    assert "<" not in escaped.text and "alert" not in escaped.text
+    assert (
+        escaped.title == "Escaped script <script>alert(2)</script>"
+    )  # plain text title: literal, escaped later
+
+
+def test_an_entry_that_is_not_json_safe_does_not_lose_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    import feedparser
+
+    parsed = feedparser.FeedParserDict(
+        version="rss20",
+        bozo=False,
+        feed=feedparser.FeedParserDict(title="F", link="https://f.example"),
+        entries=[
+            feedparser.FeedParserDict(id="1", title="one"),
+            feedparser.FeedParserDict(id="2", title="bad \ud800 surrogate"),
+            feedparser.FeedParserDict(id="3", title="three", weird=object()),
+        ],
+    )
+    monkeypatch.setattr(feedparser, "parse", lambda *args, **kwargs: parsed)
+    response = FetchResponse(url="https://f.example/feed", status=200, headers={}, content=b"<rss/>")
+    items, errors = parse_feed(response)
+    assert [item.position for item in items] == ["entry 1", "entry 2", "entry 3"]
+    assert items[1].error and items[1].data is None and errors == [f"entry 2: {items[1].error}"]
+    assert items[2].data == {
+        "id": "3",
+        "title": "three",
+        "feed": {"title": "F", "link": "https://f.example", "id": None},
+    }
+    connector = RssConnector(RssOptions(url="https://f.example/feed"))
+    assert connector.map_item(items[0], fetched_at=FETCHED).title == "one"
+    with pytest.raises(MappingError):
+        connector.map_item(items[1], fetched_at=FETCHED)
+
+
+def test_entry_without_text_or_title_is_a_mapping_error() -> None:
+    from luister.domain.ingest import RawItem
+
+    connector = RssConnector(RssOptions(url="https://f.example/feed"))
+    item = RawItem(raw="{}", position="entry 1", data={"id": "x", "link": "https://f.example/x"})
+    with pytest.raises(MappingError, match="no text and no title"):
+        connector.map_item(item, fetched_at=FETCHED)
+
+
+def test_entry_without_id_or_link_gets_a_derived_stable_id() -> None:
+    from luister.domain.ingest import RawItem
+
+    connector = RssConnector(RssOptions(url="https://f.example/feed"))
+    item = RawItem(
+        raw="{}", position="entry 1", data={"title": "Only a title", "feed": {"link": "https://f"}}
+    )
+    first = connector.map_item(item, fetched_at=FETCHED)
+    assert first.external_id.startswith("h:")
+    assert connector.map_item(item, fetched_at=FETCHED).external_id == first.external_id
