@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from luister.connectors.bluesky import BlueskyConnector
 from luister.connectors.file_import import FileConnector
+from luister.connectors.hackernews import HackerNewsConnector
+from luister.connectors.mastodon import MastodonConnector
+from luister.connectors.reddit import RedditConnector
 from luister.connectors.rss import RssConnector
 from luister.hookspecs import hookimpl
 
 
 @hookimpl
 def luister_connectors() -> list[type[Any]]:
-    return [FileConnector, RssConnector]
+    return [
+        FileConnector,
+        RssConnector,
+        MastodonConnector,
+        BlueskyConnector,
+        HackerNewsConnector,
+        RedditConnector,
+    ]
