@@ -19,8 +19,9 @@ from typing import Any, ClassVar
 import orjson
 from pydantic import BaseModel, Field, HttpUrl, TypeAdapter, field_validator
 
-from luister.connectors.base import Capability, ConnectorError, Health, Page
-from luister.connectors.http import FetchError, FetchResponse, SafeHttp
+from luister.connectors.base import Capability, Health, Page
+from luister.connectors.common import HttpConnector, as_count, as_dict, as_text
+from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
@@ -54,12 +55,14 @@ class BlueskyOptions(BaseModel):
         return value
 
 
-class BlueskyConnector:
+class BlueskyConnector(HttpConnector):
     """Posts on Bluesky matching a search, newest first.
 
     Cursor: ``{"since": <newest sort time seen>, "seen": [uris at exactly that time]}``; a walk that is
     not finished adds ``"page"`` (the API's cursor) and ``"next"`` (the cursor to save when it is).
     """
+
+    options: BlueskyOptions
 
     example: ClassVar[str] = (
         'luister sources add bsky-acme bluesky -o query="acme" -o lang=nl\n'
@@ -71,11 +74,6 @@ class BlueskyConnector:
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.read, Capability.search})
     max_concurrency: ClassVar[int] = 2
     poll_interval: ClassVar[int] = 600
-
-    def __init__(self, options: BlueskyOptions, *, http: SafeHttp | None = None) -> None:
-        self.options = options
-        self._http = http
-        self._last_error: str | None = None
 
     async def check_credentials(self) -> Health:
         """One small search: does the service answer with posts?"""
@@ -91,11 +89,11 @@ class BlueskyConnector:
     async def fetch(self, query: str | None, cursor: dict[str, Any] | None) -> AsyncIterator[Page]:
         """Pages of posts newer than the cursor's ``since`` (all, up to ``max_pages``, on a first run)."""
         cursor = dict(cursor or {})
-        since = _str(cursor.get("since"))
+        since = as_text(cursor.get("since"))
         skip = set(_strs(cursor.get("seen")))
-        page_token = _str(cursor.get("page"))
-        nxt = _dict(cursor.get("next"))
-        newest = _str(nxt.get("since")) or since
+        page_token = as_text(cursor.get("page"))
+        nxt = as_dict(cursor.get("next"))
+        newest = as_text(nxt.get("since")) or since
         newest_seen = set(_strs(nxt.get("seen"))) if nxt else set(skip)
         first_run = since is None
         self._last_error = None
@@ -137,26 +135,24 @@ class BlueskyConnector:
             yield Page(items=kept, cursor=cursor, errors=errors)
 
     async def _get(self, params: dict[str, str]) -> FetchResponse:
-        if self._http is None:
-            raise ConnectorError("the bluesky connector needs an HTTP client (http=SafeHttp(...))")
         query = {"q": self.options.query, "sort": "latest", **params}
         if self.options.lang:
             query["lang"] = self.options.lang
         url = f"{self.options.service}/xrpc/app.bsky.feed.searchPosts"
-        return await self._http.get(url, headers={"Accept": "application/json"}, params=query)
+        return await self.http.get(url, headers={"Accept": "application/json"}, params=query)
 
     def map_item(self, item: RawItem, *, fetched_at: datetime) -> Mention:
         data = item.data
         if item.error or not isinstance(data, dict):
             raise MappingError("raw", item.error or "not a Bluesky post")
-        uri = _str(data.get("uri"))
+        uri = as_text(data.get("uri"))
         if uri is None:
             raise MappingError("external_id", "post has no uri")
-        record = _dict(data.get("record"))
-        author = _dict(data.get("author"))
-        reply = _dict(record.get("reply"))
+        record = as_dict(data.get("record"))
+        author = as_dict(data.get("author"))
+        reply = as_dict(record.get("reply"))
         langs = record.get("langs")
-        handle = _str(author.get("handle"))
+        handle = as_text(author.get("handle"))
         return new_mention(
             channel=self.options.channel,
             external_id=uri,
@@ -166,17 +162,14 @@ class BlueskyConnector:
             raw=item.raw,
             url=post_url(uri, handle),
             author_handle=handle,
-            author_name=_str(author.get("displayName")),
-            language=_str(langs[0]) if isinstance(langs, list) and langs else None,
-            parent_id=_str(_dict(reply.get("parent")).get("uri")),
-            thread_id=_str(_dict(reply.get("root")).get("uri")),
-            like_count=_int(data.get("likeCount")),
-            share_count=_int(data.get("repostCount")),
-            reply_count=_int(data.get("replyCount")),
+            author_name=as_text(author.get("displayName")),
+            language=as_text(langs[0]) if isinstance(langs, list) and langs else None,
+            parent_id=as_text(as_dict(reply.get("parent")).get("uri")),
+            thread_id=as_text(as_dict(reply.get("root")).get("uri")),
+            like_count=as_count(data.get("likeCount")),
+            share_count=as_count(data.get("repostCount")),
+            reply_count=as_count(data.get("replyCount")),
         )
-
-    def health(self) -> Health:
-        return Health(ok=self._last_error is None, detail=self._last_error or "")
 
 
 def parse_posts(response: FetchResponse, *, page: int) -> tuple[list[RawItem], str | None, list[str]]:
@@ -200,7 +193,7 @@ def parse_posts(response: FetchResponse, *, page: int) -> tuple[list[RawItem], s
         return [], None, [f"page {page}: unexpected response shape: expected an object with a posts list"]
     items = [_raw_item(post, f"page {page} item {number}") for number, post in enumerate(data["posts"], 1)]
     errors = [f"{item.position}: {item.error}" for item in items if item.error]
-    return items, _str(data.get("cursor")), errors
+    return items, as_text(data.get("cursor")), errors
 
 
 def _raw_item(post: Any, position: str) -> RawItem:
@@ -212,7 +205,7 @@ def _raw_item(post: Any, position: str) -> RawItem:
     uri = post.get("uri")
     if not isinstance(uri, str) or not uri.startswith(_POST_PREFIX):
         problems.append("uri")
-    if not isinstance(_dict(post.get("author")).get("handle"), str):
+    if not isinstance(as_dict(post.get("author")).get("handle"), str):
         problems.append("author.handle")
     if not isinstance(record, dict) or not isinstance(record.get("createdAt"), str):
         problems.append("record.createdAt")
@@ -232,7 +225,7 @@ def post_url(uri: str, handle: str | None) -> str | None:
 def sort_time(post: dict[str, Any]) -> str | None:
     """The moment searchPosts sorts and filters on (``since``): the earlier of createdAt and indexedAt."""
     best: tuple[datetime, str] | None = None
-    for value in (_dict(post.get("record")).get("createdAt"), post.get("indexedAt")):
+    for value in (as_dict(post.get("record")).get("createdAt"), post.get("indexedAt")):
         moment = _parse(value) if isinstance(value, str) else None
         if moment is not None and (best is None or moment < best[0]):
             best = (moment, str(value))
@@ -260,22 +253,8 @@ def _final(since: str | None, seen: set[str]) -> dict[str, Any]:
     return {"since": since, "seen": sorted(seen)} if since else {}
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _str(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    return None
-
-
 def _strs(value: Any) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 __all__ = ["PUBLIC_APPVIEW", "BlueskyConnector", "BlueskyOptions", "parse_posts", "post_url", "sort_time"]

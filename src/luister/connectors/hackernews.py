@@ -26,9 +26,10 @@ from typing import Any, ClassVar
 import orjson
 from pydantic import BaseModel, Field
 
-from luister.connectors.base import Capability, ConnectorError, Health, Page
+from luister.connectors.base import Capability, Health, Page
+from luister.connectors.common import HttpConnector
 from luister.connectors.html_text import html_to_text
-from luister.connectors.http import FetchError, FetchResponse, SafeHttp
+from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
@@ -51,12 +52,14 @@ class HackerNewsOptions(BaseModel):
     channel: str = Field(default="hackernews", description="Channel for the mentions.")
 
 
-class HackerNewsConnector:
+class HackerNewsConnector(HttpConnector):
     """Hacker News stories and comments matching a query, newest first, via hn.algolia.com. No account
     needed.
 
     Cursor: ``{"since": <created_at_i>, "ids": [...]}``, plus ``"pending"`` while a run is unfinished.
     """
+
+    options: HackerNewsOptions
 
     example: ClassVar[str] = (
         'luister sources add hn-acme hackernews -o query="acme widgets"\n'
@@ -68,11 +71,6 @@ class HackerNewsConnector:
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.read, Capability.search})
     max_concurrency: ClassVar[int] = 2
     poll_interval: ClassVar[int] = 900
-
-    def __init__(self, options: HackerNewsOptions, *, http: SafeHttp | None = None) -> None:
-        self.options = options
-        self._http = http
-        self._last_error: str | None = None
 
     async def check_credentials(self) -> Health:
         """One search request; the API needs no credentials, so this checks reachability and shape."""
@@ -145,8 +143,6 @@ class HackerNewsConnector:
     async def _get(
         self, filters: list[str], page: int, *, terms: str | None = None, hits_per_page: int | None = None
     ) -> FetchResponse:
-        if self._http is None:
-            raise ConnectorError("the hackernews connector needs an HTTP client (http=SafeHttp(...))")
         params = {
             "query": terms if terms is not None else self.options.query,
             "tags": self.options.tags,
@@ -155,7 +151,7 @@ class HackerNewsConnector:
         }
         if filters:
             params["numericFilters"] = ",".join(filters)
-        return await self._http.get(f"{self.options.api.rstrip('/')}/api/v1/search_by_date", params=params)
+        return await self.http.get(f"{self.options.api.rstrip('/')}/api/v1/search_by_date", params=params)
 
     def _page_size(self) -> int:
         return self.options.hits_per_page
@@ -185,9 +181,6 @@ class HackerNewsConnector:
             like_count=data.get("points"),
             reply_count=data.get("num_comments"),
         )
-
-    def health(self) -> Health:
-        return Health(ok=self._last_error is None, detail=self._last_error or "")
 
 
 def parse_response(response: FetchResponse) -> tuple[dict[str, Any], str | None]:

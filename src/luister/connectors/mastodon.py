@@ -24,9 +24,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 import orjson
 from pydantic import BaseModel, Field, HttpUrl, TypeAdapter, field_validator, model_validator
 
-from luister.connectors.base import Capability, ConnectorError, Health, Page
+from luister.connectors.base import Capability, Health, Page
+from luister.connectors.common import HttpConnector, as_count, as_dict, as_text
 from luister.connectors.html_text import html_to_text
-from luister.connectors.http import FetchError, FetchResponse, SafeHttp
+from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
@@ -79,12 +80,14 @@ class MastodonOptions(BaseModel):
         return self
 
 
-class MastodonConnector:
+class MastodonConnector(HttpConnector):
     """Statuses from a Mastodon instance: a hashtag's public timeline, or a search (with a token).
 
     Cursor: ``{"since_id": <newest status id seen>}``; while a first run is still walking back also
     ``"max_id"`` (where that walk goes on).
     """
+
+    options: MastodonOptions
 
     example: ClassVar[str] = (
         "luister sources add masto-acme mastodon -o instance=https://mastodon.social -o tag=acme\n"
@@ -97,11 +100,6 @@ class MastodonConnector:
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.read, Capability.search})
     max_concurrency: ClassVar[int] = 2
     poll_interval: ClassVar[int] = 600
-
-    def __init__(self, options: MastodonOptions, *, http: SafeHttp | None = None) -> None:
-        self.options = options
-        self._http = http
-        self._last_error: str | None = None
 
     async def check_credentials(self) -> Health:
         """One small request: does the timeline or search answer with statuses?"""
@@ -172,8 +170,6 @@ class MastodonConnector:
         return items, [f"{item.position}: {item.error}" for item in items if item.error]
 
     async def _get(self, params: dict[str, str]) -> FetchResponse:
-        if self._http is None:
-            raise ConnectorError("the mastodon connector needs an HTTP client (http=SafeHttp(...))")
         headers = {"Accept": "application/json"}
         if self.options.token:
             headers["Authorization"] = f"Bearer {self.options.token}"
@@ -183,7 +179,7 @@ class MastodonConnector:
             params = {"q": self.options.query, "type": "statuses", "resolve": "false", **params}
         else:
             url = f"{base}/api/v1/timelines/tag/{quote(self.options.tag or '', safe='')}"
-        return await self._http.get(url, headers=headers, params=params)
+        return await self.http.get(url, headers=headers, params=params)
 
     def map_item(self, item: RawItem, *, fetched_at: datetime) -> Mention:
         data = item.data
@@ -193,9 +189,9 @@ class MastodonConnector:
         missing = [key for key in _REQUIRED if key not in status]
         if missing:
             raise MappingError(missing[0], "missing from the status")
-        account = _dict(status.get("account"))
+        account = as_dict(status.get("account"))
         content = status.get("content")
-        spoiler = _str(status.get("spoiler_text"))
+        spoiler = as_text(status.get("spoiler_text"))
         return new_mention(
             channel=self.options.channel,
             external_id=_id(status.get("id")),
@@ -204,28 +200,25 @@ class MastodonConnector:
             published_at=status.get("created_at"),
             fetched_at=fetched_at,
             raw=item.raw,
-            url=_str(status.get("url")) or _str(status.get("uri")),
+            url=as_text(status.get("url")) or as_text(status.get("uri")),
             author_handle=self._handle(account),
-            author_name=_str(account.get("display_name")) or _str(account.get("username")),
-            author_followers=_int(account.get("followers_count")),
-            language=_str(status.get("language")),
+            author_name=as_text(account.get("display_name")) or as_text(account.get("username")),
+            author_followers=as_count(account.get("followers_count")),
+            language=as_text(status.get("language")),
             parent_id=_id(status.get("in_reply_to_id")),
-            like_count=_int(status.get("favourites_count")),
-            share_count=_int(status.get("reblogs_count")),
-            reply_count=_int(status.get("replies_count")),
+            like_count=as_count(status.get("favourites_count")),
+            share_count=as_count(status.get("reblogs_count")),
+            reply_count=as_count(status.get("replies_count")),
         )
 
     def _handle(self, account: dict[str, Any]) -> str | None:
-        acct = _str(account.get("acct"))
+        acct = as_text(account.get("acct"))
         if acct is None:
             return None
         if "@" in acct:  # a remote account: user@their.instance
             return "@" + acct.lstrip("@")
         host = urlsplit(self.options.instance).hostname or ""
         return f"@{acct}@{host}" if host else f"@{acct}"
-
-    def health(self) -> Health:
-        return Health(ok=self._last_error is None, detail=self._last_error or "")
 
 
 def _json(response: FetchResponse) -> tuple[Any, str | None]:
@@ -307,20 +300,6 @@ def _newer(current: str | None, candidate: str | None) -> str | None:
     if current is None or (candidate is not None and _id_key(candidate) > _id_key(current)):
         return candidate
     return current
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _str(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    return None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 __all__ = ["MastodonConnector", "MastodonOptions"]

@@ -22,8 +22,9 @@ from typing import Any, ClassVar, Self
 import orjson
 from pydantic import BaseModel, Field, model_validator
 
-from luister.connectors.base import Capability, ConnectorError, Health, Page
-from luister.connectors.http import FetchError, FetchResponse, SafeHttp
+from luister.connectors.base import Capability, Health, Page
+from luister.connectors.common import HttpConnector, as_count
+from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
@@ -53,11 +54,13 @@ class RedditOptions(BaseModel):
         return self
 
 
-class RedditConnector:
+class RedditConnector(HttpConnector):
     """Reddit posts (and subreddit comments), newest first, from the public JSON listings.
 
     Cursor: ``{"newest": "t3_…", "newest_utc": …}``, plus ``"pending"`` while a run is unfinished.
     """
+
+    options: RedditOptions
 
     example: ClassVar[str] = (
         'luister sources add reddit-acme reddit -o query="acme widgets"\n'
@@ -70,11 +73,6 @@ class RedditConnector:
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.read, Capability.search})
     max_concurrency: ClassVar[int] = 1
     poll_interval: ClassVar[int] = 900
-
-    def __init__(self, options: RedditOptions, *, http: SafeHttp | None = None) -> None:
-        self.options = options
-        self._http = http
-        self._last_error: str | None = None
 
     async def check_credentials(self) -> Health:
         """One listing request (no credentials are used): reachability and shape."""
@@ -138,8 +136,6 @@ class RedditConnector:
     async def _get(
         self, after: str | None, *, terms: str | None = None, limit: int | None = None
     ) -> FetchResponse:
-        if self._http is None:
-            raise ConnectorError("the reddit connector needs an HTTP client (http=SafeHttp(...))")
         options = self.options
         terms = terms or options.query
         api = options.api.rstrip("/")
@@ -155,7 +151,7 @@ class RedditConnector:
             url = f"{api}/r/{options.subreddit}/{'comments' if options.comments else 'new'}.json"
         if after:
             params["after"] = after
-        return await self._http.get(url, params=params)
+        return await self.http.get(url, params=params)
 
     def map_item(self, item: RawItem, *, fetched_at: datetime) -> Mention:
         child = item.data
@@ -176,7 +172,7 @@ class RedditConnector:
             "raw": item.raw,
             "url": url,
             "author_handle": data.get("author"),
-            "like_count": _count(data.get("score")),
+            "like_count": as_count(data.get("score")),
         }
         if child.get("kind") == "t1":
             return new_mention(
@@ -188,11 +184,8 @@ class RedditConnector:
             )
         text = data.get("selftext") or ("" if data.get("is_self") else data.get("url"))
         return new_mention(
-            text=text, title=data.get("title"), reply_count=_count(data.get("num_comments")), **common
+            text=text, title=data.get("title"), reply_count=as_count(data.get("num_comments")), **common
         )
-
-    def health(self) -> Health:
-        return Health(ok=self._last_error is None, detail=self._last_error or "")
 
 
 def parse_listing(response: FetchResponse) -> tuple[dict[str, Any], str | None]:
@@ -241,10 +234,6 @@ def _number(value: Any) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     return None
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 __all__ = ["RedditConnector", "RedditOptions", "parse_listing"]

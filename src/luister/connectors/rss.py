@@ -19,9 +19,10 @@ import feedparser  # type: ignore[import-untyped]
 import orjson
 from pydantic import BaseModel, Field, HttpUrl, TypeAdapter, field_validator
 
-from luister.connectors.base import Capability, ConnectorError, Health, Page
+from luister.connectors.base import Capability, Health, Page
+from luister.connectors.common import HttpConnector, as_dict, as_text
 from luister.connectors.html_text import html_to_text
-from luister.connectors.http import FetchError, FetchResponse, SafeHttp
+from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, derive_external_id, new_mention
@@ -42,12 +43,14 @@ class RssOptions(BaseModel):
         return value
 
 
-class RssConnector:
+class RssConnector(HttpConnector):
     """An RSS 1.0/2.0 or Atom feed: blogs, news sites, alert feeds, WordPress comment feeds
     (`/comments/feed/`), podcasts' show notes. Polite: conditional GET with ETag and Last-Modified.
 
     Cursor: ``{"etag": ..., "modified": ...}`` from the last full response.
     """
+
+    options: RssOptions
 
     example: ClassVar[str] = (
         "luister sources add energieblog rss -o url=https://energieblog.example/feed/ -o channel=blog\n"
@@ -59,11 +62,6 @@ class RssConnector:
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.read})
     max_concurrency: ClassVar[int] = 4
     poll_interval: ClassVar[int] = 900
-
-    def __init__(self, options: RssOptions, *, http: SafeHttp | None = None) -> None:
-        self.options = options
-        self._http = http
-        self._last_error: str | None = None
 
     async def check_credentials(self) -> Health:
         """Fetch the feed once and say whether it parses as a feed."""
@@ -97,26 +95,26 @@ class RssConnector:
         yield Page(items=items, cursor=_cursor_from(response), errors=errors)
 
     async def _get(self, headers: dict[str, str]) -> FetchResponse:
-        if self._http is None:
-            raise ConnectorError("the rss connector needs an HTTP client (http=SafeHttp(...))")
-        return await self._http.get(self.options.url, headers=headers)
+        return await self.http.get(self.options.url, headers=headers)
 
     def map_item(self, item: RawItem, *, fetched_at: datetime) -> Mention:
         data = item.data
         if not isinstance(data, dict):
             raise MappingError("raw", item.error or "not a feed entry")
-        feed = _dict(data.get("feed"))
-        link = _str(data.get("link"))
+        feed = as_dict(data.get("feed"))
+        link = as_text(data.get("link"))
         title = _entry_title(data)
         text = _entry_text(data)
-        published = _str(data.get("published_parsed")) or _str(data.get("updated_parsed"))
+        published = as_text(data.get("published_parsed")) or as_text(data.get("updated_parsed"))
         external_id = (
-            _str(data.get("id")) or link or derive_external_id(_str(feed.get("link")), title, text, published)
+            as_text(data.get("id"))
+            or link
+            or derive_external_id(as_text(feed.get("link")), title, text, published)
         )
-        author = _dict(data.get("author_detail"))
-        author_name = _str(author.get("name")) or _str(data.get("author"))
+        author = as_dict(data.get("author_detail"))
+        author_name = as_text(author.get("name")) or as_text(data.get("author"))
         reply_to = data.get("thr_in-reply-to")
-        parent_id = _str(reply_to.get("ref")) if isinstance(reply_to, dict) else None
+        parent_id = as_text(reply_to.get("ref")) if isinstance(reply_to, dict) else None
         return new_mention(
             channel=self.options.channel,
             external_id=external_id,
@@ -126,14 +124,11 @@ class RssConnector:
             fetched_at=fetched_at,
             raw=item.raw,
             url=link if link and link.startswith(("http://", "https://")) else None,
-            author_handle=_str(author.get("href")) or author_name,
+            author_handle=as_text(author.get("href")) or author_name,
             author_name=author_name,
             parent_id=parent_id,
             reply_count=_count(data.get("slash_comments")),
         )
-
-    def health(self) -> Health:
-        return Health(ok=self._last_error is None, detail=self._last_error or "")
 
 
 def parse_feed(response: FetchResponse) -> tuple[list[RawItem], list[str]]:
@@ -159,7 +154,7 @@ def parse_feed(response: FetchResponse) -> tuple[list[RawItem], list[str]]:
         if not entries:
             return [], errors
     feed_info = parsed.get("feed", {})
-    feed = {key: _str(feed_info.get(key)) for key in ("title", "link", "id")}
+    feed = {key: as_text(feed_info.get(key)) for key in ("title", "link", "id")}
     items = [_raw_item(entry, feed, number) for number, entry in enumerate(entries, start=1)]
     errors.extend(f"{item.position}: {item.error}" for item in items if item.error)
     return items, errors
@@ -174,7 +169,7 @@ def _raw_item(entry: Any, feed: dict[str, str | None], number: int) -> RawItem:
         data["feed"] = feed
         raw = orjson.dumps(data).decode()
     except (TypeError, ValueError, RecursionError) as exc:  # orjson.JSONEncodeError is a TypeError
-        entry_id = _str(entry.get("id")) if isinstance(entry, dict) else None
+        entry_id = as_text(entry.get("id")) if isinstance(entry, dict) else None
         fallback = {"feed": feed, "id": entry_id, "error": str(exc)}
         return RawItem(raw=orjson.dumps(fallback).decode(), position=position, error=f"not JSON-safe: {exc}")
     return RawItem(raw=raw, position=position, data=data)
@@ -202,9 +197,9 @@ def _keep(value: Any) -> bool:
 
 
 def _entry_title(data: dict[str, Any]) -> str | None:
-    title = _str(data.get("title"))
-    kind = _dict(data.get("title_detail")).get("type")
-    return _str(html_to_text(title)) if title and kind in ("text/html", "application/xhtml+xml") else title
+    title = as_text(data.get("title"))
+    kind = as_dict(data.get("title_detail")).get("type")
+    return as_text(html_to_text(title)) if title and kind in ("text/html", "application/xhtml+xml") else title
 
 
 def _entry_text(data: dict[str, Any]) -> str:
@@ -229,16 +224,6 @@ def _cursor_from(response: FetchResponse) -> dict[str, Any]:
 def _looks_like_html(body: bytes, content_type: str) -> bool:
     head = body[:1024].lstrip().lower()
     return "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _str(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    return None
 
 
 def _count(value: Any) -> int | None:

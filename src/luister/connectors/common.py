@@ -1,0 +1,45 @@
+"""What the HTTP connectors share: their options, the guarded HTTP client, and health from the last run."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from luister.connectors.base import ConnectorError, Health
+from luister.connectors.http import SafeHttp
+
+
+class HttpConnector:
+    """Base of connectors that read a platform over HTTP through :class:`SafeHttp`."""
+
+    name: ClassVar[str]
+
+    def __init__(self, options: Any, *, http: SafeHttp | None = None) -> None:
+        self.options = options
+        self._http = http
+        self._last_error: str | None = None
+
+    @property
+    def http(self) -> SafeHttp:
+        if self._http is None:
+            raise ConnectorError(f"the {self.name} connector needs an HTTP client (http=SafeHttp(...))")
+        return self._http
+
+    def health(self) -> Health:
+        return Health(ok=self._last_error is None, detail=self._last_error or "")
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: payloads are not to be trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_text(value: Any) -> str | None:
+    """A non-empty, stripped string, or ``None``."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return None
+
+
+def as_count(value: Any) -> int | None:
+    """A non-negative whole number (not a bool), or ``None``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
