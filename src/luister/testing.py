@@ -82,3 +82,10 @@ class FakeConnector:
 
     def health(self) -> Health:
         return Health(ok=True)
+
+
+class RecordedSleeps(list[float]):
+    """An injectable ``sleep`` for :class:`~luister.connectors.http.SafeHttp`: records waits, sleeps not."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)

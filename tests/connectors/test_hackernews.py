@@ -15,6 +15,7 @@ from luister.connectors.http import FetchError, FetchPolicy, SafeHttp
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention
+from luister.testing import RecordedSleeps
 
 DATA = Path(__file__).parent.parent / "data" / "hackernews"
 FETCHED = datetime(2024, 7, 1, tzinfo=UTC)
@@ -35,17 +36,15 @@ def serve(server: HTTPServer, name: str, query: dict[str, str]) -> None:
     )
 
 
-class Sleeps(list[float]):
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def collect(
-    server: HTTPServer, cursor: dict[str, Any] | None = None, sleeps: Sleeps | None = None, **options: Any
+    server: HTTPServer,
+    cursor: dict[str, Any] | None = None,
+    sleeps: RecordedSleeps | None = None,
+    **options: Any,
 ) -> list[Page]:
     async def run() -> list[Page]:
         policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), retries=2)
-        async with SafeHttp(policy, sleep=sleeps if sleeps is not None else Sleeps()) as http:
+        async with SafeHttp(policy, sleep=sleeps if sleeps is not None else RecordedSleeps()) as http:
             opts = HackerNewsOptions(query="acme", api=server.url_for(""), hits_per_page=2, **options)
             connector = HackerNewsConnector(opts, http=http)
             return [page async for page in connector.fetch(None, cursor)]
@@ -125,7 +124,7 @@ def test_retry_after_429_then_success(httpserver: HTTPServer) -> None:
         "slow down", status=429, headers={"Retry-After": "7"}
     )
     serve(httpserver, "newer.json", params(0))
-    sleeps = Sleeps()
+    sleeps = RecordedSleeps()
     [page] = collect(httpserver, sleeps=sleeps)
     assert sleeps == [7.0] and len(page.items) == 3 and page.errors == []
 

@@ -15,6 +15,7 @@ from luister.connectors.reddit import RedditConnector, RedditOptions
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention
+from luister.testing import RecordedSleeps
 
 DATA = Path(__file__).parent.parent / "data" / "reddit"
 FETCHED = datetime(2024, 7, 1, tzinfo=UTC)
@@ -35,19 +36,17 @@ def serve(server: HTTPServer, path: str, name: str, query: dict[str, str]) -> No
     )
 
 
-class Sleeps(list[float]):
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def collect(
-    server: HTTPServer, cursor: dict[str, Any] | None = None, sleeps: Sleeps | None = None, **options: Any
+    server: HTTPServer,
+    cursor: dict[str, Any] | None = None,
+    sleeps: RecordedSleeps | None = None,
+    **options: Any,
 ) -> list[Page]:
     options.setdefault("subreddit", "acme")
 
     async def run() -> list[Page]:
         policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), retries=2)
-        async with SafeHttp(policy, sleep=sleeps if sleeps is not None else Sleeps()) as http:
+        async with SafeHttp(policy, sleep=sleeps if sleeps is not None else RecordedSleeps()) as http:
             opts = RedditOptions(api=server.url_for(""), limit=2, **options)
             return [page async for page in RedditConnector(opts, http=http).fetch(None, cursor)]
 
@@ -134,7 +133,7 @@ def test_max_pages_keeps_the_pending_after_for_the_next_run(httpserver: HTTPServ
 def test_retry_after_429_then_success(httpserver: HTTPServer) -> None:
     httpserver.expect_ordered_request(NEW).respond_with_data("", status=429, headers={"Retry-After": "3"})
     serve(httpserver, NEW, "page2.json", listing_params())
-    sleeps = Sleeps()
+    sleeps = RecordedSleeps()
     [page] = collect(httpserver, sleeps=sleeps)
     assert sleeps == [3.0] and len(page.items) == 2
 
