@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from luister.connectors.bluesky import BlueskyConnector
+from luister.connectors.discourse import DiscourseConnector
 from luister.connectors.file_import import FileConnector
 from luister.connectors.hackernews import HackerNewsConnector
 from luister.connectors.mastodon import MastodonConnector
@@ -22,4 +23,5 @@ def luister_connectors() -> list[type[Any]]:
         BlueskyConnector,
         HackerNewsConnector,
         RedditConnector,
+        DiscourseConnector,
     ]
