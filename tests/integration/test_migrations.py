@@ -21,6 +21,13 @@ def test_upgrade_is_idempotent(engine: Engine) -> None:
     assert current_revision(engine) == head_revision(engine)
 
 
+def test_the_known_schema_revision_is_the_newest_migration(engine: Engine) -> None:
+    from luister.services.database import stored_revision
+    from luister.storage.tables import SCHEMA_REVISION
+
+    assert head_revision(engine) == SCHEMA_REVISION == stored_revision(engine=engine)
+
+
 def test_sqlite_runs_in_wal_mode(sqlite_settings) -> None:  # type: ignore[no-untyped-def]
     from luister.storage.engine import create_engine
 

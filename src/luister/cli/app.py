@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from luister import __version__
 from luister.plugins import load_plugins
-from luister.services import database, matching
+from luister.services import database
 from luister.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -52,6 +52,8 @@ class CliState:
     def enrichers(self, engine: Engine) -> list[Any]:
         """Topic matching, then analysers from every installed plugin (a plugin that fails to load is
         logged as an error)."""
+        from luister.services import matching  # only the commands that ingest need the matcher
+
         self.settings()  # logging is configured before plugins report
         return [
             matching.TopicMatchEnricher(matching.load_matcher(engine=engine)),

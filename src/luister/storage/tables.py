@@ -9,6 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
+SCHEMA_REVISION = (
+    "0002"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
+)
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
