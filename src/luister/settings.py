@@ -26,6 +26,12 @@ class Mode(StrEnum):
     production = "production"
 
 
+class AnalysisSetting(StrEnum):
+    fast = "fast"
+    accurate = "accurate"
+    off = "off"
+
+
 class Settings(BaseSettings):
     """All of luister's configuration. Every field can be set as ``LUISTER_<NAME>``."""
 
@@ -58,6 +64,15 @@ class Settings(BaseSettings):
     )
     fetch_timeout: float = Field(20.0, gt=0, le=300, description="Seconds per outbound request.")
     listen_idle_seconds: int = Field(10, ge=1, description="How long `luister listen` waits between passes.")
+    analysis: AnalysisSetting = Field(
+        AnalysisSetting.fast,
+        description="Sentiment and intent at ingest: `fast` (linear models, for any volume), `accurate` "
+        "(sentence encoder + trained heads; `luister analyse --accurate` upgrades a backlog) or `off`.",
+    )
+    analysis_languages: list[str] = Field(
+        default_factory=lambda: ["nl", "en", "de", "fr", "es"],
+        description="Languages the language detector chooses from (ISO 639-1); others come out as `und`.",
+    )
 
     @field_validator("log_level")
     @classmethod

@@ -50,12 +50,14 @@ class CliState:
         return database.open_database(settings=self.settings())
 
     def enrichers(self, engine: Engine) -> list[Any]:
-        """Topic matching, then analysers from every installed plugin (a plugin that fails to load is
-        logged as an error)."""
-        from luister.services import matching  # only the commands that ingest need the matcher
+        """Analysis (unless switched off), then topic matching (which may ask for sentiment and
+        language), then analysers from every installed plugin (one that fails to load is logged)."""
+        from luister.services import matching  # only the commands that ingest need these
+        from luister.services.analysis import ingest_enrichers
 
-        self.settings()  # logging is configured before plugins report
+        settings = self.settings()  # logging is configured before plugins report
         return [
+            *ingest_enrichers(settings=settings),
             matching.TopicMatchEnricher(matching.load_matcher(engine=engine)),
             *load_plugins().enrichers(),
         ]

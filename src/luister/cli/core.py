@@ -169,6 +169,8 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8484,
 ) -> None:
     """Create the database, fill it with 60 days of the Voltaro demo story, and start luister."""
+    from luister.services.analysis import ingest_enrichers
+
     state = state_of(ctx)
     engine = state.engine()
     with Progress(
@@ -184,6 +186,7 @@ def demo(
             seed=seed,
             count=count,
             batch_size=state.settings().ingest_batch_size,
+            analysis=ingest_enrichers(settings=state.settings()),
             enrichers=load_plugins().enrichers(),
             on_batch=lambda _batch, size: progress.advance(task, size),
         )

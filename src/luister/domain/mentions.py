@@ -59,6 +59,12 @@ class Mention:
     source_id: int | None = None
     fingerprint: int | None = None
     topic_ids: tuple[int, ...] = ()
+    sentiment: str | None = None  # set by the analysers (luister.analysis), see luister.domain.analysis
+    sentiment_score: float | None = None
+    sentiment_confidence: float | None = None
+    intents: tuple[str, ...] = ()
+    intent_scores: dict[str, float] | None = None
+    analysis_model: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -137,7 +137,7 @@ class MatchDoc:
             country=mention.country,
             url=mention.url,
             followers=mention.author_followers,
-            sentiment=getattr(mention, "sentiment", None),
+            sentiment=mention.sentiment,
         )
 
 

@@ -38,10 +38,14 @@ def load_demo(
     days: int = 60,
     end: datetime | None = None,
     batch_size: int = 2000,
+    analysis: Sequence[Enricher] = (),
     enrichers: Sequence[Enricher] = (),
     on_batch: Callable[[BatchResult, int], None] | None = None,
 ) -> DemoResult:
-    """Save the demo topics and ingest ``count`` demo mentions ending at ``end`` (default: this hour)."""
+    """Save the demo topics and ingest ``count`` demo mentions ending at ``end`` (default: this hour).
+
+    ``analysis`` runs before topic matching, ``enrichers`` (plugins) after it.
+    """
     end = end or _next_hour(datetime.now(UTC))
     topics = [
         save_topic(
@@ -57,7 +61,7 @@ def load_demo(
         mapper=FieldMapping(channel=DEMO_ORIGIN).map,
         store=SqlMentionStore(engine),
         origin=DEMO_ORIGIN,
-        enrichers=[TopicMatchEnricher(load_matcher(engine=engine)), *enrichers],
+        enrichers=[*analysis, TopicMatchEnricher(load_matcher(engine=engine)), *enrichers],
     )
     records = generate_demo_mentions(seed=seed, end=end, days=days, count=count)
     summary = pipeline.run(_raw_items(records), batch_size=batch_size, on_batch=on_batch)

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 SCHEMA_REVISION = (
-    "0002"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
+    "0003"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
 )
 
 metadata = sa.MetaData(
@@ -134,6 +134,12 @@ mention = sa.Table(
     sa.Column("fingerprint", sa.BigInteger, nullable=True),
     sa.Column("duplicate_of", BigId, sa.ForeignKey("mention.id", ondelete="SET NULL"), nullable=True),
     sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("sentiment", sa.String(8), nullable=True),
+    sa.Column("sentiment_score", sa.Float, nullable=True),
+    sa.Column("sentiment_confidence", sa.Float, nullable=True),
+    sa.Column("intents", sa.String(120), nullable=True),  # labels joined by commas: "complaint,churn"
+    sa.Column("intent_scores", JsonText, nullable=True),
+    sa.Column("analysis_model", sa.String(40), nullable=True),  # which model (or "human") set the labels
     sa.UniqueConstraint("channel", "external_id"),
     sa.Index("ix_mention_published_at", "published_at"),
     sa.Index("ix_mention_fingerprint", "fingerprint", "id", **_where_not_null("fingerprint")),
@@ -147,6 +153,20 @@ mention_topic = sa.Table(
     sa.Column("mention_id", BigId, sa.ForeignKey("mention.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("topic_id", BigId, sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
     sa.Index("ix_mention_topic_topic", "topic_id", "mention_id"),
+)
+
+correction = sa.Table(
+    "correction",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("mention_id", BigId, sa.ForeignKey("mention.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("field", sa.String(16), nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("previous", sa.Text, nullable=True),
+    sa.Column("corrected_by", sa.String(120), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.CheckConstraint("field IN ('sentiment', 'intents')", name="field"),
+    sa.Index("ix_correction_mention", "mention_id", "id"),
 )
 
 rejected = sa.Table(

@@ -9,6 +9,7 @@ PostgreSQL copies each batch into a temp table and inserts from it with ``ON CON
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ MENTION_COLUMNS = (
     "channel", "external_id", "source_id", "url", "author_handle", "author_name", "author_followers",
     "title", "text", "language", "country", "published_at", "fetched_at", "parent_id", "thread_id",
     "like_count", "share_count", "reply_count", "view_count", "fingerprint", "raw",
+    "sentiment", "sentiment_score", "sentiment_confidence", "intents", "intent_scores", "analysis_model",
 )  # fmt: skip
 REJECTION_COLUMNS = ("origin", "position", "reason", "raw", "raw_hash", "source_id", "created_at")
 # Each new row looks up the earliest mention with its fingerprint: one probe of (fingerprint, id) per row.
@@ -171,6 +173,11 @@ class SqlMentionStore:
             sqlite_time(now) if self._is_sqlite else now,
         )
 
+    @staticmethod
+    def _json(value: dict[str, float] | None) -> str | None:
+        """JSON text: SQLite stores it as is, PostgreSQL's COPY parses it into the JSONB column."""
+        return None if value is None else json.dumps(value, separators=(",", ":"))
+
     def _row(self, m: Mention) -> tuple[Any, ...]:
         published: Any = m.published_at
         fetched: Any = m.fetched_at
@@ -180,6 +187,8 @@ class SqlMentionStore:
             m.channel, m.external_id, m.source_id, m.url, m.author_handle, m.author_name, m.author_followers,
             m.title, m.text, m.language, m.country, published, fetched, m.parent_id, m.thread_id,
             m.like_count, m.share_count, m.reply_count, m.view_count, m.fingerprint, m.raw,
+            m.sentiment, m.sentiment_score, m.sentiment_confidence, ",".join(m.intents) or None,
+            self._json(m.intent_scores), m.analysis_model,
         )  # fmt: skip
 
 

@@ -1,0 +1,176 @@
+"""Training every model of a set from the labelled data (and users' corrections) in one go.
+
+Sentiment learns from the shared sentiment files' training rows plus luister's own social examples
+(weighted up: they are the domain we judge). Intents learn from luister's examples; each intent's
+threshold is chosen by 3-fold cross-validation on the training rows, never on the test split.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from luister.analysis.datasets import Example, intent_examples, sentiment_examples
+from luister.analysis.encoder import Encoder
+from luister.analysis.features import FeatureBatch
+from luister.analysis.intent_rules import rule_scores
+from luister.analysis.models import ModelSet, packaged_models_dir
+from luister.analysis.training import (
+    best_thresholds,
+    folds,
+    train_dense,
+    train_multilabel,
+    train_softmax,
+)
+from luister.domain.analysis import INTENT_LABELS, NO_INTENT, SENTIMENT_LABELS
+
+INTENTS = tuple(label for label in INTENT_LABELS if label != NO_INTENT)
+EXCLUDED_FILES = ("en_xed_emotions.csv", "nl_xed_emotions.csv")  # crowd-labelled film subtitles: hurt here
+DOMAIN_WEIGHT = 3.0  # luister's own social examples and users' corrections count thrice
+DUTCH_WEIGHT = 2.0  # Dutch rows are fewer; weigh them up so English does not drown them
+FAST_SENTIMENT_C = 2.0
+FAST_INTENT_C = 8.0
+DENSE_SENTIMENT_C = 1.0
+DENSE_INTENT_C = 2.0
+
+Progress = Callable[[str], None]
+
+
+@dataclass(slots=True)
+class TrainingData:
+    sentiment: list[Example]
+    sentiment_weights: list[float]
+    intents: list[Example]
+    sources: dict[str, int] = field(default_factory=dict)
+
+
+def gather(data_dir: Path | None, corrections: Sequence[Example] = ()) -> TrainingData:
+    sentiment: list[Example] = []
+    weights: list[float] = []
+    sources: dict[str, int] = {}
+    shared = [] if data_dir is None else list(sentiment_examples(data_dir, held_out=False))
+    own = intent_examples("train")
+    for example in shared:
+        if example.source in EXCLUDED_FILES:
+            continue
+        sentiment.append(example)
+        weights.append(DUTCH_WEIGHT if example.lang == "nl" else 1.0)
+        sources[example.source] = sources.get(example.source, 0) + 1
+    for example in [*own, *corrections]:
+        if example.sentiment is not None:
+            sentiment.append(example)
+            weights.append(DOMAIN_WEIGHT)
+    sources[own[0].source if own else "intent_examples.jsonl"] = len(own)
+    if corrections:
+        sources["corrections"] = len(corrections)
+    intents = [*own, *(c for c in corrections if c.intents)]
+    return TrainingData(sentiment, weights, intents, sources)
+
+
+def train_models(
+    *,
+    data_dir: Path | None,
+    encoder: Encoder | None,
+    corrections: Sequence[Example] = (),
+    tune_thresholds: bool = True,
+    progress: Progress = lambda step: None,
+) -> ModelSet:
+    """Train every model; intent thresholds by cross-validation unless ``tune_thresholds`` is off
+    (then the shipped thresholds are kept)."""
+    data = gather(data_dir, corrections)
+    texts = [e.text for e in data.sentiment]
+    progress(f"fast sentiment on {len(texts):,} texts")
+    fast_sentiment = train_softmax(
+        texts, [str(e.sentiment) for e in data.sentiment], SENTIMENT_LABELS,
+        c=FAST_SENTIMENT_C, weights=data.sentiment_weights,
+    )  # fmt: skip
+    intent_texts = [e.text for e in data.intents]
+    intent_targets = [e.intents for e in data.intents]
+    progress(f"fast intents on {len(intent_texts):,} texts")
+    fast_intent = train_multilabel(intent_texts, intent_targets, INTENTS, c=FAST_INTENT_C)
+    thresholds = _shipped_thresholds()
+    if tune_thresholds:
+        progress("intent thresholds (cross-validation)")
+        thresholds["fast"] = _fast_thresholds(intent_texts, intent_targets)
+    accurate_sentiment = accurate_intent = None
+    if encoder is not None:
+        progress(f"embedding {len(texts) + len(intent_texts):,} texts with {encoder.name}")
+        sentiment_vectors = encoder.embed(texts)
+        intent_vectors = encoder.embed(intent_texts)
+        progress("accurate heads")
+        accurate_sentiment = train_dense(
+            sentiment_vectors, [str(e.sentiment) for e in data.sentiment], SENTIMENT_LABELS,
+            multi_label=False, c=DENSE_SENTIMENT_C, weights=data.sentiment_weights,
+        )  # fmt: skip
+        accurate_intent = train_dense(
+            intent_vectors, intent_targets, INTENTS, multi_label=True, c=DENSE_INTENT_C
+        )
+        if tune_thresholds:
+            thresholds["accurate"] = _dense_thresholds(intent_vectors, intent_texts, intent_targets)
+    manifest = {
+        "version": datetime.now(UTC).strftime("%Y%m%d") + "-" + _digest(texts, intent_texts),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "encoder": encoder.name if encoder is not None else None,
+        "training_rows": data.sources,
+        "intent_thresholds": thresholds,
+        "hyperparameters": {
+            "fast_sentiment_c": FAST_SENTIMENT_C, "fast_intent_c": FAST_INTENT_C,
+            "dense_sentiment_c": DENSE_SENTIMENT_C, "dense_intent_c": DENSE_INTENT_C,
+            "domain_weight": DOMAIN_WEIGHT, "dutch_weight": DUTCH_WEIGHT, "excluded": list(EXCLUDED_FILES),
+        },
+    }  # fmt: skip
+    return ModelSet(fast_sentiment, fast_intent, accurate_sentiment, accurate_intent, manifest)
+
+
+def _shipped_thresholds() -> dict[str, dict[str, float]]:
+    try:
+        shipped = ModelSet.load(packaged_models_dir()).manifest.get("intent_thresholds", {})
+    except FileNotFoundError:
+        return {}
+    return {mode: dict(values) for mode, values in shipped.items()}
+
+
+def _with_rules(scores: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+    combined = scores.copy()
+    for row, text in enumerate(texts):
+        for label, score in rule_scores(text).items():
+            column = INTENTS.index(label)
+            combined[row, column] = max(combined[row, column], score)
+    return combined
+
+
+def _fast_thresholds(texts: list[str], targets: list[tuple[str, ...]]) -> dict[str, float]:
+    out_of_fold = np.zeros((len(texts), len(INTENTS)), dtype=np.float32)
+    for test in folds(len(texts)):
+        train = np.setdiff1d(np.arange(len(texts)), test)
+        model = train_multilabel(
+            [texts[i] for i in train], [targets[i] for i in train], INTENTS, c=FAST_INTENT_C
+        )
+        out_of_fold[test] = model.scores(FeatureBatch([texts[i] for i in test]))
+    return best_thresholds(_with_rules(out_of_fold, texts), targets, INTENTS)
+
+
+def _dense_thresholds(
+    vectors: np.ndarray, texts: list[str], targets: list[tuple[str, ...]]
+) -> dict[str, float]:
+    out_of_fold = np.zeros((len(texts), len(INTENTS)), dtype=np.float32)
+    for test in folds(len(texts)):
+        train = np.setdiff1d(np.arange(len(texts)), test)
+        head = train_dense(
+            vectors[train], [targets[i] for i in train], INTENTS, multi_label=True, c=DENSE_INTENT_C
+        )
+        out_of_fold[test] = head.scores(vectors[test])
+    return best_thresholds(_with_rules(out_of_fold, texts), targets, INTENTS)
+
+
+def _digest(*groups: Sequence[str]) -> str:
+    digest = hashlib.blake2b(digest_size=4)
+    for group in groups:
+        for text in group:
+            digest.update(text.encode())
+    return digest.hexdigest()

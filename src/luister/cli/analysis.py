@@ -1,0 +1,151 @@
+"""``luister analyse / correct / train / eval``: sentiment, intents and language, and how good they are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from luister.cli.app import app, console, err, fail, state_of
+
+
+@app.command("analyse")
+def analyse_command(
+    ctx: typer.Context,
+    text: Annotated[str | None, typer.Argument(help="Analyse this text instead of stored mentions.")] = None,
+    accurate: Annotated[bool, typer.Option(help="Use the sentence encoder (slower, better).")] = False,
+    missing: Annotated[bool, typer.Option(help="Only mentions that were never analysed.")] = False,
+) -> None:
+    """Analyse stored mentions again (e.g. a fast-analysed backlog with --accurate), or one given text.
+
+    Mentions a person corrected keep their labels.
+    """
+    from luister.analysis.analyser import AnalysisMode
+    from luister.services import analysis, stats
+
+    state = state_of(ctx)
+    mode = AnalysisMode.ACCURATE if accurate else AnalysisMode.FAST
+    analyser = analysis.build_analyser(settings=state.settings(), mode=mode)
+    if text is not None:
+        found = analyser.analyse([text])[0]
+        console.print(Text(text), style="italic")
+        sentiment = found.sentiment
+        console.print(
+            f"language [bold]{found.language}[/] · sentiment [bold]{sentiment.label}[/] "
+            f"(score {sentiment.score:+.2f}, confidence {sentiment.confidence:.2f}) · "
+            f"intents [bold]{', '.join(found.intents)}[/]  [dim]{found.model}[/]"
+        )
+        words = ", ".join(f"{word} {weight:+.2f}" for word, weight in analyser.explain(text))
+        console.print(Text(f"words that drove the fast score: {words}", style="dim"))
+        return
+    engine = state.engine()
+    total = stats.count_mentions(engine=engine)
+    with Progress(
+        TextColumn(f"analysing ({mode.value})"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeRemainingColumn(), console=err, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("analyse", total=total)
+        result = analysis.reanalyse(
+            engine=engine,
+            analyser=analyser,
+            only_missing=missing,
+            on_batch=lambda n: progress.advance(task, n),
+        )
+    console.print(f"[green]✓[/] analysed {result.mentions:,} mentions with {analyser.model_name}")
+
+
+@app.command("correct")
+def correct_command(
+    ctx: typer.Context,
+    mention_id: Annotated[int, typer.Argument(help="The mention's id.")],
+    sentiment: Annotated[str | None, typer.Option(help="negative, neutral or positive.")] = None,
+    intent: Annotated[
+        list[str] | None, typer.Option(help="An intent (repeat for several): complaint, question, …")
+    ] = None,
+    by: Annotated[str, typer.Option(help="Who corrects (kept with the correction).")] = "cli",
+) -> None:
+    """Correct a mention's sentiment and/or intents; `luister train` learns from corrections."""
+    from luister.services.analysis import CorrectionError, correct_mention
+
+    try:
+        correct_mention(
+            engine=state_of(ctx).engine(), mention_id=mention_id, corrected_by=by, sentiment=sentiment,
+            intents=tuple(intent) if intent else None,
+        )  # fmt: skip
+    except CorrectionError as exc:
+        fail(str(exc), code=2)
+    console.print(f"[green]✓[/] mention {mention_id} corrected")
+
+
+def _data_option() -> Path | None:
+    from luister.analysis.datasets import default_data_dir
+
+    return default_data_dir()
+
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data", help="The labelled data (default: ../shared/data when present)."),
+]
+
+
+@app.command("train")
+def train_command(
+    ctx: typer.Context,
+    data: DataDir = None,
+    accurate: Annotated[bool, typer.Option(help="Also retrain the encoder heads (minutes).")] = True,
+    tune: Annotated[bool, typer.Option(help="Choose intent thresholds by cross-validation.")] = True,
+) -> None:
+    """Retrain the models with everyone's corrections and report accuracy before and after."""
+    from luister.services.analysis import retrain
+
+    state = state_of(ctx)
+    console.print("training on the labelled data and the corrections …")
+    result = retrain(
+        engine=state.engine(), settings=state.settings(), data_dir=data or _data_option(), accurate=accurate,
+        tune_thresholds=tune, progress=lambda step: err.print(Text(f"  {step}", style="dim")),
+    )  # fmt: skip
+    table = Table("dataset", "lang", "binary before", "binary after", "macro-F1 before", "macro-F1 after",
+                  title=f"held-out, fast mode; {result.corrections:,} corrections learnt")  # fmt: skip
+    for old, new in zip(result.before.sentiment, result.after.sentiment, strict=True):
+        table.add_row(Text(old.dataset), old.lang, f"{old.binary_accuracy:.3f}", f"{new.binary_accuracy:.3f}",
+                      f"{old.macro_f1 or 0:.3f}", f"{new.macro_f1 or 0:.3f}")  # fmt: skip
+    for old, new in zip(result.before.intents, result.after.intents, strict=True):
+        table.add_row("intents", old.lang, "", "", f"{old.macro_f1:.3f}", f"{new.macro_f1:.3f}")
+    console.print(table)
+    console.print(f"[green]✓[/] models {result.version} saved in {result.path}; new mentions use them now.")
+    console.print("Re-analyse stored mentions with them: [bold]luister analyse[/]")
+
+
+@app.command("eval")
+def eval_command(
+    ctx: typer.Context,
+    data: DataDir = None,
+    markdown: Annotated[Path | None, typer.Option(help="Also write the report as markdown here.")] = None,
+) -> None:
+    """Accuracy per held-out dataset and language: both modes and the VADER baseline, plus intents."""
+    from luister.analysis.report import render_markdown
+    from luister.services.analysis import evaluate_models
+
+    state = state_of(ctx)
+    report = evaluate_models(settings=state.settings(), data_dir=data or _data_option(),
+                             progress=lambda step: err.print(Text(f"  {step}", style="dim")))  # fmt: skip
+    table = Table("dataset", "lang", "n", "system", "binary acc.", "3-class acc.", "macro-F1",
+                  title=f"Sentiment on held-out data (models {report.model_version})")  # fmt: skip
+    for s in report.sentiment:
+        table.add_row(Text(s.dataset), s.lang, str(s.n), Text(s.system), f"{s.binary_accuracy:.3f}",
+                      "–" if s.accuracy is None else f"{s.accuracy:.3f}",
+                      "–" if s.macro_f1 is None else f"{s.macro_f1:.3f}")  # fmt: skip
+    console.print(table)
+    intents = Table("lang", "n", "system", "macro-F1", "per intent F1", title="Intents (luister test split)")
+    for i in report.intents:
+        per = ", ".join(f"{label} {v[2]:.2f}" for label, v in i.per_label.items())
+        intents.add_row(i.lang, str(i.n), Text(i.system), f"{i.macro_f1:.3f}", per)
+    console.print(intents)
+    if markdown is not None:
+        markdown.write_text(render_markdown(report), "utf-8")
+        console.print(f"[green]✓[/] wrote {markdown}")

@@ -1,0 +1,82 @@
+"""``luister analyse / correct / train`` in process, on SQLite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from luister.cli import app
+from luister.settings import Settings
+from luister.storage.engine import create_engine
+from luister.storage.tables import mention
+from luister.testing import record, write_jsonl
+
+runner = CliRunner()
+
+
+def invoke(settings: Settings, *args: str, **env: str):  # type: ignore[no-untyped-def]
+    base = {"LUISTER_DATABASE_URL": settings.database_url, "LUISTER_DATA_DIR": str(settings.data_dir),
+            "COLUMNS": "200"}  # fmt: skip
+    return runner.invoke(app, list(args), env=base | env)
+
+
+def stored(settings: Settings) -> list[sa.Row]:
+    engine = create_engine(settings)
+    with engine.connect() as conn:
+        found = list(conn.execute(sa.select(mention).order_by(mention.c.id)))
+    engine.dispose()
+    return found
+
+
+def test_analyse_one_text_explains_itself_and_prints_hostile_text_literally(
+    sqlite_settings: Settings,
+) -> None:
+    text = "[bold red]Waarom[/] is mijn rekening ineens zo hoog? Ik stap over naar Enerlux <script>x</script>"
+    result = invoke(sqlite_settings, "analyse", text)
+    assert result.exit_code == 0, result.output
+    assert "[bold red]Waarom[/]" in result.output  # not interpreted as Rich markup
+    assert "language nl" in result.output
+    assert "sentiment negative" in result.output
+    assert "churn" in result.output and "question" in result.output
+    assert "words that drove the fast score" in result.output
+
+
+def test_import_then_correct_then_retrain_learns_the_correction(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    path = write_jsonl(tmp_path / "m.jsonl", [
+        record(1, text="Voltaro heeft de beste klantenservice, echt top geholpen!", lang=None),
+        record(2, text="Het licht ging uit in heel Utrecht, wat is er aan de hand Voltaro?", lang=None),
+    ])  # fmt: skip
+    assert invoke(sqlite_settings, "import", str(path)).exit_code == 0
+    first, second = stored(sqlite_settings)
+    assert first.sentiment == "positive" and "praise" in first.intents
+    refused = invoke(sqlite_settings, "correct", str(second.id), "--sentiment", "furious")
+    assert refused.exit_code == 2 and "sentiment must be one of" in refused.output
+    fixed = invoke(sqlite_settings, "correct", str(second.id), "--sentiment", "negative",
+                   "--intent", "question", "--intent", "crisis", "--by", "anouk")  # fmt: skip
+    assert fixed.exit_code == 0, fixed.output
+    assert (stored(sqlite_settings)[1].sentiment, stored(sqlite_settings)[1].intents) == (
+        "negative", "question,crisis"
+    )  # fmt: skip
+    empty = tmp_path / "no-shared-data"
+    empty.mkdir()
+    trained = invoke(sqlite_settings, "train", "--data", str(empty), "--no-accurate", "--no-tune")
+    assert trained.exit_code == 0, trained.output
+    assert "1 corrections learnt" in trained.output
+    assert (sqlite_settings.data_dir / "models" / "manifest.json").exists()
+    assert "intents" in trained.output and "after" in trained.output
+
+
+def test_analyse_missing_fills_in_mentions_imported_with_analysis_off(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    path = write_jsonl(tmp_path / "m.jsonl", [record(n) for n in range(30)])
+    assert invoke(sqlite_settings, "import", str(path), LUISTER_ANALYSIS="off").exit_code == 0
+    assert all(row.sentiment is None for row in stored(sqlite_settings))
+    result = invoke(sqlite_settings, "analyse", "--missing")
+    assert result.exit_code == 0, result.output
+    assert "analysed 30 mentions" in result.output
+    assert all(row.sentiment is not None for row in stored(sqlite_settings))

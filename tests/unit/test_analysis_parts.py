@@ -1,0 +1,158 @@
+"""The analysis building blocks: features, linear models, rules, metrics, data splits, language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from luister.analysis.datasets import intent_examples, is_held_out_fifth
+from luister.analysis.evaluation import score_intents, score_sentiment
+from luister.analysis.features import BUCKETS, FeatureBatch, bucket, feature_strings, hashed, tokens
+from luister.analysis.intent_rules import rule_scores
+from luister.analysis.language import LanguageDetector
+from luister.analysis.linear import LinearModel
+from luister.domain.analysis import (
+    INTENT_LABELS,
+    Sentiment,
+    format_intents,
+    intents_above,
+    parse_intents,
+    sentiment_from_probabilities,
+)
+
+
+def test_tokens_fold_case_and_accents_and_replace_links_handles_and_numbers() -> None:
+    assert tokens("Café @Voltaro kost €12,50 zie https://x.nl/a?b=1 #Storing!!") == [
+        "cafe", "\x00user", "kost", "€", "\x00num", "zie", "\x00url", "#storing", "!!",
+    ]  # fmt: skip
+
+
+def test_negation_marks_the_next_words_until_punctuation() -> None:
+    features = feature_strings("niet goed geholpen, wel snel")
+    assert "\x00not goed" in features and "\x00not geholpen" in features
+    assert "\x00not wel" not in features and "\x00not snel" not in features
+    assert "niet goed" in features  # bigrams too
+
+
+def test_buckets_are_stable_across_processes() -> None:
+    assert bucket("storing") == 102_633  # crc32, not Python's per-process hash(): weights stay valid
+    assert 0 <= bucket("anything at all") < BUCKETS
+
+
+def test_linear_model_scores_equal_the_dense_computation_and_survive_saving(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    weights = np.zeros((BUCKETS, 3), dtype=np.float32)
+    texts = ["heel goed", "slecht, echt slecht!", "", "ok"]
+    used = sorted({b for t in texts for b in hashed(t)})
+    weights[used] = rng.normal(size=(len(used), 3)).astype(np.float16).astype(np.float32)
+    model = LinearModel(("negative", "neutral", "positive"), weights, np.array([0.1, 0.0, -0.1], np.float32))
+    scores = model.scores(FeatureBatch(texts))
+    for text, row in zip(texts, scores, strict=True):
+        buckets = hashed(text)
+        logits = weights[buckets].sum(axis=0) / np.sqrt(len(buckets)) + model.bias
+        expected = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+        assert row == pytest.approx(expected, rel=1e-5)
+    model.save(tmp_path / "m.npz")
+    loaded = LinearModel.load(tmp_path / "m.npz")
+    assert loaded.labels == model.labels
+    assert loaded.scores(FeatureBatch(texts)) == pytest.approx(scores, rel=1e-5)
+    assert (tmp_path / "m.npz").stat().st_size < 10_000  # only non-zero rows are stored
+
+
+def test_an_empty_batch_scores_nothing() -> None:
+    model = LinearModel(("a",), np.zeros((BUCKETS, 1), np.float32), np.zeros(1, np.float32), multi_label=True)
+    assert model.scores(FeatureBatch([])).shape == (0, 1)
+
+
+def test_sentiment_and_intent_values() -> None:
+    assert sentiment_from_probabilities(0.7, 0.2, 0.1) == Sentiment("negative", -0.6, 0.7)
+    with pytest.raises(ValueError):
+        Sentiment("angry", 0.0, 1.0)
+    assert intents_above({"complaint": 0.8, "churn": 0.6, "praise": 0.2}, {"churn": 0.7}) == ("complaint",)
+    assert intents_above({"praise": 0.1}, {}) == ("other",)
+    assert parse_intents(format_intents(("complaint", "churn"))) == ("complaint", "churn")
+    assert parse_intents("complaint,bogus") == ("complaint",)
+    labels = list(INTENT_LABELS)
+    assert not any(a != b and a in b for a in labels for b in labels)  # stored as a comma list: LIKE works
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Ik zeg mijn abonnement op, klaar mee", "churn"),
+        ("I'm cancelling my contract tomorrow", "churn"),
+        ("Hoe kan ik mijn meterstand doorgeven?", "question"),
+        ("Does anyone know if they deliver on Sundays", "question"),
+        ("Mijn advocaat neemt contact met jullie op", "crisis"),
+        ("Massive data breach at @bank, my details leaked", "crisis"),
+        ("Op zoek naar een nieuwe energieleverancier, tips?", "lead"),
+        ("Het zou fijn zijn als de app donkere modus had", "feedback"),
+        ("Al 3 keer gebeld en nog steeds geen oplossing", "complaint"),
+        ("Super geholpen door Sanne van de klantenservice", "praise"),
+    ],
+)
+def test_strong_cues_in_dutch_and_english(text: str, intent: str) -> None:
+    assert intent in rule_scores(text)
+
+
+def test_plain_texts_trigger_no_cue() -> None:
+    assert rule_scores("Voltaro opent een nieuw kantoor in Gent") == {}
+
+
+def test_sentiment_metrics() -> None:
+    gold = ["negative", "neutral", "positive", "positive"]
+    predicted = [
+        ("negative", 0.8, 0.1),
+        ("positive", 0.1, 0.6),
+        ("neutral", 0.2, 0.5),
+        ("positive", 0.0, 0.9),
+    ]
+    score = score_sentiment(dataset="d", lang="nl", system="s", gold=gold, predicted=predicted)
+    assert score.accuracy == 0.5
+    assert score.binary_accuracy == 1.0  # the neutral-labelled positive still leans positive
+    assert score.confusion == ((1, 0, 0), (0, 0, 1), (0, 1, 1))
+    assert score.macro_f1 == round((1.0 + 0.0 + 0.5) / 3, 3)
+
+
+def test_intent_metrics_are_per_label_and_macro_averaged() -> None:
+    gold = [("complaint", "churn"), ("question",), ("other",)]
+    predicted = [("complaint",), ("question",), ("question",)]
+    score = score_intents(dataset="d", lang="en", system="s", gold=gold, predicted=predicted)
+    assert score.per_label["complaint"] == (1.0, 1.0, 1.0, 1)
+    assert score.per_label["churn"] == (0.0, 0.0, 0.0, 1)
+    assert score.per_label["question"][2] == pytest.approx(0.667, abs=1e-3)
+    assert score.macro_f1 == pytest.approx((1 + 0 + 0.667 + 0) / 4, abs=1e-3)
+
+
+def test_the_dutch_held_out_fifth_is_fixed_and_about_a_fifth() -> None:
+    ids = [f"row-{n}" for n in range(5000)]
+    chosen = [i for i in ids if is_held_out_fifth(i)]
+    assert 900 < len(chosen) < 1100
+    assert chosen == [i for i in ids if is_held_out_fifth(i)]
+
+
+def test_the_intent_examples_have_a_disjoint_test_split_with_every_label() -> None:
+    train, test = intent_examples("train"), intent_examples("test")
+    assert len(train) > 700 and len(test) > 200
+    assert not {e.text for e in train} & {e.text for e in test}
+    for label in INTENT_LABELS:
+        assert sum(label in e.intents for e in test) >= 20, label
+    assert {e.lang for e in test} == {"nl", "en"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Waarom duurt het zo lang voordat mijn storing wordt opgelost?", "nl"),
+        ("Why does it take so long to fix my broken internet connection?", "en"),
+        ("Warum dauert es so lange, bis meine Störung behoben wird?", "de"),
+        ("Pourquoi faut-il autant de temps pour réparer ma connexion?", "fr"),
+        ("¿Por qué tardan tanto en arreglar mi conexión a internet?", "es"),
+        ("👍👍", "und"),
+        ("@voltaro https://voltaro.nl ok", "und"),
+    ],
+)
+def test_language_detection_says_und_rather_than_guessing(text: str, language: str) -> None:
+    assert LanguageDetector().detect(text) == language
