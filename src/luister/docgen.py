@@ -110,22 +110,19 @@ def connectors_reference() -> str:
 
 
 def accuracy_report() -> str:
-    """``luister eval`` of the shipped models on the held-out data in ``../shared/data``."""
-    from luister.analysis.analyser import Analyser, AnalysisMode
+    """``luister eval`` of the shipped models on the held-out data in ``../shared/data``.
+
+    Embeddings are cached in the checkout's ``.cache/`` (the e5 encoder is slow on small machines)."""
     from luister.analysis.datasets import default_data_dir
-    from luister.analysis.encoder import load_encoder
     from luister.analysis.models import ModelSet, packaged_models_dir
-    from luister.analysis.report import evaluate, render_markdown
+    from luister.analysis.report import all_analysers, evaluate, render_markdown
 
     data_dir = default_data_dir()
     if data_dir is None:
         raise FileNotFoundError("docs/accuracy.md needs the labelled data in ../shared/data")
     models = ModelSet.load(packaged_models_dir())
-    analysers = {"luister fast": Analyser(models, mode=AnalysisMode.FAST)}
-    if models.accurate_sentiment is not None:
-        encoder = load_encoder(str(models.manifest["encoder"]))
-        analysers["luister accurate"] = Analyser(models, mode=AnalysisMode.ACCURATE, encoder=encoder)
-    return render_markdown(evaluate(analysers=analysers, data_dir=data_dir))
+    cache = Path(__file__).resolve().parents[2] / ".cache"
+    return render_markdown(evaluate(analysers=all_analysers(models, cache=cache), data_dir=data_dir))
 
 
 GENERATED = {

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         description="Sentiment and intent at ingest: `fast` (linear models, for any volume), `accurate` "
         "(sentence encoder + trained heads; `luister analyse --accurate` upgrades a backlog) or `off`.",
     )
+    analysis_encoder: str = Field(
+        "e5",
+        pattern="^(e5|use)$",
+        description="Sentence encoder of accurate mode: `e5` (multilingual-e5-small: most accurate, ~20 "
+        "texts/s per core) or `use` (Universal Sentence Encoder: ~500 texts/s per core).",
+    )
     analysis_languages: list[str] = Field(
         default_factory=lambda: ["nl", "en", "de", "fr", "es"],
         description="Languages the language detector chooses from (ISO 639-1); others come out as `und`.",

@@ -80,3 +80,22 @@ def test_analyse_missing_fills_in_mentions_imported_with_analysis_off(
     assert result.exit_code == 0, result.output
     assert "analysed 30 mentions" in result.output
     assert all(row.sentiment is not None for row in stored(sqlite_settings))
+
+
+def test_trends_and_authors_on_imported_mentions(sqlite_settings: Settings, tmp_path: Path) -> None:
+    rows = [record(n, text=f"Voltaro factuur vraag {n}", created_at=f"2026-11-{10 + n % 7:02d}T10:00:00Z",
+                   author="klant", followers=120) for n in range(200)]  # fmt: skip
+    rows += [record(n, text=f"De slimme meter van Voltaro doet het niet ({n}) #storing <b>x</b>",
+                    created_at="2026-11-17T09:00:00Z", author="[red]<i>eve</i>", followers=9000)
+             for n in range(200, 230)]  # fmt: skip
+    path = write_jsonl(tmp_path / "m.jsonl", rows)
+    assert invoke(sqlite_settings, "import", str(path)).exit_code == 0
+    trends = invoke(sqlite_settings, "trends", "--hours", "24")
+    assert trends.exit_code == 0, trends.output
+    assert "slimme meter" in trends.output and "#storing" in trends.output
+    assert "factuur" not in trends.output
+    authors = invoke(sqlite_settings, "authors", "--days", "30")
+    assert authors.exit_code == 0, authors.output
+    assert authors.output.index("[red]<i>eve") < authors.output.index("klant")  # as text, ranked first
+    unknown = invoke(sqlite_settings, "trends", "--topic", "Nope")
+    assert unknown.exit_code == 2 and "no topic named 'Nope'" in unknown.output

@@ -142,3 +142,18 @@ def test_only_missing_analyses_what_was_never_analysed(engine: Engine, settings:
     result = reanalyse(engine=engine, analyser=build_analyser(settings=settings), only_missing=True)
     assert result.mentions == 2
     assert all(r.sentiment is not None for r in rows(engine))
+
+
+def test_a_topic_added_later_matches_stored_sentiment_and_intents(engine: Engine, settings: Settings) -> None:
+    from luister.services.matching import rematch
+
+    ingest(engine, settings, TEXTS)
+    topic = save_topic(
+        engine=engine, name="Churn", kind=TopicKind.other, query="intent:churn sentiment:negative"
+    )
+    rematch(engine=engine, topic_ids=[topic.id])
+    with engine.connect() as conn:
+        matched = conn.execute(
+            sa.select(mention_topic.c.mention_id).where(mention_topic.c.topic_id == topic.id)
+        )
+        assert [row[0] for row in matched] == [rows(engine)[0].id]

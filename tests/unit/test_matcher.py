@@ -144,6 +144,8 @@ QUERY_WORDS = [
     "followers:>100",
     "followers:10..1000",
     "sentiment:negative",
+    "intent:complaint",
+    "intent:churn",
 ]
 TEXT_WORDS = [
     "voltaro",
@@ -202,6 +204,7 @@ docs = st.builds(
     ),
     followers=st.none() | st.integers(0, 2000),
     sentiment=st.sampled_from([None, "negative", "Negative", "positive"]),
+    intents=st.sampled_from([(), ("complaint",), ("complaint", "churn"), ("other",)]),
 )
 
 

@@ -186,6 +186,7 @@ class TestErrors:
             ("followers:", 10, "unexpected end of query at column 11: expected a value"),
             ("lang:nederlands", 5, "bad value 'nederlands' for lang:"),
             ("sentiment:boos", 10, "expected one of positive, negative, neutral, mixed"),
+            ("intent:boos", 7, "expected one of complaint, question, praise, lead, churn, feedback, crisis"),
             ("site:nergens", 5, "bad value 'nergens' for site:"),
             ("country:Nederland", 8, "bad value"),
             ("voltaro~5", 7, "unexpected '~5' at column 8: a distance follows a quoted phrase"),
@@ -389,6 +390,9 @@ class TestEvaluate:
         assert not matches("sentiment:negative", "x") and matches(
             "sentiment:negative", "x", sentiment="negative"
         )
+        assert matches("intent:churn", "x", intents=("complaint", "churn"))
+        assert not matches("intent:churn", "x", intents=("complaint",)) and not matches("intent:churn", "x")
+        assert matches("voltaro intent:crisis", "Voltaro", intents=("crisis",))
 
     def test_followers(self) -> None:
         assert matches("followers:>1000", "x", followers=1001) and not matches(

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 
 from luister.connectors.records import FieldMapping
+from luister.services.analysis import ingest_enrichers
 from luister.services.database import open_database
 from luister.services.ingest import Pipeline
 from luister.settings import Settings
@@ -29,7 +30,9 @@ def seed(settings: Settings) -> None:
         for n, text in enumerate(HOSTILE)
     ]
     items.append(raw_item(record(9, url="javascript:alert(1)")))
-    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test").run_batch(items)
+    pipeline = Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test",
+                        enrichers=ingest_enrichers(settings=settings))  # fmt: skip
+    pipeline.run_batch(items)
     engine.dispose()
 
 
@@ -53,6 +56,13 @@ def test_mention_text_is_escaped_in_html(sqlite_settings: Settings) -> None:
     assert "&lt;script&gt;" in html and "<script>window" not in html
     assert "&lt;img src=x onerror=" in html and "&lt;b&gt;kop&lt;/b&gt;" in html
     assert 'href="javascript:' not in html
+
+
+def test_overview_shows_sentiment_and_intents(sqlite_settings: Settings) -> None:
+    seed(sqlite_settings)
+    html = client(sqlite_settings).get("/").text
+    assert "<caption>Sentiment</caption>" in html and "<caption>Intent</caption>" in html
+    assert 'class="sentiment negative"' in html  # "Voltaro storing", "app kapot" read as negative
 
 
 def test_hostile_text_runs_nothing_in_the_browser(

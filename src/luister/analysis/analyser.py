@@ -44,14 +44,16 @@ class Analyser:
         language: LanguageDetector | None = None,
         encoder: Encoder | None = None,
     ) -> None:
-        if mode is AnalysisMode.ACCURATE and (encoder is None or models.accurate_sentiment is None):
-            raise ValueError("accurate mode needs a sentence encoder and trained accurate heads")
+        if mode is AnalysisMode.ACCURATE and (encoder is None or encoder.name not in models.heads):
+            trained = ", ".join(models.heads) or "none"
+            raise ValueError(f"accurate mode needs an encoder with trained heads (trained for: {trained})")
         self.models = models
         self.mode = mode
         self.language = language or LanguageDetector()
         self.encoder = encoder
-        self.model_name = f"{mode.value}-{models.version}"
-        self._thresholds = models.intent_thresholds(mode.value)
+        self.variant = f"accurate-{encoder.name}" if mode is AnalysisMode.ACCURATE and encoder else mode.value
+        self.model_name = f"{self.variant}-{models.version}"
+        self._thresholds = models.intent_thresholds(self.variant)
 
     def analyse(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Analysis]:
         """One :class:`Analysis` per text; a language given by the platform is kept."""
@@ -85,13 +87,13 @@ class Analyser:
         models = self.models
         sentiment = _ordered(models.fast_sentiment.scores(batch), models.fast_sentiment.labels)
         intent = models.fast_intent.scores(batch)
-        if self.mode is AnalysisMode.ACCURATE:
-            assert self.encoder is not None and models.accurate_sentiment is not None
+        if self.mode is AnalysisMode.ACCURATE and texts:
+            assert self.encoder is not None
+            heads = models.heads[self.encoder.name]
             embeddings = self.encoder.embed(texts)
-            dense = _ordered(models.accurate_sentiment.scores(embeddings), models.accurate_sentiment.labels)
+            dense = _ordered(heads.sentiment.scores(embeddings), heads.sentiment.labels)
             sentiment = BLEND * dense + (1 - BLEND) * sentiment
-            if models.accurate_intent is not None:
-                intent = BLEND * models.accurate_intent.scores(embeddings) + (1 - BLEND) * intent
+            intent = BLEND * heads.intent.scores(embeddings) + (1 - BLEND) * intent
         return sentiment, intent
 
     def explain(self, text: str, *, top: int = 5) -> list[tuple[str, float]]:

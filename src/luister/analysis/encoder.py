@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -62,3 +64,48 @@ def load_encoder(name: str, *, threads: int = 1) -> Encoder:
         raise ValueError(f"unknown encoder {name!r}; known: {', '.join(ENCODERS)}") from None
     encoder: Encoder = factory(threads=threads)
     return encoder
+
+
+class CachedEncoder:
+    """An encoder that remembers embeddings on disk by text (training and evaluation embed the same
+    texts again and again; e5 manages only tens of texts a second on a small machine)."""
+
+    def __init__(self, encoder: Encoder, path: Path) -> None:
+        self.encoder = encoder
+        self.name = encoder.name
+        self.dim = encoder.dim
+        self.path = path
+        self._known: dict[int, np.ndarray] = {}
+        if path.exists():
+            with np.load(path) as data:
+                self._known = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+
+    @staticmethod
+    def _key(text: str) -> int:
+        return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+    def embed(
+        self, texts: Sequence[str], *, chunk: int = 256, progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        keys = [self._key(text) for text in texts]
+        missing = list(
+            {key: text for key, text in zip(keys, texts, strict=True) if key not in self._known}.items()
+        )
+        for at in range(0, len(missing), chunk):
+            part = missing[at : at + chunk]
+            for (key, _), vector in zip(part, self.encoder.embed([text for _, text in part]), strict=True):
+                self._known[key] = vector
+            if progress is not None:
+                progress(min(at + chunk, len(missing)))
+        if missing:
+            self.save()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._known[key] for key in keys]).astype(np.float32)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = np.fromiter(self._known, dtype=np.int64, count=len(self._known))
+        vectors = np.stack(list(self._known.values())).astype(np.float32)
+        with self.path.open("wb") as handle:
+            np.savez(handle, keys=keys, vectors=vectors)

@@ -20,8 +20,6 @@ from luister.analysis.linear import LinearModel
 MANIFEST = "manifest.json"
 FAST_SENTIMENT = "fast_sentiment.npz"
 FAST_INTENT = "fast_intent.npz"
-ACCURATE_SENTIMENT = "accurate_sentiment.npz"
-ACCURATE_INTENT = "accurate_intent.npz"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +60,18 @@ class DenseHead:
 
 
 @dataclass(frozen=True, slots=True)
+class EncoderHeads:
+    """The accurate-mode heads trained on one encoder's embeddings."""
+
+    sentiment: DenseHead
+    intent: DenseHead
+
+
+@dataclass(frozen=True, slots=True)
 class ModelSet:
     fast_sentiment: LinearModel
     fast_intent: LinearModel
-    accurate_sentiment: DenseHead | None = None
-    accurate_intent: DenseHead | None = None
+    heads: dict[str, EncoderHeads] = field(default_factory=dict)  # encoder name → heads
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -74,28 +79,32 @@ class ModelSet:
         return str(self.manifest.get("version", "unknown"))
 
     def intent_thresholds(self, mode: str) -> dict[str, float]:
+        """Thresholds for ``fast`` or ``accurate-<encoder>``."""
         return {k: float(v) for k, v in self.manifest.get("intent_thresholds", {}).get(mode, {}).items()}
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("heads_*.npz"):
+            stale.unlink()
         self.fast_sentiment.save(folder / FAST_SENTIMENT)
         self.fast_intent.save(folder / FAST_INTENT)
-        if self.accurate_sentiment is not None:
-            self.accurate_sentiment.save(folder / ACCURATE_SENTIMENT)
-        if self.accurate_intent is not None:
-            self.accurate_intent.save(folder / ACCURATE_INTENT)
+        for name, heads in self.heads.items():
+            heads.sentiment.save(folder / f"heads_{name}_sentiment.npz")
+            heads.intent.save(folder / f"heads_{name}_intent.npz")
         (folder / MANIFEST).write_text(json.dumps(self.manifest, indent=2, sort_keys=True) + "\n", "utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> ModelSet:
-        def optional(name: str) -> DenseHead | None:
-            return DenseHead.load(folder / name) if (folder / name).exists() else None
-
+        heads = {}
+        for path in sorted(folder.glob("heads_*_sentiment.npz")):
+            name = path.name.removeprefix("heads_").removesuffix("_sentiment.npz")
+            heads[name] = EncoderHeads(
+                DenseHead.load(path), DenseHead.load(folder / f"heads_{name}_intent.npz")
+            )
         return cls(
             fast_sentiment=LinearModel.load(folder / FAST_SENTIMENT),
             fast_intent=LinearModel.load(folder / FAST_INTENT),
-            accurate_sentiment=optional(ACCURATE_SENTIMENT),
-            accurate_intent=optional(ACCURATE_INTENT),
+            heads=heads,
             manifest=json.loads((folder / MANIFEST).read_text("utf-8")),
         )
 

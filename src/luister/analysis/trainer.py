@@ -15,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from luister.analysis.analyser import BLEND
 from luister.analysis.datasets import Example, intent_examples, sentiment_examples
 from luister.analysis.encoder import Encoder
 from luister.analysis.features import FeatureBatch
 from luister.analysis.intent_rules import rule_scores
-from luister.analysis.models import ModelSet, packaged_models_dir
+from luister.analysis.models import EncoderHeads, ModelSet, packaged_models_dir
 from luister.analysis.training import (
     best_thresholds,
     folds,
@@ -31,6 +32,10 @@ from luister.domain.analysis import INTENT_LABELS, NO_INTENT, SENTIMENT_LABELS
 
 INTENTS = tuple(label for label in INTENT_LABELS if label != NO_INTENT)
 EXCLUDED_FILES = ("en_xed_emotions.csv", "nl_xed_emotions.csv")  # crowd-labelled film subtitles: hurt here
+CAPPED_FILES = {  # long English review/editorial sets: a fixed sample keeps them from drowning the rest
+    "en_vader_movie_reviews_groundtruth.csv": 2500,
+    "en_vader_nyt_editorials_groundtruth.csv": 2500,
+}
 DOMAIN_WEIGHT = 3.0  # luister's own social examples and users' corrections count thrice
 DUTCH_WEIGHT = 2.0  # Dutch rows are fewer; weigh them up so English does not drown them
 FAST_SENTIMENT_C = 2.0
@@ -55,7 +60,7 @@ def gather(data_dir: Path | None, corrections: Sequence[Example] = ()) -> Traini
     sources: dict[str, int] = {}
     shared = [] if data_dir is None else list(sentiment_examples(data_dir, held_out=False))
     own = intent_examples("train")
-    for example in shared:
+    for example in _capped(shared):
         if example.source in EXCLUDED_FILES:
             continue
         sentiment.append(example)
@@ -72,10 +77,25 @@ def gather(data_dir: Path | None, corrections: Sequence[Example] = ()) -> Traini
     return TrainingData(sentiment, weights, intents, sources)
 
 
+def _capped(examples: list[Example]) -> list[Example]:
+    """At most ``CAPPED_FILES[source]`` rows of a capped file, the same ones on every run."""
+    kept: list[Example] = []
+    by_source: dict[str, list[Example]] = {}
+    for example in examples:
+        if example.source in CAPPED_FILES:
+            by_source.setdefault(example.source, []).append(example)
+        else:
+            kept.append(example)
+    for source, rows in by_source.items():
+        rows.sort(key=lambda e: hashlib.blake2b(e.text.encode(), digest_size=8).digest())
+        kept.extend(rows[: CAPPED_FILES[source]])
+    return kept
+
+
 def train_models(
     *,
     data_dir: Path | None,
-    encoder: Encoder | None,
+    encoders: Sequence[Encoder] = (),
     corrections: Sequence[Example] = (),
     tune_thresholds: bool = True,
     progress: Progress = lambda step: None,
@@ -97,34 +117,39 @@ def train_models(
     if tune_thresholds:
         progress("intent thresholds (cross-validation)")
         thresholds["fast"] = _fast_thresholds(intent_texts, intent_targets)
-    accurate_sentiment = accurate_intent = None
-    if encoder is not None:
+    heads = {}
+    for encoder in encoders:
         progress(f"embedding {len(texts) + len(intent_texts):,} texts with {encoder.name}")
         sentiment_vectors = encoder.embed(texts)
         intent_vectors = encoder.embed(intent_texts)
-        progress("accurate heads")
-        accurate_sentiment = train_dense(
-            sentiment_vectors, [str(e.sentiment) for e in data.sentiment], SENTIMENT_LABELS,
-            multi_label=False, c=DENSE_SENTIMENT_C, weights=data.sentiment_weights,
+        progress(f"{encoder.name} heads")
+        heads[encoder.name] = EncoderHeads(
+            train_dense(
+                sentiment_vectors, [str(e.sentiment) for e in data.sentiment], SENTIMENT_LABELS,
+                multi_label=False, c=DENSE_SENTIMENT_C, weights=data.sentiment_weights,
+            ),
+            train_dense(intent_vectors, intent_targets, INTENTS, multi_label=True, c=DENSE_INTENT_C),
         )  # fmt: skip
-        accurate_intent = train_dense(
-            intent_vectors, intent_targets, INTENTS, multi_label=True, c=DENSE_INTENT_C
-        )
         if tune_thresholds:
-            thresholds["accurate"] = _dense_thresholds(intent_vectors, intent_texts, intent_targets)
+            thresholds[f"accurate-{encoder.name}"] = _dense_thresholds(
+                intent_vectors, intent_texts, intent_targets
+            )
     manifest = {
         "version": datetime.now(UTC).strftime("%Y%m%d") + "-" + _digest(texts, intent_texts),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "encoder": encoder.name if encoder is not None else None,
+        "encoders": sorted(heads),
         "training_rows": data.sources,
         "intent_thresholds": thresholds,
         "hyperparameters": {
             "fast_sentiment_c": FAST_SENTIMENT_C, "fast_intent_c": FAST_INTENT_C,
             "dense_sentiment_c": DENSE_SENTIMENT_C, "dense_intent_c": DENSE_INTENT_C,
             "domain_weight": DOMAIN_WEIGHT, "dutch_weight": DUTCH_WEIGHT, "excluded": list(EXCLUDED_FILES),
+            "capped": CAPPED_FILES, "blend": BLEND,
         },
     }  # fmt: skip
-    return ModelSet(fast_sentiment, fast_intent, accurate_sentiment, accurate_intent, manifest)
+    variants = {"fast", *(f"accurate-{name}" for name in heads)}
+    manifest["intent_thresholds"] = {k: v for k, v in thresholds.items() if k in variants}
+    return ModelSet(fast_sentiment, fast_intent, heads, manifest)
 
 
 def _shipped_thresholds() -> dict[str, dict[str, float]]:
@@ -161,10 +186,13 @@ def _dense_thresholds(
     out_of_fold = np.zeros((len(texts), len(INTENTS)), dtype=np.float32)
     for test in folds(len(texts)):
         train = np.setdiff1d(np.arange(len(texts)), test)
-        head = train_dense(
-            vectors[train], [targets[i] for i in train], INTENTS, multi_label=True, c=DENSE_INTENT_C
-        )
-        out_of_fold[test] = head.scores(vectors[test])
+        train_texts, train_targets = [texts[i] for i in train], [targets[i] for i in train]
+        head = train_dense(vectors[train], train_targets, INTENTS, multi_label=True, c=DENSE_INTENT_C)
+        fast = train_multilabel(train_texts, train_targets, INTENTS, c=FAST_INTENT_C)
+        fast_scores = fast.scores(FeatureBatch([texts[i] for i in test]))
+        out_of_fold[test] = (
+            BLEND * head.scores(vectors[test]) + (1 - BLEND) * fast_scores
+        )  # as the analyser does
     return best_thresholds(_with_rules(out_of_fold, texts), targets, INTENTS)
 
 

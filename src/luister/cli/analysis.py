@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -127,7 +128,8 @@ def eval_command(
     data: DataDir = None,
     markdown: Annotated[Path | None, typer.Option(help="Also write the report as markdown here.")] = None,
 ) -> None:
-    """Accuracy per held-out dataset and language: both modes and the VADER baseline, plus intents."""
+    """Accuracy per held-out dataset and language: both modes, every encoder, and lexicon baselines
+    (VADER for English, Pattern for Dutch), plus intents."""
     from luister.analysis.report import render_markdown
     from luister.services.analysis import evaluate_models
 
@@ -149,3 +151,84 @@ def eval_command(
     if markdown is not None:
         markdown.write_text(render_markdown(report), "utf-8")
         console.print(f"[green]✓[/] wrote {markdown}")
+
+
+TopicOption = Annotated[str | None, typer.Option("--topic", help="Only this topic's mentions (its name).")]
+
+
+def _topic_id(ctx: typer.Context, name: str | None) -> int | None:
+    from luister.services.topics import UnknownTopicError, get_topic
+
+    if name is None:
+        return None
+    try:
+        return get_topic(engine=state_of(ctx).engine(), name=name).id
+    except UnknownTopicError as exc:
+        fail(str(exc), code=2)
+
+
+def _latest(ctx: typer.Context) -> datetime:
+    """Windows end at the newest mention (stored data may be old, like the demo's), else now."""
+    from luister.services.stats import latest_published
+
+    return latest_published(engine=state_of(ctx).engine()) or datetime.now(UTC)
+
+
+@app.command("trends")
+def trends_command(
+    ctx: typer.Context,
+    topic: TopicOption = None,
+    hours: Annotated[int, typer.Option(min=1, help="The current window, in hours.")] = 24,
+    baseline_days: Annotated[int, typer.Option(min=1, help="The baseline before it, in days.")] = 7,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+    until: Annotated[
+        datetime | None, typer.Option(help="End of the window (UTC); default: the newest mention.")
+    ] = None,
+) -> None:
+    """Emerging words, hashtags and word pairs: what is said clearly more often than its own baseline."""
+    from luister.services.trends import trending_terms
+
+    topic_id = _topic_id(ctx, topic)
+    end = until.replace(tzinfo=UTC) if until else _latest(ctx) + timedelta(microseconds=1)
+    found = trending_terms(engine=state_of(ctx).engine(), now=end, topic_id=topic_id, hours=hours,
+                           baseline_days=baseline_days, limit=limit)  # fmt: skip
+    span = f"{found.start:%Y-%m-%d %H:%M} → {found.end:%Y-%m-%d %H:%M} UTC"
+    title = (f"Trending {f'in {topic} ' if topic else ''}{span} "
+             f"({found.mentions:,} mentions; baseline {found.baseline_mentions:,})")  # fmt: skip
+    if not found.bursts:
+        console.print(Text(title))
+        console.print("Nothing stands out against the baseline.")
+        return
+    table = Table("term", "mentions", "expected", "burst", title=Text(title))
+    for burst in found.bursts:
+        table.add_row(Text(burst.term), f"{burst.mentions:,}", f"{burst.expected:,.1f}", f"{burst.score:.1f}")
+    console.print(table)
+
+
+@app.command("authors")
+def authors_command(
+    ctx: typer.Context,
+    topic: TopicOption = None,
+    days: Annotated[int, typer.Option(min=1, help="How many recent days.")] = 7,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+) -> None:
+    """Top authors by estimated reach: followers, engagement and impressions (views where known)."""
+    from luister.services.trends import ORGANIC_REACH, top_authors
+
+    end = _latest(ctx) + timedelta(microseconds=1)
+    found = top_authors(engine=state_of(ctx).engine(), start=end - timedelta(days=days), end=end,
+                        topic_id=_topic_id(ctx, topic), limit=limit)  # fmt: skip
+    if not found:
+        console.print("No authors in that period.")
+        return
+    caption = f"impressions (estimated): views, else {ORGANIC_REACH:.0%} of followers per mention"
+    table = Table(title=f"Top authors, last {days} days", caption=caption, expand=True)
+    table.add_column("author", overflow="fold", ratio=1)
+    table.add_column("channel", no_wrap=True)
+    for header in ("followers", "posts", "engagement", "impressions", "neg."):
+        table.add_column(header, justify="right", no_wrap=True)
+    for a in found:
+        table.add_row(Text(a.handle), Text(a.channel),
+                      f"{a.followers:,}", f"{a.mentions:,}", f"{a.engagement:,}", f"{a.impressions:,}",
+                      f"{a.negative:,}")  # fmt: skip
+    console.print(table)

@@ -250,12 +250,15 @@ def render_stats(result: stats.Stats) -> None:
         ("language", result.by_language),
         ("country", result.by_country),
         ("topic", result.by_topic),
+        ("sentiment", result.by_sentiment),
+        ("intent", result.by_intent),
     ):
         table = Table(title, "mentions", title=f"per {title}")
         for key, n in rows[:12]:
             table.add_row(Text(key), f"{n:,}")
         tables.append(table)
-    grid.add_row(*tables)
+    for row in range(0, len(tables), 3):  # three side by side fit a normal terminal
+        grid.add_row(*tables[row : row + 3])
     console.print(grid)
     daily = Table("day", "mentions", "", title="per day (UTC)")
     peak = max((n for _, n in result.by_day), default=1)

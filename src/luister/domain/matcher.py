@@ -123,7 +123,7 @@ class TopicMatcher:
     ) -> None:
         self._automaton = automaton
         self._scanned = scanned  # the keys the automaton looks for
-        self._fields = fields  # the mention fields that make keys: channel, lang, country, sentiment
+        self._fields = fields  # the mention fields that make keys: channel, lang, country, sentiment, intent
         self._extras = extras  # what is scanned besides text and title
         self._checks = checks
         self._index = index
@@ -224,6 +224,8 @@ def _field_keys(doc: MatchDoc, names: tuple[str, ...]) -> set[str]:
                 keys.update(
                     f"{FIELD_KEY}lang:{language[:at]}" for at, char in enumerate(language) if char == "-"
                 )
+        elif name == "intent":
+            keys.update(f"{FIELD_KEY}intent:{intent.upper()}" for intent in doc.intents)
         elif (value := getattr(doc, name)) is not None:
             keys.add(f"{FIELD_KEY}{name}:{value.upper()}")
     return keys

@@ -407,6 +407,9 @@ def _field(node: Field | Followers) -> Check:
         return lambda state: (url := state.url()) is not None and domain_matches(url[1], value)
     if node.name == "lang":
         return lambda s: s.doc.language is not None and f"{s.doc.language}-".lower().startswith(f"{value}-")
+    if node.name == "intent":
+        wanted = value.upper()
+        return lambda state: any(intent.upper() == wanted for intent in state.doc.intents)
     attribute = {"channel": "channel", "country": "country", "sentiment": "sentiment"}[node.name]
     return lambda state: (
         (found := getattr(state.doc, attribute)) is not None and found.upper() == value.upper()

@@ -124,6 +124,7 @@ class MatchDoc:
     url: str | None = None
     followers: int | None = None
     sentiment: str | None = None
+    intents: tuple[str, ...] = ()
 
     @classmethod
     def from_mention(cls, mention: Mention) -> MatchDoc:
@@ -138,6 +139,7 @@ class MatchDoc:
             url=mention.url,
             followers=mention.author_followers,
             sentiment=mention.sentiment,
+            intents=mention.intents,
         )
 
 
@@ -273,6 +275,8 @@ class _Evaluation:
             return any(wildcard_match(value, key) for key in author_keys(doc))
         if name == "site":
             return self.url is not None and domain_matches(url_host(self.url), value)
+        if name == "intent":
+            return value.lower() in (intent.lower() for intent in doc.intents)
         found = {
             "lang": doc.language,
             "channel": doc.channel,

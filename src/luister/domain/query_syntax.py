@@ -14,6 +14,7 @@ from typing import cast
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from luister.domain.analysis import INTENT_LABELS
 from luister.domain.query_tree import (
     WORD_TYPES,
     And,
@@ -37,8 +38,20 @@ from luister.domain.query_tree import (
 )
 from luister.domain.text_tokens import is_domain, is_url, normalise, tokenize, url_host, url_key
 
-FIELDS = ("author", "channel", "country", "followers", "lang", "sentiment", "site", "title", "topic")
+FIELDS = (
+    "author",
+    "channel",
+    "country",
+    "followers",
+    "intent",
+    "lang",
+    "sentiment",
+    "site",
+    "title",
+    "topic",
+)
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
+INTENTS = INTENT_LABELS
 MAX_DISTANCE = 1000
 
 # --- parsing ---------------------------------------------------------------------------------------------
@@ -96,6 +109,7 @@ _FIELD_VALUES = {  # name: (normalise, valid form, what to write)
     "site": (lambda v: url_host(url_key(normalise(v))), re.compile(r"[\w-]+(?:\.[\w-]+)+"), "a domain"),
     "author": (lambda v: " ".join(normalise(v).lstrip("@").split()), re.compile(r".*\w.*"), "a name"),
     "sentiment": (str.lower, re.compile("|".join(SENTIMENTS)), f"one of {', '.join(SENTIMENTS)}"),
+    "intent": (str.lower, re.compile("|".join(INTENTS)), f"one of {', '.join(INTENTS)}"),
 }
 
 

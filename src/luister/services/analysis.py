@@ -32,7 +32,7 @@ def build_analyser(*, settings: Settings, mode: AnalysisMode | None = None) -> A
     chosen = mode or AnalysisMode(settings.analysis.value)
     encoder = None
     if chosen is AnalysisMode.ACCURATE:
-        encoder = load_encoder(str(models.manifest.get("encoder", "use")))
+        encoder = load_encoder(settings.analysis_encoder)
     return Analyser(
         models, mode=chosen, language=LanguageDetector(settings.analysis_languages), encoder=encoder
     )
@@ -266,14 +266,11 @@ def evaluate_models(
     *, settings: Settings, data_dir: Path | None, progress: Callable[[str], None] = lambda step: None
 ) -> EvalReport:
     """Both modes of the current models and the baselines on every held-out set."""
-    from luister.analysis.report import evaluate
+    from luister.analysis.report import all_analysers, evaluate
 
     models = load_models(settings.data_dir)
-    analysers = {"luister fast": Analyser(models, mode=AnalysisMode.FAST)}
-    if models.accurate_sentiment is not None:
-        encoder = load_encoder(str(models.manifest.get("encoder") or "use"))
-        analysers["luister accurate"] = Analyser(models, mode=AnalysisMode.ACCURATE, encoder=encoder)
-    return evaluate(analysers=analysers, data_dir=data_dir, progress=progress)
+    cache = settings.data_dir / "cache"
+    return evaluate(analysers=all_analysers(models, cache=cache), data_dir=data_dir, progress=progress)
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,19 +304,21 @@ def retrain(
         Example(c.text, c.language or "und", c.sentiment, c.intents or (), source="corrections")
         for c in corrected_mentions(engine=engine)
     ]
+    from luister.analysis.encoder import CachedEncoder
+
     before = load_models(settings.data_dir)
-    encoder_name = str(before.manifest.get("encoder") or "use")
-    encoder = load_encoder(encoder_name) if accurate else None
+    encoders = [
+        CachedEncoder(load_encoder(name), settings.data_dir / "cache" / f"embeddings-{name}.npz")
+        for name in (before.heads if accurate else ())
+    ]
     after = train_models(
-        data_dir=data_dir, encoder=encoder, corrections=corrections, tune_thresholds=tune_thresholds,
+        data_dir=data_dir, encoders=encoders, corrections=corrections, tune_thresholds=tune_thresholds,
         progress=progress,
     )  # fmt: skip
-    if encoder is None:  # the encoder heads stay as they were
-        manifest = after.manifest | {"encoder": before.manifest.get("encoder")}
-        after = replace(
-            after, accurate_sentiment=before.accurate_sentiment, accurate_intent=before.accurate_intent,
-            manifest=manifest,
-        )  # fmt: skip
+    if not accurate:  # the encoder heads (and their thresholds) stay as they were
+        thresholds = before.manifest.get("intent_thresholds", {}) | after.manifest["intent_thresholds"]
+        manifest = after.manifest | {"encoders": sorted(before.heads), "intent_thresholds": thresholds}
+        after = replace(after, heads=before.heads, manifest=manifest)
     reports = [
         evaluate(
             analysers={"fast": Analyser(models, mode=AnalysisMode.FAST)}, data_dir=data_dir, baselines=False

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from luister.domain.analysis import parse_intents
 from luister.domain.matcher import TopicMatcher
 from luister.domain.mentions import Mention
 from luister.domain.queries import MatchDoc, parse_query
@@ -16,6 +17,7 @@ from luister.storage.tables import mention, mention_topic, topic
 MATCH_COLUMNS = (
     mention.c.id, mention.c.text, mention.c.title, mention.c.author_handle, mention.c.author_name,
     mention.c.language, mention.c.channel, mention.c.country, mention.c.url, mention.c.author_followers,
+    mention.c.sentiment, mention.c.intents,
 )  # fmt: skip
 
 
@@ -98,5 +100,5 @@ def doc_from_row(row: sa.Row[tuple[object, ...]]) -> MatchDoc:
     return MatchDoc(
         text=row.text, title=row.title, author_handle=row.author_handle, author_name=row.author_name,
         language=row.language, channel=row.channel, country=row.country, url=row.url,
-        followers=row.author_followers,
+        followers=row.author_followers, sentiment=row.sentiment, intents=parse_intents(row.intents),
     )  # fmt: skip

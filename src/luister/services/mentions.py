@@ -23,6 +23,8 @@ class MentionRead:
     country: str | None
     published_at: datetime
     duplicate_of: int | None
+    sentiment: str | None
+    intents: str | None
 
 
 def latest_mentions(*, engine: Engine, limit: int = 25) -> list[MentionRead]:

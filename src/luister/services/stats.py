@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from luister.domain.analysis import INTENT_LABELS
 from luister.storage.tables import mention, mention_topic, rejected, topic
 
 
@@ -23,6 +24,8 @@ class Stats:
     by_country: list[tuple[str, int]]
     by_topic: list[tuple[str, int]]
     by_day: list[tuple[date, int]]
+    by_sentiment: list[tuple[str, int]] = field(default_factory=list)
+    by_intent: list[tuple[str, int]] = field(default_factory=list)  # a mention counts once per intent
 
 
 def day_of(engine: Engine, column: sa.ColumnElement[object]) -> sa.ColumnElement[object]:
@@ -35,6 +38,17 @@ def day_of(engine: Engine, column: sa.ColumnElement[object]) -> sa.ColumnElement
 def count_mentions(*, engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(mention)).scalar_one())
+
+
+def latest_published(*, engine: Engine) -> datetime | None:
+    """When the newest stored mention was published."""
+    with engine.connect() as conn:
+        value = conn.execute(sa.select(sa.func.max(mention.c.published_at))).scalar_one()
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite returns max() of a date column as text
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def collect_stats(*, engine: Engine, days: int = 14) -> Stats:
@@ -73,8 +87,20 @@ def collect_stats(*, engine: Engine, days: int = 14) -> Stats:
             by_country=grouped(mention.c.country),
             by_topic=[(name, n) for name, n in by_topic],
             by_day=[(_as_date(d), n) for d, n in reversed(recent)],
+            by_sentiment=[(key, n) for key, n in grouped(mention.c.sentiment) if key != "–"],
+            by_intent=_intent_counts(conn),
         )
     return stats
+
+
+def _intent_counts(conn: sa.Connection) -> list[tuple[str, int]]:
+    """Mentions per intent (the column holds comma-joined labels, none a substring of another)."""
+    counts = conn.execute(
+        sa.select(*(sa.func.count().filter(mention.c.intents.contains(label)) for label in INTENT_LABELS))
+    ).one()
+    return sorted(
+        ((label, n) for label, n in zip(INTENT_LABELS, counts, strict=True) if n), key=lambda x: -x[1]
+    )
 
 
 def _as_date(value: object) -> date:
