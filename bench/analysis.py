@@ -53,14 +53,14 @@ def main() -> None:
     models = load_models()
     fast = Analyser(models, mode=AnalysisMode.FAST)
     fast.analyse(texts[:100])  # load the language model
-    print(f"fast_texts_per_s_language_detected {rate(fast, texts[: args.fast], unknown):,.0f}")
+    print(f"fast_texts_per_s_language_detected {rate(fast, texts[: args.fast], unknown[: args.fast]):,.0f}")
     given = [str(r.get("lang") or "nl") for r in records]
     print(f"fast_texts_per_s_language_given {rate(fast, texts[: args.fast], given[: args.fast]):,.0f}")
     for name in models.heads:
         accurate = Analyser(models, mode=AnalysisMode.ACCURATE, encoder=load_encoder(name, threads=1))
         accurate.analyse(texts[:32])  # load the encoder
         count = args.accurate if name != "e5" else max(1, args.accurate // 10)  # e5 manages ~20/s here
-        print(f"accurate_{name}_texts_per_s {rate(accurate, texts[:count], unknown):,.0f}")
+        print(f"accurate_{name}_texts_per_s {rate(accurate, texts[:count], unknown[:count]):,.0f}")
     mapper = FieldMapping(channel="demo").map
     fetched = datetime.now(UTC)
     mentions = [

@@ -3,6 +3,7 @@
     python bench/ingest.py                       # 200,000 mentions into a fresh SQLite file
     python bench/ingest.py --postgres URL        # the same into a fresh PostgreSQL schema
     python bench/ingest.py --topics 1000         # with 1,000 topics (shapes of bench/match.py) matched
+    python bench/ingest.py --analysis            # with fast-mode analysis (language, sentiment, intents)
 
 Prints one figure per line. Parse, map, normalise, fingerprint, dedup and store are all timed.
 """
@@ -20,9 +21,13 @@ from pathlib import Path
 import orjson
 import sqlalchemy as sa
 
+from luister.analysis.analyser import Analyser
+from luister.analysis.models import load_models
 from luister.connectors.records import FieldMapping
 from luister.domain.queries import format_query
+from luister.services.analysis import AnalysisEnricher
 from luister.services.importer import import_file
+from luister.services.ingest import Enricher
 from luister.services.matching import TopicMatchEnricher, load_matcher
 from luister.settings import get_settings
 from luister.storage.engine import create_engine
@@ -90,6 +95,7 @@ def main() -> None:
     parser.add_argument("--postgres", metavar="URL", help="benchmark PostgreSQL instead of SQLite")
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--topics", type=int, default=0, help="match this many realistic topics at ingest")
+    parser.add_argument("--analysis", action="store_true", help="analyse at ingest (fast mode)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,7 +107,9 @@ def main() -> None:
         upgrade(engine)
         try:
             add_topics(engine, args.topics)
-            enrichers = [TopicMatchEnricher(load_matcher(engine=engine))] if args.topics else []
+            enrichers: list[Enricher] = [AnalysisEnricher(Analyser(load_models()))] if args.analysis else []
+            if args.topics:
+                enrichers.append(TopicMatchEnricher(load_matcher(engine=engine)))
             started = time.perf_counter()
             report = import_file(
                 path=data,
@@ -118,6 +126,7 @@ def main() -> None:
             engine.dispose()
     assert report.summary.stored == args.count, report.summary
     label = ("postgresql" if args.postgres else "sqlite") + (f"_{args.topics}_topics" if args.topics else "")
+    label += "_analysed" if args.analysis else ""
     print(f"ingest_{label}_mentions_per_s {args.count / elapsed:,.0f}")
     print(f"ingest_{label}_seconds {elapsed:.2f}")
 
