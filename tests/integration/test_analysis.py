@@ -10,14 +10,8 @@ from sqlalchemy.engine import Engine
 
 from luister.connectors.records import FieldMapping
 from luister.domain.topics import TopicKind
-from luister.services.analysis import (
-    CorrectionError,
-    build_analyser,
-    correct_mention,
-    corrected_mentions,
-    ingest_enrichers,
-    reanalyse,
-)
+from luister.services.analysis import build_analyser, ingest_enrichers, reanalyse
+from luister.services.corrections import CorrectionError, correct_mention, corrected_mentions
 from luister.services.ingest import Pipeline
 from luister.services.matching import TopicMatchEnricher, load_matcher
 from luister.services.topics import save_topic

@@ -70,7 +70,7 @@ def correct_command(
     by: Annotated[str, typer.Option(help="Who corrects (kept with the correction).")] = "cli",
 ) -> None:
     """Correct a mention's sentiment and/or intents; `luister train` learns from corrections."""
-    from luister.services.analysis import CorrectionError, correct_mention
+    from luister.services.corrections import CorrectionError, correct_mention
 
     try:
         correct_mention(
@@ -102,7 +102,7 @@ def train_command(
     tune: Annotated[bool, typer.Option(help="Choose intent thresholds by cross-validation.")] = True,
 ) -> None:
     """Retrain the models with everyone's corrections and report accuracy before and after."""
-    from luister.services.analysis import retrain
+    from luister.services.training import retrain
 
     state = state_of(ctx)
     console.print("training on the labelled data and the corrections …")
@@ -131,7 +131,7 @@ def eval_command(
     """Accuracy per held-out dataset and language: both modes, every encoder, and lexicon baselines
     (VADER for English, Pattern for Dutch), plus intents."""
     from luister.analysis.report import render_markdown
-    from luister.services.analysis import evaluate_models
+    from luister.services.training import evaluate_models
 
     state = state_of(ctx)
     report = evaluate_models(settings=state.settings(), data_dir=data or _data_option(),

@@ -1,12 +1,10 @@
-"""Analysis at ingest and over stored mentions: the enricher, backlog re-analysis and corrections."""
+"""Analysis at ingest and over stored mentions: the ingest enricher and backlog re-analysis."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -20,9 +18,7 @@ from luister.domain.mentions import Mention
 from luister.settings import Settings
 from luister.storage.tables import mention
 
-if TYPE_CHECKING:
-    from luister.analysis.report import EvalReport
-
+HUMAN = "human"  # analysis_model of mentions a person labelled
 CACHE_SIZE = 50_000  # reposts, boosts and copy-pasted texts are analysed once
 
 
@@ -113,12 +109,9 @@ def reanalyse(
     """
     result = ReanalyseResult()
     after = 0
-    condition = sa.or_(mention.c.analysis_model.is_(None), mention.c.analysis_model != "human")
-    if only_missing:
-        condition = mention.c.analysis_model.is_(None)
-    elif analyser.model_name:
-        condition = sa.and_(condition, sa.or_(mention.c.analysis_model.is_(None),
-                                               mention.c.analysis_model != analyser.model_name))  # fmt: skip
+    condition = mention.c.analysis_model.is_(None)
+    if not only_missing:  # everything but people's labels and what this very model already did
+        condition = condition | mention.c.analysis_model.not_in([HUMAN, analyser.model_name])
     while True:
         with engine.begin() as conn:
             rows = conn.execute(
@@ -155,176 +148,3 @@ def _update_values(row_id: int, language: str | None, found: Analysis) -> dict[s
         "intent_scores": found.intent_scores,
         "analysis_model": found.model,
     }
-
-
-class CorrectionError(ValueError):
-    pass
-
-
-HUMAN = "human"
-
-
-def correct_mention(
-    *,
-    engine: Engine,
-    mention_id: int,
-    corrected_by: str,
-    sentiment: str | None = None,
-    intents: tuple[str, ...] | None = None,
-) -> None:
-    """Record a person's correction of a mention's sentiment and/or intents and apply it.
-
-    The mention's labels then count as ``human`` (re-analysis leaves them alone) and ``luister train``
-    learns from them.
-    """
-    from luister.domain.analysis import INTENT_LABELS, NO_INTENT, SENTIMENT_LABELS
-    from luister.storage.tables import correction
-
-    if sentiment is None and intents is None:
-        raise CorrectionError("give a sentiment, intents or both")
-    if sentiment is not None and sentiment not in SENTIMENT_LABELS:
-        raise CorrectionError(f"sentiment must be one of {', '.join(SENTIMENT_LABELS)}, not {sentiment!r}")
-    if intents is not None:
-        unknown = [i for i in intents if i not in INTENT_LABELS]
-        if unknown or not intents:
-            raise CorrectionError(
-                f"intents must be among {', '.join(INTENT_LABELS)}; got {', '.join(unknown)}"
-            )
-        if NO_INTENT in intents and len(intents) > 1:
-            raise CorrectionError(f"{NO_INTENT!r} cannot be combined with other intents")
-        intents = tuple(label for label in INTENT_LABELS if label in intents)
-    with engine.begin() as conn:
-        row = conn.execute(
-            sa.select(mention.c.sentiment, mention.c.intents).where(mention.c.id == mention_id)
-        ).first()
-        if row is None:
-            raise CorrectionError(f"no mention with id {mention_id}")
-        values: dict[str, object] = {"analysis_model": HUMAN}
-        records = []
-        if sentiment is not None:
-            score = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}[sentiment]
-            values |= {"sentiment": sentiment, "sentiment_confidence": 1.0, "sentiment_score": score}
-            records.append({"field": "sentiment", "value": sentiment, "previous": row.sentiment})
-        if intents is not None:
-            values["intents"] = ",".join(intents)
-            records.append({"field": "intents", "value": ",".join(intents), "previous": row.intents})
-        conn.execute(mention.update().where(mention.c.id == mention_id).values(**values))
-        conn.execute(
-            correction.insert(),
-            [{"mention_id": mention_id, "corrected_by": corrected_by, **record} for record in records],
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class CorrectedMention:
-    text: str
-    language: str | None
-    sentiment: str | None
-    intents: tuple[str, ...] | None
-
-
-def corrected_mentions(*, engine: Engine) -> list[CorrectedMention]:
-    """Every corrected mention with its latest corrected sentiment and intents (for training)."""
-    from luister.domain.analysis import parse_intents
-    from luister.storage.tables import correction
-
-    latest = (
-        sa.select(correction.c.mention_id, correction.c.field, sa.func.max(correction.c.id).label("last"))
-        .group_by(correction.c.mention_id, correction.c.field)
-        .subquery()
-    )
-    query = (
-        sa.select(
-            mention.c.id,
-            mention.c.title,
-            mention.c.text,
-            mention.c.language,
-            correction.c.field,
-            correction.c.value,
-        )  # fmt: skip
-        .join(latest, latest.c.mention_id == mention.c.id)
-        .join(correction, correction.c.id == latest.c.last)
-        .order_by(mention.c.id)
-    )
-    found: dict[int, CorrectedMention] = {}
-    with engine.connect() as conn:
-        for row in conn.execute(query):
-            before = found.get(row.id) or CorrectedMention(
-                analysis_text(row.title, row.text), row.language, None, None
-            )
-            if row.field == "sentiment":
-                before = CorrectedMention(before.text, before.language, row.value, before.intents)
-            else:
-                before = CorrectedMention(
-                    before.text, before.language, before.sentiment, parse_intents(row.value)
-                )
-            found[row.id] = before
-    return list(found.values())
-
-
-def evaluate_models(
-    *, settings: Settings, data_dir: Path | None, progress: Callable[[str], None] = lambda step: None
-) -> EvalReport:
-    """Both modes of the current models and the baselines on every held-out set."""
-    from luister.analysis.report import all_analysers, evaluate
-
-    models = load_models(settings.data_dir)
-    cache = settings.data_dir / "cache"
-    return evaluate(analysers=all_analysers(models, cache=cache), data_dir=data_dir, progress=progress)
-
-
-@dataclass(frozen=True, slots=True)
-class RetrainResult:
-    before: EvalReport
-    after: EvalReport
-    corrections: int
-    version: str
-    path: Path
-
-
-def retrain(
-    *,
-    engine: Engine,
-    settings: Settings,
-    data_dir: Path | None,
-    accurate: bool = True,
-    tune_thresholds: bool = True,
-    progress: Callable[[str], None] = lambda step: None,
-) -> RetrainResult:
-    """Train a new model set from the labelled data plus every correction, measure the current and the
-    new set (fast mode) on the held-out data, and save the new set in the data directory."""
-    from dataclasses import replace
-
-    from luister.analysis.datasets import Example
-    from luister.analysis.models import trained_models_dir
-    from luister.analysis.report import evaluate
-    from luister.analysis.trainer import train_models
-
-    corrections = [
-        Example(c.text, c.language or "und", c.sentiment, c.intents or (), source="corrections")
-        for c in corrected_mentions(engine=engine)
-    ]
-    from luister.analysis.encoder import CachedEncoder
-
-    before = load_models(settings.data_dir)
-    encoders = [
-        CachedEncoder(load_encoder(name), settings.data_dir / "cache" / f"embeddings-{name}.npz")
-        for name in (before.heads if accurate else ())
-    ]
-    after = train_models(
-        data_dir=data_dir, encoders=encoders, corrections=corrections, tune_thresholds=tune_thresholds,
-        progress=progress,
-    )  # fmt: skip
-    if not accurate:  # the encoder heads (and their thresholds) stay as they were
-        thresholds = before.manifest.get("intent_thresholds", {}) | after.manifest["intent_thresholds"]
-        manifest = after.manifest | {"encoders": sorted(before.heads), "intent_thresholds": thresholds}
-        after = replace(after, heads=before.heads, manifest=manifest)
-    reports = [
-        evaluate(
-            analysers={"fast": Analyser(models, mode=AnalysisMode.FAST)}, data_dir=data_dir, baselines=False
-        )
-        for models in (before, after)
-    ]
-    target = trained_models_dir(settings.data_dir)
-    after.save(target)
-    return RetrainResult(reports[0], reports[1], len(corrections), after.version, target)
