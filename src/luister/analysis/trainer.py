@@ -20,9 +20,11 @@ from luister.analysis.datasets import Example, intent_examples, sentiment_exampl
 from luister.analysis.encoder import Encoder
 from luister.analysis.features import FeatureBatch
 from luister.analysis.intent_rules import rule_scores
+from luister.analysis.linear import LinearModel
 from luister.analysis.models import EncoderHeads, ModelSet, packaged_models_dir
 from luister.analysis.training import (
     best_thresholds,
+    choose_c,
     folds,
     train_dense,
     train_multilabel,
@@ -40,7 +42,7 @@ DOMAIN_WEIGHT = 3.0  # luister's own social examples and users' corrections coun
 DUTCH_WEIGHT = 2.0  # Dutch rows are fewer; weigh them up so English does not drown them
 FAST_SENTIMENT_C = 2.0
 FAST_INTENT_C = 8.0
-DENSE_SENTIMENT_C = 1.0
+DENSE_SENTIMENT_C = 1.0  # used as is only when tuning is off; otherwise chosen by cross-validation
 DENSE_INTENT_C = 2.0
 
 Progress = Callable[[str], None]
@@ -118,24 +120,31 @@ def train_models(
         progress("intent thresholds (cross-validation)")
         thresholds["fast"] = _fast_thresholds(intent_texts, intent_targets)
     heads = {}
+    chosen_c: dict[str, dict[str, float]] = {}
     for encoder in encoders:
         progress(f"embedding {len(texts) + len(intent_texts):,} texts with {encoder.name}")
         sentiment_vectors = encoder.embed(texts)
         intent_vectors = encoder.embed(intent_texts)
-        progress(f"{encoder.name} heads")
+        sentiment_targets = [str(e.sentiment) for e in data.sentiment]
+        c_sentiment, c_intent = DENSE_SENTIMENT_C, DENSE_INTENT_C
+        if tune_thresholds:
+            progress(f"{encoder.name} heads: regularisation by cross-validation")
+            c_sentiment = choose_c(sentiment_vectors, sentiment_targets, SENTIMENT_LABELS, multi_label=False,
+                                   weights=data.sentiment_weights)  # fmt: skip
+            c_intent = choose_c(intent_vectors, intent_targets, INTENTS, multi_label=True)
+        chosen_c[encoder.name] = {"sentiment": c_sentiment, "intent": c_intent}
+        progress(f"{encoder.name} heads (C={c_sentiment:g} sentiment, C={c_intent:g} intents)")
         heads[encoder.name] = EncoderHeads(
-            train_dense(
-                sentiment_vectors, [str(e.sentiment) for e in data.sentiment], SENTIMENT_LABELS,
-                multi_label=False, c=DENSE_SENTIMENT_C, weights=data.sentiment_weights,
-            ),
-            train_dense(intent_vectors, intent_targets, INTENTS, multi_label=True, c=DENSE_INTENT_C),
+            train_dense(sentiment_vectors, sentiment_targets, SENTIMENT_LABELS, multi_label=False,
+                        c=c_sentiment, weights=data.sentiment_weights),
+            train_dense(intent_vectors, intent_targets, INTENTS, multi_label=True, c=c_intent),
         )  # fmt: skip
         if tune_thresholds:
             thresholds[f"accurate-{encoder.name}"] = _dense_thresholds(
-                intent_vectors, intent_texts, intent_targets
+                intent_vectors, intent_texts, intent_targets, c=c_intent
             )
     manifest = {
-        "version": datetime.now(UTC).strftime("%Y%m%d") + "-" + _digest(texts, intent_texts),
+        "version": f"{datetime.now(UTC):%Y%m%d}-{_weights_digest(fast_sentiment, fast_intent, heads)}",
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "encoders": sorted(heads),
         "training_rows": data.sources,
@@ -144,7 +153,7 @@ def train_models(
             "fast_sentiment_c": FAST_SENTIMENT_C, "fast_intent_c": FAST_INTENT_C,
             "dense_sentiment_c": DENSE_SENTIMENT_C, "dense_intent_c": DENSE_INTENT_C,
             "domain_weight": DOMAIN_WEIGHT, "dutch_weight": DUTCH_WEIGHT, "excluded": list(EXCLUDED_FILES),
-            "capped": CAPPED_FILES, "blend": BLEND,
+            "capped": CAPPED_FILES, "blend": BLEND, "dense_c_chosen": chosen_c,
         },
     }  # fmt: skip
     variants = {"fast", *(f"accurate-{name}" for name in heads)}
@@ -181,13 +190,13 @@ def _fast_thresholds(texts: list[str], targets: list[tuple[str, ...]]) -> dict[s
 
 
 def _dense_thresholds(
-    vectors: np.ndarray, texts: list[str], targets: list[tuple[str, ...]]
+    vectors: np.ndarray, texts: list[str], targets: list[tuple[str, ...]], *, c: float
 ) -> dict[str, float]:
     out_of_fold = np.zeros((len(texts), len(INTENTS)), dtype=np.float32)
     for test in folds(len(texts)):
         train = np.setdiff1d(np.arange(len(texts)), test)
         train_texts, train_targets = [texts[i] for i in train], [targets[i] for i in train]
-        head = train_dense(vectors[train], train_targets, INTENTS, multi_label=True, c=DENSE_INTENT_C)
+        head = train_dense(vectors[train], train_targets, INTENTS, multi_label=True, c=c)
         fast = train_multilabel(train_texts, train_targets, INTENTS, c=FAST_INTENT_C)
         fast_scores = fast.scores(FeatureBatch([texts[i] for i in test]))
         out_of_fold[test] = (
@@ -196,9 +205,15 @@ def _dense_thresholds(
     return best_thresholds(_with_rules(out_of_fold, texts), targets, INTENTS)
 
 
-def _digest(*groups: Sequence[str]) -> str:
+def _weights_digest(
+    fast_sentiment: LinearModel, fast_intent: LinearModel, heads: dict[str, EncoderHeads]
+) -> str:
+    """A short hash of every weight: the version changes whenever the models do."""
     digest = hashlib.blake2b(digest_size=4)
-    for group in groups:
-        for text in group:
-            digest.update(text.encode())
+    arrays = [fast_sentiment.weights, fast_sentiment.bias, fast_intent.weights, fast_intent.bias]
+    for name in sorted(heads):
+        for head in (heads[name].sentiment, heads[name].intent):
+            arrays += [head.weights, head.bias]
+    for array in arrays:
+        digest.update(np.ascontiguousarray(array, dtype=np.float16).tobytes())
     return digest.hexdigest()
