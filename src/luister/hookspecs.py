@@ -19,5 +19,10 @@ def luister_connectors() -> list[type[Any]]:  # type: ignore[empty-body]
 
 
 @hookspec
+def luister_alert_channels() -> list[type[Any]]:  # type: ignore[empty-body]
+    """Return alert channel classes (see ``luister.alert_channels.base.AlertChannel``)."""
+
+
+@hookspec
 def luister_enrichers() -> list[Any]:  # type: ignore[empty-body]
     """Return enrichers (see ``luister.services.ingest.Enricher``) to run on every stored batch."""

@@ -27,6 +27,13 @@ class Plugins:
                 found[connector.name] = connector
         return found
 
+    def alert_channels(self) -> dict[str, type[Any]]:
+        found: dict[str, type[Any]] = {}
+        for batch in self.manager.hook.luister_alert_channels():
+            for channel in batch:
+                found[channel.name] = channel
+        return found
+
     def enrichers(self) -> list[Any]:
         return [enricher for batch in self.manager.hook.luister_enrichers() for enricher in batch]
 

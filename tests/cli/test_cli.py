@@ -45,7 +45,7 @@ def test_init_then_db_current(settings: Settings) -> None:
     assert "database ready" in result.output
     current = invoke(settings, "db", "current")
     assert current.exit_code == 0
-    assert "current: 0003" in current.output
+    assert "current: 0004" in current.output
 
 
 def test_import_reports_counts_and_rejected_lines(settings: Settings, tmp_path: Path) -> None:

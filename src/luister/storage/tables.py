@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 SCHEMA_REVISION = (
-    "0003"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
+    "0004"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
 )
 
 metadata = sa.MetaData(
@@ -181,4 +181,114 @@ rejected = sa.Table(
     sa.Column("raw_hash", sa.String(32), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
     sa.UniqueConstraint("origin", "position", "raw_hash"),
+)
+
+
+alert_channel = sa.Table(
+    "alert_channel",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(120), nullable=False, unique=True),
+    sa.Column("kind", sa.String(40), nullable=False),  # a registered channel: email, webhook, …
+    sa.Column("options", JsonText, nullable=False, default=dict),
+    sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+)
+
+alert_rule = sa.Table(
+    "alert_rule",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(120), nullable=False, unique=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("topic_id", BigId, sa.ForeignKey("topic.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("query", sa.Text, nullable=True),
+    sa.Column("intent", sa.String(20), nullable=True),
+    sa.Column("min_followers", sa.BigInteger, nullable=True),
+    sa.Column("threshold", sa.Float, nullable=True),  # negative_share: the share (0–1) that fires
+    sa.Column("sensitivity", sa.Float, nullable=False, default=0.001),
+    sa.Column("min_count", sa.Integer, nullable=False, default=10),
+    sa.Column("cooldown_minutes", sa.Integer, nullable=False, default=120),
+    sa.Column("severity", sa.String(10), nullable=False, default="warning"),
+    sa.Column("channels", JsonText, nullable=False, default=list),  # alert_channel names
+    sa.Column("playbook", JsonText, nullable=True),  # {"name": …, "steps": [{title, owner, due_minutes, …}]}
+    sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+    sa.Column("last_mention_id", BigId, nullable=True),  # event rules: the newest mention already judged
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.Column("updated_at", UtcDateTime, nullable=False, default=_now, onupdate=_now),
+    sa.CheckConstraint(
+        "kind IN ('volume_spike', 'negative_spike', 'query', 'intent', 'influencer', 'negative_share')",
+        name="kind",
+    ),
+)
+
+alert = sa.Table(
+    "alert",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("rule_id", BigId, sa.ForeignKey("alert_rule.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("topic_id", BigId, sa.ForeignKey("topic.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("severity", sa.String(10), nullable=False),
+    sa.Column("status", sa.String(14), nullable=False, default="open"),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("opened_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),  # the newest evidence; cooldown counts from it
+    sa.Column("mentions", sa.Integer, nullable=False, default=0),
+    sa.Column("expected", sa.Float, nullable=True),
+    sa.Column("sample_ids", JsonText, nullable=False, default=list),
+    sa.Column("revision", sa.Integer, nullable=False, default=1),  # bumped by each update that is delivered
+    sa.Column("acknowledged_by", sa.String(120), nullable=True),
+    sa.Column("acknowledged_at", UtcDateTime, nullable=True),
+    sa.Column("resolved_by", sa.String(120), nullable=True),
+    sa.Column("resolved_at", UtcDateTime, nullable=True),
+    sa.CheckConstraint("status IN ('open', 'acknowledged', 'resolved')", name="status"),
+    sa.Index("ix_alert_rule_status", "rule_id", "status", "last_seen_at"),
+    sa.Index("ix_alert_opened", "opened_at"),
+)
+
+alert_event = sa.Table(
+    "alert_event",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("alert_id", BigId, sa.ForeignKey("alert.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # opened, updated, acknowledged, resolved, step_done, …
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("by", sa.String(120), nullable=True),
+    sa.Index("ix_alert_event_alert", "alert_id", "id"),
+)
+
+alert_delivery = sa.Table(
+    "alert_delivery",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("alert_id", BigId, sa.ForeignKey("alert.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("channel", sa.String(120), nullable=False),  # alert_channel name
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("sent_at", UtcDateTime, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.UniqueConstraint("alert_id", "channel", "revision"),
+    sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+    sa.Index("ix_alert_delivery_due", "status", "next_attempt_at"),
+)
+
+alert_step = sa.Table(
+    "alert_step",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("alert_id", BigId, sa.ForeignKey("alert.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("owner", sa.String(120), nullable=True),  # a department or role: communications, legal, …
+    sa.Column("due_at", UtcDateTime, nullable=True),
+    sa.Column("template", JsonText, nullable=True),  # holding statements per language: {"nl": …, "en": …}
+    sa.Column("done_at", UtcDateTime, nullable=True),
+    sa.Column("done_by", sa.String(120), nullable=True),
+    sa.UniqueConstraint("alert_id", "position"),
 )
