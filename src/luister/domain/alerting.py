@@ -46,7 +46,7 @@ EVENT_KINDS = frozenset({RuleKind.query, RuleKind.intent, RuleKind.influencer})
 class SpikeSettings:
     """``sensitivity`` is the test's p-value threshold: lower fires less."""
 
-    sensitivity: float = 0.001
+    sensitivity: float = 0.0001
     min_count: int = 10  # never fire on fewer mentions in the hour
     min_ratio: float = 2.0  # and not below this multiple of the expected count
     dispersion: float = 0.15  # negative-binomial: variance = μ + dispersion·μ²
@@ -63,26 +63,32 @@ class SpikeCheck:
     is_spike: bool
 
 
-def seasonal_expectation(
-    counts: Sequence[float], hour: int, settings: SpikeSettings = SpikeSettings()
-) -> float:
+def seasonal_expectation(counts: Sequence[float], hour: int, settings: SpikeSettings | None = None) -> float:
     """The expected count at index ``hour`` of an hourly series, from the hours before it only."""
-    daily = [counts[hour - 24 * d] for d in range(1, settings.days + 1) if hour - 24 * d >= 0]
-    weekly = [counts[hour - 168 * w] for w in range(1, settings.weeks + 1) if hour - 168 * w >= 0]
-    if not daily:
+    settings = settings or SpikeSettings()
+    profile = _profile(counts, hour, settings)
+    if profile is None:
         history = counts[max(0, hour - 24) : hour]
         return float(sum(history) / len(history)) if history else 0.0
-    profile = _median(daily) if not weekly else 0.5 * _median(daily) + 0.5 * _median(weekly)
     return max(profile * _level(counts, hour, settings), 0.0)
 
 
+def _profile(counts: Sequence[float], hour: int, settings: SpikeSettings) -> float | None:
+    """The usual count for this hour: same hour on previous days blended with the same hour of the week
+    on previous weeks (medians), or ``None`` without a day of history."""
+    daily = [counts[hour - 24 * d] for d in range(1, settings.days + 1) if hour - 24 * d >= 0]
+    if not daily:
+        return None
+    weekly = [counts[hour - 168 * w] for w in range(1, settings.weeks + 1) if hour - 168 * w >= 0]
+    return _median(daily) if not weekly else 0.5 * _median(daily) + 0.5 * _median(weekly)
+
+
 def _level(counts: Sequence[float], hour: int, settings: SpikeSettings) -> float:
-    """How the last 24 hours ran against their own seasonal profile (1.0 = as usual), smoothed."""
+    """How the last 24 hours ran against their own usual counts (1.0 = as usual), smoothed."""
     level = 1.0
     for past in range(max(24, hour - 24), hour):
-        base = [counts[past - 24 * d] for d in range(1, settings.days + 1) if past - 24 * d >= 0]
-        expected = _median(base) if base else 0.0
-        ratio = (counts[past] + 1.0) / (expected + 1.0)
+        usual = _profile(counts, past, settings) or 0.0
+        ratio = (counts[past] + 1.0) / (usual + 1.0)
         level = (1 - settings.level_alpha) * level + settings.level_alpha * min(max(ratio, 0.5), 2.0)
     return level
 
@@ -119,8 +125,9 @@ def _poisson_tail(observed: int, mean: float) -> float:
     return max(0.0, 1.0 - below)
 
 
-def check_hour(counts: Sequence[float], hour: int, settings: SpikeSettings = SpikeSettings()) -> SpikeCheck:
+def check_hour(counts: Sequence[float], hour: int, settings: SpikeSettings | None = None) -> SpikeCheck:
     """Whether hour ``hour`` of the series is a spike against what came before it."""
+    settings = settings or SpikeSettings()
     observed = int(counts[hour])
     expected = seasonal_expectation(counts, hour, settings)
     p_value = negative_binomial_tail(observed, expected, settings.dispersion)
@@ -165,3 +172,32 @@ class AlertMessage:
     steps: tuple[str, ...] = ()  # the playbook's first steps, when a playbook is attached
     update: bool = False  # an update of an alert delivered before (grouping), not a new one
     links: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """Firings close together (within the cooldown of the last one) form one incident: one alert."""
+
+    start: int  # index (hour) of the first firing
+    end: int  # index of the last
+    firings: int
+    peak: int  # the largest observed value
+
+
+def group_firings(hours: Sequence[int], values: Sequence[int], *, cooldown: int) -> list[Episode]:
+    """Group firing times (ascending, in hours or any unit) into episodes; a gap longer than ``cooldown``
+    (same unit) starts a new one."""
+    episodes: list[Episode] = []
+    for hour, value in zip(hours, values, strict=True):
+        last = episodes[-1] if episodes else None
+        if last is not None and hour - last.end <= cooldown:
+            episodes[-1] = Episode(last.start, hour, last.firings + 1, max(last.peak, value))
+        else:
+            episodes.append(Episode(hour, hour, 1, value))
+    return episodes
+
+
+def history_hours(settings: SpikeSettings | None = None) -> int:
+    """How many hours before the checked one the expectation looks at."""
+    settings = settings or SpikeSettings()
+    return max(24 * settings.days, 168 * settings.weeks) + 24

@@ -206,7 +206,7 @@ alert_rule = sa.Table(
     sa.Column("intent", sa.String(20), nullable=True),
     sa.Column("min_followers", sa.BigInteger, nullable=True),
     sa.Column("threshold", sa.Float, nullable=True),  # negative_share: the share (0–1) that fires
-    sa.Column("sensitivity", sa.Float, nullable=False, default=0.001),
+    sa.Column("sensitivity", sa.Float, nullable=False, default=0.0001),
     sa.Column("min_count", sa.Integer, nullable=False, default=10),
     sa.Column("cooldown_minutes", sa.Integer, nullable=False, default=120),
     sa.Column("severity", sa.String(10), nullable=False, default="warning"),
@@ -239,6 +239,7 @@ alert = sa.Table(
     sa.Column("expected", sa.Float, nullable=True),
     sa.Column("sample_ids", JsonText, nullable=False, default=list),
     sa.Column("revision", sa.Integer, nullable=False, default=1),  # bumped by each update that is delivered
+    sa.Column("notified_mentions", sa.Integer, nullable=False, default=0),  # evidence at the last delivery
     sa.Column("acknowledged_by", sa.String(120), nullable=True),
     sa.Column("acknowledged_at", UtcDateTime, nullable=True),
     sa.Column("resolved_by", sa.String(120), nullable=True),

@@ -83,6 +83,7 @@ def upgrade() -> None:
         sa.Column("expected", sa.Float(), nullable=True),
         sa.Column("sample_ids", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("notified_mentions", sa.Integer(), nullable=False),
         sa.Column("acknowledged_by", sa.String(length=120), nullable=True),
         sa.Column("acknowledged_at", UtcDateTime(), nullable=True),
         sa.Column("resolved_by", sa.String(length=120), nullable=True),
