@@ -1,6 +1,13 @@
 """The ``luister`` command line: parse, call one service, render. No business rules here."""
 
-from luister.cli import analysis, core, sources, topics  # noqa: F401  (each module registers its commands)
+from luister.cli import (  # noqa: F401  (each module registers its commands)
+    alert_channels,
+    alerts,
+    analysis,
+    core,
+    sources,
+    topics,
+)
 from luister.cli.app import app
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from typing import Annotated, Any, NoReturn
 
+import orjson
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -94,8 +96,30 @@ def main_options(
     """Settings come from LUISTER_* variables and ./luister.toml; see docs/configuration.md."""
     overrides = {"database_url": database_url} if database_url else {}
     ctx.obj = CliState(overrides=overrides)
+    _follow_terminal_width()
+
+
+def _follow_terminal_width() -> None:
+    """Honour COLUMNS on every invocation (the consoles are created once per process)."""
+    columns = os.environ.get("COLUMNS", "")
+    for each in (console, err):
+        each.width = int(columns) if columns.isdigit() and int(columns) > 0 else each.size.width
 
 
 def state_of(ctx: typer.Context) -> CliState:
     state = ctx.find_object(CliState)
     return state if state is not None else CliState()
+
+
+def option_pairs(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs; a VALUE that is valid JSON (numbers, lists, objects, true) is taken as JSON."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--option {pair!r}: write it as KEY=VALUE, e.g. url=https://example.nl/feed", code=2)
+        try:
+            options[key.strip()] = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            options[key.strip()] = value
+    return options

@@ -80,6 +80,8 @@ def import_command(
         fail(str(exc), code=2)
     if not path.is_file():
         fail(f"{path}: no such file", code=2)
+    from luister.services.alert_watch import alert_events
+
     engine = state.engine()
     settings = state.settings()
     with _byte_progress(path) as advance:
@@ -93,6 +95,7 @@ def import_command(
                 encoding=encoding,
                 delimiter=delimiter,
                 enrichers=state.enrichers(engine),
+                events=alert_events(engine=engine, settings=settings),
                 progress=advance,
             )
         except (UnreadableFileError, LookupError) as exc:

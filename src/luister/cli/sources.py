@@ -6,13 +6,12 @@ import asyncio
 from datetime import timedelta
 from typing import Annotated, Any
 
-import orjson
 import typer
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from luister.cli.app import app, console, fail, state_of
+from luister.cli.app import app, console, fail, option_pairs, state_of
 from luister.plugins import load_plugins
 from luister.services import sources
 from luister.services.listen import Listener, SourceRunResult
@@ -21,20 +20,6 @@ from luister.storage.writer import SqlMentionStore
 
 sources_app = typer.Typer(help="Sources: where luister listens (docs/connectors.md).", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
-
-
-def _option_pairs(pairs: list[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` pairs; a VALUE that is valid JSON (numbers, lists, objects, true) is taken as JSON."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            fail(f"--option {pair!r}: write it as KEY=VALUE, e.g. url=https://example.nl/feed", code=2)
-        try:
-            options[key.strip()] = orjson.loads(value)
-        except orjson.JSONDecodeError:
-            options[key.strip()] = value
-    return options
 
 
 @sources_app.command("add")
@@ -59,7 +44,7 @@ def sources_add(
             connectors=load_plugins().connectors(),
             name=name,
             connector=connector,
-            options=_option_pairs(option or []),
+            options=option_pairs(option or []),
             poll_interval=timedelta(seconds=interval) if interval else None,
         )
     except sources.SourceError as exc:
@@ -161,6 +146,12 @@ def listen(
     settings = state.settings()
     engine = state.engine()
 
+    from luister.services.alert_watch import AlertWatcher
+    from luister.services.events import EventBus
+
+    watcher = AlertWatcher(engine=engine, settings=settings)
+    events = watcher.subscribe(EventBus())
+
     async def run() -> None:
         async with _http(settings) as http:
             while True:
@@ -170,9 +161,11 @@ def listen(
                     http=http,
                     connectors=load_plugins().connectors(),
                     enrichers=state.enrichers(engine),
+                    events=events,
                 )
                 for result in await listener.run_due(names=source or None):
                     _render_run(result)
+                await asyncio.to_thread(watcher.tick)  # alerts on time passing, delivery retries
                 if once or source:
                     return
                 await asyncio.sleep(settings.listen_idle_seconds)

@@ -5,6 +5,11 @@ be public, unless the policy allows the host or its network. Redirects are follo
 checked again. Bodies are streamed and cut off at ``max_bytes``. 429, 5xx, time-outs and connection errors
 are retried with exponential back-off and full jitter, or exactly as long as ``Retry-After`` asks.
 
+:meth:`SafeHttp.post` (alert webhooks) makes exactly one attempt, follows no redirect (one is an error) and
+returns the response whatever its status, so the caller decides what is worth another try; a failure to get
+any response raises :class:`FetchError` with ``retryable`` telling time-outs and connection errors apart
+from refusals.
+
 Secrets in URLs (``?token=…``) never reach a log line or an error message: see :func:`redact_url`.
 """
 
@@ -63,13 +68,26 @@ class FetchResponse:
 
 
 class FetchError(ConnectorError):
-    """A fetch failed for good. ``url`` is redacted; ``status`` is the last HTTP status, if any."""
+    """A fetch failed for good. ``url`` is redacted; ``status`` is the last HTTP status, if any.
 
-    def __init__(self, reason: str, *, url: str, status: int | None = None) -> None:
+    ``retryable`` is set by :meth:`SafeHttp.post` for failures another attempt may cure (time-outs,
+    connection errors, DNS); ``get`` has retried those already."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        url: str,
+        status: int | None = None,
+        method: str = "GET",
+        retryable: bool = False,
+    ) -> None:
         self.url = redact_url(url)
         self.status = status
         self.reason = reason
-        super().__init__(f"GET {self.url}: {reason}")
+        self.method = method
+        self.retryable = retryable
+        super().__init__(f"{method} {self.url}: {reason}")
 
 
 class BlockedAddressError(FetchError):
@@ -227,7 +245,8 @@ class _Retryable(Exception):
 
 
 class SafeHttp:
-    """GET with the SSRF guard, a size limit, manual redirects and retries. One per process is fine."""
+    """GET with the SSRF guard, a size limit, manual redirects and retries; POST with the same guard and
+    limit, one attempt and no redirects. One per process is fine."""
 
     def __init__(
         self,
@@ -292,6 +311,66 @@ class SafeHttp:
                 log.info("GET %s: %s; retrying in %.1fs", redact_url(str(target)), failure.reason, delay)
                 await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def post(
+        self,
+        url: str,
+        *,
+        content: bytes,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> FetchResponse:
+        """One guarded POST. Returns the response for any status except a redirect (an error: a POST is
+        never re-sent elsewhere). Raises :class:`FetchError`, with ``retryable`` set for time-outs,
+        connection errors and failed DNS, and :class:`BlockedAddressError` when the guard refuses."""
+        try:
+            target = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError, TypeError) as exc:
+            raise FetchError(f"invalid URL: {exc}", url=url, method="POST") from None
+        limit = timeout or self.policy.timeout
+        try:
+            await self._guard.check(target)
+            async with asyncio.timeout(limit):
+                response = await self._post_once(target, content, dict(headers or {}), limit)
+        except BlockedAddressError as exc:
+            raise BlockedAddressError(exc.reason, url=str(target), method="POST") from None
+        except FetchError as exc:
+            retry = exc.retryable or (exc.status is None and exc.reason.startswith("cannot resolve"))
+            raise FetchError(
+                exc.reason, url=str(target), status=exc.status, method="POST", retryable=retry
+            ) from None
+        except (TimeoutError, httpx.TimeoutException):
+            raise FetchError(
+                f"timed out after {limit:g}s", url=str(target), method="POST", retryable=True
+            ) from None
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            reason = f"connection failed: {type(exc).__name__}"
+            raise FetchError(reason, url=str(target), method="POST", retryable=True) from None
+        except httpx.HTTPError as exc:
+            raise FetchError(
+                f"request failed: {type(exc).__name__}", url=str(target), method="POST"
+            ) from None
+        finally:
+            self._client.cookies.clear()
+        return response
+
+    async def _post_once(
+        self, url: httpx.URL, content: bytes, headers: dict[str, str], timeout: float
+    ) -> FetchResponse:
+        request = self._client.build_request(
+            "POST", url, content=content, headers=headers, timeout=httpx.Timeout(timeout)
+        )
+        response = await self._client.send(request, stream=True)
+        try:
+            status = response.status_code
+            if status in REDIRECT_STATUSES:
+                raise FetchError(
+                    f"HTTP {status}: redirects are not followed for POST", url=str(url), status=status
+                )
+            content_read = await self._read_limited(response, url)
+            return FetchResponse(url=str(url), status=status, headers=response.headers, content=content_read)
+        finally:
+            await response.aclose()
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         policy = self.policy

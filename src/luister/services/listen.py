@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention
 from luister.domain.sources import next_run
+from luister.services.events import EventBus
 from luister.services.ingest import Enricher, MentionStore, Pipeline
 from luister.services.sources import raw_options
 from luister.storage.tables import source, source_run
@@ -44,6 +45,7 @@ class Listener:
     connectors: Mapping[str, type[Any]]
     http: Any = None
     enrichers: Sequence[Enricher] = ()
+    events: EventBus | None = None  # hears about stored batches (alerts)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     rng: random.Random = field(default_factory=random.Random)
 
@@ -101,6 +103,7 @@ class Listener:
             origin=f"source:{row['name']}",
             source_id=row["id"],
             enrichers=self.enrichers,
+            events=self.events,
         )
         async for page in connector.fetch(None, cursor):
             if page.items:

@@ -32,3 +32,16 @@ def latest_mentions(*, engine: Engine, limit: int = 25) -> list[MentionRead]:
     query = sa.select(*columns).order_by(mention.c.published_at.desc(), mention.c.id.desc()).limit(limit)
     with engine.connect() as conn:
         return [MentionRead(**row) for row in conn.execute(query).mappings()]
+
+
+def mentions_by_id(*, engine: Engine, ids: list[int]) -> list[MentionRead]:
+    """The given mentions, in the order of ``ids`` (missing ones left out)."""
+    if not ids:
+        return []
+    columns = [mention.c[name] for name in MentionRead.__dataclass_fields__]
+    with engine.connect() as conn:
+        found = {
+            row["id"]: MentionRead(**row)
+            for row in conn.execute(sa.select(*columns).where(mention.c.id.in_(ids))).mappings()
+        }
+    return [found[i] for i in ids if i in found]

@@ -1,0 +1,14 @@
+"""The built-in alert channels, registered through the same ``luister`` entry point as any plugin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from luister.alert_channels.email import EmailChannel
+from luister.alert_channels.webhook import WebhookChannel
+from luister.hookspecs import hookimpl
+
+
+@hookimpl
+def luister_alert_channels() -> list[type[Any]]:
+    return [EmailChannel, WebhookChannel]
