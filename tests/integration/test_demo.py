@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from luister.domain.alerting import AlertStatus
+from luister.services.alerts import alert_detail, list_alerts
 from luister.services.demo import load_demo
 from luister.services.stats import collect_stats
 from luister.services.topics import list_topics
@@ -26,3 +28,16 @@ def test_demo_loads_topics_and_mentions_once(engine: Engine) -> None:
     assert {lang for lang, _ in stats.by_language} == {"nl", "en"}
     assert {country for country, _ in stats.by_country} == {"NL", "BE", "GB", "US"}
     assert stats.last is not None and stats.last <= END.date()
+
+
+def test_the_demo_outage_was_alerted_and_worked_through_its_playbook(engine: Engine) -> None:
+    result = load_demo(engine=engine, count=8000, end=END, batch_size=2000)
+    alerts = list_alerts(engine=engine)
+    assert result.alerts == len(alerts) > 0
+    outage = [a for a in alerts if a.rule == "Voltaro piek"]
+    assert outage and outage[-1].opened_at.date() == (END - timedelta(days=20)).date()  # day 40 of 60
+    detail = alert_detail(engine=engine, alert_id=outage[-1].id)
+    assert [step.done_by for step in detail.steps] == ["webcare", "communications", "legal"]
+    assert detail.alert.status is AlertStatus.resolved and detail.samples
+    assert load_demo(engine=engine, count=8000, end=END, batch_size=2000).alerts == 0
+    assert len(list_alerts(engine=engine)) == len(alerts)

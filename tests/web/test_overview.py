@@ -11,6 +11,7 @@ from luister.connectors.records import FieldMapping
 from luister.services.analysis import ingest_enrichers
 from luister.services.database import open_database
 from luister.services.ingest import Pipeline
+from luister.services.matching import TopicMatchEnricher, load_matcher
 from luister.settings import Settings
 from luister.storage.writer import SqlMentionStore
 from luister.testing import raw_item, record
@@ -63,6 +64,35 @@ def test_overview_shows_sentiment_and_intents(sqlite_settings: Settings) -> None
     html = client(sqlite_settings).get("/").text
     assert "<caption>Sentiment</caption>" in html and "<caption>Intent</caption>" in html
     assert 'class="sentiment negative"' in html  # "Voltaro storing", "app kapot" read as negative
+
+
+def test_overview_lists_the_latest_alerts_escaped(sqlite_settings: Settings) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from luister.domain.alerting import RuleKind
+    from luister.domain.topics import TopicKind
+    from luister.services.alert_detection import check_rules
+    from luister.services.alert_rules import save_rule
+    from luister.services.topics import save_topic
+
+    engine = open_database(settings=sqlite_settings)
+    save_topic(engine=engine, name="<i>Voltaro</i>", kind=TopicKind.brand, query="voltaro")
+    save_rule(
+        engine=engine, name="Storing <b>", kind=RuleKind.query, query="storing", topic_name="<i>Voltaro</i>"
+    )
+    items = [
+        raw_item(record(n, text="Voltaro storing", created_at=datetime.now(UTC).isoformat()))
+        for n in range(2)
+    ]
+    pipeline = Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test",
+                        enrichers=[TopicMatchEnricher(load_matcher(engine=engine))])  # fmt: skip
+    pipeline.run_batch(items)
+    assert check_rules(engine=engine, now=datetime.now(UTC) + timedelta(seconds=1))
+    engine.dispose()
+    html = client(sqlite_settings).get("/").text
+    assert "<h2>Alerts</h2>" in html
+    assert "&lt;i&gt;Voltaro&lt;/i&gt;: 2 new mentions match storing" in html
+    assert "rule Storing &lt;b&gt;" in html
 
 
 def test_hostile_text_runs_nothing_in_the_browser(

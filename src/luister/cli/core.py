@@ -196,7 +196,8 @@ def demo(
     summary = result.summary
     console.print(
         f"[green]✓[/] demo data: {summary.stored:,} new mentions ({summary.known:,} already there), "
-        f"{len(result.topics)} topics, {result.start:%Y-%m-%d} → {result.end:%Y-%m-%d}"
+        f"{len(result.topics)} topics, {result.alerts} alerts, "
+        f"{result.start:%Y-%m-%d} → {result.end:%Y-%m-%d}"
     )
     render_stats(stats.collect_stats(engine=engine, days=7))
     if serve:

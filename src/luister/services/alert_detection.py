@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -418,3 +418,29 @@ def _replay_events(conn: Connection, rule: RuleRead, start: datetime, end: datet
         )  # fmt: skip
         for e in episodes
     ]
+
+
+def record_replayed(*, engine: Engine, hits: Sequence[ReplayHit], rules: Sequence[RuleRead]) -> list[int]:
+    """Store replayed spike episodes as alerts opened when they happened (for a new installation's
+    history, e.g. the demo). No deliveries are queued for the past."""
+    by_name = {rule.name: rule for rule in rules}
+    opened = []
+    with engine.begin() as conn:
+        for hit in hits:
+            rule = by_name[hit.rule]
+            if rule.kind not in SPIKE_KINDS:
+                continue
+            subject = rule.topic or "all mentions"
+            what = "negative mentions" if rule.kind is RuleKind.negative_spike else "mentions"
+            finding = Finding(
+                count=hit.peak,
+                expected=hit.expected,
+                title=f"{subject}: {hit.peak} {what} in an hour (expected about {hit.expected or 0:.0f})",
+                summary=f"{what.capitalize()} of {subject} peaked at {hit.peak} an hour between "
+                f"{hit.start:%Y-%m-%d %H:%M} and {hit.end:%H:%M} UTC.",
+                sample_ids=_samples(conn, rule, hit.start, hit.end, negative_only=what != "mentions"),
+            )
+            change = _open(conn, replace(rule, channels=()), finding, hit.start)
+            conn.execute(alert.update().where(alert.c.id == change.alert_id).values(last_seen_at=hit.end))
+            opened.append(change.alert_id)
+    return opened

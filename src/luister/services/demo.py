@@ -11,8 +11,12 @@ import orjson
 from sqlalchemy.engine import Engine
 
 from luister.connectors.records import FieldMapping
+from luister.domain.alerting import RuleKind, Severity
 from luister.domain.ingest import RawItem
 from luister.domain.topics import TopicKind
+from luister.services.alert_detection import record_replayed, replay
+from luister.services.alert_rules import save_rule
+from luister.services.alerts import acknowledge, alert_detail, complete_step, list_alerts, resolve
 from luister.services.demo_data import DEMO_TOPICS, generate_demo_mentions
 from luister.services.ingest import BatchResult, Enricher, IngestSummary, Pipeline
 from luister.services.matching import TopicMatchEnricher, load_matcher
@@ -28,6 +32,33 @@ class DemoResult:
     summary: IngestSummary
     start: datetime
     end: datetime
+    alerts: int = 0
+
+
+OUTAGE_PLAYBOOK = {
+    "name": "Storing",
+    "steps": [
+        {"title": "Bevestig de storing op de statuspagina en in de app", "owner": "webcare",
+         "due_minutes": 15,
+         "statements": {"nl": "We weten dat de app en de slimme meter nu niet goed werken en zoeken uit "
+                              "hoe dat komt. We houden je hier op de hoogte.",
+                        "en": "We know the app and smart meters are not working properly and are looking "
+                              "into it. We will keep you posted here."}},
+        {"title": "Informeer de woordvoerder en de klantenservice", "owner": "communications",
+         "due_minutes": 30},
+        {"title": "Check of er gegevens gelekt zijn", "owner": "legal", "due_minutes": 60},
+    ],
+}  # fmt: skip
+DEMO_RULES: list[dict[str, Any]] = [
+    {"name": "Voltaro piek", "kind": RuleKind.volume_spike, "topic_name": "Voltaro",
+     "severity": Severity.critical, "playbook": OUTAGE_PLAYBOOK, "cooldown_minutes": 360},
+    {"name": "Voltaro negatief", "kind": RuleKind.negative_spike, "topic_name": "Voltaro",
+     "cooldown_minutes": 360},
+    {"name": "Crisis", "kind": RuleKind.intent, "intent": "crisis", "topic_name": "Voltaro",
+     "severity": Severity.critical},
+    {"name": "Stroomwijs piek", "kind": RuleKind.volume_spike, "topic_name": "Stroomwijs",
+     "severity": Severity.info},
+]  # fmt: skip
 
 
 def load_demo(
@@ -65,7 +96,31 @@ def load_demo(
     )
     records = generate_demo_mentions(seed=seed, end=end, days=days, count=count)
     summary = pipeline.run(_raw_items(records), batch_size=batch_size, on_batch=on_batch)
-    return DemoResult(topics=topics, summary=summary, start=end - timedelta(days=days), end=end)
+    start = end - timedelta(days=days)
+    alerts = _demo_alerts(engine=engine, start=start, end=end)
+    return DemoResult(topics=topics, summary=summary, start=start, end=end, alerts=alerts)
+
+
+def _demo_alerts(*, engine: Engine, start: datetime, end: datetime) -> int:
+    """The demo's alert rules, and the alerts they would have raised, worked as a team would have.
+    Loading the demo again keeps the alerts it recorded the first time."""
+    if list_alerts(engine=engine, limit=1):
+        return 0
+    rules = [save_rule(engine=engine, **rule) for rule in DEMO_RULES]
+    hits = replay(engine=engine, start=start + timedelta(days=29), end=end, rules=rules)
+    opened = record_replayed(engine=engine, hits=hits, rules=rules)
+    for alert_id in opened:
+        detail = alert_detail(engine=engine, alert_id=alert_id)
+        at = detail.alert.opened_at
+        acknowledge(engine=engine, alert_id=alert_id, by="anouk (webcare)", now=at + timedelta(minutes=7))
+        for step in detail.steps:
+            done = at + timedelta(minutes=(step.position * 12) + (25 if step.owner == "legal" else 0))
+            complete_step(engine=engine, alert_id=alert_id, position=step.position, by=step.owner or "team",
+                          now=done)  # fmt: skip
+        if detail.alert.last_seen_at < end - timedelta(days=1):
+            resolve(engine=engine, alert_id=alert_id, by="anouk (webcare)", note="incident over",
+                    now=detail.alert.last_seen_at + timedelta(hours=2))  # fmt: skip
+    return len(opened)
 
 
 def _raw_items(records: Iterator[dict[str, Any]]) -> Iterator[RawItem]:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from luister import __version__
 from luister.services import stats
+from luister.services.alerts import list_alerts
 from luister.services.mentions import latest_mentions
 from luister.settings import Settings
 
@@ -40,6 +41,7 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
                 "stats": result,
                 "peak": peak,
                 "latest": latest_mentions(engine=engine, limit=25),
+                "alerts": list_alerts(engine=engine, limit=5),
                 "version": __version__,
             },
         )
