@@ -84,3 +84,14 @@ def test_working_an_alert_records_who_did_what_and_when(engine: Engine, settings
     assert list_alerts(engine=engine, status=AlertStatus.open) == []
     with pytest.raises(AlertError, match="no alert with id 999"):
         alert_detail(engine=engine, alert_id=999)
+
+
+def test_a_failing_alert_pass_does_not_stop_listening(engine: Engine, settings: Settings) -> None:
+    save_rule(engine=engine, name="Crisis", kind=RuleKind.intent, intent="crisis")
+
+    def broken_clock() -> datetime:
+        raise RuntimeError("clock broke")
+
+    watcher = AlertWatcher(engine=engine, settings=settings, clock=broken_clock)
+    watcher.tick()  # logged, not raised
+    assert watcher.changes == []

@@ -51,14 +51,17 @@ class AlertWatcher:
     def tick(self) -> None:
         """Between passes: check every rule (a spike also shows when nothing new arrived) and send what
         is due, retries included."""
-        with self._lock:
-            if rules := list_rules(engine=self.engine, enabled_only=True):
-                self._last_spike_check = time.monotonic()
-                self.changes.extend(check_rules(engine=self.engine, now=self.clock(), rules=rules))
-            if self.deliver:
-                from luister.services.alert_delivery import deliver_due
+        try:
+            with self._lock:
+                if rules := list_rules(engine=self.engine, enabled_only=True):
+                    self._last_spike_check = time.monotonic()
+                    self.changes.extend(check_rules(engine=self.engine, now=self.clock(), rules=rules))
+                if self.deliver:
+                    from luister.services.alert_delivery import deliver_due
 
-                deliver_due(engine=self.engine, settings=self.settings)
+                    deliver_due(engine=self.engine, settings=self.settings)
+        except Exception:  # alerting trouble must not stop listening; it is logged and tried next pass
+            log.exception("alert check failed")
 
     def __call__(self, event: MentionsStored) -> None:
         with self._lock:
