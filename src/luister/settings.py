@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     analysis: AnalysisSetting = Field(
         AnalysisSetting.fast,
         description="Sentiment and intent at ingest: `fast` (linear models, for any volume), `accurate` "
-        "(sentence encoder + trained heads; `luister analyse --accurate` upgrades a backlog) or `off`.",
+        "(sentence encoder + trained heads for about 2 s of each batch, the rest fast; `luister analyse "
+        "--accurate` upgrades those later) or `off`.",
     )
     analysis_encoder: str = Field(
         "e5",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -151,3 +152,47 @@ def test_a_topic_added_later_matches_stored_sentiment_and_intents(engine: Engine
             sa.select(mention_topic.c.mention_id).where(mention_topic.c.topic_id == topic.id)
         )
         assert [row[0] for row in matched] == [rows(engine)[0].id]
+
+
+class SlowEncoder:
+    """Stands in for a sentence encoder: embeds ``rate`` texts per second of a fake clock."""
+
+    name = "use"
+    dim = 512
+
+    def __init__(self, clock: list[float], rate: float) -> None:
+        self.clock, self.rate, self.calls = clock, rate, []
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        self.calls.append(len(texts))
+        self.clock[0] += len(texts) / self.rate
+        return np.ones((len(texts), self.dim), dtype=np.float32) / np.sqrt(self.dim)
+
+
+def test_accurate_ingest_never_waits_on_the_encoder() -> None:
+    from luister.analysis.analyser import Analyser, AnalysisMode
+    from luister.analysis.models import load_models
+    from luister.services.analysis import AnalysisEnricher
+
+    now = [0.0]
+    encoder = SlowEncoder(now, rate=10.0)  # ten texts a second
+    models = load_models()
+    enricher = AnalysisEnricher(
+        Analyser(models, mode=AnalysisMode.ACCURATE, encoder=encoder),
+        fallback=Analyser(models, mode=AnalysisMode.FAST),
+        budget_seconds=2.0,
+        clock=lambda: now[0],
+    )
+    from luister.testing import raw_item as item
+
+    mapper = FieldMapping(channel="test").map
+    batches = [[mapper(item(record(n, id=f"b{b}-{n}", text=f"Voltaro bericht {b} {n}")), datetime.now(UTC))
+                for n in range(100)] for b in range(2)]  # fmt: skip
+    enricher.enrich(batches[0])
+    enricher.enrich(batches[1])
+    assert encoder.calls == [40, 34]  # 2 s at the guessed 20/s, then moving towards the measured 10/s
+    models_used = [m.analysis_model.split("-")[0] for m in batches[1]]
+    assert models_used.count("accurate") == 34 and models_used.count("fast") == 66
+    assert all(m.sentiment is not None for batch in batches for m in batch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from luister.storage.tables import mention
 
 HUMAN = "human"  # analysis_model of mentions a person labelled
 CACHE_SIZE = 50_000  # reposts, boosts and copy-pasted texts are analysed once
+ACCURATE_BUDGET = 2.0  # seconds of accurate analysis per ingest batch; the rest of the batch goes fast
+INITIAL_RATE = 20.0  # texts per second assumed before the encoder has been measured
 
 
 def build_analyser(*, settings: Settings, mode: AnalysisMode | None = None) -> Analyser:
@@ -38,16 +41,38 @@ def ingest_enrichers(*, settings: Settings) -> list[AnalysisEnricher]:
     """The analysis step of the ingest pipeline as the settings ask for it (none when ``off``)."""
     if settings.analysis.value == AnalysisMode.OFF.value:
         return []
-    return [AnalysisEnricher(build_analyser(settings=settings))]
+    analyser = build_analyser(settings=settings)
+    if analyser.mode is AnalysisMode.ACCURATE:  # what the encoder cannot keep up with goes fast
+        return [
+            AnalysisEnricher(analyser, fallback=build_analyser(settings=settings, mode=AnalysisMode.FAST))
+        ]
+    return [AnalysisEnricher(analyser)]
 
 
 class AnalysisEnricher:
-    """Sets language, sentiment and intents on every mention of a batch, before topics are matched."""
+    """Sets language, sentiment and intents on every mention of a batch, before topics are matched.
+
+    With a ``fallback`` (accurate mode), each batch gets about ``budget_seconds`` of the accurate
+    analyser, judged by its measured speed; the rest of the batch is analysed by the fallback (fast) and
+    marked so, for ``luister analyse --accurate`` to upgrade later. Ingest never waits on the encoder.
+    """
 
     name = "analysis"
 
-    def __init__(self, analyser: Analyser, *, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        analyser: Analyser,
+        *,
+        fallback: Analyser | None = None,
+        budget_seconds: float = ACCURATE_BUDGET,
+        cache_size: int = CACHE_SIZE,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.analyser = analyser
+        self.fallback = fallback
+        self.budget_seconds = budget_seconds
+        self.clock = clock
+        self.rate = INITIAL_RATE  # accurate texts per second, measured as batches go by
         self._cache: OrderedDict[str, Analysis] = OrderedDict()
         self._cache_size = cache_size
 
@@ -63,10 +88,21 @@ class AnalysisEnricher:
             return
         texts = list(todo)
         languages = [todo[text][0].language for text in texts]
-        for text, result in zip(texts, self.analyser.analyse(texts, languages), strict=True):
+        for text, result in zip(texts, self._analyse(texts, languages), strict=True):
             for m in todo[text]:
                 apply(m, result)
             self._remember(text, result)
+
+    def _analyse(self, texts: list[str], languages: list[str | None]) -> list[Analysis]:
+        if self.fallback is None:
+            return self.analyser.analyse(texts, languages)
+        affordable = max(1, int(self.rate * self.budget_seconds))
+        started = self.clock()
+        first = self.analyser.analyse(texts[:affordable], languages[:affordable])
+        elapsed = self.clock() - started
+        if elapsed > 0:
+            self.rate = 0.7 * self.rate + 0.3 * (len(first) / elapsed)
+        return first + self.fallback.analyse(texts[affordable:], languages[affordable:])
 
     def _remember(self, text: str, result: Analysis) -> None:
         self._cache[text] = result
