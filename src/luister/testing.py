@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
 from pydantic import BaseModel
@@ -14,6 +14,9 @@ from luister.connectors.base import Capability, ConnectorError, Health, Page
 from luister.connectors.records import FieldMapping
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention
+
+if TYPE_CHECKING:
+    from luister.settings import Settings
 
 BASE_TIME = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
@@ -89,3 +92,46 @@ class RecordedSleeps(list[float]):
 
     async def __call__(self, seconds: float) -> None:
         self.append(seconds)
+
+
+EMAIL = "anouk@voltaro.example"
+PASSWORD = "correct horse battery staple"
+
+
+def create_account(settings: Settings, *, role: str = "analyst") -> None:
+    """The test account (``EMAIL`` / ``PASSWORD``) in the database of ``settings``."""
+    from luister.domain.accounts import Role
+    from luister.services.accounts import create_user
+    from luister.services.database import open_database
+
+    engine = open_database(settings=settings)
+    create_user(engine=engine, email=EMAIL, name="Anouk <de Vries>", password=PASSWORD, role=Role(role))
+    engine.dispose()
+
+
+def signed_in_client(settings: Settings):  # type: ignore[no-untyped-def]
+    """A TestClient with a session, signed in through the real login form."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from luister.services.database import open_database
+    from luister.web.app import create_app
+
+    create_account(settings)
+    client = TestClient(create_app(settings=settings, engine=open_database(settings=settings)))
+    form = client.get("/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    response = client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf": token, "next": "/"},
+                           follow_redirects=False)  # fmt: skip
+    assert response.status_code == 303, response.text
+    return client
+
+
+def sign_in(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the login page in the browser."""
+    page.goto(base_url + "/")
+    page.fill("input[name=email]", EMAIL)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base_url + "/")

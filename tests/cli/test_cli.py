@@ -45,7 +45,7 @@ def test_init_then_db_current(settings: Settings) -> None:
     assert "database ready" in result.output
     current = invoke(settings, "db", "current")
     assert current.exit_code == 0
-    assert "current: 0004" in current.output
+    assert "current: 0005" in current.output
 
 
 def test_import_reports_counts_and_rejected_lines(settings: Settings, tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ def test_serve_refuses_production_mode_without_accounts(tmp_path: Path) -> None:
     }
     result = runner.invoke(app, ["serve"], env=env)
     assert result.exit_code == 2
-    assert "dev mode" in result.output
+    assert "no accounts yet" in result.output and "luister users create-admin" in result.output
 
 
 def test_topics_commands(settings: Settings, tmp_path: Path) -> None:

@@ -14,8 +14,7 @@ from luister.services.ingest import Pipeline
 from luister.services.matching import TopicMatchEnricher, load_matcher
 from luister.settings import Settings
 from luister.storage.writer import SqlMentionStore
-from luister.testing import raw_item, record
-from luister.web.app import create_app
+from luister.testing import create_account, raw_item, record, sign_in, signed_in_client
 
 HOSTILE = [
     '<script>window.__pwned = "script"</script> Voltaro storing',
@@ -38,7 +37,7 @@ def seed(settings: Settings) -> None:
 
 
 def client(settings: Settings) -> TestClient:
-    return TestClient(create_app(settings=settings, engine=open_database(settings=settings)))
+    return signed_in_client(settings)  # type: ignore[no-any-return]
 
 
 def test_empty_state_tells_what_to_do(sqlite_settings: Settings) -> None:
@@ -99,10 +98,11 @@ def test_hostile_text_runs_nothing_in_the_browser(
     sqlite_settings: Settings, live_server: str, browser: Browser, tmp_path: Path
 ) -> None:
     seed(sqlite_settings)
+    create_account(sqlite_settings)
     page = browser.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(live_server + "/")
+    sign_in(page, live_server)
     texts = page.locator(".mentions .text").all_inner_texts()
     assert any(HOSTILE[0] in text for text in texts)
     assert any(HOSTILE[1] in text for text in texts)

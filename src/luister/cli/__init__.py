@@ -7,6 +7,7 @@ from luister.cli import (  # noqa: F401  (each module registers its commands)
     core,
     sources,
     topics,
+    users,
 )
 from luister.cli.app import app
 

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy import engine as sa_engine
 
 from luister.cli.app import CliState, app, console, db_app, err, fail, state_of
 from luister.connectors.file_readers import FileFormat, UnreadableFileError
@@ -219,14 +220,34 @@ def serve(
 def _serve(state: CliState, *, host: str, port: int) -> None:
     import uvicorn
 
+    from luister.services.accounts import count_users
     from luister.web.app import create_app
 
     settings = state.settings()
-    if settings.mode is not Mode.dev:
-        fail("the web app has no accounts yet, so it only runs in dev mode (LUISTER_MODE=dev).", code=2)
-    app_ = create_app(settings=settings, engine=state.engine())
+    engine = state.engine()
+    if not count_users(engine=engine):
+        if settings.mode is not Mode.dev:
+            fail("no accounts yet: create the first with `luister users create-admin you@example.nl`", code=2)
+        _dev_account(engine)
+    else:
+        console.print("sign in with your account (`luister users list`; `luister users add` makes more)")
+    app_ = create_app(settings=settings, engine=engine)
     console.print(f"[bold green]luister is running at http://{host}:{port}/[/]  (Ctrl+C stops it)")
     uvicorn.run(app_, host=host, port=port, log_level=settings.log_level.lower())
+
+
+def _dev_account(engine: sa_engine.Engine) -> None:
+    """Dev mode's first run: an administrator with a fresh random password, shown once."""
+    import secrets
+
+    from luister.domain.accounts import Role
+    from luister.services.accounts import create_user
+
+    password = secrets.token_urlsafe(12)
+    user = create_user(engine=engine, email="demo@luister.local", name="Demo admin", password=password,
+                       role=Role.admin, actor="dev-mode")  # fmt: skip
+    console.print(f"dev mode: sign in as [bold]{user.email}[/] with password [bold]{password}[/] "
+                  "(create real accounts with `luister users add`)", soft_wrap=True)  # fmt: skip
 
 
 @app.command("stats")

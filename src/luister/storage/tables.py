@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 SCHEMA_REVISION = (
-    "0004"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
+    "0005"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
 )
 
 metadata = sa.MetaData(
@@ -292,4 +292,36 @@ alert_step = sa.Table(
     sa.Column("done_at", UtcDateTime, nullable=True),
     sa.Column("done_by", sa.String(120), nullable=True),
     sa.UniqueConstraint("alert_id", "position"),
+)
+
+
+user_account = sa.Table(
+    "user_account",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),  # stored lower-case
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),  # argon2id
+    sa.Column("role", sa.String(10), nullable=False),
+    sa.Column("department", sa.String(40), nullable=True),  # the roadmap's routing and digests use it
+    sa.Column("language", sa.String(5), nullable=False, default="en"),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", UtcDateTime, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.Column("last_login_at", UtcDateTime, nullable=True),
+    sa.CheckConstraint("role IN ('admin', 'analyst', 'agent', 'viewer')", name="role"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime, nullable=False, default=_now),
+    sa.Column("actor", sa.String(254), nullable=False),  # a user's e-mail, or "cli", "system"
+    sa.Column("action", sa.String(60), nullable=False),  # e.g. user.create, login.failed
+    sa.Column("target", sa.String(254), nullable=True),
+    sa.Column("detail", JsonText, nullable=True),
+    sa.Column("ip", sa.String(45), nullable=True),
+    sa.Index("ix_audit_log_at", "at"),
 )

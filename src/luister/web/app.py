@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 
 from luister import __version__
-from luister.services import stats
+from luister.services import audit, stats
+from luister.services.accounts import LoginError, authenticate
 from luister.services.alerts import list_alerts
 from luister.services.mentions import latest_mentions
 from luister.settings import Settings
+from luister.web.auth import Sessions, safe_next, same_token
 
 HERE = Path(__file__).parent
 
@@ -30,8 +32,62 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    sessions = Sessions(settings.secret_key.get_secret_value(), engine)
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request, next: str = "/") -> Response:
+        if sessions.current(request) is not None:
+            return RedirectResponse(safe_next(next), status_code=303)
+        return _login_page(request, next=next, error=None, status=200)
+
+    def _login_page(request: Request, *, next: str, error: str | None, status: int) -> Response:
+        token = sessions.login_token(request)
+        response = templates.TemplateResponse(
+            request, "login.html",
+            {"next": safe_next(next), "error": error, "csrf": token, "version": __version__},
+            status_code=status,
+        )  # fmt: skip
+        sessions.keep_login_token(request, response, token)
+        return response
+
+    @app.post("/login", response_class=HTMLResponse)
+    def login(
+        request: Request,
+        email: str = Form(""),
+        password: str = Form(""),
+        csrf: str = Form(""),
+        next: str = Form("/"),
+    ) -> Response:
+        address = request.client.host if request.client else "?"
+        if not same_token(csrf, request.cookies.get("luister_login_csrf")):
+            return _login_page(request, next=next, error="The form expired; please try again.", status=403)
+        if sessions.throttled(address):
+            return _login_page(request, next=next, error="Too many attempts; wait a few minutes.", status=429)
+        try:
+            user = authenticate(engine=engine, email=email, password=password, ip=address)
+        except LoginError as exc:
+            return _login_page(request, next=next, error=str(exc), status=401)
+        response = RedirectResponse(safe_next(next), status_code=303)
+        sessions.start(response, request, user)
+        return response
+
+    @app.post("/logout")
+    def logout(request: Request, csrf: str = Form("")) -> Response:
+        session = sessions.current(request)
+        if session is None or not same_token(csrf, session.csrf):
+            return Response("The form expired; reload the page.", status_code=403)
+        with engine.begin() as conn:
+            audit.record(conn, actor=session.user.email, action="logout",
+                         ip=request.client.host if request.client else None)  # fmt: skip
+        response = RedirectResponse("/login", status_code=303)
+        sessions.end(response)
+        return response
+
     @app.get("/", response_class=HTMLResponse)
-    def overview(request: Request) -> HTMLResponse:
+    def overview(request: Request) -> Response:
+        session = sessions.current(request)
+        if session is None:
+            return RedirectResponse("/login?next=/", status_code=303)
         result = stats.collect_stats(engine=engine, days=60)
         peak = max((n for _, n in result.by_day), default=1)
         return templates.TemplateResponse(
@@ -43,6 +99,8 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
                 "latest": latest_mentions(engine=engine, limit=25),
                 "alerts": list_alerts(engine=engine, limit=5),
                 "version": __version__,
+                "user": session.user,
+                "csrf": session.csrf,
             },
         )
 

@@ -1,0 +1,55 @@
+"""Who may do what: roles and their permissions (pure)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+MIN_PASSWORD = 12
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+class Role(StrEnum):
+    admin = "admin"  # everything, including users and settings
+    analyst = "analyst"  # topics, sources, alert rules, corrections
+    agent = "agent"  # works mentions and alerts, corrects labels
+    viewer = "viewer"  # reads dashboards and mentions
+
+
+class Permission(StrEnum):
+    view = "view"
+    correct = "correct"  # relabel sentiment/intents, work alerts
+    manage = "manage"  # topics, sources, alert rules and channels
+    admin = "admin"  # users, roles, audit log
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.viewer: frozenset({Permission.view}),
+    Role.agent: frozenset({Permission.view, Permission.correct}),
+    Role.analyst: frozenset({Permission.view, Permission.correct, Permission.manage}),
+    Role.admin: frozenset(Permission),
+}
+
+
+def can(role: Role, permission: Permission) -> bool:
+    return permission in GRANTS[role]
+
+
+def normalise_email(value: str) -> str:
+    """Lower-case and trimmed; raises ``ValueError`` when it is not an e-mail address."""
+    email = value.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return email
+
+
+def password_problem(password: str, *, email: str = "") -> str | None:
+    """Why a password is not acceptable, or ``None``."""
+    if len(password) < MIN_PASSWORD:
+        return f"a password needs at least {MIN_PASSWORD} characters"
+    name = email.split("@")[0]
+    if len(name) >= 4 and name in password.lower():
+        return "a password must not contain the e-mail name"
+    if len(set(password)) < 5:
+        return "a password needs more different characters"
+    return None
