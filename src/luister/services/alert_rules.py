@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from luister.domain.alerting import SPIKE_KINDS, RuleKind, Severity
 from luister.domain.analysis import INTENT_LABELS
 from luister.domain.queries import QuerySyntaxError, parse_query
+from luister.services import audit
 from luister.storage.tables import alert_channel, alert_rule, mention, topic
 
 
@@ -74,6 +75,7 @@ def save_rule(
     severity: Severity = Severity.warning,
     channels: Sequence[str] = (),
     playbook: dict[str, Any] | None = None,
+    actor: str = "cli",
 ) -> RuleRead:
     """Create or replace the rule called ``name``. Event rules start at the newest stored mention: they
     fire on what comes in from now on (``luister alerts replay`` shows what they would have caught)."""
@@ -108,6 +110,8 @@ def save_rule(
             conn.execute(alert_rule.insert().values(name=name, **values))
         else:
             conn.execute(alert_rule.update().where(alert_rule.c.id == existing).values(**values))
+        detail = {"kind": kind.value, "topic": topic_name, "channels": list(channels)}
+        audit.record(conn, actor=actor, action="alert_rule.save", target=name, detail=detail)
     return get_rule(engine=engine, name=name)
 
 
@@ -161,10 +165,11 @@ def get_rule(*, engine: Engine, name: str) -> RuleRead:
     raise AlertRuleError(f"no alert rule named {name!r}")
 
 
-def remove_rule(*, engine: Engine, name: str) -> None:
+def remove_rule(*, engine: Engine, name: str, actor: str = "cli") -> None:
     with engine.begin() as conn:
         if not conn.execute(alert_rule.delete().where(alert_rule.c.name == name)).rowcount:
             raise AlertRuleError(f"no alert rule named {name!r}")
+        audit.record(conn, actor=actor, action="alert_rule.remove", target=name)
 
 
 def _read(row: Any) -> RuleRead:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.alerting import AlertStatus
+from luister.services import audit
 from luister.services.mentions import MentionRead, mentions_by_id
 from luister.storage.tables import alert, alert_delivery, alert_event, alert_rule, alert_step, topic
 
@@ -196,3 +197,5 @@ def _event(
     conn: Connection, alert_id: int, at: datetime, kind: str, detail: str | None, by: str | None
 ) -> None:
     conn.execute(alert_event.insert().values(alert_id=alert_id, at=at, kind=kind, detail=detail, by=by))
+    audit.record(conn, actor=by or "system", action=f"alert.{kind}", target=str(alert_id),
+                 detail={"detail": detail} if detail else None)  # fmt: skip

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from luister.domain.analysis import INTENT_LABELS, NO_INTENT, SENTIMENT_LABELS, parse_intents
+from luister.services import audit
 from luister.services.analysis import HUMAN, analysis_text
 from luister.storage.tables import correction, mention
 
@@ -62,6 +63,8 @@ def correct_mention(
             correction.insert(),
             [{"mention_id": mention_id, "corrected_by": corrected_by, **record} for record in records],
         )
+        audit.record(conn, actor=corrected_by, action="mention.correct", target=str(mention_id),
+                     detail={r["field"]: r["value"] for r in records})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

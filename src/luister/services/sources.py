@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from luister.domain.sources import Health, Run, assess, masked
+from luister.services import audit
 from luister.storage.tables import source, source_run
 
 RUNS_FOR_HEALTH = 200
@@ -43,6 +44,7 @@ def add_source(
     connector: str,
     options: Mapping[str, Any],
     poll_interval: timedelta | None = None,
+    actor: str = "cli",
 ) -> SourceRead:
     """Validate ``options`` against the connector's options model and save the source."""
     cls = connectors.get(connector)
@@ -66,6 +68,7 @@ def add_source(
                 poll_interval_s=int(interval.total_seconds()),
             )
         )
+        audit.record(conn, actor=actor, action="source.add", target=name, detail={"connector": connector})
     return get_source(engine=engine, name=name)
 
 
@@ -83,11 +86,12 @@ def list_sources(*, engine: Engine, now: datetime | None = None) -> list[SourceR
         return [_read(row, _runs(conn, row["id"]), now) for row in rows]
 
 
-def remove_source(*, engine: Engine, name: str) -> None:
+def remove_source(*, engine: Engine, name: str, actor: str = "cli") -> None:
     """Delete the source and its run history; its mentions stay (their source becomes empty)."""
     with engine.begin() as conn:
         if not conn.execute(source.delete().where(source.c.name == name)).rowcount:
             raise SourceError(f"no source named {name!r}")
+        audit.record(conn, actor=actor, action="source.remove", target=name)
 
 
 def raw_options(*, engine: Engine, source_id: int) -> tuple[dict[str, Any], dict[str, Any] | None]:

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from luister.domain.matcher import TopicMatcher
 from luister.domain.queries import check_references, parse_query
 from luister.domain.topics import TopicKind
+from luister.services import audit
 from luister.services.matching import MATCH_COLUMNS, doc_from_row
 from luister.storage.tables import mention, mention_topic, topic
 
@@ -42,7 +43,13 @@ class UnknownTopicError(LookupError):
 
 
 def save_topic(
-    *, engine: Engine, name: str, kind: TopicKind, query: str, description: str | None = None
+    *,
+    engine: Engine,
+    name: str,
+    kind: TopicKind,
+    query: str,
+    description: str | None = None,
+    actor: str = "cli",
 ) -> TopicRead:
     """Create the topic, or update the one with this name. Raises ``QuerySyntaxError`` for a bad query
     and ``QueryReferenceError`` for ``topic:`` references to unknown topics or in a cycle."""
@@ -60,6 +67,7 @@ def save_topic(
             found = conn.execute(insert).scalar_one()
         else:
             conn.execute(topic.update().where(topic.c.id == found).values(**values))
+        audit.record(conn, actor=actor, action="topic.save", target=name, detail={"query": values["query"]})
     return get_topic(engine=engine, name=name)
 
 
@@ -98,7 +106,7 @@ def list_topics(*, engine: Engine) -> list[TopicRead]:
     ]
 
 
-def remove_topic(*, engine: Engine, name: str) -> None:
+def remove_topic(*, engine: Engine, name: str, actor: str = "cli") -> None:
     """Delete a topic and its matches; refused while another topic's query refers to it."""
     target = get_topic(engine=engine, name=name)
     queries = {t.name: parse_query(t.query) for t in list_topics(engine=engine) if t.name != name}
@@ -106,6 +114,7 @@ def remove_topic(*, engine: Engine, name: str) -> None:
     with engine.begin() as conn:
         conn.execute(mention_topic.delete().where(mention_topic.c.topic_id == target.id))
         conn.execute(topic.delete().where(topic.c.id == target.id))
+        audit.record(conn, actor=actor, action="topic.remove", target=name)
 
 
 def try_query(*, engine: Engine, query: str, sample: int = 5000, examples: int = 10) -> QueryTrial:
