@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from luister.storage.tables import mention
+from luister.storage.tables import mention, mention_topic
 
 
 @dataclass(slots=True, frozen=True)
@@ -45,3 +46,102 @@ def mentions_by_id(*, engine: Engine, ids: list[int]) -> list[MentionRead]:
             for row in conn.execute(sa.select(*columns).where(mention.c.id.in_(ids))).mappings()
         }
     return [found[i] for i in ids if i in found]
+
+
+SCAN_LIMIT = 20_000  # rows a query filter looks through per page before it stops and says so
+
+
+@dataclass(slots=True, frozen=True)
+class MentionPage:
+    mentions: list[MentionRead]
+    next_before: int | None  # pass as ``before`` for the next (older) page
+    scanned_out: bool  # the query filter looked through SCAN_LIMIT rows without filling the page
+
+
+def search_mentions(
+    *,
+    engine: Engine,
+    query: str | None = None,
+    topic_id: int | None = None,
+    sentiment: str | None = None,
+    intent: str | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> MentionPage:
+    """Newest first, keyset-paged by id (fast at any depth). ``query`` is the topic query language,
+    checked exactly on the rows the SQL filters leave (raises ``QuerySyntaxError``)."""
+    from luister.domain.queries import evaluate, parse_query
+    from luister.services.matching import MATCH_COLUMNS, doc_from_row
+
+    parsed = parse_query(query) if query and query.strip() else None
+    columns = [mention.c[name] for name in MentionRead.__dataclass_fields__]
+    extra = [c for c in MATCH_COLUMNS if c.name not in MentionRead.__dataclass_fields__]
+    base = sa.select(*columns, *extra).order_by(mention.c.id.desc())
+    if topic_id is not None:
+        base = base.where(mention.c.id.in_(sa.select(mention_topic.c.mention_id)
+                                           .where(mention_topic.c.topic_id == topic_id)))  # fmt: skip
+    if sentiment:
+        base = base.where(mention.c.sentiment == sentiment)
+    if intent:
+        base = base.where(mention.c.intents.contains(intent))
+    found: list[MentionRead] = []
+    scanned = 0
+    cursor = before
+    with engine.connect() as conn:
+        while len(found) < limit + 1 and scanned < SCAN_LIMIT:
+            page = base if cursor is None else base.where(mention.c.id < cursor)
+            rows = conn.execute(page.limit(limit + 1 if parsed is None else 1000)).all()
+            if not rows:
+                break
+            scanned += len(rows)
+            cursor = rows[-1].id
+            for row in rows:
+                if parsed is None or evaluate(parsed, doc_from_row(row)):
+                    found.append(_read(row))
+    more = len(found) > limit
+    found = found[:limit]
+    next_before = found[-1].id if found and (more or scanned >= SCAN_LIMIT) else None
+    return MentionPage(found, next_before, scanned_out=scanned >= SCAN_LIMIT and len(found) < limit)
+
+
+@dataclass(slots=True, frozen=True)
+class MentionDetail:
+    mention: MentionRead
+    author_name: str | None
+    author_followers: int | None
+    sentiment_score: float | None
+    sentiment_confidence: float | None
+    intent_scores: dict[str, float] | None
+    analysis_model: str | None
+    raw: str
+    thread: list[MentionRead]  # others in the same thread, oldest first
+
+
+def mention_detail(*, engine: Engine, mention_id: int) -> MentionDetail | None:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(mention).where(mention.c.id == mention_id)).first()
+        if row is None:
+            return None
+        thread: list[MentionRead] = []
+        if row.thread_id:
+            columns = [mention.c[name] for name in MentionRead.__dataclass_fields__]
+            thread = [
+                MentionRead(**r)
+                for r in conn.execute(
+                    sa.select(*columns)
+                    .where(
+                        mention.c.channel == row.channel,
+                        mention.c.thread_id == row.thread_id,
+                        mention.c.id != row.id,
+                    )  # fmt: skip
+                    .order_by(mention.c.published_at)
+                    .limit(50)
+                ).mappings()
+            ]
+    return MentionDetail(_read(row), row.author_name, row.author_followers, row.sentiment_score,
+                         row.sentiment_confidence, row.intent_scores, row.analysis_model, row.raw,
+                         thread)  # fmt: skip
+
+
+def _read(row: Any) -> MentionRead:
+    return MentionRead(**{name: getattr(row, name) for name in MentionRead.__dataclass_fields__})

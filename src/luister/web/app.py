@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,10 +12,15 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 
 from luister import __version__
+from luister.domain.accounts import Permission, can
+from luister.domain.analysis import INTENT_LABELS, SENTIMENT_LABELS, parse_intents
+from luister.domain.queries import QuerySyntaxError
 from luister.services import audit, stats
 from luister.services.accounts import LoginError, authenticate
 from luister.services.alerts import list_alerts
-from luister.services.mentions import latest_mentions
+from luister.services.corrections import CorrectionError, correct_mention
+from luister.services.mentions import latest_mentions, mention_detail, search_mentions
+from luister.services.topics import list_topics
 from luister.settings import Settings
 from luister.web.auth import Sessions, safe_next, same_token
 
@@ -82,6 +88,66 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
         response = RedirectResponse("/login", status_code=303)
         sessions.end(response)
         return response
+
+    @app.get("/mentions", response_class=HTMLResponse)
+    def mentions_page(
+        request: Request, q: str = "", topic: str = "", sentiment: str = "", intent: str = "",
+        before: int | None = None,
+    ) -> Response:  # fmt: skip
+        session = sessions.current(request)
+        if session is None:
+            return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+        topics = list_topics(engine=engine)
+        topic_id = next((t.id for t in topics if t.name == topic), None)
+        error = None
+        page = None
+        try:
+            page = search_mentions(engine=engine, query=q or None, topic_id=topic_id,
+                                   sentiment=sentiment or None, intent=intent or None,
+                                   before=before)  # fmt: skip
+        except QuerySyntaxError as exc:
+            error = f"{exc}\n{exc.caret()}"
+        filters = {"q": q, "topic": topic, "sentiment": sentiment, "intent": intent}
+        more = urlencode({**filters, "before": page.next_before}) if page and page.next_before else None
+        context = {
+            "page": page, "error": error, "filters": filters, "topics": topics, "user": session.user,
+            "csrf": session.csrf, "version": __version__, "sentiments": SENTIMENT_LABELS,
+            "intents": INTENT_LABELS, "next_query": more,
+        }  # fmt: skip
+        return templates.TemplateResponse(
+            request, "mentions.html", context, status_code=400 if error else 200
+        )
+
+    @app.get("/mentions/{mention_id}", response_class=HTMLResponse)
+    def mention_page(request: Request, mention_id: int) -> Response:
+        session = sessions.current(request)
+        if session is None:
+            return RedirectResponse(f"/login?next=/mentions/{mention_id}", status_code=303)
+        detail = mention_detail(engine=engine, mention_id=mention_id)
+        if detail is None:
+            return Response("No such mention.", status_code=404)
+        return templates.TemplateResponse(request, "mention.html", {
+            "d": detail, "user": session.user, "csrf": session.csrf, "version": __version__,
+            "sentiments": SENTIMENT_LABELS, "intents": INTENT_LABELS,
+            "may_correct": can(session.user.role, Permission.correct),
+            "current_intents": parse_intents(detail.mention.intents),
+        })  # fmt: skip
+
+    @app.post("/mentions/{mention_id}/correct")
+    async def correct_page(request: Request, mention_id: int) -> Response:
+        session = sessions.current(request)
+        form = await request.form()
+        if session is None or not same_token(str(form.get("csrf", "")), session.csrf):
+            return Response("The form expired; reload the page.", status_code=403)
+        if not can(session.user.role, Permission.correct):
+            return Response("Your role may not correct labels.", status_code=403)
+        intents = tuple(str(value) for value in form.getlist("intent")) or None
+        try:
+            correct_mention(engine=engine, mention_id=mention_id, corrected_by=session.user.email,
+                            sentiment=str(form.get("sentiment") or "") or None, intents=intents)  # fmt: skip
+        except CorrectionError as exc:
+            return Response(str(exc), status_code=400)
+        return RedirectResponse(f"/mentions/{mention_id}?corrected=1", status_code=303)
 
     @app.get("/", response_class=HTMLResponse)
     def overview(request: Request) -> Response:

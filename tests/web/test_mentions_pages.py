@@ -1,0 +1,114 @@
+"""Searching mentions, reading one with its raw payload, correcting its labels — also in Chromium."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser
+
+from luister.connectors.records import FieldMapping
+from luister.domain.accounts import Role
+from luister.services.accounts import set_role
+from luister.services.analysis import ingest_enrichers
+from luister.services.audit import entries
+from luister.services.corrections import corrected_mentions
+from luister.services.database import open_database
+from luister.services.ingest import Pipeline
+from luister.settings import Settings
+from luister.storage.writer import SqlMentionStore
+from luister.testing import EMAIL, create_account, raw_item, record, sign_in, signed_in_client
+
+TEXTS = [
+    "Voltaro storing: de app ligt eruit <script>window.__pwned=1</script>",
+    "Super geholpen door Voltaro, top service",
+    "Stroomwijs verhoogt de prijzen",
+]
+
+
+def seed(settings: Settings) -> None:
+    engine = open_database(settings=settings)
+    items = [
+        raw_item(record(n, text=text, lang=None, thread_id="t1"), f"line {n}") for n, text in enumerate(TEXTS)
+    ]
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test",
+             enrichers=ingest_enrichers(settings=settings)).run_batch(items)  # fmt: skip
+    engine.dispose()
+
+
+def test_search_with_the_query_language_and_filters(sqlite_settings: Settings) -> None:
+    seed(sqlite_settings)
+    client = signed_in_client(sqlite_settings)
+    everything = client.get("/mentions").text
+    assert everything.count('class="text"') == 3 and "&lt;script&gt;" in everything
+    found = client.get("/mentions", params={"q": 'voltaro -"top service"'}).text
+    assert found.count('class="text"') == 1 and "storing" in found
+    negative = client.get("/mentions", params={"sentiment": "negative"}).text
+    assert "storing" in negative and "Super geholpen" not in negative
+    bad = client.get("/mentions", params={"q": "voltaro AND ("})
+    assert bad.status_code == 400 and "expected" in bad.text
+
+
+def test_paging_is_keyset_and_complete(sqlite_settings: Settings) -> None:
+    engine = open_database(settings=sqlite_settings)
+    items = [raw_item(record(n, text=f"bericht nummer {n}"), f"line {n}") for n in range(120)]
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="t").run_batch(items)
+    client = signed_in_client(sqlite_settings)
+    seen: list[str] = []
+    url = "/mentions"
+    while url:
+        page = client.get(url).text
+        seen += re.findall(r"bericht nummer (\d+)", page)
+        more = re.search(r'href="(/mentions\?[^"]+)">Older', page)
+        url = more.group(1).replace("&amp;", "&") if more else ""
+    assert sorted(map(int, seen)) == list(range(120))
+
+
+def test_detail_shows_raw_and_thread_and_a_correction_is_stored(sqlite_settings: Settings) -> None:
+    seed(sqlite_settings)
+    client = signed_in_client(sqlite_settings)
+    page = client.get("/mentions/1")
+    assert page.status_code == 200 and "Raw payload" in page.text and "In the same thread" in page.text
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page.text and "<script>window" not in page.text
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    assert client.post("/mentions/1/correct", data={"sentiment": "neutral"}).status_code == 403  # no CSRF
+    form = {"sentiment": "negative", "intent": ["complaint", "crisis"], "csrf": token}
+    done = client.post("/mentions/1/correct", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    assert [
+        (c.sentiment, c.intents) for c in corrected_mentions(engine=open_database(settings=sqlite_settings))
+    ] == [("negative", ("complaint", "crisis"))]
+    assert entries(engine=open_database(settings=sqlite_settings))[0].actor == EMAIL
+    assert client.get("/mentions/999").status_code == 404
+
+
+def test_a_viewer_cannot_correct(sqlite_settings: Settings) -> None:
+    seed(sqlite_settings)
+    client = signed_in_client(sqlite_settings)
+    set_role(engine=open_database(settings=sqlite_settings), email=EMAIL, role=Role.viewer, actor="test")
+    page = client.get("/mentions/1").text
+    assert "Correct the labels" not in page
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    refused = client.post("/mentions/1/correct", data={"sentiment": "neutral", "csrf": token})
+    assert refused.status_code == 403 and "may not correct" in refused.text
+
+
+def test_correcting_a_label_in_the_browser(
+    sqlite_settings: Settings, live_server: str, browser: Browser
+) -> None:
+    seed(sqlite_settings)
+    create_account(sqlite_settings)
+    page = browser.new_page()
+    sign_in(page, live_server)
+    page.click("text=Mentions")
+    page.fill("input[name=q]", "storing")
+    page.click("button:has-text('Search')")
+    page.click(".mentions a:has-text('details')")
+    assert page.evaluate("window.__pwned === undefined")
+    page.select_option("select[name=sentiment]", "neutral")
+    page.check("input[value=feedback]")
+    page.click("button:has-text('Save correction')")
+    page.wait_for_url(re.compile(r".*corrected=1"))
+    assert page.locator(".analysis .sentiment").inner_text() == "neutral"
+    assert "feedback" in page.locator(".analysis .intents").inner_text()
+    assert "human" in page.locator(".analysis").inner_text()
+    page.close()
