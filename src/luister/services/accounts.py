@@ -179,3 +179,16 @@ def set_active(*, engine: Engine, email: str, active: bool, actor: str) -> UserR
             conn, actor=actor, action="user.activate" if active else "user.deactivate", target=user.email
         )
     return get_user(engine=engine, user_id=user.id)
+
+
+def set_language(*, engine: Engine, email: str, language: str, actor: str) -> UserRead:
+    """The language the web app speaks to this user (nl or en)."""
+    if language not in ("nl", "en"):
+        raise AccountError("language must be nl or en")
+    user = get_user(engine=engine, email=email)
+    with engine.begin() as conn:
+        conn.execute(user_account.update().where(user_account.c.id == user.id).values(language=language))
+        audit.record(
+            conn, actor=actor, action="user.language", target=user.email, detail={"language": language}
+        )
+    return get_user(engine=engine, user_id=user.id)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,13 +17,14 @@ from luister.domain.accounts import Permission, can
 from luister.domain.analysis import INTENT_LABELS, SENTIMENT_LABELS, parse_intents
 from luister.domain.queries import QuerySyntaxError
 from luister.services import audit, stats
-from luister.services.accounts import LoginError, authenticate
+from luister.services.accounts import LoginError, authenticate, set_language
 from luister.services.alerts import list_alerts
 from luister.services.corrections import CorrectionError, correct_mention
 from luister.services.mentions import latest_mentions, mention_detail, search_mentions
 from luister.services.topics import list_topics
 from luister.settings import Settings
-from luister.web.auth import Sessions, safe_next, same_token
+from luister.web.auth import Session, Sessions, safe_next, same_token
+from luister.web.i18n import LANGUAGES, pick_language, translations
 
 HERE = Path(__file__).parent
 
@@ -40,6 +42,17 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
 
     sessions = Sessions(settings.secret_key.get_secret_value(), engine)
 
+    def render(
+        request: Request, name: str, context: dict[str, Any], *, session: Session | None, status: int = 200
+    ) -> Response:
+        """A page in the user's language (else the browser's), with what every page needs."""
+        preferred = session.user.language if session else None
+        lang = pick_language(preferred, request.headers.get("accept-language"))
+        base = {"_": translations(lang).gettext, "lang": lang, "version": __version__,
+                "user": session.user if session else None,
+                "csrf": session.csrf if session else None}  # fmt: skip
+        return templates.TemplateResponse(request, name, base | context, status_code=status)
+
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, next: str = "/") -> Response:
         if sessions.current(request) is not None:
@@ -48,11 +61,8 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
 
     def _login_page(request: Request, *, next: str, error: str | None, status: int) -> Response:
         token = sessions.login_token(request)
-        response = templates.TemplateResponse(
-            request, "login.html",
-            {"next": safe_next(next), "error": error, "csrf": token, "version": __version__},
-            status_code=status,
-        )  # fmt: skip
+        context = {"next": safe_next(next), "error": error, "csrf": token}
+        response = render(request, "login.html", context, session=None, status=status)
         sessions.keep_login_token(request, response, token)
         return response
 
@@ -110,13 +120,10 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
         filters = {"q": q, "topic": topic, "sentiment": sentiment, "intent": intent}
         more = urlencode({**filters, "before": page.next_before}) if page and page.next_before else None
         context = {
-            "page": page, "error": error, "filters": filters, "topics": topics, "user": session.user,
-            "csrf": session.csrf, "version": __version__, "sentiments": SENTIMENT_LABELS,
-            "intents": INTENT_LABELS, "next_query": more,
+            "page": page, "error": error, "filters": filters, "topics": topics,
+            "sentiments": SENTIMENT_LABELS, "intents": INTENT_LABELS, "next_query": more,
         }  # fmt: skip
-        return templates.TemplateResponse(
-            request, "mentions.html", context, status_code=400 if error else 200
-        )
+        return render(request, "mentions.html", context, session=session, status=400 if error else 200)
 
     @app.get("/mentions/{mention_id}", response_class=HTMLResponse)
     def mention_page(request: Request, mention_id: int) -> Response:
@@ -126,12 +133,11 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
         detail = mention_detail(engine=engine, mention_id=mention_id)
         if detail is None:
             return Response("No such mention.", status_code=404)
-        return templates.TemplateResponse(request, "mention.html", {
-            "d": detail, "user": session.user, "csrf": session.csrf, "version": __version__,
-            "sentiments": SENTIMENT_LABELS, "intents": INTENT_LABELS,
+        return render(request, "mention.html", {
+            "d": detail, "sentiments": SENTIMENT_LABELS, "intents": INTENT_LABELS,
             "may_correct": can(session.user.role, Permission.correct),
             "current_intents": parse_intents(detail.mention.intents),
-        })  # fmt: skip
+        }, session=session)  # fmt: skip
 
     @app.post("/mentions/{mention_id}/correct")
     async def correct_page(request: Request, mention_id: int) -> Response:
@@ -156,18 +162,21 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
             return RedirectResponse("/login?next=/", status_code=303)
         result = stats.collect_stats(engine=engine, days=60)
         peak = max((n for _, n in result.by_day), default=1)
-        return templates.TemplateResponse(
-            request,
-            "overview.html",
-            {
-                "stats": result,
-                "peak": peak,
-                "latest": latest_mentions(engine=engine, limit=25),
-                "alerts": list_alerts(engine=engine, limit=5),
-                "version": __version__,
-                "user": session.user,
-                "csrf": session.csrf,
-            },
+        return render(request, "overview.html", {
+            "stats": result, "peak": peak, "latest": latest_mentions(engine=engine, limit=25),
+            "alerts": list_alerts(engine=engine, limit=5),
+        }, session=session)  # fmt: skip
+
+    @app.post("/language")
+    def language(request: Request, language: str = Form("en"), csrf: str = Form("")) -> Response:
+        session = sessions.current(request)
+        if session is None or not same_token(csrf, session.csrf):
+            return Response("The form expired; reload the page.", status_code=403)
+        if language in LANGUAGES:
+            set_language(engine=engine, email=session.user.email, language=language, actor=session.user.email)
+        back = urlsplit(request.headers.get("referer", "/"))
+        return RedirectResponse(
+            safe_next(back.path + (f"?{back.query}" if back.query else "")), status_code=303
         )
 
     return app

@@ -1,0 +1,85 @@
+"""Dutch and English for the web pages (Babel catalogs; English is the source language).
+
+Only the ``.po`` files are committed: they are compiled in memory when first needed. A test checks that
+every text in the templates has a Dutch translation.
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LANGUAGES = ("en", "nl")
+LOCALES = Path(__file__).parent / "locales"
+
+
+def catalog_path(language: str) -> Path:
+    return LOCALES / language / "LC_MESSAGES" / "messages.po"
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    if language not in LANGUAGES or language == "en":
+        return gettext.NullTranslations()
+    with catalog_path(language).open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(fp=compiled)
+
+
+def pick_language(preferred: str | None, accept_language: str | None) -> str:
+    """The user's own choice, else the browser's first supported language, else English."""
+    if preferred in LANGUAGES:
+        return str(preferred)
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "en"
+
+
+EXTRA_MESSAGES = (  # texts that reach the templates as values: roles, labels, statuses, service errors
+    "admin", "analyst", "agent", "viewer",
+    "negative", "neutral", "positive",
+    "complaint", "question", "praise", "lead", "churn", "feedback", "crisis", "other",
+    "info", "warning", "critical", "open", "acknowledged", "resolved",
+    "wrong e-mail address or password", "this account is switched off; ask an administrator",
+    "The form expired; please try again.", "Too many attempts; wait a few minutes.",
+)  # fmt: skip
+
+
+def template_messages() -> list[str]:
+    """Every ``_("…")`` text of the templates, and the values shown through ``_()``."""
+    from babel.messages.extract import extract_from_dir
+
+    found = [message for _, _, message, _, _ in extract_from_dir(
+        str(Path(__file__).parent / "templates"), method_map=[("**.html", "jinja2")],
+    ) if isinstance(message, str)]  # fmt: skip
+    return sorted(set(found) | set(EXTRA_MESSAGES))
+
+
+def update_catalog(language: str, messages: list[str]) -> list[str]:
+    """Make the catalog hold exactly ``messages`` (keeping translations); return the untranslated ones."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    path = catalog_path(language)
+    old: dict[str, str] = {}
+    if path.exists():
+        with path.open("rb") as handle:
+            old = {str(m.id): str(m.string) for m in read_po(handle) if m.id}
+    catalog = Catalog(locale=language, project="luister", charset="utf-8")
+    for message in messages:
+        catalog.add(message, old.get(message, ""))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=110, omit_header=True, sort_output=True)
+    return [message for message in messages if not old.get(message)]

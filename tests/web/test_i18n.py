@@ -1,0 +1,46 @@
+"""The web pages in Dutch and English."""
+
+from __future__ import annotations
+
+from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser
+
+from luister.services.accounts import get_user
+from luister.services.database import open_database
+from luister.settings import Settings
+from luister.testing import EMAIL, create_account, sign_in
+from luister.web.app import create_app
+from luister.web.i18n import catalog_path, pick_language, template_messages
+
+
+def test_every_text_of_the_pages_has_a_dutch_translation() -> None:
+    with catalog_path("nl").open("rb") as handle:
+        dutch = {m.id: m.string for m in read_po(handle) if m.id}
+    missing = [text for text in template_messages() if not dutch.get(text)]
+    assert missing == [], f"run scripts/i18n.py and translate: {missing}"
+
+
+def test_the_browser_language_decides_before_sign_in(sqlite_settings: Settings) -> None:
+    client = TestClient(create_app(settings=sqlite_settings, engine=open_database(settings=sqlite_settings)))
+    assert "Inloggen" in client.get("/login", headers={"Accept-Language": "nl-BE,nl;q=0.9,en;q=0.5"}).text
+    assert "Sign in" in client.get("/login", headers={"Accept-Language": "fr-FR,en;q=0.5"}).text
+    assert pick_language(None, None) == "en" and pick_language("nl", "en-GB") == "nl"
+
+
+def test_switching_language_in_the_browser_sticks(
+    sqlite_settings: Settings, live_server: str, browser: Browser
+) -> None:
+    create_account(sqlite_settings)
+    page = browser.new_page()
+    sign_in(page, live_server)
+    assert page.locator("nav").inner_text().split() == ["Overview", "Mentions"]
+    page.click("form.language button")
+    page.wait_for_load_state()
+    assert page.locator("nav").inner_text().split() == ["Overzicht", "Vermeldingen"]
+    assert page.locator("html").get_attribute("lang") == "nl"
+    assert page.locator("form.language button").inner_text() == "English"
+    page.click("nav >> text=Vermeldingen")
+    assert page.locator("button:has-text('Zoeken')").count() == 1
+    assert get_user(engine=open_database(settings=sqlite_settings), email=EMAIL).language == "nl"
+    page.close()
