@@ -115,31 +115,22 @@ def alerts_check(
     every: Annotated[int, typer.Option(min=1)] = 60,
 ) -> None:
     """Check every rule now, open or update alerts, and deliver what is due."""
-    from luister.services.alert_detection import check_rules
+    from luister.services.alert_watch import AlertWatcher
 
     state = state_of(ctx)
-    engine = state.engine()
+    watcher = AlertWatcher(engine=state.engine(), settings=state.settings())
     while True:
-        changes = check_rules(engine=engine)
+        changes = watcher.check()
         for change in changes:
             verb = "opened" if change.opened else "updated"
             console.print(
                 Text(f"alert {change.alert_id} {verb} by rule {change.rule} ({change.mentions} mentions)")
             )
-        _deliver(state)
         if not watch:
             if not changes:
                 console.print("No rule fired.")
             return
         time.sleep(every)
-
-
-def _deliver(state: object) -> None:
-    try:
-        from luister.services.alert_delivery import deliver_due
-    except ImportError:  # pragma: no cover - delivery ships with luister
-        return
-    deliver_due(engine=state.engine(), settings=state.settings())  # type: ignore[attr-defined]
 
 
 @alerts_app.command("list")

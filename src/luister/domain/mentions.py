@@ -192,8 +192,13 @@ def new_mention(
         reply_count=_count("reply_count", reply_count),
         view_count=_count("view_count", view_count),
         source_id=source_id,
-        fingerprint=text_fingerprint(f"{clean_title}\n{clean_text}" if clean_title else clean_text),
+        fingerprint=text_fingerprint(full_text(clean_title, clean_text)),
     )
+
+
+def full_text(title: str | None, text: str) -> str:
+    """Title and text as one text, for fingerprints, analysis and trends."""
+    return f"{title}\n{text}" if title else text
 
 
 def normalise_channel(value: object) -> str:

@@ -26,8 +26,9 @@ from luister.domain.alerting import (
     history_hours,
 )
 from luister.domain.analysis import parse_intents
-from luister.domain.queries import MatchDoc, evaluate, parse_query
+from luister.domain.queries import evaluate, parse_query
 from luister.services.alert_rules import RuleRead, list_rules
+from luister.services.matching import MATCH_COLUMNS, doc_from_row
 from luister.storage.tables import alert, alert_event, alert_rule, alert_step, mention, mention_topic
 from luister.storage.writer import sqlite_time
 
@@ -167,30 +168,18 @@ def _negative_share(conn: Connection, rule: RuleRead, now: datetime) -> Finding 
 
 # --- events: query, intent, influencer ---------------------------------------------------------------------
 
-_EVENT_COLUMNS = (
-    mention.c.id, mention.c.text, mention.c.title, mention.c.author_handle, mention.c.author_name,
-    mention.c.language, mention.c.channel, mention.c.country, mention.c.url, mention.c.author_followers,
-    mention.c.sentiment, mention.c.intents, mention.c.published_at,
-)  # fmt: skip
+_EVENT_COLUMNS = (*MATCH_COLUMNS, mention.c.published_at)  # what a query sees, and when it was said
 
 
 def event_matcher(rule: RuleRead) -> Any:
     """A predicate over a mention row for an event rule."""
     if rule.kind is RuleKind.query:
         parsed = parse_query(rule.query or "")
-        return lambda row: evaluate(parsed, _doc(row))
+        return lambda row: evaluate(parsed, doc_from_row(row))
     if rule.kind is RuleKind.intent:
         return lambda row: rule.intent in parse_intents(row.intents)
     minimum = rule.min_followers or 0
     return lambda row: (row.author_followers or 0) >= minimum
-
-
-def _doc(row: Any) -> MatchDoc:
-    return MatchDoc(
-        text=row.text, title=row.title, author_handle=row.author_handle, author_name=row.author_name,
-        language=row.language, channel=row.channel, country=row.country, url=row.url,
-        followers=row.author_followers, sentiment=row.sentiment, intents=parse_intents(row.intents),
-    )  # fmt: skip
 
 
 def _events(conn: Connection, rule: RuleRead, now: datetime) -> Finding | None:
@@ -365,7 +354,7 @@ def _replay_hourly(conn: Connection, rule: RuleRead, end: datetime, hours: int) 
         conn, topic_id=rule.topic_id, end=end, hours=history + hours, negative_only=negative
     )
     if rule.kind is RuleKind.negative_share:
-        totals = hourly_counts(conn, topic_id=rule.topic_id, end=end, hours=history + hours)
+        totals = counts  # all mentions: ``negative`` is only set for negative spikes
         negatives = hourly_counts(
             conn, topic_id=rule.topic_id, end=end, hours=history + hours, negative_only=True
         )

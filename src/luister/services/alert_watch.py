@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from luister.domain.alerting import SPIKE_KINDS
+from luister.services.alert_delivery import deliver_due
 from luister.services.alert_detection import AlertChange, check_rules
 from luister.services.alert_rules import list_rules
 from luister.services.events import EventBus, MentionsStored
@@ -48,19 +49,24 @@ class AlertWatcher:
         events.subscribe(MentionsStored, self)
         return events
 
-    def tick(self) -> None:
-        """Between passes: check every rule (a spike also shows when nothing new arrived) and send what
-        is due, retries included."""
-        try:
-            with self._lock:
-                if rules := list_rules(engine=self.engine, enabled_only=True):
-                    self._last_spike_check = time.monotonic()
-                    self.changes.extend(check_rules(engine=self.engine, now=self.clock(), rules=rules))
-                if self.deliver:
-                    from luister.services.alert_delivery import deliver_due
+    def check(self) -> list[AlertChange]:
+        """Check every rule (a spike also shows when nothing new arrived) and send what is due,
+        retries included; return the alerts opened or updated."""
+        with self._lock:
+            changes = []
+            if rules := list_rules(engine=self.engine, enabled_only=True):
+                self._last_spike_check = time.monotonic()
+                changes = check_rules(engine=self.engine, now=self.clock(), rules=rules)
+                self.changes.extend(changes)
+            if self.deliver:
+                deliver_due(engine=self.engine, settings=self.settings)
+            return changes
 
-                    deliver_due(engine=self.engine, settings=self.settings)
-        except Exception:  # alerting trouble must not stop listening; it is logged and tried next pass
+    def tick(self) -> None:
+        """:meth:`check` between listening passes: trouble is logged and tried again next pass."""
+        try:
+            self.check()
+        except Exception:  # alerting trouble must not stop listening
             log.exception("alert check failed")
 
     def __call__(self, event: MentionsStored) -> None:
@@ -76,8 +82,6 @@ class AlertWatcher:
             changes = check_rules(engine=self.engine, now=self.clock(), rules=rules)
             self.changes.extend(changes)
             if self.deliver and any(change.notified for change in changes):
-                from luister.services.alert_delivery import deliver_due
-
                 deliver_due(engine=self.engine, settings=self.settings)
 
 

@@ -6,6 +6,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -14,8 +15,8 @@ from luister.analysis.analyser import Analyser, AnalysisMode
 from luister.analysis.encoder import load_encoder
 from luister.analysis.language import LanguageDetector
 from luister.analysis.models import load_models
-from luister.domain.analysis import Analysis
-from luister.domain.mentions import Mention
+from luister.domain.analysis import Analysis, format_intents
+from luister.domain.mentions import Mention, full_text
 from luister.settings import Settings
 from luister.storage.tables import mention
 
@@ -79,7 +80,7 @@ class AnalysisEnricher:
     def enrich(self, mentions: list[Mention]) -> None:
         todo: dict[str, list[Mention]] = {}
         for m in mentions:
-            text = analysis_text(m.title, m.text)
+            text = full_text(m.title, m.text)
             if (known := self._cache.get(text)) is not None:
                 apply(m, known)
             else:
@@ -110,19 +111,23 @@ class AnalysisEnricher:
             self._cache.popitem(last=False)
 
 
-def analysis_text(title: str | None, text: str) -> str:
-    return f"{title}\n{text}" if title else text
-
-
 def apply(m: Mention, result: Analysis) -> None:
     if m.language is None:
         m.language = result.language
-    m.sentiment = result.sentiment.label
-    m.sentiment_score = result.sentiment.score
-    m.sentiment_confidence = result.sentiment.confidence
-    m.intents = result.intents
-    m.intent_scores = result.intent_scores
-    m.analysis_model = result.model
+    for name, value in labelled_fields(result).items():
+        setattr(m, name, value)
+
+
+def labelled_fields(result: Analysis) -> dict[str, Any]:
+    """The mention fields an analysis sets (intents as a tuple; the writer stores them joined)."""
+    return {
+        "sentiment": result.sentiment.label,
+        "sentiment_score": result.sentiment.score,
+        "sentiment_confidence": result.sentiment.confidence,
+        "intents": result.intents,
+        "intent_scores": result.intent_scores,
+        "analysis_model": result.model,
+    }
 
 
 @dataclass(slots=True)
@@ -158,7 +163,7 @@ def reanalyse(
             ).all()
             if not rows:
                 return result
-            texts = [analysis_text(row.title, row.text) for row in rows]
+            texts = [full_text(row.title, row.text) for row in rows]
             analyses = analyser.analyse(texts, [row.language for row in rows])
             conn.execute(
                 mention.update().where(mention.c.id == sa.bindparam("row_id")),
@@ -174,13 +179,6 @@ def reanalyse(
 
 
 def _update_values(row_id: int, language: str | None, found: Analysis) -> dict[str, object]:
-    return {
-        "row_id": row_id,
-        "language": language or found.language,
-        "sentiment": found.sentiment.label,
-        "sentiment_score": found.sentiment.score,
-        "sentiment_confidence": found.sentiment.confidence,
-        "intents": ",".join(found.intents),
-        "intent_scores": found.intent_scores,
-        "analysis_model": found.model,
-    }
+    fields = labelled_fields(found)
+    return {"row_id": row_id, "language": language or found.language, **fields,
+            "intents": format_intents(found.intents)}  # fmt: skip

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from luister.domain.analysis import INTENT_LABELS, NO_INTENT, SENTIMENT_LABELS, parse_intents
+from luister.domain.mentions import full_text
 from luister.services import audit
-from luister.services.analysis import HUMAN, analysis_text
+from luister.services.analysis import HUMAN
 from luister.storage.tables import correction, mention
 
 
@@ -99,7 +100,7 @@ def corrected_mentions(*, engine: Engine) -> list[CorrectedMention]:
     with engine.connect() as conn:
         for row in conn.execute(query):
             before = found.get(row.id) or CorrectedMention(
-                analysis_text(row.title, row.text), row.language, None, None
+                full_text(row.title, row.text), row.language, None, None
             )
             if row.field == "sentiment":
                 before = CorrectedMention(before.text, before.language, row.value, before.intents)

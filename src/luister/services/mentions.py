@@ -28,9 +28,11 @@ class MentionRead:
     intents: str | None
 
 
+COLUMNS = tuple(mention.c[name] for name in MentionRead.__dataclass_fields__)
+
+
 def latest_mentions(*, engine: Engine, limit: int = 25) -> list[MentionRead]:
-    columns = [mention.c[name] for name in MentionRead.__dataclass_fields__]
-    query = sa.select(*columns).order_by(mention.c.published_at.desc(), mention.c.id.desc()).limit(limit)
+    query = sa.select(*COLUMNS).order_by(mention.c.published_at.desc(), mention.c.id.desc()).limit(limit)
     with engine.connect() as conn:
         return [MentionRead(**row) for row in conn.execute(query).mappings()]
 
@@ -39,11 +41,10 @@ def mentions_by_id(*, engine: Engine, ids: list[int]) -> list[MentionRead]:
     """The given mentions, in the order of ``ids`` (missing ones left out)."""
     if not ids:
         return []
-    columns = [mention.c[name] for name in MentionRead.__dataclass_fields__]
     with engine.connect() as conn:
         found = {
             row["id"]: MentionRead(**row)
-            for row in conn.execute(sa.select(*columns).where(mention.c.id.in_(ids))).mappings()
+            for row in conn.execute(sa.select(*COLUMNS).where(mention.c.id.in_(ids))).mappings()
         }
     return [found[i] for i in ids if i in found]
 
@@ -74,9 +75,8 @@ def search_mentions(
     from luister.services.matching import MATCH_COLUMNS, doc_from_row
 
     parsed = parse_query(query) if query and query.strip() else None
-    columns = [mention.c[name] for name in MentionRead.__dataclass_fields__]
-    extra = [c for c in MATCH_COLUMNS if c.name not in MentionRead.__dataclass_fields__]
-    base = sa.select(*columns, *extra).order_by(mention.c.id.desc())
+    extra = [c for c in MATCH_COLUMNS if c.name not in MentionRead.__dataclass_fields__]  # what queries see
+    base = sa.select(*COLUMNS, *extra).order_by(mention.c.id.desc())
     if topic_id is not None:
         base = base.where(mention.c.id.in_(sa.select(mention_topic.c.mention_id)
                                            .where(mention_topic.c.topic_id == topic_id)))  # fmt: skip
@@ -124,11 +124,10 @@ def mention_detail(*, engine: Engine, mention_id: int) -> MentionDetail | None:
             return None
         thread: list[MentionRead] = []
         if row.thread_id:
-            columns = [mention.c[name] for name in MentionRead.__dataclass_fields__]
             thread = [
                 MentionRead(**r)
                 for r in conn.execute(
-                    sa.select(*columns)
+                    sa.select(*COLUMNS)
                     .where(
                         mention.c.channel == row.channel,
                         mention.c.thread_id == row.thread_id,

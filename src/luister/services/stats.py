@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -42,13 +42,9 @@ def count_mentions(*, engine: Engine) -> int:
 
 def latest_published(*, engine: Engine) -> datetime | None:
     """When the newest stored mention was published."""
-    with engine.connect() as conn:
-        value = conn.execute(sa.select(sa.func.max(mention.c.published_at))).scalar_one()
-    if value is None:
-        return None
-    if isinstance(value, str):  # SQLite returns max() of a date column as text
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    with engine.connect() as conn:  # max() keeps the column's type: an aware UTC datetime
+        latest: datetime | None = conn.execute(sa.select(sa.func.max(mention.c.published_at))).scalar_one()
+    return latest
 
 
 def collect_stats(*, engine: Engine, days: int = 14) -> Stats:

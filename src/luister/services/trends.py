@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from luister.analysis.terms import Burst, document_frequencies, find_bursts
+from luister.domain.mentions import full_text
 from luister.storage.tables import mention, mention_topic
 
 MAX_TEXTS = 100_000  # per window; a larger window is read as its newest MAX_TEXTS mentions
@@ -33,7 +34,7 @@ def _texts(engine: Engine, *, topic_id: int | None, start: datetime, end: dateti
             mention_topic.c.topic_id == topic_id
         )
     with engine.connect() as conn:
-        return [f"{title}\n{text}" if title else text for title, text in conn.execute(query)]
+        return [full_text(title, text) for title, text in conn.execute(query)]
 
 
 @dataclass(frozen=True, slots=True)

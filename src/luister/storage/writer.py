@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from luister.domain.analysis import format_intents
 from luister.domain.ingest import Rejection, StoredMention
 from luister.domain.mentions import Mention
 
@@ -187,7 +188,7 @@ class SqlMentionStore:
             m.channel, m.external_id, m.source_id, m.url, m.author_handle, m.author_name, m.author_followers,
             m.title, m.text, m.language, m.country, published, fetched, m.parent_id, m.thread_id,
             m.like_count, m.share_count, m.reply_count, m.view_count, m.fingerprint, m.raw,
-            m.sentiment, m.sentiment_score, m.sentiment_confidence, ",".join(m.intents) or None,
+            m.sentiment, m.sentiment_score, m.sentiment_confidence, format_intents(m.intents) or None,
             self._json(m.intent_scores), m.analysis_model,
         )  # fmt: skip
 
