@@ -44,9 +44,8 @@ def ingest_enrichers(*, settings: Settings) -> list[AnalysisEnricher]:
         return []
     analyser = build_analyser(settings=settings)
     if analyser.mode is AnalysisMode.ACCURATE:  # what the encoder cannot keep up with goes fast
-        return [
-            AnalysisEnricher(analyser, fallback=build_analyser(settings=settings, mode=AnalysisMode.FAST))
-        ]
+        fast = Analyser(analyser.models, mode=AnalysisMode.FAST, language=analyser.language)  # same models
+        return [AnalysisEnricher(analyser, fallback=fast)]
     return [AnalysisEnricher(analyser)]
 
 
