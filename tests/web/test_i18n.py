@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 
@@ -11,12 +10,11 @@ from luister.services.database import open_database
 from luister.settings import Settings
 from luister.testing import EMAIL, create_account, sign_in
 from luister.web.app import create_app
-from luister.web.i18n import catalog_path, pick_language, template_messages
+from luister.web.i18n import pick_language, read_catalog, template_messages
 
 
 def test_every_text_of_the_pages_has_a_dutch_translation() -> None:
-    with catalog_path("nl").open("rb") as handle:
-        dutch = {m.id: m.string for m in read_po(handle) if m.id}
+    dutch = {m.id: m.string for m in read_catalog("nl") if m.id}
     missing = [text for text in template_messages() if not dutch.get(text)]
     assert missing == [], f"run scripts/i18n.py and translate: {missing}"
 

@@ -89,7 +89,7 @@ def test_a_viewer_cannot_correct(sqlite_settings: Settings) -> None:
     assert "Correct the labels" not in page
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     refused = client.post("/mentions/1/correct", data={"sentiment": "neutral", "csrf": token})
-    assert refused.status_code == 403 and "may not correct" in refused.text
+    assert refused.status_code == 403 and "may not do this" in refused.text
 
 
 def test_correcting_a_label_in_the_browser(

@@ -18,6 +18,7 @@ from luister.analysis.models import load_models
 from luister.domain.analysis import Analysis, format_intents
 from luister.domain.mentions import Mention, full_text
 from luister.settings import Settings
+from luister.storage import rollups
 from luister.storage.tables import mention
 
 HUMAN = "human"  # analysis_model of mentions a person labelled
@@ -164,13 +165,14 @@ def reanalyse(
                 return result
             texts = [full_text(row.title, row.text) for row in rows]
             analyses = analyser.analyse(texts, [row.language for row in rows])
-            conn.execute(
-                mention.update().where(mention.c.id == sa.bindparam("row_id")),
-                [
-                    _update_values(row.id, row.language, found)
-                    for row, found in zip(rows, analyses, strict=True)
-                ],
-            )
+            with rollups.changing(conn, mention.c.id.in_([row.id for row in rows])):
+                conn.execute(
+                    mention.update().where(mention.c.id == sa.bindparam("row_id")),
+                    [
+                        _update_values(row.id, row.language, found)
+                        for row, found in zip(rows, analyses, strict=True)
+                    ],
+                )
         after = rows[-1].id
         result.mentions += len(rows)
         if on_batch is not None:

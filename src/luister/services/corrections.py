@@ -11,6 +11,7 @@ from luister.domain.analysis import INTENT_LABELS, NO_INTENT, SENTIMENT_LABELS, 
 from luister.domain.mentions import full_text
 from luister.services import audit
 from luister.services.analysis import HUMAN
+from luister.storage import rollups
 from luister.storage.tables import correction, mention
 
 
@@ -59,7 +60,8 @@ def correct_mention(
         if intents is not None:
             values["intents"] = ",".join(intents)
             records.append({"field": "intents", "value": ",".join(intents), "previous": row.intents})
-        conn.execute(mention.update().where(mention.c.id == mention_id).values(**values))
+        with rollups.changing(conn, mention.c.id == mention_id):
+            conn.execute(mention.update().where(mention.c.id == mention_id).values(**values))
         conn.execute(
             correction.insert(),
             [{"mention_id": mention_id, "corrected_by": corrected_by, **record} for record in records],

@@ -12,6 +12,7 @@ from luister.domain.analysis import parse_intents
 from luister.domain.matcher import TopicMatcher
 from luister.domain.mentions import Mention
 from luister.domain.queries import MatchDoc, parse_query
+from luister.storage import rollups
 from luister.storage.tables import mention, mention_topic, topic
 
 MATCH_COLUMNS = (
@@ -77,7 +78,8 @@ def rematch(
                 for topic_id in matcher.match(doc_from_row(row))
                 if wanted is None or topic_id in wanted
             ]
-            _replace_matches(conn, first=rows[0].id, last=rows[-1].id, topic_ids=wanted, found=found)
+            with rollups.changing(conn, mention.c.id.between(rows[0].id, rows[-1].id)):
+                _replace_matches(conn, first=rows[0].id, last=rows[-1].id, topic_ids=wanted, found=found)
         after = rows[-1].id
         result.mentions += len(rows)
         result.matches += len(found)

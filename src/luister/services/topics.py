@@ -12,6 +12,7 @@ from luister.domain.queries import check_references, parse_query
 from luister.domain.topics import TopicKind
 from luister.services import audit
 from luister.services.matching import MATCH_COLUMNS, doc_from_row
+from luister.storage import rollups
 from luister.storage.tables import mention, mention_topic, topic
 
 _PROBE_ID = 0  # database ids start at 1
@@ -114,6 +115,7 @@ def remove_topic(*, engine: Engine, name: str, actor: str = "cli") -> None:
     with engine.begin() as conn:
         conn.execute(mention_topic.delete().where(mention_topic.c.topic_id == target.id))
         conn.execute(topic.delete().where(topic.c.id == target.id))
+        rollups.forget_topic(conn, target.id)
         audit.record(conn, actor=actor, action="topic.remove", target=name)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 SCHEMA_REVISION = (
-    "0005"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
+    "0006"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
 )
 
 metadata = sa.MetaData(
@@ -324,4 +324,47 @@ audit_log = sa.Table(
     sa.Column("detail", JsonText, nullable=True),
     sa.Column("ip", sa.String(45), nullable=True),
     sa.Index("ix_audit_log_at", "at"),
+)
+
+api_token = sa.Table(
+    "api_token",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("user_id", BigId, sa.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # sha256 hex of the whole token
+    sa.Column("prefix", sa.String(16), nullable=False),  # the first characters, shown to tell tokens apart
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.Column("expires_at", UtcDateTime, nullable=True),
+    sa.Column("last_used_at", UtcDateTime, nullable=True),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+# Rollups (luister.domain.rollups): counts maintained with every stored batch, so dashboards, KPIs and
+# alerts read thousands of rows instead of millions of mentions. topic_id 0 holds all mentions (so it is
+# not a foreign key); '' is "unknown" in the text dimensions.
+rollup_hour = sa.Table(
+    "rollup_hour",
+    metadata,
+    sa.Column("topic_id", BigId, primary_key=True),
+    sa.Column("hour", UtcDateTime, primary_key=True),
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("country", sa.String(8), primary_key=True),
+    sa.Column("language", sa.String(8), primary_key=True),
+    sa.Column("sentiment", sa.String(8), primary_key=True),
+    sa.Column("mentions", sa.Integer, nullable=False),
+    sa.Column("duplicates", sa.Integer, nullable=False),  # near-duplicates among them
+    sa.Column("sentiment_sum", sa.Float, nullable=False),  # sum of sentiment scores (−1…+1)
+    sa.Column("engagement", sa.BigInteger, nullable=False),  # likes + shares + replies
+    sa.Column("reach", sa.BigInteger, nullable=False),  # authors' followers, summed per mention
+)
+
+rollup_intent_hour = sa.Table(
+    "rollup_intent_hour",
+    metadata,
+    sa.Column("topic_id", BigId, primary_key=True),
+    sa.Column("hour", UtcDateTime, primary_key=True),
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("intent", sa.String(20), primary_key=True),
+    sa.Column("mentions", sa.Integer, nullable=False),
 )

@@ -1,4 +1,4 @@
-"""The batch writer: the one place mentions, topic matches and rejections are written.
+"""The batch writer: the one place mentions, topic matches, their rollup counts and rejections are written.
 
 Writes are idempotent on ``(channel, external_id)``, so a redelivered batch changes nothing.
 SQLite gets exactly one writer at a time: an in-process lock plus ``BEGIN IMMEDIATE`` across
@@ -20,6 +20,8 @@ from sqlalchemy.engine import Engine
 from luister.domain.analysis import format_intents
 from luister.domain.ingest import Rejection, StoredMention
 from luister.domain.mentions import Mention
+from luister.domain.rollups import rollup
+from luister.storage import rollups
 
 MENTION_COLUMNS = (
     "channel", "external_id", "source_id", "url", "author_handle", "author_name", "author_followers",
@@ -89,6 +91,9 @@ class SqlMentionStore:
                 ).fetchall()
                 stored = self._stored(new_rows, by_key)
                 cursor.executemany(self._insert_topics(), _topic_rows(stored))
+                rollups.write_with(
+                    cursor, rollup(rollups.inputs_of(stored)), sqlite=True, hour_text=sqlite_time
+                )
                 cursor.executemany(self._insert_rejections(), [self._rejection_row(r) for r in rejections])
                 cursor.execute("COMMIT")
             except BaseException:
@@ -129,6 +134,7 @@ class SqlMentionStore:
             stored = self._stored(new_rows, by_key)
             if topic_rows := _topic_rows(stored):
                 cursor.executemany(self._insert_topics(), topic_rows)
+            rollups.write_with(cursor, rollup(rollups.inputs_of(stored)), sqlite=False, hour_text=lambda h: h)
             if rejections:
                 cursor.executemany(self._insert_rejections(), [self._rejection_row(r) for r in rejections])
         return stored

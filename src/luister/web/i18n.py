@@ -11,6 +11,7 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -23,12 +24,22 @@ def catalog_path(language: str) -> Path:
     return LOCALES / language / "LC_MESSAGES" / "messages.po"
 
 
+def read_catalog(language: str) -> Catalog:
+    """``messages.po`` and any other ``.po`` file beside it (areas may keep their own), as one catalog."""
+    merged = Catalog(locale=language, project="luister", charset="utf-8")
+    for path in sorted(catalog_path(language).parent.glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale=language):
+                if message.id and message.string:
+                    merged.add(message.id, message.string)
+    return merged
+
+
 @cache
 def translations(language: str) -> gettext.NullTranslations:
     if language not in LANGUAGES or language == "en":
         return gettext.NullTranslations()
-    with catalog_path(language).open("rb") as handle:
-        catalog = read_po(handle, locale=language)
+    catalog = read_catalog(language)
     compiled = BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)
@@ -67,19 +78,19 @@ def template_messages() -> list[str]:
 
 
 def update_catalog(language: str, messages: list[str]) -> list[str]:
-    """Make the catalog hold exactly ``messages`` (keeping translations); return the untranslated ones."""
-    from babel.messages.catalog import Catalog
+    """Make ``messages.po`` hold exactly ``messages``, keeping translations from every ``.po`` file beside
+    it (which are then folded in and removed); return the untranslated ones."""
     from babel.messages.pofile import write_po
 
     path = catalog_path(language)
-    old: dict[str, str] = {}
-    if path.exists():
-        with path.open("rb") as handle:
-            old = {str(m.id): str(m.string) for m in read_po(handle) if m.id}
+    old = {str(m.id): str(m.string) for m in read_catalog(language) if m.id}
     catalog = Catalog(locale=language, project="luister", charset="utf-8")
     for message in messages:
         catalog.add(message, old.get(message, ""))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         write_po(handle, catalog, width=110, omit_header=True, sort_output=True)
+    for other in path.parent.glob("*.po"):  # folded into the one catalog
+        if other != path:
+            other.unlink()
     return [message for message in messages if not old.get(message)]

@@ -1,0 +1,75 @@
+"""Rollups: what one mention adds to the hourly counts that dashboards, KPIs and alerts read (pure).
+
+Every mention counts once for "all mentions" (topic 0) and once for each topic it matched, in the hour
+it was published, under its channel, country, language and sentiment; intents are counted apart
+because one mention can carry several. Adding and removing are the same sums with opposite signs, so a
+change to stored mentions (a correction, a re-analysis, a re-match) is "remove what they added, change
+them, add again".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+ALL_TOPICS = 0  # the rollup rows of every mention, matched or not
+UNKNOWN = ""  # a text dimension without a value (no country, not analysed, …)
+
+HourKey = tuple[int, datetime, str, str, str, str]  # topic, hour, channel, country, language, sentiment
+IntentKey = tuple[int, datetime, str, str]  # topic, hour, channel, intent
+
+
+@dataclass(frozen=True, slots=True)
+class RollupInput:
+    """The fields of a stored mention that the rollups count."""
+
+    published_at: datetime
+    channel: str
+    country: str | None
+    language: str | None
+    sentiment: str | None
+    sentiment_score: float | None
+    intents: tuple[str, ...]
+    engagement: int
+    followers: int
+    duplicate: bool
+    topic_ids: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class Rollup:
+    """Sums per key: ``hours`` maps to [mentions, duplicates, sentiment_sum, engagement, reach]."""
+
+    hours: dict[HourKey, list[float]] = field(default_factory=dict)
+    intents: dict[IntentKey, int] = field(default_factory=dict)
+
+    def add(self, item: RollupInput, sign: int = 1) -> None:
+        hour = hour_of(item.published_at)
+        dims = (item.channel, item.country or UNKNOWN, item.language or UNKNOWN, item.sentiment or UNKNOWN)
+        values = (1, int(item.duplicate), item.sentiment_score or 0.0, item.engagement, item.followers)
+        for topic_id in (ALL_TOPICS, *item.topic_ids):
+            sums = self.hours.setdefault((topic_id, hour, *dims), [0, 0, 0.0, 0, 0])
+            for position, value in enumerate(values):
+                sums[position] += sign * value
+            for intent in item.intents:
+                key = (topic_id, hour, item.channel, intent)
+                self.intents[key] = self.intents.get(key, 0) + sign
+
+    def __bool__(self) -> bool:
+        return bool(self.hours)
+
+
+def rollup(items: Iterable[RollupInput], sign: int = 1) -> Rollup:
+    result = Rollup()
+    for item in items:
+        result.add(item, sign)
+    return result
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def engagement(likes: int | None, shares: int | None, replies: int | None) -> int:
+    return (likes or 0) + (shares or 0) + (replies or 0)

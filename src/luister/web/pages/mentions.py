@@ -1,0 +1,71 @@
+"""Mention search, a mention's detail, and correcting its labels."""
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from luister.domain.accounts import Permission, can
+from luister.domain.analysis import INTENT_LABELS, SENTIMENT_LABELS, parse_intents
+from luister.domain.queries import QuerySyntaxError
+from luister.services.corrections import CorrectionError, correct_mention
+from luister.services.mentions import mention_detail, search_mentions
+from luister.services.topics import list_topics
+from luister.web.auth import Session
+from luister.web.context import FormPost, Web
+
+
+def routes(web: Web) -> APIRouter:
+    router = APIRouter()
+    engine = web.engine
+
+    @router.get("/mentions", response_class=HTMLResponse)
+    def mentions_page(
+        request: Request, session: Annotated[Session, Depends(web.signed_in)], q: str = "", topic: str = "",
+        sentiment: str = "", intent: str = "", before: int | None = None,
+    ) -> Response:  # fmt: skip
+        topics = list_topics(engine=engine)
+        topic_id = next((t.id for t in topics if t.name == topic), None)
+        error = None
+        page = None
+        try:
+            page = search_mentions(engine=engine, query=q or None, topic_id=topic_id,
+                                   sentiment=sentiment or None, intent=intent or None,
+                                   before=before)  # fmt: skip
+        except QuerySyntaxError as exc:
+            error = f"{exc}\n{exc.caret()}"
+        filters = {"q": q, "topic": topic, "sentiment": sentiment, "intent": intent}
+        more = urlencode({**filters, "before": page.next_before}) if page and page.next_before else None
+        context = {
+            "page": page, "error": error, "filters": filters, "topics": topics,
+            "sentiments": SENTIMENT_LABELS, "intents": INTENT_LABELS, "next_query": more,
+        }  # fmt: skip
+        return web.render(request, "mentions.html", context, session=session, status=400 if error else 200)
+
+    @router.get("/mentions/{mention_id}", response_class=HTMLResponse)
+    def mention_page(
+        request: Request, mention_id: int, session: Annotated[Session, Depends(web.signed_in)]
+    ) -> Response:
+        detail = mention_detail(engine=engine, mention_id=mention_id)
+        if detail is None:
+            return Response("No such mention.", status_code=404)
+        return web.render(request, "mention.html", {
+            "d": detail, "sentiments": SENTIMENT_LABELS, "intents": INTENT_LABELS,
+            "may_correct": can(session.user.role, Permission.correct),
+            "current_intents": parse_intents(detail.mention.intents),
+        }, session=session)  # fmt: skip
+
+    @router.post("/mentions/{mention_id}/correct")
+    def correct_page(
+        mention_id: int, post: Annotated[FormPost, Depends(web.form(Permission.correct))]
+    ) -> Response:
+        intents = tuple(post.texts("intent")) or None
+        try:
+            correct_mention(engine=engine, mention_id=mention_id, corrected_by=post.session.user.email,
+                            sentiment=post.text("sentiment") or None, intents=intents)  # fmt: skip
+        except CorrectionError as exc:
+            return Response(str(exc), status_code=400)
+        return RedirectResponse(f"/mentions/{mention_id}?corrected=1", status_code=303)
+
+    return router
