@@ -32,10 +32,10 @@ def test_switching_language_in_the_browser_sticks(
     create_account(sqlite_settings)
     page = browser.new_page()
     sign_in(page, live_server)
-    assert page.locator("nav").inner_text().split() == ["Overview", "Mentions"]
+    assert page.locator("nav").inner_text().split() == ["Overview", "Mentions", "Topics", "Sources"]
     page.click("form.language button")
     page.wait_for_load_state()
-    assert page.locator("nav").inner_text().split() == ["Overzicht", "Vermeldingen"]
+    assert page.locator("nav").inner_text().split() == ["Overzicht", "Vermeldingen", "Onderwerpen", "Bronnen"]
     assert page.locator("html").get_attribute("lang") == "nl"
     assert page.locator("form.language button").inner_text() == "English"
     page.click("nav >> text=Vermeldingen")

@@ -11,10 +11,11 @@ from sqlalchemy.engine import Engine
 from luister import __version__
 from luister.settings import Settings
 from luister.web.context import Refused, SignInRequired, Web, refused, sign_in_redirect
-from luister.web.pages import auth, mentions, overview
+from luister import api
+from luister.web.pages import auth, mentions, overview, sources, tokens, topics
 
 HERE = Path(__file__).parent
-PAGES = (auth, overview, mentions)
+PAGES = (auth, overview, mentions, topics, sources, tokens)
 
 
 def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
@@ -27,6 +28,7 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
     web = Web(settings=settings, engine=engine)
     for page in PAGES:
         app.include_router(page.routes(web), include_in_schema=False)
+    app.include_router(api.routes(web))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -1,0 +1,9 @@
+"""The tokens pages."""
+
+from fastapi import APIRouter
+
+from luister.web.context import Web
+
+
+def routes(web: Web) -> APIRouter:
+    return APIRouter()
