@@ -132,3 +132,31 @@ def test_errors_never_show_secrets_in_the_url() -> None:
     with pytest.raises(FetchError) as caught:
         post("http://127.0.0.1:9/hook?token=abc123", FetchPolicy(allow=LOCAL))
     assert "abc123" not in str(caught.value) and "token=***" in str(caught.value)
+
+
+def test_a_form_with_basic_auth_is_url_encoded(server: HTTPServer) -> None:
+    server.expect_request(
+        "/token",
+        method="POST",
+        data=b"grant_type=client_credentials&scope=read+all",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "Basic YXBwLWlkOnMzY3IzdA==",  # app-id:s3cr3t
+        },
+    ).respond_with_json({"access_token": "t"})
+    response = post(
+        server.url_for("/token"),
+        FetchPolicy(allow=LOCAL),
+        content=None,
+        form={"grant_type": "client_credentials", "scope": "read all"},
+        basic_auth=("app-id", "s3cr3t"),
+    )
+    assert response.status == 200 and b"access_token" in response.content
+
+
+def test_content_or_form_not_both(server: HTTPServer) -> None:
+    with pytest.raises(ValueError, match="exactly one of content or form"):
+        post(server.url_for("/token"), FetchPolicy(allow=LOCAL), form={"a": "b"})
+    with pytest.raises(ValueError, match="exactly one of content or form"):
+        post(server.url_for("/token"), FetchPolicy(allow=LOCAL), content=None)
+    assert server.log == []

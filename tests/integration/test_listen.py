@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from pytest_httpserver import HTTPServer
 from sqlalchemy.engine import Engine
 
+from luister.connectors.hackernews import HackerNewsConnector
+from luister.connectors.http import FetchPolicy, SafeHttp
+from luister.connectors.reddit import RedditConnector
 from luister.domain.sources import SourceStatus
-from luister.services.listen import Listener
-from luister.services.sources import SourceError, add_source, get_source, list_sources, remove_source
+from luister.domain.topics import TopicKind
+from luister.services.listen import Listener, SourceRunResult
+from luister.services.sources import (
+    SourceError,
+    add_source,
+    get_source,
+    list_sources,
+    raw_options,
+    remove_source,
+)
+from luister.services.topics import save_topic
 from luister.storage.tables import mention, source
 from luister.storage.writer import SqlMentionStore
 from luister.testing import FakeConnector, record
@@ -147,3 +163,115 @@ def test_sources_validate_options_and_mask_secrets(engine: Engine) -> None:
         add_source(engine=engine, connectors=CONNECTORS, name="secret", connector="fake", options={})
     remove_source(engine=engine, name="secret")
     assert list_sources(engine=engine) == []
+
+
+# --- topics pushed to the platform's search (Hacker News' Algolia API on a local server) ------------------
+
+HN = {"hackernews": HackerNewsConnector}
+HN_DATA = Path(__file__).parent.parent / "data" / "hackernews"
+NO_HITS = {"hits": [], "nbHits": 0, "nbPages": 0, "page": 0, "hitsPerPage": 2}
+
+
+def listen_http(
+    engine: Engine, connectors: Mapping[str, type[Any]], names: Sequence[str] | None = None
+) -> list[SourceRunResult]:
+    async def run() -> list[SourceRunResult]:
+        async with SafeHttp(FetchPolicy(allow=frozenset({"127.0.0.1"}), retries=0)) as http:
+            found = Listener(
+                engine=engine,
+                store=SqlMentionStore(engine),
+                connectors=connectors,
+                http=http,
+                clock=Clock(),
+                rng=random.Random(1),
+            )
+            return await found.run_due(names=names)
+
+    return asyncio.run(run())
+
+
+def expect_search(server: HTTPServer, terms: str, answer: str | dict[str, Any], **filters: str) -> None:
+    query = {"query": terms, "tags": "(story,comment)", "hitsPerPage": "2", "page": filters.pop("page", "0")}
+    if filters:
+        query["numericFilters"] = filters["numeric"]
+    expected = server.expect_ordered_request("/api/v1/search_by_date", query_string=query)
+    if isinstance(answer, dict):
+        expected.respond_with_json(answer)
+    else:
+        expected.respond_with_data((HN_DATA / answer).read_bytes(), content_type="application/json")
+
+
+def cursor_of(engine: Engine, name: str) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(source.c.cursor).where(source.c.name == name)).scalar_one()
+
+
+def test_topics_become_platform_searches_with_a_cursor_each(engine: Engine, httpserver: HTTPServer) -> None:
+    save_topic(
+        engine=engine, name="voltaro", kind=TopicKind.brand, query='(voltaro OR "volt aro") -vacature lang:en'
+    )
+    save_topic(engine=engine, name="wild", kind=TopicKind.other, query="*service OR klacht")
+    options = {"topics": "*", "api": httpserver.url_for(""), "hits_per_page": 2}
+    add_source(engine=engine, connectors=HN, name="hn", connector="hackernews", options=options)
+    expect_search(httpserver, "voltaro", "newer.json")
+    expect_search(httpserver, '"volt aro"', NO_HITS)
+    [first] = listen_http(engine, HN)
+    httpserver.check_assertions()
+    assert (first.error, first.fetched, first.stored) == (None, 3, 3)
+    assert any(
+        "'wild' is not searched on the platform" in note and "wildcard *service" in note
+        for note in first.notes
+    )
+    voltaro = {"since": 1717588800, "ids": ["40000020"]}
+    assert cursor_of(engine, "hn") == {"searches": {"voltaro": voltaro, '"volt aro"': {}}}
+
+    save_topic(
+        engine=engine, name="beta", kind=TopicKind.competitor, query="beta"
+    )  # a new topic: its own backfill
+    httpserver.clear()
+    expect_search(httpserver, "beta", "page0.json")  # topics in name order
+    expect_search(httpserver, "beta", "page1.json", page="1", numeric="created_at_i<=1717581603")
+    expect_search(httpserver, "voltaro", NO_HITS, numeric="created_at_i>=1717588800")
+    expect_search(httpserver, '"volt aro"', NO_HITS)
+    [second] = listen_http(engine, HN, names=["hn"])
+    httpserver.check_assertions()
+    assert (second.error, second.fetched, second.stored) == (None, 3, 2)  # 40000010 was stored already
+    beta = {"since": 1717581603, "ids": ["40000010"]}
+    assert cursor_of(engine, "hn") == {"searches": {"voltaro": voltaro, '"volt aro"': {}, "beta": beta}}
+
+
+def test_own_terms_keep_their_cursor_and_a_failing_search_stops_no_other(
+    engine: Engine, httpserver: HTTPServer
+) -> None:
+    save_topic(engine=engine, name="voltaro", kind=TopicKind.brand, query="voltaro -vacature")
+    save_topic(engine=engine, name="x", kind=TopicKind.other, query="NOT x")
+    options = {"query": "acme", "api": httpserver.url_for(""), "hits_per_page": 2}
+    add_source(engine=engine, connectors=HN, name="hn", connector="hackernews", options=options)
+    with engine.begin() as conn:  # the cursor of a run from before the source had topics
+        conn.execute(source.update().values(cursor={"since": 1717588800, "ids": ["40000020"]}))
+    set_options(engine, "hn", topics=["voltaro", "x", "missing"])
+    expect_search(httpserver, "acme", NO_HITS, numeric="created_at_i>=1717588800")
+    httpserver.expect_ordered_request("/api/v1/search_by_date").respond_with_data("nope", status=400)
+    [run] = listen_http(engine, HN)
+    httpserver.check_assertions()
+    assert (
+        run.error is not None
+        and run.error.startswith("search 'voltaro': FetchError")
+        and "HTTP 400" in run.error
+    )
+    assert "topics: no topic named 'missing'" in run.notes
+    assert any(
+        "'x' is not searched" in note and "own terms (its query 'acme') still run" in note
+        for note in run.notes
+    )
+    assert cursor_of(engine, "hn") == {"searches": {"": {"since": 1717588800, "ids": ["40000020"]}}}
+
+
+def test_app_credentials_are_stored_whole_and_shown_masked(engine: Engine) -> None:
+    options = {"subreddit": "acme", "client_id": "app-id-123", "client_secret": "s3cret-value-456"}
+    added = add_source(
+        engine=engine, connectors={"reddit": RedditConnector}, name="r", connector="reddit", options=options
+    )
+    assert (added.options["client_id"], added.options["client_secret"]) == ("***23", "***56")
+    stored, _ = raw_options(engine=engine, source_id=added.id)
+    assert (stored["client_id"], stored["client_secret"]) == ("app-id-123", "s3cret-value-456")

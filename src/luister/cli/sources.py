@@ -121,6 +121,32 @@ def sources_check(
     )
 
 
+@sources_app.command("searches")
+def sources_searches(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="A source with the topics option.")]
+) -> None:
+    """The platform searches a source runs for its topics, and why a topic is not searched."""
+    engine = state_of(ctx).engine()
+    try:
+        found = sources.get_source(engine=engine, name=name)
+    except sources.SourceError as exc:
+        fail(str(exc), code=2)
+    cls = load_plugins().connectors().get(found.connector)
+    names = found.options.get("topics")
+    if not names:
+        fail(f"{name} has no topics option: add one with -o topics=NAME,… or -o topics='*'", code=2)
+    plans = sources.topic_searches(engine=engine, names=names, prefix=getattr(cls, "search_prefix", None))
+    table = Table("topic", "searches", "limits", title=f"Searches of {escape(name)}")
+    for topic_name, plan in plans.plans.items():
+        searches = plan.searches
+        shown = " | ".join(searches) if searches is not None else f"not searched: {plan.reason}"
+        table.add_row(Text(topic_name), Text(shown), Text("; ".join(plan.caveats)))
+    console.print(table)
+    for problem in plans.problems:
+        console.print(f"[yellow]![/] {escape(problem)}")
+    console.print(f"{len(plans.searches)} searches in all, each with its own cursor")
+
+
 @sources_app.command("remove")
 def sources_remove(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="The source to delete.")]
@@ -187,6 +213,8 @@ def _render_run(result: SourceRunResult) -> None:
         console.print(f"[green]✓[/] {line}")
     for problem in result.problems[:3]:
         console.print(f"  [yellow]![/] {escape(problem)}")
+    for note in result.notes:
+        console.print(f"  [blue]i[/] {escape(note)}")
 
 
 def _http(settings: Settings) -> Any:

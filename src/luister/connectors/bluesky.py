@@ -17,10 +17,18 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import orjson
-from pydantic import BaseModel, Field, HttpUrl, TypeAdapter, field_validator
+from pydantic import BaseModel, Field, HttpUrl, TypeAdapter, field_validator, model_validator
 
 from luister.connectors.base import Capability, Health, Page
-from luister.connectors.common import HttpConnector, as_count, as_dict, as_text
+from luister.connectors.common import (
+    PROBE_TERMS,
+    TOPICS_DESCRIPTION,
+    HttpConnector,
+    TopicNames,
+    as_count,
+    as_dict,
+    as_text,
+)
 from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
@@ -34,7 +42,11 @@ _POST_COLLECTION = "app.bsky.feed.post"
 
 
 class BlueskyOptions(BaseModel):
-    query: str = Field(description="Search terms (Lucene-like syntax of app.bsky.feed.searchPosts).")
+    query: str | None = Field(
+        None,
+        description="Search terms (Lucene-like syntax of app.bsky.feed.searchPosts). Give query or topics.",
+    )
+    topics: TopicNames = Field(None, description=TOPICS_DESCRIPTION)
     service: str = Field(PUBLIC_APPVIEW, description="XRPC service (AppView) base URL to search through.")
     lang: str | None = Field(None, description="Only posts in this language (e.g. nl), by the post's langs.")
     channel: str = Field("bluesky", description="Channel for the mentions.")
@@ -49,10 +61,16 @@ class BlueskyOptions(BaseModel):
 
     @field_validator("query")
     @classmethod
-    def _not_empty(cls, value: str) -> str:
-        if not value.strip():
+    def _not_empty(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
             raise ValueError("query is empty")
         return value
+
+    @model_validator(mode="after")
+    def _query_or_topics(self) -> BlueskyOptions:
+        if self.query is None and not self.topics:
+            raise ValueError("give a query, topics, or both")
+        return self
 
 
 class BlueskyConnector(HttpConnector):
@@ -66,7 +84,8 @@ class BlueskyConnector(HttpConnector):
 
     example: ClassVar[str] = (
         'luister sources add bsky-acme bluesky -o query="acme" -o lang=nl\n'
-        "luister sources add bsky-acme-support bluesky -o query='\"acme support\"' -o max_pages=3"
+        "luister sources add bsky-acme-support bluesky -o query='\"acme support\"' -o max_pages=3\n"
+        "luister sources add bsky-topics bluesky -o topics=acme,competitor-x -o lang=nl"
     )
 
     name: ClassVar[str] = "bluesky"
@@ -75,10 +94,16 @@ class BlueskyConnector(HttpConnector):
     max_concurrency: ClassVar[int] = 2
     poll_interval: ClassVar[int] = 600
 
+    search_prefix: ClassVar[str | None] = None
+
+    def own_terms(self) -> str | None:
+        """What the source listens to without topics, or ``None``."""
+        return f"its query {self.options.query!r}" if self.options.query is not None else None
+
     async def check_credentials(self) -> Health:
         """One small search: does the service answer with posts?"""
         try:
-            response = await self._get({"limit": "1"})
+            response = await self._get({"limit": "1"}, self.options.query or PROBE_TERMS)
         except FetchError as exc:
             return Health(ok=False, detail=str(exc))
         items, _, errors = parse_posts(response, page=1)
@@ -87,7 +112,9 @@ class BlueskyConnector(HttpConnector):
         return Health(ok=True, detail=f"{len(items)} posts")
 
     async def fetch(self, query: str | None, cursor: dict[str, Any] | None) -> AsyncIterator[Page]:
-        """Pages of posts newer than the cursor's ``since`` (all, up to ``max_pages``, on a first run)."""
+        """Pages of posts newer than the cursor's ``since`` (all, up to ``max_pages``, on a first run);
+        ``query`` (if given) is searched instead of the option."""
+        terms = query or self.options.query or ""
         cursor = dict(cursor or {})
         since = as_text(cursor.get("since"))
         skip = set(_strs(cursor.get("seen")))
@@ -104,7 +131,7 @@ class BlueskyConnector(HttpConnector):
             if page_token:
                 params["cursor"] = page_token
             try:
-                response = await self._get(params)
+                response = await self._get(params, terms)
             except FetchError as exc:
                 self._last_error = str(exc)
                 raise
@@ -134,8 +161,8 @@ class BlueskyConnector(HttpConnector):
             cursor = _final(since, skip) | {"page": page_token, "next": done_cursor}
             yield Page(items=kept, cursor=cursor, errors=errors)
 
-    async def _get(self, params: dict[str, str]) -> FetchResponse:
-        query = {"q": self.options.query, "sort": "latest", **params}
+    async def _get(self, params: dict[str, str], terms: str) -> FetchResponse:
+        query = {"q": terms, "sort": "latest", **params}
         if self.options.lang:
             query["lang"] = self.options.lang
         url = f"{self.options.service}/xrpc/app.bsky.feed.searchPosts"

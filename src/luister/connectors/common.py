@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BeforeValidator
 
 from luister.connectors.base import ConnectorError, Health
 from luister.connectors.http import SafeHttp
+
+ALL_TOPICS = "*"
+PROBE_TERMS = "news"  # what check_credentials searches for when a source has only topics
+TOPICS_DESCRIPTION = (
+    "Topics to search for (names, or * for every enabled topic): their queries become plain platform "
+    "searches, each with its own cursor, run next to the source's own terms if it has any. A topic that "
+    "cannot be searched (a pure NOT, an OR with a field, a wildcard) is left to those terms and the run "
+    "says why; `luister sources searches NAME` shows the searches."
+)
+
+
+def _topic_names(value: Any) -> Any:
+    """``"a, b"`` → ``["a", "b"]``; ``"*"`` or ``true`` → ``["*"]``; empty → ``None``."""
+    if value is True:
+        return [ALL_TOPICS]
+    if value is False:
+        return None
+    if isinstance(value, str):
+        value = value.split(",")
+    if isinstance(value, list):
+        if not all(isinstance(name, str) for name in value):
+            raise ValueError("topics are names (strings)")
+        names = [name.strip() for name in value if name.strip()]
+        return [ALL_TOPICS] if ALL_TOPICS in names else names or None
+    return value
+
+
+TopicNames = Annotated[list[str] | None, BeforeValidator(_topic_names)]
 
 
 class HttpConnector:

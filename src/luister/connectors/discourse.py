@@ -37,7 +37,15 @@ import orjson
 from pydantic import BaseModel, Field, HttpUrl, TypeAdapter, field_validator, model_validator
 
 from luister.connectors.base import Capability, Health, Page
-from luister.connectors.common import HttpConnector, as_count, as_dict, as_text
+from luister.connectors.common import (
+    PROBE_TERMS,
+    TOPICS_DESCRIPTION,
+    HttpConnector,
+    TopicNames,
+    as_count,
+    as_dict,
+    as_text,
+)
 from luister.connectors.html_text import html_to_text
 from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
@@ -60,6 +68,9 @@ class DiscourseOptions(BaseModel):
     query: str | None = Field(
         default=None,
         description="Search terms (Discourse search syntax); the matched topics are read in full.",
+    )
+    topics: TopicNames = Field(
+        default=None, description=TOPICS_DESCRIPTION + " With category, searches stay in that category."
     )
     api_key: str | None = Field(
         default=None, description="API key for private forums or categories; sent only as the Api-Key header."
@@ -111,7 +122,8 @@ class DiscourseConnector(HttpConnector):
     example: ClassVar[str] = (
         "luister sources add meta discourse -o url=https://meta.discourse.org\n"
         "luister sources add meta-acme discourse -o url=https://meta.discourse.org -o query=acme "
-        "-o api_key=$DISCOURSE_KEY -o api_username=system"
+        "-o api_key=$DISCOURSE_KEY -o api_username=system\n"
+        "luister sources add meta-topics discourse -o url=https://meta.discourse.org -o topics='*'"
     )
 
     name: ClassVar[str] = "discourse"
@@ -120,13 +132,26 @@ class DiscourseConnector(HttpConnector):
     max_concurrency: ClassVar[int] = 2
     poll_interval: ClassVar[int] = 900
 
+    search_prefix: ClassVar[str | None] = None
+
+    def own_terms(self) -> str | None:
+        """What the source listens to without topics (its query, or the latest list), or ``None``."""
+        if self.options.query is not None:
+            return f"its query {self.options.query!r}"
+        if self.options.topics:
+            return None  # a source with topics reads the latest list only when asked to
+        return (
+            f"the latest topics of {self.options.category}" if self.options.category else "the latest topics"
+        )
+
     async def check_credentials(self) -> Health:
         """One list (or search) request: does the forum answer, and accept the key if one is given?"""
+        terms = self.options.query or (PROBE_TERMS if self.options.topics else None)
         try:
-            response = await self._list(0, self.options.query)
+            response = await self._list(0, terms)
         except FetchError as exc:
             return Health(ok=False, detail=str(exc))
-        topics, _, error = self._topics(response, searching=bool(self.options.query))
+        topics, _, error = self._topics(response, searching=bool(terms))
         if error:
             return Health(ok=False, detail=error)
         return Health(ok=True, detail=f"{len(topics)} topics")
@@ -276,6 +301,8 @@ class DiscourseConnector(HttpConnector):
     async def _list(self, number: int, terms: str | None) -> FetchResponse:
         if terms:
             q = terms if _ordered(terms) else f"{terms} order:latest"
+            if self.options.category and "category:" not in terms:
+                q += f" category:{self.options.category}"
             return await self._get("/search.json", {"q": q, "page": str(number + 1)})
         path = (
             f"/c/{quote(self.options.category, safe='')}/l/latest.json"

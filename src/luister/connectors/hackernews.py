@@ -24,10 +24,10 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from luister.connectors.base import Capability, Health, Page
-from luister.connectors.common import HttpConnector
+from luister.connectors.common import PROBE_TERMS, TOPICS_DESCRIPTION, HttpConnector, TopicNames
 from luister.connectors.html_text import html_to_text
 from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
@@ -39,7 +39,12 @@ ITEM_URL = "https://news.ycombinator.com/item?id="
 
 
 class HackerNewsOptions(BaseModel):
-    query: str = Field(description="Search terms, as typed into hn.algolia.com (all words must match).")
+    query: str | None = Field(
+        default=None,
+        description="Search terms, as typed into hn.algolia.com (all words must match). Give query, topics "
+        "or both.",
+    )
+    topics: TopicNames = Field(default=None, description=TOPICS_DESCRIPTION)
     tags: str = Field(
         default="(story,comment)",
         description="Algolia tag filter: (story,comment) for both, story or comment for one kind.",
@@ -50,6 +55,12 @@ class HackerNewsOptions(BaseModel):
     )
     max_pages: int = Field(default=10, ge=1, le=1000, description="At most this many requests per run.")
     channel: str = Field(default="hackernews", description="Channel for the mentions.")
+
+    @model_validator(mode="after")
+    def _query_or_topics(self) -> HackerNewsOptions:
+        if not (self.query or "").strip() and not self.topics:
+            raise ValueError("give a query, topics, or both")
+        return self
 
 
 class HackerNewsConnector(HttpConnector):
@@ -63,7 +74,8 @@ class HackerNewsConnector(HttpConnector):
 
     example: ClassVar[str] = (
         'luister sources add hn-acme hackernews -o query="acme widgets"\n'
-        "luister sources add hn-acme-stories hackernews -o query=acme -o tags=story -o max_pages=3"
+        "luister sources add hn-acme-stories hackernews -o query=acme -o tags=story -o max_pages=3\n"
+        "luister sources add hn-topics hackernews -o topics='*'"
     )
 
     name: ClassVar[str] = "hackernews"
@@ -72,10 +84,16 @@ class HackerNewsConnector(HttpConnector):
     max_concurrency: ClassVar[int] = 2
     poll_interval: ClassVar[int] = 900
 
+    search_prefix: ClassVar[str | None] = None
+
+    def own_terms(self) -> str | None:
+        """What the source listens to without topics, or ``None``."""
+        return f"its query {self.options.query!r}" if (self.options.query or "").strip() else None
+
     async def check_credentials(self) -> Health:
         """One search request; the API needs no credentials, so this checks reachability and shape."""
         try:
-            response = await self._get([], 0, hits_per_page=1)
+            response = await self._get([], 0, terms=self.options.query or PROBE_TERMS, hits_per_page=1)
         except FetchError as exc:
             return Health(ok=False, detail=str(exc))
         body, error = parse_response(response)
@@ -144,7 +162,7 @@ class HackerNewsConnector(HttpConnector):
         self, filters: list[str], page: int, *, terms: str | None = None, hits_per_page: int | None = None
     ) -> FetchResponse:
         params = {
-            "query": terms if terms is not None else self.options.query,
+            "query": terms or self.options.query or "",
             "tags": self.options.tags,
             "hitsPerPage": str(hits_per_page or self._page_size()),
             "page": str(page),

@@ -8,7 +8,8 @@ are retried with exponential back-off and full jitter, or exactly as long as ``R
 :meth:`SafeHttp.post` (alert webhooks) makes exactly one attempt, follows no redirect (one is an error) and
 returns the response whatever its status, so the caller decides what is worth another try; a failure to get
 any response raises :class:`FetchError` with ``retryable`` telling time-outs and connection errors apart
-from refusals.
+from refusals. It sends raw ``content`` or a ``form`` (``application/x-www-form-urlencoded``), optionally
+with HTTP Basic ``basic_auth`` (an OAuth token request).
 
 Secrets in URLs (``?token=…``) never reach a log line or an error message: see :func:`redact_url`.
 """
@@ -16,6 +17,7 @@ Secrets in URLs (``?token=…``) never reach a log line or an error message: see
 from __future__ import annotations
 
 import asyncio
+import base64
 import ipaddress
 import logging
 import random
@@ -27,7 +29,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 import httpcore
 import httpx
@@ -316,13 +318,27 @@ class SafeHttp:
         self,
         url: str,
         *,
-        content: bytes,
+        content: bytes | None = None,
+        form: Mapping[str, str] | None = None,
+        basic_auth: tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> FetchResponse:
-        """One guarded POST. Returns the response for any status except a redirect (an error: a POST is
-        never re-sent elsewhere). Raises :class:`FetchError`, with ``retryable`` set for time-outs,
-        connection errors and failed DNS, and :class:`BlockedAddressError` when the guard refuses."""
+        """One guarded POST of ``content`` or of ``form`` (URL-encoded), with ``basic_auth`` (user,
+        password) as an ``Authorization: Basic`` header if given. Returns the response for any status
+        except a redirect (an error: a POST is never re-sent elsewhere). Raises :class:`FetchError`, with
+        ``retryable`` set for time-outs, connection errors and failed DNS, and :class:`BlockedAddressError`
+        when the guard refuses."""
+        if (content is None) == (form is None):
+            raise ValueError("post needs exactly one of content or form")
+        sent = dict(headers or {})
+        if form is not None:
+            content = urlencode(list(form.items())).encode()
+            sent.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        if basic_auth is not None:
+            pair = f"{basic_auth[0]}:{basic_auth[1]}".encode()
+            sent["Authorization"] = f"Basic {base64.b64encode(pair).decode('ascii')}"
+        assert content is not None
         try:
             target = httpx.URL(url)
         except (httpx.InvalidURL, ValueError, TypeError) as exc:
@@ -331,7 +347,7 @@ class SafeHttp:
         try:
             await self._guard.check(target)
             async with asyncio.timeout(limit):
-                response = await self._post_once(target, content, dict(headers or {}), limit)
+                response = await self._post_once(target, content, sent, limit)
         except BlockedAddressError as exc:
             raise BlockedAddressError(exc.reason, url=str(target), method="POST") from None
         except FetchError as exc:

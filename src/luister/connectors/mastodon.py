@@ -25,7 +25,15 @@ import orjson
 from pydantic import BaseModel, Field, HttpUrl, TypeAdapter, field_validator, model_validator
 
 from luister.connectors.base import Capability, Health, Page
-from luister.connectors.common import HttpConnector, as_count, as_dict, as_text
+from luister.connectors.common import (
+    PROBE_TERMS,
+    TOPICS_DESCRIPTION,
+    HttpConnector,
+    TopicNames,
+    as_count,
+    as_dict,
+    as_text,
+)
 from luister.connectors.html_text import html_to_text
 from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
@@ -43,11 +51,14 @@ class MastodonOptions(BaseModel):
         None, description="Hashtag to follow (without '#'): its public timeline, no token needed."
     )
     query: str | None = Field(
-        None, description="Full-text status search instead of a hashtag; needs a token. Give tag or query."
+        None,
+        description="Full-text status search instead of a hashtag; needs a token. Give tag, query or topics.",
     )
+    topics: TopicNames = Field(None, description=TOPICS_DESCRIPTION + " Needs a token.")
     token: str | None = Field(
         None,
-        description="Access token (scope read:search for a query); sent only as Authorization: Bearer.",
+        description="Access token (scope read:search for a query or topics); sent only as "
+        "Authorization: Bearer.",
     )
     channel: str = Field("mastodon", description="Channel for the mentions.")
     limit: int = Field(40, ge=1, le=40, description="Statuses per request (the API allows at most 40).")
@@ -71,11 +82,15 @@ class MastodonOptions(BaseModel):
 
     @model_validator(mode="after")
     def _tag_or_query(self) -> MastodonOptions:
-        if (self.tag is None) == (self.query is None or not self.query.strip()):
-            raise ValueError("give exactly one of tag or query")
-        if self.query is not None and not self.token:
+        if self.query is not None and not self.query.strip():
+            self.query = None
+        if self.tag is not None and self.query is not None:
+            raise ValueError("give tag or query, not both")
+        if self.tag is None and self.query is None and not self.topics:
+            raise ValueError("give a tag, a query or topics")
+        if (self.query is not None or self.topics) and not self.token:
             raise ValueError(
-                "a search query needs a token (Mastodon allows status search only when signed in)"
+                "a search (query or topics) needs a token (Mastodon allows status search only when signed in)"
             )
         return self
 
@@ -92,7 +107,9 @@ class MastodonConnector(HttpConnector):
     example: ClassVar[str] = (
         "luister sources add masto-acme mastodon -o instance=https://mastodon.social -o tag=acme\n"
         "luister sources add masto-zoek mastodon -o instance=https://mastodon.social "
-        '-o query="acme klantenservice" -o token=$MASTODON_TOKEN'
+        '-o query="acme klantenservice" -o token=$MASTODON_TOKEN\n'
+        "luister sources add masto-topics mastodon -o instance=https://mastodon.social "
+        "-o topics='*' -o token=$MASTODON_TOKEN"
     )
 
     name: ClassVar[str] = "mastodon"
@@ -101,19 +118,31 @@ class MastodonConnector(HttpConnector):
     max_concurrency: ClassVar[int] = 2
     poll_interval: ClassVar[int] = 600
 
+    search_prefix: ClassVar[str | None] = None
+
+    def own_terms(self) -> str | None:
+        """What the source listens to without topics, or ``None``."""
+        if self.options.query is not None:
+            return f"its query {self.options.query!r}"
+        return f"#{self.options.tag}" if self.options.tag is not None else None
+
     async def check_credentials(self) -> Health:
         """One small request: does the timeline or search answer with statuses?"""
+        terms = self.options.query if self.own_terms() else PROBE_TERMS
         try:
-            response = await self._get({"limit": "1"})
+            response = await self._get({"limit": "1"}, terms)
         except FetchError as exc:
             return Health(ok=False, detail=str(exc))
-        items, errors = self.parse(response, page=1)
+        items, errors = self.parse(response, page=1, searching=terms is not None)
         if errors and not items:
             return Health(ok=False, detail="; ".join(errors))
         return Health(ok=True, detail=f"{len(items)} statuses")
 
     async def fetch(self, query: str | None, cursor: dict[str, Any] | None) -> AsyncIterator[Page]:
-        """Pages of statuses, newest first on a first run, then only statuses newer than ``since_id``."""
+        """Pages of statuses, newest first on a first run, then only statuses newer than ``since_id``.
+
+        ``query`` (if given) is searched instead of the source's own tag or query."""
+        terms = query or self.options.query
         cursor = dict(cursor or {})
         since_id = _id(cursor.get("since_id"))
         max_id = _id(cursor.get("max_id"))
@@ -127,11 +156,11 @@ class MastodonConnector(HttpConnector):
             elif direction == "forward" and since_id:
                 params["min_id"] = since_id
             try:
-                response = await self._get(params)
+                response = await self._get(params, terms)
             except FetchError as exc:
                 self._last_error = str(exc)
                 raise
-            items, errors = self.parse(response, page=number)
+            items, errors = self.parse(response, page=number, searching=terms is not None)
             if errors and not items:
                 self._last_error = "; ".join(errors)
             ids = [i for i in (_id(item.data["id"]) for item in items if item.error is None) if i]
@@ -155,28 +184,31 @@ class MastodonConnector(HttpConnector):
             if last:
                 return
 
-    def parse(self, response: FetchResponse, *, page: int) -> tuple[list[RawItem], list[str]]:
-        """The statuses of one response as raw items, and what was wrong with it (never raises)."""
+    def parse(
+        self, response: FetchResponse, *, page: int, searching: bool
+    ) -> tuple[list[RawItem], list[str]]:
+        """The statuses of one response (a search's, or a timeline's) as raw items, and what was wrong
+        with it (never raises)."""
         data, error = _json(response)
         if error:
             return [], [f"page {page}: {error}"]
-        statuses = data.get("statuses") if self.options.query is not None and isinstance(data, dict) else data
+        statuses = data.get("statuses") if searching and isinstance(data, dict) else data
         if not isinstance(statuses, list):
-            expected = "an object with a statuses list" if self.options.query is not None else "a list"
+            expected = "an object with a statuses list" if searching else "a list"
             return [], [
                 f"page {page}: unexpected response shape: expected {expected}, got {type(data).__name__}"
             ]
         items = [_raw_item(status, f"page {page} item {number}") for number, status in enumerate(statuses, 1)]
         return items, [f"{item.position}: {item.error}" for item in items if item.error]
 
-    async def _get(self, params: dict[str, str]) -> FetchResponse:
+    async def _get(self, params: dict[str, str], terms: str | None) -> FetchResponse:
         headers = {"Accept": "application/json"}
         if self.options.token:
             headers["Authorization"] = f"Bearer {self.options.token}"
         base = self.options.instance
-        if self.options.query is not None:
+        if terms is not None:
             url = f"{base}/api/v2/search"
-            params = {"q": self.options.query, "type": "statuses", "resolve": "false", **params}
+            params = {"q": terms, "type": "statuses", "resolve": "false", **params}
         else:
             url = f"{base}/api/v1/timelines/tag/{quote(self.options.tag or '', safe='')}"
         return await self.http.get(url, headers=headers, params=params)

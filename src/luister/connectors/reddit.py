@@ -1,8 +1,16 @@
-"""Reddit posts and comments through Reddit's public JSON listings (no account, no OAuth).
+"""Reddit posts and comments through Reddit's JSON listings: public, or with an app's OAuth credentials.
 
 ``/search.json?q=…&sort=new`` (or ``/r/<sub>/search.json`` with ``restrict_sr=1``) for a query,
 ``/r/<sub>/new.json`` or ``/r/<sub>/comments.json`` for everything in a subreddit. Each child of a
 listing (``{"kind": "t3"|"t1", "data": {...}}``) is kept raw as the JSON Reddit sent.
+
+With ``client_id`` and ``client_secret`` (a "script" or "web app" at reddit.com/prefs/apps) the same
+listings are read from ``https://oauth.reddit.com`` (``/search``, ``/r/<sub>/new`` …) with
+``Authorization: bearer <token>``: application-only OAuth, Reddit's documented flow for apps that read
+without a user. The token comes from ``POST https://www.reddit.com/api/v1/access_token`` (HTTP Basic
+``client_id:client_secret``, ``grant_type=client_credentials``), is kept in memory only and reused until
+it expires (``expires_in``, a day), and is fetched again when Reddit answers 401. Reddit asks for a
+descriptive User-Agent (``<platform>:<app id>:<version> (by /u/<name>)``): see ``user_agent``.
 
 Paging and the cursor. Listings are newest first and paged with ``after=<fullname>``. The saved cursor is
 ``{"newest": <fullname>, "newest_utc": <created_utc>}`` of the newest item stored; a run pages until it
@@ -20,11 +28,12 @@ from datetime import datetime
 from typing import Any, ClassVar, Self
 
 import orjson
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from luister.connectors.base import Capability, Health, Page
-from luister.connectors.common import HttpConnector, as_count
-from luister.connectors.http import FetchError, FetchResponse
+from luister.connectors.common import PROBE_TERMS, TOPICS_DESCRIPTION, HttpConnector, TopicNames, as_count
+from luister.connectors.http import FetchError, FetchResponse, SafeHttp
+from luister.connectors.oauth import TOKENS, ClientCredentials, TokenCache
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
@@ -40,22 +49,48 @@ class RedditOptions(BaseModel):
     comments: bool = Field(
         default=False, description="With subreddit and no query: list its newest comments instead of posts."
     )
-    api: str = Field(default="https://www.reddit.com", description="Base URL of Reddit's JSON API.")
+    topics: TopicNames = Field(default=None, description=TOPICS_DESCRIPTION)
+    client_id: SecretStr | None = Field(
+        default=None,
+        description="OAuth app id (reddit.com/prefs/apps, type script or web app): with client_secret, "
+        "reads through oauth.reddit.com with an app-only bearer token (fetched once, reused until it "
+        "expires, renewed on 401). Shown masked.",
+    )
+    client_secret: SecretStr | None = Field(
+        default=None, description="The OAuth app's secret; never logged, shown masked. Needs client_id."
+    )
+    user_agent: str | None = Field(
+        default=None,
+        description="User-Agent Reddit asks apps for, e.g. 'server:luister-acme:1.0 (by /u/acme)' "
+        "[default: luister's].",
+    )
+    api: str = Field(
+        default="https://www.reddit.com",
+        description="Base URL of Reddit's public JSON API, and of the OAuth token endpoint "
+        "(/api/v1/access_token).",
+    )
+    oauth_api: str = Field(
+        default="https://oauth.reddit.com", description="Base URL for requests with an OAuth token."
+    )
     limit: int = Field(default=100, ge=1, le=100, description="Items asked for per request (≤ 100).")
     max_pages: int = Field(default=10, ge=1, le=100, description="At most this many requests per run.")
     channel: str = Field(default="reddit", description="Channel for the mentions.")
 
     @model_validator(mode="after")
     def _something_to_list(self) -> Self:
-        if not self.query and not self.subreddit:
-            raise ValueError("give a query, a subreddit, or both")
+        if not self.query and not self.subreddit and not self.topics:
+            raise ValueError("give a query, a subreddit, topics, or a combination")
+        if (self.client_id is None) != (self.client_secret is None):
+            raise ValueError("give client_id and client_secret together")
         if self.subreddit:
             self.subreddit = self.subreddit.strip().removeprefix("/").removeprefix("r/").strip("/")
         return self
 
 
 class RedditConnector(HttpConnector):
-    """Reddit posts (and subreddit comments), newest first, from the public JSON listings.
+    """Reddit posts (and subreddit comments), newest first, from the public JSON listings or, with an
+    app's ``client_id`` and ``client_secret``, through OAuth (application-only: the token is fetched once,
+    reused until it expires and renewed on 401; the secret is never logged and shown masked).
 
     Cursor: ``{"newest": "t3_…", "newest_utc": …}``, plus ``"pending"`` while a run is unfinished.
     """
@@ -65,7 +100,10 @@ class RedditConnector(HttpConnector):
     example: ClassVar[str] = (
         'luister sources add reddit-acme reddit -o query="acme widgets"\n'
         "luister sources add r-acme reddit -o subreddit=acme\n"
-        "luister sources add r-acme-comments reddit -o subreddit=acme -o comments=true"
+        "luister sources add r-acme-comments reddit -o subreddit=acme -o comments=true\n"
+        "luister sources add reddit-topics reddit -o topics=acme,competitor-x "
+        "-o client_id=$REDDIT_CLIENT_ID -o client_secret=$REDDIT_CLIENT_SECRET "
+        "-o user_agent='server:luister-acme:1.0 (by /u/acme)'"
     )
 
     name: ClassVar[str] = "reddit"
@@ -74,10 +112,27 @@ class RedditConnector(HttpConnector):
     max_concurrency: ClassVar[int] = 1
     poll_interval: ClassVar[int] = 900
 
+    search_prefix: ClassVar[str | None] = None
+
+    def __init__(
+        self, options: RedditOptions, *, http: SafeHttp | None = None, tokens: TokenCache | None = None
+    ) -> None:
+        super().__init__(options, http=http)
+        self._tokens = tokens if tokens is not None else TOKENS
+
+    def own_terms(self) -> str | None:
+        """What the source listens to without topics, or ``None``."""
+        options = self.options
+        where = f" in r/{options.subreddit}" if options.subreddit else ""
+        if options.query:
+            return f"its query {options.query!r}{where}"
+        return f"r/{options.subreddit}" if options.subreddit else None
+
     async def check_credentials(self) -> Health:
-        """One listing request (no credentials are used): reachability and shape."""
+        """One listing request (with a token when app credentials are given): access and shape."""
         try:
-            response = await self._get(None, limit=1)
+            terms = None if self.own_terms() else PROBE_TERMS
+            response = await self._get(None, terms=terms, limit=1)
         except FetchError as exc:
             return Health(ok=False, detail=str(exc))
         _, error = parse_listing(response)
@@ -138,20 +193,42 @@ class RedditConnector(HttpConnector):
     ) -> FetchResponse:
         options = self.options
         terms = terms or options.query
-        api = options.api.rstrip("/")
         params = {"limit": str(limit or options.limit), "raw_json": "1"}
         if terms:
             params |= {"q": terms, "sort": "new"}
             if options.subreddit:
-                url = f"{api}/r/{options.subreddit}/search.json"
+                path = f"/r/{options.subreddit}/search"
                 params["restrict_sr"] = "1"
             else:
-                url = f"{api}/search.json"
+                path = "/search"
         else:
-            url = f"{api}/r/{options.subreddit}/{'comments' if options.comments else 'new'}.json"
+            path = f"/r/{options.subreddit}/{'comments' if options.comments else 'new'}"
         if after:
             params["after"] = after
-        return await self.http.get(url, params=params)
+        headers = {"User-Agent": options.user_agent} if options.user_agent else {}
+        credentials = self._credentials()
+        if credentials is None:
+            return await self.http.get(
+                f"{options.api.rstrip('/')}{path}.json", params=params, headers=headers
+            )
+        url = f"{options.oauth_api.rstrip('/')}{path}"
+        for attempt in range(2):
+            token = await self._tokens.token(self.http, credentials, headers=headers, refresh=attempt > 0)
+            try:
+                return await self.http.get(
+                    url, params=params, headers={**headers, "Authorization": f"bearer {token}"}
+                )
+            except FetchError as exc:
+                if exc.status != 401 or attempt:
+                    raise  # a 401 with a fresh token: the app lost access
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _credentials(self) -> ClientCredentials | None:
+        options = self.options
+        if options.client_id is None or options.client_secret is None:
+            return None
+        token_url = f"{options.api.rstrip('/')}/api/v1/access_token"
+        return ClientCredentials(token_url, options.client_id, options.client_secret)
 
     def map_item(self, item: RawItem, *, fetched_at: datetime) -> Mention:
         child = item.data

@@ -14,7 +14,7 @@ MAX_BACKOFF = timedelta(hours=6)
 HEALTH_WINDOW = timedelta(hours=24)
 DRIFT_MIN_RATIO = 0.2  # at least this share of items rejected recently …
 DRIFT_FACTOR = 3.0  # … and this many times the share before: the platform changed its format
-_SECRET_NAME = re.compile(r"token|secret|password|passwd|key|auth|credential|cookie", re.IGNORECASE)
+_SECRET_NAME = re.compile(r"token|secret|password|passwd|key|auth|credential|cookie|client_id", re.IGNORECASE)
 
 
 class SourceStatus(StrEnum):

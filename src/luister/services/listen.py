@@ -1,12 +1,19 @@
 """Listening: run every due source, store what it yields, and save its cursor only after the page it
-covers is stored, so a restart neither loses nor repeats anything."""
+covers is stored, so a restart neither loses nor repeats anything.
+
+A source of a search-capable connector with the ``topics`` option also searches the platform for its
+topics: :func:`~luister.services.sources.topic_searches` turns their queries into plain searches, and
+each search keeps a cursor of its own under ``{"searches": {search: cursor}}`` (the source's own terms,
+if it has any, under ``""``), so a new topic starts a backfill for its searches only. Everything fetched
+is matched against all topics at ingest, as always.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,16 +21,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from luister.connectors.base import Capability, Page
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention
 from luister.domain.sources import next_run
 from luister.services.events import EventBus
 from luister.services.ingest import Enricher, MentionStore, Pipeline
-from luister.services.sources import raw_options
+from luister.services.sources import raw_options, topic_searches
 from luister.storage.tables import source, source_run
 
 log = logging.getLogger(__name__)
 MAX_PARALLEL_SOURCES = 4
+OWN_TERMS = ""  # the cursor key of a source's own terms next to its topic searches
 
 
 @dataclass(slots=True)
@@ -33,6 +42,7 @@ class SourceRunResult:
     stored: int = 0
     rejected: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth knowing, not a failure (a topic not searched)
     error: str | None = None
 
 
@@ -91,7 +101,8 @@ class Listener:
         if cls is None:
             raise LookupError(f"connector {row['connector']!r} is not installed")
         options, cursor = raw_options(engine=self.engine, source_id=row["id"])
-        connector = cls(cls.options_model(**options), http=self.http)
+        parsed = cls.options_model(**options)
+        connector = cls(parsed, http=self.http)
 
         def mapper(item: RawItem, fetched_at: datetime) -> Mention:
             mapped: Mention = connector.map_item(item, fetched_at=fetched_at)
@@ -105,7 +116,70 @@ class Listener:
             enrichers=self.enrichers,
             events=self.events,
         )
-        async for page in connector.fetch(None, cursor):
+        topics = getattr(parsed, "topics", None)
+        if topics and Capability.search in cls.capabilities:
+            await self._search_topics(row["id"], connector, topics, cursor, pipeline, result)
+            return
+        await self._store(row["id"], connector.fetch(None, cursor), pipeline, result, lambda page: page)
+
+    async def _search_topics(
+        self,
+        source_id: int,
+        connector: Any,
+        names: list[str],
+        cursor: dict[str, Any] | None,
+        pipeline: Pipeline,
+        result: SourceRunResult,
+    ) -> None:
+        """Each topic search (and the source's own terms) in turn, each from its own cursor."""
+        prefix = getattr(connector, "search_prefix", None)
+        found = await asyncio.to_thread(topic_searches, engine=self.engine, names=names, prefix=prefix)
+        own_terms = getattr(connector, "own_terms", None)
+        own: str | None = own_terms() if callable(own_terms) else None
+        result.notes.extend(found.problems)
+        for name, plan in found.plans.items():
+            if plan.reason is not None:
+                instead = (
+                    f"the source's own terms ({own}) still run" if own else "this source does not hear it"
+                )
+                result.notes.append(
+                    f"topic {name!r} is not searched on the platform: {plan.reason}; {instead}"
+                )
+        saved = cursor or {}
+        cursors: dict[str, Any] = (
+            saved["searches"] if isinstance(saved.get("searches"), dict) else {OWN_TERMS: cursor}
+        )
+        keys = ([OWN_TERMS] if own else []) + list(found.searches)
+        cursors = {key: cursors[key] for key in keys if cursors.get(key) is not None}
+        if not keys:
+            result.notes.append("no topic to search for")
+        failures: list[str] = []
+        for key in keys:
+
+            def save(page_cursor: dict[str, Any], key: str = key) -> dict[str, Any]:
+                cursors[key] = page_cursor
+                return {"searches": dict(cursors)}
+
+            try:
+                pages = connector.fetch(key or None, cursors.get(key))
+                await self._store(source_id, pages, pipeline, result, save)
+            except Exception as exc:  # one failing search never stops the others
+                what = f"search {key!r}" if key else "own terms"
+                failures.append(f"{what}: {type(exc).__name__}: {exc}")
+        for note in result.notes:
+            log.info("%s: %s", pipeline.origin, note)
+        if failures:
+            result.error = "; ".join(failures)
+
+    async def _store(
+        self,
+        source_id: int,
+        pages: AsyncIterator[Page],
+        pipeline: Pipeline,
+        result: SourceRunResult,
+        cursor_to_save: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> None:
+        async for page in pages:
             if page.items:
                 batch = await asyncio.to_thread(pipeline.run_batch, page.items)
                 result.fetched += len(page.items)
@@ -114,7 +188,11 @@ class Listener:
             result.problems.extend(page.errors)
             if page.cursor is not None:  # only now: the page it covers is stored
                 with self.engine.begin() as conn:
-                    conn.execute(source.update().where(source.c.id == row["id"]).values(cursor=page.cursor))
+                    conn.execute(
+                        source.update()
+                        .where(source.c.id == source_id)
+                        .values(cursor=cursor_to_save(page.cursor))
+                    )
 
     def _record(self, row: sa.RowMapping, result: SourceRunResult, started: datetime) -> None:
         finished = self.clock()

@@ -1,19 +1,22 @@
-"""Sources: configured connectors with options, cursor, schedule and health."""
+"""Sources: configured connectors with options, cursor, schedule and health; topics as searches."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 from sqlalchemy.engine import Engine
 
+from luister.connectors.common import ALL_TOPICS
+from luister.domain.queries import Query, QuerySyntaxError, parse_query, resolve_topic
+from luister.domain.query_search import SearchPlan, merge_searches, plan_searches
 from luister.domain.sources import Health, Run, assess, masked
 from luister.services import audit
-from luister.storage.tables import source, source_run
+from luister.storage.tables import source, source_run, topic
 
 RUNS_FOR_HEALTH = 200
 
@@ -63,7 +66,7 @@ def add_source(
             source.insert().values(
                 name=name,
                 connector=connector,
-                options=parsed.model_dump(mode="json"),
+                options=_storable(parsed),
                 enabled=True,
                 poll_interval_s=int(interval.total_seconds()),
             )
@@ -99,6 +102,58 @@ def raw_options(*, engine: Engine, source_id: int) -> tuple[dict[str, Any], dict
     with engine.connect() as conn:
         row = conn.execute(sa.select(source.c.options, source.c.cursor).where(source.c.id == source_id)).one()
     return dict(row.options), row.cursor
+
+
+@dataclass(slots=True, frozen=True)
+class TopicSearches:
+    """The platform searches for a source's topics: one plan per topic, and all searches together."""
+
+    searches: tuple[str, ...]
+    plans: dict[str, SearchPlan] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # named topics that are unknown or disabled
+
+
+def topic_searches(
+    *, engine: Engine, names: Sequence[str] | None, prefix: str | None = None
+) -> TopicSearches:
+    """The searches covering the named topics (``None`` or ``*``: every enabled topic), planned by
+    :func:`~luister.domain.query_search.plan_searches` with the platform's ``prefix`` form."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(topic.c.name, topic.c.query, topic.c.enabled).order_by(topic.c.name)
+        ).all()
+    queries: dict[str, Query] = {}
+    for row in rows:
+        try:
+            queries[row.name] = parse_query(row.query)
+        except QuerySyntaxError:
+            continue  # checked when saved; a query the language no longer reads is matched by nobody
+    enabled = [row.name for row in rows if row.enabled and row.name in queries]
+    problems: list[str] = []
+    chosen: list[str] = []
+    if not names or ALL_TOPICS in names:
+        chosen = enabled
+    else:
+        for name in names:
+            target = resolve_topic(name, queries)
+            if target is None:
+                problems.append(f"topics: no topic named {name!r}")
+            elif target not in enabled:
+                problems.append(f"topics: topic {target!r} is disabled")
+            elif target not in chosen:
+                chosen.append(target)
+    plans = {name: plan_searches(queries[name], topics=queries, prefix=prefix) for name in chosen}
+    return TopicSearches(merge_searches(list(plans.values())), plans, problems)
+
+
+def _storable(options: BaseModel) -> dict[str, Any]:
+    """Options as JSON to store: secrets (``SecretStr``) in full, since the connector needs them."""
+    stored: dict[str, Any] = options.model_dump(mode="json")
+    for name in type(options).model_fields:
+        value = getattr(options, name)
+        if isinstance(value, SecretStr):
+            stored[name] = value.get_secret_value()
+    return stored
 
 
 def _runs(conn: sa.Connection, source_id: int) -> list[Run]:
