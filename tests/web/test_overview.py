@@ -52,17 +52,46 @@ def test_health(sqlite_settings: Settings) -> None:
 
 def test_mention_text_is_escaped_in_html(sqlite_settings: Settings) -> None:
     seed(sqlite_settings)
-    html = client(sqlite_settings).get("/").text
+    browser_client = client(sqlite_settings)
+    html = browser_client.get("/overview/panel/latest").text
     assert "&lt;script&gt;" in html and "<script>window" not in html
     assert "&lt;img src=x onerror=" in html and "&lt;b&gt;kop&lt;/b&gt;" in html
     assert 'href="javascript:' not in html
+    page = browser_client.get("/").text
+    assert "<script>window" not in page and "onerror" not in page
 
 
-def test_overview_shows_sentiment_and_intents(sqlite_settings: Settings) -> None:
+def test_overview_shows_totals_sentiment_and_competitors(sqlite_settings: Settings) -> None:
+    from luister.domain.topics import TopicKind
+    from luister.services.matching import rematch
+    from luister.services.topics import save_topic
+
     seed(sqlite_settings)
-    html = client(sqlite_settings).get("/").text
-    assert "<caption>Sentiment</caption>" in html and "<caption>Intent</caption>" in html
-    assert 'class="sentiment negative"' in html  # "Voltaro storing", "app kapot" read as negative
+    engine = open_database(settings=sqlite_settings)
+    save_topic(engine=engine, name="Voltaro", kind=TopicKind.brand, query="voltaro")
+    save_topic(
+        engine=engine, name="<img src=x onerror=alert(1)>", kind=TopicKind.competitor, query="klantenservice"
+    )
+    rematch(engine=engine)
+    web = client(sqlite_settings)
+    html = web.get("/").text
+    assert ">4</a></strong><span>mentions" in html
+    assert "Share of voice: brand vs competitors" in html and "Brand vs competitors" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img src=x" not in html
+    assert 'data-chart="volume"' in html and "/vendor/plotly.min.js" in html
+    bad = web.get("/", params={"topic": "nope"})
+    assert bad.status_code == 400 and "there is no topic" in bad.text
+    assert web.get("/", params={"since": "yesterday"}).status_code == 400
+
+
+def test_panels_and_plotly_are_served(sqlite_settings: Settings) -> None:
+    seed(sqlite_settings)
+    web = client(sqlite_settings)
+    for name in ("authors", "terms", "engaging", "latest"):
+        assert web.get(f"/overview/panel/{name}").status_code == 200, name
+    assert web.get("/overview/panel/nothing").status_code == 404
+    js = web.get("/vendor/plotly.min.js")
+    assert js.status_code == 200 and len(js.content) > 1_000_000 and "max-age" in js.headers["cache-control"]
 
 
 def test_overview_lists_the_latest_alerts_escaped(sqlite_settings: Settings) -> None:
@@ -103,6 +132,7 @@ def test_hostile_text_runs_nothing_in_the_browser(
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     sign_in(page, live_server)
+    page.wait_for_selector("[data-panel='/overview/panel/latest?'][data-ready=yes]")
     texts = page.locator(".mentions .text").all_inner_texts()
     assert any(HOSTILE[0] in text for text in texts)
     assert any(HOSTILE[1] in text for text in texts)
@@ -110,4 +140,35 @@ def test_hostile_text_runs_nothing_in_the_browser(
     assert page.locator(".mentions script, .mentions img, .mentions svg").count() == 0
     assert dialogs == []
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+    page.close()
+
+
+def test_clicking_a_chart_opens_the_mentions_behind_it(
+    sqlite_settings: Settings, live_server: str, browser: Browser
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    engine = open_database(settings=sqlite_settings)
+    day = datetime(2026, 10, 1, 9, tzinfo=UTC)
+    items = [
+        raw_item(
+            record(n, text=f"Voltaro bericht {n}", created_at=(day + timedelta(days=offset)).isoformat())
+        )
+        for n, offset in enumerate([0, 0, 0, 0, 0, 2, 2, 2])  # five on the first day, three two days later
+    ]
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test").run_batch(items)
+    engine.dispose()
+    create_account(sqlite_settings)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server)
+    page.wait_for_selector("[data-chart=volume][data-ready=yes]")
+    bars = page.locator("[data-chart=volume] .trace.bars .point path")
+    heights = [box["height"] if (box := bars.nth(i).bounding_box()) else 0 for i in range(bars.count())]
+    tallest = bars.nth(heights.index(max(heights))).bounding_box()
+    assert tallest is not None
+    page.mouse.click(tallest["x"] + tallest["width"] / 2, tallest["y"] + tallest["height"] - 3)
+    page.wait_for_url("**/mentions?**")
+    assert "since=2026-10-01" in page.url and "until=2026-10-02" in page.url
+    assert page.locator(".mentions li").count() == 5
+    assert page.locator(".chips .chip").count() == 2  # since and until, each removable
     page.close()

@@ -26,6 +26,14 @@ class MentionRead:
     duplicate_of: int | None
     sentiment: str | None
     intents: str | None
+    author_followers: int | None = None
+    like_count: int | None = None
+    share_count: int | None = None
+    reply_count: int | None = None
+
+    @property
+    def engagement(self) -> int:
+        return (self.like_count or 0) + (self.share_count or 0) + (self.reply_count or 0)
 
 
 COLUMNS = tuple(mention.c[name] for name in MentionRead.__dataclass_fields__)
@@ -49,6 +57,25 @@ def mentions_by_id(*, engine: Engine, ids: list[int]) -> list[MentionRead]:
     return [found[i] for i in ids if i in found]
 
 
+def top_engaging(
+    *, engine: Engine, since: datetime, until: datetime, topic_id: int | None = None, limit: int = 10
+) -> list[MentionRead]:
+    """The mentions with the most likes + shares + replies published in [since, until)."""
+    engagement = (sa.func.coalesce(mention.c.like_count, 0) + sa.func.coalesce(mention.c.share_count, 0)
+                  + sa.func.coalesce(mention.c.reply_count, 0))  # fmt: skip
+    query = (
+        sa.select(*COLUMNS)
+        .where(mention.c.published_at >= since, mention.c.published_at < until, engagement > 0)
+        .order_by(engagement.desc(), mention.c.id.desc())
+        .limit(limit)
+    )
+    if topic_id is not None:
+        query = query.where(sa.exists().where(mention_topic.c.mention_id == mention.c.id,
+                                              mention_topic.c.topic_id == topic_id))  # fmt: skip
+    with engine.connect() as conn:
+        return [MentionRead(**row) for row in conn.execute(query).mappings()]
+
+
 SCAN_LIMIT = 20_000  # rows a query filter looks through per page before it stops and says so
 
 
@@ -66,24 +93,38 @@ def search_mentions(
     topic_id: int | None = None,
     sentiment: str | None = None,
     intent: str | None = None,
+    channel: str | None = None,
+    country: str | None = None,
+    language: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     before: int | None = None,
     limit: int = 50,
 ) -> MentionPage:
     """Newest first, keyset-paged by id (fast at any depth). ``query`` is the topic query language,
-    checked exactly on the rows the SQL filters leave (raises ``QuerySyntaxError``)."""
+    checked exactly on the rows the SQL filters leave (raises ``QuerySyntaxError``). ``country`` and
+    ``language`` accept ``""`` for "unknown" (as the dashboards count it); the period is [since, until)."""
     from luister.domain.queries import evaluate, parse_query
     from luister.services.matching import MATCH_COLUMNS, doc_from_row
 
     parsed = parse_query(query) if query and query.strip() else None
     extra = [c for c in MATCH_COLUMNS if c.name not in MentionRead.__dataclass_fields__]  # what queries see
     base = sa.select(*COLUMNS, *extra).order_by(mention.c.id.desc())
-    if topic_id is not None:
-        base = base.where(mention.c.id.in_(sa.select(mention_topic.c.mention_id)
-                                           .where(mention_topic.c.topic_id == topic_id)))  # fmt: skip
+    if topic_id is not None:  # a probe of the (mention, topic) key per row: stops as soon as the page is full
+        base = base.where(sa.exists().where(mention_topic.c.mention_id == mention.c.id,
+                                            mention_topic.c.topic_id == topic_id))  # fmt: skip
     if sentiment:
         base = base.where(mention.c.sentiment == sentiment)
     if intent:
         base = base.where(mention.c.intents.contains(intent))
+    for column, value in ((mention.c.channel, channel), (mention.c.country, country),
+                          (mention.c.language, language)):  # fmt: skip
+        if value is not None:
+            base = base.where(column == value if value else sa.or_(column.is_(None), column == ""))
+    if since is not None:
+        base = base.where(mention.c.published_at >= since)
+    if until is not None:
+        base = base.where(mention.c.published_at < until)
     found: list[MentionRead] = []
     scanned = 0
     cursor = before

@@ -14,6 +14,7 @@ from luister.services.mentions import mention_detail, search_mentions
 from luister.services.topics import list_topics
 from luister.web.auth import Session
 from luister.web.context import FormPost, Web
+from luister.web.drill import Drill, DrillError, read_drill
 
 
 def routes(web: Web) -> APIRouter:
@@ -22,24 +23,33 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/mentions", response_class=HTMLResponse)
     def mentions_page(
-        request: Request, session: Annotated[Session, Depends(web.signed_in)], q: str = "", topic: str = "",
-        sentiment: str = "", intent: str = "", before: int | None = None,
+        request: Request, session: Annotated[Session, Depends(web.signed_in)], q: str = "",
+        before: int | None = None,
     ) -> Response:  # fmt: skip
         topics = list_topics(engine=engine)
-        topic_id = next((t.id for t in topics if t.name == topic), None)
         error = None
         page = None
+        drill = Drill()
         try:
-            page = search_mentions(engine=engine, query=q or None, topic_id=topic_id,
-                                   sentiment=sentiment or None, intent=intent or None,
-                                   before=before)  # fmt: skip
+            drill = read_drill(dict(request.query_params))
+            topic_id = next((t.id for t in topics if t.name == drill.topic), None)
+            if drill.topic and topic_id is None:
+                raise DrillError(f"there is no topic {drill.topic!r}")
+            page = search_mentions(engine=engine, query=q or None, topic_id=topic_id, before=before,
+                                   **drill.search_filters())  # type: ignore[arg-type]  # fmt: skip
         except QuerySyntaxError as exc:
             error = f"{exc}\n{exc.caret()}"
-        filters = {"q": q, "topic": topic, "sentiment": sentiment, "intent": intent}
+        except DrillError as exc:
+            error = str(exc)
+        filters = {"q": q, **drill.params()}
         more = urlencode({**filters, "before": page.next_before}) if page and page.next_before else None
+        chips = [(name, value, urlencode({k: v for k, v in filters.items() if k != name}))
+                 for name, value in drill.params().items()
+                 if name not in ("topic", "sentiment", "intent")]  # fmt: skip
         context = {
-            "page": page, "error": error, "filters": filters, "topics": topics,
-            "sentiments": SENTIMENT_LABELS, "intents": INTENT_LABELS, "next_query": more,
+            "page": page, "error": error, "filters": {"topic": "", "sentiment": "", "intent": "", **filters},
+            "topics": topics, "sentiments": SENTIMENT_LABELS, "intents": INTENT_LABELS, "next_query": more,
+            "chips": chips,
         }  # fmt: skip
         return web.render(request, "mentions.html", context, session=session, status=400 if error else 200)
 

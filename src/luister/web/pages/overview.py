@@ -1,28 +1,123 @@
-"""The overview page."""
+"""The overview dashboard: a topic (or everything) over a period, with charts that open their mentions."""
 
+import time
+from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
+import plotly
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from luister.services import stats
+from luister.domain.analysis import SENTIMENT_LABELS
 from luister.services.alerts import list_alerts
-from luister.services.mentions import latest_mentions
+from luister.services.analytics import Scope, default_scope, overview
+from luister.services.mentions import search_mentions, top_engaging
+from luister.services.topics import TopicRead, list_topics
+from luister.services.trends import top_authors, trending_terms
 from luister.web.auth import Session
+from luister.web.charts import figures, scope_drill
 from luister.web.context import Web
+from luister.web.drill import DrillError, read_drill
+from luister.web.i18n import translations
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PERIODS = (1, 7, 30, 90)  # days offered in the period menu
+TRENDS_CACHE_SECONDS = 300.0
+
+
+class ScopeError(ValueError):
+    pass
+
+
+def read_scope(web: Web, request: Request, topics: list[TopicRead]) -> tuple[Scope, str, int]:
+    """The dashboard's scope from the address: ``topic``, ``days`` or ``since``/``until``, filters."""
+    params = dict(request.query_params)
+    try:
+        drill = read_drill(params)
+        days = int(params.get("days") or 30)
+    except (DrillError, ValueError) as exc:
+        raise ScopeError(str(exc)) from None
+    if not 1 <= days <= 3660:
+        raise ScopeError("days: choose between 1 and 3660")
+    topic_id = 0
+    if drill.topic:
+        topic_id = next((t.id for t in topics if t.name == drill.topic), -1)
+        if topic_id < 0:
+            raise ScopeError(f"there is no topic {drill.topic!r}")
+    scope = default_scope(engine=web.engine, days=days, topic_id=topic_id)
+    if drill.since or drill.until:
+        since = drill.since or (drill.until or scope.until) - timedelta(days=days)
+        until = drill.until or since + timedelta(days=days)
+        if until <= since:
+            raise ScopeError("until must come after since")
+        scope = Scope(since=since, until=until, topic_id=topic_id)
+    scope = Scope(since=scope.since, until=scope.until, topic_id=topic_id, channel=drill.channel,
+                  country=drill.country, language=drill.language, sentiment=drill.sentiment)  # fmt: skip
+    return scope, drill.topic, days
 
 
 def routes(web: Web) -> APIRouter:
     router = APIRouter()
     engine = web.engine
+    trends_cache: dict[tuple[int, str], tuple[float, object]] = {}
+
+    @router.get("/vendor/plotly.min.js")
+    def plotly_js() -> Response:
+        """Plotly's bundle from the installed package: no CDN (luister runs without internet)."""
+        return FileResponse(PLOTLY_JS, media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})  # fmt: skip
 
     @router.get("/", response_class=HTMLResponse)
-    def overview(request: Request, session: Annotated[Session, Depends(web.signed_in)]) -> Response:
-        result = stats.collect_stats(engine=engine, days=60)
-        peak = max((n for _, n in result.by_day), default=1)
-        return web.render(request, "overview.html", {
-            "stats": result, "peak": peak, "latest": latest_mentions(engine=engine, limit=25),
-            "alerts": list_alerts(engine=engine, limit=5),
-        }, session=session)  # fmt: skip
+    def overview_page(request: Request, session: Annotated[Session, Depends(web.signed_in)]) -> Response:
+        topics = list_topics(engine=engine)
+        try:
+            scope, topic, days = read_scope(web, request, topics)
+        except ScopeError as exc:
+            context = {"error": str(exc), "topics": topics, "ov": None}
+            return web.render(request, "overview.html", context, session=session, status=400)
+        result = overview(engine=engine, scope=scope)
+        gettext = translations(web.language(request, session)).gettext
+        query = request.url.query
+        context = {
+            "ov": result, "topics": topics, "topic": topic, "days": days, "periods": PERIODS,
+            "charts": figures(result, topic=topic, gettext=gettext), "sentiments": SENTIMENT_LABELS,
+            "drill": scope_drill(scope, topic), "alerts": list_alerts(engine=engine, limit=5),
+            "panel_query": query, "error": None,
+            "custom_period": "since" in request.query_params or "until" in request.query_params,
+        }  # fmt: skip
+        return web.render(request, "overview.html", context, session=session)
+
+    @router.get("/overview/panel/{name}", response_class=HTMLResponse)
+    def panel(request: Request, name: str, session: Annotated[Session, Depends(web.signed_in)]) -> Response:
+        """The slower parts of the overview (they read mentions, not rollups), fetched after the page."""
+        topics = list_topics(engine=engine)
+        try:
+            scope, topic, _days = read_scope(web, request, topics)
+        except ScopeError as exc:
+            return Response(str(exc), status_code=400)
+        topic_id = scope.topic_id or None
+        drill = scope_drill(scope, topic)
+        context: dict[str, object] = {"name": name, "drill": drill}
+        if name == "authors":
+            context["authors"] = top_authors(engine=engine, start=scope.since, end=scope.until,
+                                             topic_id=topic_id, limit=10)  # fmt: skip
+        elif name == "terms":
+            key = (scope.topic_id, scope.until.isoformat())
+            cached = trends_cache.get(key)
+            if cached is None or time.monotonic() - cached[0] > TRENDS_CACHE_SECONDS:
+                cached = (time.monotonic(), trending_terms(engine=engine, now=scope.until, topic_id=topic_id,
+                                                           hours=24, limit=15))  # fmt: skip
+                trends_cache[key] = cached
+            context["trends"] = cached[1]
+        elif name == "engaging":
+            context["mentions"] = top_engaging(engine=engine, topic_id=topic_id, since=scope.since,
+                                               until=scope.until, limit=8)  # fmt: skip
+        elif name == "latest":
+            context["mentions"] = search_mentions(engine=engine, topic_id=topic_id, limit=8,
+                                                  **drill.search_filters()).mentions  # type: ignore[arg-type]  # fmt: skip
+        else:
+            return Response("No such panel.", status_code=404)
+        return web.render(request, "_overview_panel.html", context, session=session)
 
     return router

@@ -1,0 +1,158 @@
+"""Plotly figures for the overview, as plain dicts (data + layout) that ``dashboard.js`` draws.
+
+Each point carries, in ``customdata``, the address of the mention list behind it (see ``drill.py``).
+Text that comes from data (topic names, channels, countries) is HTML-escaped: Plotly reads a few tags
+in labels, so a hostile topic name must arrive as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from html import escape
+from typing import Any
+
+from luister.services.analytics import Overview, Scope
+from luister.web.drill import Drill
+
+COLOURS = {"negative": "#b3261e", "neutral": "#9ca3af", "positive": "#1b7f3b", "": "#cbd5e1"}
+SENTIMENT_ORDER = ("negative", "neutral", "positive", "")
+KIND_COLOURS = {"brand": "#0f766e", "competitor": "#64748b"}
+PALETTE = ("#0f766e", "#2563eb", "#c2410c", "#7c3aed", "#0891b2", "#be185d", "#4d7c0f", "#a16207")
+Figure = dict[str, Any]
+
+
+def scope_drill(scope: Scope, topic: str) -> Drill:
+    return Drill(topic=topic, since=scope.since, until=scope.until, channel=scope.channel,
+                 country=scope.country, language=scope.language, sentiment=scope.sentiment)  # fmt: skip
+
+
+def figures(overview: Overview, *, topic: str, gettext: Callable[[str], str]) -> dict[str, Figure]:
+    _ = gettext
+    scope = overview.scope
+    base = scope_drill(scope, topic)
+    return {
+        "volume": _volume(overview, base, _),
+        "net": _net(overview, base, _),
+        "voice": _voice(overview, base, _),
+        "voice_sentiment": _voice_sentiment(overview, base, _),
+        "channels": _channels_by_country(overview, base, _),
+        "languages": _languages(overview, base, _),
+        "intents": _intents(overview, base, _),
+    }
+
+
+def _layout(**extra: Any) -> dict[str, Any]:
+    layout = {"margin": {"l": 48, "r": 12, "t": 8, "b": 36}, "height": 280, "font": {"size": 12},
+              "paper_bgcolor": "white", "plot_bgcolor": "white", "legend": {"orientation": "h", "y": -0.18},
+              "hovermode": "closest"}  # fmt: skip
+    return layout | extra
+
+
+def _step(scope: Scope) -> timedelta:
+    return timedelta(hours=1) if scope.bucket == "hour" else timedelta(days=1)
+
+
+def _label(value: str, _: Callable[[str], str]) -> str:
+    return escape(value) if value else _("unknown")
+
+
+def _volume(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
+    step = _step(overview.scope)
+    x = [p.start.isoformat() for p in overview.series]
+    traces = []
+    for sentiment in SENTIMENT_ORDER:
+        counts = [p.sentiment.get(sentiment, 0) for p in overview.series]
+        if sentiment == "" and not any(counts):
+            continue
+        urls = [base.with_(since=p.start, until=p.start + step, sentiment=sentiment or None).url()
+                for p in overview.series]  # fmt: skip
+        traces.append({"type": "bar", "name": _(sentiment) if sentiment else _("not analysed"), "x": x,
+                       "y": counts, "customdata": urls, "marker": {"color": COLOURS[sentiment]}})  # fmt: skip
+    return {"data": traces, "layout": _layout(barmode="stack", xaxis={"type": "date"})}
+
+
+def _net(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
+    step = _step(overview.scope)
+    points = [p for p in overview.series if p.net_sentiment is not None]
+    trace = {
+        "type": "scatter", "mode": "lines+markers", "name": _("net sentiment"),
+        "x": [p.start.isoformat() for p in points],
+        "y": [round(100 * (p.net_sentiment or 0), 1) for p in points],
+        "customdata": [base.with_(since=p.start, until=p.start + step).url() for p in points],
+        "line": {"color": "#0f766e"},
+    }  # fmt: skip
+    return {"data": [trace], "layout": _layout(yaxis={"range": [-100, 100], "zeroline": True,
+                                                      "ticksuffix": ""}, xaxis={"type": "date"})}  # fmt: skip
+
+
+def _voice(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
+    voices = overview.share_of_voice
+    trace = {
+        "type": "bar", "orientation": "h", "name": _("share of voice"),
+        "y": [escape(v.name) for v in voices], "x": [round(100 * v.share, 1) for v in voices],
+        "text": [f"{100 * v.share:.0f}% · {v.mentions:,}" for v in voices], "textposition": "auto",
+        "customdata": [base.with_(topic=v.name, sentiment=None).url() for v in voices],
+        "marker": {"color": [KIND_COLOURS.get(v.kind, "#64748b") for v in voices]},
+    }  # fmt: skip
+    return {"data": [trace], "layout": _layout(yaxis={"autorange": "reversed"}, xaxis={"ticksuffix": "%"},
+                                               margin={"l": 110, "r": 12, "t": 8, "b": 36})}  # fmt: skip
+
+
+def _voice_sentiment(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
+    """Each brand's and competitor's mentions split by sentiment, as shares (positive vs competitors)."""
+    voices = overview.share_of_voice
+    traces = []
+    for sentiment in ("negative", "neutral", "positive"):
+        shares = []
+        for v in voices:
+            labelled = sum(v.sentiment.get(s, 0) for s in ("negative", "neutral", "positive"))
+            shares.append(round(100 * v.sentiment.get(sentiment, 0) / labelled, 1) if labelled else 0)
+        traces.append({
+            "type": "bar", "orientation": "h", "name": _(sentiment), "y": [escape(v.name) for v in voices],
+            "x": shares, "marker": {"color": COLOURS[sentiment]},
+            "customdata": [base.with_(topic=v.name, sentiment=sentiment).url() for v in voices],
+        })  # fmt: skip
+    return {"data": traces, "layout": _layout(barmode="stack", yaxis={"autorange": "reversed"},
+                                              xaxis={"ticksuffix": "%", "range": [0, 100]},
+                                              margin={"l": 110, "r": 12, "t": 8, "b": 36})}  # fmt: skip
+
+
+def _channels_by_country(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
+    countries = []
+    for _channel, country, _n in overview.channel_country:
+        if country not in countries:
+            countries.append(country)
+    countries = countries[:12]
+    channels = [name for name, _n in overview.channels]
+    counts = {(c, co): n for c, co, n in overview.channel_country}
+    traces = [
+        {"type": "bar", "orientation": "h", "name": escape(channel),
+         "y": [_label(co, _) for co in countries], "x": [counts.get((channel, co), 0) for co in countries],
+         "customdata": [base.with_(channel=channel, country=co).url() for co in countries],
+         "marker": {"color": PALETTE[position % len(PALETTE)]}}
+        for position, channel in enumerate(channels)
+    ]  # fmt: skip
+    return {"data": traces, "layout": _layout(barmode="stack", yaxis={"autorange": "reversed"})}
+
+
+def _languages(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
+    rows = overview.languages[:8]
+    trace = {
+        "type": "pie", "hole": 0.5, "labels": [_label(language, _) for language, _n in rows],
+        "values": [n for _language, n in rows], "sort": False,
+        "customdata": [base.with_(language=language).url() for language, _n in rows],
+        "marker": {"colors": list(PALETTE)},
+    }  # fmt: skip
+    return {"data": [trace], "layout": _layout(margin={"l": 12, "r": 12, "t": 8, "b": 12})}
+
+
+def _intents(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
+    rows = [(intent, n) for intent, n in overview.intents if intent != "other"]
+    trace = {
+        "type": "bar", "name": _("intents"), "x": [_(intent) for intent, _n in rows],
+        "y": [n for _intent, n in rows], "marker": {"color": "#0f766e"},
+        "customdata": [base.with_(intent=intent, country=None, language=None, sentiment=None).url()
+                       for intent, _n in rows],
+    }  # fmt: skip
+    return {"data": [trace], "layout": _layout()}

@@ -1,0 +1,79 @@
+"""The filters a dashboard figure stands for, as the query string of the mention list behind it.
+
+Every chart point links to ``/mentions?…`` with the same topic, period and breakdown values it counted,
+so clicking it shows exactly those mentions. ``-`` stands for "unknown" (no country, no language).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime, time
+from urllib.parse import urlencode
+
+UNKNOWN_VALUE = "-"
+
+
+class DrillError(ValueError):
+    """A filter value in the address cannot be read; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Drill:
+    topic: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    channel: str | None = None
+    country: str | None = None  # "" = unknown
+    language: str | None = None  # "" = unknown
+    sentiment: str | None = None
+    intent: str | None = None
+
+    def with_(self, **changes: object) -> Drill:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def params(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name, value in asdict(self).items():
+            if value is None or (name == "topic" and not value):
+                continue
+            if isinstance(value, datetime):
+                out[name] = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+            else:
+                out[name] = value or UNKNOWN_VALUE
+        return out
+
+    def url(self) -> str:
+        return "/mentions?" + urlencode(self.params())
+
+    def search_filters(self) -> dict[str, object]:
+        """Keyword arguments for ``search_mentions`` (the topic is looked up by the caller)."""
+        return {"channel": self.channel, "country": self.country, "language": self.language,
+                "sentiment": self.sentiment, "intent": self.intent, "since": self.since,
+                "until": self.until}  # fmt: skip
+
+
+def read_drill(params: dict[str, str]) -> Drill:
+    """The filters of a ``/mentions`` address (empty values mean "no filter")."""
+
+    def text(name: str) -> str | None:
+        value = params.get(name, "")
+        if not value:
+            return None
+        return "" if value == UNKNOWN_VALUE else value
+
+    return Drill(topic=params.get("topic", ""), since=_moment(params, "since"),
+                 until=_moment(params, "until"), channel=text("channel"), country=text("country"),
+                 language=text("language"), sentiment=text("sentiment"), intent=text("intent"))  # fmt: skip
+
+
+def _moment(params: dict[str, str], name: str) -> datetime | None:
+    value = params.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value) if "T" in value or " " in value else None
+        if moment is None:
+            moment = datetime.combine(date.fromisoformat(value), time())
+    except ValueError:
+        raise DrillError(f"{name}: {value!r} is not a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM)") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
