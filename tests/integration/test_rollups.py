@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from luister.connectors.records import FieldMapping
 from luister.domain.analysis import parse_intents
+from luister.domain.rollups import FULL, PROJECTIONS
 from luister.domain.topics import TopicKind
 from luister.services.analysis import build_analyser, ingest_enrichers, reanalyse
 from luister.services.corrections import correct_mention
@@ -19,7 +20,7 @@ from luister.services.matching import TopicMatchEnricher, load_matcher, rematch
 from luister.services.topics import remove_topic, save_topic
 from luister.settings import Settings
 from luister.storage import rollups
-from luister.storage.tables import mention, mention_topic, rollup_hour, rollup_intent_hour
+from luister.storage.tables import ROLLUP_TABLES, mention, mention_topic
 from luister.storage.writer import SqlMentionStore
 from luister.testing import raw_item, record
 
@@ -46,11 +47,29 @@ def ingest(settings: Settings, engine: Engine, start: int = 0) -> None:
 
 
 def snapshot(engine: Engine) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """The full hourly table and the hourly intents, after checking every narrower projection sums up
+    to the full table."""
+    tables: dict[str, dict[Any, Any]] = {}
     with engine.connect() as conn:
-        hours = {tuple(row[:6]): tuple(round(v, 6) for v in row[6:])
-                 for row in conn.execute(sa.select(rollup_hour))}  # fmt: skip
-        intents = {tuple(row[:4]): row[4] for row in conn.execute(sa.select(rollup_intent_hour))}
-    return hours, intents
+        for projection in PROJECTIONS:
+            width = 2 + len(projection.dims)
+            tables[projection.table] = {
+                tuple(row[:width]): tuple(round(v, 6) for v in row[width:])
+                for row in conn.execute(sa.select(ROLLUP_TABLES[projection.table]))
+            }
+    full, intents = tables["rollup_hour"], tables["rollup_intent_hour"]
+    for projection in PROJECTIONS:
+        base = intents if projection.intents else full
+        names = ("channel", "intent") if projection.intents else FULL
+        expected: dict[Any, list[float]] = {}
+        for (topic_id, hour, *dims), sums in base.items():
+            bucket = hour if projection.bucket == "hour" else hour.replace(hour=0)
+            key = (topic_id, bucket, *(dims[names.index(d)] for d in projection.dims))
+            total = expected.setdefault(key, [0.0] * len(sums))
+            for position, value in enumerate(sums):
+                total[position] += value
+        assert {k: tuple(round(v, 6) for v in vs) for k, vs in expected.items()} == tables[projection.table]
+    return full, {key: values[0] for key, values in intents.items()}
 
 
 def assert_consistent(engine: Engine) -> None:

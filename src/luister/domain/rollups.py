@@ -60,6 +60,56 @@ class Rollup:
         return bool(self.hours)
 
 
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """One rollup table: counts per topic and time bucket (an hour or a UTC day) over ``dims``.
+
+    Narrow projections answer the common dashboard questions from a few rows; the full ones (all
+    dimensions) answer any combination of filters."""
+
+    table: str
+    bucket: str  # "hour" or "day"
+    dims: tuple[str, ...]
+    intents: bool = False  # counts intents (mentions only) instead of the five sums
+
+
+FULL = ("channel", "country", "language", "sentiment")
+PROJECTIONS = (
+    Projection("rollup_hour", "hour", FULL),
+    Projection("rollup_day", "day", FULL),
+    Projection("rollup_hour_sentiment", "hour", ("sentiment",)),
+    Projection("rollup_day_sentiment", "day", ("sentiment",)),
+    Projection("rollup_day_place", "day", ("channel", "country")),
+    Projection("rollup_day_language", "day", ("language",)),
+    Projection("rollup_intent_hour", "hour", ("channel", "intent"), intents=True),
+    Projection("rollup_intent_day", "day", ("channel", "intent"), intents=True),
+)
+
+
+def project(counts: Rollup, projection: Projection) -> dict[tuple[object, ...], list[float]]:
+    """``counts`` summed over ``projection``'s dimensions and bucket (intents: [mentions])."""
+    out: dict[tuple[object, ...], list[float]] = {}
+    if projection.intents:
+        positions = [("channel", "intent").index(d) for d in projection.dims]
+        for (topic_id, hour, *dims), n in counts.intents.items():
+            bucket = hour if projection.bucket == "hour" else day_of(hour)
+            key = (topic_id, bucket, *(dims[i] for i in positions))
+            out.setdefault(key, [0])[0] += n
+        return out
+    positions = [FULL.index(d) for d in projection.dims]
+    for (topic_id, hour, *dims), sums in counts.hours.items():
+        bucket = hour if projection.bucket == "hour" else day_of(hour)
+        key = (topic_id, bucket, *(dims[i] for i in positions))
+        total = out.setdefault(key, [0, 0, 0.0, 0, 0])
+        for position, value in enumerate(sums):
+            total[position] += value
+    return out
+
+
+def day_of(hour: datetime) -> datetime:
+    return hour.replace(hour=0)
+
+
 def rollup(items: Iterable[RollupInput], sign: int = 1) -> Rollup:
     result = Rollup()
     for item in items:

@@ -1,8 +1,8 @@
 """Dashboard figures for a topic (or all mentions) over a period, read from the rollup tables.
 
-Every figure here is a sum over ``rollup_hour`` / ``rollup_intent_hour`` rows of the period (hours ×
-the few channel/country/language/sentiment combinations that occur), never a scan of the mentions, so
-it costs the same at a thousand mentions or ten million.
+Every figure here is a sum over rollup rows of the period, never a scan of the mentions: each question
+goes to the narrowest rollup table that has its dimensions and filters (``_pick``) — per day when the
+period is whole days — so it costs about the same at a thousand mentions or ten million.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.analysis import SENTIMENT_LABELS
-from luister.domain.rollups import ALL_TOPICS, UNKNOWN
-from luister.storage.tables import rollup_hour, rollup_intent_hour, topic
+from luister.domain.rollups import ALL_TOPICS, PROJECTIONS, UNKNOWN
+from luister.storage.tables import ROLLUP_TABLES, topic
 
 HOURLY_UP_TO = timedelta(days=3)  # longer periods are shown per day
 
@@ -115,8 +115,9 @@ def net_sentiment(counts: dict[str, int]) -> float | None:
 def default_scope(*, engine: Engine, days: int = 30, topic_id: int = ALL_TOPICS) -> Scope:
     """The last ``days`` days up to the newest counted hour (demo data can lie in the past)."""
     with engine.connect() as conn:
+        hours = ROLLUP_TABLES["rollup_hour_sentiment"]
         newest = conn.execute(
-            sa.select(sa.func.max(rollup_hour.c.hour)).where(rollup_hour.c.topic_id == ALL_TOPICS)
+            sa.select(sa.func.max(hours.c.bucket)).where(hours.c.topic_id == ALL_TOPICS)
         ).scalar()
     end = (newest or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)) + timedelta(hours=1)
     end = end.replace(hour=0) + timedelta(days=1) if days > 3 else end  # whole days for daily charts
@@ -129,28 +130,55 @@ def overview(*, engine: Engine, scope: Scope) -> Overview:
         previous = _totals(conn, scope.previous()).mentions
         return Overview(
             scope=scope, totals=totals, previous_mentions=previous, series=_series(conn, scope),
-            share_of_voice=share_of_voice(conn, scope), channels=_by(conn, scope, rollup_hour.c.channel),
-            channel_country=_channel_country(conn, scope), languages=_by(conn, scope, rollup_hour.c.language),
+            share_of_voice=share_of_voice(conn, scope),
+            channels=_grouped(conn, scope, ("channel",)),  # type: ignore[arg-type]
+            channel_country=_grouped(conn, scope, ("channel", "country")),  # type: ignore[arg-type]
+            languages=_grouped(conn, scope, ("language",)),  # type: ignore[arg-type]
             intents=_intents(conn, scope),
         )  # fmt: skip
 
 
-def _where(scope: Scope, *, topic_ids: list[int] | None = None) -> list[sa.ColumnElement[bool]]:
-    r = rollup_hour.c
-    conditions = [r.hour >= scope.since, r.hour < scope.until]
-    conditions.append(r.topic_id.in_(topic_ids) if topic_ids is not None else r.topic_id == scope.topic_id)
-    for column, value in ((r.channel, scope.channel), (r.country, scope.country),
-                          (r.language, scope.language), (r.sentiment, scope.sentiment)):  # fmt: skip
-        if value is not None:
-            conditions.append(column == value)
+FILTERS = ("channel", "country", "language", "sentiment")
+
+
+def _filters(scope: Scope) -> dict[str, str]:
+    return {name: value for name in FILTERS if (value := getattr(scope, name)) is not None}
+
+
+def _granularity(scope: Scope) -> str:
+    """Day tables when the period is whole UTC days, else hour tables."""
+    whole = all(t.astimezone(UTC) == t.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+                for t in (scope.since, scope.until))  # fmt: skip
+    return "day" if whole else "hour"
+
+
+def _pick(scope: Scope, dims: set[str], *, intents: bool = False, bucket: str | None = None) -> sa.Table:
+    """The narrowest rollup table that has ``dims`` and the scope's filters."""
+    wanted = dims | (set() if intents else set(_filters(scope)))
+    chosen = bucket or _granularity(scope)
+    fitting = [p for p in PROJECTIONS
+               if p.intents == intents and p.bucket == chosen and wanted <= set(p.dims)]  # fmt: skip
+    return ROLLUP_TABLES[min(fitting, key=lambda p: len(p.dims)).table]
+
+
+def _where(
+    scope: Scope, table: sa.Table, *, topic_ids: list[int] | None = None
+) -> list[sa.ColumnElement[bool]]:
+    c = table.c
+    conditions = [c.bucket >= scope.since, c.bucket < scope.until]
+    conditions.append(c.topic_id.in_(topic_ids) if topic_ids is not None else c.topic_id == scope.topic_id)
+    for name, value in _filters(scope).items():
+        if name in c:
+            conditions.append(c[name] == value)
     return conditions
 
 
 def _totals(conn: Connection, scope: Scope) -> Totals:
-    r = rollup_hour.c
+    t = _pick(scope, {"sentiment"})
+    c = t.c
     rows = conn.execute(
-        sa.select(r.sentiment, sa.func.sum(r.mentions), sa.func.sum(r.duplicates), sa.func.sum(r.reach),
-                  sa.func.sum(r.engagement)).where(*_where(scope)).group_by(r.sentiment)
+        sa.select(c.sentiment, sa.func.sum(c.mentions), sa.func.sum(c.duplicates), sa.func.sum(c.reach),
+                  sa.func.sum(c.engagement)).where(*_where(scope, t)).group_by(c.sentiment)
     ).all()  # fmt: skip
     return Totals(
         mentions=sum(int(row[1]) for row in rows), duplicates=sum(int(row[2]) for row in rows),
@@ -161,16 +189,17 @@ def _totals(conn: Connection, scope: Scope) -> Totals:
 
 def _series(conn: Connection, scope: Scope) -> list[Point]:
     """Every bucket of the period, empty ones included (a gap is news too)."""
-    r = rollup_hour.c
+    bucket = "hour" if scope.bucket == "hour" else _granularity(scope)
+    t = _pick(scope, {"sentiment"}, bucket=bucket)
+    c = t.c
     rows = conn.execute(
-        sa.select(r.hour, r.sentiment, sa.func.sum(r.mentions))
-        .where(*_where(scope))
-        .group_by(r.hour, r.sentiment)
-    ).all()
+        sa.select(c.bucket, c.sentiment, sa.func.sum(c.mentions)).where(*_where(scope, t))
+        .group_by(c.bucket, c.sentiment)
+    ).all()  # fmt: skip
     step = timedelta(hours=1) if scope.bucket == "hour" else timedelta(days=1)
     counts: dict[datetime, dict[str, int]] = defaultdict(dict)
-    for hour, sentiment, n in rows:
-        start = _bucket_start(hour, scope.bucket)
+    for moment, sentiment, n in rows:
+        start = _bucket_start(moment, scope.bucket)
         counts[start][sentiment] = counts[start].get(sentiment, 0) + int(n)
     points = []
     start = _bucket_start(scope.since, scope.bucket)
@@ -194,57 +223,51 @@ def share_of_voice(conn: Connection, scope: Scope) -> list[Voice]:
     ).all()
     if not topics:
         return []
-    r = rollup_hour.c
     unfiltered = replace(scope, sentiment=None)
+    t = _pick(unfiltered, {"sentiment"})
+    c = t.c
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for topic_id, sentiment, n in conn.execute(
-        sa.select(r.topic_id, r.sentiment, sa.func.sum(r.mentions))
-        .where(*_where(unfiltered, topic_ids=[t.id for t in topics]))
-        .group_by(r.topic_id, r.sentiment)
+        sa.select(c.topic_id, c.sentiment, sa.func.sum(c.mentions))
+        .where(*_where(unfiltered, t, topic_ids=[row.id for row in topics]))
+        .group_by(c.topic_id, c.sentiment)
     ):
         counts[topic_id][sentiment] = int(n)
-    total = sum(sum(c.values()) for c in counts.values())
+    total = sum(sum(found.values()) for found in counts.values())
     voices = [
         Voice(
-            t.id,
-            t.name,
-            t.kind,
-            sum(counts[t.id].values()),
-            sum(counts[t.id].values()) / total if total else 0.0,
-            dict(counts[t.id]),
+            row.id,
+            row.name,
+            row.kind,
+            sum(counts[row.id].values()),
+            sum(counts[row.id].values()) / total if total else 0.0,
+            dict(counts[row.id]),
         )  # fmt: skip
-        for t in topics
+        for row in topics
     ]
     return sorted(voices, key=lambda v: (v.kind != "brand", -v.mentions, v.name))
 
 
-def _by(conn: Connection, scope: Scope, column: sa.ColumnElement[str]) -> list[tuple[str, int]]:
-    total = sa.func.sum(rollup_hour.c.mentions)
-    rows = conn.execute(
-        sa.select(column, total).where(*_where(scope)).group_by(column).order_by(total.desc())
-    )
-    return [(str(value), int(n)) for value, n in rows]
-
-
-def _channel_country(conn: Connection, scope: Scope) -> list[tuple[str, str, int]]:
-    r = rollup_hour.c
-    total = sa.func.sum(r.mentions)
-    rows = conn.execute(
-        sa.select(r.channel, r.country, total).where(*_where(scope)).group_by(r.channel, r.country)
-        .order_by(total.desc())
-    )  # fmt: skip
-    return [(channel, country, int(n)) for channel, country, n in rows]
+def _grouped(conn: Connection, scope: Scope, dims: tuple[str, ...]) -> list[tuple[object, ...]]:
+    """Mentions per combination of ``dims``, the largest first."""
+    t = _pick(scope, set(dims))
+    total = sa.func.sum(t.c.mentions)
+    columns = [t.c[d] for d in dims]
+    rows = conn.execute(sa.select(*columns, total).where(*_where(scope, t)).group_by(*columns)
+                        .order_by(total.desc()))  # fmt: skip
+    return [(*row[:-1], int(row[-1])) for row in rows]
 
 
 def _intents(conn: Connection, scope: Scope) -> list[tuple[str, int]]:
     """Intents per period; only the channel filter applies (intents are counted per channel)."""
-    i = rollup_intent_hour.c
-    conditions = [i.topic_id == scope.topic_id, i.hour >= scope.since, i.hour < scope.until]
+    t = _pick(scope, {"channel", "intent"}, intents=True)
+    c = t.c
+    conditions = [c.topic_id == scope.topic_id, c.bucket >= scope.since, c.bucket < scope.until]
     if scope.channel is not None:
-        conditions.append(i.channel == scope.channel)
-    total = sa.func.sum(i.mentions)
+        conditions.append(c.channel == scope.channel)
+    total = sa.func.sum(c.mentions)
     rows = conn.execute(
-        sa.select(i.intent, total).where(*conditions).group_by(i.intent).order_by(total.desc())
+        sa.select(c.intent, total).where(*conditions).group_by(c.intent).order_by(total.desc())
     )
     return [(intent, int(n)) for intent, n in rows]
 

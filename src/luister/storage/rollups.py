@@ -15,12 +15,20 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.analysis import parse_intents
-from luister.domain.rollups import ALL_TOPICS, Rollup, RollupInput, engagement, rollup
-from luister.storage.tables import mention, mention_topic, rollup_hour, rollup_intent_hour
+from luister.domain.rollups import (
+    ALL_TOPICS,
+    PROJECTIONS,
+    Projection,
+    Rollup,
+    RollupInput,
+    day_of,
+    engagement,
+    project,
+    rollup,
+)
+from luister.storage.tables import ROLLUP_TABLES, mention, mention_topic
 
-HOUR_KEY = ("topic_id", "hour", "channel", "country", "language", "sentiment")
-HOUR_SUMS = ("mentions", "duplicates", "sentiment_sum", "engagement", "reach")
-INTENT_KEY = ("topic_id", "hour", "channel", "intent")
+SUMS = ("mentions", "duplicates", "sentiment_sum", "engagement", "reach")
 _READ = (
     mention.c.id, mention.c.published_at, mention.c.channel, mention.c.country, mention.c.language,
     mention.c.sentiment, mention.c.sentiment_score, mention.c.intents, mention.c.like_count,
@@ -28,61 +36,62 @@ _READ = (
 )  # fmt: skip
 
 
-def upsert_statements(mark: str) -> tuple[str, str]:
+def upsert_statement(projection: Projection, mark: str) -> str:
     """``INSERT … ON CONFLICT DO UPDATE`` adding to the stored sums (SQLite ≥ 3.24 and PostgreSQL)."""
-    hour_columns = HOUR_KEY + HOUR_SUMS
-    add = ", ".join(f"{c} = rollup_hour.{c} + excluded.{c}" for c in HOUR_SUMS)
-    hours = (
-        f"INSERT INTO rollup_hour ({', '.join(hour_columns)}) "
-        f"VALUES ({', '.join([mark] * len(hour_columns))}) "
-        f"ON CONFLICT ({', '.join(HOUR_KEY)}) DO UPDATE SET {add}"
+    key = ("topic_id", "bucket", *projection.dims)
+    sums = ("mentions",) if projection.intents else SUMS
+    columns = key + sums
+    add = ", ".join(f"{c} = {projection.table}.{c} + excluded.{c}" for c in sums)
+    return (
+        f"INSERT INTO {projection.table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {add}"
     )
-    intent_columns = (*INTENT_KEY, "mentions")
-    intents = (
-        f"INSERT INTO rollup_intent_hour ({', '.join(intent_columns)}) "
-        f"VALUES ({', '.join([mark] * len(intent_columns))}) "
-        f"ON CONFLICT ({', '.join(INTENT_KEY)}) DO UPDATE SET mentions = rollup_intent_hour.mentions + "
-        "excluded.mentions"
-    )
-    return hours, intents
 
 
 def rows_of(
-    counts: Rollup, *, hour_text: Callable[[Any], Any]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    counts: Rollup, projection: Projection, *, time_value: Callable[[Any], Any]
+) -> list[tuple[Any, ...]]:
     """Parameter rows in key order (the same order in every transaction: no deadlocks between writers)."""
-    hours = [(t, hour_text(h), *dims, int(s[0]), int(s[1]), float(s[2]), int(s[3]), int(s[4]))
-             for (t, h, *dims), s in sorted(counts.hours.items())]  # fmt: skip
-    intents = [(t, hour_text(h), channel, intent, n)
-               for (t, h, channel, intent), n in sorted(counts.intents.items())]  # fmt: skip
-    return hours, intents
+    rows = []
+    for (topic_id, bucket, *dims), sums in sorted(project(counts, projection).items()):
+        values = (int(sums[0]),) if projection.intents else (
+            int(sums[0]), int(sums[1]), float(sums[2]), int(sums[3]), int(sums[4]))  # fmt: skip
+        rows.append((topic_id, time_value(bucket), *dims, *values))
+    return rows
+
+
+def write_with(cursor: Any, counts: Rollup, *, sqlite: bool, time_value: Callable[[Any], Any]) -> None:
+    """Add ``counts`` to every rollup table through a driver cursor (the batch writer's path)."""
+    for projection in PROJECTIONS:
+        if rows := rows_of(counts, projection, time_value=time_value):
+            cursor.executemany(upsert_statement(projection, "?" if sqlite else "%s"), rows)
 
 
 def apply(conn: Connection, counts: Rollup) -> None:
     """Add ``counts`` (negative sums subtract) through ``conn``; rows that reach zero are dropped."""
     if not counts:
         return
-    sqlite = conn.dialect.name == "sqlite"
     from luister.storage.writer import sqlite_time  # the writer's text form of times on SQLite
 
-    hours_sql, intents_sql = upsert_statements("?" if sqlite else "%s")
-    hours, intents = rows_of(counts, hour_text=sqlite_time if sqlite else (lambda h: h))
-    conn.exec_driver_sql(hours_sql, hours)
-    if intents:
-        conn.exec_driver_sql(intents_sql, intents)
-    touched = sorted({(t, h) for t, h, *_ in counts.hours})
-    conn.execute(
-        rollup_hour.delete().where(
-            rollup_hour.c.mentions <= 0, rollup_hour.c.topic_id == sa.bindparam("t"),
-            rollup_hour.c.hour == sa.bindparam("h"),
-        ), [{"t": t, "h": h} for t, h in touched],
-    )  # fmt: skip
-    conn.execute(
-        rollup_intent_hour.delete().where(
-            rollup_intent_hour.c.mentions <= 0, rollup_intent_hour.c.topic_id == sa.bindparam("t"),
-            rollup_intent_hour.c.hour == sa.bindparam("h"),
-        ), [{"t": t, "h": h} for t, h in touched],
-    )  # fmt: skip
+    sqlite = conn.dialect.name == "sqlite"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        write_with(cursor, counts, sqlite=sqlite, time_value=sqlite_time if sqlite else _same)
+    finally:
+        cursor.close()
+    hours = sorted({(t, h) for t, h, *_ in counts.hours})
+    buckets = {"hour": hours, "day": sorted({(t, day_of(h)) for t, h in hours})}
+    for projection in PROJECTIONS:
+        table = ROLLUP_TABLES[projection.table]
+        conn.execute(
+            table.delete().where(table.c.mentions <= 0, table.c.topic_id == sa.bindparam("t"),
+                                 table.c.bucket == sa.bindparam("b")),
+            [{"t": t, "b": b} for t, b in buckets[projection.bucket]],
+        )  # fmt: skip
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def read_inputs(conn: Connection, condition: sa.ColumnElement[bool]) -> list[RollupInput]:
@@ -130,8 +139,8 @@ def forget_topic(conn: Connection, topic_id: int) -> None:
     """A deleted topic's rows."""
     if topic_id == ALL_TOPICS:
         raise ValueError("topic 0 holds all mentions")
-    conn.execute(rollup_hour.delete().where(rollup_hour.c.topic_id == topic_id))
-    conn.execute(rollup_intent_hour.delete().where(rollup_intent_hour.c.topic_id == topic_id))
+    for table in ROLLUP_TABLES.values():
+        conn.execute(table.delete().where(table.c.topic_id == topic_id))
 
 
 def rebuild(
@@ -139,8 +148,8 @@ def rebuild(
 ) -> int:
     """Count every stored mention again (to repair or check); returns how many were counted."""
     with engine.begin() as conn:
-        conn.execute(rollup_hour.delete())
-        conn.execute(rollup_intent_hour.delete())
+        for table in ROLLUP_TABLES.values():
+            conn.execute(table.delete())
         return count_all(conn, batch_size=batch_size, on_batch=on_batch)
 
 
@@ -163,16 +172,6 @@ def count_all(
         if last is None:
             return counted
         after = last
-
-
-def write_with(cursor: Any, counts: Rollup, *, sqlite: bool, hour_text: Callable[[Any], Any]) -> None:
-    """The batch writer's path: add ``counts`` through a driver cursor (only additions: no zero rows)."""
-    hours_sql, intents_sql = upsert_statements("?" if sqlite else "%s")
-    hours, intents = rows_of(counts, hour_text=hour_text)
-    if hours:
-        cursor.executemany(hours_sql, hours)
-    if intents:
-        cursor.executemany(intents_sql, intents)
 
 
 def inputs_of(stored: Sequence[Any]) -> list[RollupInput]:

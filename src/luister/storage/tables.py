@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
+from luister.domain.rollups import PROJECTIONS, Projection
+
 SCHEMA_REVISION = (
     "0006"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
 )
@@ -341,30 +343,33 @@ api_token = sa.Table(
 )
 
 # Rollups (luister.domain.rollups): counts maintained with every stored batch, so dashboards, KPIs and
-# alerts read thousands of rows instead of millions of mentions. topic_id 0 holds all mentions (so it is
-# not a foreign key); '' is "unknown" in the text dimensions.
-rollup_hour = sa.Table(
-    "rollup_hour",
-    metadata,
-    sa.Column("topic_id", BigId, primary_key=True),
-    sa.Column("hour", UtcDateTime, primary_key=True),
-    sa.Column("channel", sa.String(32), primary_key=True),
-    sa.Column("country", sa.String(8), primary_key=True),
-    sa.Column("language", sa.String(8), primary_key=True),
-    sa.Column("sentiment", sa.String(8), primary_key=True),
-    sa.Column("mentions", sa.Integer, nullable=False),
-    sa.Column("duplicates", sa.Integer, nullable=False),  # near-duplicates among them
-    sa.Column("sentiment_sum", sa.Float, nullable=False),  # sum of sentiment scores (−1…+1)
-    sa.Column("engagement", sa.BigInteger, nullable=False),  # likes + shares + replies
-    sa.Column("reach", sa.BigInteger, nullable=False),  # authors' followers, summed per mention
-)
+# alerts read thousands of rows instead of millions of mentions. One table per projection; topic_id 0
+# holds all mentions (so it is not a foreign key); '' is "unknown" in the text dimensions.
+_DIMENSION_TYPES = {"channel": 32, "country": 8, "language": 8, "sentiment": 8, "intent": 20}
 
-rollup_intent_hour = sa.Table(
-    "rollup_intent_hour",
-    metadata,
-    sa.Column("topic_id", BigId, primary_key=True),
-    sa.Column("hour", UtcDateTime, primary_key=True),
-    sa.Column("channel", sa.String(32), primary_key=True),
-    sa.Column("intent", sa.String(20), primary_key=True),
-    sa.Column("mentions", sa.Integer, nullable=False),
-)
+
+def _rollup_table(projection: Projection) -> sa.Table:
+    sums = (
+        [sa.Column("mentions", sa.Integer, nullable=False)]
+        if projection.intents
+        else [
+            sa.Column("mentions", sa.Integer, nullable=False),
+            sa.Column("duplicates", sa.Integer, nullable=False),  # near-duplicates among them
+            sa.Column("sentiment_sum", sa.Float, nullable=False),  # sum of sentiment scores (−1…+1)
+            sa.Column("engagement", sa.BigInteger, nullable=False),  # likes + shares + replies
+            sa.Column("reach", sa.BigInteger, nullable=False),  # authors' followers, summed per mention
+        ]
+    )
+    return sa.Table(
+        projection.table,
+        metadata,
+        sa.Column("topic_id", BigId, primary_key=True),
+        sa.Column("bucket", UtcDateTime, primary_key=True),  # the hour, or the UTC day, it counts
+        *(sa.Column(dim, sa.String(_DIMENSION_TYPES[dim]), primary_key=True) for dim in projection.dims),
+        *sums,
+    )
+
+
+ROLLUP_TABLES = {projection.table: _rollup_table(projection) for projection in PROJECTIONS}
+rollup_hour = ROLLUP_TABLES["rollup_hour"]
+rollup_intent_hour = ROLLUP_TABLES["rollup_intent_hour"]

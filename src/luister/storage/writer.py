@@ -92,7 +92,7 @@ class SqlMentionStore:
                 stored = self._stored(new_rows, by_key)
                 cursor.executemany(self._insert_topics(), _topic_rows(stored))
                 rollups.write_with(
-                    cursor, rollup(rollups.inputs_of(stored)), sqlite=True, hour_text=sqlite_time
+                    cursor, rollup(rollups.inputs_of(stored)), sqlite=True, time_value=sqlite_time
                 )
                 cursor.executemany(self._insert_rejections(), [self._rejection_row(r) for r in rejections])
                 cursor.execute("COMMIT")
@@ -134,7 +134,9 @@ class SqlMentionStore:
             stored = self._stored(new_rows, by_key)
             if topic_rows := _topic_rows(stored):
                 cursor.executemany(self._insert_topics(), topic_rows)
-            rollups.write_with(cursor, rollup(rollups.inputs_of(stored)), sqlite=False, hour_text=lambda h: h)
+            rollups.write_with(
+                cursor, rollup(rollups.inputs_of(stored)), sqlite=False, time_value=lambda h: h
+            )
             if rejections:
                 cursor.executemany(self._insert_rejections(), [self._rejection_row(r) for r in rejections])
         return stored
