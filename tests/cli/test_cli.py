@@ -221,3 +221,26 @@ def test_listen_to_an_rss_feed_end_to_end(settings: Settings, httpserver) -> Non
     assert "blog: 0 fetched, 0 new" in second.output
     stats = invoke(env_settings, "stats")
     assert "blog" in stats.output
+
+
+def test_db_recount_rebuilds_the_rollups(settings: Settings, tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from luister.services.database import open_database
+    from luister.storage.tables import rollup_hour
+
+    source = tmp_path / "m.jsonl"
+    lines = [f'{{"id": "{n}", "text": "bericht {n}", "created_at": "2026-10-01T09:0{n}Z"}}' for n in range(5)]
+    source.write_text("\n".join(lines) + "\n")
+    assert invoke(settings, "import", str(source)).exit_code == 0
+    engine = open_database(settings=settings)
+    with engine.begin() as conn:
+        conn.execute(rollup_hour.delete())
+    result = invoke(settings, "db", "recount")
+    assert result.exit_code == 0 and "from 5 mentions" in result.output
+    with engine.connect() as conn:
+        total = conn.execute(
+            sa.select(sa.func.sum(rollup_hour.c.mentions)).where(rollup_hour.c.topic_id == 0)
+        )
+        assert total.scalar() == 5
+    engine.dispose()

@@ -52,6 +52,21 @@ def db_current(ctx: typer.Context) -> None:
         raise typer.Exit(1)
 
 
+@db_app.command("recount")
+def db_recount(ctx: typer.Context) -> None:
+    """Count the dashboards' rollup tables again from the stored mentions (they are kept up to date at
+    ingest; this repairs or checks them)."""
+    from luister.services.stats import count_mentions
+    from luister.storage.rollups import rebuild
+
+    engine = state_of(ctx).engine()
+    columns = (TextColumn("recounting rollups"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"))
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("recount", total=count_mentions(engine=engine))
+        counted = rebuild(engine, on_batch=lambda n: progress.advance(task, n))
+    console.print(f"[green]✓[/] rollups recounted from {counted:,} mentions")
+
+
 @app.command("import")
 def import_command(
     ctx: typer.Context,
