@@ -9,11 +9,12 @@ from sqlalchemy.engine import Engine
 
 from luister.domain.matcher import TopicMatcher
 from luister.domain.queries import check_references, parse_query
+from luister.domain.rollups import ALL_TOPICS
 from luister.domain.topics import TopicKind
 from luister.services import audit
 from luister.services.matching import MATCH_COLUMNS, doc_from_row
 from luister.storage import rollups
-from luister.storage.tables import mention, mention_topic, topic
+from luister.storage.tables import ROLLUP_TABLES, mention, mention_topic, topic
 
 _PROBE_ID = 0  # database ids start at 1
 _PROBE_NAME = "\x00query under test"
@@ -80,10 +81,12 @@ def get_topic(*, engine: Engine, name: str) -> TopicRead:
 
 
 def list_topics(*, engine: Engine) -> list[TopicRead]:
-    """Every topic with the number of mentions it matched."""
+    """Every topic with the number of mentions it matched (from the rollups: no scan of the matches)."""
+    totals = ROLLUP_TABLES["rollup_day_sentiment"]
     counts = (
-        sa.select(mention_topic.c.topic_id, sa.func.count().label("n"))
-        .group_by(mention_topic.c.topic_id)
+        sa.select(totals.c.topic_id, sa.func.sum(totals.c.mentions).label("n"))
+        .where(totals.c.topic_id != ALL_TOPICS)
+        .group_by(totals.c.topic_id)
         .subquery()
     )
     query = (
