@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -217,7 +218,7 @@ def demo(
     )
     render_stats(stats.collect_stats(engine=engine, days=7))
     if serve:
-        _serve(state, host=host, port=port)
+        _serve(state, host=host, port=port, listen=False)
     else:
         console.print("Next: [bold]luister serve[/] and open the URL it prints, or [bold]luister stats[/].")
 
@@ -227,12 +228,18 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8484,
+    listen: Annotated[
+        bool,
+        typer.Option(
+            help="Also run the sources as they fall due (as `luister listen` does), in the background."
+        ),
+    ] = True,
 ) -> None:
-    """Start the web app."""
-    _serve(state_of(ctx), host=host, port=port)
+    """Start the web app (and, unless --no-listen, the listening loop beside it)."""
+    _serve(state_of(ctx), host=host, port=port, listen=listen)
 
 
-def _serve(state: CliState, *, host: str, port: int) -> None:
+def _serve(state: CliState, *, host: str, port: int, listen: bool) -> None:
     import uvicorn
 
     from luister.services.accounts import count_users
@@ -247,8 +254,35 @@ def _serve(state: CliState, *, host: str, port: int) -> None:
     else:
         console.print("sign in with your account (`luister users list`; `luister users add` makes more)")
     app_ = create_app(settings=settings, engine=engine)
+    stop = threading.Event()
+    if listen:
+        threading.Thread(
+            target=_listen_in_background, args=(state, stop), name="listening", daemon=True
+        ).start()
+        console.print(
+            "listening to the sources that fall due (`luister sources list`; --no-listen turns it off)"
+        )
     console.print(f"[bold green]luister is running at http://{host}:{port}/[/]  (Ctrl+C stops it)")
-    uvicorn.run(app_, host=host, port=port, log_level=settings.log_level.lower())
+    try:
+        uvicorn.run(app_, host=host, port=port, log_level=settings.log_level.lower())
+    finally:
+        stop.set()
+
+
+def _listen_in_background(state: CliState, stop: threading.Event) -> None:
+    """The listening loop in its own thread and event loop, so fetching, analysis and writes never hold
+    up a web request; a failing pass is logged and the loop goes on."""
+    import asyncio
+    import logging
+
+    from luister.cli.sources import listening
+
+    while not stop.is_set():
+        try:
+            asyncio.run(listening(state, stop=stop))
+        except Exception:  # noqa: BLE001 — the web app stays up; the next pass tries again
+            logging.getLogger("luister.listen").exception("the listening loop failed; starting it again")
+            stop.wait(30)
 
 
 def _dev_account(engine: sa_engine.Engine) -> None:

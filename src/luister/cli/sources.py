@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -11,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from luister.cli.app import app, console, fail, option_pairs, state_of
+from luister.cli.app import CliState, app, console, fail, option_pairs, state_of
 from luister.plugins import load_plugins
 from luister.services import sources
 from luister.services.listen import Listener, SourceRunResult
@@ -169,37 +171,48 @@ def listen(
 ) -> None:
     """Run the sources that are due, store what they bring, and keep listening (Ctrl+C stops)."""
     state = state_of(ctx)
-    settings = state.settings()
-    engine = state.engine()
+    try:
+        asyncio.run(listening(state, names=source or None, once=once or bool(source), on_result=_render_run))
+    except KeyboardInterrupt:
+        console.print("stopped")
 
+
+async def listening(
+    state: CliState,
+    *,
+    names: list[str] | None = None,
+    once: bool = False,
+    on_result: Callable[[SourceRunResult], None] = lambda _result: None,
+    stop: threading.Event | None = None,
+) -> None:
+    """The listening loop of `luister listen` and of `luister serve`: due sources, then alerts (time
+    passing, delivery retries), then a pause; until ``once`` is done or ``stop`` is set."""
     from luister.services.alert_watch import AlertWatcher
     from luister.services.events import EventBus
 
+    settings = state.settings()
+    engine = state.engine()
     watcher = AlertWatcher(engine=engine, settings=settings)
     events = watcher.subscribe(EventBus())
-
-    async def run() -> None:
-        async with _http(settings) as http:
-            while True:
-                listener = Listener(
-                    engine=engine,
-                    store=SqlMentionStore(engine),
-                    http=http,
-                    connectors=load_plugins().connectors(),
-                    enrichers=state.enrichers(engine),
-                    events=events,
-                )
-                for result in await listener.run_due(names=source or None):
-                    _render_run(result)
-                await asyncio.to_thread(watcher.tick)  # alerts on time passing, delivery retries
-                if once or source:
+    async with _http(settings) as http:
+        while stop is None or not stop.is_set():
+            listener = Listener(
+                engine=engine,
+                store=SqlMentionStore(engine),
+                http=http,
+                connectors=load_plugins().connectors(),
+                enrichers=state.enrichers(engine),
+                events=events,
+            )
+            for result in await listener.run_due(names=names):
+                on_result(result)
+            await asyncio.to_thread(watcher.tick)  # alerts on time passing, delivery retries
+            if once:
+                return
+            for _ in range(settings.listen_idle_seconds * 10):
+                if stop is not None and stop.is_set():
                     return
-                await asyncio.sleep(settings.listen_idle_seconds)
-
-    try:
-        asyncio.run(run())
-    except KeyboardInterrupt:
-        console.print("stopped")
+                await asyncio.sleep(0.1)
 
 
 def _render_run(result: SourceRunResult) -> None:
