@@ -1,6 +1,7 @@
 """The overview dashboard: a topic (or everything) over a period, with charts that open their mentions."""
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -8,6 +9,7 @@ from typing import Annotated
 import plotly
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from sqlalchemy.engine import Engine
 
 from luister.domain.analysis import SENTIMENT_LABELS
 from luister.services.alerts import list_alerts
@@ -23,7 +25,17 @@ from luister.web.i18n import translations
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PERIODS = (1, 7, 30, 90)  # days offered in the period menu
-TRENDS_CACHE_SECONDS = 300.0
+PANEL_CACHE_SECONDS = 300.0  # authors, terms and engagement read mentions (seconds at millions): kept a while
+PANEL_CACHE_SIZE = 256
+SLOW_PANELS: dict[str, Callable[[Engine, Scope], object]] = {
+    "authors": lambda engine, scope: top_authors(engine=engine, start=scope.since, end=scope.until,
+                                                 topic_id=scope.topic_id or None, limit=10),
+    "terms": lambda engine, scope: trending_terms(engine=engine, now=scope.until, hours=24, limit=15,
+                                                  topic_id=scope.topic_id or None),
+    "engaging": lambda engine, scope: top_engaging(engine=engine, topic_id=scope.topic_id or None,
+                                                   since=scope.since, until=scope.until, limit=8),
+}  # fmt: skip
+PANEL_VALUES = {"authors": "authors", "terms": "trends", "engaging": "mentions"}
 
 
 class ScopeError(ValueError):
@@ -60,7 +72,7 @@ def read_scope(web: Web, request: Request, topics: list[TopicRead]) -> tuple[Sco
 def routes(web: Web) -> APIRouter:
     router = APIRouter()
     engine = web.engine
-    trends_cache: dict[tuple[int, str], tuple[float, object]] = {}
+    cache: dict[tuple[str, str], tuple[float, object]] = {}  # the slow panels, per scope, for a while
 
     @router.get("/vendor/plotly.min.js")
     def plotly_js() -> Response:
@@ -99,23 +111,18 @@ def routes(web: Web) -> APIRouter:
         topic_id = scope.topic_id or None
         drill = scope_drill(scope, topic)
         context: dict[str, object] = {"name": name, "drill": drill}
-        if name == "authors":
-            context["authors"] = top_authors(engine=engine, start=scope.since, end=scope.until,
-                                             topic_id=topic_id, limit=10)  # fmt: skip
-        elif name == "terms":
-            key = (scope.topic_id, scope.until.isoformat())
-            cached = trends_cache.get(key)
-            if cached is None or time.monotonic() - cached[0] > TRENDS_CACHE_SECONDS:
-                cached = (time.monotonic(), trending_terms(engine=engine, now=scope.until, topic_id=topic_id,
-                                                           hours=24, limit=15))  # fmt: skip
-                trends_cache[key] = cached
-            context["trends"] = cached[1]
-        elif name == "engaging":
-            context["mentions"] = top_engaging(engine=engine, topic_id=topic_id, since=scope.since,
-                                               until=scope.until, limit=8)  # fmt: skip
-        elif name == "latest":
+        if name == "latest":
             context["mentions"] = search_mentions(engine=engine, topic_id=topic_id, limit=8,
                                                   **drill.search_filters()).mentions  # type: ignore[arg-type]  # fmt: skip
+        elif name in SLOW_PANELS:
+            key = (name, str(request.url.query))
+            found = cache.get(key)
+            if found is None or time.monotonic() - found[0] > PANEL_CACHE_SECONDS:
+                found = (time.monotonic(), SLOW_PANELS[name](engine, scope))
+                cache[key] = found
+                while len(cache) > PANEL_CACHE_SIZE:
+                    cache.pop(next(iter(cache)))
+            context[PANEL_VALUES[name]] = found[1]
         else:
             return Response("No such panel.", status_code=404)
         return web.render(request, "_overview_panel.html", context, session=session)
