@@ -75,13 +75,13 @@ class TestTopicMatcher:
 
     def test_tokenises_lazily_and_once(self, monkeypatch: pytest.MonkeyPatch) -> None:
         calls: list[str] = []
-        real = matcher_module.tokenize
+        real = matcher_module.tokenize_chunked
 
-        def counting(text: str) -> Tokens:
+        def counting(text: str, known: dict[str, Tokens]) -> Tokens:
             calls.append(text)
-            return real(text)
+            return real(text, known)
 
-        monkeypatch.setattr(matcher_module, "tokenize", counting)
+        monkeypatch.setattr(matcher_module, "tokenize_chunked", counting)
         matcher = compile_topics(
             "voltaro", '"voltaro storing"', "volt* NEAR/3 storing", "lang:nl", "#voltaro"
         )
@@ -92,7 +92,7 @@ class TestTopicMatcher:
 
     def test_field_filters_are_checked_before_tokenising(self, monkeypatch: pytest.MonkeyPatch) -> None:
         calls: list[str] = []
-        monkeypatch.setattr(matcher_module, "tokenize", lambda text: calls.append(text))  # type: ignore[func-returns-value]
+        monkeypatch.setattr(matcher_module, "tokenize_chunked", lambda text, known: calls.append(text))  # type: ignore[func-returns-value]
         assert compile_topics("voltaro lang:nl").match(MatchDoc(text="voltaro", language="en")) == ()
         assert calls == []
 

@@ -1,16 +1,17 @@
-"""All topics against one mention at once: an Aho–Corasick prefilter, then compiled exact checks.
+"""All topics against one mention at once: an Aho–Corasick prefilter, then generated exact checks.
 
-:meth:`TopicMatcher.compile` turns every topic's query into closures, and into *clauses*: sets of literal
-keys of which at least one must occur in any mention the topic matches (``klant*`` → ``{klant}``,
-``"voltaro storing" -x`` → ``{voltaro}``, ``{storing}``). One automaton over all keys scans the
-normalised mention (text, title, author handle and name, URL) once; the mention's channel, language,
-country and sentiment count as keys too. A topic is checked exactly only when a key of each of its
-clauses was seen; topics without clauses (``NOT`` alone, ``followers:``) are checked for every mention.
+:meth:`TopicMatcher.compile` turns every topic's query into *clauses*: sets of literal keys of which at
+least one must occur in any mention the topic matches (``klant*`` → ``{klant}``, ``"voltaro storing" -x``
+→ ``{voltaro}``, ``{storing}``), and into one generated Python function
+(:mod:`luister.domain.matcher_codegen`). One automaton over all keys scans the normalised mention (text,
+title, author handle and name, URL) once; the mention's channel, language, country, sentiment and intents
+count as keys too. A topic is a candidate when a key of its most selective clause was seen; its function
+tests its other clauses first. Topics whose clauses are all field values are decided per combination of
+field values (remembered); topics without clauses (``NOT`` alone, ``followers:``) are checked always.
 
-The exact checks and the clauses come from :mod:`luister.domain.matcher_checks`; this module scans,
-indexes and keeps the per-mention state they look at. :func:`luister.domain.queries.evaluate` is the
-reference the matcher must agree with.
-"""
+The clauses and the closures the generated code calls come from :mod:`luister.domain.matcher_checks`;
+this module scans, indexes and keeps the per-mention state they look at.
+:func:`luister.domain.queries.evaluate` is the reference the matcher must agree with."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from typing import Any
 import ahocorasick  # type: ignore[import-not-found]
 
 from luister.domain.matcher_checks import FIELD_KEY, Check, Clauses, Compiler, selectivity
+from luister.domain.matcher_codegen import generate_checks
 from luister.domain.queries import (
     Domain,
     Field,
@@ -35,51 +37,100 @@ from luister.domain.queries import (
     doc_url_key,
     walk,
 )
-from luister.domain.text_tokens import ChunkView, Tokens, normalise, prefilter_text, tokenize, url_host
+from luister.domain.text_tokens import (
+    ChunkView,
+    Tokens,
+    normalise,
+    prefilter_text,
+    tokenize_chunked,
+    url_host,
+)
 
 _KEY = itemgetter(1)
 MAX_CACHED_CHUNKS = 20_000
+MAX_CACHED_FIELD_VALUES = 4_096
 
 
 class _State:
-    """One mention being matched; tokens, URL and author keys are worked out when first needed."""
+    """One mention being matched; chunk views, tokens, URL and author keys are worked out when needed."""
 
-    __slots__ = ("doc", "text", "title", "_known", "_url", "_author", "_found", "_scanned")
+    __slots__ = (
+        "doc",
+        "found",
+        "haystack",
+        "padded",
+        "has",
+        "_text",
+        "_title",
+        "_text_view",
+        "_title_view",
+        "_chunks",
+        "_known",
+        "_url",
+        "_author",
+        "_scanned",
+    )
 
     def __init__(
-        self, doc: MatchDoc, text: str, title: str | None, found: set[str], matcher: TopicMatcher
+        self,
+        doc: MatchDoc,
+        text: str,
+        title: str | None,
+        haystack: str,
+        found: set[str],
+        matcher: TopicMatcher,
     ) -> None:
         self.doc = doc
-        self.text = ChunkView(text, matcher._chunks)
-        self.title = ChunkView(title, matcher._chunks) if title is not None else None
+        self.found = found  # what the prefilter saw, and the mention's field keys
+        self.haystack = haystack  # what it scanned
+        self.has = self.has_value  # bound once: generated checks call it
+        self.padded = f" {text} " if title is None else f" {text} \n {title} "
+        self._text, self._title = text, title
+        self._text_view: ChunkView | None = None
+        self._title_view: ChunkView | None = None
+        self._chunks, self._scanned = matcher._chunks, matcher._scanned  # what the prefilter looked for
         self._known: dict[str, bool] = {}
-        self._found, self._scanned = found, matcher._scanned  # what the prefilter saw, what it looked for
         self._url: tuple[str, str] | None | bool = False
         self._author: frozenset[str] | None = None
+
+    @property
+    def text(self) -> ChunkView:
+        if self._text_view is None:
+            self._text_view = ChunkView(self._text, self._chunks)
+        return self._text_view
+
+    @property
+    def title(self) -> ChunkView | None:
+        if self._title_view is None and self._title is not None:
+            self._title_view = ChunkView(self._title, self._chunks)
+        return self._title_view
 
     def has_value(self, value: str) -> bool:
         """Whether a plain word occurs in the text or the title (remembered: topics share words)."""
         known = self._known.get(value)
         if known is None:
-            if value in self._scanned and value not in self._found:
+            if value in self._scanned and value not in self.found:
                 known = False  # the prefilter saw it nowhere
             else:
-                known = self.text.has_value(value) or (self.title is not None and self.title.has_value(value))
+                title = self.title
+                known = self.text.has_value(value) or (title is not None and title.has_value(value))
             self._known[value] = known
         return known
 
     def views(self) -> tuple[ChunkView, ...]:
-        return (self.text,) if self.title is None else (self.text, self.title)
+        title = self.title
+        return (self.text,) if title is None else (self.text, title)
 
     def chunks_with(self, key: str) -> list[Tokens]:
-        if key in self._scanned and key not in self._found:
+        if key in self._scanned and key not in self.found:
             return []
         found = self.text.chunks_with(key)
-        return found if self.title is None else found + self.title.chunks_with(key)
+        title = self.title
+        return found if title is None else found + title.chunks_with(key)
 
     def tokens(self, view: ChunkView) -> Tokens:
         if view.full is None:
-            view.full = tokenize(view.text)
+            view.full = tokenize_chunked(view.text, self._chunks)
         return view.full
 
     def url(self) -> tuple[str, str] | None:
@@ -95,41 +146,46 @@ class _State:
         return self._author
 
 
+_FieldValues = tuple[str | None, str | None, str | None, str | None, tuple[str, ...]]
+
+
 class TopicMatcher:
     """Every topic compiled once; :meth:`match` gives the ids of the topics a mention matches."""
 
     __slots__ = (
         "_automaton",
         "_scanned",
-        "_fields",
         "_extras",
         "_checks",
         "_index",
-        "_clauses",
+        "_keys",
         "_always",
+        "_by_fields",
         "_chunks",
+        "_fields",
     )
 
     def __init__(
         self,
         automaton: Any,
         scanned: frozenset[str],
-        fields: tuple[str, ...],
         extras: tuple[str, ...],
         checks: dict[int, Check],
-        index: dict[str, tuple[int, ...]],
-        clauses: dict[int, Clauses],
+        index: dict[str, frozenset[int]],
         always: frozenset[int],
+        by_fields: dict[int, Clauses],
     ) -> None:
         self._automaton = automaton
         self._scanned = scanned  # the keys the automaton looks for
-        self._fields = fields  # the mention fields that make keys: channel, lang, country, sentiment, intent
         self._extras = extras  # what is scanned besides text and title
-        self._checks = checks
-        self._index = index
-        self._clauses = clauses
+        self._checks = checks  # one generated function per topic (its other clauses first)
+        self._index = index  # a key → the topics whose most selective clause holds it
+        self._keys = frozenset(index)
         self._always = always
+        self._by_fields = by_fields  # topics whose clauses are all field values: decided per field values
         self._chunks: dict[str, Tokens] = {}  # tokens of chunks seen before: "e-mail", "#voltaro", "auto's"
+        # field values seen before → their field keys, and the topics always or by_fields makes candidates
+        self._fields: dict[_FieldValues, tuple[frozenset[str], frozenset[int]]] = {}
 
     @classmethod
     def compile(cls, topics: Mapping[int, tuple[str, Query]]) -> TopicMatcher:
@@ -141,94 +197,103 @@ class TopicMatcher:
             by_name[name] = query
         check_references(by_name)
         compiler = Compiler(by_name)
-        checks: dict[int, Check] = {}
-        index: dict[str, list[int]] = {}
+        index: dict[str, set[int]] = {}
         secondary: dict[int, Clauses] = {}
         always: set[int] = set()
+        by_fields: dict[int, Clauses] = {}
         for topic_id, (_, query) in topics.items():
-            checks[topic_id] = compiler.check(query)
             clauses = sorted(set(compiler.clauses(query)), key=selectivity, reverse=True)
             if not clauses:
                 always.add(topic_id)
                 continue
-            for key in clauses[0]:  # indexed by its most selective clause, the others checked next
-                index.setdefault(key, []).append(topic_id)
-            if len(clauses) > 1:
-                secondary[topic_id] = tuple(clauses[1:])
+            if all(key.startswith(FIELD_KEY) for clause in clauses for key in clause):
+                by_fields[topic_id] = tuple(clauses)  # channel:mastodon lang:nl
+                continue
+            for key in clauses[0]:  # indexed by its most selective clause, the others checked first
+                index.setdefault(key, set()).add(topic_id)
+            secondary[topic_id] = tuple(clauses[1:])
+
+        def scanned() -> frozenset[str]:  # once every check is planned: the words they gate on
+            keys = set(index).union(*(key for clauses in secondary.values() for key in clauses))
+            return frozenset(key for key in keys | compiler.gates if not key.startswith(FIELD_KEY))
+
+        generated = generate_checks(
+            compiler, {topic_id: query for topic_id, (_, query) in topics.items()}, secondary, scanned
+        )
+        keys = scanned()
         automaton = None
-        keys = set(index).union(*(key for clauses in secondary.values() for key in clauses))
-        keys = {key for key in keys | compiler.gates if not key.startswith(FIELD_KEY)}
         if keys:
             automaton = ahocorasick.Automaton()
             for key in keys:
                 automaton.add_word(key, key)
             automaton.make_automaton()
-        frozen_index = {key: tuple(ids) for key, ids in index.items()}
-        field_keys = {key for key in index if key.startswith(FIELD_KEY)}
-        field_keys.update(key for more in secondary.values() for clause in more for key in clause)
-        fields = tuple(sorted({key[1:].partition(":")[0] for key in field_keys if key.startswith(FIELD_KEY)}))
         extras = _scanned_attributes(query for _, query in topics.values())
         return cls(
             automaton,
-            frozenset(keys),
-            tuple(fields),
-            tuple(extras),
-            checks,
-            frozen_index,
-            secondary,
+            keys,
+            extras,
+            {topic_id: found.check for topic_id, found in generated.items()},
+            {key: frozenset(ids) for key, ids in index.items()},
             frozenset(always),
+            by_fields,
         )
 
     def match(self, doc: MatchDoc) -> tuple[int, ...]:
         """The sorted ids of the topics ``doc`` matches."""
         text = normalise(doc.text)
-        title = normalise(doc.title) if doc.title is not None else None
-        candidates = set(self._always)
-        found = _field_keys(doc, self._fields) if self._fields else set()
+        title = doc.title
+        if title is not None:
+            title = normalise(title)
+        values = (doc.language, doc.channel, doc.country, doc.sentiment, doc.intents)
+        fields = self._fields.get(values)
+        if fields is None:
+            fields = self._field_keys(values)
+        field_keys, candidates = fields
+        found = set(field_keys)
+        haystack = text if title is None else f"{text}\n{title}"
+        for name in self._extras:  # author handle, author name, URL: when some topic looks at them
+            if value := getattr(doc, name):
+                haystack = f"{haystack}\n{normalise(value)}"
+        haystack = prefilter_text(haystack)
         if self._automaton is not None:
-            haystack = text if title is None else f"{text}\n{title}"
-            for name in self._extras:  # author handle, author name, URL: when some topic looks at them
-                if value := getattr(doc, name):
-                    haystack = f"{haystack}\n{normalise(value)}"
-            found.update(map(_KEY, self._automaton.iter(prefilter_text(haystack))))
-        if found:
-            index, clauses = self._index, self._clauses
-            for key in found:
-                for topic_id in index.get(key, ()):
-                    for clause in clauses.get(topic_id, ()):
-                        if clause.isdisjoint(found):
-                            break
-                    else:
-                        candidates.add(topic_id)
-        if not candidates:
+            found.update(map(_KEY, self._automaton.iter(haystack)))
+        hits = found & self._keys
+        if hits:
+            index = self._index
+            candidates = candidates.union(*[index[key] for key in hits])
+        elif not candidates:
             return ()
         if len(self._chunks) > MAX_CACHED_CHUNKS:
             self._chunks.clear()
-        state = _State(doc, text, title, found, self)
+        state = _State(doc, text, title, haystack, found, self)
         checks = self._checks
-        return tuple(sorted(topic_id for topic_id in candidates if checks[topic_id](state)))
+        return tuple([topic_id for topic_id in sorted(candidates) if checks[topic_id](state)])
 
     def match_many(self, docs: Sequence[MatchDoc]) -> list[tuple[int, ...]]:
         match = self.match
         return [match(doc) for doc in docs]
 
-
-def _field_keys(doc: MatchDoc, names: tuple[str, ...]) -> set[str]:
-    """Keys for the mention's channel, language (``pt-br`` also ``pt``), country and sentiment."""
-    keys = set()
-    for name in names:
-        if name == "lang":
-            if doc.language is not None:
-                language = doc.language.lower()
-                keys.add(f"{FIELD_KEY}lang:{language}")
-                keys.update(
-                    f"{FIELD_KEY}lang:{language[:at]}" for at, char in enumerate(language) if char == "-"
-                )
-        elif name == "intent":
-            keys.update(f"{FIELD_KEY}intent:{intent.upper()}" for intent in doc.intents)
-        elif (value := getattr(doc, name)) is not None:
-            keys.add(f"{FIELD_KEY}{name}:{value.upper()}")
-    return keys
+    def _field_keys(self, values: _FieldValues) -> tuple[frozenset[str], frozenset[int]]:
+        """Keys for the mention's language (``pt-br`` also ``pt``), channel, country, sentiment, intents;
+        the topics to check whatever the text says."""
+        language, channel, country, sentiment, intents = values
+        keys = {f"{FIELD_KEY}intent:{intent.upper()}" for intent in intents}
+        if language is not None:
+            language = language.lower()
+            keys.add(f"{FIELD_KEY}lang:{language}")
+            keys.update(f"{FIELD_KEY}lang:{language[:at]}" for at, char in enumerate(language) if char == "-")
+        for name, value in (("channel", channel), ("country", country), ("sentiment", sentiment)):
+            if value is not None:
+                keys.add(f"{FIELD_KEY}{name}:{value.upper()}")
+        topics = {
+            topic_id
+            for topic_id, clauses in self._by_fields.items()
+            if not any(clause.isdisjoint(keys) for clause in clauses)
+        }
+        if len(self._fields) > MAX_CACHED_FIELD_VALUES:
+            self._fields.clear()
+        found = self._fields[values] = (frozenset(keys), self._always.union(topics))
+        return found
 
 
 def _scanned_attributes(queries: Iterable[Query]) -> tuple[str, ...]:

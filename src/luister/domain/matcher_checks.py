@@ -56,7 +56,10 @@ class State(Protocol):
     """One mention being matched, as the checks see it (:class:`luister.domain.matcher._State`)."""
 
     doc: MatchDoc
-    title: ChunkView | None
+    padded: str  # the text (and title) with a space around each
+
+    @property
+    def title(self) -> ChunkView | None: ...
 
     def has_value(self, value: str) -> bool: ...
     def views(self) -> tuple[ChunkView, ...]: ...
@@ -81,13 +84,19 @@ def selectivity(clause: frozenset[str]) -> tuple[int, int]:
     return (min(0 if key.startswith(FIELD_KEY) else len(key) for key in clause), -len(clause))
 
 
-def _simple_value(node: Query) -> str | None:
+def simple_value(node: Query) -> str | None:
     """The one value a plain word stands for (``voltaro``, ``auto's``), else None."""
     if isinstance(node, Term) and "*" not in node.text:
         sequences = term_sequences(node.text)
         if len(sequences) == 1 and len(sequences[0]) == 1:
             return sequences[0][0]
     return None
+
+
+def field_key(node: Field) -> str:
+    """The key a mention has when its ``lang``, ``channel``, ``country``, ``sentiment`` or ``intent`` fits."""
+    value = node.value if node.name == "lang" else node.value.upper()
+    return f"{FIELD_KEY}{node.name}:{value}"
 
 
 def _requirements(node: Word | Phrase | Near | Or) -> list[tuple[str, ...]]:
@@ -154,8 +163,7 @@ class Compiler:
         if isinstance(node, Field) and node.name in ("site", "author"):  # URL and author are scanned too
             return (frozenset([literal_key(node.value)]),)
         if isinstance(node, Field):
-            value = node.value if node.name == "lang" else node.value.upper()
-            return (frozenset([f"{FIELD_KEY}{node.name}:{value}"]),)
+            return (frozenset([field_key(node)]),)
         return ()  # Not, other fields
 
     # -- exact checks -----------------------------------------------------------------------------------
@@ -175,7 +183,7 @@ class Compiler:
             return _field(node)
         if isinstance(node, Title):
             return self.title(node.query)
-        value = _simple_value(node)
+        value = simple_value(node)
         if value is not None:
             self.gate(value)
             return lambda state: state.has_value(value)
@@ -186,14 +194,14 @@ class Compiler:
 
     def boolean(self, node: And | Or) -> Check:
         """Field filters first (no text needed), then plain words, then the rest."""
-        values = tuple(self.gate(value) for value in map(_simple_value, node.items) if value is not None)
-        rest = [item for item in node.items if _simple_value(item) is None]
-        cheap = [self.check(item) for item in rest if _cheap(item)]
-        costly = [self.check(item) for item in rest if not _cheap(item)]
+        values = tuple(self.gate(value) for value in map(simple_value, node.items) if value is not None)
+        rest = [item for item in node.items if simple_value(item) is None]
+        first = [self.check(item) for item in rest if cheap(item)]
+        costly = [self.check(item) for item in rest if not cheap(item)]
         if isinstance(node, And):
 
             def every(state: State) -> bool:
-                for check in cheap:
+                for check in first:
                     if not check(state):
                         return False
                 for value in values:
@@ -207,7 +215,7 @@ class Compiler:
             return every
 
         def some(state: State) -> bool:
-            for check in cheap:
+            for check in first:
                 if check(state):
                     return True
             for value in values:
@@ -221,7 +229,7 @@ class Compiler:
         return some
 
     def title(self, query: Word | Phrase) -> Check:
-        value = _simple_value(query)
+        value = simple_value(query)
         if value is not None:
             return lambda state: state.title is not None and state.title.has_value(value)
         found = self.found(query)
@@ -236,6 +244,7 @@ class Compiler:
             for value in need:
                 self.gate(value)
         plainly = _plain_sequences(node)  # type: ignore[arg-type]
+        spaced = tuple(f" {' '.join(words)} " for words in plainly)  # chunks that are plainly these words
         anchor = max((value for need in needs for value in need), key=len, default=None)
 
         def check(state: State) -> bool:
@@ -247,6 +256,9 @@ class Compiler:
                     break  # all of this alternative's words occur
             else:
                 return False
+            for chunks in spaced:
+                if chunks in state.padded:
+                    return True
             for view in state.views():
                 for words in plainly:
                     if view.has_phrase(words):
@@ -289,7 +301,7 @@ def _plain_sequences(node: Term | Phrase | Near) -> list[tuple[str, ...]]:
         left, right = _plain_sequences(node.left), _plain_sequences(node.right)  # type: ignore[arg-type]
         return [a + b for a in left for b in right] + [b + a for a in left for b in right]
     if isinstance(node, Phrase):
-        values = [_simple_value(word) for word in node.words]
+        values = [simple_value(word) for word in node.words]
         if not all(value is not None and value.isalnum() for value in values):
             return []
         if node.within is not None and node.within < len(values) - 1:
@@ -304,12 +316,12 @@ def _pattern(word: Word) -> str:
     return word.host if isinstance(word, Domain) else word.text
 
 
-def _cheap(node: Query) -> bool:
+def cheap(node: Query) -> bool:
     """Decided from the mention's fields alone, without looking at its text."""
     if isinstance(node, Not):
-        return _cheap(node.query)
+        return cheap(node.query)
     if isinstance(node, And | Or):
-        return all(map(_cheap, node.items))
+        return all(map(cheap, node.items))
     return isinstance(node, Field | Followers)
 
 

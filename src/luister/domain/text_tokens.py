@@ -114,17 +114,21 @@ class Tokens:
         return self._lines
 
     def spans(self, value: str) -> list[Span]:
-        """Where ``value`` occurs, as position spans."""
+        """Where ``value`` occurs, as position spans (remembered per value)."""
         if self._positions is None:
-            positions: dict[str, list[Span]] = {}
-            for index, word in enumerate(self.words):
-                positions.setdefault(word, []).append((index, index + 1))
-            for prefix, index in self.prefixes:
-                positions.setdefault(prefix, []).append((index, index + 1))
-            for join, start, end in self.joins:
-                positions.setdefault(join, []).append((start, end))
-            self._positions = positions
-        return self._positions.get(value, [])
+            self._positions = {}
+        found = self._positions.get(value)
+        if found is None:
+            words, found, at = self.words, [], -1
+            for _ in range(words.count(value)):  # list.count and list.index: no loop over every word here
+                at = words.index(value, at + 1)
+                found.append((at, at + 1))
+            if self.prefixes:
+                found += [(at, at + 1) for prefix, at in self.prefixes if prefix == value]
+            if self.joins:
+                found += [(start, end) for join, start, end in self.joins if join == value]
+            self._positions[value] = found
+        return found
 
 
 class ChunkView:
@@ -135,14 +139,15 @@ class ChunkView:
     and only phrases need the whole text tokenised. Chunks are tokenised on demand and remembered.
     """
 
-    __slots__ = ("text", "full", "_chunks", "_found", "_hyphenated")
+    __slots__ = ("text", "full", "_chunks", "_found", "_hyphenated", "_spaced")
 
     def __init__(self, text: str, chunks: dict[str, Tokens] | None = None) -> None:
         self.text = text
         self.full: Tokens | None = None  # set once somebody tokenised the whole text
         self._chunks: dict[str, Tokens] = {} if chunks is None else chunks  # may be shared between texts
         self._found: dict[str, list[Tokens]] = {}
-        self._hyphenated: tuple[str, list[tuple[int, int]] | None] | None = None  # text without hyphens
+        self._hyphenated: tuple[str, list[str] | None] | None = None  # text without hyphens, chunks with
+        self._spaced: bool | None = None  # whether plain spaces are its only white space
 
     def has_value(self, value: str) -> bool:
         """``value in tokenize(text).values()`` for a value of word characters and apostrophes."""
@@ -161,9 +166,7 @@ class ChunkView:
             at = text.find(value, at + 1)
         if "-" not in text:
             return False
-        return any(
-            value in self._tokens(text[left:right]).values() for left, right in self._hyphen_chunks(value)
-        )
+        return any(value in self._tokens(chunk).values() for chunk in self._hyphen_chunks(value))
 
     def has_phrase(self, words: Sequence[str]) -> bool:
         """Whether plain words (letters and digits) stand in the text in this order, one space apart.
@@ -187,25 +190,29 @@ class ChunkView:
             return [self.full]
         found = self._found.get(key)
         if found is None:
-            found = self._found[key] = [
-                self._tokens(self.text[left:right]) for left, right in self._anchors(key)
-            ]
+            found = self._found[key] = [self._tokens(chunk) for chunk in self._anchors(key)]
         return found
 
-    def _anchors(self, key: str) -> list[tuple[int, int]]:
+    def _anchors(self, key: str) -> list[str]:
+        """The chunks that hold ``key``, in order, then those that hold it once hyphens are removed."""
         text, found = self.text, []
         at = text.find(key)
         while at >= 0:
-            bounds = self._bounds(at, at + len(key))
-            found.append(bounds)
-            at = text.find(key, bounds[1])
+            left, right = self._bounds(at, at + len(key))
+            found.append(text[left:right])
+            at = text.find(key, right)
         if "-" in text:
-            found.extend(b for b in self._hyphen_chunks(key) if key not in text[b[0] : b[1]])
+            found.extend(chunk for chunk in self._hyphen_chunks(key) if key not in chunk)
         return found
 
     def _bounds(self, start: int, end: int) -> tuple[int, int]:
         """Where the chunk around ``text[start:end]`` starts and ends."""
         text = self.text
+        if self._spaced is None:
+            self._spaced = text.isprintable()
+        if self._spaced:
+            right = text.find(" ", end)
+            return text.rfind(" ", 0, start) + 1, len(text) if right < 0 else right
         left = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
         right, newline = text.find(" ", end), text.find("\n", end)
         if right < 0 or 0 <= newline < right:
@@ -221,7 +228,7 @@ class ChunkView:
             tokens = self._chunks[chunk] = tokenize(chunk)
         return tokens
 
-    def _hyphen_chunks(self, key: str) -> list[tuple[int, int]]:
+    def _hyphen_chunks(self, key: str) -> list[str]:
         """Chunks with a hyphen that hold ``key`` once their hyphens are removed (joins, handles)."""
         text = self.text
         if self._hyphenated is None:
@@ -233,10 +240,11 @@ class ChunkView:
             chunks = []
             at = text.find("-")
             while at >= 0:
-                chunks.append(self._bounds(at, at + 1))
-                at = text.find("-", chunks[-1][1])
+                left, right = self._bounds(at, at + 1)
+                chunks.append(text[left:right])
+                at = text.find("-", right)
             self._hyphenated = (flat, chunks)
-        return [(left, right) for left, right in chunks if key in text[left:right].replace("-", "")]
+        return [chunk for chunk in chunks if key in chunk.replace("-", "")]
 
 
 def _chunk_has(chunk: str, value: str) -> bool | None:
@@ -275,6 +283,38 @@ def tokenize(text: str) -> Tokens:
             _add_compound(tokens, core)  # auto's, e-mail
         else:
             _add_chunk(tokens, chunk)
+    return tokens
+
+
+def tokenize_chunked(text: str, known: dict[str, Tokens]) -> Tokens:
+    """:func:`tokenize`, with the tokens of chunks that are not one plain word taken from ``known``.
+
+    A chunk's tokens do not depend on the chunks around it, so they are tokenised once (and added to
+    ``known``) and only shifted to where the chunk stands: ``e-mail``, ``auto's`` and ``#voltaro`` recur.
+    """
+    tokens = Tokens()
+    words = tokens.words
+    for chunk in text.split():
+        if chunk.isalnum():
+            words.append(chunk)
+            continue
+        part = known.get(chunk)
+        if part is None:
+            part = known[chunk] = tokenize(chunk)
+        at = len(words)
+        words += part.words
+        if part.prefixes:
+            tokens.prefixes += [(value, at + index) for value, index in part.prefixes]
+        if part.joins:
+            tokens.joins += [(value, at + start, at + end) for value, start, end in part.joins]
+        if part.hashtags:
+            tokens.hashtags += [(value, at + index) for value, index in part.hashtags]
+        if part.handles:
+            tokens.handles += [(value, at + index) for value, index in part.handles]
+        if part.domains:
+            tokens.domains += [(value, at + start, at + end) for value, start, end in part.domains]
+        if part.urls:
+            tokens.urls += [(value, at + start, at + end) for value, start, end in part.urls]
     return tokens
 
 
