@@ -11,6 +11,7 @@ from luister.connectors.hackernews import HackerNewsConnector
 from luister.connectors.mastodon import MastodonConnector
 from luister.connectors.reddit import RedditConnector
 from luister.connectors.rss import RssConnector
+from luister.connectors.webhook import WebhookConnector
 from luister.hookspecs import hookimpl
 
 
@@ -24,4 +25,5 @@ def luister_connectors() -> list[type[Any]]:
         HackerNewsConnector,
         RedditConnector,
         DiscourseConnector,
+        WebhookConnector,
     ]

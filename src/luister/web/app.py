@@ -8,10 +8,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
-from luister import __version__
+from luister import __version__, api
 from luister.settings import Settings
 from luister.web.context import Refused, SignInRequired, Web, refused, sign_in_redirect
-from luister import api
 from luister.web.pages import auth, mentions, overview, sources, tokens, topics
 
 HERE = Path(__file__).parent
@@ -29,6 +28,7 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
     for page in PAGES:
         app.include_router(page.routes(web), include_in_schema=False)
     app.include_router(api.routes(web))
+    api.install(app)  # problem+json error bodies for /api paths
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

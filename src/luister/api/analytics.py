@@ -1,0 +1,171 @@
+"""``/analytics``: the dashboard figures of a topic (or all mentions) over a period, from the rollups."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from luister.api.auth import caller
+from luister.api.mentions import Filter, utc
+from luister.api.problems import invalid, responses
+from luister.api.schemas import NO_CONTROL, Sentiment
+from luister.domain.accounts import Permission
+from luister.domain.rollups import ALL_TOPICS
+from luister.services import analytics
+from luister.services.accounts import UserRead
+from luister.services.topics import UnknownTopicError, get_topic
+from luister.web.context import Web
+
+MAX_PERIOD = timedelta(days=400)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+SENTIMENT_COUNTS = "Mentions per sentiment: negative, neutral, positive, and '' for not analysed."
+
+
+class TotalsRead(BaseModel):
+    mentions: int
+    duplicates: int = Field(description="Near-duplicates among them.")
+    reach: int = Field(description="Authors' followers, summed per mention.")
+    engagement: int = Field(description="Likes, shares and replies.")
+    sentiment: dict[str, int] = Field(description=SENTIMENT_COUNTS)
+    net_sentiment: float | None = Field(description="(positive − negative) / (positive + negative), −1…+1.")
+
+
+class PointRead(BaseModel):
+    start: datetime = Field(description="The bucket's start: an hour, or a UTC day.")
+    mentions: int
+    sentiment: dict[str, int] = Field(description=SENTIMENT_COUNTS)
+    net_sentiment: float | None
+
+
+class VoiceRead(BaseModel):
+    topic: str
+    kind: str = Field(description="brand or competitor")
+    mentions: int
+    share: float = Field(description="Of all brand and competitor mentions, 0–1.")
+    sentiment: dict[str, int] = Field(description=SENTIMENT_COUNTS)
+    net_sentiment: float | None
+    positive_share: float | None = Field(description="Positive among the analysed mentions, 0–1.")
+
+
+class CountRead(BaseModel):
+    key: str = Field(description="'' when unknown.")
+    mentions: int
+
+
+class ChannelCountryRead(BaseModel):
+    channel: str
+    country: str = Field(description="'' when unknown.")
+    mentions: int
+
+
+class OverviewRead(BaseModel):
+    since: datetime
+    until: datetime
+    bucket: str = Field(description="`hour` for periods up to three days, else `day`.")
+    topic: str | None = Field(description="null: all mentions.")
+    totals: TotalsRead
+    previous_mentions: int = Field(description="Mentions in the period of the same length just before.")
+    series: list[PointRead] = Field(description="Volume and sentiment per bucket, empty buckets included.")
+    share_of_voice: list[VoiceRead] = Field(description="Brand and competitor topics side by side.")
+    channels: list[CountRead]
+    channel_country: list[ChannelCountryRead]
+    languages: list[CountRead]
+    intents: list[CountRead] = Field(description="A mention counts once per intent.")
+
+    @classmethod
+    def of(cls, o: analytics.Overview, topic: str | None) -> "OverviewRead":
+        t = o.totals
+        return cls(
+            since=o.scope.since,
+            until=o.scope.until,
+            bucket=o.scope.bucket,
+            topic=topic,
+            totals=TotalsRead(
+                mentions=t.mentions,
+                duplicates=t.duplicates,
+                reach=t.reach,
+                engagement=t.engagement,
+                sentiment=t.sentiment,
+                net_sentiment=t.net_sentiment,
+            ),
+            previous_mentions=o.previous_mentions,
+            series=[
+                PointRead(
+                    start=p.start, mentions=p.mentions, sentiment=p.sentiment, net_sentiment=p.net_sentiment
+                )
+                for p in o.series
+            ],
+            share_of_voice=[
+                VoiceRead(
+                    topic=v.name,
+                    kind=v.kind,
+                    mentions=v.mentions,
+                    share=v.share,
+                    sentiment=v.sentiment,
+                    net_sentiment=v.net_sentiment,
+                    positive_share=v.positive_share,
+                )
+                for v in o.share_of_voice
+            ],
+            channels=[CountRead(key=str(k), mentions=n) for k, n in o.channels],
+            channel_country=[
+                ChannelCountryRead(channel=str(c), country=str(k), mentions=n)
+                for c, k, n in o.channel_country
+            ],
+            languages=[CountRead(key=str(k), mentions=n) for k, n in o.languages],
+            intents=[CountRead(key=k, mentions=n) for k, n in o.intents],
+        )
+
+
+def routes(web: Web) -> APIRouter:
+    router = APIRouter(tags=["analytics"])
+    engine = web.engine
+    Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
+
+    @router.get("/analytics/overview", response_model=OverviewRead, responses=responses(403))
+    def analytics_overview(
+        _user: Reader,
+        topic: Annotated[
+            str | None,
+            Query(max_length=120, pattern=NO_CONTROL, description="A topic's name; else all mentions."),
+        ] = None,
+        since: Annotated[datetime | None, Query(description="Period start (ISO 8601); with `until`.")] = None,
+        until: Annotated[datetime | None, Query(description="Period end, exclusive (ISO 8601).")] = None,
+        days: Annotated[
+            int,
+            Query(
+                ge=1,
+                le=400,
+                description="Without since/until: the last `days` days up to the newest counted hour.",
+            ),
+        ] = 30,
+        channel: Filter = None,
+        country: Filter = None,
+        language: Filter = None,
+        sentiment: Sentiment | None = None,
+    ) -> OverviewRead:
+        """Totals, volume and sentiment over time, share of voice against competitors, channel × country,
+        languages and intents: the overview dashboard's figures (read from the rollups, fast at any size)."""
+        topic_id = ALL_TOPICS
+        if topic:
+            try:
+                topic_id = get_topic(engine=engine, name=topic).id
+            except UnknownTopicError as exc:
+                raise invalid(f"topic: {exc}") from None
+        start, end = utc(since, "since"), utc(until, "until")
+        if (start is None) != (end is None):
+            raise invalid(
+                "give both since and until, or neither (then `days` counts back from the newest data)"
+            )
+        if start is None or end is None:
+            period = analytics.default_scope(engine=engine, days=days)
+            start, end = period.since, period.until
+        elif not EARLIEST <= start < end <= LATEST or end - start > MAX_PERIOD:
+            raise invalid(f"since must come before until, at most {MAX_PERIOD.days} days apart")
+        filters = {"channel": channel or None, "country": country or None, "language": language or None}
+        scope = analytics.Scope(since=start, until=end, topic_id=topic_id, sentiment=sentiment, **filters)
+        return OverviewRead.of(analytics.overview(engine=engine, scope=scope), topic)
+
+    return router

@@ -1,0 +1,140 @@
+"""``/mentions``: search with the topic query language and filters, read one, correct its labels."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from luister.api.auth import caller
+from luister.api.problems import ApiError, invalid, query_problem, responses
+from luister.api.schemas import (
+    NO_CONTROL,
+    NO_NUL,
+    Intent,
+    LabelsUpdate,
+    MentionDetail,
+    MentionPage,
+    MentionRead,
+    Sentiment,
+)
+from luister.domain.accounts import Permission
+from luister.domain.queries import QuerySyntaxError
+from luister.services.accounts import UserRead
+from luister.services.corrections import CorrectionError, correct_mention
+from luister.services.mentions import mention_detail, search_mentions
+from luister.services.topics import UnknownTopicError, get_topic
+from luister.web.context import Web
+
+MAX_ID = 2**63 - 1
+MentionId = Annotated[int, Path(ge=1, le=MAX_ID, description="The mention's id.")]
+Filter = Annotated[str | None, Query(max_length=32, pattern=NO_CONTROL)]
+
+
+def utc(value: datetime | None, name: str) -> datetime | None:
+    """A filter time as aware UTC (a time without a zone is taken as UTC)."""
+    if value is None:
+        return None
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise invalid(f"{name}: out of range") from None
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    if not cursor.isdigit() or not 0 < int(cursor) <= MAX_ID:
+        raise invalid("cursor: pass the `next` value of the previous page")
+    return int(cursor)
+
+
+def routes(web: Web) -> APIRouter:
+    router = APIRouter(tags=["mentions"])
+    engine = web.engine
+    Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
+    Corrector = Annotated[UserRead, Depends(caller(engine, Permission.correct))]
+
+    @router.get("/mentions", response_model=MentionPage, responses=responses(403))
+    def mentions_list(
+        _user: Reader,
+        q: Annotated[
+            str | None,
+            Query(max_length=2000, pattern=NO_NUL, description="A query in the topic query language."),
+        ] = None,
+        topic: Annotated[
+            str | None,
+            Query(max_length=120, pattern=NO_CONTROL, description="Only mentions of this topic (its name)."),
+        ] = None,
+        sentiment: Sentiment | None = None,
+        intent: Intent | None = None,
+        channel: Filter = None,
+        country: Filter = None,
+        language: Filter = None,
+        since: Annotated[datetime | None, Query(description="Published at or after (ISO 8601).")] = None,
+        until: Annotated[datetime | None, Query(description="Published before (ISO 8601).")] = None,
+        cursor: Annotated[
+            str | None,
+            Query(max_length=20, pattern=r"^[0-9]*$", description="The `next` of the previous page."),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> MentionPage:
+        """Mentions, newest first, in pages of `limit`; follow `next` until it is null."""
+        topic_id = None
+        if topic:
+            try:
+                topic_id = get_topic(engine=engine, name=topic).id
+            except UnknownTopicError as exc:
+                raise invalid(f"topic: {exc}") from None
+        try:
+            page = search_mentions(
+                engine=engine,
+                query=q or None,
+                topic_id=topic_id,
+                sentiment=sentiment,
+                intent=intent,
+                channel=channel or None,
+                country=country or None,
+                language=language or None,
+                since=utc(since, "since"),
+                until=utc(until, "until"),
+                before=decode_cursor(cursor),
+                limit=limit,
+            )
+        except QuerySyntaxError as exc:
+            raise query_problem(exc) from None
+        return MentionPage(
+            items=[MentionRead.of(m) for m in page.mentions],
+            next=str(page.next_before) if page.next_before else None,
+            scanned_out=page.scanned_out,
+        )
+
+    @router.get("/mentions/{mention_id}", response_model=MentionDetail, responses=responses(403, 404))
+    def mention_read(mention_id: MentionId, _user: Reader) -> MentionDetail:
+        """One mention with its analysis, its raw payload and the rest of its thread."""
+        detail = mention_detail(engine=engine, mention_id=mention_id)
+        if detail is None:
+            raise ApiError(404, f"no mention with id {mention_id}")
+        return MentionDetail.of_detail(detail)
+
+    @router.post(
+        "/mentions/{mention_id}/labels", response_model=MentionDetail, responses=responses(400, 403, 404)
+    )
+    def mention_labels(mention_id: MentionId, labels: LabelsUpdate, user: Corrector) -> MentionDetail:
+        """Correct the sentiment and/or intents (needs a role that may correct: agent, analyst, admin)."""
+        if mention_detail(engine=engine, mention_id=mention_id) is None:
+            raise ApiError(404, f"no mention with id {mention_id}")
+        try:
+            correct_mention(
+                engine=engine,
+                mention_id=mention_id,
+                corrected_by=user.email,
+                sentiment=labels.sentiment,
+                intents=tuple(labels.intents) if labels.intents is not None else None,
+            )
+        except CorrectionError as exc:
+            raise invalid(str(exc)) from None
+        detail = mention_detail(engine=engine, mention_id=mention_id)
+        assert detail is not None
+        return MentionDetail.of_detail(detail)
+
+    return router

@@ -1,0 +1,108 @@
+"""``/topics``: saved queries. Saving one matches the stored mentions again in the background."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Response
+
+from luister.api.auth import caller
+from luister.api.problems import ApiError, invalid, query_problem, responses
+from luister.api.schemas import NO_CONTROL, QueryTest, QueryTrialRead, TopicCreate, TopicRead, TopicUpdate
+from luister.domain.accounts import Permission
+from luister.domain.queries import QueryReferenceError, QuerySyntaxError
+from luister.services.accounts import UserRead
+from luister.services.matching import rematch
+from luister.services.topics import (
+    UnknownTopicError,
+    get_topic,
+    list_topics,
+    remove_topic,
+    save_topic,
+    try_query,
+)
+from luister.web.context import Web
+
+TopicName = Annotated[
+    str, Path(min_length=1, max_length=120, pattern=NO_CONTROL, description="The topic's name.")
+]
+
+
+def routes(web: Web) -> APIRouter:
+    router = APIRouter(tags=["topics"])
+    engine = web.engine
+    Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
+    Manager = Annotated[UserRead, Depends(caller(engine, Permission.manage))]
+
+    def save(
+        name: str, body: TopicCreate | TopicUpdate, user: UserRead, background: BackgroundTasks
+    ) -> TopicRead:
+        try:
+            saved = save_topic(
+                engine=engine,
+                name=name,
+                kind=body.kind,
+                query=body.query,
+                description=body.description,
+                actor=user.email,
+            )
+        except QuerySyntaxError as exc:
+            raise query_problem(exc, field="query") from None
+        except (QueryReferenceError, ValueError) as exc:
+            raise invalid(f"query: {exc}") from None
+        background.add_task(rematch, engine=engine, topic_ids=[saved.id])
+        return TopicRead.of(saved)
+
+    @router.get("/topics", response_model=list[TopicRead], responses=responses(403))
+    def topics_list(_user: Reader) -> list[TopicRead]:
+        """Every topic with how many stored mentions it matches."""
+        return [TopicRead.of(t) for t in list_topics(engine=engine)]
+
+    @router.post("/topics/test", response_model=QueryTrialRead, responses=responses(400, 403))
+    def topic_test(body: QueryTest, _user: Reader) -> QueryTrialRead:
+        """Try a query on the newest stored mentions without saving it."""
+        try:
+            trial = try_query(engine=engine, query=body.query, sample=body.sample, examples=body.examples)
+        except QuerySyntaxError as exc:
+            raise query_problem(exc, field="query") from None
+        except QueryReferenceError as exc:
+            raise invalid(f"query: {exc}") from None
+        return QueryTrialRead.of(trial)
+
+    @router.post("/topics", status_code=201, response_model=TopicRead, responses=responses(400, 403, 409))
+    def topic_create(body: TopicCreate, user: Manager, background: BackgroundTasks) -> TopicRead:
+        """Save a new topic; stored mentions are matched against it in the background."""
+        if any(t.name == body.name.strip() for t in list_topics(engine=engine)):
+            raise ApiError(409, f"a topic named {body.name.strip()!r} exists already; PUT changes it")
+        return save(body.name, body, user, background)
+
+    @router.get("/topics/{name:path}", response_model=TopicRead, responses=responses(403, 404))
+    def topic_read(name: TopicName, _user: Reader) -> TopicRead:
+        try:
+            return TopicRead.of(get_topic(engine=engine, name=name))
+        except UnknownTopicError as exc:
+            raise ApiError(404, str(exc)) from None
+
+    @router.put("/topics/{name:path}", response_model=TopicRead, responses=responses(400, 403, 404))
+    def topic_update(
+        name: TopicName, body: TopicUpdate, user: Manager, background: BackgroundTasks
+    ) -> TopicRead:
+        """Change a topic's query, kind or description; stored mentions are matched again afterwards."""
+        try:
+            get_topic(engine=engine, name=name)
+        except UnknownTopicError as exc:
+            raise ApiError(404, str(exc)) from None
+        return save(name, body, user, background)
+
+    @router.delete(
+        "/topics/{name:path}", status_code=204, response_class=Response, responses=responses(403, 404, 409)
+    )
+    def topic_delete(name: TopicName, user: Manager) -> Response:
+        """Delete a topic and its matches (refused while another topic's query refers to it)."""
+        try:
+            remove_topic(engine=engine, name=name, actor=user.email)
+        except UnknownTopicError as exc:
+            raise ApiError(404, str(exc)) from None
+        except QueryReferenceError as exc:
+            raise ApiError(409, str(exc)) from None
+        return Response(status_code=204)
+
+    return router

@@ -1,0 +1,76 @@
+"""Schemathesis against the in-process app: every operation of the OpenAPI schema, with valid and invalid
+input, as an admin on a database with demo data. No answer may be a 5xx, and every answer must match the
+schema (status, content type, body). Deterministic (derandomised Hypothesis) and bounded in size.
+
+Each operation gets its own Hypothesis run from ``operation.as_strategy`` (schemathesis' lazy pytest
+loader does not work with pytest 9), and every operation's failures are reported together.
+"""
+
+from __future__ import annotations
+
+import schemathesis
+from api_helpers import make_api
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from sqlalchemy.engine import Engine
+
+from luister.plugins import load_plugins
+from luister.services.analysis import ingest_enrichers
+from luister.services.demo import load_demo
+from luister.services.sources import add_source
+from luister.settings import Settings
+
+MAX_EXAMPLES = 12  # per operation and mode: about 340 requests per backend
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def test_no_operation_answers_with_a_server_error_or_off_schema(settings: Settings, engine: Engine) -> None:
+    api = make_api(settings, engine)
+    load_demo(engine=engine, seed=3, count=300, batch_size=300, analysis=ingest_enrichers(settings=settings))
+    add_source(
+        engine=engine,
+        connectors=load_plugins().connectors(),
+        name="crm",
+        connector="webhook",
+        options={"secret": "push-secret-of-the-crm-0123"},
+    )
+    headers = api.headers("admin")
+    with api.client:
+        schema = schemathesis.openapi.from_asgi("/api/openapi.json", api.client.app)
+        operations = [result.ok() for result in schema.get_all_operations()]
+        assert len(operations) >= 13
+        failures: list[str] = []
+        calls = 0
+        for operation in operations:
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+                @given(case=operation.as_strategy(generation_mode=mode))
+                @hypothesis_settings(
+                    max_examples=MAX_EXAMPLES,
+                    derandomize=True,
+                    deadline=None,
+                    database=None,
+                    phases=[Phase.explicit, Phase.generate],
+                    suppress_health_check=list(HealthCheck),
+                )
+                def run(case: schemathesis.Case) -> None:
+                    nonlocal calls
+                    calls += 1
+                    case.call_and_validate(headers=headers, checks=CHECKS)
+
+                try:
+                    run()
+                except (
+                    Exception,
+                    BaseExceptionGroup,
+                ) as exc:  # every operation is tried; all failures listed
+                    failures.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {exc}")
+    assert not failures, "\n\n".join(failures)
+    assert calls >= len(operations) * MAX_EXAMPLES
