@@ -17,7 +17,7 @@ from luister.connectors.http import FetchError, FetchPolicy, SafeHttp
 from luister.connectors.oauth import TokenCache
 from luister.connectors.reddit import RedditConnector, RedditOptions
 from luister.domain.sources import masked
-from luister.services.sources import _masked, _storable
+from luister.services.sources import _storable
 
 DATA = Path(__file__).parent.parent / "data" / "reddit"
 JSON = "application/json"
@@ -178,7 +178,7 @@ def test_credentials_are_secret_and_come_together() -> None:
     stored = _storable(opts)  # what the source table keeps: the connector needs the secret back
     assert (stored["client_id"], stored["client_secret"]) == ("app-id-123", "s3cret-value-456")
     assert RedditOptions(**stored).client_secret == opts.client_secret
-    shown = _masked(stored)
+    shown = masked(stored)
     assert (shown["client_id"], shown["client_secret"]) == ("***23", "***56")
     assert masked(stored)["client_secret"] == "***56"
     with pytest.raises(ValueError, match="client_id and client_secret together"):
