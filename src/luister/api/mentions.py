@@ -21,11 +21,12 @@ from luister.domain.accounts import Permission
 from luister.domain.queries import QuerySyntaxError
 from luister.services.accounts import UserRead
 from luister.services.corrections import CorrectionError, correct_mention
-from luister.services.mentions import mention_detail, search_mentions
+from luister.services.mentions import mention_detail, read_cursor, search_mentions
 from luister.services.topics import UnknownTopicError, get_topic
 from luister.web.context import Web
 
 MAX_ID = 2**63 - 1
+CURSOR = r"^-?[0-9]*(\.[0-9]+)?$"  # luister.services.mentions.page_cursor: <µs since 1970>.<id>
 MentionId = Annotated[int, Path(ge=1, le=MAX_ID, description="The mention's id.")]
 Filter = Annotated[str | None, Query(max_length=32, pattern=NO_CONTROL)]
 
@@ -40,12 +41,16 @@ def utc(value: datetime | None, name: str) -> datetime | None:
         raise invalid(f"{name}: out of range") from None
 
 
-def decode_cursor(cursor: str | None) -> int | None:
+def decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
-    if not cursor.isdigit() or not 0 < int(cursor) <= MAX_ID:
+    try:
+        published, mention_id = read_cursor(cursor)
+    except (ValueError, OverflowError):
+        raise invalid("cursor: pass the `next` value of the previous page") from None
+    if not 0 < mention_id <= MAX_ID or published.year < 1900:
         raise invalid("cursor: pass the `next` value of the previous page")
-    return int(cursor)
+    return cursor
 
 
 def routes(web: Web) -> APIRouter:
@@ -74,7 +79,7 @@ def routes(web: Web) -> APIRouter:
         until: Annotated[datetime | None, Query(description="Published before (ISO 8601).")] = None,
         cursor: Annotated[
             str | None,
-            Query(max_length=20, pattern=r"^[0-9]*$", description="The `next` of the previous page."),
+            Query(max_length=40, pattern=CURSOR, description="The `next` of the previous page."),
         ] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> MentionPage:
@@ -104,7 +109,7 @@ def routes(web: Web) -> APIRouter:
             raise query_problem(exc) from None
         return MentionPage(
             items=[MentionRead.of(m) for m in page.mentions],
-            next=str(page.next_before) if page.next_before else None,
+            next=page.next_before,
             scanned_out=page.scanned_out,
         )
 

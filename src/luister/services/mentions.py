@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from luister.storage.tables import mention, mention_topic
+from luister.storage.tables import UtcDateTime, mention, mention_topic
 
 
 @dataclass(slots=True, frozen=True)
@@ -76,13 +76,36 @@ def top_engaging(
         return [MentionRead(**row) for row in conn.execute(query).mappings()]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _older_than(published_at: datetime, mention_id: int) -> sa.ColumnElement[bool]:
+    """Rows after ``(published_at, id)`` in newest-first order (a row-value comparison: SQLite and
+    PostgreSQL both walk the published index from there)."""
+    position = sa.tuple_(sa.literal(published_at, UtcDateTime()), sa.literal(mention_id))
+    return sa.tuple_(mention.c.published_at, mention.c.id) < position
+
+
+def page_cursor(published_at: datetime, mention_id: int) -> str:
+    """Where a page ended: ``<published, µs since 1970>.<id>`` (digits, safe in any address)."""
+    return f"{(published_at - _EPOCH) // timedelta(microseconds=1)}.{mention_id}"
+
+
+def read_cursor(value: str) -> tuple[datetime, int]:
+    """The position of ``page_cursor``; ``ValueError`` when ``value`` is not one."""
+    micros, _, mention_id = value.partition(".")
+    if not (micros.lstrip("-").isdigit() and mention_id.isdigit()) or len(value) > 40:
+        raise ValueError(f"{value!r} is not a page cursor")
+    return _EPOCH + timedelta(microseconds=int(micros)), int(mention_id)
+
+
 SCAN_LIMIT = 20_000  # rows a query filter looks through per page before it stops and says so
 
 
 @dataclass(slots=True, frozen=True)
 class MentionPage:
     mentions: list[MentionRead]
-    next_before: int | None  # pass as ``before`` for the next (older) page
+    next_before: str | None  # pass as ``before`` for the next (older) page (see ``page_cursor``)
     scanned_out: bool  # the query filter looked through SCAN_LIMIT rows without filling the page
 
 
@@ -98,10 +121,11 @@ def search_mentions(
     language: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    before: int | None = None,
+    before: str | None = None,
     limit: int = 50,
 ) -> MentionPage:
-    """Newest first, keyset-paged by id (fast at any depth). ``query`` is the topic query language,
+    """Newest published first, keyset-paged on (published, id) along the published index: fast at any
+    depth and for any period. ``query`` is the topic query language,
     checked exactly on the rows the SQL filters leave (raises ``QuerySyntaxError``). ``country`` and
     ``language`` accept ``""`` for "unknown" (as the dashboards count it); the period is [since, until)."""
     from luister.domain.queries import evaluate, parse_query
@@ -109,7 +133,7 @@ def search_mentions(
 
     parsed = parse_query(query) if query and query.strip() else None
     extra = [c for c in MATCH_COLUMNS if c.name not in MentionRead.__dataclass_fields__]  # what queries see
-    base = sa.select(*COLUMNS, *extra).order_by(mention.c.id.desc())
+    base = sa.select(*COLUMNS, *extra).order_by(mention.c.published_at.desc(), mention.c.id.desc())
     if topic_id is not None:  # a probe of the (mention, topic) key per row: stops as soon as the page is full
         base = base.where(sa.exists().where(mention_topic.c.mention_id == mention.c.id,
                                             mention_topic.c.topic_id == topic_id))  # fmt: skip
@@ -127,21 +151,22 @@ def search_mentions(
         base = base.where(mention.c.published_at < until)
     found: list[MentionRead] = []
     scanned = 0
-    cursor = before
+    cursor = read_cursor(before) if before else None
     with engine.connect() as conn:
         while len(found) < limit + 1 and scanned < SCAN_LIMIT:
-            page = base if cursor is None else base.where(mention.c.id < cursor)
+            page = base if cursor is None else base.where(_older_than(*cursor))
             rows = conn.execute(page.limit(limit + 1 if parsed is None else 1000)).all()
             if not rows:
                 break
             scanned += len(rows)
-            cursor = rows[-1].id
+            cursor = (rows[-1].published_at, rows[-1].id)
             for row in rows:
                 if parsed is None or evaluate(parsed, doc_from_row(row)):
                     found.append(_read(row))
     more = len(found) > limit
     found = found[:limit]
-    next_before = found[-1].id if found and (more or scanned >= SCAN_LIMIT) else None
+    last = (found[-1].published_at, found[-1].id) if found else cursor
+    next_before = page_cursor(*last) if last and (more or scanned >= SCAN_LIMIT) else None
     return MentionPage(found, next_before, scanned_out=scanned >= SCAN_LIMIT and len(found) < limit)
 
 

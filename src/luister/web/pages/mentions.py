@@ -24,7 +24,7 @@ def routes(web: Web) -> APIRouter:
     @router.get("/mentions", response_class=HTMLResponse)
     def mentions_page(
         request: Request, session: Annotated[Session, Depends(web.signed_in)], q: str = "",
-        before: int | None = None,
+        before: str | None = None,
     ) -> Response:  # fmt: skip
         topics = list_topics(engine=engine)
         error = None
