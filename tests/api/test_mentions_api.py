@@ -128,3 +128,19 @@ def test_correcting_labels(api: Api) -> None:
     headers = api.headers("agent") | {"Content-Type": "application/json"}
     not_json = api.client.post(f"/api/v1/mentions/{target}/labels", content=b"{", headers=headers)
     assert not_json.status_code == 422 and not_json.json()["errors"][0]["type"] == "json_invalid"
+
+
+def test_a_dash_asks_for_mentions_without_a_value(api: Api) -> None:
+    from luister.connectors.records import FieldMapping
+    from luister.services.ingest import Pipeline
+    from luister.storage.writer import SqlMentionStore
+    from luister.testing import raw_item, record
+
+    seed(api.settings, api.engine, 6, analyse=False)
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(api.engine), origin="test").run_batch(
+        [raw_item(record(100, text="waar vandaan?", country=None))]
+    )
+    everything = api.get("/api/v1/mentions").json()["items"]
+    unknown = api.get("/api/v1/mentions", params={"country": "-"}).json()["items"]
+    assert [m["text"] for m in unknown] == ["waar vandaan?"] and len(everything) == 7
+    assert api.get("/api/v1/mentions", params={"country": ""}).json()["items"] == everything

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from luister.api.auth import caller
-from luister.api.mentions import Filter, utc
+from luister.api.mentions import Filter, unknown_as_empty, utc
 from luister.api.problems import invalid, responses
 from luister.api.schemas import NO_CONTROL, Sentiment
 from luister.domain.accounts import Permission
@@ -164,7 +164,8 @@ def routes(web: Web) -> APIRouter:
             start, end = period.since, period.until
         elif not EARLIEST <= start < end <= LATEST or end - start > MAX_PERIOD:
             raise invalid(f"since must come before until, at most {MAX_PERIOD.days} days apart")
-        filters = {"channel": channel or None, "country": country or None, "language": language or None}
+        filters = {"channel": channel or None, "country": unknown_as_empty(country),
+                   "language": unknown_as_empty(language)}  # fmt: skip
         scope = analytics.Scope(since=start, until=end, topic_id=topic_id, sentiment=sentiment, **filters)
         return OverviewRead.of(analytics.overview(engine=engine, scope=scope), topic)
 

@@ -24,11 +24,14 @@ from luister.services.corrections import CorrectionError, correct_mention
 from luister.services.mentions import mention_detail, read_cursor, search_mentions
 from luister.services.topics import UnknownTopicError, get_topic
 from luister.web.context import Web
+from luister.web.drill import UNKNOWN_VALUE
 
 MAX_ID = 2**63 - 1
 CURSOR = r"^-?[0-9]*(\.[0-9]+)?$"  # luister.services.mentions.page_cursor: <µs since 1970>.<id>
 MentionId = Annotated[int, Path(ge=1, le=MAX_ID, description="The mention's id.")]
-Filter = Annotated[str | None, Query(max_length=32, pattern=NO_CONTROL)]
+Filter = Annotated[
+    str | None, Query(max_length=32, pattern=NO_CONTROL, description="`-` for mentions without a value.")
+]
 
 
 def utc(value: datetime | None, name: str) -> datetime | None:
@@ -39,6 +42,11 @@ def utc(value: datetime | None, name: str) -> datetime | None:
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except (OverflowError, ValueError):
         raise invalid(f"{name}: out of range") from None
+
+
+def unknown_as_empty(value: str | None) -> str | None:
+    """``-`` asks for mentions without a value (as the dashboards count them); empty means no filter."""
+    return "" if value == UNKNOWN_VALUE else (value or None)
 
 
 def decode_cursor(cursor: str | None) -> str | None:
@@ -98,8 +106,8 @@ def routes(web: Web) -> APIRouter:
                 sentiment=sentiment,
                 intent=intent,
                 channel=channel or None,
-                country=country or None,
-                language=language or None,
+                country=unknown_as_empty(country),
+                language=unknown_as_empty(language),
                 since=utc(since, "since"),
                 until=utc(until, "until"),
                 before=decode_cursor(cursor),
