@@ -275,3 +275,16 @@ def test_app_credentials_are_stored_whole_and_shown_masked(engine: Engine) -> No
     assert (added.options["client_id"], added.options["client_secret"]) == ("***23", "***56")
     stored, _ = raw_options(engine=engine, source_id=added.id)
     assert (stored["client_id"], stored["client_secret"]) == ("app-id-123", "s3cret-value-456")
+
+
+def test_push_only_sources_are_not_run_by_listening(engine: Engine) -> None:
+    from luister.connectors.webhook import WebhookConnector
+    from luister.storage.tables import source_run
+
+    connectors = {"fake": FakeConnector, "webhook": WebhookConnector}
+    add_source(engine=engine, connectors=connectors, name="crm", connector="webhook",
+               options={"secret": "s" * 24})  # fmt: skip
+    runner = Listener(engine=engine, store=SqlMentionStore(engine), connectors=connectors, clock=Clock())
+    assert asyncio.run(runner.run_due()) == []
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(source_run)).scalar_one() == 0

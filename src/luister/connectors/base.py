@@ -25,6 +25,7 @@ class Capability(StrEnum):
     reply = "reply"
     publish = "publish"
     search = "search"
+    push = "push"  # receives mentions at POST /api/v1/ingest/{source} instead of fetching them
 
 
 @dataclass(slots=True)

@@ -50,7 +50,7 @@ class WebhookConnector:
 
     name: ClassVar[str] = "webhook"
     options_model: ClassVar[type[BaseModel]] = WebhookOptions
-    capabilities: ClassVar[frozenset[Capability]] = frozenset()  # push only: no read, no search
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.push})  # not read by listening
     max_concurrency: ClassVar[int] = 1
     poll_interval: ClassVar[int] = PUSH_POLL_INTERVAL
 

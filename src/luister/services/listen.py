@@ -69,6 +69,7 @@ class Listener:
             query = query.where(sa.or_(source.c.next_run_at.is_(None), source.c.next_run_at <= now))
         with self.engine.connect() as conn:
             due = conn.execute(query.order_by(source.c.next_run_at, source.c.id)).all()
+        due = [row for row in due if _reads(self.connectors.get(row.connector))]  # push-only sources wait
         overall = asyncio.Semaphore(MAX_PARALLEL_SOURCES)
         per_connector = {
             name: asyncio.Semaphore(getattr(self.connectors.get(name), "max_concurrency", 1))
@@ -220,3 +221,8 @@ class Listener:
                     error=result.error,
                 )  # fmt: skip
             )
+
+
+def _reads(connector: type[Any] | None) -> bool:
+    """Whether listening runs this connector (an unknown one runs, to report that it is missing)."""
+    return connector is None or Capability.read in getattr(connector, "capabilities", {Capability.read})
