@@ -28,6 +28,7 @@ from luister.domain.accounts import Role
 from luister.domain.mentions import Mention
 from luister.domain.topics import TopicKind
 from luister.services.accounts import create_user
+from luister.services.mentions import page_cursor
 from luister.services.topics import save_topic
 from luister.settings import Settings
 from luister.storage.engine import create_engine
@@ -131,7 +132,9 @@ def main() -> None:
     engine = create_engine(settings)
     with engine.connect() as conn:
         stored = conn.execute(sa.select(sa.func.count()).select_from(mention)).scalar_one()
-        newest_id = conn.execute(sa.select(sa.func.max(mention.c.id))).scalar_one()
+        middle = conn.execute(
+            sa.select(mention.c.published_at, mention.c.id).where(mention.c.id == stored // 2)
+        ).one()
     print(f"mentions {stored}")
     client = TestClient(create_app(settings=settings, engine=engine))
     login = client.get("/login")
@@ -145,7 +148,7 @@ def main() -> None:
         "overview_competitor_7d": "/?topic=Enerlux&days=7",
         "mentions_first_page": "/mentions",
         "mentions_topic": "/mentions?topic=Voltaro",
-        "mentions_deep_page": f"/mentions?before={newest_id // 2}",
+        "mentions_deep_page": f"/mentions?before={page_cursor(*middle)}",
         "mentions_drill_day_sentiment": (
             f"/mentions?topic=Voltaro&since={day}&until={day}T23:59&sentiment=negative"
         ),

@@ -37,6 +37,7 @@ def main() -> None:
         shoot(page, folder / "overview.png", full=True)
         page.goto(f"{base}/?topic=Voltaro")
         page.wait_for_selector("[data-chart=volume][data-ready]")
+        page.locator("[data-chart=volume]").scroll_into_view_if_needed()
         bars = page.locator("[data-chart=volume] .trace.bars .point path")
         boxes = [bars.nth(i).bounding_box() for i in range(bars.count())]
         tallest = max((b for b in boxes if b), key=lambda b: b["height"])
@@ -47,7 +48,7 @@ def main() -> None:
         shoot(page, folder / "mentions.png")
         page.goto(f"{base}/topics")
         shoot(page, folder / "topics.png")
-        page.type("#topic-query", 'voltaro AND (storing OR "ligt eruit") lang:nl')
+        page.type("#topic-query", 'voltaro AND (app OR factuur OR "ligt eruit") -test')
         page.wait_for_timeout(1500)
         page.locator("#topic-query").scroll_into_view_if_needed()
         shoot(page, folder / "topic-test.png")

@@ -112,3 +112,11 @@ def test_correcting_a_label_in_the_browser(
     assert "feedback" in page.locator(".analysis .intents").inner_text()
     assert "human" in page.locator(".analysis").inner_text()
     page.close()
+
+
+def test_a_broken_page_cursor_is_a_clear_error(sqlite_settings: Settings) -> None:
+    seed(sqlite_settings)
+    client = signed_in_client(sqlite_settings)
+    for cursor in ("500000", "x.y", "1" * 60):
+        page = client.get("/mentions", params={"before": cursor})
+        assert page.status_code == 400 and "no longer exists" in page.text

@@ -41,6 +41,8 @@ def routes(web: Web) -> APIRouter:
             error = f"{exc}\n{exc.caret()}"
         except DrillError as exc:
             error = str(exc)
+        except ValueError:
+            error = "That page of the list no longer exists; start from the newest mentions."
         filters = {"q": q, **drill.params()}
         more = urlencode({**filters, "before": page.next_before}) if page and page.next_before else None
         chips = [(name, value, urlencode({k: v for k, v in filters.items() if k != name}))
