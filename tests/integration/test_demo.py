@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from luister.domain.alerting import AlertStatus
 from luister.services.alerts import alert_detail, list_alerts
 from luister.services.demo import load_demo
+from luister.services.sources import list_sources
 from luister.services.stats import collect_stats
 from luister.services.topics import list_topics
 
@@ -28,6 +29,10 @@ def test_demo_loads_topics_and_mentions_once(engine: Engine) -> None:
     assert {lang for lang, _ in stats.by_language} == {"nl", "en"}
     assert {country for country, _ in stats.by_country} == {"NL", "BE", "GB", "US"}
     assert stats.last is not None and stats.last <= END.date()
+
+    health = {s.name: s.health.status.value for s in list_sources(engine=engine, now=END)}
+    assert len(health) == 7 and health.pop("Energieforum") == "failing"  # the forum answers 503
+    assert set(health.values()) <= {"ok", "silent"}  # 1,500 mentions leave Hacker News quiet for days
 
 
 def test_the_demo_outage_was_alerted_and_worked_through_its_playbook(engine: Engine) -> None:

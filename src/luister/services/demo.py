@@ -14,10 +14,12 @@ from luister.connectors.records import FieldMapping
 from luister.domain.alerting import RuleKind, Severity
 from luister.domain.ingest import RawItem
 from luister.domain.topics import TopicKind
+from luister.plugins import load_plugins
 from luister.services.alert_detection import record_replayed, replay
 from luister.services.alert_rules import save_rule
 from luister.services.alerts import acknowledge, alert_detail, complete_step, list_alerts, resolve
 from luister.services.demo_data import DEMO_TOPICS, generate_demo_mentions
+from luister.services.demo_sources import add_demo_sources
 from luister.services.ingest import BatchResult, Enricher, IngestSummary, Pipeline
 from luister.services.matching import TopicMatchEnricher, load_matcher
 from luister.services.topics import TopicRead, save_topic
@@ -98,6 +100,7 @@ def load_demo(
     summary = pipeline.run(_raw_items(records), batch_size=batch_size, on_batch=on_batch)
     start = end - timedelta(days=days)
     alerts = _demo_alerts(engine=engine, start=start, end=end)
+    add_demo_sources(engine=engine, connectors=load_plugins().connectors(), start=start, end=end, seed=seed)
     return DemoResult(topics=topics, summary=summary, start=start, end=end, alerts=alerts)
 
 
