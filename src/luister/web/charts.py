@@ -27,13 +27,18 @@ def scope_drill(scope: Scope, topic: str) -> Drill:
                  country=scope.country, language=scope.language, sentiment=scope.sentiment)  # fmt: skip
 
 
-def figures(overview: Overview, *, topic: str, gettext: Callable[[str], str]) -> dict[str, Figure]:
+def figures(
+    overview: Overview, *, topic: str, gettext: Callable[[str], str], lang: str = "en"
+) -> dict[str, Figure]:
     _ = gettext
     scope = overview.scope
     base = scope_drill(scope, topic)
+    time_axis: dict[str, Any] = {"type": "date"}
+    if lang != "en":  # Plotly's own labels name months in English: numbers read the same in Dutch
+        time_axis["tickformat"] = "%-d-%-m %H:%M" if scope.bucket == "hour" else "%-d-%-m"
     return {
-        "volume": _volume(overview, base, _),
-        "net": _net(overview, base, _),
+        "volume": _volume(overview, base, _, time_axis),
+        "net": _net(overview, base, _, time_axis),
         "voice": _voice(overview, base, _),
         "voice_sentiment": _voice_sentiment(overview, base, _),
         "channels": _channels_by_country(overview, base, _),
@@ -57,7 +62,7 @@ def _label(value: str, _: Callable[[str], str]) -> str:
     return escape(value) if value else _("unknown")
 
 
-def _volume(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
+def _volume(overview: Overview, base: Drill, _: Callable[[str], str], time_axis: dict[str, Any]) -> Figure:
     step = _step(overview.scope)
     x = [p.start.isoformat() for p in overview.series]
     traces = []
@@ -69,10 +74,10 @@ def _volume(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
                 for p in overview.series]  # fmt: skip
         traces.append({"type": "bar", "name": _(sentiment) if sentiment else _("not analysed"), "x": x,
                        "y": counts, "customdata": urls, "marker": {"color": COLOURS[sentiment]}})  # fmt: skip
-    return {"data": traces, "layout": _layout(barmode="stack", xaxis={"type": "date"})}
+    return {"data": traces, "layout": _layout(barmode="stack", xaxis=time_axis)}
 
 
-def _net(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
+def _net(overview: Overview, base: Drill, _: Callable[[str], str], time_axis: dict[str, Any]) -> Figure:
     step = _step(overview.scope)
     points = [p for p in overview.series if p.net_sentiment is not None]
     trace = {
@@ -82,8 +87,8 @@ def _net(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
         "customdata": [base.with_(since=p.start, until=p.start + step).url() for p in points],
         "line": {"color": "#0f766e"},
     }  # fmt: skip
-    return {"data": [trace], "layout": _layout(yaxis={"range": [-100, 100], "zeroline": True,
-                                                      "ticksuffix": ""}, xaxis={"type": "date"})}  # fmt: skip
+    return {"data": [trace], "layout": _layout(yaxis={"range": [-100, 100], "zeroline": True},
+                                               xaxis=time_axis)}  # fmt: skip
 
 
 def _voice(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:

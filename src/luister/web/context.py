@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -78,7 +79,8 @@ class Web:
         base = {"_": translations(lang).gettext, "lang": lang, "version": __version__,
                 "user": session.user if session else None, "csrf": session.csrf if session else None,
                 "may": (lambda permission: can(session.user.role, Permission(permission))) if session
-                else (lambda permission: False), "path": request.url.path}  # fmt: skip
+                else (lambda permission: False), "path": request.url.path,
+                "num": lambda value: format_decimal(value or 0, locale=lang)}  # fmt: skip
         return self.templates.TemplateResponse(request, name, base | context, status_code=status)
 
     @staticmethod

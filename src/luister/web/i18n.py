@@ -64,6 +64,13 @@ EXTRA_MESSAGES = (  # texts that reach the templates as values: roles, labels, s
     "info", "warning", "critical", "open", "acknowledged", "resolved",
     "wrong e-mail address or password", "this account is switched off; ask an administrator",
     "The form expired; please try again.", "Too many attempts; wait a few minutes.",
+    "brand", "competitor", "campaign",  # topic kinds
+    "country", "language", "since", "until",  # filter names on the mention list
+    "a source needs a name", "a source with this name exists already", "a topic needs a name",
+    "a topic needs a query", "a topic with this name exists already", "choose a connector",
+    "choose what the topic is about", "give a whole number of minutes, at least 1",
+    "other topics refer to this name; change their queries first",
+    "the name is too long (at most 120 characters)",
 )  # fmt: skip
 
 
@@ -84,6 +91,11 @@ def update_catalog(language: str, messages: list[str]) -> list[str]:
 
     path = catalog_path(language)
     old = {str(m.id): str(m.string) for m in read_catalog(language) if m.id}
+    for other in path.parent.glob("*.po"):  # an area's translations are folded in, never dropped
+        if other != path:
+            with other.open("rb") as handle:
+                messages = [*messages, *(str(m.id) for m in read_po(handle) if m.id and m.string)]
+    messages = sorted(set(messages))
     catalog = Catalog(locale=language, project="luister", charset="utf-8")
     for message in messages:
         catalog.add(message, old.get(message, ""))

@@ -89,11 +89,13 @@ def routes(web: Web) -> APIRouter:
             context = {"error": str(exc), "topics": topics, "ov": None}
             return web.render(request, "overview.html", context, session=session, status=400)
         result = overview(engine=engine, scope=scope)
-        gettext = translations(web.language(request, session)).gettext
+        lang = web.language(request, session)
+        gettext = translations(lang).gettext
         query = request.url.query
         context = {
             "ov": result, "topics": topics, "topic": topic, "days": days, "periods": PERIODS,
-            "charts": figures(result, topic=topic, gettext=gettext), "sentiments": SENTIMENT_LABELS,
+            "charts": figures(result, topic=topic, gettext=gettext, lang=lang),
+            "sentiments": SENTIMENT_LABELS,
             "drill": scope_drill(scope, topic), "alerts": list_alerts(engine=engine, limit=5),
             "panel_query": query, "error": None,
             "custom_period": "since" in request.query_params or "until" in request.query_params,
