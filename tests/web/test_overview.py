@@ -172,3 +172,15 @@ def test_clicking_a_chart_opens_the_mentions_behind_it(
     assert page.locator(".mentions li").count() == 5
     assert page.locator(".chips .chip").count() == 2  # since and until, each removable
     page.close()
+
+
+def test_odd_addresses_get_an_answer_not_a_server_error(sqlite_settings: Settings) -> None:
+    seed(sqlite_settings)
+    web = client(sqlite_settings)
+    odd = ["0001-01-01", "9999-12-31T23:59", "2026-11-01T25:00", "abc", "-1", "\x00", "%", "<script>"]
+    for path in ("/", "/mentions", "/overview/panel/latest", "/overview/panel/authors"):
+        for name in ("days", "since", "until", "topic", "country", "before"):
+            for value in odd:
+                answer = web.get(path, params={name: value})
+                assert answer.status_code < 500, (path, name, value, answer.status_code)
+    assert web.get("/", params={"since": "0001-01-01"}).status_code == 400

@@ -76,4 +76,6 @@ def _moment(params: dict[str, str], name: str) -> datetime | None:
             moment = datetime.combine(date.fromisoformat(value), time())
     except ValueError:
         raise DrillError(f"{name}: {value!r} is not a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM)") from None
+    if not 1970 <= moment.year <= 2999:  # periods are computed around it: keep far from datetime's ends
+        raise DrillError(f"{name}: {value!r} lies outside 1970–2999")
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
