@@ -319,3 +319,28 @@ def test_a_page_with_hostile_topics_and_mentions_runs_no_script(
     page.wait_for_timeout(300)
     assert dialogs == [] and page.evaluate("document.querySelectorAll('img').length") == 0
     page.close()
+
+
+def test_departments_scope_the_topics_pages(sqlite_settings: Settings) -> None:
+    from luister.services.accounts import set_department
+    from luister.services.topics import list_topics, save_topic
+
+    engine = open_database(settings=sqlite_settings)
+    save_topic(engine=engine, name="Voltaro", kind=TopicKind.brand, query="voltaro")
+    legal = save_topic(
+        engine=engine, name="Claims", kind=TopicKind.other, query="advocaat", department="legal"
+    )
+    client = signed_in_client(sqlite_settings)
+    set_department(engine=engine, email=EMAIL, department="marketing", actor="test")
+    page = client.get("/topics").text
+    assert "Voltaro" in page and "Claims" not in page and "Topics you add belong to your department." in page
+    assert client.get(f"/topics/{legal.id}/edit").status_code == 404
+    csrf = token(page)
+    refused = client.post(f"/topics/{legal.id}/delete", data={"csrf": csrf})
+    assert refused.status_code == 404
+    form = {"csrf": csrf, "name": "Zomer", "kind": "campaign", "query": "zomeractie", "department": "legal"}
+    added = client.post("/topics", data=form, follow_redirects=False)
+    assert added.status_code == 303
+    assert {t.name: t.department for t in list_topics(engine=engine)} == {
+        "Voltaro": None, "Claims": "legal", "Zomer": "marketing"}  # fmt: skip
+    assert "Claims" not in client.get("/", params={"topic": "Claims"}).text.split("</form>")[0]

@@ -131,6 +131,11 @@ class TopicBase(BaseModel):
     kind: TopicKind = TopicKind.other
     query: QueryText = Field(description="In the topic query language (docs/queries.md).")
     description: str | None = Field(None, max_length=2000, pattern=NO_NUL)
+    department: str | None = Field(
+        None, max_length=40, pattern=NO_CONTROL,
+        description="Whose topic it is (none: the whole company's). People of another department do not "
+        "see it; for someone who belongs to a department it is always their own.",
+    )  # fmt: skip
 
 
 class TopicCreate(TopicBase):
@@ -155,6 +160,7 @@ class TopicRead(TopicBase):
             kind=t.kind,
             query=t.query,
             description=t.description,
+            department=t.department,
             enabled=t.enabled,
             mentions=t.mentions,
         )

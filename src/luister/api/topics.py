@@ -7,8 +7,9 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Path, Response
 from luister.api.auth import caller
 from luister.api.problems import ApiError, invalid, query_problem, responses
 from luister.api.schemas import NO_CONTROL, QueryTest, QueryTrialRead, TopicCreate, TopicRead, TopicUpdate
-from luister.domain.accounts import Permission
+from luister.domain.accounts import Permission, Role, in_scope
 from luister.domain.queries import QueryReferenceError, QuerySyntaxError
+from luister.services import topics as topic_service
 from luister.services.accounts import UserRead
 from luister.services.matching import rematch
 from luister.services.topics import (
@@ -32,9 +33,20 @@ def routes(web: Web) -> APIRouter:
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
     Manager = Annotated[UserRead, Depends(caller(engine, Permission.manage))]
 
+    def found(name: str, user: UserRead) -> topic_service.TopicRead:
+        """The topic, when it exists in the caller's departments (404 otherwise: not theirs to see)."""
+        try:
+            topic = get_topic(engine=engine, name=name)
+        except UnknownTopicError as exc:
+            raise ApiError(404, str(exc)) from None
+        if not visible(user, topic):
+            raise ApiError(404, f"no topic named {name!r}")
+        return topic
+
     def save(
         name: str, body: TopicCreate | TopicUpdate, user: UserRead, background: BackgroundTasks
     ) -> TopicRead:
+        own = user.department if user.role is not Role.admin else None  # a department's people keep to it
         try:
             saved = save_topic(
                 engine=engine,
@@ -42,6 +54,7 @@ def routes(web: Web) -> APIRouter:
                 kind=body.kind,
                 query=body.query,
                 description=body.description,
+                department=own or body.department or "",
                 actor=user.email,
             )
         except QuerySyntaxError as exc:
@@ -52,9 +65,9 @@ def routes(web: Web) -> APIRouter:
         return TopicRead.of(saved)
 
     @router.get("/topics", response_model=list[TopicRead], responses=responses(403))
-    def topics_list(_user: Reader) -> list[TopicRead]:
-        """Every topic with how many stored mentions it matches."""
-        return [TopicRead.of(t) for t in list_topics(engine=engine)]
+    def topics_list(user: Reader) -> list[TopicRead]:
+        """Every topic of the caller's departments with how many stored mentions it matches."""
+        return [TopicRead.of(t) for t in list_topics(engine=engine) if visible(user, t)]
 
     @router.post("/topics/test", response_model=QueryTrialRead, responses=responses(400, 403))
     def topic_test(body: QueryTest, _user: Reader) -> QueryTrialRead:
@@ -75,21 +88,15 @@ def routes(web: Web) -> APIRouter:
         return save(body.name, body, user, background)
 
     @router.get("/topics/{name:path}", response_model=TopicRead, responses=responses(403, 404))
-    def topic_read(name: TopicName, _user: Reader) -> TopicRead:
-        try:
-            return TopicRead.of(get_topic(engine=engine, name=name))
-        except UnknownTopicError as exc:
-            raise ApiError(404, str(exc)) from None
+    def topic_read(name: TopicName, user: Reader) -> TopicRead:
+        return TopicRead.of(found(name, user))
 
     @router.put("/topics/{name:path}", response_model=TopicRead, responses=responses(400, 403, 404))
     def topic_update(
         name: TopicName, body: TopicUpdate, user: Manager, background: BackgroundTasks
     ) -> TopicRead:
         """Change a topic's query, kind or description; stored mentions are matched again afterwards."""
-        try:
-            get_topic(engine=engine, name=name)
-        except UnknownTopicError as exc:
-            raise ApiError(404, str(exc)) from None
+        found(name, user)
         return save(name, body, user, background)
 
     @router.delete(
@@ -97,6 +104,7 @@ def routes(web: Web) -> APIRouter:
     )
     def topic_delete(name: TopicName, user: Manager) -> Response:
         """Delete a topic and its matches (refused while another topic's query refers to it)."""
+        found(name, user)
         try:
             remove_topic(engine=engine, name=name, actor=user.email)
         except UnknownTopicError as exc:
@@ -106,3 +114,7 @@ def routes(web: Web) -> APIRouter:
         return Response(status_code=204)
 
     return router
+
+
+def visible(user: UserRead, topic: topic_service.TopicRead) -> bool:
+    return in_scope(user.role, user.department, topic.department)

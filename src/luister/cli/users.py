@@ -97,6 +97,22 @@ def users_role(ctx: typer.Context, email: str, role: Role) -> None:
     console.print(Text(f"✓ {user.email} is now {user.role.value}", style="green"))
 
 
+@users_app.command("department")
+def users_department(
+    ctx: typer.Context,
+    email: str,
+    department: Annotated[str, typer.Argument(help="e.g. marketing; '' for across departments.")],
+) -> None:
+    """Move an account to a department: it then sees and changes the company's topics and its own."""
+    from luister.services.accounts import AccountError, set_department
+
+    try:
+        user = set_department(engine=state_of(ctx).engine(), email=email, department=department, actor="cli")
+    except AccountError as exc:
+        fail(str(exc), code=2)
+    console.print(Text(f"✓ {user.email} works in {user.department or 'every department'}", style="green"))
+
+
 @users_app.command("deactivate")
 def users_deactivate(ctx: typer.Context, email: str) -> None:
     """Switch an account off (it can no longer sign in; its history stays)."""

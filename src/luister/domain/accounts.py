@@ -35,6 +35,16 @@ def can(role: Role, permission: Permission) -> bool:
     return permission in GRANTS[role]
 
 
+def in_scope(role: Role, user_department: str | None, topic_department: str | None) -> bool:
+    """Whether a user sees and (with ``manage``) changes a topic: departments scope topics, not mentions.
+
+    A topic without a department is the whole company's; a user without one (and every admin) works
+    across departments; otherwise the department must be the user's own."""
+    if role is Role.admin or not user_department or not topic_department:
+        return True
+    return user_department == topic_department
+
+
 def normalise_email(value: str) -> str:
     """Lower-case and trimmed; raises ``ValueError`` when it is not an e-mail address."""
     email = value.strip().lower()

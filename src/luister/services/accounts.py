@@ -171,6 +171,17 @@ def set_role(*, engine: Engine, email: str, role: Role, actor: str) -> UserRead:
     return get_user(engine=engine, user_id=user.id)
 
 
+def set_department(*, engine: Engine, email: str, department: str | None, actor: str) -> UserRead:
+    """The department someone works in (``None``: across departments); it scopes their topics."""
+    user = get_user(engine=engine, email=email)
+    value = (department or "").strip()[:40] or None
+    with engine.begin() as conn:
+        conn.execute(user_account.update().where(user_account.c.id == user.id).values(department=value))
+        audit.record(conn, actor=actor, action="user.department", target=user.email,
+                     detail={"from": user.department, "to": value})  # fmt: skip
+    return get_user(engine=engine, user_id=user.id)
+
+
 def set_active(*, engine: Engine, email: str, active: bool, actor: str) -> UserRead:
     user = get_user(engine=engine, email=email)
     with engine.begin() as conn:
@@ -192,3 +203,13 @@ def set_language(*, engine: Engine, email: str, language: str, actor: str) -> Us
             conn, actor=actor, action="user.language", target=user.email, detail={"language": language}
         )
     return get_user(engine=engine, user_id=user.id)
+
+
+def known_departments(*, engine: Engine) -> list[str]:
+    """The departments people or topics belong to, for picking one."""
+    from luister.storage.tables import topic
+
+    with engine.connect() as conn:
+        found = {row[0] for row in conn.execute(sa.select(user_account.c.department).distinct()) if row[0]}
+        found |= {row[0] for row in conn.execute(sa.select(topic.c.department).distinct()) if row[0]}
+    return sorted(found)

@@ -64,14 +64,22 @@ def topic_by_id(*, engine: Engine, topic_id: int) -> TopicRead:
 
 
 def create_topic(
-    *, engine: Engine, name: str, kind: TopicKind, query: str, description: str | None, actor: str
+    *,
+    engine: Engine,
+    name: str,
+    kind: TopicKind,
+    query: str,
+    description: str | None,
+    actor: str,
+    department: str | None = None,
 ) -> TopicRead:
     """Save a new topic; refused when the name is taken (editing is :func:`update_topic`). Raises
     :class:`TopicError`, ``QuerySyntaxError`` or ``QueryReferenceError``."""
     name = _checked_name(name)
     if any(t.name == name for t in list_topics(engine=engine)):
         raise TopicError("a topic with this name exists already", field="name")
-    return _save(engine=engine, name=name, kind=kind, query=query, description=description, actor=actor)
+    return _save(engine=engine, name=name, kind=kind, query=query, description=description, actor=actor,
+                 department=department or "")  # fmt: skip
 
 
 def update_topic(
@@ -83,12 +91,15 @@ def update_topic(
     query: str,
     description: str | None,
     actor: str,
+    department: str | None = None,
 ) -> TopicRead:
-    """Change a topic; a new name is refused while it is taken or while other topics refer to the old one."""
+    """Change a topic (``department``: None keeps it, "" makes it the whole company's); a new name is
+    refused while it is taken or while other topics refer to the old one."""
     current = topic_by_id(engine=engine, topic_id=topic_id)
     name = _checked_name(name)
     if name == current.name:
-        return _save(engine=engine, name=name, kind=kind, query=query, description=description, actor=actor)
+        return _save(engine=engine, name=name, kind=kind, query=query, description=description, actor=actor,
+                     department=department)  # fmt: skip
     others = [t for t in list_topics(engine=engine) if t.id != topic_id]
     if any(t.name == name for t in others):
         raise TopicError("a topic with this name exists already", field="name")
@@ -99,7 +110,8 @@ def update_topic(
     with engine.begin() as conn:
         conn.execute(topic.update().where(topic.c.id == topic_id).values(name=name))
         audit.record(conn, actor=actor, action="topic.rename", target=name, detail={"from": current.name})
-    return _save(engine=engine, name=name, kind=kind, query=query, description=description, actor=actor)
+    return _save(engine=engine, name=name, kind=kind, query=query, description=description, actor=actor,
+                 department=department)  # fmt: skip
 
 
 def set_topic_enabled(*, engine: Engine, topic_id: int, enabled: bool, actor: str) -> TopicRead:
@@ -168,8 +180,15 @@ def _parsed(query: str) -> Query:
 
 
 def _save(
-    *, engine: Engine, name: str, kind: TopicKind, query: str, description: str | None, actor: str
+    *,
+    engine: Engine,
+    name: str,
+    kind: TopicKind,
+    query: str,
+    description: str | None,
+    actor: str,
+    department: str | None = None,
 ) -> TopicRead:
     _parsed(query)
     return save_topic(engine=engine, name=name, kind=kind, query=query, description=description or None,
-                      actor=actor)  # fmt: skip
+                      department=department, actor=actor)  # fmt: skip

@@ -29,6 +29,7 @@ class TopicRead:
     description: str | None
     enabled: bool
     mentions: int = 0
+    department: str | None = None  # whose topic it is (None: the whole company's)
 
 
 @dataclass(slots=True, frozen=True)
@@ -51,9 +52,11 @@ def save_topic(
     kind: TopicKind,
     query: str,
     description: str | None = None,
+    department: str | None = None,
     actor: str = "cli",
 ) -> TopicRead:
-    """Create the topic, or update the one with this name. Raises ``QuerySyntaxError`` for a bad query
+    """Create the topic, or update the one with this name (``department``: None keeps it, "" clears
+    it). Raises ``QuerySyntaxError`` for a bad query
     and ``QueryReferenceError`` for ``topic:`` references to unknown topics or in a cycle."""
     name = name.strip()
     if not name:
@@ -62,6 +65,8 @@ def save_topic(
     queries = {t.name: parse_query(t.query) for t in list_topics(engine=engine) if t.name != name}
     check_references({**queries, name: parsed})
     values = {"kind": kind.value, "query": query.strip(), "description": description}
+    if department is not None:
+        values["department"] = department.strip()[:40] or None
     with engine.begin() as conn:
         found = conn.execute(sa.select(topic.c.id).where(topic.c.name == name)).scalar()
         if found is None:
@@ -105,6 +110,7 @@ def list_topics(*, engine: Engine) -> list[TopicRead]:
             description=row["description"],
             enabled=row["enabled"],
             mentions=row["mentions"],
+            department=row["department"],
         )  # fmt: skip
         for row in rows
     ]

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Dialect
 from luister.domain.rollups import PROJECTIONS, Projection
 
 SCHEMA_REVISION = (
-    "0006"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
+    "0007"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
 )
 
 metadata = sa.MetaData(
@@ -104,6 +104,7 @@ topic = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False, default="other"),
     sa.Column("query", sa.Text, nullable=False),
     sa.Column("description", sa.Text, nullable=True),
+    sa.Column("department", sa.String(40), nullable=True),  # whose topic it is; NULL: the whole company's
     sa.Column("enabled", sa.Boolean, nullable=False, default=True),
     sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
     sa.Column("updated_at", UtcDateTime, nullable=False, default=_now, onupdate=_now),

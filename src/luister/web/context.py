@@ -21,7 +21,8 @@ from sqlalchemy.engine import Engine
 from starlette.datastructures import FormData
 
 from luister import __version__
-from luister.domain.accounts import Permission, can
+from luister.domain.accounts import Permission, can, in_scope
+from luister.services.topics import TopicRead, list_topics
 from luister.settings import Settings
 from luister.web.auth import Session, Sessions, same_token
 from luister.web.i18n import pick_language, translations
@@ -87,6 +88,13 @@ class Web:
     def language(request: Request, session: Session | None) -> str:
         preferred = session.user.language if session else None
         return pick_language(preferred, request.headers.get("accept-language"))
+
+    def topics_for(self, session: Session) -> list[TopicRead]:
+        """The topics this user works with: departments scope topics (see ``domain.accounts.in_scope``)."""
+        user = session.user
+        return [
+            t for t in list_topics(engine=self.engine) if in_scope(user.role, user.department, t.department)
+        ]
 
     def signed_in(self, request: Request) -> Session:
         """Dependency: the signed-in user's session (any role may read)."""

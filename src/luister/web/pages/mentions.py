@@ -11,7 +11,6 @@ from luister.domain.analysis import INTENT_LABELS, SENTIMENT_LABELS, parse_inten
 from luister.domain.queries import QuerySyntaxError
 from luister.services.corrections import CorrectionError, correct_mention
 from luister.services.mentions import mention_detail, search_mentions
-from luister.services.topics import list_topics
 from luister.web.auth import Session
 from luister.web.context import FormPost, Web
 from luister.web.drill import Drill, DrillError, read_drill
@@ -26,7 +25,7 @@ def routes(web: Web) -> APIRouter:
         request: Request, session: Annotated[Session, Depends(web.signed_in)], q: str = "",
         before: str | None = None,
     ) -> Response:  # fmt: skip
-        topics = list_topics(engine=engine)
+        topics = web.topics_for(session)
         error = None
         page = None
         drill = Drill()

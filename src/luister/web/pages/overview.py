@@ -15,7 +15,7 @@ from luister.domain.analysis import SENTIMENT_LABELS
 from luister.services.alerts import list_alerts
 from luister.services.analytics import Scope, default_scope, overview
 from luister.services.mentions import search_mentions, top_engaging
-from luister.services.topics import TopicRead, list_topics
+from luister.services.topics import TopicRead
 from luister.services.trends import top_authors, trending_terms
 from luister.web.auth import Session
 from luister.web.charts import figures, scope_drill
@@ -82,7 +82,7 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/", response_class=HTMLResponse)
     def overview_page(request: Request, session: Annotated[Session, Depends(web.signed_in)]) -> Response:
-        topics = list_topics(engine=engine)
+        topics = web.topics_for(session)
         try:
             scope, topic, days = read_scope(web, request, topics)
         except ScopeError as exc:
@@ -105,7 +105,7 @@ def routes(web: Web) -> APIRouter:
     @router.get("/overview/panel/{name}", response_class=HTMLResponse)
     def panel(request: Request, name: str, session: Annotated[Session, Depends(web.signed_in)]) -> Response:
         """The slower parts of the overview (they read mentions, not rollups), fetched after the page."""
-        topics = list_topics(engine=engine)
+        topics = web.topics_for(session)
         try:
             scope, topic, _days = read_scope(web, request, topics)
         except ScopeError as exc:

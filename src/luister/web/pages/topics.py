@@ -7,12 +7,13 @@ from typing import Annotated, Any, Self
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from luister.domain.accounts import Permission
+from luister.domain.accounts import Permission, Role, in_scope
 from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.domain.topics import TopicKind
 from luister.services import topic_admin
+from luister.services.accounts import known_departments
 from luister.services.matching import rematch
-from luister.services.topics import TopicRead, UnknownTopicError, list_topics, remove_topic
+from luister.services.topics import TopicRead, UnknownTopicError, remove_topic
 from luister.web.auth import Session
 from luister.web.context import FormPost, Web
 
@@ -27,15 +28,19 @@ class TopicForm:
     kind: str = TopicKind.brand.value
     query: str = ""
     description: str = ""
+    department: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, found: TopicRead) -> Self:
-        return cls(found.name, found.kind.value, found.query, found.description or "")
+        return cls(found.name, found.kind.value, found.query, found.description or "", found.department or "")
 
     @classmethod
     def posted(cls, post: FormPost) -> Self:
-        return cls(post.text("name"), post.text("kind"), post.text("query"), post.text("description"))
+        department = post.text("department") if post.session.user.role is Role.admin or not (
+            post.session.user.department) else (post.session.user.department or "")  # fmt: skip
+        return cls(post.text("name"), post.text("kind"), post.text("query"), post.text("description"),
+                   department[:40])  # fmt: skip
 
 
 def routes(web: Web) -> APIRouter:
@@ -65,10 +70,13 @@ def routes(web: Web) -> APIRouter:
         request: Request, session: Session, form: TopicForm, *, editing: TopicRead | None = None,
         status: int = 200, tested: dict[str, Any] | None = None, note: dict[str, Any] | None = None,
     ) -> Response:  # fmt: skip
-        topics = list_topics(engine=engine)
+        topics = web.topics_for(session)
         groups = [(kind.value, [t for t in topics if t.kind is kind]) for kind in TopicKind]
         context = {"topics": topics, "groups": [g for g in groups if g[1]], "form": form, "editing": editing,
-                   "kinds": [k.value for k in TopicKind], "tested": tested, "note": note or {}}  # fmt: skip
+                   "kinds": [k.value for k in TopicKind], "tested": tested, "note": note or {},
+                   "departments": known_departments(engine=engine),
+                   "own_department": session.user.department if session.user.role is not Role.admin
+                   else None}  # fmt: skip
         name = "topic_edit.html" if editing else "topics.html"
         return web.render(request, name, context, session=session, status=status)
 
@@ -89,11 +97,12 @@ def routes(web: Web) -> APIRouter:
         try:
             if editing is None:
                 saved = topic_admin.create_topic(engine=engine, name=form.name, kind=kind, query=form.query,
-                                                 description=description, actor=actor)  # fmt: skip
+                                                 description=description, actor=actor,
+                                                 department=form.department)  # fmt: skip
             else:
                 saved = topic_admin.update_topic(
                     engine=engine, topic_id=editing.id, name=form.name, kind=kind, query=form.query,
-                    description=description, actor=actor,
+                    description=description, actor=actor, department=form.department,
                 )  # fmt: skip
         except topic_admin.TopicError as exc:
             form.errors[exc.field] = str(exc)
@@ -107,19 +116,22 @@ def routes(web: Web) -> APIRouter:
         tasks.add_task(rematch_later, saved.id)
         return RedirectResponse(f"/topics?saved={saved.id}", status_code=303)
 
-    def found_or_404(topic_id: int) -> TopicRead | None:
+    def found_or_404(topic_id: int, session: Session) -> TopicRead | None:
+        """The topic, if it exists and lies in the user's departments (else it is not theirs to see)."""
         try:
-            return topic_admin.topic_by_id(engine=engine, topic_id=topic_id)
+            found = topic_admin.topic_by_id(engine=engine, topic_id=topic_id)
         except UnknownTopicError:
             return None
+        user = session.user
+        return found if in_scope(user.role, user.department, found.department) else None
 
     @router.get("/topics", response_class=HTMLResponse)
     def topics_page(
         request: Request, session: Annotated[Session, Depends(web.signed_in)], saved: int | None = None,
         removed: int = 0, switched: int | None = None,
     ) -> Response:  # fmt: skip
-        note = {"saved": found_or_404(saved) if saved else None, "removed": bool(removed),
-                "switched": found_or_404(switched) if switched else None}  # fmt: skip
+        note = {"saved": found_or_404(saved, session) if saved else None, "removed": bool(removed),
+                "switched": found_or_404(switched, session) if switched else None}  # fmt: skip
         return page(request, session, TopicForm(), note=note)
 
     @router.get("/topics/test", response_class=HTMLResponse)
@@ -142,7 +154,7 @@ def routes(web: Web) -> APIRouter:
     def edit_page(
         request: Request, topic_id: int, session: Annotated[Session, Depends(web.allowed(Permission.manage))]
     ) -> Response:
-        found = found_or_404(topic_id)
+        found = found_or_404(topic_id, session)
         if found is None:
             return Response("No such topic.", status_code=404)
         return page(request, session, TopicForm.of(found), editing=found)
@@ -152,7 +164,7 @@ def routes(web: Web) -> APIRouter:
         request: Request, topic_id: int, post: Annotated[FormPost, Depends(web.form(Permission.manage))],
         tasks: BackgroundTasks,
     ) -> Response:  # fmt: skip
-        found = found_or_404(topic_id)
+        found = found_or_404(topic_id, post.session)
         if found is None:
             return Response("No such topic.", status_code=404)
         return save(request, post, tasks, found)
@@ -162,6 +174,8 @@ def routes(web: Web) -> APIRouter:
         topic_id: int, post: Annotated[FormPost, Depends(web.form(Permission.manage))], tasks: BackgroundTasks
     ) -> Response:
         enabled = post.text("enabled") == "true"
+        if found_or_404(topic_id, post.session) is None:
+            return Response("No such topic.", status_code=404)
         try:
             topic_admin.set_topic_enabled(engine=engine, topic_id=topic_id, enabled=enabled,
                                           actor=post.session.user.email)  # fmt: skip
@@ -175,7 +189,7 @@ def routes(web: Web) -> APIRouter:
     def delete_page(
         request: Request, topic_id: int, session: Annotated[Session, Depends(web.allowed(Permission.manage))]
     ) -> Response:
-        found = found_or_404(topic_id)
+        found = found_or_404(topic_id, session)
         if found is None:
             return Response("No such topic.", status_code=404)
         referring = topic_admin.referring_topics(engine=engine, name=found.name)
@@ -186,7 +200,7 @@ def routes(web: Web) -> APIRouter:
     def delete_topic(
         request: Request, topic_id: int, post: Annotated[FormPost, Depends(web.form(Permission.manage))]
     ) -> Response:
-        found = found_or_404(topic_id)
+        found = found_or_404(topic_id, post.session)
         if found is None:
             return Response("No such topic.", status_code=404)
         try:

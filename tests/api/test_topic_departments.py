@@ -1,0 +1,37 @@
+"""Departments scope topics: people of a department see and change the company's topics and their own."""
+
+from __future__ import annotations
+
+from api_helpers import Api
+
+from luister.domain.accounts import Role, in_scope
+from luister.domain.topics import TopicKind
+from luister.services.accounts import create_user
+from luister.services.api_tokens import create_token
+from luister.services.topics import list_topics, save_topic
+
+
+def test_the_scope_rule() -> None:
+    assert in_scope(Role.analyst, "marketing", None) and in_scope(Role.analyst, "marketing", "marketing")
+    assert not in_scope(Role.analyst, "marketing", "legal") and not in_scope(Role.viewer, "sales", "legal")
+    assert in_scope(Role.admin, "marketing", "legal") and in_scope(Role.analyst, None, "legal")
+
+
+def test_a_department_analyst_keeps_to_its_topics(api: Api) -> None:
+    save_topic(engine=api.engine, name="Voltaro", kind=TopicKind.brand, query="voltaro")
+    save_topic(engine=api.engine, name="Claims", kind=TopicKind.other, query="advocaat", department="legal")
+    address = "mia@voltaro.example"
+    create_user(engine=api.engine, email=address, name="Mia", password="a long and secret passphrase",
+                role=Role.analyst, department="marketing")  # fmt: skip
+    mia = {"Authorization": f"Bearer {create_token(engine=api.engine, email=address, name='t').secret}"}
+    seen = [t["name"] for t in api.client.get("/api/v1/topics", headers=mia).json()]
+    assert seen == ["Voltaro"]
+    assert api.client.get("/api/v1/topics/Claims", headers=mia).status_code == 404
+    body = {"kind": "other", "query": "advocaat OR rechter", "department": "legal"}
+    assert api.client.put("/api/v1/topics/Claims", headers=mia, json=body).status_code == 404
+    assert api.client.delete("/api/v1/topics/Claims", headers=mia).status_code == 404
+    created = api.client.post("/api/v1/topics", headers=mia, json={"name": "Zomer", "query": "zomeractie",
+                                                                    "department": "legal"})  # fmt: skip
+    assert created.status_code == 201 and created.json()["department"] == "marketing"  # always their own
+    assert {t["name"] for t in api.get("/api/v1/topics").json()} == {"Voltaro", "Claims", "Zomer"}  # admin
+    assert {t.name: t.department for t in list_topics(engine=api.engine)}["Claims"] == "legal"
