@@ -35,3 +35,15 @@ def test_a_department_analyst_keeps_to_its_topics(api: Api) -> None:
     assert created.status_code == 201 and created.json()["department"] == "marketing"  # always their own
     assert {t["name"] for t in api.get("/api/v1/topics").json()} == {"Voltaro", "Claims", "Zomer"}  # admin
     assert {t.name: t.department for t in list_topics(engine=api.engine)}["Claims"] == "legal"
+
+
+def test_another_department_topic_cannot_be_asked_for(api: Api) -> None:
+    save_topic(engine=api.engine, name="Claims", kind=TopicKind.other, query="advocaat", department="legal")
+    address = "sam@voltaro.example"
+    create_user(engine=api.engine, email=address, name="Sam", password="a long and secret passphrase",
+                role=Role.viewer, department="sales")  # fmt: skip
+    sam = {"Authorization": f"Bearer {create_token(engine=api.engine, email=address, name='t').secret}"}
+    for url in ("/api/v1/mentions", "/api/v1/analytics/overview"):
+        refused = api.client.get(url, headers=sam, params={"topic": "Claims"})
+        assert refused.status_code == 422 and "no topic named" in refused.text
+        assert api.get(url, params={"topic": "Claims"}).status_code == 200  # the admin may

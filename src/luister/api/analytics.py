@@ -7,14 +7,13 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from luister.api.auth import caller
-from luister.api.mentions import Filter, unknown_as_empty, utc
+from luister.api.mentions import Filter, unknown_as_empty, utc, visible_topic_id
 from luister.api.problems import invalid, responses
 from luister.api.schemas import NO_CONTROL, Sentiment
 from luister.domain.accounts import Permission
 from luister.domain.rollups import ALL_TOPICS
 from luister.services import analytics
 from luister.services.accounts import UserRead
-from luister.services.topics import UnknownTopicError, get_topic
 from luister.web.context import Web
 
 MAX_PERIOD = timedelta(days=400)
@@ -126,7 +125,7 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/analytics/overview", response_model=OverviewRead, responses=responses(403))
     def analytics_overview(
-        _user: Reader,
+        user: Reader,
         topic: Annotated[
             str | None,
             Query(max_length=120, pattern=NO_CONTROL, description="A topic's name; else all mentions."),
@@ -148,12 +147,7 @@ def routes(web: Web) -> APIRouter:
     ) -> OverviewRead:
         """Totals, volume and sentiment over time, share of voice against competitors, channel × country,
         languages and intents: the overview dashboard's figures (read from the rollups, fast at any size)."""
-        topic_id = ALL_TOPICS
-        if topic:
-            try:
-                topic_id = get_topic(engine=engine, name=topic).id
-            except UnknownTopicError as exc:
-                raise invalid(f"topic: {exc}") from None
+        topic_id = visible_topic_id(engine, topic, user) if topic else ALL_TOPICS
         start, end = utc(since, "since"), utc(until, "until")
         if (start is None) != (end is None):
             raise invalid(

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from sqlalchemy.engine import Engine
 
 from luister.api.auth import caller
 from luister.api.problems import ApiError, invalid, query_problem, responses
@@ -17,7 +18,7 @@ from luister.api.schemas import (
     MentionRead,
     Sentiment,
 )
-from luister.domain.accounts import Permission
+from luister.domain.accounts import Permission, in_scope
 from luister.domain.queries import QuerySyntaxError
 from luister.services.accounts import UserRead
 from luister.services.corrections import CorrectionError, correct_mention
@@ -42,6 +43,17 @@ def utc(value: datetime | None, name: str) -> datetime | None:
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except (OverflowError, ValueError):
         raise invalid(f"{name}: out of range") from None
+
+
+def visible_topic_id(engine: Engine, name: str, user: UserRead) -> int:
+    """The id of the topic ``name`` when it lies in the caller's departments (a 400 otherwise)."""
+    try:
+        found = get_topic(engine=engine, name=name)
+    except UnknownTopicError as exc:
+        raise invalid(f"topic: {exc}") from None
+    if not in_scope(user.role, user.department, found.department):
+        raise invalid(f"topic: no topic named {name!r}")
+    return found.id
 
 
 def unknown_as_empty(value: str | None) -> str | None:
@@ -69,7 +81,7 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/mentions", response_model=MentionPage, responses=responses(403))
     def mentions_list(
-        _user: Reader,
+        user: Reader,
         q: Annotated[
             str | None,
             Query(max_length=2000, pattern=NO_NUL, description="A query in the topic query language."),
@@ -92,12 +104,7 @@ def routes(web: Web) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> MentionPage:
         """Mentions, newest first, in pages of `limit`; follow `next` until it is null."""
-        topic_id = None
-        if topic:
-            try:
-                topic_id = get_topic(engine=engine, name=topic).id
-            except UnknownTopicError as exc:
-                raise invalid(f"topic: {exc}") from None
+        topic_id = visible_topic_id(engine, topic, user) if topic else None
         try:
             page = search_mentions(
                 engine=engine,
