@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from luister.domain import matcher as matcher_module
 from luister.domain.matcher import TopicMatcher
-from luister.domain.queries import MatchDoc, QueryReferenceError, evaluate, parse_query
+from luister.domain.queries import MatchDoc, QueryReferenceError, QuerySyntaxError, evaluate, parse_query
 from luister.domain.text_tokens import ChunkView, Tokens, _add_chunk, normalise, tokenize
 
 
@@ -293,3 +293,78 @@ def test_has_phrase_only_for_plain_neighbours() -> None:
     assert view.has_phrase(("voltaro", "storing"))
     assert not ChunkView("voltaro, storing").has_phrase(("voltaro", "storing"))
     assert not ChunkView("xvoltaro storingx").has_phrase(("voltaro", "storing"))
+
+
+# --- candidate pruning: a topic the evaluator matches is always checked ----------------------------------
+
+
+def _recording(matcher: TopicMatcher) -> set[int]:
+    """Record the topics whose checks the matcher calls."""
+    called: set[int] = set()
+
+    def recorded(topic_id: int, check: matcher_module.Check) -> matcher_module.Check:
+        def record(state: matcher_module._State) -> bool:
+            called.add(topic_id)
+            return check(state)
+
+        return record
+
+    matcher._checks = {topic_id: recorded(topic_id, check) for topic_id, check in matcher._checks.items()}
+    return called
+
+
+SHARED_WORDS = ["voltaro", "energiq", "storing", "klacht*", "#voltaro", "@energiq", '"werkt niet"', "lang:nl"]
+
+
+def _parses(text: str) -> bool:
+    try:
+        parse_query(text)
+    except QuerySyntaxError:
+        return False
+    return True
+
+
+shared_queries = st.tuples(
+    st.sampled_from(SHARED_WORDS), st.sampled_from(["", "OR ", "NEAR/3 ", "-"]), st.sampled_from(SHARED_WORDS)
+).map(lambda shape: f"{shape[0]} {shape[1]}{shape[2]}")
+shared_topics = st.lists(shared_queries.filter(_parses), min_size=1, max_size=8).map(
+    lambda texts: {index * 3: (f"t{index}", text) for index, text in enumerate(texts)}
+)
+shared_texts = st.lists(
+    st.sampled_from(
+        ["voltaro", "energiq", "storing", "klachten", "#voltaro", "@energiq", "werkt", "niet", "x"]
+    ),
+    max_size=8,
+).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    topic_sets() | shared_topics,
+    st.lists(docs | st.builds(MatchDoc, text=shared_texts), min_size=1, max_size=4),
+)
+def test_no_topic_the_evaluator_matches_is_pruned(
+    topics: dict[int, tuple[str, str]], documents: list[MatchDoc]
+) -> None:
+    parsed = {topic_id: (name, parse_query(text)) for topic_id, (name, text) in topics.items()}
+    by_name = dict(parsed.values())
+    matcher = TopicMatcher.compile(parsed)
+    called = _recording(matcher)
+    for doc in documents:
+        called.clear()
+        found = matcher.match(doc)
+        expected = {i for i, (_, query) in parsed.items() if evaluate(query, doc, topics=by_name)}
+        assert expected <= called | matcher._always  # never pruned before its check
+        assert found == tuple(sorted(expected))
+
+
+def test_topics_are_indexed_by_a_key_few_topics_share() -> None:
+    """``storing`` is longer than the names but every topic needs it: a name prunes far more."""
+    brands = ("volt", "enxq", "zonr", "watx")
+    matcher = compile_topics(*(f"{brand} storing" for brand in brands), "storing OR klacht")
+    assert set(matcher._index) == {*brands, "storing", "klacht"}
+    assert all(matcher._index[brand] == {index} for index, brand in enumerate(brands))
+    assert matcher._index["storing"] == {4}
+    called = _recording(matcher)
+    assert matcher.match(MatchDoc(text="Storing bij enxq")) == (1, 4)
+    assert called == {1, 4}

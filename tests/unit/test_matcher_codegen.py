@@ -188,3 +188,62 @@ def test_tokenize_chunked_is_tokenize(text: str) -> None:
             assert getattr(chunked, part) == getattr(whole, part)
         for value in ("voltaro", "e", "mail", "email", "aro"):
             assert chunked.spans(value) == whole.spans(value)
+
+
+# --- chunks that certainly make a wildcard, hashtag or handle hold ------------------------------------------
+
+
+def test_plain_chunks_of_words_with_patterns() -> None:
+    from luister.domain.matcher_codegen import _chunks
+
+    assert _chunks(parse_query("klant*")) == (" klant ", " #klant ", " @klant ", " klant's ", " klant, ")
+    assert _chunks(parse_query("#voltaro")) == (" #voltaro ",)
+    assert " @voltaro " in _chunks(parse_query("@voltaro"))
+    assert _chunks(parse_query("*service")) == (
+        " service ",
+        " #service ",
+        " @service ",
+        " service's ",
+        " service, ",
+    )
+    assert _chunks(parse_query("kl*nt"))[0] == " klnt "  # '*' may stand for nothing
+    assert _chunks(parse_query("#volt*")) == (" #volt ",)  # a plain word is no hashtag
+    assert _chunks(parse_query("voltaro")) == ()  # plain words have their own forms
+    assert _chunks(parse_query('"voltaro app"')) == ()
+
+
+PATTERNS = [
+    "klant*",
+    "*service",
+    "kl*nt",
+    "volt*",
+    "#volt*",
+    "#voltaro",
+    "@voltaro",
+    "@jan",
+    "@jan@x.nl",
+    "e*l",
+]
+PATTERNS += ["auto's*", "#e_mail", "a*", "@volt*", "*s"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(PATTERNS), texts, texts, st.booleans())
+def test_plain_chunks_make_the_pattern_hold(pattern: str, before: str, after: str, in_title: bool) -> None:
+    from luister.domain.matcher_codegen import _chunks
+
+    query = parse_query(pattern)
+    for chunk in _chunks(query):
+        text = f"{before}{chunk}{after}"
+        doc = MatchDoc(text="x", title=text) if in_title else MatchDoc(text=text)
+        assert evaluate(query, doc)
+        matcher = TopicMatcher.compile({0: ("t", query)})
+        assert matcher.match(doc) == (0,)
+
+
+def test_tokenize_chunked_of_plain_words_and_mixed_chunks() -> None:
+    known: dict[str, object] = {}
+    for text in ("", "voltaro storing", "e-mail voltaro", "voltaro #x", "a b e-mail c d auto's e", "🔥"):
+        chunked, whole = tokenize_chunked(text, known), tokenize(text)  # type: ignore[arg-type]
+        for part in ("words", "prefixes", "joins", "hashtags", "handles", "domains", "urls"):
+            assert getattr(chunked, part) == getattr(whole, part)

@@ -5,9 +5,11 @@ least one must occur in any mention the topic matches (``klant*`` → ``{klant}`
 → ``{voltaro}``, ``{storing}``), and into one generated Python function
 (:mod:`luister.domain.matcher_codegen`). One automaton over all keys scans the normalised mention (text,
 title, author handle and name, URL) once; the mention's channel, language, country, sentiment and intents
-count as keys too. A topic is a candidate when a key of its most selective clause was seen; its function
-tests its other clauses first. Topics whose clauses are all field values are decided per combination of
-field values (remembered); topics without clauses (``NOT`` alone, ``followers:``) are checked always.
+count as keys too. A topic is a candidate when a key of its rarest clause was seen (rarest as guessed at
+compile time: a clause whose keys few topics share, ``voltaro`` rather than ``contract``, then the longer
+keys); its function tests its other clauses first. Topics whose clauses are all field values are decided
+per combination of field values (remembered); topics without clauses (``NOT`` alone, ``followers:``) are
+checked always.
 
 The clauses and the closures the generated code calls come from :mod:`luister.domain.matcher_checks`;
 this module scans, indexes and keeps the per-mention state they look at.
@@ -15,6 +17,7 @@ this module scans, indexes and keeps the per-mention state they look at.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
@@ -111,6 +114,8 @@ class _State:
         if known is None:
             if value in self._scanned and value not in self.found:
                 known = False  # the prefilter saw it nowhere
+            elif value.isalnum() and f" {value} " in self.padded:
+                known = True  # a chunk that is just this word
             else:
                 title = self.title
                 known = self.text.has_value(value) or (title is not None and title.has_value(value))
@@ -201,15 +206,17 @@ class TopicMatcher:
         secondary: dict[int, Clauses] = {}
         always: set[int] = set()
         by_fields: dict[int, Clauses] = {}
-        for topic_id, (_, query) in topics.items():
-            clauses = sorted(set(compiler.clauses(query)), key=selectivity, reverse=True)
+        planned = {topic_id: set(compiler.clauses(query)) for topic_id, (_, query) in topics.items()}
+        uses = Counter(key for clauses in planned.values() for key in set().union(*clauses))
+        for topic_id, needed in planned.items():
+            clauses = sorted(needed, key=lambda clause: _rarity(clause, uses), reverse=True)
             if not clauses:
                 always.add(topic_id)
                 continue
             if all(key.startswith(FIELD_KEY) for clause in clauses for key in clause):
                 by_fields[topic_id] = tuple(clauses)  # channel:mastodon lang:nl
                 continue
-            for key in clauses[0]:  # indexed by its most selective clause, the others checked first
+            for key in clauses[0]:  # indexed by its rarest clause, the others checked first
                 index.setdefault(key, set()).add(topic_id)
             secondary[topic_id] = tuple(clauses[1:])
 
@@ -294,6 +301,14 @@ class TopicMatcher:
             self._fields.clear()
         found = self._fields[values] = (frozenset(keys), self._always.union(topics))
         return found
+
+
+def _rarity(clause: frozenset[str], uses: Mapping[str, int]) -> tuple[bool, int, int, int]:
+    """How rarely a mention holds one of a clause's keys, guessed: field values are common; a key many
+    topics share is a common word (``contract``), one only a few topics use a name (``voltaro``); then
+    longer keys are rarer and fewer keys are hit less often."""
+    field = any(key.startswith(FIELD_KEY) for key in clause)
+    return (not field, -sum(uses[key] for key in clause), *selectivity(clause))
 
 
 def _scanned_attributes(queries: Iterable[Query]) -> tuple[str, ...]:

@@ -245,6 +245,7 @@ class Compiler:
                 self.gate(value)
         plainly = _plain_sequences(node)  # type: ignore[arg-type]
         spaced = tuple(f" {' '.join(words)} " for words in plainly)  # chunks that are plainly these words
+        literals = tuple((" ".join(words), words) for words in plainly)  # has_phrase looks for these first
         anchor = max((value for need in needs for value in need), key=len, default=None)
 
         def check(state: State) -> bool:
@@ -260,8 +261,8 @@ class Compiler:
                 if chunks in state.padded:
                     return True
             for view in state.views():
-                for words in plainly:
-                    if view.has_phrase(words):
+                for literal, words in literals:
+                    if literal in view.text and view.has_phrase(words):
                         return True
                 if anchor is not None and view.full is None:  # within one chunk: voltaro-app
                     for tokens in view.chunks_with(anchor):

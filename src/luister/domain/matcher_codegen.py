@@ -26,7 +26,8 @@ The generated code reads from the mention's state (``s``, :class:`luister.domain
 * ``s.haystack``: what the prefilter scanned (text, title, author, URL; hyphens removed), for keys it
   does not scan for: too short to be worth it in every mention, but cheap to look for in a candidate.
 * ``s.padded``: the normalised text (and title) with a space around: ``" voltaro "`` in it means the
-  plain word occurs without tokenising anything.
+  plain word occurs without tokenising anything; likewise ``" #voltaro "`` for ``#voltaro`` and
+  ``" klant "`` for ``klant*`` (chunks the reference evaluator matches on their own).
 * ``s.has``: whether a plain word occurs, answered from the chunks that hold it.
 * ``s.doc``: the mention, for ``followers:``.
 """
@@ -45,8 +46,21 @@ from luister.domain.matcher_checks import (
     field_key,
     simple_value,
 )
-from luister.domain.queries import And, Field, Followers, Not, Or, Query, TopicRef
-from luister.domain.text_tokens import tokenize
+from luister.domain.queries import (
+    And,
+    Field,
+    Followers,
+    Handle,
+    Hashtag,
+    MatchDoc,
+    Not,
+    Or,
+    Query,
+    Term,
+    TopicRef,
+    evaluate,
+)
+from luister.domain.text_tokens import normalise, tokenize
 
 MAX_DEPTH = 40  # deeper subtrees stay closures: Python's parser limits nesting
 MAX_CLAUSE_GUARD = 4  # a clause with more keys is not worth testing key by key
@@ -78,6 +92,7 @@ class _Leaf:
 
     check: Check
     clauses: Clauses
+    chunks: tuple[str, ...] = ()  # padded chunks that certainly make it hold: `` #voltaro ``, `` klant ``
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +169,7 @@ class Generator:
         value = simple_value(node)
         if value is not None:
             return _Value(compiler.gate(value))
-        return _Leaf(compiler.check(node), compiler.clauses(node))
+        return _Leaf(compiler.check(node), compiler.clauses(node), _chunks(node))
 
     # -- writing ----------------------------------------------------------------------------------------
 
@@ -228,7 +243,12 @@ class _Writer:
         if isinstance(plan, _Ref):
             return f"{self.constant(self.reference(plan.name))}(s)"
         tests = [test for test in map(self.clause, plan.clauses) if test is not None]
-        return f"({' and '.join([*tests, f'{self.constant(plan.check)}(s)'])})"
+        call = f"{self.constant(plan.check)}(s)"
+        if plan.chunks:  # written plainly: no chunk needs looking at
+            padded = self.local("P")
+            call = " or ".join([*(f"{self.constant(chunk)} in {padded}" for chunk in plan.chunks), call])
+            call = f"({call})"
+        return f"({' and '.join([*tests, call])})"
 
     def value(self, value: str) -> str:
         """Whether a plain word occurs: a chunk of the padded text that certainly gives it (`` voltaro ``,
@@ -250,6 +270,27 @@ class _Writer:
 
 
 _FORMS = ("{}", "#{}", "@{}", "{}'s", "{},")  # how words are often written, as chunks
+
+
+def _chunks(node: Query) -> tuple[str, ...]:
+    """For a wildcard, hashtag or handle: the padded chunks (`` #voltaro ``, `` klant ``, `` klant's ``)
+    whose presence makes it hold, as the reference evaluator says of the chunk alone. A chunk is
+    tokenised the same wherever it stands, and these constructs hold when one of their tokens does."""
+    if isinstance(node, Term) and "*" in node.text:
+        base = node.text.replace("*", "")
+    elif isinstance(node, Hashtag | Handle):
+        base = node.text.replace("*", "")
+    else:
+        return ()
+    chunks = dict.fromkeys(form.format(base) for form in _FORMS)
+    return tuple(
+        f" {chunk} "
+        for chunk in chunks
+        if chunk
+        and not any(char.isspace() for char in chunk)
+        and normalise(chunk) == chunk
+        and evaluate(node, MatchDoc(text=chunk))
+    )
 
 
 def _gives(chunk: str, value: str) -> bool:

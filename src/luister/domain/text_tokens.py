@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from itertools import compress
+from operator import not_
 
 from luister.domain.mentions import fold
 
@@ -255,7 +257,12 @@ def _chunk_has(chunk: str, value: str) -> bool | None:
     if core == value or (core[1:] == value and core[0] in "#@"):
         return True
     if core.replace("'", "").replace("-", "").isalnum() and not _DOUBLE_JOINER.search(core):
-        return value in {part.split("'", 1)[0] for part in core.split("-")} or value == core.replace("-", "")
+        parts = core.split("-")
+        if value in parts:  # value has no apostrophe: a part that is it is a word
+            return True
+        if "'" in core and value in {part.split("'", 1)[0] for part in parts}:
+            return True
+        return value == core.replace("-", "")
     return None
 
 
@@ -293,11 +300,18 @@ def tokenize_chunked(text: str, known: dict[str, Tokens]) -> Tokens:
     ``known``) and only shifted to where the chunk stands: ``e-mail``, ``auto's`` and ``#voltaro`` recur.
     """
     tokens = Tokens()
+    chunks = text.split()
+    plain = list(map(str.isalnum, chunks))  # one plain word each: the words as they are
+    if all(plain):
+        tokens.words = chunks
+        return tokens
     words = tokens.words
-    for chunk in text.split():
-        if chunk.isalnum():
-            words.append(chunk)
-            continue
+    done = 0  # chunks up to here are in words
+    for place in compress(range(len(chunks)), map(not_, plain)):
+        if done < place:
+            words += chunks[done:place]
+        done = place + 1
+        chunk = chunks[place]
         part = known.get(chunk)
         if part is None:
             part = known[chunk] = tokenize(chunk)
@@ -315,6 +329,8 @@ def tokenize_chunked(text: str, known: dict[str, Tokens]) -> Tokens:
             tokens.domains += [(value, at + start, at + end) for value, start, end in part.domains]
         if part.urls:
             tokens.urls += [(value, at + start, at + end) for value, start, end in part.urls]
+    if done < len(chunks):
+        words += chunks[done:]
     return tokens
 
 
