@@ -70,6 +70,9 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
     if level != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO; a platform key in a query string must never reach a log
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 def fail(message: str, *, code: int = 1) -> NoReturn:

@@ -12,6 +12,7 @@ from luister.connectors.mastodon import MastodonConnector
 from luister.connectors.reddit import RedditConnector
 from luister.connectors.rss import RssConnector
 from luister.connectors.webhook import WebhookConnector
+from luister.connectors.youtube import YouTubeConnector
 from luister.hookspecs import hookimpl
 
 
@@ -25,5 +26,6 @@ def luister_connectors() -> list[type[Any]]:
         HackerNewsConnector,
         RedditConnector,
         DiscourseConnector,
+        YouTubeConnector,
         WebhookConnector,
     ]
