@@ -117,10 +117,15 @@ def test_overview_lists_the_latest_alerts_escaped(sqlite_settings: Settings) -> 
     pipeline.run_batch(items)
     assert check_rules(engine=engine, now=datetime.now(UTC) + timedelta(seconds=1))
     engine.dispose()
-    html = client(sqlite_settings).get("/").text
+    web = client(sqlite_settings)
+    html = web.get("/").text
     assert "<h2>Alerts</h2>" in html
     assert "&lt;i&gt;Voltaro&lt;/i&gt;: 2 new mentions match storing" in html
     assert "rule Storing &lt;b&gt;" in html
+    save_topic(engine=open_database(settings=sqlite_settings), name="Enerlux", kind=TopicKind.competitor,
+               query="enerlux")  # fmt: skip
+    assert "<h2>Alerts</h2>" in web.get("/", params={"topic": "<i>Voltaro</i>"}).text
+    assert "<h2>Alerts</h2>" not in web.get("/", params={"topic": "Enerlux"}).text  # only the topic's own
 
 
 def test_hostile_text_runs_nothing_in_the_browser(

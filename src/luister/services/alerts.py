@@ -102,11 +102,15 @@ def _read(row: Any) -> AlertRead:
     )  # fmt: skip
 
 
-def list_alerts(*, engine: Engine, status: AlertStatus | None = None, limit: int = 50) -> list[AlertRead]:
-    """The newest alerts first (or only those with ``status``)."""
+def list_alerts(
+    *, engine: Engine, status: AlertStatus | None = None, topic_id: int | None = None, limit: int = 50
+) -> list[AlertRead]:
+    """The newest alerts first (or only those with ``status``, or of one topic)."""
     query = _select().order_by(alert.c.opened_at.desc(), alert.c.id.desc()).limit(limit)
     if status is not None:
         query = query.where(alert.c.status == status.value)
+    if topic_id is not None:
+        query = query.where(alert.c.topic_id == topic_id)
     with engine.connect() as conn:
         return [_read(row) for row in conn.execute(query)]
 

@@ -96,7 +96,8 @@ def routes(web: Web) -> APIRouter:
             "ov": result, "topics": topics, "topic": topic, "days": days, "periods": PERIODS,
             "charts": figures(result, topic=topic, gettext=gettext, lang=lang),
             "sentiments": SENTIMENT_LABELS,
-            "drill": scope_drill(scope, topic), "alerts": list_alerts(engine=engine, limit=5),
+            "drill": scope_drill(scope, topic),
+            "alerts": list_alerts(engine=engine, limit=5, topic_id=scope.topic_id or None),
             "panel_query": query, "error": None,
             "custom_period": "since" in request.query_params or "until" in request.query_params,
         }  # fmt: skip
