@@ -145,6 +145,9 @@ def test_page_problems_without_items_fail_the_run(engine: Engine) -> None:
 def test_sources_validate_options_and_mask_secrets(engine: Engine) -> None:
     with pytest.raises(SourceError, match="unknown connector"):
         add_source(engine=engine, connectors=CONNECTORS, name="x", connector="twitter", options={})
+    for taken in ("new", "blog/remove"):  # the sources pages' own addresses
+        with pytest.raises(SourceError, match="taken by the web pages"):
+            add_source(engine=engine, connectors=CONNECTORS, name=taken, connector="fake", options={})
     with pytest.raises(SourceError, match="invalid options for fake: pages"):
         add_source(
             engine=engine, connectors=CONNECTORS, name="x", connector="fake", options={"pages": "nope"}

@@ -50,6 +50,8 @@ def add_source(
     actor: str = "cli",
 ) -> SourceRead:
     """Validate ``options`` against the connector's options model and save the source."""
+    if name.strip() == "new" or name.endswith(("/remove", "/enabled")):
+        raise SourceError(f"{name!r} is taken by the web pages' addresses; choose another name")
     cls = connectors.get(connector)
     if cls is None:
         raise SourceError(f"unknown connector {connector!r}; installed: {', '.join(sorted(connectors))}")
