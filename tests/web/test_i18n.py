@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from luister.services.accounts import get_user
 from luister.services.database import open_database
@@ -34,11 +34,11 @@ def test_switching_language_in_the_browser_sticks(
     sign_in(page, live_server)
     assert page.locator("nav").inner_text().split() == ["Overview", "Mentions", "Topics", "Sources"]
     page.click("form.language button")
-    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
     assert page.locator("nav").inner_text().split() == ["Overzicht", "Vermeldingen", "Onderwerpen", "Bronnen"]
     assert page.locator("html").get_attribute("lang") == "nl"
     assert page.locator("form.language button").inner_text() == "English"
     page.click("nav >> text=Vermeldingen")
-    assert page.locator("button:has-text('Zoeken')").count() == 1
+    expect(page.locator("button:has-text('Zoeken')")).to_have_count(1)
     assert get_user(engine=open_database(settings=sqlite_settings), email=EMAIL).language == "nl"
     page.close()

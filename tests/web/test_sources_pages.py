@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Dialog
+from playwright.sync_api import Browser, Dialog, expect
 
 from luister.domain.accounts import Role
 from luister.plugins import load_plugins
@@ -266,7 +266,8 @@ def test_adding_a_source_in_the_browser(
     page.on("dialog", lambda dialog: (dialogs.append(dialog), dialog.dismiss()))
     sign_in(page, live_server)
     page.click("nav >> text=Sources")
-    assert page.locator(".source-card .badge.failing").count() == 1
+    page.wait_for_url("**/sources")
+    expect(page.locator(".source-card .badge.failing")).to_have_count(1)
     page.click("text=Add a source")
     page.click(".connector-list a:has-text('rss')")
     page.fill("#source-name", "energieblog")
