@@ -45,7 +45,7 @@ def test_rules_alerts_playbook_and_replay(sqlite_settings: Settings, tmp_path: P
     ])  # fmt: skip
     assert invoke(sqlite_settings, "import", str(path)).exit_code == 0  # the rule fires while importing
     alerts = invoke(sqlite_settings, "alerts", "list")
-    assert alerts.exit_code == 0 and "1 new mention match storing OR lek" in alerts.output
+    assert alerts.exit_code == 0 and "all mentions: 1 new mention matches storing OR lek" in alerts.output
     shown = invoke(sqlite_settings, "alerts", "show", "1")
     assert shown.exit_code == 0, shown.output
     assert "<img src=x onerror=alert(1)>" in shown.output and "[red]eve[/red]" in shown.output

@@ -126,6 +126,11 @@ def test_overview_lists_the_latest_alerts_escaped(sqlite_settings: Settings) -> 
                query="enerlux")  # fmt: skip
     assert "<h2>Alerts</h2>" in web.get("/", params={"topic": "<i>Voltaro</i>"}).text
     assert "<h2>Alerts</h2>" not in web.get("/", params={"topic": "Enerlux"}).text  # only the topic's own
+    from luister.services.accounts import set_language
+    from luister.testing import EMAIL
+
+    set_language(engine=open_database(settings=sqlite_settings), email=EMAIL, language="nl", actor="test")
+    assert "&lt;i&gt;Voltaro&lt;/i&gt;: 2 nieuwe vermeldingen voldoen aan storing" in web.get("/").text
 
 
 def test_hostile_text_runs_nothing_in_the_browser(

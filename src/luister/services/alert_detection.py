@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from luister.domain import alert_texts
 from luister.domain.alerting import (
     EVENT_KINDS,
     SPIKE_KINDS,
@@ -44,10 +45,14 @@ class Finding:
     """What a rule found now: how much evidence, against what expectation, and examples."""
 
     count: int
-    title: str
+    message: dict[str, Any]  # the title as key + values (luister.domain.alert_texts)
     summary: str
     sample_ids: tuple[int, ...]
     expected: float | None = None
+
+    @property
+    def title(self) -> str:
+        return alert_texts.render(self.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +141,12 @@ def _spike(conn: Connection, rule: RuleRead, now: datetime) -> Finding | None:
     return Finding(
         count=check.observed,
         expected=check.expected,
-        title=f"{subject}: {check.observed} {what} in the last hour (expected about {check.expected:.0f})",
+        message=alert_texts.message(
+            "negative_spike" if negative else "spike",
+            subject=rule.topic,
+            count=check.observed,
+            expected=round(check.expected),
+        ),  # fmt: skip
         summary=f"{what.capitalize()} of {subject} rose to {check.observed} in the hour before "
         f"{now:%Y-%m-%d %H:%M} UTC, {check.observed / max(check.expected, 1):.1f}× the usual for this "
         f"hour and weekday (p = {check.p_value:.1e}).",
@@ -159,7 +169,13 @@ def _negative_share(conn: Connection, rule: RuleRead, now: datetime) -> Finding 
     subject = rule.topic or "all mentions"
     return Finding(
         count=negative,
-        title=f"{subject}: {negative / total:.0%} negative in the last hour ({negative} of {total})",
+        message=alert_texts.message(
+            "negative_share",
+            subject=rule.topic,
+            share=round(100 * negative / total),
+            negative=negative,
+            total=total,
+        ),  # fmt: skip
         summary=f"The share of negative mentions of {subject} reached {negative / total:.0%} "
         f"(threshold {rule.threshold:.0%}).",
         sample_ids=_samples(conn, rule, now - HOUR, now, negative_only=True),
@@ -200,21 +216,18 @@ def _events(conn: Connection, rule: RuleRead, now: datetime) -> Finding | None:
     found.sort(key=lambda row: -(row.author_followers or 0))
     return Finding(
         count=len(found),
-        title=_event_title(rule, len(found)),
+        message=_event_message(rule, len(found)),
         summary=f"{len(found)} new mention(s){f' of {rule.topic}' if rule.topic else ''} matched rule "
         f"{rule.name!r}; the most-followed author has {found[0].author_followers or 0:,} followers.",
         sample_ids=tuple(row.id for row in found[:SAMPLES]),
     )
 
 
-def _event_title(rule: RuleRead, n: int) -> str:
-    if rule.kind is RuleKind.query:
-        what = f"match {rule.query}"
-    elif rule.kind is RuleKind.intent:
-        what = f"with intent {rule.intent}"
-    else:
-        what = f"by authors with ≥ {rule.min_followers or 0:,} followers"
-    return f"{rule.topic + ': ' if rule.topic else ''}{n} new mention{'s' if n != 1 else ''} {what}"
+def _event_message(rule: RuleRead, n: int) -> dict[str, Any]:
+    key = {RuleKind.query: "query", RuleKind.intent: "intent"}.get(rule.kind, "influencer")
+    values = {"query": {"query": rule.query}, "intent": {"intent": rule.intent},
+              "influencer": {"followers": f"{rule.min_followers or 0:,}"}}[key]  # fmt: skip
+    return alert_texts.message(key if n != 1 else f"{key}_one", subject=rule.topic, count=n, **values)
 
 
 def _in_topic(query: Any, topic_id: int | None) -> Any:
@@ -258,7 +271,8 @@ def _record(conn: Connection, rule: RuleRead, finding: Finding, now: datetime) -
     mentions = max(open_alert.mentions, finding.count) if spike else open_alert.mentions + finding.count
     notify = mentions >= 2 * max(open_alert.notified_mentions, 1)
     values: dict[str, Any] = {"last_seen_at": now, "mentions": mentions, "title": finding.title,
-                              "summary": finding.summary, "expected": finding.expected}  # fmt: skip
+                              "message": finding.message, "summary": finding.summary,
+                              "expected": finding.expected}  # fmt: skip
     if notify:
         values |= {"revision": open_alert.revision + 1, "notified_mentions": mentions,
                    "sample_ids": list(finding.sample_ids)}  # fmt: skip
@@ -281,6 +295,7 @@ def _open(conn: Connection, rule: RuleRead, finding: Finding, now: datetime) -> 
             severity=rule.severity.value,
             status="open",
             title=finding.title,
+            message=finding.message,
             summary=finding.summary,
             opened_at=now,
             last_seen_at=now,
@@ -421,10 +436,13 @@ def record_replayed(*, engine: Engine, hits: Sequence[ReplayHit], rules: Sequenc
                 continue
             subject = rule.topic or "all mentions"
             what = "negative mentions" if rule.kind is RuleKind.negative_spike else "mentions"
+            key = "negative_spike_peak" if rule.kind is RuleKind.negative_spike else "spike_peak"
             finding = Finding(
                 count=hit.peak,
                 expected=hit.expected,
-                title=f"{subject}: {hit.peak} {what} in an hour (expected about {hit.expected or 0:.0f})",
+                message=alert_texts.message(
+                    key, subject=rule.topic, count=hit.peak, expected=round(hit.expected or 0)
+                ),  # fmt: skip
                 summary=f"{what.capitalize()} of {subject} peaked at {hit.peak} an hour between "
                 f"{hit.start:%Y-%m-%d %H:%M} and {hit.end:%H:%M} UTC.",
                 sample_ids=_samples(conn, rule, hit.start, hit.end, negative_only=what != "mentions"),

@@ -5,6 +5,7 @@ Every change is an ``alert_event`` (who, what, when): the timeline is the after-
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from luister.domain import alert_texts
 from luister.domain.alerting import AlertStatus
 from luister.services import audit
 from luister.services.mentions import MentionRead, mentions_by_id
@@ -38,6 +40,11 @@ class AlertRead:
     expected: float | None
     acknowledged_by: str | None
     resolved_by: str | None
+    message: dict[str, Any] | None = None  # the title as key + values (luister.domain.alert_texts)
+
+    def title_in(self, gettext: Callable[[str], str]) -> str:
+        """The title in the reader's language (alerts from before messages keep their English title)."""
+        return alert_texts.render(self.message, gettext) if self.message else self.title
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +105,7 @@ def _read(row: Any) -> AlertRead:
         id=row.id, rule=row.rule_name, topic=row.topic_name, kind=row.kind, severity=row.severity,
         status=AlertStatus(row.status), title=row.title, summary=row.summary, opened_at=row.opened_at,
         last_seen_at=row.last_seen_at, mentions=row.mentions, expected=row.expected,
-        acknowledged_by=row.acknowledged_by, resolved_by=row.resolved_by,
+        acknowledged_by=row.acknowledged_by, resolved_by=row.resolved_by, message=row.message,
     )  # fmt: skip
 
 

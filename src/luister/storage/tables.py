@@ -12,7 +12,7 @@ from sqlalchemy.engine import Dialect
 from luister.domain.rollups import PROJECTIONS, Projection
 
 SCHEMA_REVISION = (
-    "0007"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
+    "0008"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
 )
 
 metadata = sa.MetaData(
@@ -234,7 +234,8 @@ alert = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("severity", sa.String(10), nullable=False),
     sa.Column("status", sa.String(14), nullable=False, default="open"),
-    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),  # in English, for channels and the command line
+    sa.Column("message", JsonText, nullable=True),  # the title as key + values, for each reader's language
     sa.Column("summary", sa.Text, nullable=False),
     sa.Column("opened_at", UtcDateTime, nullable=False),
     sa.Column("last_seen_at", UtcDateTime, nullable=False),  # the newest evidence; cooldown counts from it

@@ -81,7 +81,9 @@ def template_messages() -> list[str]:
     found = [message for _, _, message, _, _ in extract_from_dir(
         str(Path(__file__).parent / "templates"), method_map=[("**.html", "jinja2")],
     ) if isinstance(message, str)]  # fmt: skip
-    return sorted(set(found) | set(EXTRA_MESSAGES))
+    from luister.domain.alert_texts import TITLES
+
+    return sorted(set(found) | set(EXTRA_MESSAGES) | set(TITLES.values()))
 
 
 def update_catalog(language: str, messages: list[str]) -> list[str]:

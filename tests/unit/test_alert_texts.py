@@ -1,0 +1,33 @@
+"""Alert titles are stored as a key and values and read in each person's language."""
+
+from __future__ import annotations
+
+import pytest
+
+from luister.domain.alert_texts import TITLES, message, render
+from luister.web.i18n import translations
+
+
+def test_titles_in_english_and_dutch() -> None:
+    spike = message("negative_spike", subject="Voltaro", count=87, expected=2)
+    assert render(spike) == "Voltaro: 87 negative mentions in the last hour (expected about 2)"
+    dutch = translations("nl").gettext
+    assert (
+        render(spike, dutch)
+        == "Voltaro: 87 negatieve vermeldingen in het afgelopen uur (verwacht: ongeveer 2)"
+    )
+    share = message("negative_share", subject=None, share=40, negative=8, total=20)
+    assert render(share) == "all mentions: 40% negative in the last hour (8 of 20)"
+    assert render(share, dutch) == "alle vermeldingen: 40% negatief in het afgelopen uur (8 van 20)"
+    intent = message("intent_one", subject="<b>X</b>", count=1, intent="churn")
+    assert render(intent, dutch).startswith("<b>X</b>: 1 nieuwe vermelding met intentie ")  # escaped by pages
+
+
+def test_every_title_fills_in_and_unknown_keys_are_refused() -> None:
+    values = {"count": 3, "expected": 1, "share": 5, "negative": 1, "total": 20, "query": "a%b",
+              "intent": "lead", "followers": "10,000"}  # fmt: skip
+    dutch = translations("nl").gettext
+    for key in TITLES:
+        assert render(message(key, subject="T", **values), dutch).startswith("T: ")
+    with pytest.raises(KeyError):
+        message("nope", subject=None)
