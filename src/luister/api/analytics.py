@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from luister.api.auth import caller
-from luister.api.mentions import Filter, unknown_as_empty, utc, visible_topic_id
+from luister.api.mentions import Filter, utc, visible_topic_id
 from luister.api.problems import invalid, responses
 from luister.api.schemas import NO_CONTROL, Sentiment
 from luister.domain.accounts import Permission
@@ -15,6 +15,7 @@ from luister.domain.rollups import ALL_TOPICS
 from luister.services import analytics
 from luister.services.accounts import UserRead
 from luister.web.context import Web
+from luister.web.drill import unknown_as_empty
 
 MAX_PERIOD = timedelta(days=400)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)

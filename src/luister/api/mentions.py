@@ -25,7 +25,7 @@ from luister.services.corrections import CorrectionError, correct_mention
 from luister.services.mentions import mention_detail, read_cursor, search_mentions
 from luister.services.topics import UnknownTopicError, get_topic
 from luister.web.context import Web
-from luister.web.drill import UNKNOWN_VALUE
+from luister.web.drill import unknown_as_empty
 
 MAX_ID = 2**63 - 1
 CURSOR = r"^-?[0-9]*(\.[0-9]+)?$"  # luister.services.mentions.page_cursor: <µs since 1970>.<id>
@@ -54,11 +54,6 @@ def visible_topic_id(engine: Engine, name: str, user: UserRead) -> int:
     if not in_scope(user.role, user.department, found.department):
         raise invalid(f"topic: no topic named {name!r}")
     return found.id
-
-
-def unknown_as_empty(value: str | None) -> str | None:
-    """``-`` asks for mentions without a value (as the dashboards count them); empty means no filter."""
-    return "" if value == UNKNOWN_VALUE else (value or None)
 
 
 def decode_cursor(cursor: str | None) -> str | None:

@@ -137,7 +137,7 @@ def _spike(conn: Connection, rule: RuleRead, now: datetime) -> Finding | None:
     if not check.is_spike:
         return None
     what = "negative mentions" if negative else "mentions"
-    subject = rule.topic or "all mentions"
+    subject = rule.topic or alert_texts.ALL_MENTIONS
     return Finding(
         count=check.observed,
         expected=check.expected,
@@ -166,7 +166,7 @@ def _negative_share(conn: Connection, rule: RuleRead, now: datetime) -> Finding 
     assert rule.threshold is not None
     if total < rule.min_count or negative / total < rule.threshold:
         return None
-    subject = rule.topic or "all mentions"
+    subject = rule.topic or alert_texts.ALL_MENTIONS
     return Finding(
         count=negative,
         message=alert_texts.message(
@@ -434,7 +434,7 @@ def record_replayed(*, engine: Engine, hits: Sequence[ReplayHit], rules: Sequenc
             rule = by_name[hit.rule]
             if rule.kind not in SPIKE_KINDS:
                 continue
-            subject = rule.topic or "all mentions"
+            subject = rule.topic or alert_texts.ALL_MENTIONS
             what = "negative mentions" if rule.kind is RuleKind.negative_spike else "mentions"
             key = "negative_spike_peak" if rule.kind is RuleKind.negative_spike else "spike_peak"
             finding = Finding(

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from luister.domain.rollups import engagement
 from luister.storage.tables import UtcDateTime, mention, mention_topic
 
 
@@ -33,10 +34,13 @@ class MentionRead:
 
     @property
     def engagement(self) -> int:
-        return (self.like_count or 0) + (self.share_count or 0) + (self.reply_count or 0)
+        return engagement(self.like_count, self.share_count, self.reply_count)
 
 
 COLUMNS = tuple(mention.c[name] for name in MentionRead.__dataclass_fields__)
+# likes + shares + replies of a mention row, unknown counts as 0 (as luister.domain.rollups.engagement)
+ENGAGEMENT = (sa.func.coalesce(mention.c.like_count, 0) + sa.func.coalesce(mention.c.share_count, 0)
+              + sa.func.coalesce(mention.c.reply_count, 0))  # fmt: skip
 
 
 def latest_mentions(*, engine: Engine, limit: int = 25) -> list[MentionRead]:
@@ -61,8 +65,7 @@ def top_engaging(
     *, engine: Engine, since: datetime, until: datetime, topic_id: int | None = None, limit: int = 10
 ) -> list[MentionRead]:
     """The mentions with the most likes + shares + replies published in [since, until)."""
-    engagement = (sa.func.coalesce(mention.c.like_count, 0) + sa.func.coalesce(mention.c.share_count, 0)
-                  + sa.func.coalesce(mention.c.reply_count, 0))  # fmt: skip
+    engagement = ENGAGEMENT
     query = (
         sa.select(*COLUMNS)
         .where(mention.c.published_at >= since, mention.c.published_at < until, engagement > 0)

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from luister.analysis.terms import Burst, document_frequencies, find_bursts
 from luister.domain.mentions import full_text
+from luister.services.mentions import ENGAGEMENT
 from luister.storage.tables import mention, mention_topic
 
 MAX_TEXTS = 100_000  # per window; a larger window is read as its newest MAX_TEXTS mentions
@@ -102,11 +103,7 @@ def top_authors(
             mention.c.view_count, sa.func.coalesce(mention.c.author_followers, 0) * ORGANIC_REACH
         )
     )
-    engagement = sa.func.sum(
-        sa.func.coalesce(mention.c.like_count, 0)
-        + sa.func.coalesce(mention.c.share_count, 0)
-        + sa.func.coalesce(mention.c.reply_count, 0)
-    )
+    engagement = sa.func.sum(ENGAGEMENT)
     negative = sa.func.sum(sa.case((mention.c.sentiment == "negative", 1), else_=0))
     query = (
         sa.select(

@@ -56,14 +56,17 @@ def read_drill(params: dict[str, str]) -> Drill:
     """The filters of a ``/mentions`` address (empty values mean "no filter")."""
 
     def text(name: str) -> str | None:
-        value = params.get(name, "")
-        if not value:
-            return None
-        return "" if value == UNKNOWN_VALUE else value
+        return unknown_as_empty(params.get(name))
 
     return Drill(topic=params.get("topic", ""), since=_moment(params, "since"),
                  until=_moment(params, "until"), channel=text("channel"), country=text("country"),
                  language=text("language"), sentiment=text("sentiment"), intent=text("intent"))  # fmt: skip
+
+
+def unknown_as_empty(value: str | None) -> str | None:
+    """A filter value of an address: ``-`` asks for mentions without a value (as the dashboards count
+    them, ``""``); empty means no filter."""
+    return "" if value == UNKNOWN_VALUE else (value or None)
 
 
 def _moment(params: dict[str, str], name: str) -> datetime | None:
