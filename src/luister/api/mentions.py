@@ -18,7 +18,8 @@ from luister.api.schemas import (
     MentionRead,
     Sentiment,
 )
-from luister.domain.accounts import Permission, in_scope
+from luister.api.topics import visible
+from luister.domain.accounts import Permission
 from luister.domain.queries import QuerySyntaxError
 from luister.services.accounts import UserRead
 from luister.services.corrections import CorrectionError, correct_mention
@@ -51,7 +52,7 @@ def visible_topic_id(engine: Engine, name: str, user: UserRead) -> int:
         found = get_topic(engine=engine, name=name)
     except UnknownTopicError as exc:
         raise invalid(f"topic: {exc}") from None
-    if not in_scope(user.role, user.department, found.department):
+    if not visible(user, found):
         raise invalid(f"topic: no topic named {name!r}")
     return found.id
 

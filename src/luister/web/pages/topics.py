@@ -7,7 +7,7 @@ from typing import Annotated, Any, Self
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from luister.domain.accounts import Permission, Role, in_scope
+from luister.domain.accounts import Permission, Role
 from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.domain.topics import TopicKind
 from luister.services import topic_admin
@@ -118,12 +118,7 @@ def routes(web: Web) -> APIRouter:
 
     def found_or_404(topic_id: int, session: Session) -> TopicRead | None:
         """The topic, if it exists and lies in the user's departments (else it is not theirs to see)."""
-        try:
-            found = topic_admin.topic_by_id(engine=engine, topic_id=topic_id)
-        except UnknownTopicError:
-            return None
-        user = session.user
-        return found if in_scope(user.role, user.department, found.department) else None
+        return next((t for t in web.topics_for(session) if t.id == topic_id), None)
 
     @router.get("/topics", response_class=HTMLResponse)
     def topics_page(
