@@ -3,6 +3,7 @@ VENV    ?= .venv
 PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
+PURE_TESTS := tests/unit/test_matcher.py tests/unit/test_matcher_codegen.py tests/unit/test_queries.py tests/unit/test_compiled.py
 PG_URL  ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: install demo test lint typecheck unit bench system services docs clean
@@ -13,7 +14,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP)  ## the virtualenv, and the matcher compiled with mypyc when its sources changed
+	@$(PY) scripts/compile.py
 
 demo: install  ## create ./luister.db with realistic demo data and start luister
 	$(VENV)/bin/luister demo
@@ -36,6 +38,7 @@ unit: install
 
 test: install services lint typecheck  ## everything CI runs
 	$(VENV)/bin/pytest -n auto --dist loadfile
+	LUISTER_PURE=1 $(VENV)/bin/pytest -q $(PURE_TESTS)  # the matcher's sources agree too
 
 bench: install services  ## benchmarks; copy the figures into BENCHMARKS.md
 	$(PY) bench/ingest.py
@@ -45,4 +48,5 @@ docs: install  ## regenerate the generated parts of docs/
 	$(PY) scripts/gen_docs.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache luister.db luister.db-wal luister.db-shm
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache luister.db luister.db-wal luister.db-shm .cache/mypyc
+	rm -f src/luister/compiled.json src/luister/*.so src/luister/domain/*.so

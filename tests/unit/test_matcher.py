@@ -6,10 +6,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from luister import compiled
 from luister.domain import matcher as matcher_module
 from luister.domain.matcher import TopicMatcher
 from luister.domain.queries import MatchDoc, QueryReferenceError, QuerySyntaxError, evaluate, parse_query
 from luister.domain.text_tokens import ChunkView, Tokens, _add_chunk, normalise, tokenize
+
+# Counting calls by replacing a module function cannot reach compiled code (mypyc calls it directly):
+# these run on the sources, as `make test` also runs this file (LUISTER_PURE=1).
+PURE_ONLY = pytest.mark.skipif(
+    compiled.running() == "compiled", reason="observes calls inside the matcher: run on the sources"
+)
 
 
 def compile_topics(*queries: str, names: tuple[str, ...] = ()) -> TopicMatcher:
@@ -73,6 +80,7 @@ class TestTopicMatcher:
         docs = [MatchDoc(text="voltaro storing"), MatchDoc(text="niets"), MatchDoc(text="storing")]
         assert matcher.match_many(docs) == [(0, 1), (), (1,)]
 
+    @PURE_ONLY
     def test_tokenises_lazily_and_once(self, monkeypatch: pytest.MonkeyPatch) -> None:
         calls: list[str] = []
         real = matcher_module.tokenize_chunked
@@ -90,6 +98,7 @@ class TestTopicMatcher:
         assert matcher.match(MatchDoc(text="voltaro storing #voltaro")) == (0, 1, 2, 4)
         assert calls == ["voltaro storing #voltaro"]
 
+    @PURE_ONLY
     def test_field_filters_are_checked_before_tokenising(self, monkeypatch: pytest.MonkeyPatch) -> None:
         calls: list[str] = []
         monkeypatch.setattr(matcher_module, "tokenize_chunked", lambda text, known: calls.append(text))  # type: ignore[func-returns-value]

@@ -4,12 +4,12 @@
 least one must occur in any mention the topic matches (``klant*`` → ``{klant}``, ``"voltaro storing" -x``
 → ``{voltaro}``, ``{storing}``), and into one generated Python function
 (:mod:`luister.domain.matcher_codegen`). One automaton over all keys scans the normalised mention (text,
-title, author handle and name, URL) once; the mention's channel, language, country, sentiment and intents
-count as keys too. A topic is a candidate when a key of its rarest clause was seen (rarest as guessed at
-compile time: a clause whose keys few topics share, ``voltaro`` rather than ``contract``, then the longer
-keys); its function tests its other clauses first. Topics whose clauses are all field values are decided
-per combination of field values (remembered); topics without clauses (``NOT`` alone, ``followers:``) are
-checked always.
+title, author handle and name, URL) chunk by chunk, each distinct chunk once (remembered); the mention's
+channel, language, country, sentiment and intents count as keys too. A topic is a candidate when a key of
+its rarest clause was seen (rarest as guessed at compile time: a clause whose keys few topics share,
+``voltaro`` rather than ``contract``, then the longer keys); its function tests its other clauses first.
+Topics whose clauses are all field values are decided per combination of field values (remembered); topics
+without clauses (``NOT`` alone, ``followers:``) are checked always.
 
 The clauses and the closures the generated code calls come from :mod:`luister.domain.matcher_checks`;
 this module scans, indexes and keeps the per-mention state they look at.
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from operator import itemgetter
 from typing import Any
 
 import ahocorasick  # type: ignore[import-not-found]
@@ -49,9 +48,9 @@ from luister.domain.text_tokens import (
     url_host,
 )
 
-_KEY = itemgetter(1)
 MAX_CACHED_CHUNKS = 20_000
 MAX_CACHED_FIELD_VALUES = 4_096
+MAX_CACHED_SCANS = 100_000
 
 
 class _State:
@@ -160,6 +159,8 @@ class TopicMatcher:
     __slots__ = (
         "_automaton",
         "_scanned",
+        "_spanning",
+        "_scans",
         "_extras",
         "_checks",
         "_index",
@@ -181,7 +182,10 @@ class TopicMatcher:
         by_fields: dict[int, Clauses],
     ) -> None:
         self._automaton = automaton
-        self._scanned = scanned  # the keys the automaton looks for
+        self._scanned = scanned  # the keys the prefilter looks for
+        # keys with white space cannot be found chunk by chunk: looked for in the whole text (never seen yet)
+        self._spanning = tuple(key for key in scanned if _has_space(key))
+        self._scans: dict[str, tuple[str, ...]] = {}  # a chunk seen before → the keys in it
         self._extras = extras  # what is scanned besides text and title
         self._checks = checks  # one generated function per topic (its other clauses first)
         self._index = index  # a key → the topics whose most selective clause holds it
@@ -229,9 +233,9 @@ class TopicMatcher:
         )
         keys = scanned()
         automaton = None
-        if keys:
+        if words := [key for key in keys if not _has_space(key)]:  # see _spanning
             automaton = ahocorasick.Automaton()
-            for key in keys:
+            for key in words:
                 automaton.add_word(key, key)
             automaton.make_automaton()
         extras = _scanned_attributes(query for _, query in topics.values())
@@ -262,8 +266,8 @@ class TopicMatcher:
             if value := getattr(doc, name):
                 haystack = f"{haystack}\n{normalise(value)}"
         haystack = prefilter_text(haystack)
-        if self._automaton is not None:
-            found.update(map(_KEY, self._automaton.iter(haystack)))
+        if self._scanned:
+            self._scan(haystack, found)
         hits = found & self._keys
         if hits:
             index = self._index
@@ -275,6 +279,22 @@ class TopicMatcher:
         state = _State(doc, text, title, haystack, found, self)
         checks = self._checks
         return tuple([topic_id for topic_id in sorted(candidates) if checks[topic_id](state)])
+
+    def _scan(self, haystack: str, found: set[str]) -> None:
+        """Add the prefilter's keys in ``haystack`` to ``found``, chunk by chunk (a run of non-white-space
+        holds every occurrence of a key without white space), remembered per chunk, as words recur."""
+        scans, automaton = self._scans, self._automaton
+        if len(scans) > MAX_CACHED_SCANS:
+            scans.clear()
+        for chunk in haystack.split() if automaton is not None else ():
+            keys = scans.get(chunk)
+            if keys is None:
+                keys = scans[chunk] = tuple({key for _, key in automaton.iter(chunk)})
+            if keys:
+                found.update(keys)
+        for key in self._spanning:
+            if key in haystack:
+                found.add(key)
 
     def match_many(self, docs: Sequence[MatchDoc]) -> list[tuple[int, ...]]:
         match = self.match
@@ -301,6 +321,10 @@ class TopicMatcher:
             self._fields.clear()
         found = self._fields[values] = (frozenset(keys), self._always.union(topics))
         return found
+
+
+def _has_space(key: str) -> bool:
+    return any(char.isspace() for char in key)
 
 
 def _rarity(clause: frozenset[str], uses: Mapping[str, int]) -> tuple[bool, int, int, int]:
