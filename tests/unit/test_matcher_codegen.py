@@ -33,7 +33,21 @@ HOSTILE = [  # each parses; what they hold must never become code
     "lang:nl OR author:\"x') or ('y\"",
 ]
 
-_ALLOWED_NAMES = {"_make", "check", "s", "F", "H", "P", "S", "D", "found", "has", "padded", "haystack", "doc"}
+_ALLOWED_NAMES = {
+    "_make",
+    "check",
+    "s",
+    "F",
+    "H",
+    "P",
+    "S",
+    "D",
+    "found",
+    "has_value",
+    "padded",
+    "haystack",
+    "doc",
+}
 _ALLOWED_NAMES |= {"followers", "and", "or", "not", "in", "is", "None", "True", "False", "def", "return"}
 
 

@@ -4,12 +4,12 @@
 least one must occur in any mention the topic matches (``klant*`` → ``{klant}``, ``"voltaro storing" -x``
 → ``{voltaro}``, ``{storing}``), and into one generated Python function
 (:mod:`luister.domain.matcher_codegen`). One automaton over all keys scans the normalised mention (text,
-title, author handle and name, URL) chunk by chunk, each distinct chunk once (remembered); the mention's
-channel, language, country, sentiment and intents count as keys too. A topic is a candidate when a key of
-its rarest clause was seen (rarest as guessed at compile time: a clause whose keys few topics share,
-``voltaro`` rather than ``contract``, then the longer keys); its function tests its other clauses first.
-Topics whose clauses are all field values are decided per combination of field values (remembered); topics
-without clauses (``NOT`` alone, ``followers:``) are checked always.
+title, author handle and name, URL) once; the mention's channel, language, country, sentiment and intents
+count as keys too. A topic is a candidate when a key of its rarest clause was seen (rarest as guessed at
+compile time: a clause whose keys few topics share, ``voltaro`` rather than ``contract``, then the longer
+keys); its function tests its other clauses first. Topics whose clauses are all field values are decided
+per combination of field values (remembered); topics without clauses (``NOT`` alone, ``followers:``) are
+checked always.
 
 The clauses and the closures the generated code calls come from :mod:`luister.domain.matcher_checks`;
 this module scans, indexes and keeps the per-mention state they look at.
@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
 
-import ahocorasick  # type: ignore[import-not-found]
+from ahocorasick_rs import AhoCorasick
 
 from luister.domain.matcher_checks import FIELD_KEY, Check, Clauses, Compiler, selectivity
 from luister.domain.matcher_codegen import generate_checks
@@ -50,7 +49,6 @@ from luister.domain.text_tokens import (
 
 MAX_CACHED_CHUNKS = 20_000
 MAX_CACHED_FIELD_VALUES = 4_096
-MAX_CACHED_SCANS = 100_000
 
 
 class _State:
@@ -61,7 +59,6 @@ class _State:
         "found",
         "haystack",
         "padded",
-        "has",
         "_text",
         "_title",
         "_text_view",
@@ -85,7 +82,6 @@ class _State:
         self.doc = doc
         self.found = found  # what the prefilter saw, and the mention's field keys
         self.haystack = haystack  # what it scanned
-        self.has = self.has_value  # bound once: generated checks call it
         self.padded = f" {text} " if title is None else f" {text} \n {title} "
         self._text, self._title = text, title
         self._text_view: ChunkView | None = None
@@ -159,8 +155,6 @@ class TopicMatcher:
     __slots__ = (
         "_automaton",
         "_scanned",
-        "_spanning",
-        "_scans",
         "_extras",
         "_checks",
         "_index",
@@ -173,7 +167,7 @@ class TopicMatcher:
 
     def __init__(
         self,
-        automaton: Any,
+        automaton: AhoCorasick | None,
         scanned: frozenset[str],
         extras: tuple[str, ...],
         checks: dict[int, Check],
@@ -182,10 +176,7 @@ class TopicMatcher:
         by_fields: dict[int, Clauses],
     ) -> None:
         self._automaton = automaton
-        self._scanned = scanned  # the keys the prefilter looks for
-        # keys with white space cannot be found chunk by chunk: looked for in the whole text (never seen yet)
-        self._spanning = tuple(key for key in scanned if _has_space(key))
-        self._scans: dict[str, tuple[str, ...]] = {}  # a chunk seen before → the keys in it
+        self._scanned = scanned  # the keys the automaton looks for
         self._extras = extras  # what is scanned besides text and title
         self._checks = checks  # one generated function per topic (its other clauses first)
         self._index = index  # a key → the topics whose most selective clause holds it
@@ -226,18 +217,13 @@ class TopicMatcher:
 
         def scanned() -> frozenset[str]:  # once every check is planned: the words they gate on
             keys = set(index).union(*(key for clauses in secondary.values() for key in clauses))
-            return frozenset(key for key in keys | compiler.gates if not key.startswith(FIELD_KEY))
+            return frozenset(key for key in keys | compiler.gates if key and not key.startswith(FIELD_KEY))
 
         generated = generate_checks(
             compiler, {topic_id: query for topic_id, (_, query) in topics.items()}, secondary, scanned
         )
         keys = scanned()
-        automaton = None
-        if words := [key for key in keys if not _has_space(key)]:  # see _spanning
-            automaton = ahocorasick.Automaton()
-            for key in words:
-                automaton.add_word(key, key)
-            automaton.make_automaton()
+        automaton = AhoCorasick(sorted(keys)) if keys else None
         extras = _scanned_attributes(query for _, query in topics.values())
         return cls(
             automaton,
@@ -266,8 +252,8 @@ class TopicMatcher:
             if value := getattr(doc, name):
                 haystack = f"{haystack}\n{normalise(value)}"
         haystack = prefilter_text(haystack)
-        if self._scanned:
-            self._scan(haystack, found)
+        if self._automaton is not None:
+            found.update(self._automaton.find_matches_as_strings(haystack, overlapping=True))
         hits = found & self._keys
         if hits:
             index = self._index
@@ -279,22 +265,6 @@ class TopicMatcher:
         state = _State(doc, text, title, haystack, found, self)
         checks = self._checks
         return tuple([topic_id for topic_id in sorted(candidates) if checks[topic_id](state)])
-
-    def _scan(self, haystack: str, found: set[str]) -> None:
-        """Add the prefilter's keys in ``haystack`` to ``found``, chunk by chunk (a run of non-white-space
-        holds every occurrence of a key without white space), remembered per chunk, as words recur."""
-        scans, automaton = self._scans, self._automaton
-        if len(scans) > MAX_CACHED_SCANS:
-            scans.clear()
-        for chunk in haystack.split() if automaton is not None else ():
-            keys = scans.get(chunk)
-            if keys is None:
-                keys = scans[chunk] = tuple({key for _, key in automaton.iter(chunk)})
-            if keys:
-                found.update(keys)
-        for key in self._spanning:
-            if key in haystack:
-                found.add(key)
 
     def match_many(self, docs: Sequence[MatchDoc]) -> list[tuple[int, ...]]:
         match = self.match
@@ -321,10 +291,6 @@ class TopicMatcher:
             self._fields.clear()
         found = self._fields[values] = (frozenset(keys), self._always.union(topics))
         return found
-
-
-def _has_space(key: str) -> bool:
-    return any(char.isspace() for char in key)
 
 
 def _rarity(clause: frozenset[str], uses: Mapping[str, int]) -> tuple[bool, int, int, int]:

@@ -9,7 +9,7 @@ are known, the plan is written as the source of one function, compiled once::
     def _make(_c0, _c1, _c2):
         def check(s):
             F = s.found
-            H = s.has
+            H = s.has_value
             P = s.padded
             return (_c0 in F and (_c1 in P or H(_c0))) and not (_c2 in F)
         return check
@@ -28,7 +28,7 @@ The generated code reads from the mention's state (``s``, :class:`luister.domain
 * ``s.padded``: the normalised text (and title) with a space around: ``" voltaro "`` in it means the
   plain word occurs without tokenising anything; likewise ``" #voltaro "`` for ``#voltaro`` and
   ``" klant "`` for ``klant*`` (chunks the reference evaluator matches on their own).
-* ``s.has``: whether a plain word occurs, answered from the chunks that hold it.
+* ``s.has_value``: whether a plain word occurs, answered from the chunks that hold it.
 * ``s.doc``: the mention, for ``followers:``.
 """
 
@@ -211,7 +211,7 @@ class _Writer:
         return name
 
     def local(self, name: str) -> str:
-        self.uses[name] = {"F": "found", "S": "haystack", "H": "has", "P": "padded", "D": "doc"}[name]
+        self.uses[name] = {"F": "found", "S": "haystack", "H": "has_value", "P": "padded", "D": "doc"}[name]
         return name
 
     def occurs(self, key: str) -> str:
