@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -71,6 +73,23 @@ class TestTopicMatcher:
             compile_topics("topic:t1", "topic:t0")
         with pytest.raises(ValueError, match="two topics are named 'a'"):
             compile_topics("x", "y", names=("a", "a"))
+
+    def test_matching_leaves_no_garbage_for_the_cycle_collector(self) -> None:
+        # every mention's state, views, tokens and NEAR search are freed by reference counting at once
+        matcher = compile_topics(
+            '"voltaro storing" OR storing NEAR/3 #voltaro', "klant*", "@voltaro OR voltaro.nl", "lang:nl"
+        )
+        docs = [
+            MatchDoc(text="Weer een storing bij #Voltaro, klantenservice", title="Storing!", language="nl"),
+            MatchDoc(text="@voltaro storing? zie voltaro.nl/storing", url="https://voltaro.nl/x"),
+        ]
+        gc.collect()
+        gc.disable()
+        try:
+            assert matcher.match_many(docs) == [(0, 1, 3), (0, 2)]
+            assert gc.collect() == 0
+        finally:
+            gc.enable()
 
     def test_no_topics(self) -> None:
         assert TopicMatcher.compile({}).match(MatchDoc(text="voltaro")) == ()

@@ -433,17 +433,20 @@ def _within(spans: list[list[Span]], limit: int) -> bool:
     """Like queries.within, pruned: pick spans one list at a time, rejecting early."""
     if not all(spans):
         return False
-    ordered = sorted(spans, key=len)
+    return _pick(sorted(spans, key=len), 0, [], limit)
 
-    def search(index: int, chosen: list[Span]) -> bool:
-        if index == len(ordered):
-            return True
-        for span in ordered[index]:
-            if all(1 <= distance(span, other) <= limit for other in chosen):
-                chosen.append(span)
-                if search(index + 1, chosen):
-                    return True
-                chosen.pop()
-        return False
 
-    return search(0, [])
+def _pick(ordered: list[list[Span]], index: int, chosen: list[Span], limit: int) -> bool:
+    """Whether a span of every list from ``index`` on lies within ``limit`` of all those ``chosen``.
+
+    A module function, not a closure calling itself: that would be a reference cycle per call, left for
+    the cyclic garbage collector."""
+    if index == len(ordered):
+        return True
+    for span in ordered[index]:
+        if all(1 <= distance(span, other) <= limit for other in chosen):
+            chosen.append(span)
+            if _pick(ordered, index + 1, chosen, limit):
+                return True
+            chosen.pop()
+    return False
