@@ -25,6 +25,7 @@ from luister.analysis.analyser import Analyser
 from luister.analysis.models import load_models
 from luister.connectors.records import FieldMapping
 from luister.domain.queries import format_query
+from luister.heap import settle_for_bulk_work
 from luister.services.analysis import AnalysisEnricher
 from luister.services.importer import import_file
 from luister.services.ingest import Enricher
@@ -110,6 +111,7 @@ def main() -> None:
             enrichers: list[Enricher] = [AnalysisEnricher(Analyser(load_models()))] if args.analysis else []
             if args.topics:
                 enrichers.append(TopicMatchEnricher(load_matcher(engine=engine)))
+            settle_for_bulk_work()  # as `luister import` does once it has loaded models and topics
             started = time.perf_counter()
             report = import_file(
                 path=data,

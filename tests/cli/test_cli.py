@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import orjson
@@ -63,6 +64,17 @@ def test_import_reports_counts_and_rejected_lines(settings: Settings, tmp_path: 
     quarantined = invoke(settings, "rejected")
     assert quarantined.exit_code == 0
     assert "file:m.jsonl" in quarantined.output
+
+
+def test_import_settles_the_heap_for_bulk_work(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settled: list[bool] = []
+    cli_app = importlib.import_module("luister.cli.app")  # the module: `luister.cli.app` is the Typer app
+    monkeypatch.setattr(cli_app, "settle_for_bulk_work", lambda: settled.append(True))
+    result = invoke(settings, "import", str(write_jsonl(tmp_path / "m.jsonl", [record(1)])))
+    assert result.exit_code == 0, result.output
+    assert settled == [True]  # once the models and topics are loaded (luister.heap)
 
 
 def test_import_with_mapping_flags(settings: Settings, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from rich.markup import escape
 from sqlalchemy.engine import Engine
 
 from luister import __version__
+from luister.heap import settle_for_bulk_work
 from luister.plugins import load_plugins
 from luister.services import database
 from luister.settings import Settings, get_settings
@@ -58,11 +59,13 @@ class CliState:
         from luister.services.analysis import ingest_enrichers
 
         settings = self.settings()  # logging is configured before plugins report
-        return [
+        enrichers = [
             *ingest_enrichers(settings=settings),
             matching.TopicMatchEnricher(matching.load_matcher(engine=engine)),
             *load_plugins().enrichers(),
         ]
+        settle_for_bulk_work()  # the models and topics are loaded: see luister.heap
+        return enrichers
 
 
 def configure_logging(level: str) -> None:

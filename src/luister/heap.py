@@ -1,0 +1,30 @@
+"""The cyclic garbage collector's settings for a process that ingests in bulk.
+
+Ingest allocates and frees many small objects per mention (records, mentions, rows, matcher state), and
+hardly any of them form reference cycles (the matcher's tests check it leaves none), so reference counting
+frees them. CPython's collector still walks the young objects every 700 net allocations and, now and then,
+every object the process holds: the loaded models, the compiled topics and their caches. With 1,000
+topics that was 13 % of ingest time (BENCHMARKS.md). Once those long-lived objects are loaded,
+:func:`settle_for_bulk_work` moves them out of the collector's reach (``gc.freeze``: reference counting
+still frees them) and lets the young generation grow larger between passes. The web server does not call it.
+"""
+
+from __future__ import annotations
+
+import gc
+
+YOUNG_GENERATION_THRESHOLD = 20_000  # CPython's default is 700
+_settled = False
+
+
+def settle_for_bulk_work() -> None:
+    """Call when the models and the topic matcher are loaded, before the first batch; only the first call
+    of a process does anything (a listening loop reloads topics: freezing each would keep what they drop)."""
+    global _settled
+    if _settled:
+        return
+    _settled = True
+    gc.collect()
+    gc.freeze()
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(max(young, YOUNG_GENERATION_THRESHOLD), middle, old)
