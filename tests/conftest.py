@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import Engine
 
 from luister.settings import Settings, get_settings
@@ -24,6 +25,10 @@ POSTGRES_URL = os.environ.get(
     "LUISTER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = ["sqlite", "postgres"]
+
+# No time limit per generated example: on a shared CI machine a slow moment is not a failure.
+hypothesis_settings.register_profile("luister", deadline=None)
+hypothesis_settings.load_profile("luister")
 
 
 @pytest.fixture(scope="session")
