@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from luister.services.database import open_database
 from luister.settings import Settings
@@ -21,6 +21,8 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
+# Assertions wait up to 15 s (Playwright's default is 5): a shared CI machine can be that slow at times.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")  # Playwright's sync API keeps an event loop running while it lives
