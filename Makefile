@@ -3,7 +3,9 @@ VENV    ?= .venv
 PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
-PURE_TESTS := tests/unit/test_matcher.py tests/unit/test_matcher_codegen.py tests/unit/test_queries.py tests/unit/test_compiled.py
+PURE_TESTS := tests/unit/test_matcher.py tests/unit/test_matcher_codegen.py tests/unit/test_queries.py \
+              tests/unit/test_compiled.py tests/unit/test_mentions.py tests/unit/test_file_connector.py \
+              tests/integration/test_ingest.py tests/integration/test_analytics.py
 PG_URL  ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: install demo test lint typecheck unit bench system services docs clean
@@ -38,7 +40,7 @@ unit: install
 
 test: install services lint typecheck  ## everything CI runs
 	$(VENV)/bin/pytest -n auto --dist loadfile
-	LUISTER_PURE=1 $(VENV)/bin/pytest -q $(PURE_TESTS)  # the matcher's sources agree too
+	LUISTER_PURE=1 $(VENV)/bin/pytest -q -n auto $(PURE_TESTS)  # the compiled modules' sources agree too
 
 bench: install services  ## benchmarks; copy the figures into BENCHMARKS.md
 	$(PY) bench/ingest.py

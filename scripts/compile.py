@@ -1,4 +1,4 @@
-"""Compile the matcher's hot modules (``luister.compiled.MODULES``) with mypyc, when their sources changed.
+"""Compile the hot modules of matching and ingest (``luister.compiled.MODULES``) with mypyc when they changed.
 
     python scripts/compile.py          # build when needed (``make install`` runs it)
     python scripts/compile.py --force  # build anyway
@@ -64,9 +64,7 @@ def main() -> int:
     compiled.STAMP.unlink(missing_ok=True)
     build()
     compiled.STAMP.write_text(json.dumps({"sources": hashes}, indent=2) + "\n", encoding="utf-8")
-    print(
-        f"compiled {len(compiled.MODULES)} matcher modules with mypyc in {time.monotonic() - started:.0f} s"
-    )
+    print(f"compiled {len(compiled.MODULES)} modules with mypyc in {time.monotonic() - started:.0f} s")
     return 0
 
 

@@ -1,11 +1,11 @@
-"""The matcher's hot modules, compiled to C with mypyc — and never run stale.
+"""The hot modules of matching and ingest, compiled to C with mypyc — and never run stale.
 
 ``scripts/compile.py`` (run by ``make install``) compiles :data:`MODULES` into extension modules next to
 their sources and writes :data:`STAMP`: the SHA-256 of every source it compiled. Python imports an
 extension module in preference to its ``.py``; so that an edited source is never shadowed by an older
 build, :func:`guard` (called when :mod:`luister` is imported, before any of these modules) checks the
 stamp and, when a source changed since the build, has all of them imported from source instead, with a
-warning. ``LUISTER_PURE=1`` asks for the sources too (the tests run the matcher both ways).
+warning. ``LUISTER_PURE=1`` asks for the sources too (the tests run the matcher and ingest both ways).
 
 The compiled and the pure modules are the same code: mypyc compiles the typed Python as it is.
 """
@@ -23,11 +23,15 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-MODULES = (
+MODULES = (  # what the ingest of a mention runs most: normalise, match, map, count
     "luister.domain.mentions",
     "luister.domain.text_tokens",
     "luister.domain.matcher_checks",
     "luister.domain.matcher",
+    "luister.domain.urls",
+    "luister.domain.timestamps",
+    "luister.domain.rollups",
+    "luister.connectors.records",
 )
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding the luister package
 STAMP = Path(__file__).with_name("compiled.json")
@@ -77,14 +81,11 @@ def wanted() -> str:
 
 
 def running() -> str:
-    """``compiled`` when the imported matcher modules are extension modules, else ``pure``."""
-    modules = [sys.modules.get(name) for name in MODULES]
-    compiled = [
-        module is not None
-        and str(getattr(module, "__file__", "")).endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
-        for module in modules
-    ]
-    return "compiled" if all(compiled) else "pure"
+    """``compiled`` when the imported modules of :data:`MODULES` are extension modules, else ``pure``."""
+    modules = [module for name in MODULES if (module := sys.modules.get(name)) is not None]
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    compiled = [str(getattr(module, "__file__", "")).endswith(suffixes) for module in modules]
+    return "compiled" if compiled and all(compiled) else "pure"
 
 
 class _Sources(importlib.abc.MetaPathFinder):
@@ -106,7 +107,7 @@ def guard() -> str:
         sys.meta_path.insert(0, _Sources())
         if state == "stale":
             log.warning(
-                "the compiled matcher is older than its sources: running the sources (slower); "
+                "the compiled modules are older than their sources: running the sources (slower); "
                 "`make install` rebuilds it"
             )
     return state
