@@ -12,7 +12,7 @@ from luister import compiled
 from luister.domain import matcher as matcher_module
 from luister.domain.matcher import TopicMatcher
 from luister.domain.queries import MatchDoc, QueryReferenceError, QuerySyntaxError, evaluate, parse_query
-from luister.domain.text_tokens import ChunkView, Tokens, _add_chunk, normalise, tokenize
+from luister.domain.text_tokens import ChunkView, Tokens, _add_chunk, chunks_through, normalise, tokenize
 
 # Counting calls by replacing a module function cannot reach compiled code (mypyc calls it directly):
 # these run on the sources, as `make test` also runs this file (LUISTER_PURE=1).
@@ -273,6 +273,44 @@ def test_matcher_agrees_with_evaluate(topics: dict[int, tuple[str, str]], docume
             sorted(i for i, (_, query) in parsed.items() if evaluate(query, doc, topics=by_name))
         )
         assert matcher.match(doc) == expected
+
+
+POSITIONAL = [q for q in QUERY_WORDS if "NEAR" in q or q.startswith('"')]
+UNHYPHENATED = [word for word in TEXT_WORDS if "-" not in word]
+SPACES = [separator for separator in SEPARATORS if separator != "-"]
+unhyphenated_texts = st.lists(
+    st.tuples(st.sampled_from(UNHYPHENATED), st.sampled_from(SPACES)), max_size=14
+).map(lambda pairs: "".join(word + sep for word, sep in pairs))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(POSITIONAL), min_size=1, max_size=3), unhyphenated_texts, texts)
+def test_positional_checks_on_part_of_the_text_agree_with_evaluate(
+    queries: list[str], text: str, title: str
+) -> None:
+    # NEAR and phrases tokenise a text only as far as its last chunk holding one of their words' keys
+    parsed = {index: (f"t{index}", parse_query(query)) for index, query in enumerate(queries)}
+    matcher = TopicMatcher.compile(parsed)
+    for doc in (MatchDoc(text=text), MatchDoc(text=f"{text} https://voltaro.nl/x @jan", title=title)):
+        expected = tuple(i for i, (_, query) in parsed.items() if evaluate(query, doc))
+        assert matcher.match(doc) == expected
+
+
+def test_chunks_through_cuts_after_the_last_chunk_with_a_key() -> None:
+    text = "voltaro heeft storing, zie #voltaro! https://voltaro.nl/x en meer"
+    assert (
+        chunks_through(text, ("voltaro", "storing"))
+        == "voltaro heeft storing, zie #voltaro! https://voltaro.nl/x"
+    )
+    assert chunks_through(text, ("storing",)) == "voltaro heeft storing,"
+    assert chunks_through(text, ("meer",)) is None  # the whole text
+    assert chunks_through(text, ("niets",)) == ""  # no occurrence: nothing to tokenise
+    assert chunks_through("e-mail voltaro daarna", ("mail",)) is None  # hyphens hide keys: whole text
+    assert chunks_through(text, ("",)) is None
+    assert chunks_through("zie #voltarostoring nu", ("voltaro",)) == "zie #voltarostoring"  # whole chunks
+    matcher = compile_topics('"#voltaro storing"~3')
+    assert matcher.match(MatchDoc(text="storing #Voltarostoring https://x.nl")) == ()
+    assert matcher.match(MatchDoc(text="storing bij #Voltaro https://x.nl")) == (0,)
 
 
 # --- the chunk view answers as tokenising the whole text would ---------------------------------------------

@@ -41,6 +41,7 @@ from luister.domain.queries import (
 from luister.domain.text_tokens import (
     ChunkView,
     Tokens,
+    chunks_through,
     normalise,
     prefilter_text,
     tokenize_chunked,
@@ -132,6 +133,15 @@ class _State:
         if view.full is None:
             view.full = tokenize_chunked(view.text, self._chunks)
         return view.full
+
+    def tokens_through(self, view: ChunkView, keys: tuple[str, ...]) -> Tokens:
+        """The tokens of ``view`` as far as where words with these literal keys can stand (a link at the
+        end of a post is not tokenised to find two words before it); see ``chunks_through``."""
+        if view.full is None:
+            part = chunks_through(view.text, keys)
+            if part is not None:
+                return tokenize_chunked(part, self._chunks)
+        return self.tokens(view)
 
     def url(self) -> tuple[str, str] | None:
         """The mention's URL as a ``url_key`` and its host."""

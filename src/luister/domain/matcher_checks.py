@@ -65,6 +65,7 @@ class State(Protocol):
     def views(self) -> tuple[ChunkView, ...]: ...
     def chunks_with(self, key: str) -> list[Tokens]: ...
     def tokens(self, view: ChunkView) -> Tokens: ...
+    def tokens_through(self, view: ChunkView, keys: tuple[str, ...]) -> Tokens: ...
     def url(self) -> tuple[str, str] | None: ...
     def author_handles(self) -> frozenset[str]: ...
 
@@ -247,6 +248,7 @@ class Compiler:
         spaced = tuple(f" {' '.join(words)} " for words in plainly)  # chunks that are plainly these words
         literals = tuple((" ".join(words), words) for words in plainly)  # has_phrase looks for these first
         anchor = max((value for need in needs for value in need), key=len, default=None)
+        keys = _last_keys(node)  # type: ignore[arg-type]
 
         def check(state: State) -> bool:
             for need in needs:
@@ -269,7 +271,7 @@ class Compiler:
                         if found(tokens):
                             return True
             for view in state.views():
-                if found(state.tokens(view)):
+                if found(state.tokens_through(view, keys)):
                     return True
             return False
 
@@ -294,6 +296,18 @@ class Compiler:
             words = [self.occurrences(word) for word in node.words]
             return lambda tokens: chain([word(tokens) for word in words])
         return _word_occurrences(node)
+
+
+def _last_keys(node: Word | Phrase | Near | Or) -> tuple[str, ...]:
+    """Literal keys such that the last chunk of every occurrence of ``node``'s words holds one of them."""
+    if isinstance(node, Or):
+        return tuple(key for item in node.items for key in _last_keys(item))  # type: ignore[arg-type]
+    if isinstance(node, Phrase | Near):
+        parts = node.words if isinstance(node, Phrase) else (node.left, node.right)
+        return tuple(key for part in parts for key in _last_keys(part))
+    if isinstance(node, Term) and "*" not in node.text:  # e-mail: e, mail or email
+        return tuple(value for sequence in term_sequences(node.text) for value in sequence)
+    return (literal_key(_pattern(node)),)
 
 
 def _plain_sequences(node: Term | Phrase | Near) -> list[tuple[str, ...]]:

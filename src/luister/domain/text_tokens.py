@@ -293,6 +293,27 @@ def tokenize(text: str) -> Tokens:
     return tokens
 
 
+_CHUNK_REST = re.compile(r"\S*")
+
+
+def chunks_through(text: str, keys: tuple[str, ...]) -> str | None:
+    """``text`` up to the end of the last chunk holding one of ``keys``, when that is shorter; else None.
+
+    The tokens of that part are the first tokens of the whole text (no token spans two chunks), and every
+    occurrence of a word whose literal keys these are lies in it: enough to find where such words stand.
+    Hyphens hide keys (``volt-aro`` holds ``voltaro`` only as a join), so a text with one is kept whole.
+    """
+    if "-" in text or "" in keys:
+        return None
+    ends = [at + len(key) for key in keys if (at := text.rfind(key)) >= 0]
+    if not ends:
+        return ""  # none of the words occurs
+    end = max(ends)
+    match = _CHUNK_REST.match(text, end)
+    cut = end if match is None else match.end()
+    return text[:cut] if cut < len(text) else None
+
+
 def tokenize_chunked(text: str, known: dict[str, Tokens]) -> Tokens:
     """:func:`tokenize`, with the tokens of chunks that are not one plain word taken from ``known``.
 
