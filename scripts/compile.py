@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -19,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+# importing luister checks the build; that a stale one runs the sources is news to others, not to us
+logging.getLogger("luister.compiled").setLevel(logging.ERROR)
 
 from luister import compiled  # noqa: E402  (after the path is set)
 
