@@ -47,11 +47,19 @@ class Rollup:
     def add(self, item: RollupInput, sign: int = 1) -> None:
         hour = hour_of(item.published_at)
         dims = (item.channel, item.country or UNKNOWN, item.language or UNKNOWN, item.sentiment or UNKNOWN)
-        values = (1, int(item.duplicate), item.sentiment_score or 0.0, item.engagement, item.followers)
+        duplicate, score = sign * int(item.duplicate), sign * (item.sentiment_score or 0.0)
+        engaged, reach = sign * item.engagement, sign * item.followers
         for topic_id in (ALL_TOPICS, *item.topic_ids):
-            sums = self.hours.setdefault((topic_id, hour, *dims), [0, 0, 0.0, 0, 0])
-            for position, value in enumerate(values):
-                sums[position] += sign * value
+            at = (topic_id, hour, *dims)
+            sums = self.hours.get(at)
+            if sums is None:
+                self.hours[at] = [sign, duplicate, score, engaged, reach]
+            else:
+                sums[0] += sign
+                sums[1] += duplicate
+                sums[2] += score
+                sums[3] += engaged
+                sums[4] += reach
             for intent in item.intents:
                 key = (topic_id, hour, item.channel, intent)
                 self.intents[key] = self.intents.get(key, 0) + sign
@@ -89,20 +97,28 @@ PROJECTIONS = (
 def project(counts: Rollup, projection: Projection) -> dict[tuple[object, ...], list[float]]:
     """``counts`` summed over ``projection``'s dimensions and bucket (intents: [mentions])."""
     out: dict[tuple[object, ...], list[float]] = {}
+    days: dict[datetime, datetime] = {}  # an hour → its bucket: a batch spans a few hours
+    by_day = projection.bucket != "hour"
     if projection.intents:
         positions = [("channel", "intent").index(d) for d in projection.dims]
         for (topic_id, hour, *dims), n in counts.intents.items():
-            bucket = hour if projection.bucket == "hour" else day_of(hour)
-            key = (topic_id, bucket, *(dims[i] for i in positions))
+            bucket = (days.get(hour) or days.setdefault(hour, day_of(hour))) if by_day else hour
+            key = (topic_id, bucket, *[dims[i] for i in positions])
             out.setdefault(key, [0])[0] += n
         return out
     positions = [FULL.index(d) for d in projection.dims]
     for (topic_id, hour, *dims), sums in counts.hours.items():
-        bucket = hour if projection.bucket == "hour" else day_of(hour)
-        key = (topic_id, bucket, *(dims[i] for i in positions))
-        total = out.setdefault(key, [0, 0, 0.0, 0, 0])
-        for position, value in enumerate(sums):
-            total[position] += value
+        bucket = (days.get(hour) or days.setdefault(hour, day_of(hour))) if by_day else hour
+        key = (topic_id, bucket, *[dims[i] for i in positions])
+        total = out.get(key)
+        if total is None:
+            out[key] = list(sums)
+        else:
+            total[0] += sums[0]
+            total[1] += sums[1]
+            total[2] += sums[2]
+            total[3] += sums[3]
+            total[4] += sums[4]
     return out
 
 

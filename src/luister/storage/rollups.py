@@ -53,10 +53,14 @@ def rows_of(
 ) -> list[tuple[Any, ...]]:
     """Parameter rows in key order (the same order in every transaction: no deadlocks between writers)."""
     rows = []
+    times: dict[Any, Any] = {}  # a bucket → its stored form: a batch spans a few
     for (topic_id, bucket, *dims), sums in sorted(project(counts, projection).items()):
         values = (int(sums[0]),) if projection.intents else (
             int(sums[0]), int(sums[1]), float(sums[2]), int(sums[3]), int(sums[4]))  # fmt: skip
-        rows.append((topic_id, time_value(bucket), *dims, *values))
+        at = times.get(bucket)
+        if at is None:
+            at = times[bucket] = time_value(bucket)
+        rows.append((topic_id, at, *dims, *values))
     return rows
 
 
