@@ -6,7 +6,8 @@ frees them. CPython's collector still walks the young objects every 700 net allo
 every object the process holds: the loaded models, the compiled topics and their caches. With 1,000
 topics that was 13 % of ingest time (BENCHMARKS.md). Once those long-lived objects are loaded,
 :func:`settle_for_bulk_work` moves them out of the collector's reach (``gc.freeze``: reference counting
-still frees them) and lets the young generation grow larger between passes. The web server does not call it.
+still frees them) and lets the young generation grow larger between passes. ``luister import`` and the
+listening loop (``luister listen``, and ``luister serve`` beside the web app) call it.
 """
 
 from __future__ import annotations
