@@ -29,6 +29,15 @@ _MANY_NEWLINES = re.compile(r"\n{3,}")
 _FINGERPRINT_NOISE = re.compile(r"(?:https?://|www\.|@)\S*")  # links and handles differ between copies
 _PUNCTUATION_TO_SPACE = str.maketrans(dict.fromkeys(string.punctuation + "‘’‚‛“”„‟«»‹›–—―…·•¡¿", " "))
 _REPOST_MARKERS = frozenset({"rt", "boost", "repost"})
+# The same, for ASCII texts as bytes (a table lookup per byte). \x1c-\x1f are white space to str.split()
+# and to \s in a str pattern, not to bytes: they become spaces first, so both ways cut words alike.
+_ASCII_SEPARATORS = bytes.maketrans(b"\x1c\x1d\x1e\x1f", b"    ")
+_ASCII_NOISE = re.compile(rb"(?:https?://|www\.|@)\S*")
+_ASCII_PUNCTUATION = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctuation))
+_ASCII_BOTH = bytes.maketrans(
+    b"\x1c\x1d\x1e\x1f" + string.punctuation.encode(), b" " * (4 + len(string.punctuation))
+)
+_ASCII_REPOST_MARKERS = frozenset(marker.encode() for marker in _REPOST_MARKERS)
 _THOUSANDS = re.compile(r"^\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*$")
 _SCALES = {"k": 1_000, "m": 1_000_000}
 
@@ -117,6 +126,8 @@ def text_fingerprint(text: str) -> int | None:
     "Thanks!" repeated is not a duplicate.
     """
     folded = fold(text)
+    if folded.isascii():
+        return _ascii_fingerprint(folded.encode())
     if "http" in folded or "www." in folded or "@" in folded:
         folded = _FINGERPRINT_NOISE.sub(" ", folded)
     words = folded.translate(_PUNCTUATION_TO_SPACE).split()
@@ -125,6 +136,21 @@ def text_fingerprint(text: str) -> int | None:
     if len(words) < FINGERPRINT_MIN_TOKENS:
         return None
     digest = hashlib.blake2b(" ".join(words).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _ascii_fingerprint(data: bytes) -> int | None:
+    """:func:`text_fingerprint` of an ASCII text, as bytes: the same words, so the same hash, faster."""
+    if b"http" in data or b"www." in data or b"@" in data:
+        data = _ASCII_NOISE.sub(b" ", data.translate(_ASCII_SEPARATORS)).translate(_ASCII_PUNCTUATION)
+    else:
+        data = data.translate(_ASCII_BOTH)
+    words = data.split()
+    if words and words[0] in _ASCII_REPOST_MARKERS:
+        del words[0]
+    if len(words) < FINGERPRINT_MIN_TOKENS:
+        return None
+    digest = hashlib.blake2b(b" ".join(words), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
