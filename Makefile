@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)  ## the virtualenv, and the matcher compiled with mypyc when its sources changed
+install: $(STAMP)  ## the virtualenv, and the hot modules compiled with mypyc when their sources changed
 	@$(PY) scripts/compile.py
 
 demo: install  ## create ./luister.db with realistic demo data and start luister
@@ -51,4 +51,5 @@ docs: install  ## regenerate the generated parts of docs/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache luister.db luister.db-wal luister.db-shm .cache/mypyc
-	rm -f src/luister/compiled.json src/luister/*.so src/luister/domain/*.so
+	rm -f src/luister/compiled.json
+	find src/luister -name '*.so' -delete

@@ -58,7 +58,7 @@ def main() -> int:
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args()
     if os.environ.get(compiled.PURE_VARIABLE, "") not in ("", "0"):
-        print(f"{compiled.PURE_VARIABLE} is set: not compiling; the matcher runs from its sources")
+        print(f"{compiled.PURE_VARIABLE} is set: not compiling; the sources run")
         return 0
     if not args.force and compiled.built() and compiled.stamp_matches():
         return 0
