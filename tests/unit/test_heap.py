@@ -33,4 +33,5 @@ def test_only_the_first_call_settles(collector: None) -> None:
     frozen = gc.get_freeze_count()
     later = [[index] for index in range(1000)]  # a reloaded matcher: must stay collectable
     heap.settle_for_bulk_work()
-    assert gc.get_freeze_count() == frozen and later
+    # nothing more was frozen (frozen objects may still be freed meanwhile: the count can only fall)
+    assert gc.get_freeze_count() <= frozen and later
