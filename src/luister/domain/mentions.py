@@ -28,8 +28,8 @@ _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _FINGERPRINT_NOISE = re.compile(r"(?:https?://|www\.|@)\S*")  # links and handles differ between copies
 _PUNCTUATION_TO_SPACE = str.maketrans(dict.fromkeys(string.punctuation + "‘’‚‛“”„‟«»‹›–—―…·•¡¿", " "))
-_REPOST_MARKERS = frozenset({"rt", "boost", "repost"})
-# The same, for ASCII texts as bytes (a table lookup per byte). \x1c-\x1f are white space to str.split()
+_REPOST_MARKERS = frozenset({b"rt", b"boost", b"repost"})
+# For ASCII texts, the same as bytes (a table lookup per byte). \x1c-\x1f are white space to str.split()
 # and to \s in a str pattern, not to bytes: they become spaces first, so both ways cut words alike.
 _ASCII_SEPARATORS = bytes.maketrans(b"\x1c\x1d\x1e\x1f", b"    ")
 _ASCII_NOISE = re.compile(rb"(?:https?://|www\.|@)\S*")
@@ -37,7 +37,6 @@ _ASCII_PUNCTUATION = bytes.maketrans(string.punctuation.encode(), b" " * len(str
 _ASCII_BOTH = bytes.maketrans(
     b"\x1c\x1d\x1e\x1f" + string.punctuation.encode(), b" " * (4 + len(string.punctuation))
 )
-_ASCII_REPOST_MARKERS = frozenset(marker.encode() for marker in _REPOST_MARKERS)
 _THOUSANDS = re.compile(r"^\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*$")
 _SCALES = {"k": 1_000, "m": 1_000_000}
 
@@ -130,13 +129,7 @@ def text_fingerprint(text: str) -> int | None:
         return _ascii_fingerprint(folded.encode())
     if "http" in folded or "www." in folded or "@" in folded:
         folded = _FINGERPRINT_NOISE.sub(" ", folded)
-    words = folded.translate(_PUNCTUATION_TO_SPACE).split()
-    if words and words[0] in _REPOST_MARKERS:
-        del words[0]
-    if len(words) < FINGERPRINT_MIN_TOKENS:
-        return None
-    digest = hashlib.blake2b(" ".join(words).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    return _words_fingerprint([word.encode() for word in folded.translate(_PUNCTUATION_TO_SPACE).split()])
 
 
 def _ascii_fingerprint(data: bytes) -> int | None:
@@ -145,8 +138,11 @@ def _ascii_fingerprint(data: bytes) -> int | None:
         data = _ASCII_NOISE.sub(b" ", data.translate(_ASCII_SEPARATORS)).translate(_ASCII_PUNCTUATION)
     else:
         data = data.translate(_ASCII_BOTH)
-    words = data.split()
-    if words and words[0] in _ASCII_REPOST_MARKERS:
+    return _words_fingerprint(data.split())
+
+
+def _words_fingerprint(words: list[bytes]) -> int | None:
+    if words and words[0] in _REPOST_MARKERS:
         del words[0]
     if len(words) < FINGERPRINT_MIN_TOKENS:
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 ALL_TOPICS = 0  # the rollup rows of every mention, matched or not
 UNKNOWN = ""  # a text dimension without a value (no country, not analysed, …)
@@ -97,19 +98,17 @@ PROJECTIONS = (
 def project(counts: Rollup, projection: Projection) -> dict[tuple[object, ...], list[float]]:
     """``counts`` summed over ``projection``'s dimensions and bucket (intents: [mentions])."""
     out: dict[tuple[object, ...], list[float]] = {}
-    days: dict[datetime, datetime] = {}  # an hour → its bucket: a batch spans a few hours
-    by_day = projection.bucket != "hour"
     if projection.intents:
         positions = [("channel", "intent").index(d) for d in projection.dims]
+        bucket_of = _buckets(counts.intents, projection)
         for (topic_id, hour, *dims), n in counts.intents.items():
-            bucket = (days.get(hour) or days.setdefault(hour, day_of(hour))) if by_day else hour
-            key = (topic_id, bucket, *[dims[i] for i in positions])
+            key = (topic_id, bucket_of[hour], *[dims[i] for i in positions])
             out.setdefault(key, [0])[0] += n
         return out
     positions = [FULL.index(d) for d in projection.dims]
+    bucket_of = _buckets(counts.hours, projection)
     for (topic_id, hour, *dims), sums in counts.hours.items():
-        bucket = (days.get(hour) or days.setdefault(hour, day_of(hour))) if by_day else hour
-        key = (topic_id, bucket, *[dims[i] for i in positions])
+        key = (topic_id, bucket_of[hour], *[dims[i] for i in positions])
         total = out.get(key)
         if total is None:
             out[key] = list(sums)
@@ -120,6 +119,12 @@ def project(counts: Rollup, projection: Projection) -> dict[tuple[object, ...], 
             total[3] += sums[3]
             total[4] += sums[4]
     return out
+
+
+def _buckets(keys: Iterable[tuple[Any, ...]], projection: Projection) -> dict[datetime, datetime]:
+    """Each hour in ``keys`` (topic, hour, …) → its bucket in ``projection``: a batch spans a few hours."""
+    hours = {key[1] for key in keys}
+    return {hour: hour if projection.bucket == "hour" else day_of(hour) for hour in hours}
 
 
 def day_of(hour: datetime) -> datetime:

@@ -293,7 +293,7 @@ def tokenize(text: str) -> Tokens:
     return tokens
 
 
-_CHUNK_REST = re.compile(r"\S*")
+_SPACE = re.compile(r"\s")
 
 
 def chunks_through(text: str, keys: tuple[str, ...]) -> str | None:
@@ -308,10 +308,8 @@ def chunks_through(text: str, keys: tuple[str, ...]) -> str | None:
     ends = [at + len(key) for key in keys if (at := text.rfind(key)) >= 0]
     if not ends:
         return ""  # none of the words occurs
-    end = max(ends)
-    match = _CHUNK_REST.match(text, end)
-    cut = end if match is None else match.end()
-    return text[:cut] if cut < len(text) else None
+    space = _SPACE.search(text, max(ends))  # where that chunk ends
+    return None if space is None else text[: space.start()]
 
 
 def tokenize_chunked(text: str, known: dict[str, Tokens]) -> Tokens:
