@@ -97,6 +97,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--topics", type=int, default=0, help="match this many realistic topics at ingest")
     parser.add_argument("--analysis", action="store_true", help="analyse at ingest (fast mode)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="processes preparing batches beside the writer (0: one core)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -118,6 +124,7 @@ def main() -> None:
                 store=SqlMentionStore(engine),
                 mapping=FieldMapping(),
                 batch_size=args.batch_size,
+                workers=args.workers,
                 enrichers=enrichers,
             )
             elapsed = time.perf_counter() - started
@@ -129,6 +136,7 @@ def main() -> None:
     assert report.summary.stored == args.count, report.summary
     label = ("postgresql" if args.postgres else "sqlite") + (f"_{args.topics}_topics" if args.topics else "")
     label += "_analysed" if args.analysis else ""
+    label += f"_{args.workers}_workers" if args.workers else ""
     print(f"ingest_{label}_mentions_per_s {args.count / elapsed:,.0f}")
     print(f"ingest_{label}_seconds {elapsed:.2f}")
 

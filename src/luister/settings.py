@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Python logging level: DEBUG, INFO, WARNING, ERROR.")
     ingest_batch_size: int = Field(2000, ge=1, le=50_000, description="Mentions per write batch.")
+    import_workers: int | None = Field(
+        None,
+        ge=0,
+        le=64,
+        description="Processes that parse, map, analyse and match beside the writer in `luister import`; "
+        "unset: one per core (none on one core); 0: everything in one process.",
+    )
     fetch_allow: list[str] = Field(
         default_factory=list,
         description="Hosts or CIDRs that outbound fetches may reach although private or loopback "

@@ -87,6 +87,12 @@ def import_command(
     encoding: Annotated[str | None, typer.Option(help="Override encoding detection, e.g. cp1252.")] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter; sniffed when not given.")] = None,
     show_rejected: Annotated[int, typer.Option(help="How many rejected rows to list.")] = 20,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0, help="Processes that prepare batches beside the writer (default: one per core; 0: none)."
+        ),
+    ] = None,
 ) -> None:
     """Import mentions from a CSV or JSONL file. Bad rows are quarantined with line and reason."""
     state = state_of(ctx)
@@ -98,9 +104,12 @@ def import_command(
     if not path.is_file():
         fail(f"{path}: no such file", code=2)
     from luister.services.alert_watch import alert_events
+    from luister.services.ingest_workers import IngestWorkerError, default_workers
 
     engine = state.engine()
     settings = state.settings()
+    if workers is None:
+        workers = default_workers() if settings.import_workers is None else settings.import_workers
     with _byte_progress(path) as advance:
         try:
             report = importer.import_file(
@@ -108,6 +117,7 @@ def import_command(
                 store=SqlMentionStore(engine),
                 mapping=field_mapping,
                 batch_size=settings.ingest_batch_size,
+                workers=workers,
                 file_format=file_format,
                 encoding=encoding,
                 delimiter=delimiter,
@@ -117,6 +127,8 @@ def import_command(
             )
         except (UnreadableFileError, LookupError) as exc:
             fail(str(exc), code=2)
+        except IngestWorkerError as exc:
+            fail(str(exc), code=1)
     _render_import(report, show_rejected)
 
 

@@ -11,10 +11,11 @@ import codecs
 import csv
 import gzip
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,6 +28,7 @@ SAMPLE_BYTES = 256 * 1024
 MAX_FIELD_BYTES = 10 * 1024 * 1024
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 ProgressFn = Callable[[int], None]
+_READ_LINES = 1000  # lines read at a time when a file is parsed where it is read
 
 
 class FileFormat(StrEnum):
@@ -96,50 +98,112 @@ def read_records(
 ) -> tuple[FileShape, Iterator[RawItem]]:
     """Detect what was not given (format from the name, encoding and delimiter from the first bytes) and
     return the shape with the items of ``stream``, the opened ``path``."""
+    shape, blocks = read_blocks(
+        stream,
+        path,
+        size=_READ_LINES,
+        file_format=file_format,
+        encoding=encoding,
+        delimiter=delimiter,
+        progress=progress,
+    )
+    return shape, (item for block in blocks for item in block.items())
+
+
+def read_blocks(
+    stream: IO[bytes],
+    path: Path,
+    *,
+    size: int,
+    file_format: FileFormat | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    progress: ProgressFn | None = None,
+) -> tuple[FileShape, Iterator[LineBlock | ItemBlock]]:
+    """As :func:`read_records`, in blocks of ``size`` records. A JSONL block holds its lines unparsed, so
+    another process can parse it (``block.items()``); CSV rows are parsed here, where they are read."""
     fmt = file_format or detect_format(path)
     sample = _peek(stream)
     enc = encoding or detect_encoding(sample)
     if fmt is FileFormat.jsonl:
-        return FileShape(fmt, enc, None), read_jsonl(stream, encoding=enc, progress=progress)
+        return FileShape(fmt, enc, None), jsonl_blocks(stream, encoding=enc, size=size, progress=progress)
     delimiter = delimiter or sniff_delimiter(sample.decode(enc, errors="replace"))
     items = read_csv(stream, encoding=enc, delimiter=delimiter, progress=progress)
-    return FileShape(fmt, enc, delimiter), items
+    return FileShape(fmt, enc, delimiter), (ItemBlock(chunk) for chunk in _chunked(items, size))
+
+
+def _chunked(items: Iterator[RawItem], size: int) -> Iterator[list[RawItem]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
 
 
 def read_jsonl(stream: IO[bytes], *, encoding: str, progress: ProgressFn | None = None) -> Iterator[RawItem]:
     """One item per non-empty line; bad bytes, bad JSON and non-objects are items with ``error`` set."""
+    for block in jsonl_blocks(stream, encoding=encoding, size=_READ_LINES, progress=progress):
+        yield from block.items()
+
+
+def jsonl_blocks(
+    stream: IO[bytes], *, encoding: str, size: int, progress: ProgressFn | None = None
+) -> Iterator[LineBlock]:
+    """The lines of ``stream`` in blocks of ``size``, unparsed: each block parses where it is used."""
     if encoding.startswith("utf-16"):  # lines are not byte-aligned: re-encode them as UTF-8 first
         text_lines = io.TextIOWrapper(stream, encoding=encoding, errors="replace")
-        lines: Iterable[bytes] = (line.encode() for line in text_lines)
+        lines: Iterator[bytes] = (line.encode() for line in text_lines)
         encoding = "utf-8"
     else:
-        lines = stream
-    decode = codecs.getdecoder("utf-8" if encoding == "utf-8-sig" else encoding)
-    for number, line in enumerate(lines, start=1):
+        lines = iter(stream)
+    first = 1
+    while block := list(islice(lines, size)):
         if progress is not None:
-            progress(len(line))
-        if number == 1 and line.startswith(codecs.BOM_UTF8):
-            line = line[len(codecs.BOM_UTF8) :]
-        position = f"line {number}"
-        try:
-            text = decode(line)[0].strip()
-        except UnicodeDecodeError as exc:
-            raw = line.decode(encoding, errors="replace").strip()
-            error = f"invalid {encoding} bytes at column {exc.start + 1}"
-            yield RawItem(raw=raw, position=position, error=error)
-            continue
-        if not text:
-            continue
-        try:
-            data = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            yield RawItem(raw=text, position=position, error=f"invalid JSON: {exc}")
-            continue
-        if not isinstance(data, dict):
-            error = f"expected a JSON object, got {type(data).__name__}"
-            yield RawItem(raw=text, position=position, error=error)
-            continue
-        yield RawItem(raw=text, position=position, data=data)
+            progress(sum(map(len, block)))
+        yield LineBlock(first=first, lines=block, encoding=encoding)
+        first += len(block)
+
+
+@dataclass(slots=True, frozen=True)
+class LineBlock:
+    """Lines of a JSONL file from line number ``first`` on, as read: cheap to hand to another process."""
+
+    first: int
+    lines: list[bytes]
+    encoding: str
+
+    def items(self) -> Iterator[RawItem]:
+        decode = codecs.getdecoder("utf-8" if self.encoding == "utf-8-sig" else self.encoding)
+        for number, line in enumerate(self.lines, start=self.first):
+            if number == 1 and line.startswith(codecs.BOM_UTF8):
+                line = line[len(codecs.BOM_UTF8) :]
+            position = f"line {number}"
+            try:
+                text = decode(line)[0].strip()
+            except UnicodeDecodeError as exc:
+                raw = line.decode(self.encoding, errors="replace").strip()
+                error = f"invalid {self.encoding} bytes at column {exc.start + 1}"
+                yield RawItem(raw=raw, position=position, error=error)
+                continue
+            if not text:
+                continue
+            try:
+                data = orjson.loads(text)
+            except orjson.JSONDecodeError as exc:
+                yield RawItem(raw=text, position=position, error=f"invalid JSON: {exc}")
+                continue
+            if not isinstance(data, dict):
+                error = f"expected a JSON object, got {type(data).__name__}"
+                yield RawItem(raw=text, position=position, error=error)
+                continue
+            yield RawItem(raw=text, position=position, data=data)
+
+
+@dataclass(slots=True, frozen=True)
+class ItemBlock:
+    """Items a reader has parsed already (CSV rows)."""
+
+    parsed: list[RawItem]
+
+    def items(self) -> Iterator[RawItem]:
+        return iter(self.parsed)
 
 
 def read_csv(

@@ -9,10 +9,12 @@ them, add again".
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
+
+from luister.domain.mentions import Mention
 
 ALL_TOPICS = 0  # the rollup rows of every mention, matched or not
 UNKNOWN = ""  # a text dimension without a value (no country, not analysed, …)
@@ -96,7 +98,7 @@ PROJECTIONS = (
 
 
 def project(counts: Rollup, projection: Projection) -> dict[tuple[object, ...], list[float]]:
-    """``counts`` summed over ``projection``'s dimensions and bucket (intents: [mentions])."""
+    """``counts`` summed over ``projection``'s dimensions and bucket (intents: [mentions]); read only."""
     out: dict[tuple[object, ...], list[float]] = {}
     if projection.intents:
         positions = [("channel", "intent").index(d) for d in projection.dims]
@@ -105,13 +107,21 @@ def project(counts: Rollup, projection: Projection) -> dict[tuple[object, ...], 
             key = (topic_id, bucket_of[hour], *[dims[i] for i in positions])
             out.setdefault(key, [0])[0] += n
         return out
-    positions = [FULL.index(d) for d in projection.dims]
+    places = tuple(2 + FULL.index(d) for d in projection.dims)  # where each dimension sits in a key
+    if projection.bucket == "hour" and places == (2, 3, 4, 5):
+        return cast(dict[tuple[object, ...], list[float]], counts.hours)  # the counts are this projection
     bucket_of = _buckets(counts.hours, projection)
-    for (topic_id, hour, *dims), sums in counts.hours.items():
-        key = (topic_id, bucket_of[hour], *[dims[i] for i in positions])
-        total = out.get(key)
+    for full, sums in counts.hours.items():
+        bucket = bucket_of[full[1]]
+        if len(places) == 1:
+            at: tuple[object, ...] = (full[0], bucket, full[places[0]])
+        elif len(places) == 2:
+            at = (full[0], bucket, full[places[0]], full[places[1]])
+        else:
+            at = (full[0], bucket, *[full[i] for i in places])
+        total = out.get(at)
         if total is None:
-            out[key] = list(sums)
+            out[at] = list(sums)
         else:
             total[0] += sums[0]
             total[1] += sums[1]
@@ -119,6 +129,32 @@ def project(counts: Rollup, projection: Projection) -> dict[tuple[object, ...], 
             total[3] += sums[3]
             total[4] += sums[4]
     return out
+
+
+def table_rows(
+    counts: Rollup, projection: Projection, stored_time: Callable[[datetime], Any], *, ordered: bool
+) -> list[tuple[Any, ...]]:
+    """The upsert rows of ``projection``: topic, bucket (as ``stored_time`` gives it), dims…, sums.
+
+    ``ordered`` sorts them by key, so concurrent writers take row locks in the same order (PostgreSQL).
+    """
+    projected = project(counts, projection)
+    keys: Iterable[tuple[object, ...]] = sorted(projected) if ordered else projected
+    times: dict[object, Any] = {}  # a batch spans a few buckets: each is converted once
+    rows: list[tuple[Any, ...]] = []
+    for key in keys:
+        bucket = key[1]
+        at = times.get(bucket)
+        if at is None:
+            at = times[bucket] = stored_time(cast(datetime, bucket))
+        sums = projected[key]
+        if projection.intents:
+            rows.append((key[0], at, *key[2:], int(sums[0])))
+        else:
+            rows.append(
+                (key[0], at, *key[2:], int(sums[0]), int(sums[1]), float(sums[2]), int(sums[3]), int(sums[4]))
+            )
+    return rows
 
 
 def _buckets(keys: Iterable[tuple[Any, ...]], projection: Projection) -> dict[datetime, datetime]:
@@ -129,6 +165,44 @@ def _buckets(keys: Iterable[tuple[Any, ...]], projection: Projection) -> dict[da
 
 def day_of(hour: datetime) -> datetime:
     return hour.replace(hour=0)
+
+
+def mention_input(m: Mention, *, duplicate: bool = False) -> RollupInput:
+    """What a mention counts; ``duplicate`` when it is a near-copy of an earlier one."""
+    return RollupInput(
+        published_at=m.published_at,
+        channel=m.channel,
+        country=m.country,
+        language=m.language,
+        sentiment=m.sentiment,
+        sentiment_score=m.sentiment_score,
+        intents=m.intents,
+        engagement=engagement(m.like_count, m.share_count, m.reply_count),
+        followers=m.author_followers or 0,
+        duplicate=duplicate,
+        topic_ids=tuple(sorted(set(m.topic_ids))),
+    )
+
+
+def batch_counts(mentions: Iterable[Mention]) -> Rollup:
+    """What a batch adds when every mention in it is new and none is a near-copy (the common case);
+    :func:`correct` takes out what the writer found otherwise."""
+    return rollup(mention_input(m) for m in mentions)
+
+
+def correct(counts: Rollup, *, known: Iterable[Mention], duplicates: Iterable[Mention]) -> None:
+    """Correct :func:`batch_counts` in place: ``known`` were stored before (they add nothing),
+    ``duplicates`` turned out to be near-copies. Keys left without mentions are dropped."""
+    changed = False
+    for m in known:
+        counts.add(mention_input(m), -1)
+        changed = True
+    for m in duplicates:
+        counts.add(mention_input(m), -1)
+        counts.add(mention_input(m, duplicate=True))
+    if changed:
+        counts.hours = {key: sums for key, sums in counts.hours.items() if sums[0]}
+        counts.intents = {key: n for key, n in counts.intents.items() if n}
 
 
 def rollup(items: Iterable[RollupInput], sign: int = 1) -> Rollup:

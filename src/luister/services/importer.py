@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from luister.connectors.file_readers import FileFormat, FileShape, open_binary, read_records
+from luister.connectors.file_readers import FileFormat, FileShape, open_binary, read_blocks
 from luister.connectors.records import FieldMapping
 from luister.services.events import EventBus
 from luister.services.ingest import BatchResult, Enricher, IngestSummary, MentionStore, Pipeline
+from luister.services.ingest_workers import prepared_in_workers
 
 
 @dataclass(slots=True)
@@ -25,6 +27,7 @@ def import_file(
     store: MentionStore,
     mapping: FieldMapping,
     batch_size: int,
+    workers: int = 0,
     file_format: FileFormat | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
@@ -33,12 +36,22 @@ def import_file(
     progress: Callable[[int], None] | None = None,
     on_batch: Callable[[BatchResult, int], None] | None = None,
 ) -> ImportReport:
-    """Import every good record of ``path``; bad ones are quarantined with their line and reason."""
+    """Import every good record of ``path``; bad ones are quarantined with their line and reason.
+
+    With ``workers`` > 0, that many processes parse, map, analyse and match while this one writes.
+    """
     origin = f"file:{path.name}"
     pipeline = Pipeline(mapper=mapping.map, store=store, origin=origin, enrichers=enrichers, events=events)
     with open_binary(path) as stream:
-        shape, items = read_records(
-            stream, path, file_format=file_format, encoding=encoding, delimiter=delimiter, progress=progress
+        shape, blocks = read_blocks(
+            stream,
+            path,
+            size=batch_size,
+            file_format=file_format,
+            encoding=encoding,
+            delimiter=delimiter,
+            progress=progress,
         )
-        summary = pipeline.run(items, batch_size=batch_size, on_batch=on_batch)
+        with closing(prepared_in_workers(blocks, prepare=pipeline.prepare, workers=workers)) as prepared:
+            summary = pipeline.run_prepared(prepared, on_batch=on_batch)
     return ImportReport(origin=origin, shape=shape, summary=summary)

@@ -17,6 +17,7 @@ from typing import Protocol
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem, Rejection, StoredMention
 from luister.domain.mentions import Mention
+from luister.domain.rollups import Rollup, batch_counts
 from luister.services.events import EventBus, MentionsStored
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,10 @@ KEEP_REJECTED = 1000  # a summary lists this many; the quarantine table keeps ev
 
 class MentionStore(Protocol):
     def write_batch(
-        self, mentions: Sequence[Mention], rejections: Sequence[Rejection] = ()
-    ) -> list[StoredMention]: ...
+        self, mentions: Sequence[Mention], rejections: Sequence[Rejection] = (), counts: Rollup | None = None
+    ) -> list[StoredMention]:
+        """``counts``: what the mentions add to the rollups if all are new and none is a near-copy."""
+        ...
 
 
 class Enricher(Protocol):
@@ -87,10 +90,40 @@ def ingest_batch(
     fetched_at: datetime | None = None,
 ) -> BatchResult:
     """Map, dedup, enrich and store one batch; return what was stored, known and rejected."""
+    prepared = prepare_batch(
+        items, mapper=mapper, origin=origin, source_id=source_id, enrichers=enrichers, fetched_at=fetched_at
+    )
+    return store_batch(prepared, store=store, origin=origin, events=events)
+
+
+@dataclass(slots=True)
+class PreparedBatch:
+    """A batch mapped, deduplicated within itself and enriched: ready for the one writer."""
+
+    mentions: list[Mention]
+    rejections: list[Rejection]
+    read: int  # items read, rejected ones included
+    enricher_errors: list[str]
+    counts: Rollup  # what the mentions add to the rollups if all are new originals (the writer corrects)
+
+
+def prepare_batch(
+    items: Iterable[RawItem],
+    *,
+    mapper: Mapper,
+    origin: str,
+    source_id: int | None = None,
+    enrichers: Sequence[Enricher] = (),
+    fetched_at: datetime | None = None,
+) -> PreparedBatch:
+    """Everything of ingest but the write, counts included (pure but for the enrichers' models): any
+    process may run it."""
     fetched = fetched_at or datetime.now(UTC)
     mentions: dict[tuple[str, str], Mention] = {}
     rejections: list[Rejection] = []
+    read = 0
     for item in items:
+        read += 1
         if item.error is not None:
             rejections.append(Rejection(origin, item.position, item.error, item.raw, source_id))
             continue
@@ -108,14 +141,23 @@ def ingest_batch(
         mentions.setdefault(found.key, found)
     batch = list(mentions.values())
     errors = _enrich(batch, enrichers)
-    stored = store.write_batch(batch, rejections)
+    return PreparedBatch(
+        mentions=batch, rejections=rejections, read=read, enricher_errors=errors, counts=batch_counts(batch)
+    )
+
+
+def store_batch(
+    prepared: PreparedBatch, *, store: MentionStore, origin: str, events: EventBus | None = None
+) -> BatchResult:
+    """Write a prepared batch through the one writer and tell the subscribers what is new."""
+    stored = store.write_batch(prepared.mentions, prepared.rejections, prepared.counts)
     if events is not None and stored:
         events.emit(MentionsStored(mentions=stored, origin=origin))
     return BatchResult(
         stored=stored,
-        rejected=rejections,
-        known=len(items) - len(rejections) - len(stored),
-        enricher_errors=errors,
+        rejected=prepared.rejections,
+        known=prepared.read - len(prepared.rejections) - len(stored),
+        enricher_errors=prepared.enricher_errors,
     )
 
 
@@ -142,15 +184,15 @@ class Pipeline:
     events: EventBus | None = None
 
     def run_batch(self, items: Sequence[RawItem]) -> BatchResult:
-        return ingest_batch(
-            items,
-            mapper=self.mapper,
-            store=self.store,
-            origin=self.origin,
-            source_id=self.source_id,
-            enrichers=self.enrichers,
-            events=self.events,
+        return self.store_prepared(self.prepare(items))
+
+    def prepare(self, items: Iterable[RawItem]) -> PreparedBatch:
+        return prepare_batch(
+            items, mapper=self.mapper, origin=self.origin, source_id=self.source_id, enrichers=self.enrichers
         )
+
+    def store_prepared(self, prepared: PreparedBatch) -> BatchResult:
+        return store_batch(prepared, store=self.store, origin=self.origin, events=self.events)
 
     def run(
         self,
@@ -160,12 +202,21 @@ class Pipeline:
         on_batch: Callable[[BatchResult, int], None] | None = None,
     ) -> IngestSummary:
         """Ingest an iterable of any size, ``batch_size`` items at a time."""
+        return self.run_prepared(map(self.prepare, _chunks(items, batch_size)), on_batch=on_batch)
+
+    def run_prepared(
+        self,
+        batches: Iterable[PreparedBatch],
+        *,
+        on_batch: Callable[[BatchResult, int], None] | None = None,
+    ) -> IngestSummary:
+        """Store batches prepared elsewhere (see :mod:`luister.services.ingest_workers`), in order."""
         summary = IngestSummary()
-        for chunk in _chunks(items, batch_size):
-            result = self.run_batch(chunk)
-            summary.add(result, len(chunk))
+        for prepared in batches:
+            result = self.store_prepared(prepared)
+            summary.add(result, prepared.read)
             if on_batch is not None:
-                on_batch(result, len(chunk))
+                on_batch(result, prepared.read)
         return summary
 
 

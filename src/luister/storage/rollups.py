@@ -23,8 +23,9 @@ from luister.domain.rollups import (
     RollupInput,
     day_of,
     engagement,
-    project,
+    mention_input,
     rollup,
+    table_rows,
 )
 from luister.storage.tables import ROLLUP_TABLES, mention, mention_topic
 
@@ -48,26 +49,12 @@ def upsert_statement(projection: Projection, mark: str) -> str:
     )
 
 
-def rows_of(
-    counts: Rollup, projection: Projection, *, time_value: Callable[[Any], Any]
-) -> list[tuple[Any, ...]]:
-    """Parameter rows in key order (the same order in every transaction: no deadlocks between writers)."""
-    rows = []
-    times: dict[Any, Any] = {}  # a bucket → its stored form: a batch spans a few
-    for (topic_id, bucket, *dims), sums in sorted(project(counts, projection).items()):
-        values = (int(sums[0]),) if projection.intents else (
-            int(sums[0]), int(sums[1]), float(sums[2]), int(sums[3]), int(sums[4]))  # fmt: skip
-        at = times.get(bucket)
-        if at is None:
-            at = times[bucket] = time_value(bucket)
-        rows.append((topic_id, at, *dims, *values))
-    return rows
-
-
 def write_with(cursor: Any, counts: Rollup, *, sqlite: bool, time_value: Callable[[Any], Any]) -> None:
-    """Add ``counts`` to every rollup table through a driver cursor (the batch writer's path)."""
+    """Add ``counts`` to every rollup table through a driver cursor (the batch writer's path).
+
+    SQLite has one writer at a time; PostgreSQL writers take row locks in key order (no deadlocks)."""
     for projection in PROJECTIONS:
-        if rows := rows_of(counts, projection, time_value=time_value):
+        if rows := table_rows(counts, projection, time_value, ordered=not sqlite):
             cursor.executemany(upsert_statement(projection, "?" if sqlite else "%s"), rows)
 
 
@@ -180,19 +167,4 @@ def count_all(
 
 def inputs_of(stored: Sequence[Any]) -> list[RollupInput]:
     """Rollup inputs of the writer's newly stored mentions (``StoredMention``)."""
-    return [
-        RollupInput(
-            published_at=s.mention.published_at,
-            channel=s.mention.channel,
-            country=s.mention.country,
-            language=s.mention.language,
-            sentiment=s.mention.sentiment,
-            sentiment_score=s.mention.sentiment_score,
-            intents=s.mention.intents,
-            engagement=engagement(s.mention.like_count, s.mention.share_count, s.mention.reply_count),
-            followers=s.mention.author_followers or 0,
-            duplicate=s.duplicate_of is not None,
-            topic_ids=tuple(sorted(set(s.mention.topic_ids))),
-        )  # fmt: skip
-        for s in stored
-    ]
+    return [mention_input(s.mention, duplicate=s.duplicate_of is not None) for s in stored]

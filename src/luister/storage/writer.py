@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from luister.domain.analysis import format_intents
 from luister.domain.ingest import Rejection, StoredMention
 from luister.domain.mentions import Mention
-from luister.domain.rollups import rollup
+from luister.domain.rollups import Rollup, correct, rollup
 from luister.storage import rollups
 
 MENTION_COLUMNS = (
@@ -62,17 +62,20 @@ class SqlMentionStore:
         self._last_time: tuple[datetime | None, str] = (None, "")
 
     def write_batch(
-        self, mentions: Sequence[Mention], rejections: Sequence[Rejection] = ()
+        self, mentions: Sequence[Mention], rejections: Sequence[Rejection] = (), counts: Rollup | None = None
     ) -> list[StoredMention]:
-        """Store new mentions (known keys are skipped) and rejections; return what was new."""
+        """Store new mentions (known keys are skipped) and rejections; return what was new.
+
+        ``counts`` (from ``domain.rollups.batch_counts``) saves counting here: it is corrected for the
+        mentions found known or near-copies, and counted from what was stored when not given."""
         by_key = {m.key: m for m in mentions}
         if self._lock is not None:
             with self._lock:
-                return self._write_sqlite(by_key, rejections)
-        return self._write_postgres(by_key, rejections)
+                return self._write_sqlite(by_key, rejections, counts)
+        return self._write_postgres(by_key, rejections, counts)
 
     def _write_sqlite(
-        self, by_key: dict[tuple[str, str], Mention], rejections: Sequence[Rejection]
+        self, by_key: dict[tuple[str, str], Mention], rejections: Sequence[Rejection], counts: Rollup | None
     ) -> list[StoredMention]:
         pooled = self.engine.raw_connection()
         dbapi = pooled.driver_connection
@@ -92,7 +95,7 @@ class SqlMentionStore:
                 stored = self._stored(new_rows, by_key)
                 cursor.executemany(self._insert_topics(), _topic_rows(stored))
                 rollups.write_with(
-                    cursor, rollup(rollups.inputs_of(stored)), sqlite=True, time_value=sqlite_time
+                    cursor, _counts(counts, by_key, stored), sqlite=True, time_value=sqlite_time
                 )
                 cursor.executemany(self._insert_rejections(), [self._rejection_row(r) for r in rejections])
                 cursor.execute("COMMIT")
@@ -106,7 +109,7 @@ class SqlMentionStore:
         return stored
 
     def _write_postgres(
-        self, by_key: dict[tuple[str, str], Mention], rejections: Sequence[Rejection]
+        self, by_key: dict[tuple[str, str], Mention], rejections: Sequence[Rejection], counts: Rollup | None
     ) -> list[StoredMention]:
         """COPY the batch into a session temp table, then move the new rows over in one statement."""
         columns = ", ".join(MENTION_COLUMNS)
@@ -134,9 +137,7 @@ class SqlMentionStore:
             stored = self._stored(new_rows, by_key)
             if topic_rows := _topic_rows(stored):
                 cursor.executemany(self._insert_topics(), topic_rows)
-            rollups.write_with(
-                cursor, rollup(rollups.inputs_of(stored)), sqlite=False, time_value=lambda h: h
-            )
+            rollups.write_with(cursor, _counts(counts, by_key, stored), sqlite=False, time_value=lambda h: h)
             if rejections:
                 cursor.executemany(self._insert_rejections(), [self._rejection_row(r) for r in rejections])
         return stored
@@ -216,3 +217,17 @@ def _sqlite_lock(engine: Engine) -> threading.Lock:
 
 def _topic_rows(stored: Sequence[StoredMention]) -> list[tuple[int, int]]:
     return [(s.id, topic_id) for s in stored for topic_id in s.mention.topic_ids]
+
+
+def _counts(
+    counts: Rollup | None, by_key: dict[tuple[str, str], Mention], stored: Sequence[StoredMention]
+) -> Rollup:
+    """What the stored mentions add to the rollups: ``counts`` corrected, or counted here."""
+    if counts is None or not stored:
+        return rollup(rollups.inputs_of(stored))
+    known: list[Mention] = []
+    if len(stored) < len(by_key):
+        new = {(s.mention.channel, s.mention.external_id) for s in stored}
+        known = [m for key, m in by_key.items() if key not in new]
+    correct(counts, known=known, duplicates=[s.mention for s in stored if s.duplicate_of is not None])
+    return counts

@@ -1,0 +1,131 @@
+"""Ingest on several cores: worker processes prepare batches, this process writes them.
+
+Parsing, mapping, analysis and topic matching (:func:`~luister.services.ingest.prepare_batch`) run in
+forked worker processes, which inherit the loaded models and topics instead of loading them again.
+The batches come back in the order they were read and go through the one writer here, so SQLite keeps
+a single writer and an import stored by workers is the same as one stored without them.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Protocol
+
+from luister.domain.ingest import RawItem
+from luister.services.ingest import PreparedBatch
+
+MAX_WORKERS = 8
+Prepare = Callable[[Iterable[RawItem]], PreparedBatch]
+
+
+class Block(Protocol):
+    """Records as read, parsed by ``items()`` wherever that runs (see ``connectors.file_readers``)."""
+
+    def items(self) -> Iterator[RawItem]: ...
+
+
+class IngestWorkerError(RuntimeError):
+    """A worker process died (killed, out of memory) or failed; what was stored before stays stored."""
+
+
+def default_workers() -> int:
+    """One worker per core (they wait while the writer writes), none on one core or without ``fork``."""
+    cores = os.cpu_count() or 1
+    if cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return min(MAX_WORKERS, cores)
+
+
+def prepared_in_workers(
+    blocks: Iterable[Block], *, prepare: Prepare, workers: int
+) -> Iterator[PreparedBatch]:
+    """``prepare`` each block in ``workers`` processes; yield the results in the order of ``blocks``.
+
+    Each worker has one block at a time, over its own pipe. Blocks go out round-robin and results come
+    back in the same turn, so the order holds; a worker gets its next block before its last result is
+    written, so preparing and writing overlap. Memory stays bounded on files of any size.
+    """
+    if workers < 1:
+        yield from (prepare(block.items()) for block in blocks)
+        return
+    context = multiprocessing.get_context("fork")  # the workers inherit ``prepare``: nothing is pickled
+    pipes: list[Connection] = []
+    processes: list[BaseProcess] = []
+    try:
+        for _ in range(workers):
+            here, there = context.Pipe()
+            process: BaseProcess = context.Process(target=_work, args=(there, prepare), daemon=True)
+            process.start()
+            there.close()
+            pipes.append(here)
+            processes.append(process)
+        remaining = iter(blocks)
+        busy: deque[Connection] = deque()
+        for pipe, first in zip(pipes, remaining, strict=False):  # stops at the last pipe: no block lost
+            pipe.send(first)
+            busy.append(pipe)
+        while busy:
+            pipe = busy.popleft()
+            prepared = _receive(pipe)
+            if (following := next(remaining, None)) is not None:
+                pipe.send(following)
+                busy.append(pipe)
+            yield prepared
+    finally:  # done, or stopped early (an error, an interrupt): what was not stored is dropped
+        for pipe in pipes:
+            with suppress(OSError):  # a worker that died has closed its end
+                pipe.send(None)  # stop (a closed pipe is no sign: every fork holds copies of them)
+            pipe.close()
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+
+
+def _work(pipe: Connection, prepare: Prepare) -> None:
+    """A worker: prepare each block received until told to stop; a failure goes back as its text."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the import in the writer, which stops us
+    _log_plainly()
+    while (block := pipe.recv()) is not None:
+        try:
+            pipe.send(prepare(block.items()))
+        except Exception:  # prepare_batch quarantines bad input: this is a bug, shown where it happened
+            pipe.send(_Failed(traceback.format_exc()))
+
+
+def _log_plainly() -> None:
+    """Log to stderr through a handler of this process: a fork copies other threads' locks as they
+    were (held by a progress bar, say) but not the threads that would release them."""
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(processName)s %(levelname)s %(name)s: %(message)s"))
+    root.handlers = [handler]
+
+
+@dataclass(slots=True, frozen=True)
+class _Failed:
+    trace: str
+
+
+def _receive(pipe: Connection) -> PreparedBatch:
+    try:
+        prepared: PreparedBatch | _Failed = pipe.recv()
+    except (EOFError, ConnectionResetError) as exc:
+        raise IngestWorkerError(
+            "an ingest worker process stopped before finishing its batch; the batches before it are "
+            "stored, and running the import again adds only what is missing"
+        ) from exc
+    if isinstance(prepared, _Failed):
+        raise IngestWorkerError(f"an ingest worker failed on a batch:\n{prepared.trace}")
+    return prepared
