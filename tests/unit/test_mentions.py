@@ -287,3 +287,27 @@ class TestFingerprint:
     @example("RT\x1fhallo een twee drie vier")
     def test_ascii_texts_are_fingerprinted_as_any_text(self, text: str) -> None:
         assert text_fingerprint(text) == _reference_fingerprint(text)
+
+
+def test_a_mention_pickles_with_every_field() -> None:
+    """Batches cross to the writer process pickled (luister.services.ingest_workers): no field is lost.
+    A field added to Mention fails here until it has a value below (and a place in ``__reduce__``)."""
+    import dataclasses
+    import pickle
+
+    from luister.domain.mentions import Mention
+
+    moment = datetime(2026, 10, 1, 9, tzinfo=UTC)
+    values: dict[str, object] = {
+        "channel": "mastodon", "external_id": "m1", "text": "tekst", "published_at": moment,
+        "fetched_at": moment + timedelta(hours=1), "raw": "{}", "url": "https://x.example/1", "title": "t",
+        "author_handle": "anna", "author_name": "Anna", "author_followers": 12, "language": "nl",
+        "country": "BE", "parent_id": "p", "thread_id": "t", "like_count": 1, "share_count": 2,
+        "reply_count": 3, "view_count": 4, "source_id": 5, "fingerprint": -6, "topic_ids": (7, 8),
+        "sentiment": "negative", "sentiment_score": -0.5, "sentiment_confidence": 0.9,
+        "intents": ("complaint",), "intent_scores": {"complaint": 0.8}, "analysis_model": "fast-1",
+        "extra": {"k": "v"},
+    }  # fmt: skip
+    assert set(values) == {spec.name for spec in dataclasses.fields(Mention)}
+    copy = pickle.loads(pickle.dumps(Mention(**values)))  # type: ignore[arg-type]
+    assert {name: getattr(copy, name) for name in values} == values
