@@ -94,7 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=200_000)
     parser.add_argument("--postgres", metavar="URL", help="benchmark PostgreSQL instead of SQLite")
-    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=get_settings().ingest_batch_size)
     parser.add_argument("--topics", type=int, default=0, help="match this many realistic topics at ingest")
     parser.add_argument("--analysis", action="store_true", help="analyse at ingest (fast mode)")
     parser.add_argument(
