@@ -62,6 +62,7 @@ def prepared_in_workers(
     context = multiprocessing.get_context("fork")  # the workers inherit ``prepare``: nothing is pickled
     pipes: list[Connection] = []
     processes: list[BaseProcess] = []
+    finished = False
     try:
         for _ in range(workers):
             here, there = context.Pipe()
@@ -82,15 +83,26 @@ def prepared_in_workers(
                 pipe.send(following)
                 busy.append(pipe)
             yield prepared
-    finally:  # done, or stopped early (an error, an interrupt): what was not stored is dropped
-        for pipe in pipes:
-            with suppress(OSError):  # a worker that died has closed its end
-                pipe.send(None)  # stop (a closed pipe is no sign: every fork holds copies of them)
-            pipe.close()
-        for process in processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()
+        finished = True
+    finally:
+        _stop(pipes, processes, finished=finished)
+
+
+def _stop(pipes: list[Connection], processes: list[BaseProcess], *, finished: bool) -> None:
+    """Tell idle workers to stop; after an error or an interrupt, stop them at once (a worker may be
+    waiting to hand over a batch nobody will read: what was not stored is dropped)."""
+    for pipe in pipes:
+        if finished:
+            with suppress(OSError):
+                pipe.send(None)  # a closed pipe is no sign: every fork holds copies of the others
+        pipe.close()
+    for process in processes:
+        if not finished:
+            process.terminate()
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def _work(pipe: Connection, prepare: Prepare) -> None:
