@@ -15,14 +15,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
 import charset_normalizer
 import orjson
 
-from luister.domain.ingest import RawItem
+from luister.domain.ingest import RawItem, batches
 
 SAMPLE_BYTES = 256 * 1024
 MAX_FIELD_BYTES = 10 * 1024 * 1024
@@ -129,12 +128,7 @@ def read_blocks(
         return FileShape(fmt, enc, None), jsonl_blocks(stream, encoding=enc, size=size, progress=progress)
     delimiter = delimiter or sniff_delimiter(sample.decode(enc, errors="replace"))
     items = read_csv(stream, encoding=enc, delimiter=delimiter, progress=progress)
-    return FileShape(fmt, enc, delimiter), (ItemBlock(chunk) for chunk in _chunked(items, size))
-
-
-def _chunked(items: Iterator[RawItem], size: int) -> Iterator[list[RawItem]]:
-    while chunk := list(islice(items, size)):
-        yield chunk
+    return FileShape(fmt, enc, delimiter), (ItemBlock(chunk) for chunk in batches(items, size))
 
 
 def read_jsonl(stream: IO[bytes], *, encoding: str, progress: ProgressFn | None = None) -> Iterator[RawItem]:
@@ -154,7 +148,7 @@ def jsonl_blocks(
     else:
         lines = iter(stream)
     first = 1
-    while block := list(islice(lines, size)):
+    for block in batches(lines, size):
         if progress is not None:
             progress(sum(map(len, block)))
         yield LineBlock(first=first, lines=block, encoding=encoding)

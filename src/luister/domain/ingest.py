@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 from luister.domain.mentions import Mention
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True, frozen=True)
@@ -40,3 +44,10 @@ class StoredMention:
     id: int
     mention: Mention
     duplicate_of: int | None = None
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter), read as they are needed."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

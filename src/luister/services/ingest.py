@@ -1,21 +1,22 @@
-"""The ingest pipeline: raw items → map → normalise → dedup → enrich → store → emit.
+"""The ingest pipeline: raw items → map → normalise → dedup → enrich → count → store → emit.
 
-:func:`ingest_batch` is the one step every runner calls (the CLI import, the scheduler, a future
-Redis Streams worker). It never raises for bad input: what cannot be mapped is quarantined with
-where and why, and the good items of the same batch are stored.
+:func:`ingest_batch` is the one step every runner calls (the scheduler, webhook pushes, a future
+Redis Streams worker): :func:`prepare_batch`, which any process may run (``luister import`` runs it in
+worker processes, see :mod:`luister.services.ingest_workers`), then :func:`store_batch` through the one
+writer. It never raises for bad input: what cannot be mapped is quarantined with where and why, and the
+good items of the same batch are stored.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Protocol
 
 from luister.domain.errors import MappingError
-from luister.domain.ingest import RawItem, Rejection, StoredMention
+from luister.domain.ingest import RawItem, Rejection, StoredMention, batches
 from luister.domain.mentions import Mention
 from luister.domain.rollups import Rollup, batch_counts
 from luister.services.events import EventBus, MentionsStored
@@ -202,25 +203,19 @@ class Pipeline:
         on_batch: Callable[[BatchResult, int], None] | None = None,
     ) -> IngestSummary:
         """Ingest an iterable of any size, ``batch_size`` items at a time."""
-        return self.run_prepared(map(self.prepare, _chunks(items, batch_size)), on_batch=on_batch)
+        return self.run_prepared(map(self.prepare, batches(items, batch_size)), on_batch=on_batch)
 
     def run_prepared(
         self,
-        batches: Iterable[PreparedBatch],
+        ready: Iterable[PreparedBatch],
         *,
         on_batch: Callable[[BatchResult, int], None] | None = None,
     ) -> IngestSummary:
         """Store batches prepared elsewhere (see :mod:`luister.services.ingest_workers`), in order."""
         summary = IngestSummary()
-        for prepared in batches:
+        for prepared in ready:
             result = self.store_prepared(prepared)
             summary.add(result, prepared.read)
             if on_batch is not None:
                 on_batch(result, prepared.read)
         return summary
-
-
-def _chunks(items: Iterable[RawItem], size: int) -> Iterator[list[RawItem]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
