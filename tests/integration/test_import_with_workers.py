@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -139,3 +140,21 @@ def test_csv_rows_are_parsed_here_and_prepared_in_workers(engine: Engine, tmp_pa
     assert [(r.position, r.reason) for r in report.summary.rejected] == [
         ("line 43", "expected 4 fields, found 2")
     ]
+
+
+def test_gzip_and_utf16_files_import_alike_with_workers(engine: Engine, tmp_path: Path) -> None:
+    plain = write_jsonl(tmp_path / "m.jsonl", lines(90))
+    packed = tmp_path / "m.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    wide = tmp_path / "wide.jsonl"
+    wide.write_bytes(plain.read_text(encoding="utf-8").encode("utf-16"))  # with a BOM
+    prepare(engine)
+    first = run(engine, packed, workers=2)
+    again = run(engine, wide, workers=2)
+    assert (first.summary.stored, first.shape.encoding) == (90, "utf-8")
+    assert (again.summary.stored, again.summary.known, again.shape.encoding) == (
+        0,
+        first.summary.stored + 1,
+        "utf-16",
+    )
+    assert summary(first)[4] == summary(again)[4]  # the same broken lines, at the same line numbers
