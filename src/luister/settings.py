@@ -68,7 +68,7 @@ class Settings(BaseSettings):
         ge=0,
         le=64,
         description="Processes that parse, map, analyse and match beside the writer in `luister import`; "
-        "unset: one per core (none on one core); 0: everything in one process.",
+        "unset: one per core on Linux (none on one core or elsewhere); 0: everything in one process.",
     )
     fetch_allow: list[str] = Field(
         default_factory=list,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Iterable, Iterator
 
@@ -104,9 +105,12 @@ def test_blocks_are_read_as_they_are_needed() -> None:
 
 
 def test_default_workers_follow_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert default_workers() == 0
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     assert default_workers() == 4
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
     assert default_workers() == 8
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert default_workers() == 0

@@ -40,9 +40,10 @@ class IngestWorkerError(RuntimeError):
 
 
 def default_workers() -> int:
-    """One worker per core (they wait while the writer writes), none on one core or without ``fork``."""
+    """One worker per core (they wait while the writer writes); none on one core, and none but on Linux,
+    where forking a process that holds loaded libraries is safe (macOS's system libraries are not)."""
     cores = os.cpu_count() or 1
-    if cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if cores < 2 or not sys.platform.startswith("linux"):
         return 0
     return min(MAX_WORKERS, cores)
 
