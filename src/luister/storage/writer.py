@@ -227,7 +227,7 @@ def _counts(
         return rollup(rollups.inputs_of(stored))
     known: list[Mention] = []
     if len(stored) < len(by_key):
-        new = {(s.mention.channel, s.mention.external_id) for s in stored}
+        new = {s.mention.key for s in stored}
         known = [m for key, m in by_key.items() if key not in new]
     correct(counts, known=known, duplicates=[s.mention for s in stored if s.duplicate_of is not None])
     return counts
