@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from luister import compiled
 from luister.domain import matcher as matcher_module
 from luister.domain.matcher import TopicMatcher
+from luister.domain.mentions import new_mention
 from luister.domain.queries import MatchDoc, QueryReferenceError, QuerySyntaxError, evaluate, parse_query
 from luister.domain.text_tokens import ChunkView, Tokens, _add_chunk, chunks_through, normalise, tokenize
 
@@ -38,6 +40,37 @@ class TestTopicMatcher:
         assert matcher.match(MatchDoc(text="Weer een storing bij #Voltaro")) == (10, 30)
         assert matcher.match(MatchDoc(text="Energiq is goedkoper")) == (20,)
         assert matcher.match(MatchDoc(text="niets")) == ()
+
+    def test_a_mention_is_matched_as_it_is_and_like_its_match_doc(self) -> None:
+        matcher = compile_topics(
+            "#voltaro", "@jan", "followers:<100 lang:nl", "channel:mastodon storing", "site:voltaro.nl",
+            'title:"grote storing"', "sentiment:negative", "author:jan", "country:NL",
+        )  # fmt: skip
+        mention = new_mention(
+            channel="mastodon",
+            external_id="1",
+            title="Grote storing",
+            text="Storing bij #Voltaro",
+            published_at="2026-10-01T08:00:00Z",
+            fetched_at=datetime(2026, 10, 1, 9, tzinfo=UTC),
+            raw="{}",
+            url="https://voltaro.nl/storing",
+            author_handle="jan@mastodon.social",
+            author_followers=12,
+            language="nl",
+            country="NL",
+        )
+        assert (
+            matcher.match(mention)
+            == matcher.match(MatchDoc.from_mention(mention))
+            == (0, 1, 2, 3, 4, 5, 7, 8)
+        )
+        mention.author_followers, mention.sentiment = 500, "negative"
+        assert (
+            matcher.match(mention)
+            == matcher.match(MatchDoc.from_mention(mention))
+            == (0, 1, 3, 4, 5, 6, 7, 8)
+        )
 
     def test_topics_without_literals_are_always_checked(self) -> None:
         matcher = compile_topics("NOT voltaro", "lang:nl", "followers:>100 -channel:reddit", "-(a OR b) c")

@@ -25,10 +25,10 @@ from ahocorasick_rs import AhoCorasick
 from luister.domain.matcher_checks import FIELD_KEY, Check, Clauses, Compiler, selectivity
 from luister.domain.matcher_codegen import generate_checks
 from luister.domain.queries import (
+    Document,
     Domain,
     Field,
     Handle,
-    MatchDoc,
     Phrase,
     Query,
     Title,
@@ -73,7 +73,7 @@ class _State:
 
     def __init__(
         self,
-        doc: MatchDoc,
+        doc: Document,
         text: str,
         title: str | None,
         haystack: str,
@@ -245,7 +245,7 @@ class TopicMatcher:
             by_fields,
         )
 
-    def match(self, doc: MatchDoc) -> tuple[int, ...]:
+    def match(self, doc: Document) -> tuple[int, ...]:
         """The sorted ids of the topics ``doc`` matches."""
         text = normalise(doc.text)
         title = doc.title
@@ -276,7 +276,7 @@ class TopicMatcher:
         checks = self._checks
         return tuple([topic_id for topic_id in sorted(candidates) if checks[topic_id](state)])
 
-    def match_many(self, docs: Sequence[MatchDoc]) -> list[tuple[int, ...]]:
+    def match_many(self, docs: Sequence[Document]) -> list[tuple[int, ...]]:
         match = self.match
         return [match(doc) for doc in docs]
 

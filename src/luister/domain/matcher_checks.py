@@ -16,12 +16,12 @@ from typing import Protocol
 
 from luister.domain.queries import (
     And,
+    Document,
     Domain,
     Field,
     Followers,
     Handle,
     Hashtag,
-    MatchDoc,
     Near,
     Not,
     Or,
@@ -55,7 +55,7 @@ from luister.domain.text_tokens import (
 class State(Protocol):
     """One mention being matched, as the checks see it (:class:`luister.domain.matcher._State`)."""
 
-    doc: MatchDoc
+    doc: Document
     padded: str  # the text (and title) with a space around each
 
     @property

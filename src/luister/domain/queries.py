@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import combinations, product
 from types import MappingProxyType
-from typing import cast
+from typing import Protocol, cast
 
 from luister.domain.mentions import Mention
 from luister.domain.query_syntax import (
@@ -94,6 +94,7 @@ __all__ = [
     "format_word",
     "parse_query",
     # what a query looks at, references between topics, the reference evaluator (here)
+    "Document",
     "MatchDoc",
     "author_handle_keys",
     "author_keys",
@@ -108,6 +109,34 @@ __all__ = [
     "wildcard_match",
     "within",
 ]
+
+
+class Document(Protocol):
+    """What a query looks at: a :class:`MatchDoc`, or a :class:`~luister.domain.mentions.Mention` as it
+    is (ingest matches each mention without copying it into a ``MatchDoc`` first)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def author_handle(self) -> str | None: ...
+    @property
+    def author_name(self) -> str | None: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def channel(self) -> str | None: ...
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def followers(self) -> int | None: ...
+    @property
+    def sentiment(self) -> str | None: ...
+    @property
+    def intents(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +237,7 @@ def _cycle(cycle: tuple[str, ...]) -> None:
 _NO_TOPICS: Mapping[str, Query] = MappingProxyType({})
 
 
-def evaluate(query: Query, doc: MatchDoc, *, topics: Mapping[str, Query] = _NO_TOPICS) -> bool:
+def evaluate(query: Query, doc: Document, *, topics: Mapping[str, Query] = _NO_TOPICS) -> bool:
     """Whether ``doc`` matches ``query``: slow and plain, the yardstick for the compiled matcher."""
     return _Evaluation(doc, topics).holds(query, ())
 
@@ -217,12 +246,12 @@ def wildcard_match(pattern: str, value: str) -> bool:
     return wildcard_regex(pattern).fullmatch(value) is not None if "*" in pattern else pattern == value
 
 
-def author_handle_keys(doc: MatchDoc) -> tuple[str, ...]:
+def author_handle_keys(doc: Document) -> tuple[str, ...]:
     """What an ``@handle`` compares with besides the text: the author's handle and its local part."""
     return handle_keys(normalise(doc.author_handle).lstrip("@")) if doc.author_handle else ()
 
 
-def author_keys(doc: MatchDoc) -> tuple[str, ...]:
+def author_keys(doc: Document) -> tuple[str, ...]:
     """What ``author:`` compares with: the handle, its local part and the display name."""
     name = (" ".join(normalise(doc.author_name).split()),) if doc.author_name else ()
     return (*author_handle_keys(doc), *name)
@@ -233,7 +262,7 @@ def doc_url_key(url: str | None) -> str | None:
 
 
 class _Evaluation:
-    def __init__(self, doc: MatchDoc, topics: Mapping[str, Query]) -> None:
+    def __init__(self, doc: Document, topics: Mapping[str, Query]) -> None:
         self.doc, self.topics, self.url = doc, topics, doc_url_key(doc.url)
         self.text = tokenize(normalise(doc.text))
         self.title = tokenize(normalise(doc.title)) if doc.title is not None else None

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from luister.domain.mentions import Mention
 
 ALL_TOPICS = 0  # the rollup rows of every mention, matched or not
 UNKNOWN = ""  # a text dimension without a value (no country, not analysed, …)
+ONE_HOUR = timedelta(hours=1)
 
 HourKey = tuple[int, datetime, str, str, str, str]  # topic, hour, channel, country, language, sentiment
 IntentKey = tuple[int, datetime, str, str]  # topic, hour, channel, intent
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RollupInput:
     """The fields of a stored mention that the rollups count."""
 
@@ -39,6 +40,33 @@ class RollupInput:
     duplicate: bool
     topic_ids: tuple[int, ...]
 
+    def __init__(
+        self,
+        published_at: datetime,
+        channel: str,
+        country: str | None,
+        language: str | None,
+        sentiment: str | None,
+        sentiment_score: float | None,
+        intents: tuple[str, ...],
+        engagement: int,
+        followers: int,
+        duplicate: bool,
+        topic_ids: tuple[int, ...],
+    ) -> None:
+        """Written out so that, compiled, one is made natively (see ``Mention.__init__``)."""
+        self.published_at = published_at
+        self.channel = channel
+        self.country = country
+        self.language = language
+        self.sentiment = sentiment
+        self.sentiment_score = sentiment_score
+        self.intents = intents
+        self.engagement = engagement
+        self.followers = followers
+        self.duplicate = duplicate
+        self.topic_ids = topic_ids
+
 
 @dataclass(slots=True)
 class Rollup:
@@ -46,9 +74,17 @@ class Rollup:
 
     hours: dict[HourKey, list[float]] = field(default_factory=dict)
     intents: dict[IntentKey, int] = field(default_factory=dict)
+    # the hour last counted, and the next: a batch's mentions mostly come in order of time
+    _hour: tuple[datetime, datetime] | None = field(default=None, compare=False, repr=False)
 
     def add(self, item: RollupInput, sign: int = 1) -> None:
-        hour = hour_of(item.published_at)
+        moment = item.published_at
+        last = self._hour
+        if last is not None and last[0].tzinfo is moment.tzinfo and last[0] <= moment < last[1]:
+            hour = last[0]
+        else:
+            hour = hour_of(moment)
+            self._hour = (hour, hour + ONE_HOUR)
         dims = (item.channel, item.country or UNKNOWN, item.language or UNKNOWN, item.sentiment or UNKNOWN)
         duplicate, score = sign * int(item.duplicate), sign * (item.sentiment_score or 0.0)
         engaged, reach = sign * item.engagement, sign * item.followers

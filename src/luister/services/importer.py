@@ -9,6 +9,7 @@ from pathlib import Path
 
 from luister.connectors.file_readers import FileFormat, FileShape, open_binary, read_blocks
 from luister.connectors.records import FieldMapping
+from luister.heap import collected_per_batch
 from luister.services.events import EventBus
 from luister.services.ingest import BatchResult, Enricher, IngestSummary, MentionStore, Pipeline
 from luister.services.ingest_workers import prepared_in_workers
@@ -42,7 +43,7 @@ def import_file(
     """
     origin = f"file:{path.name}"
     pipeline = Pipeline(mapper=mapping.map, store=store, origin=origin, enrichers=enrichers, events=events)
-    with open_binary(path) as stream:
+    with open_binary(path) as stream, collected_per_batch():
         shape, blocks = read_blocks(
             stream,
             path,

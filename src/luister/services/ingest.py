@@ -19,6 +19,7 @@ from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem, Rejection, StoredMention, batches
 from luister.domain.mentions import Mention
 from luister.domain.rollups import Rollup, batch_counts
+from luister.heap import collect_after_batch
 from luister.services.events import EventBus, MentionsStored
 
 log = logging.getLogger(__name__)
@@ -218,4 +219,6 @@ class Pipeline:
             summary.add(result, prepared.read)
             if on_batch is not None:
                 on_batch(result, prepared.read)
+            del prepared, result  # let the batch go before collecting
+            collect_after_batch()
         return summary

@@ -23,6 +23,7 @@ from multiprocessing.process import BaseProcess
 from typing import Protocol
 
 from luister.domain.ingest import RawItem
+from luister.heap import collect_after_batch
 from luister.services.ingest import PreparedBatch
 
 MAX_WORKERS = 8
@@ -78,15 +79,20 @@ def prepared_in_workers(
             pipe.send(first)
             busy.append(pipe)
         while busy:
-            pipe = busy.popleft()
-            prepared = _receive(pipe)
-            if (following := next(remaining, None)) is not None:
-                pipe.send(following)
-                busy.append(pipe)
-            yield prepared
+            yield _next_prepared(busy, remaining)  # holds no batch while the writer has it
         finished = True
     finally:
         _stop(pipes, processes, finished=finished)
+
+
+def _next_prepared(busy: deque[Connection], remaining: Iterator[Block]) -> PreparedBatch:
+    """The batch of the first busy worker, which gets the next block (if any) at once."""
+    pipe = busy.popleft()
+    prepared = _receive(pipe)
+    if (following := next(remaining, None)) is not None:
+        pipe.send(following)
+        busy.append(pipe)
+    return prepared
 
 
 def _stop(pipes: list[Connection], processes: list[BaseProcess], *, finished: bool) -> None:
@@ -115,6 +121,7 @@ def _work(pipe: Connection, prepare: Prepare) -> None:
             pipe.send(prepare(block.items()))
         except Exception:  # prepare_batch quarantines bad input: this is a bug, shown where it happened
             pipe.send(_Failed(traceback.format_exc()))
+        collect_after_batch()
 
 
 def _log_plainly() -> None:

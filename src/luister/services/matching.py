@@ -40,7 +40,7 @@ class TopicMatchEnricher:
     def enrich(self, mentions: list[Mention]) -> None:
         match = self.matcher.match
         for m in mentions:
-            m.topic_ids = match(MatchDoc.from_mention(m))
+            m.topic_ids = match(m)
 
 
 @dataclass(slots=True)
