@@ -114,3 +114,31 @@ def test_default_workers_follow_the_cores(monkeypatch: pytest.MonkeyPatch) -> No
     assert default_workers() == 8
     monkeypatch.setattr(sys, "platform", "darwin")
     assert default_workers() == 0
+
+
+def test_a_prepared_batch_crosses_to_the_writer_whole() -> None:
+    import pickle
+    from datetime import UTC, datetime
+
+    from luister.domain.ingest import Rejection
+    from luister.domain.mentions import new_mention
+    from luister.domain.rollups import batch_counts
+
+    moment = datetime(2026, 10, 1, 9, tzinfo=UTC)
+    mentions = [
+        new_mention(channel="rss", external_id=str(n), text=f"bericht {n} over voltaro", published_at=moment,
+                    fetched_at=moment, raw="{}", country="NL", like_count=n)
+        for n in range(3)
+    ]  # fmt: skip
+    mentions[1].topic_ids, mentions[2].intents = (4, 9), ("complaint",)
+    batch = PreparedBatch(
+        mentions=mentions,
+        rejections=[Rejection("file:x.jsonl", "line 4", "not JSON", "{", None)],
+        read=4,
+        enricher_errors=["analysis: failed"],
+        counts=batch_counts(mentions),
+    )
+    copy = pickle.loads(pickle.dumps(batch))
+    assert copy.mentions == batch.mentions and copy.rejections == batch.rejections
+    assert (copy.read, copy.enricher_errors) == (4, ["analysis: failed"])
+    assert (copy.counts.hours, copy.counts.intents) == (batch.counts.hours, batch.counts.intents)
