@@ -35,3 +35,26 @@ def test_sqlite_runs_in_wal_mode(sqlite_settings) -> None:  # type: ignore[no-un
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 16_384  # a new database
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 2_560  # 40 MiB
+
+
+def test_an_existing_sqlite_database_keeps_its_page_size(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from luister.settings import get_settings
+    from luister.storage.engine import create_engine
+    from luister.storage.migrate import upgrade
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:  # made by an earlier luister: 4 KiB pages
+        old.execute("PRAGMA page_size=4096")
+        old.execute("PRAGMA journal_mode=WAL")
+        old.execute("CREATE TABLE kept (x)")
+    engine = create_engine(get_settings(database_url=f"sqlite:///{path}"))
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4_096
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 10_240  # still 40 MiB
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    engine.dispose()

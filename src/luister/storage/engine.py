@@ -12,6 +12,11 @@ from sqlalchemy.engine import URL, Engine, make_url
 from luister.settings import Settings
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# A new SQLite database gets 16 KiB pages instead of 4: a mention row is about 1 KiB, and each batch
+# rewrites the index pages it touches and copies them to the WAL; with bigger pages an import's writer
+# spends 12 % less (BENCHMARKS.md). An existing database keeps its page size.
+SQLITE_PAGE_SIZE = 16_384
+WAL_CHECKPOINT_BYTES = 40 * 2**20  # the WAL goes back into the database every 40 MiB, any page size
 
 
 def create_engine(settings: Settings) -> Engine:
@@ -39,13 +44,15 @@ def _sqlite_engine(url: URL) -> Engine:
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # a new database only (set before WAL)
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA mmap_size=268435456")
-        cursor.execute("PRAGMA wal_autocheckpoint=10000")  # fewer checkpoint fsyncs during bulk ingest
+        page_size = cursor.execute("PRAGMA page_size").fetchone()[0]
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_BYTES // page_size}")
         cursor.close()
 
     return engine

@@ -145,7 +145,7 @@ class SqlMentionStore:
     @staticmethod
     def _stored(rows: Iterable[Any], by_key: dict[tuple[str, str], Mention]) -> list[StoredMention]:
         return [
-            StoredMention(id=row_id, mention=by_key[(channel, external_id)], duplicate_of=duplicate_of)
+            StoredMention(row_id, by_key[(channel, external_id)], duplicate_of)
             for row_id, channel, external_id, duplicate_of in rows
         ]
 
