@@ -197,9 +197,8 @@ class SqlMentionStore:
             m.channel, m.external_id, m.source_id, m.url, m.author_handle, m.author_name, m.author_followers,
             m.title, m.text, m.language, m.country, published, fetched, m.parent_id, m.thread_id,
             m.like_count, m.share_count, m.reply_count, m.view_count, m.fingerprint, m.raw,
-            m.sentiment, m.sentiment_score, m.sentiment_confidence,
-            format_intents(m.intents) or None if m.intents else None,
-            None if m.intent_scores is None else self._json(m.intent_scores), m.analysis_model,
+            m.sentiment, m.sentiment_score, m.sentiment_confidence, format_intents(m.intents) or None,
+            self._json(m.intent_scores), m.analysis_model,
         )  # fmt: skip
 
 
