@@ -54,7 +54,7 @@ class E5Encoder:
         return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
 
 
-ENCODERS = {"use": UseEncoder, "e5": E5Encoder}
+ENCODERS: dict[str, Callable[..., Encoder]] = {"use": UseEncoder, "e5": E5Encoder}
 
 
 def load_encoder(name: str, *, threads: int = 1) -> Encoder:
@@ -62,8 +62,7 @@ def load_encoder(name: str, *, threads: int = 1) -> Encoder:
         factory = ENCODERS[name]
     except KeyError:
         raise ValueError(f"unknown encoder {name!r}; known: {', '.join(ENCODERS)}") from None
-    encoder: Encoder = factory(threads=threads)
-    return encoder
+    return factory(threads=threads)
 
 
 class CachedEncoder:

@@ -33,7 +33,7 @@ class LinearModel:
 
     def contributions(self, text_buckets: list[int], label: str) -> np.ndarray:
         """Each bucket's weight toward ``label`` (for explanations)."""
-        return self.weights[text_buckets, self.labels.index(label)]  # type: ignore[no-any-return]
+        return self.weights[text_buckets, self.labels.index(label)]
 
     def save(self, path: Path) -> None:
         """Store only the non-zero rows, half precision: a few hundred kilobytes."""

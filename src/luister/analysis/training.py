@@ -157,7 +157,7 @@ def choose_c(
         for test in folds(len(targets)):
             train = np.setdiff1d(np.arange(len(targets)), test)
             head = train_dense(
-                embeddings[train], [targets[i] for i in train], labels, multi_label=multi_label, c=c,  # type: ignore[misc]
+                embeddings[train], [targets[i] for i in train], labels, multi_label=multi_label, c=c,
                 weights=None if weight_array is None else weight_array[train],
             )  # fmt: skip
             probabilities = head.scores(embeddings[test])

@@ -115,8 +115,10 @@ def train_command(
     for old, new in zip(result.before.sentiment, result.after.sentiment, strict=True):
         table.add_row(Text(old.dataset), old.lang, f"{old.binary_accuracy:.3f}", f"{new.binary_accuracy:.3f}",
                       f"{old.macro_f1 or 0:.3f}", f"{new.macro_f1 or 0:.3f}")  # fmt: skip
-    for old, new in zip(result.before.intents, result.after.intents, strict=True):
-        table.add_row("intents", old.lang, "", "", f"{old.macro_f1:.3f}", f"{new.macro_f1:.3f}")
+    for old_intents, new_intents in zip(result.before.intents, result.after.intents, strict=True):
+        table.add_row(
+            "intents", old_intents.lang, "", "", f"{old_intents.macro_f1:.3f}", f"{new_intents.macro_f1:.3f}"
+        )
     console.print(table)
     console.print(f"[green]✓[/] models {result.version} saved in {result.path}; new mentions use them now.")
     console.print("Re-analyse stored mentions with them: [bold]luister analyse[/]")

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import charset_normalizer
 import orjson
@@ -70,7 +70,9 @@ def detect_encoding(sample: bytes) -> str:
 def open_binary(path: Path) -> Iterator[IO[bytes]]:
     if not path.is_file():
         raise UnreadableFileError(f"{path}: no such file")
-    raw: IO[bytes] = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+    raw: IO[bytes] = (
+        cast(IO[bytes], gzip.open(path, "rb")) if path.name.lower().endswith(".gz") else path.open("rb")
+    )
     try:
         yield raw
     finally:
@@ -210,7 +212,10 @@ def read_csv(
     """One item per row, as a ``{header: value}`` object; rows of the wrong width are items with ``error``."""
     sample = _peek(stream)
     text_stream = io.TextIOWrapper(
-        _CountingReader(stream, progress), encoding=encoding, errors="surrogateescape", newline=""
+        io.BufferedReader(_CountingReader(stream, progress)),
+        encoding=encoding,
+        errors="surrogateescape",
+        newline="",
     )
     if delimiter is None:
         delimiter = sniff_delimiter(sample.decode(encoding, errors="replace"))

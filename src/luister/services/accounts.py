@@ -118,7 +118,7 @@ def authenticate(
     now = now or datetime.now(UTC)
     address = email.strip().lower()
     with engine.begin() as conn:  # failures are committed too: raising inside would roll them back
-        row = conn.execute(sa.select(user_account).where(user_account.c.email == address)).first()
+        row: Any = conn.execute(sa.select(user_account).where(user_account.c.email == address)).first()
         refusal = _refusal(row, password, now)
         if refusal is not None:
             reason, message = refusal

@@ -225,9 +225,12 @@ def _events(conn: Connection, rule: RuleRead, now: datetime) -> Finding | None:
 
 def _event_message(rule: RuleRead, n: int) -> dict[str, Any]:
     key = {RuleKind.query: "query", RuleKind.intent: "intent"}.get(rule.kind, "influencer")
-    values = {"query": {"query": rule.query}, "intent": {"intent": rule.intent},
-              "influencer": {"followers": f"{rule.min_followers or 0:,}"}}[key]  # fmt: skip
-    return alert_texts.message(key if n != 1 else f"{key}_one", subject=rule.topic, count=n, **values)
+    values: dict[str, dict[str, str | None]] = {
+        "query": {"query": rule.query},
+        "intent": {"intent": rule.intent},
+        "influencer": {"followers": f"{rule.min_followers or 0:,}"},
+    }
+    return alert_texts.message(key if n != 1 else f"{key}_one", subject=rule.topic, count=n, **values[key])
 
 
 def _in_topic(query: Any, topic_id: int | None) -> Any:

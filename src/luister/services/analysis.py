@@ -150,7 +150,7 @@ def reanalyse(
     """
     result = ReanalyseResult()
     after = 0
-    condition = mention.c.analysis_model.is_(None)
+    condition: sa.ColumnElement[bool] = mention.c.analysis_model.is_(None)
     if not only_missing:  # everything but people's labels and what this very model already did
         condition = condition | mention.c.analysis_model.not_in([HUMAN, analyser.model_name])
     while True:

@@ -9,6 +9,8 @@ from luister.settings import Settings
 from luister.storage.engine import create_engine
 from luister.storage.tables import SCHEMA_REVISION
 
+__all__ = ["create_engine", "open_database", "schema_status", "stored_revision"]
+
 
 def open_database(*, settings: Settings, migrate: bool = True) -> Engine:
     """An engine for the configured database; with ``migrate`` the schema is brought up to date first.

@@ -15,7 +15,7 @@ import signal
 import sys
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -51,7 +51,7 @@ def default_workers() -> int:
 
 def prepared_in_workers(
     blocks: Iterable[Block], *, prepare: Prepare, workers: int
-) -> Iterator[PreparedBatch]:
+) -> Generator[PreparedBatch, None, None]:
     """``prepare`` each block in ``workers`` processes; yield the results in the order of ``blocks``.
 
     Each worker has one block at a time, over its own pipe. Blocks go out round-robin and results come

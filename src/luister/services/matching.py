@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -98,7 +99,7 @@ def _replace_matches(
         conn.execute(mention_topic.insert(), [{"mention_id": m, "topic_id": t} for m, t in found])
 
 
-def doc_from_row(row: sa.Row[tuple[object, ...]]) -> MatchDoc:
+def doc_from_row(row: Any) -> MatchDoc:
     return MatchDoc(
         text=row.text, title=row.title, author_handle=row.author_handle, author_name=row.author_name,
         language=row.language, channel=row.channel, country=row.country, url=row.url,

@@ -4,7 +4,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import plotly
 from fastapi import APIRouter, Depends, Request
@@ -86,7 +86,7 @@ def routes(web: Web) -> APIRouter:
         try:
             scope, topic, days = read_scope(web, request, topics)
         except ScopeError as exc:
-            context = {"error": str(exc), "topics": topics, "ov": None}
+            context: dict[str, Any] = {"error": str(exc), "topics": topics, "ov": None}
             return web.render(request, "overview.html", context, session=session, status=400)
         result = overview(engine=engine, scope=scope)
         lang = web.language(request, session)
