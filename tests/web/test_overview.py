@@ -194,3 +194,31 @@ def test_odd_addresses_get_an_answer_not_a_server_error(sqlite_settings: Setting
                 answer = web.get(path, params={name: value})
                 assert answer.status_code < 500, (path, name, value, answer.status_code)
     assert web.get("/", params={"since": "0001-01-01"}).status_code == 400
+
+
+def test_panels_stay_inside_their_columns(
+    sqlite_settings: Settings, live_server: str, browser: Browser
+) -> None:
+    """A long handle and big numbers must not push the authors table over the trending panel beside it."""
+    engine = open_database(settings=sqlite_settings)
+    handle = "zonnepaneelfreak143.heel-lang-voorbeeld.bsky.social"
+    items = [raw_item(record(n, author=handle, followers=2_240_490_000, channel="bluesky")) for n in range(3)]
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test").run_batch(items)
+    engine.dispose()
+    create_account(sqlite_settings)
+    for width in (1280, 900):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        sign_in(page, live_server)
+        page.wait_for_selector("[data-panel^='/overview/panel/authors'][data-ready=yes]")
+        assert handle in page.locator("table.authors").inner_text()
+        page.locator("table.authors").scroll_into_view_if_needed()
+        panel = page.locator(".panels > .panel").first.bounding_box()  # boxes are in viewport coordinates
+        table = page.locator("table.authors").bounding_box()
+        assert panel is not None and table is not None
+        # just right of the authors panel, level with its table: the gap or the next panel, not the table
+        beside = page.evaluate(
+            "([x, y]) => !!document.elementFromPoint(x, y)?.closest('table.authors')",
+            [panel["x"] + panel["width"] + 4, table["y"] + table["height"] / 2],
+        )
+        assert beside is False, f"the authors table spills over the next panel at {width} px"
+        page.close()
