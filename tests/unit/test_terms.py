@@ -17,6 +17,16 @@ def test_terms_are_content_words_hashtags_and_neighbouring_pairs() -> None:
     assert "app ligt" in terms and "ligt uit" not in terms  # no pairs across a stop word
 
 
+def test_everyday_time_words_and_fillers_are_not_terms() -> None:
+    """Seen as the demo's 'trends': "every month", "next year", "year apparently", "kwh per"."""
+    english = mention_terms("I pay every month and next year apparently around 4,000 kwh per household")
+    assert english == {"pay", "kwh", "household"}
+    dutch = mention_terms(
+        "Volgend jaar blijkbaar zo'n 4.000 kWh per jaar, elke maand weer tussen de 90 en 120 euro"
+    )
+    assert dutch == {"kwh", "euro"}
+
+
 def test_a_term_that_jumps_above_its_own_baseline_bursts_and_steady_ones_do_not() -> None:
     baseline_texts = [f"factuur vraag nummer {n % 5} klantenservice" for n in range(700)]
     baseline_texts += ["app storing"] * 7

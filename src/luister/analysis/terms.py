@@ -21,6 +21,10 @@ gaan gaat geen geweest had heb hebben heeft hem het hier hij hoe hun iemand iets
 jullie kan kon kun kunnen maar me meer men met mij mijn moet na naar niet niets nog nu of om omdat ons onze
 ook op over te tegen toch toen tot u uit van veel voor want was wat we wel werd wie wij wil word worden wordt
 zal ze zelf zich zij zijn zo zonder zou m'n z'n da's 't mekaar ge gij da weer even
+af altijd andere haar onder reeds uw waren zei nooit echt gewoon heel erg nou eigenlijk blijkbaar misschien
+elke elk ieder iedere volgend volgende vorig vorige laatste eerste steeds soms jaar jaren maand maanden week
+weken dag dagen vandaag morgen gisteren vanavond vanochtend vanmiddag zo'n zulke per tussen rond sinds
+tijdens na vanaf binnen buiten behalve
 """
 _ENGLISH = """
 about after again all also am an and any are as at be been before being but by can could did do does doing
@@ -29,6 +33,9 @@ my no not now of on only or other our out over same she should so some still suc
 then there these they this those through to too under until up very was we were what when where which while
 who why will with would you your you're via amp rt didn't doesn't isn't wasn't can't won't we'll i'll i've
 you'll they're we're that's there's let's
+every each next last first already always never ever really apparently actually maybe much many few one two
+anyone someone something anything year years month months week weeks day days today tomorrow yesterday
+tonight around between across without within because since though although another
 """
 STOPWORDS = frozenset((_DUTCH + _ENGLISH).split())
 MIN_LENGTH = 3
