@@ -105,6 +105,11 @@ def test_detail_has_raw_payload_and_thread(api: Api) -> None:
     assert orjson.loads(detail["raw"])["id"] == "m0" and detail["analysis_model"]
     assert [m["text"][-3:] for m in detail["thread"]] == ["(3)"]
     assert detail["sentiment"] in ("negative", "neutral", "positive") and detail["intent_scores"]
+    assert detail["topics"] == []
+    save_topic(engine=api.engine, name="Voltaro", kind=TopicKind.brand, query="voltaro")
+    save_topic(engine=api.engine, name="Hulp", kind=TopicKind.other, query="helpt OR geholpen")
+    rematch(engine=api.engine)
+    assert api.get(f"/api/v1/mentions/{first['id']}").json()["topics"] == ["Hulp", "Voltaro"]
 
 
 def test_correcting_labels(api: Api) -> None:

@@ -8,12 +8,15 @@ from playwright.sync_api import Browser
 
 from luister.connectors.records import FieldMapping
 from luister.domain.accounts import Role
+from luister.domain.topics import TopicKind
 from luister.services.accounts import set_role
 from luister.services.analysis import ingest_enrichers
 from luister.services.audit import entries
 from luister.services.corrections import corrected_mentions
 from luister.services.database import open_database
 from luister.services.ingest import Pipeline
+from luister.services.matching import TopicMatchEnricher, load_matcher
+from luister.services.topics import save_topic
 from luister.settings import Settings
 from luister.storage.writer import SqlMentionStore
 from luister.testing import EMAIL, create_account, raw_item, record, sign_in, signed_in_client
@@ -79,6 +82,30 @@ def test_detail_shows_raw_and_thread_and_a_correction_is_stored(sqlite_settings:
     ] == [("negative", ("complaint", "crisis"))]
     assert entries(engine=open_database(settings=sqlite_settings))[0].actor == EMAIL
     assert client.get("/mentions/999").status_code == 404
+
+
+def test_detail_names_its_topics_and_the_mention_it_nearly_copies(sqlite_settings: Settings) -> None:
+    engine = open_database(settings=sqlite_settings)
+    save_topic(engine=engine, name="Voltaro <b>", kind=TopicKind.brand, query="voltaro")
+    save_topic(engine=engine, name="Storingen", kind=TopicKind.other, query="storing OR plat")
+    save_topic(engine=engine, name="Enerlux", kind=TopicKind.competitor, query="enerlux")
+    text = "Grote storing bij Voltaro, app en slimme meter liggen plat"
+    items = [
+        raw_item(record(1, text=text)),
+        raw_item(record(2, text=f"RT @nos: {text}! https://nos.example/1")),
+    ]
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test",
+             enrichers=[TopicMatchEnricher(load_matcher(engine=engine))]).run_batch(items)  # fmt: skip
+    client = signed_in_client(sqlite_settings)
+    copy = client.get("/mentions/2").text
+    assert (
+        '<a href="/mentions?topic=Storingen">Storingen</a>, '
+        '<a href="/mentions?topic=Voltaro+%3Cb%3E">Voltaro &lt;b&gt;</a>'
+    ) in copy  # alphabetically, escaped, each a link to its mentions
+    assert "Enerlux" not in copy
+    assert 'near-duplicate of</em> <a href="/mentions/1">#1</a>' in copy
+    original = client.get("/mentions/1").text
+    assert "near-duplicate of" not in original and "Storingen</a>" in original
 
 
 def test_a_viewer_cannot_correct(sqlite_settings: Settings) -> None:

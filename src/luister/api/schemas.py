@@ -101,6 +101,7 @@ class MentionDetail(MentionRead):
     analysis_model: str | None = Field(description="Which model set the labels; `human` after a correction.")
     raw: str = Field(description="The payload exactly as the platform sent it.")
     thread: list[MentionRead] = Field(description="Others in the same thread, oldest first.")
+    topics: list[str] = Field(description="Names of the topics the mention matched, alphabetically.")
 
     @classmethod
     def of_detail(cls, d: mention_service.MentionDetail) -> MentionDetail:
@@ -114,6 +115,7 @@ class MentionDetail(MentionRead):
             analysis_model=d.analysis_model,
             raw=d.raw,
             thread=[MentionRead.of(t) for t in d.thread],
+            topics=d.topics,
         )
 
 

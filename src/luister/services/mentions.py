@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from luister.domain.rollups import engagement
-from luister.storage.tables import UtcDateTime, mention, mention_topic
+from luister.storage.tables import UtcDateTime, mention, mention_topic, topic
 
 
 @dataclass(slots=True, frozen=True)
@@ -184,6 +184,7 @@ class MentionDetail:
     analysis_model: str | None
     raw: str
     thread: list[MentionRead]  # others in the same thread, oldest first
+    topics: list[str]  # names of the topics it matched, alphabetically
 
 
 def mention_detail(*, engine: Engine, mention_id: int) -> MentionDetail | None:
@@ -206,9 +207,17 @@ def mention_detail(*, engine: Engine, mention_id: int) -> MentionDetail | None:
                     .limit(50)
                 ).mappings()
             ]
+        topics = list(
+            conn.execute(
+                sa.select(topic.c.name)
+                .join(mention_topic, mention_topic.c.topic_id == topic.c.id)
+                .where(mention_topic.c.mention_id == row.id)
+                .order_by(topic.c.name)
+            ).scalars()
+        )
     return MentionDetail(_read(row), row.author_name, row.author_followers, row.sentiment_score,
                          row.sentiment_confidence, row.intent_scores, row.analysis_model, row.raw,
-                         thread)  # fmt: skip
+                         thread, topics)  # fmt: skip
 
 
 def _read(row: Any) -> MentionRead:
