@@ -135,3 +135,35 @@ def sign_in(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(base_url + "/")
+
+
+def raise_alert(
+    engine: Any, settings: Settings, *, rule: str, text: str, topic: str | None = None,
+    playbook: dict[str, Any] | None = None, at: datetime | None = None,
+) -> int:  # fmt: skip
+    """An alert raised the way luister raises them: a crisis-intent rule, then a mention with ``text``
+    stored (analysed and matched to topics); returns the alert's id."""
+    from luister.domain.alerting import RuleKind
+    from luister.services.alert_rules import save_rule
+    from luister.services.alert_watch import AlertWatcher
+    from luister.services.alerts import list_alerts
+    from luister.services.analysis import ingest_enrichers
+    from luister.services.events import EventBus
+    from luister.services.ingest import Enricher, Pipeline
+    from luister.services.matching import TopicMatchEnricher, load_matcher
+    from luister.storage.writer import SqlMentionStore
+
+    at = at or datetime.now(UTC).replace(microsecond=0)
+    save_rule(
+        engine=engine, name=rule, kind=RuleKind.intent, intent="crisis", topic_name=topic, playbook=playbook
+    )
+    watcher = AlertWatcher(engine=engine, settings=settings, deliver=False, clock=lambda: at)
+    item = raw_item({"id": f"{rule}-1", "channel": "bluesky", "text": text, "created_at": at.isoformat(),
+                     "author": "<b>hacker</b>", "followers": 5000})  # fmt: skip
+    enrichers: list[Enricher] = [
+        *ingest_enrichers(settings=settings),
+        TopicMatchEnricher(load_matcher(engine=engine)),
+    ]
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test", enrichers=enrichers,
+             events=watcher.subscribe(EventBus())).run_batch([item])  # fmt: skip
+    return next(a.id for a in list_alerts(engine=engine) if a.rule == rule)

@@ -7,6 +7,7 @@ from api_helpers import Api, seed
 from luister.services.analysis import ingest_enrichers
 from luister.services.audit import entries
 from luister.services.demo import load_demo
+from luister.testing import raise_alert
 
 
 def test_topics_crud_with_matching_and_query_errors(api: Api) -> None:
@@ -117,3 +118,32 @@ def test_alerts_list(api: Api) -> None:
     assert 0 < len(alerts.json()) <= 5
     assert all(a["status"] == "open" for a in api.get("/api/v1/alerts", params={"status": "open"}).json())
     assert api.get("/api/v1/alerts", params={"status": "gone"}).status_code == 422
+
+
+def test_working_an_alert(api: Api) -> None:
+    playbook = {
+        "name": "Datalek",
+        "steps": [{"title": "Juridische check", "owner": "legal", "due_minutes": 30}],
+    }
+    alert_id = raise_alert(
+        api.engine, api.settings, rule="Crisis", text="Datalek bij Voltaro!", playbook=playbook
+    )
+    url = f"/api/v1/alerts/{alert_id}"
+    detail = api.get(url, role="viewer").json()
+    assert detail["status"] == "open" and detail["samples"] and detail["events"][0]["kind"] == "opened"
+    assert api.post(f"{url}/acknowledge", role="viewer").status_code == 403  # viewers read, agents work
+    acknowledged = api.post(f"{url}/acknowledge", role="agent")
+    assert acknowledged.status_code == 200, acknowledged.text
+    assert acknowledged.json()["acknowledged_by"] == "agent@voltaro.example"
+    again = api.post(f"{url}/acknowledge", role="agent")
+    assert again.status_code == 409 and "cannot acknowledge" in again.json()["detail"]
+    done = api.post(f"{url}/steps/1", role="agent").json()["steps"][0]
+    assert done["done_by"] == "agent@voltaro.example" and done["done_at"] and done["owner"] == "legal"
+    assert api.post(f"{url}/steps/1", role="agent").status_code == 409
+    assert api.post(f"{url}/steps/999", role="agent").status_code == 409
+    assert api.post(f"{url}/resolve", role="agent", json={"note": "x" * 501}).status_code == 422
+    resolved = api.post(f"{url}/resolve", role="agent", json={"note": "statement online"}).json()
+    assert resolved["status"] == "resolved" and resolved["events"][-1]["detail"] == "statement online"
+    assert api.post(f"{url}/resolve", role="agent").status_code == 409
+    assert api.get("/api/v1/alerts/999999").status_code == 404
+    assert api.post("/api/v1/alerts/999999/acknowledge", role="agent").status_code == 404

@@ -32,10 +32,16 @@ def test_switching_language_in_the_browser_sticks(
     create_account(sqlite_settings)
     page = browser.new_page()
     sign_in(page, live_server)
-    assert page.locator("nav").inner_text().split() == ["Overview", "Mentions", "Topics", "Sources"]
+    assert page.locator("nav").inner_text().split() == ["Overview", "Mentions", "Alerts", "Topics", "Sources"]
     page.click("form.language button")
     expect(page.locator("html")).to_have_attribute("lang", "nl")
-    assert page.locator("nav").inner_text().split() == ["Overzicht", "Vermeldingen", "Onderwerpen", "Bronnen"]
+    assert page.locator("nav").inner_text().split() == [
+        "Overzicht",
+        "Vermeldingen",
+        "Meldingen",
+        "Onderwerpen",
+        "Bronnen",
+    ]
     assert page.locator("html").get_attribute("lang") == "nl"
     assert page.locator("form.language button").inner_text() == "English"
     page.click("nav >> text=Vermeldingen")

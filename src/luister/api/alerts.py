@@ -1,29 +1,104 @@
-"""``/alerts``: what the alert rules found, newest first."""
+"""``/alerts``: what the alert rules found, newest first; one alert with its playbook and timeline; working
+an alert (acknowledge, tick off a playbook step, resolve) with a role that may correct."""
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from luister.api.auth import caller
-from luister.api.problems import responses
-from luister.api.schemas import AlertRead
+from luister.api.problems import ApiError, responses
+from luister.api.schemas import AlertDetailRead, AlertRead, ResolveNote
+from luister.api.topics import visible
 from luister.domain.accounts import Permission
 from luister.domain.alerting import AlertStatus
 from luister.services.accounts import UserRead
-from luister.services.alerts import list_alerts
+from luister.services.alerts import AlertDetail as Detail
+from luister.services.alerts import (
+    AlertError,
+    acknowledge,
+    alert_detail,
+    complete_step,
+    in_view,
+    list_alerts,
+    resolve,
+)
+from luister.services.alerts import AlertRead as Found
+from luister.services.topics import list_topics
 from luister.web.context import Web
+
+AlertId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The alert's id.")]
+Position = Annotated[int, Path(ge=1, le=1000, description="The step's number in the playbook (from 1).")]
 
 
 def routes(web: Web) -> APIRouter:
     router = APIRouter(tags=["alerts"])
     engine = web.engine
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
+    Worker = Annotated[UserRead, Depends(caller(engine, Permission.correct))]
+
+    def shown_to(user: UserRead) -> Callable[[Found], bool]:
+        names = {t.name for t in list_topics(engine=engine) if visible(user, t)}
+        return lambda found: in_view(found, names)
+
+    def detail_for(user: UserRead, alert_id: int) -> Detail:
+        try:
+            found = alert_detail(engine=engine, alert_id=alert_id)
+        except AlertError:
+            raise ApiError(404, f"no alert with id {alert_id}") from None
+        if not shown_to(user)(found.alert):
+            raise ApiError(404, f"no alert with id {alert_id}")
+        return found
 
     @router.get("/alerts", response_model=list[AlertRead], responses=responses(403))
     def alerts_list(
-        _user: Reader, status: AlertStatus | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50
+        user: Reader, status: AlertStatus | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50
     ) -> list[AlertRead]:
-        """The newest alerts first, or only those with `status`."""
-        return [AlertRead.of(a) for a in list_alerts(engine=engine, status=status, limit=limit)]
+        """The newest alerts first, or only those with `status`; of the topics in the caller's departments."""
+        shown = shown_to(user)
+        return [AlertRead.of(a) for a in list_alerts(engine=engine, status=status, limit=limit) if shown(a)]
+
+    @router.get("/alerts/{alert_id}", response_model=AlertDetailRead, responses=responses(403, 404))
+    def alert_read(alert_id: AlertId, user: Reader) -> AlertDetailRead:
+        """One alert with its example mentions, playbook checklist, timeline and deliveries."""
+        return AlertDetailRead.of_detail(detail_for(user, alert_id))
+
+    def worked(user: UserRead, alert_id: int, work: Callable[[], object]) -> AlertDetailRead:
+        detail_for(user, alert_id)
+        try:
+            work()
+        except AlertError as exc:
+            raise ApiError(409, str(exc)) from None
+        return AlertDetailRead.of_detail(detail_for(user, alert_id))
+
+    @router.post(
+        "/alerts/{alert_id}/acknowledge", response_model=AlertDetailRead, responses=responses(403, 404, 409)
+    )
+    def alert_acknowledge(alert_id: AlertId, user: Worker) -> AlertDetailRead:
+        """Someone is on it (an open alert only; 409 otherwise)."""
+        return worked(user, alert_id, lambda: acknowledge(engine=engine, alert_id=alert_id, by=user.email))
+
+    @router.post(
+        "/alerts/{alert_id}/steps/{position}",
+        response_model=AlertDetailRead,
+        responses=responses(403, 404, 409),
+    )
+    def alert_step(alert_id: AlertId, position: Position, user: Worker) -> AlertDetailRead:
+        """Tick off playbook step `position` (409 when it is done already or there is no such step)."""
+        return worked(
+            user,
+            alert_id,
+            lambda: complete_step(engine=engine, alert_id=alert_id, position=position, by=user.email),
+        )
+
+    @router.post(
+        "/alerts/{alert_id}/resolve", response_model=AlertDetailRead, responses=responses(403, 404, 409)
+    )
+    def alert_resolve(alert_id: AlertId, user: Worker, body: ResolveNote | None = None) -> AlertDetailRead:
+        """The incident is over (409 when it was resolved already); a new firing opens a new alert."""
+        note = body.note if body else None
+        return worked(
+            user, alert_id, lambda: resolve(engine=engine, alert_id=alert_id, by=user.email, note=note)
+        )
 
     return router

@@ -286,6 +286,71 @@ class AlertRead(BaseModel):
         )
 
 
+class StepRead(BaseModel):
+    position: int
+    title: str
+    owner: str | None = Field(description="Who does it: a department or role.")
+    due_at: datetime | None
+    done_at: datetime | None
+    done_by: str | None
+    late_minutes: int | None = Field(description="How late it was done; none while open or without deadline.")
+    statements: dict[str, str] = Field(description="Holding statements per language.")
+
+    @classmethod
+    def of(cls, s: alert_service.StepRead) -> StepRead:
+        return cls(position=s.position, title=s.title, owner=s.owner, due_at=s.due_at, done_at=s.done_at,
+                   done_by=s.done_by, late_minutes=s.late_minutes, statements=s.statements)  # fmt: skip
+
+
+class AlertEventRead(BaseModel):
+    at: datetime
+    kind: str = Field(description="opened, updated, acknowledged, step_done or resolved.")
+    detail: str | None
+    by: str | None
+
+
+class DeliveryRead(BaseModel):
+    channel: str
+    revision: int = Field(description="Which update of the alert this delivery carries (1: when it opened).")
+    status: str = Field(description="pending, sent or failed.")
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+
+
+class AlertDetailRead(AlertRead):
+    samples: list[MentionRead] = Field(description="Example mentions behind the alert.")
+    steps: list[StepRead] = Field(description="The playbook checklist, in order.")
+    events: list[AlertEventRead] = Field(description="The timeline: who did what, when.")
+    deliveries: list[DeliveryRead]
+
+    @classmethod
+    def of_detail(cls, d: alert_service.AlertDetail) -> AlertDetailRead:
+        return cls(
+            **AlertRead.of(d.alert).model_dump(),
+            samples=[MentionRead.of(m) for m in d.samples],
+            steps=[StepRead.of(s) for s in d.steps],
+            events=[AlertEventRead(at=e.at, kind=e.kind, detail=e.detail, by=e.by) for e in d.events],
+            deliveries=[
+                DeliveryRead(
+                    channel=x.channel,
+                    revision=x.revision,
+                    status=x.status,
+                    attempts=x.attempts,
+                    last_error=x.last_error,
+                    sent_at=x.sent_at,
+                )  # fmt: skip
+                for x in d.deliveries
+            ],
+        )
+
+
+class ResolveNote(BaseModel):
+    note: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        default=None, description="What happened, for the after-action review."
+    )
+
+
 # Webhook push
 
 

@@ -5,7 +5,7 @@ Every change is an ``alert_event`` (who, what, when): the timeline is the after-
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -90,6 +90,12 @@ class AlertDetail:
     steps: list[StepRead]
     events: list[EventRead]
     deliveries: list[DeliveryRead]
+
+
+def in_view(found: AlertRead, topics: Collection[str]) -> bool:
+    """Whether someone who works with ``topics`` (names) sees this alert: departments scope topics and so
+    their alerts; an alert over all mentions is everyone's."""
+    return found.topic is None or found.topic in topics
 
 
 def _select() -> Any:

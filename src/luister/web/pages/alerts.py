@@ -1,0 +1,90 @@
+"""Alerts in the browser: the list, one alert with its playbook checklist and timeline, and working it
+(acknowledge, tick off steps, resolve). People whose role may ``correct`` work alerts, as on the CLI."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from luister.domain.accounts import Permission
+from luister.domain.alerting import AlertStatus
+from luister.services.alerts import (
+    AlertError,
+    AlertRead,
+    acknowledge,
+    alert_detail,
+    complete_step,
+    in_view,
+    list_alerts,
+    resolve,
+)
+from luister.web.auth import Session
+from luister.web.context import FormPost, Web
+
+LIST_LIMIT = 200
+
+
+def routes(web: Web) -> APIRouter:
+    router = APIRouter()
+    engine = web.engine
+
+    def visible(session: Session) -> Callable[[AlertRead], bool]:
+        names = {t.name for t in web.topics_for(session)}
+        return lambda found: in_view(found, names)
+
+    @router.get("/alerts", response_class=HTMLResponse)
+    def alerts_page(
+        request: Request, session: Annotated[Session, Depends(web.signed_in)], status: str = ""
+    ) -> Response:
+        chosen = AlertStatus(status) if status in AlertStatus.__members__ else None
+        found = list(filter(visible(session), list_alerts(engine=engine, status=chosen, limit=LIST_LIMIT)))
+        context = {"alerts": found, "status": chosen.value if chosen else "", "statuses": list(AlertStatus)}
+        return web.render(request, "alerts.html", context, session=session)
+
+    @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
+    def alert_page(
+        request: Request, alert_id: int, session: Annotated[Session, Depends(web.signed_in)]
+    ) -> Response:
+        return _detail(request, session, alert_id)
+
+    def _detail(request: Request, session: Session, alert_id: int, *, conflict: bool = False) -> Response:
+        try:
+            detail = alert_detail(engine=engine, alert_id=alert_id)
+        except AlertError:
+            return Response("No such alert.", status_code=404)
+        if not visible(session)(detail.alert):
+            return Response("No such alert.", status_code=404)
+        context = {"d": detail, "a": detail.alert, "mentions": detail.samples, "error": conflict}
+        return web.render(request, "alert.html", context, session=session, status=409 if conflict else 200)
+
+    def _act(request: Request, post: FormPost, alert_id: int, action: str, position: int = 0) -> Response:
+        by = post.session.user.email
+        try:
+            if not visible(post.session)(alert_detail(engine=engine, alert_id=alert_id).alert):
+                return Response("No such alert.", status_code=404)
+            if action == "acknowledge":
+                acknowledge(engine=engine, alert_id=alert_id, by=by)
+            elif action == "resolve":
+                resolve(engine=engine, alert_id=alert_id, by=by, note=post.text("note")[:500] or None)
+            else:
+                complete_step(engine=engine, alert_id=alert_id, position=position, by=by)
+        except AlertError:  # acknowledged, resolved or ticked off by someone else meanwhile
+            return _detail(request, post.session, alert_id, conflict=True)
+        return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
+
+    Worker = Annotated[FormPost, Depends(web.form(Permission.correct))]
+
+    @router.post("/alerts/{alert_id}/acknowledge")
+    def acknowledge_page(request: Request, alert_id: int, post: Worker) -> Response:
+        return _act(request, post, alert_id, "acknowledge")
+
+    @router.post("/alerts/{alert_id}/resolve")
+    def resolve_page(request: Request, alert_id: int, post: Worker) -> Response:
+        return _act(request, post, alert_id, "resolve")
+
+    @router.post("/alerts/{alert_id}/steps/{position}")
+    def step_page(request: Request, alert_id: int, position: int, post: Worker) -> Response:
+        return _act(request, post, alert_id, "step", position)
+
+    return router
