@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Browser, expect
 from sqlalchemy.engine import Engine
@@ -26,9 +27,16 @@ PLAYBOOK = {"name": "Datalek", "steps": [
 ]}  # fmt: skip
 
 
-def raise_alert(engine: Engine, settings: Settings, *, rule: str = "Crisis", topic: str | None = None) -> int:
+def raise_alert(
+    engine: Engine,
+    settings: Settings,
+    *,
+    rule: str = "Crisis",
+    topic: str | None = None,
+    at: datetime | None = None,
+) -> int:
     text = f"Datalek bij Voltaro: mijn gegevens zijn gelekt {HOSTILE} <script>window.__pwned='s'</script>"
-    return testing.raise_alert(engine, settings, rule=rule, text=text, topic=topic, playbook=PLAYBOOK)
+    return testing.raise_alert(engine, settings, rule=rule, text=text, topic=topic, playbook=PLAYBOOK, at=at)
 
 
 def csrf(page_text: str) -> str:
@@ -50,6 +58,9 @@ def test_the_list_and_one_alert_escape_what_they_show(sqlite_settings: Settings)
     assert "We are looking into the report." in page  # the reader's language first, the other folded away
     assert "Holding statement</summary>" not in page and "Holding statement (nl)" in page
     assert client.get("/alerts/999").status_code == 404
+    assert "overdue" not in page  # both steps are due in 30 and 60 minutes
+    late = raise_alert(engine, sqlite_settings, rule="Gisteren", at=datetime.now(UTC) - timedelta(minutes=45))
+    assert client.get(f"/alerts/{late}").text.count('class="late overdue"') == 1  # the 30-minute step
     assert f'href="/alerts/{alert_id}"' in client.get("/").text  # the overview links to it
 
 
@@ -89,9 +100,11 @@ def test_departments_see_the_alerts_of_their_own_topics(sqlite_settings: Setting
     legal = raise_alert(engine, sqlite_settings, rule="Legal", topic="Juridisch")
     everyone = raise_alert(engine, sqlite_settings, rule="Iedereen")
     client = signed_in_client(sqlite_settings)
+    assert 'Alerts <span class="badge" title="open">2</span>' in client.get("/alerts").text
     set_department(engine=engine, email=EMAIL, department="webcare", actor="test")
     listing = client.get("/alerts").text
     assert f'href="/alerts/{everyone}"' in listing and f'href="/alerts/{legal}"' not in listing
+    assert 'Alerts <span class="badge" title="open">1</span>' in listing  # open, and theirs to see
     assert client.get(f"/alerts/{legal}").status_code == 404
     token = csrf(client.get(f"/alerts/{everyone}").text)
     assert client.post(f"/alerts/{legal}/acknowledge", data={"csrf": token}).status_code == 404

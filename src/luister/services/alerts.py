@@ -98,6 +98,18 @@ def in_view(found: AlertRead, topics: Collection[str]) -> bool:
     return found.topic is None or found.topic in topics
 
 
+def open_count(*, engine: Engine, topics: Collection[str]) -> int:
+    """How many alerts nobody has picked up yet, of those someone working with ``topics`` sees."""
+    query = (
+        sa.select(topic.c.name)
+        .select_from(alert)
+        .outerjoin(topic, topic.c.id == alert.c.topic_id)
+        .where(alert.c.status == AlertStatus.open.value)
+    )
+    with engine.connect() as conn:
+        return sum(1 for name in conn.execute(query).scalars() if name is None or name in topics)
+
+
 def _select() -> Any:
     return (
         sa.select(alert, alert_rule.c.name.label("rule_name"), topic.c.name.label("topic_name"))

@@ -22,6 +22,7 @@ from starlette.datastructures import FormData
 
 from luister import __version__
 from luister.domain.accounts import Permission, can, in_scope
+from luister.services.alerts import open_count
 from luister.services.topics import TopicRead, list_topics
 from luister.settings import Settings
 from luister.web.auth import Session, Sessions, same_token
@@ -82,6 +83,9 @@ class Web:
                 "may": (lambda permission: can(session.user.role, Permission(permission))) if session
                 else (lambda permission: False), "path": request.url.path,
                 "num": lambda value: format_decimal(value or 0, locale=lang)}  # fmt: skip
+        if session is not None:  # for the badge on Alerts in the menu
+            names = {t.name for t in self.topics_for(session)}
+            base["open_alerts"] = open_count(engine=self.engine, topics=names)
         return self.templates.TemplateResponse(request, name, base | context, status_code=status)
 
     @staticmethod

@@ -2,6 +2,7 @@
 (acknowledge, tick off steps, resolve). People whose role may ``correct`` work alerts, as on the CLI."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -55,7 +56,8 @@ def routes(web: Web) -> APIRouter:
             return Response("No such alert.", status_code=404)
         if not visible(session)(detail.alert):
             return Response("No such alert.", status_code=404)
-        context = {"d": detail, "a": detail.alert, "mentions": detail.samples, "error": conflict}
+        context = {"d": detail, "a": detail.alert, "mentions": detail.samples, "error": conflict,
+                   "now": datetime.now(UTC)}  # fmt: skip
         return web.render(request, "alert.html", context, session=session, status=409 if conflict else 200)
 
     def _act(request: Request, post: FormPost, alert_id: int, action: str, position: int = 0) -> Response:
