@@ -112,6 +112,7 @@ def test_adding_a_source_from_its_connectors_form(settings: Settings) -> None:
     assert (
         'href="/sources/new?connector=rss"' in choose and 'href="/sources/new?connector=mastodon"' in choose
     )
+    assert "<code>POST /api/v1/ingest/{source}</code>" in choose and "`" not in choose  # back-quotes as code
     form = client.get("/sources/new", params={"connector": "mastodon"}).text
     assert 'type="password" id="option-token" name="option.token"' in form
     assert 'type="number" id="option-limit" name="option.limit" value="40"' in form
@@ -291,3 +292,15 @@ def test_every_installed_connector_has_a_form(sqlite_settings: Settings) -> None
         form = client.get("/sources/new", params={"connector": name})
         assert form.status_code == 200, name
         assert all(f'name="option.{field}"' in form.text for field in cls.options_model.model_fields), name
+
+
+def test_back_quoted_parts_of_descriptions_become_code_and_the_rest_stays_escaped() -> None:
+    from luister.web.context import code_spans
+
+    assert (
+        str(code_spans("push to `POST /x` <b>now</b>"))
+        == "push to <code>POST /x</code> &lt;b&gt;now&lt;/b&gt;"
+    )
+    assert str(code_spans("`<script>alert(1)</script>` and ` unpaired")) == (
+        "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code> and ` unpaired"
+    )

@@ -7,6 +7,7 @@ without the session's CSRF token or without the permission is refused before the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from sqlalchemy.engine import Engine
 from starlette.datastructures import FormData
 
@@ -63,6 +65,14 @@ class FormPost:
         return [value for value in self.form.getlist(name) if isinstance(value, str)]
 
 
+CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def code_spans(text: str) -> Markup:
+    """Escaped text with its `back-quoted` parts as <code> (connector and option descriptions)."""
+    return Markup(CODE_SPAN.sub(r"<code>\1</code>", str(escape(text))))
+
+
 class Web:
     """The shared parts of the web app; one per app."""
 
@@ -70,6 +80,7 @@ class Web:
         self.settings = settings
         self.engine = engine
         self.templates = Jinja2Templates(directory=TEMPLATES)  # autoescape is on for .html
+        self.templates.env.filters["code_spans"] = code_spans
         self.sessions = Sessions(settings.secret_key.get_secret_value(), engine)
 
     def render(
