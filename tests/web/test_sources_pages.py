@@ -115,6 +115,8 @@ def test_adding_a_source_from_its_connectors_form(settings: Settings) -> None:
     assert "<code>POST /api/v1/ingest/{source}</code>" in choose and "`" not in choose  # back-quotes as code
     form = client.get("/sources/new", params={"connector": "mastodon"}).text
     assert 'type="password" id="option-token" name="option.token"' in form
+    assert form.count("shown masked") == 1  # said once, whether or not the option's own text says so
+    assert client.get("/sources/new", params={"connector": "webhook"}).text.count("shown masked") == 1
     assert 'type="number" id="option-limit" name="option.limit" value="40"' in form
     assert 'name="option.instance"' in form and "Base URL of the Mastodon instance" in form
     csrf = token(form)
