@@ -194,6 +194,9 @@ def test_odd_addresses_get_an_answer_not_a_server_error(sqlite_settings: Setting
                 answer = web.get(path, params={name: value})
                 assert answer.status_code < 500, (path, name, value, answer.status_code)
     assert web.get("/", params={"since": "0001-01-01"}).status_code == 400
+    for number in (0, -1, 2**63, 10**30):  # ids no table can hold: no database error reaches the page
+        for path in (f"/mentions/{number}", f"/alerts/{number}", f"/topics/{number}/edit"):
+            assert web.get(path).status_code in (404, 422), path
 
 
 def test_panels_stay_inside_their_columns(

@@ -25,9 +25,10 @@ from luister.services.alerts import (
 )
 from luister.services.alerts import AlertRead as Found
 from luister.services.topics import list_topics
+from luister.storage.tables import MAX_ID
 from luister.web.context import Web
 
-AlertId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The alert's id.")]
+AlertId = Annotated[int, Path(ge=1, le=MAX_ID, description="The alert's id.")]
 Position = Annotated[int, Path(ge=1, le=1000, description="The step's number in the playbook (from 1).")]
 
 
@@ -39,7 +40,7 @@ def routes(web: Web) -> APIRouter:
 
     def shown_to(user: UserRead) -> Callable[[Found], bool]:
         names = {t.name for t in list_topics(engine=engine) if visible(user, t)}
-        return lambda found: in_view(found, names)
+        return lambda found: in_view(found.topic, names)
 
     def detail_for(user: UserRead, alert_id: int) -> Detail:
         try:

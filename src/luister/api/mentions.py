@@ -25,10 +25,10 @@ from luister.services.accounts import UserRead
 from luister.services.corrections import CorrectionError, correct_mention
 from luister.services.mentions import mention_detail, read_cursor, search_mentions
 from luister.services.topics import UnknownTopicError, get_topic
+from luister.storage.tables import MAX_ID
 from luister.web.context import Web
 from luister.web.drill import unknown_as_empty
 
-MAX_ID = 2**63 - 1
 CURSOR = r"^-?[0-9]*(\.[0-9]+)?$"  # luister.services.mentions.page_cursor: <µs since 1970>.<id>
 MentionId = Annotated[int, Path(ge=1, le=MAX_ID, description="The mention's id.")]
 Filter = Annotated[

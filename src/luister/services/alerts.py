@@ -92,10 +92,10 @@ class AlertDetail:
     deliveries: list[DeliveryRead]
 
 
-def in_view(found: AlertRead, topics: Collection[str]) -> bool:
-    """Whether someone who works with ``topics`` (names) sees this alert: departments scope topics and so
-    their alerts; an alert over all mentions is everyone's."""
-    return found.topic is None or found.topic in topics
+def in_view(topic_name: str | None, topics: Collection[str]) -> bool:
+    """Whether someone who works with ``topics`` (names) sees an alert of ``topic_name``: departments scope
+    topics and so their alerts; an alert over all mentions (no topic) is everyone's."""
+    return topic_name is None or topic_name in topics
 
 
 def open_count(*, engine: Engine, topics: Collection[str]) -> int:
@@ -107,7 +107,7 @@ def open_count(*, engine: Engine, topics: Collection[str]) -> int:
         .where(alert.c.status == AlertStatus.open.value)
     )
     with engine.connect() as conn:
-        return sum(1 for name in conn.execute(query).scalars() if name is None or name in topics)
+        return sum(1 for name in conn.execute(query).scalars() if in_view(name, topics))
 
 
 def _select() -> Any:

@@ -11,10 +11,11 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from babel.numbers import format_decimal
+from fastapi import Path as PathParam
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -27,6 +28,7 @@ from luister.domain.accounts import Permission, can, in_scope
 from luister.services.alerts import open_count
 from luister.services.topics import TopicRead, list_topics
 from luister.settings import Settings
+from luister.storage.tables import MAX_ID
 from luister.web.auth import Session, Sessions, same_token
 from luister.web.i18n import pick_language, translations
 
@@ -65,6 +67,9 @@ class FormPost:
         return [value for value in self.form.getlist(name) if isinstance(value, str)]
 
 
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]  # an id in a page's address: out of range is a 422
+
+
 CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
@@ -94,9 +99,10 @@ class Web:
                 "may": (lambda permission: can(session.user.role, Permission(permission))) if session
                 else (lambda permission: False), "path": request.url.path,
                 "num": lambda value: format_decimal(value or 0, locale=lang)}  # fmt: skip
-        if session is not None:  # for the badge on Alerts in the menu
-            names = {t.name for t in self.topics_for(session)}
-            base["open_alerts"] = open_count(engine=self.engine, topics=names)
+        if session is not None:  # the badge on Alerts in the menu: counted only where a page has the menu
+            base["open_alerts"] = lambda: open_count(
+                engine=self.engine, topics={t.name for t in self.topics_for(session)}
+            )
         return self.templates.TemplateResponse(request, name, base | context, status_code=status)
 
     @staticmethod

@@ -21,7 +21,7 @@ from luister.services.alerts import (
     resolve,
 )
 from luister.web.auth import Session
-from luister.web.context import FormPost, Web
+from luister.web.context import FormPost, RowId, Web
 
 LIST_LIMIT = 200
 
@@ -32,7 +32,7 @@ def routes(web: Web) -> APIRouter:
 
     def visible(session: Session) -> Callable[[AlertRead], bool]:
         names = {t.name for t in web.topics_for(session)}
-        return lambda found: in_view(found, names)
+        return lambda found: in_view(found.topic, names)
 
     @router.get("/alerts", response_class=HTMLResponse)
     def alerts_page(
@@ -45,7 +45,7 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
     def alert_page(
-        request: Request, alert_id: int, session: Annotated[Session, Depends(web.signed_in)]
+        request: Request, alert_id: RowId, session: Annotated[Session, Depends(web.signed_in)]
     ) -> Response:
         return _detail(request, session, alert_id)
 
@@ -78,15 +78,15 @@ def routes(web: Web) -> APIRouter:
     Worker = Annotated[FormPost, Depends(web.form(Permission.correct))]
 
     @router.post("/alerts/{alert_id}/acknowledge")
-    def acknowledge_page(request: Request, alert_id: int, post: Worker) -> Response:
+    def acknowledge_page(request: Request, alert_id: RowId, post: Worker) -> Response:
         return _act(request, post, alert_id, "acknowledge")
 
     @router.post("/alerts/{alert_id}/resolve")
-    def resolve_page(request: Request, alert_id: int, post: Worker) -> Response:
+    def resolve_page(request: Request, alert_id: RowId, post: Worker) -> Response:
         return _act(request, post, alert_id, "resolve")
 
     @router.post("/alerts/{alert_id}/steps/{position}")
-    def step_page(request: Request, alert_id: int, position: int, post: Worker) -> Response:
+    def step_page(request: Request, alert_id: RowId, position: RowId, post: Worker) -> Response:
         return _act(request, post, alert_id, "step", position)
 
     return router

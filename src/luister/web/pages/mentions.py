@@ -12,7 +12,7 @@ from luister.domain.queries import QuerySyntaxError
 from luister.services.corrections import CorrectionError, correct_mention
 from luister.services.mentions import mention_detail, search_mentions
 from luister.web.auth import Session
-from luister.web.context import FormPost, Web
+from luister.web.context import FormPost, RowId, Web
 from luister.web.drill import Drill, DrillError, read_drill
 
 
@@ -56,7 +56,7 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/mentions/{mention_id}", response_class=HTMLResponse)
     def mention_page(
-        request: Request, mention_id: int, session: Annotated[Session, Depends(web.signed_in)]
+        request: Request, mention_id: RowId, session: Annotated[Session, Depends(web.signed_in)]
     ) -> Response:
         detail = mention_detail(engine=engine, mention_id=mention_id)
         if detail is None:
@@ -69,7 +69,7 @@ def routes(web: Web) -> APIRouter:
 
     @router.post("/mentions/{mention_id}/correct")
     def correct_page(
-        mention_id: int, post: Annotated[FormPost, Depends(web.form(Permission.correct))]
+        mention_id: RowId, post: Annotated[FormPost, Depends(web.form(Permission.correct))]
     ) -> Response:
         intents = tuple(post.texts("intent")) or None
         try:

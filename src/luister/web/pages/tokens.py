@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from luister.domain.accounts import Permission
 from luister.services.api_tokens import TokenError, create_token, list_tokens, revoke_token
 from luister.web.auth import Session
-from luister.web.context import FormPost, Web
+from luister.web.context import FormPost, RowId, Web
 
 PATH = "/account/tokens"
 EXPIRY_DAYS = (30, 90, 365)  # the choices offered; "never" besides
@@ -55,7 +55,7 @@ def routes(web: Web) -> APIRouter:
         return page(request, post.session, created=made, status=201)
 
     @router.post(PATH + "/{token_id}/revoke")
-    def revoke(token_id: int, post: Annotated[FormPost, Depends(web.form(Permission.view))]) -> Response:
+    def revoke(token_id: RowId, post: Annotated[FormPost, Depends(web.form(Permission.view))]) -> Response:
         email = post.session.user.email
         try:
             revoke_token(engine=engine, token_id=token_id, owner=email, actor=email)

@@ -15,7 +15,7 @@ from luister.services.accounts import known_departments
 from luister.services.matching import rematch
 from luister.services.topics import TopicRead, UnknownTopicError, remove_topic
 from luister.web.auth import Session
-from luister.web.context import FormPost, Web
+from luister.web.context import FormPost, RowId, Web
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,9 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/topics/{topic_id}/edit", response_class=HTMLResponse)
     def edit_page(
-        request: Request, topic_id: int, session: Annotated[Session, Depends(web.allowed(Permission.manage))]
+        request: Request,
+        topic_id: RowId,
+        session: Annotated[Session, Depends(web.allowed(Permission.manage))],
     ) -> Response:
         found = found_or_404(topic_id, session)
         if found is None:
@@ -156,7 +158,7 @@ def routes(web: Web) -> APIRouter:
 
     @router.post("/topics/{topic_id}/edit", response_class=HTMLResponse)
     def edit_topic(
-        request: Request, topic_id: int, post: Annotated[FormPost, Depends(web.form(Permission.manage))],
+        request: Request, topic_id: RowId, post: Annotated[FormPost, Depends(web.form(Permission.manage))],
         tasks: BackgroundTasks,
     ) -> Response:  # fmt: skip
         found = found_or_404(topic_id, post.session)
@@ -166,7 +168,9 @@ def routes(web: Web) -> APIRouter:
 
     @router.post("/topics/{topic_id}/enabled")
     def switch_topic(
-        topic_id: int, post: Annotated[FormPost, Depends(web.form(Permission.manage))], tasks: BackgroundTasks
+        topic_id: RowId,
+        post: Annotated[FormPost, Depends(web.form(Permission.manage))],
+        tasks: BackgroundTasks,
     ) -> Response:
         enabled = post.text("enabled") == "true"
         if found_or_404(topic_id, post.session) is None:
@@ -182,7 +186,9 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/topics/{topic_id}/delete", response_class=HTMLResponse)
     def delete_page(
-        request: Request, topic_id: int, session: Annotated[Session, Depends(web.allowed(Permission.manage))]
+        request: Request,
+        topic_id: RowId,
+        session: Annotated[Session, Depends(web.allowed(Permission.manage))],
     ) -> Response:
         found = found_or_404(topic_id, session)
         if found is None:
@@ -193,7 +199,7 @@ def routes(web: Web) -> APIRouter:
 
     @router.post("/topics/{topic_id}/delete", response_class=HTMLResponse)
     def delete_topic(
-        request: Request, topic_id: int, post: Annotated[FormPost, Depends(web.form(Permission.manage))]
+        request: Request, topic_id: RowId, post: Annotated[FormPost, Depends(web.form(Permission.manage))]
     ) -> Response:
         found = found_or_404(topic_id, post.session)
         if found is None:
