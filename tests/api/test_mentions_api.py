@@ -6,6 +6,7 @@ import orjson
 from api_helpers import Api, seed
 
 from luister.domain.topics import TopicKind
+from luister.services.accounts import set_department
 from luister.services.audit import entries
 from luister.services.matching import rematch
 from luister.services.topics import save_topic
@@ -110,6 +111,12 @@ def test_detail_has_raw_payload_and_thread(api: Api) -> None:
     save_topic(engine=api.engine, name="Hulp", kind=TopicKind.other, query="helpt OR geholpen")
     rematch(engine=api.engine)
     assert api.get(f"/api/v1/mentions/{first['id']}").json()["topics"] == ["Hulp", "Voltaro"]
+    save_topic(
+        engine=api.engine, name="Hulp", kind=TopicKind.other, query="helpt OR geholpen", department="sales"
+    )
+    set_department(engine=api.engine, email="agent@voltaro.example", department="service", actor="test")
+    assert api.get(f"/api/v1/mentions/{first['id']}", role="agent").json()["topics"] == ["Voltaro"]
+    assert api.get(f"/api/v1/mentions/{first['id']}").json()["topics"] == ["Hulp", "Voltaro"]  # admin: all
 
 
 def test_correcting_labels(api: Api) -> None:

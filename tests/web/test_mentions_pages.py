@@ -9,7 +9,7 @@ from playwright.sync_api import Browser
 from luister.connectors.records import FieldMapping
 from luister.domain.accounts import Role
 from luister.domain.topics import TopicKind
-from luister.services.accounts import set_role
+from luister.services.accounts import set_department, set_role
 from luister.services.analysis import ingest_enrichers
 from luister.services.audit import entries
 from luister.services.corrections import corrected_mentions
@@ -106,6 +106,11 @@ def test_detail_names_its_topics_and_the_mention_it_nearly_copies(sqlite_setting
     assert 'near-duplicate of</em> <a href="/mentions/1">#1</a>' in copy
     original = client.get("/mentions/1").text
     assert "near-duplicate of" not in original and "Storingen</a>" in original
+    save_topic(
+        engine=engine, name="Storingen", kind=TopicKind.other, query="storing OR plat", department="legal"
+    )
+    set_department(engine=engine, email=EMAIL, department="webcare", actor="test")
+    assert "Storingen" not in client.get("/mentions/1").text  # another department's topic is not named
 
 
 def test_a_viewer_cannot_correct(sqlite_settings: Settings) -> None:

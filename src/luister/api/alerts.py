@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from luister.api.auth import caller
 from luister.api.problems import ApiError, responses
 from luister.api.schemas import AlertDetailRead, AlertRead, ResolveNote
-from luister.api.topics import visible
+from luister.api.topics import topics_seen
 from luister.domain.accounts import Permission
 from luister.domain.alerting import AlertStatus
 from luister.services.accounts import UserRead
@@ -24,7 +24,6 @@ from luister.services.alerts import (
     resolve,
 )
 from luister.services.alerts import AlertRead as Found
-from luister.services.topics import list_topics
 from luister.storage.tables import MAX_ID
 from luister.web.context import Web
 
@@ -39,7 +38,7 @@ def routes(web: Web) -> APIRouter:
     Worker = Annotated[UserRead, Depends(caller(engine, Permission.correct))]
 
     def shown_to(user: UserRead) -> Callable[[Found], bool]:
-        names = {t.name for t in list_topics(engine=engine) if visible(user, t)}
+        names = topics_seen(user, engine=engine)
         return lambda found: in_view(found.topic, names)
 
     def detail_for(user: UserRead, alert_id: int) -> Detail:

@@ -18,7 +18,7 @@ from luister.api.schemas import (
     MentionRead,
     Sentiment,
 )
-from luister.api.topics import visible
+from luister.api.topics import topics_seen, visible
 from luister.domain.accounts import Permission
 from luister.domain.queries import QuerySyntaxError
 from luister.services.accounts import UserRead
@@ -125,9 +125,12 @@ def routes(web: Web) -> APIRouter:
         )
 
     @router.get("/mentions/{mention_id}", response_model=MentionDetail, responses=responses(403, 404))
-    def mention_read(mention_id: MentionId, _user: Reader) -> MentionDetail:
-        """One mention with its analysis, its raw payload and the rest of its thread."""
-        detail = mention_detail(engine=engine, mention_id=mention_id)
+    def mention_read(mention_id: MentionId, user: Reader) -> MentionDetail:
+        """One mention with its analysis, its raw payload, the rest of its thread and the topics it matched
+        (those in the caller's departments)."""
+        detail = mention_detail(
+            engine=engine, mention_id=mention_id, topics_seen=topics_seen(user, engine=engine)
+        )
         if detail is None:
             raise ApiError(404, f"no mention with id {mention_id}")
         return MentionDetail.of_detail(detail)
@@ -149,7 +152,9 @@ def routes(web: Web) -> APIRouter:
             )
         except CorrectionError as exc:
             raise invalid(str(exc)) from None
-        detail = mention_detail(engine=engine, mention_id=mention_id)
+        detail = mention_detail(
+            engine=engine, mention_id=mention_id, topics_seen=topics_seen(user, engine=engine)
+        )
         assert detail is not None
         return MentionDetail.of_detail(detail)
 

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Response
+from sqlalchemy.engine import Engine
 
 from luister.api.auth import caller
 from luister.api.problems import ApiError, invalid, query_problem, responses
@@ -118,3 +119,8 @@ def routes(web: Web) -> APIRouter:
 
 def visible(user: UserRead, topic: topic_service.TopicRead) -> bool:
     return in_scope(user.role, user.department, topic.department)
+
+
+def topics_seen(user: UserRead, *, engine: Engine) -> set[str]:
+    """The names of the topics in the caller's departments."""
+    return {t.name for t in topic_service.list_topics(engine=engine) if visible(user, t)}

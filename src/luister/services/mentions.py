@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -187,7 +188,11 @@ class MentionDetail:
     topics: list[str]  # names of the topics it matched, alphabetically
 
 
-def mention_detail(*, engine: Engine, mention_id: int) -> MentionDetail | None:
+def mention_detail(
+    *, engine: Engine, mention_id: int, topics_seen: Collection[str] | None = None
+) -> MentionDetail | None:
+    """One mention with what people need to read it. ``topics_seen``: the names of the topics the reader
+    works with (departments scope topics); the mention's other topics are not named. None: all."""
     with engine.connect() as conn:
         row = conn.execute(sa.select(mention).where(mention.c.id == mention_id)).first()
         if row is None:
@@ -215,6 +220,8 @@ def mention_detail(*, engine: Engine, mention_id: int) -> MentionDetail | None:
                 .order_by(topic.c.name)
             ).scalars()
         )
+    if topics_seen is not None:
+        topics = [name for name in topics if name in topics_seen]
     return MentionDetail(_read(row), row.author_name, row.author_followers, row.sentiment_score,
                          row.sentiment_confidence, row.intent_scores, row.analysis_model, row.raw,
                          thread, topics)  # fmt: skip

@@ -58,7 +58,8 @@ def routes(web: Web) -> APIRouter:
     def mention_page(
         request: Request, mention_id: RowId, session: Annotated[Session, Depends(web.signed_in)]
     ) -> Response:
-        detail = mention_detail(engine=engine, mention_id=mention_id)
+        names = {t.name for t in web.topics_for(session)}
+        detail = mention_detail(engine=engine, mention_id=mention_id, topics_seen=names)
         if detail is None:
             return Response("No such mention.", status_code=404)
         return web.render(request, "mention.html", {
