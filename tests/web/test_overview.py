@@ -131,6 +131,14 @@ def test_overview_lists_the_latest_alerts_escaped(sqlite_settings: Settings) -> 
 
     set_language(engine=open_database(settings=sqlite_settings), email=EMAIL, language="nl", actor="test")
     assert "&lt;i&gt;Voltaro&lt;/i&gt;: 2 nieuwe vermeldingen voldoen aan storing" in web.get("/").text
+    from luister.services.accounts import set_department
+
+    engine = open_database(settings=sqlite_settings)
+    save_topic(
+        engine=engine, name="<i>Voltaro</i>", kind=TopicKind.brand, query="voltaro", department="legal"
+    )
+    set_department(engine=engine, email=EMAIL, department="webcare", actor="test")
+    assert "<h2>Meldingen</h2>" not in web.get("/").text  # another department's topic: its alert is not shown
 
 
 def test_hostile_text_runs_nothing_in_the_browser(
