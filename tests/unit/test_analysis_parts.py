@@ -156,3 +156,29 @@ def test_the_intent_examples_have_a_disjoint_test_split_with_every_label() -> No
 )
 def test_language_detection_says_und_rather_than_guessing(text: str, language: str) -> None:
     assert LanguageDetector().detect(text) == language
+
+
+def test_batch_language_detection_answers_as_py3langid_does_text_by_text() -> None:
+    from datetime import UTC, datetime
+
+    from luister.analysis.language import _LETTER, _NOISE
+    from luister.services.demo_data import generate_demo_mentions
+
+    end = datetime(2026, 11, 1, tzinfo=UTC)
+    texts = [example.text for split in ("train", "test") for example in intent_examples(split)]
+    texts += [str(r["text"]) for r in generate_demo_mentions(seed=5, end=end, days=30, count=3000)]
+    texts += ["", "HALLO, DIT IS EEN TEKST IN HOOFDLETTERS", "Guten Morgen, wie geht es dir heute?", "ok ok"]
+    detector = LanguageDetector()
+    identifier = detector._identifier
+
+    def one_by_one(text: str) -> str:
+        cleaned = _NOISE.sub(" ", text)
+        if len(_LETTER.findall(cleaned)) < detector.min_letters:
+            return "und"
+        language, confidence = identifier.classify(cleaned)
+        return str(language) if confidence >= detector.min_confidence else "und"
+
+    expected = [one_by_one(text) for text in texts]
+    assert detector.detect_many(texts) == expected
+    assert {"nl", "en", "de", "und"} <= set(expected)
+    assert detector.detect_many([]) == [] and detector.detect_many(["👍"]) == ["und"]

