@@ -6,7 +6,8 @@ STAMP   := $(VENV)/.installed-stamp
 PURE_TESTS := tests/unit/test_matcher.py tests/unit/test_matcher_codegen.py tests/unit/test_queries.py \
               tests/unit/test_compiled.py tests/unit/test_mentions.py tests/unit/test_file_connector.py \
               tests/unit/test_field_mapping.py tests/integration/test_ingest.py \
-              tests/integration/test_analytics.py tests/integration/test_import_with_workers.py
+              tests/integration/test_analytics.py tests/integration/test_import_with_workers.py \
+              tests/unit/test_analysis_parts.py
 PG_URL  ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: install demo test lint typecheck unit bench system services docs clean

@@ -32,6 +32,7 @@ MODULES = (  # what the ingest of a mention runs most: normalise, match, map, co
     "luister.domain.timestamps",
     "luister.domain.rollups",
     "luister.connectors.records",
+    "luister.analysis.langid_walk",  # and fast analysis's language identification
 )
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding the luister package
 STAMP = Path(__file__).with_name("compiled.json")

@@ -159,9 +159,10 @@ def test_language_detection_says_und_rather_than_guessing(text: str, language: s
 
 
 def test_batch_language_detection_answers_as_py3langid_does_text_by_text() -> None:
+    import re
     from datetime import UTC, datetime
 
-    from luister.analysis.language import _LETTER, _NOISE
+    from luister.analysis.language import _NOISE
     from luister.services.demo_data import generate_demo_mentions
 
     end = datetime(2026, 11, 1, tzinfo=UTC)
@@ -173,7 +174,7 @@ def test_batch_language_detection_answers_as_py3langid_does_text_by_text() -> No
 
     def one_by_one(text: str) -> str:
         cleaned = _NOISE.sub(" ", text)
-        if len(_LETTER.findall(cleaned)) < detector.min_letters:
+        if len(re.findall(r"[^\W\d_]", cleaned)) < detector.min_letters:
             return "und"
         language, confidence = identifier.classify(cleaned)
         return str(language) if confidence >= detector.min_confidence else "und"
@@ -182,3 +183,14 @@ def test_batch_language_detection_answers_as_py3langid_does_text_by_text() -> No
     assert detector.detect_many(texts) == expected
     assert {"nl", "en", "de", "und"} <= set(expected)
     assert detector.detect_many([]) == [] and detector.detect_many(["👍"]) == ["und"]
+
+
+def test_letters_are_counted_as_the_regular_expression_counts_them() -> None:
+    import re
+
+    from luister.analysis.langid_walk import letter_count
+
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    letters = re.compile(r"[^\W\d_]")
+    assert [c for c in every if letter_count(c) != bool(letters.match(c))] == []
+    assert letter_count("Voltaro's app_2 ½ ligt eruit! 👍") == 21  # ½ counts (a word character, no digit)
