@@ -96,8 +96,9 @@ class LanguageDetector:
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))  # no features: all equal, so uniform
         scores /= scores.sum(axis=1, keepdims=True)
         best = scores.argmax(axis=1)
-        labels = identifier.nb_classes
-        return [(str(labels[i]), float(scores[n, i])) for n, i in enumerate(best.tolist())]
+        confidence = scores[np.arange(len(data)), best].tolist()
+        labels = [str(label) for label in identifier.nb_classes]
+        return [(labels[i], confidence[n]) for n, i in enumerate(best.tolist())]
 
     @cached_property
     def _tables(self) -> tuple[bytes, bytes, bytes]:
