@@ -1,4 +1,4 @@
-"""Compile the hot modules of matching and ingest (``luister.compiled.MODULES``) with mypyc when they changed.
+"""Compile the hot modules (``luister.compiled.MODULES``) with mypyc when they changed.
 
     python scripts/compile.py          # build when needed (``make install`` runs it)
     python scripts/compile.py --force  # build anyway

@@ -1,4 +1,4 @@
-"""The hot modules of matching and ingest, compiled to C with mypyc — and never run stale.
+"""Hot modules (matching, ingest, language identification) compiled to C with mypyc — never run stale.
 
 ``scripts/compile.py`` (run by ``make install``) compiles :data:`MODULES` into extension modules next to
 their sources and writes :data:`STAMP`: the SHA-256 of every source it compiled. Python imports an
