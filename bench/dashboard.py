@@ -24,9 +24,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from luister.app import create_app
 from luister.domain.accounts import Role
 from luister.domain.mentions import Mention
 from luister.domain.topics import TopicKind
+from luister.runtime import Runtime
 from luister.services.accounts import create_user
 from luister.services.analytics import default_scope
 from luister.services.mentions import page_cursor
@@ -36,7 +38,6 @@ from luister.storage.engine import create_engine
 from luister.storage.migrate import upgrade
 from luister.storage.tables import mention
 from luister.storage.writer import SqlMentionStore
-from luister.web.app import create_app
 from luister.web.pages.overview import SLOW_PANELS
 
 CACHE = Path(__file__).resolve().parent.parent / ".cache" / "bench"
@@ -138,7 +139,7 @@ def main() -> None:
             sa.select(mention.c.published_at, mention.c.id).where(mention.c.id == stored // 2)
         ).one()
     print(f"mentions {stored}")
-    client = TestClient(create_app(settings=settings, engine=engine))
+    client = TestClient(create_app(Runtime(settings, engine=engine)))
     login = client.get("/login")
     token = login.text.split('name="csrf" value="')[1].split('"')[0]
     client.post("/login", data={"email": "bench@luister.local", "password": PASSWORD, "csrf": token})

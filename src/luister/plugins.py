@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -52,3 +53,9 @@ def load_plugins(*extra: object) -> Plugins:
     for plugin in extra:
         manager.register(plugin)
     return Plugins(manager=manager, failures=failures)
+
+
+@cache
+def installed() -> Plugins:
+    """The installed plugins, loaded once per process: what :class:`luister.runtime.Runtime` uses."""
+    return load_plugins()

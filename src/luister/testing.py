@@ -16,6 +16,9 @@ from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from luister.runtime import Runtime
     from luister.settings import Settings
 
 BASE_TIME = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
@@ -115,11 +118,12 @@ def signed_in_client(settings: Settings):  # type: ignore[no-untyped-def]
 
     from fastapi.testclient import TestClient
 
+    from luister.app import create_app
+    from luister.runtime import Runtime
     from luister.services.database import open_database
-    from luister.web.app import create_app
 
     create_account(settings)
-    client = TestClient(create_app(settings=settings, engine=open_database(settings=settings)))
+    client = TestClient(create_app(Runtime(settings, engine=open_database(settings=settings))))
     form = client.get("/login").text
     token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
     response = client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf": token, "next": "/"},
@@ -167,3 +171,13 @@ def raise_alert(
     Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test", enrichers=enrichers,
              events=watcher.subscribe(EventBus())).run_batch([item])  # fmt: skip
     return next(a.id for a in list_alerts(engine=engine) if a.rule == rule)
+
+
+def runtime_for(settings: Settings, engine: Engine, *, analysis: bool = True) -> Runtime:
+    """A runtime over a test's database; ``analysis=False`` leaves language and sentiment out (faster)."""
+    from luister.runtime import Runtime
+    from luister.settings import AnalysisSetting
+
+    if not analysis:
+        settings = settings.model_copy(update={"analysis": AnalysisSetting.off})
+    return Runtime(settings, engine=engine)

@@ -9,8 +9,10 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.engine import Engine
 
+from luister.app import create_app
 from luister.connectors.records import FieldMapping
 from luister.domain.accounts import Role
+from luister.runtime import Runtime
 from luister.services.accounts import create_user
 from luister.services.analysis import ingest_enrichers
 from luister.services.api_tokens import create_token
@@ -18,7 +20,6 @@ from luister.services.ingest import Pipeline
 from luister.settings import Settings
 from luister.storage.writer import SqlMentionStore
 from luister.testing import raw_item, record
-from luister.web.app import create_app
 
 PASSWORD = "a long and secret passphrase"
 
@@ -57,7 +58,7 @@ def make_api(settings: Settings, engine: Engine) -> Api:
     for role in Role:
         create_user(engine=engine, email=email(role.value), name=role.value, password=PASSWORD, role=role)
         tokens[role.value] = create_token(engine=engine, email=email(role.value), name="tests").secret
-    return Api(TestClient(create_app(settings=settings, engine=engine)), engine, settings, tokens)
+    return Api(TestClient(create_app(Runtime(settings, engine=engine))), engine, settings, tokens)
 
 
 TEXTS = [

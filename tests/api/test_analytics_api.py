@@ -7,19 +7,16 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from api_helpers import Api
 
-from luister.services.analysis import ingest_enrichers
-from luister.services.demo import load_demo
 from luister.storage.tables import mention
+from luister.testing import runtime_for
 
 
 def test_overview_figures_match_the_mentions_and_filters_narrow_them(api: Api) -> None:
-    demo = load_demo(
-        engine=api.engine,
+    demo = runtime_for(api.settings, api.engine).load_demo(
         seed=5,
         count=1200,
         batch_size=1200,
         days=20,
-        analysis=ingest_enrichers(settings=api.settings),
     )
     answer = api.get("/api/v1/analytics/overview", role="viewer", params={"days": 30})
     assert answer.status_code == 200, answer.text

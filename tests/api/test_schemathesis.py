@@ -22,10 +22,9 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy.engine import Engine
 
 from luister.plugins import load_plugins
-from luister.services.analysis import ingest_enrichers
-from luister.services.demo import load_demo
 from luister.services.sources import add_source
 from luister.settings import Settings
+from luister.testing import runtime_for
 
 MAX_EXAMPLES = 12  # per operation and mode: about 340 requests per backend
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -33,7 +32,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 def test_no_operation_answers_with_a_server_error_or_off_schema(settings: Settings, engine: Engine) -> None:
     api = make_api(settings, engine)
-    load_demo(engine=engine, seed=3, count=300, batch_size=300, analysis=ingest_enrichers(settings=settings))
+    runtime_for(settings, engine).load_demo(seed=3, count=300, batch_size=300)
     add_source(
         engine=engine,
         connectors=load_plugins().connectors(),

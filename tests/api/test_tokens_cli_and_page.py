@@ -107,8 +107,9 @@ def test_the_token_page_creates_shows_once_and_revokes(sqlite_settings: Settings
 
 
 def test_the_token_page_needs_a_sign_in(sqlite_settings: Settings) -> None:
-    from luister.web.app import create_app
+    from luister.app import create_app
+    from luister.runtime import Runtime
 
-    client = TestClient(create_app(settings=sqlite_settings, engine=open_database(settings=sqlite_settings)))
+    client = TestClient(create_app(Runtime(sqlite_settings, engine=open_database(settings=sqlite_settings))))
     answer = client.get("/account/tokens", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from api_helpers import Api, seed
 
-from luister.services.analysis import ingest_enrichers
 from luister.services.audit import entries
-from luister.services.demo import load_demo
-from luister.testing import raise_alert
+from luister.testing import raise_alert, runtime_for
 
 
 def test_topics_crud_with_matching_and_query_errors(api: Api) -> None:
@@ -106,12 +104,10 @@ def test_sources_with_health_and_masked_secrets(api: Api) -> None:
 
 
 def test_alerts_list(api: Api) -> None:
-    load_demo(
-        engine=api.engine,
+    runtime_for(api.settings, api.engine).load_demo(
         seed=7,
         count=1500,
         batch_size=1500,
-        analysis=ingest_enrichers(settings=api.settings),
     )
     alerts = api.get("/api/v1/alerts", role="viewer", params={"limit": 5})
     assert alerts.status_code == 200, alerts.text

@@ -8,20 +8,21 @@ from sqlalchemy.engine import Engine
 
 from luister.domain.alerting import AlertStatus
 from luister.services.alerts import alert_detail, list_alerts
-from luister.services.demo import load_demo
 from luister.services.sources import list_sources
 from luister.services.stats import collect_stats
 from luister.services.topics import list_topics
+from luister.settings import Settings
+from luister.testing import runtime_for
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def test_demo_loads_topics_and_mentions_once(engine: Engine) -> None:
-    first = load_demo(engine=engine, count=1500, end=END, batch_size=500)
+def test_demo_loads_topics_and_mentions_once(settings: Settings, engine: Engine) -> None:
+    first = runtime_for(settings, engine, analysis=False).load_demo(count=1500, end=END, batch_size=500)
     assert first.summary.stored == 1500 and not first.summary.rejected
     assert {t.kind.value for t in list_topics(engine=engine)} == {"brand", "competitor", "campaign"}
 
-    again = load_demo(engine=engine, count=1500, end=END, batch_size=500)
+    again = runtime_for(settings, engine, analysis=False).load_demo(count=1500, end=END, batch_size=500)
     assert (again.summary.stored, again.summary.known) == (0, 1500)
 
     stats = collect_stats(engine=engine, days=60)
@@ -35,8 +36,10 @@ def test_demo_loads_topics_and_mentions_once(engine: Engine) -> None:
     assert set(health.values()) <= {"ok", "silent"}  # 1,500 mentions leave Hacker News quiet for days
 
 
-def test_the_demo_outage_was_alerted_and_worked_through_its_playbook(engine: Engine) -> None:
-    result = load_demo(engine=engine, count=8000, end=END, batch_size=2000)
+def test_the_demo_outage_was_alerted_and_worked_through_its_playbook(
+    settings: Settings, engine: Engine
+) -> None:
+    result = runtime_for(settings, engine, analysis=False).load_demo(count=8000, end=END, batch_size=2000)
     alerts = list_alerts(engine=engine)
     assert result.alerts == len(alerts) > 0
     outage = [a for a in alerts if a.rule == "Voltaro piek"]
@@ -44,5 +47,8 @@ def test_the_demo_outage_was_alerted_and_worked_through_its_playbook(engine: Eng
     detail = alert_detail(engine=engine, alert_id=outage[-1].id)
     assert [step.done_by for step in detail.steps] == ["webcare", "communications", "legal"]
     assert detail.alert.status is AlertStatus.resolved and detail.samples
-    assert load_demo(engine=engine, count=8000, end=END, batch_size=2000).alerts == 0
+    assert (
+        runtime_for(settings, engine, analysis=False).load_demo(count=8000, end=END, batch_size=2000).alerts
+        == 0
+    )
     assert len(list_alerts(engine=engine)) == len(alerts)

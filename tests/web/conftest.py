@@ -12,9 +12,10 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, expect, sync_playwright
 
+from luister.app import create_app
+from luister.runtime import Runtime
 from luister.services.database import open_database
 from luister.settings import Settings
-from luister.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,7 +44,7 @@ def live_server(sqlite_settings: Settings) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings=sqlite_settings, engine=engine), port=port, log_level="warning")
+        uvicorn.Config(create_app(Runtime(sqlite_settings, engine=engine)), port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

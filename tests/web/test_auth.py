@@ -7,15 +7,16 @@ import re
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 
+from luister.app import create_app
+from luister.runtime import Runtime
 from luister.services.audit import entries
 from luister.services.database import open_database
 from luister.settings import Settings
 from luister.testing import EMAIL, PASSWORD, create_account, sign_in, signed_in_client
-from luister.web.app import create_app
 
 
 def anonymous(settings: Settings) -> TestClient:
-    return TestClient(create_app(settings=settings, engine=open_database(settings=settings)))
+    return TestClient(create_app(Runtime(settings, engine=open_database(settings=settings))))
 
 
 def form_token(client: TestClient) -> str:

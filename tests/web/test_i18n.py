@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, expect
 
+from luister.app import create_app
+from luister.runtime import Runtime
 from luister.services.accounts import get_user
 from luister.services.database import open_database
 from luister.settings import Settings
 from luister.testing import EMAIL, create_account, sign_in
-from luister.web.app import create_app
 from luister.web.i18n import pick_language, read_catalog, template_messages
 
 
@@ -20,7 +21,7 @@ def test_every_text_of_the_pages_has_a_dutch_translation() -> None:
 
 
 def test_the_browser_language_decides_before_sign_in(sqlite_settings: Settings) -> None:
-    client = TestClient(create_app(settings=sqlite_settings, engine=open_database(settings=sqlite_settings)))
+    client = TestClient(create_app(Runtime(sqlite_settings, engine=open_database(settings=sqlite_settings))))
     assert "Inloggen" in client.get("/login", headers={"Accept-Language": "nl-BE,nl;q=0.9,en;q=0.5"}).text
     assert "Sign in" in client.get("/login", headers={"Accept-Language": "fr-FR,en;q=0.5"}).text
     assert pick_language(None, None) == "en" and pick_language("nl", "en-GB") == "nl"

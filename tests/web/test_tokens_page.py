@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 
+from luister.app import create_app
+from luister.runtime import Runtime
 from luister.services.database import open_database
 from luister.settings import Settings
 from luister.testing import create_account, sign_in
-from luister.web.app import create_app
 
 
 def test_creating_a_token_in_the_browser(
@@ -26,7 +27,7 @@ def test_creating_a_token_in_the_browser(
     assert secret.startswith("lst_") and len(secret) == 47
     assert page.locator("table.tokens tbody tr").count() == 1
     assert "Power BI" in page.locator("table.tokens").inner_text()
-    client = TestClient(create_app(settings=sqlite_settings, engine=open_database(settings=sqlite_settings)))
+    client = TestClient(create_app(Runtime(sqlite_settings, engine=open_database(settings=sqlite_settings))))
     assert client.get("/api/v1/mentions", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     page.click("table.tokens button[type=submit]")
     page.wait_for_url(live_server + "/account/tokens?revoked=1")

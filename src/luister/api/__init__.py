@@ -1,27 +1,25 @@
 """The REST API, ``/api/v1/…``: thin routers over the services, authenticated with API tokens.
 
 Errors are problem details (:mod:`luister.api.problems`); :func:`install` registers their handlers on the
-app, for ``/api`` paths only.
+app, for ``/api`` paths only. The API takes what it needs from the runtime, never from the web pages.
 """
 
 from fastapi import APIRouter
 
 from luister.api import alerts, analytics, ingest, mentions, problems, sources, topics
-from luister.plugins import load_plugins
-from luister.web.context import Web
+from luister.runtime import Runtime
 
 install = problems.install
 
 
-def routes(web: Web) -> APIRouter:
+def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/api/v1", generate_unique_id_function=lambda route: route.name)
-    connectors = load_plugins().connectors()
-    router.include_router(mentions.routes(web))
-    router.include_router(topics.routes(web))
-    router.include_router(sources.routes(web, connectors=connectors))
-    router.include_router(alerts.routes(web))
-    router.include_router(analytics.routes(web))
-    router.include_router(ingest.routes(web, connectors=connectors))
+    router.include_router(mentions.routes(runtime))
+    router.include_router(topics.routes(runtime))
+    router.include_router(sources.routes(runtime))
+    router.include_router(alerts.routes(runtime))
+    router.include_router(analytics.routes(runtime))
+    router.include_router(ingest.routes(runtime))
     return router
 
 

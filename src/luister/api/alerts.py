@@ -11,7 +11,9 @@ from luister.api.problems import ApiError, responses
 from luister.api.schemas import AlertDetailRead, AlertRead, ResolveNote
 from luister.api.topics import topics_seen
 from luister.domain.accounts import Permission
+from luister.domain.addressing import MAX_ID
 from luister.domain.alerting import AlertStatus
+from luister.runtime import Runtime
 from luister.services.accounts import UserRead
 from luister.services.alerts import AlertDetail as Detail
 from luister.services.alerts import (
@@ -24,16 +26,14 @@ from luister.services.alerts import (
     resolve,
 )
 from luister.services.alerts import AlertRead as Found
-from luister.storage.tables import MAX_ID
-from luister.web.context import Web
 
 AlertId = Annotated[int, Path(ge=1, le=MAX_ID, description="The alert's id.")]
 Position = Annotated[int, Path(ge=1, le=1000, description="The step's number in the playbook (from 1).")]
 
 
-def routes(web: Web) -> APIRouter:
+def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["alerts"])
-    engine = web.engine
+    engine = runtime.engine
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
     Worker = Annotated[UserRead, Depends(caller(engine, Permission.correct))]
 

@@ -11,11 +11,11 @@ from luister.api.mentions import Filter, utc, visible_topic_id
 from luister.api.problems import invalid, responses
 from luister.api.schemas import NO_CONTROL, Sentiment
 from luister.domain.accounts import Permission
+from luister.domain.addressing import unknown_as_empty
 from luister.domain.rollups import ALL_TOPICS
+from luister.runtime import Runtime
 from luister.services import analytics
 from luister.services.accounts import UserRead
-from luister.web.context import Web
-from luister.web.drill import unknown_as_empty
 
 MAX_PERIOD = timedelta(days=400)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -119,9 +119,9 @@ class OverviewRead(BaseModel):
         )
 
 
-def routes(web: Web) -> APIRouter:
+def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["analytics"])
-    engine = web.engine
+    engine = runtime.engine
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
 
     @router.get("/analytics/overview", response_model=OverviewRead, responses=responses(403))

@@ -1,15 +1,14 @@
 """``POST /ingest/{source}``: webhook push, signed with the source's secret instead of an API token."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.concurrency import run_in_threadpool
 
 from luister.api.problems import ApiError, responses
 from luister.api.schemas import NO_CONTROL, PushResultRead
-from luister.plugins import load_plugins
-from luister.services.ingest_push import MAX_BODY_BYTES, MAX_ITEMS, PushError, PushReceiver
-from luister.web.context import Web
+from luister.runtime import Runtime
+from luister.services.ingest_push import MAX_BODY_BYTES, MAX_ITEMS, PushError
 
 STATUS = {"unknown_source": 404, "switched_off": 409, "signature": 401, "malformed": 400, "too_large": 413}
 CHALLENGE = {
@@ -36,18 +35,8 @@ BODY = {
 }
 
 
-def routes(web: Web, *, connectors: dict[str, type[Any]]) -> APIRouter:
-    from luister.services.alert_watch import alert_events
-    from luister.services.analysis import ingest_enrichers
-
+def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["ingest"])
-    receiver = PushReceiver(
-        engine=web.engine,
-        connectors=connectors,
-        analysis=lambda: ingest_enrichers(settings=web.settings),
-        plugins=lambda: load_plugins().enrichers(),
-        events=lambda: alert_events(engine=web.engine, settings=web.settings),
-    )
 
     @router.post(
         "/ingest/{source}",
@@ -74,7 +63,7 @@ def routes(web: Web, *, connectors: dict[str, type[Any]]) -> APIRouter:
         body = await _read_body(request)
         try:
             result = await run_in_threadpool(
-                receiver.receive,
+                runtime.push_receiver.receive,
                 source_name=source,
                 body=body,
                 timestamp=x_luister_timestamp,

@@ -20,14 +20,13 @@ from luister.api.schemas import (
 )
 from luister.api.topics import topics_seen, visible
 from luister.domain.accounts import Permission
+from luister.domain.addressing import MAX_ID, unknown_as_empty
 from luister.domain.queries import QuerySyntaxError
+from luister.runtime import Runtime
 from luister.services.accounts import UserRead
 from luister.services.corrections import CorrectionError, correct_mention
 from luister.services.mentions import mention_detail, read_cursor, search_mentions
 from luister.services.topics import UnknownTopicError, get_topic
-from luister.storage.tables import MAX_ID
-from luister.web.context import Web
-from luister.web.drill import unknown_as_empty
 
 CURSOR = r"^-?[0-9]*(\.[0-9]+)?$"  # luister.services.mentions.page_cursor: <µs since 1970>.<id>
 MentionId = Annotated[int, Path(ge=1, le=MAX_ID, description="The mention's id.")]
@@ -69,9 +68,9 @@ def decode_cursor(cursor: str | None) -> str | None:
     return cursor
 
 
-def routes(web: Web) -> APIRouter:
+def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["mentions"])
-    engine = web.engine
+    engine = runtime.engine
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
     Corrector = Annotated[UserRead, Depends(caller(engine, Permission.correct))]
 

@@ -1,7 +1,7 @@
 """``/sources``: configured connectors with their health; secrets are never shown back."""
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
@@ -9,18 +9,19 @@ from luister.api.auth import caller
 from luister.api.problems import ApiError, invalid, responses
 from luister.api.schemas import NO_CONTROL, SourceCreate, SourceRead
 from luister.domain.accounts import Permission
+from luister.runtime import Runtime
 from luister.services.accounts import UserRead
 from luister.services.sources import SourceError, add_source, list_sources, remove_source
-from luister.web.context import Web
 
 SourceName = Annotated[
     str, Path(min_length=1, max_length=120, pattern=NO_CONTROL, description="The source's name.")
 ]
 
 
-def routes(web: Web, *, connectors: dict[str, type[Any]]) -> APIRouter:
+def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["sources"])
-    engine = web.engine
+    connectors = runtime.connectors()
+    engine = runtime.engine
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
     Manager = Annotated[UserRead, Depends(caller(engine, Permission.manage))]
 

@@ -10,6 +10,7 @@ from luister.api.problems import ApiError, invalid, query_problem, responses
 from luister.api.schemas import NO_CONTROL, QueryTest, QueryTrialRead, TopicCreate, TopicRead, TopicUpdate
 from luister.domain.accounts import Permission, Role, in_scope
 from luister.domain.queries import QueryReferenceError, QuerySyntaxError
+from luister.runtime import Runtime
 from luister.services import topics as topic_service
 from luister.services.accounts import UserRead
 from luister.services.matching import rematch
@@ -21,16 +22,15 @@ from luister.services.topics import (
     save_topic,
     try_query,
 )
-from luister.web.context import Web
 
 TopicName = Annotated[
     str, Path(min_length=1, max_length=120, pattern=NO_CONTROL, description="The topic's name.")
 ]
 
 
-def routes(web: Web) -> APIRouter:
+def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["topics"])
-    engine = web.engine
+    engine = runtime.engine
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
     Manager = Annotated[UserRead, Depends(caller(engine, Permission.manage))]
 

@@ -17,8 +17,7 @@ from sqlalchemy.engine import Engine
 
 from luister import __version__
 from luister.heap import settle_for_bulk_work
-from luister.plugins import load_plugins
-from luister.services import database
+from luister.runtime import Runtime
 from luister.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -39,6 +38,7 @@ err = Console(stderr=True)
 class CliState:
     overrides: dict[str, Any] = field(default_factory=dict)
     _settings: Settings | None = None
+    _runtime: Runtime | None = None
 
     def settings(self) -> Settings:
         if self._settings is None:
@@ -49,21 +49,19 @@ class CliState:
             configure_logging(self._settings.log_level)
         return self._settings
 
+    def runtime(self) -> Runtime:
+        """The process's composition root, made on first use (logging is configured first, so plugins
+        that fail to load are reported through it)."""
+        if self._runtime is None:
+            self._runtime = Runtime(self.settings())
+        return self._runtime
+
     def engine(self) -> Engine:
-        return database.open_database(settings=self.settings())
+        return self.runtime().engine
 
-    def enrichers(self, engine: Engine) -> list[Any]:
-        """Analysis (unless switched off), then topic matching (which may ask for sentiment and
-        language), then analysers from every installed plugin (one that fails to load is logged)."""
-        from luister.services import matching  # only the commands that ingest need these
-        from luister.services.analysis import ingest_enrichers
-
-        settings = self.settings()  # logging is configured before plugins report
-        enrichers = [
-            *ingest_enrichers(settings=settings),
-            matching.TopicMatchEnricher(matching.load_matcher(engine=engine)),
-            *load_plugins().enrichers(),
-        ]
+    def enrichers(self) -> list[Any]:
+        """The runtime's enricher chain, for a command that ingests in bulk."""
+        enrichers = self.runtime().enrichers()
         settle_for_bulk_work()  # the models and topics are loaded: see luister.heap
         return enrichers
 

@@ -18,9 +18,7 @@ from sqlalchemy import engine as sa_engine
 from luister.cli.app import CliState, app, console, db_app, err, fail, state_of
 from luister.connectors.file_readers import FileFormat, UnreadableFileError
 from luister.connectors.records import FieldMapping, MappingConfigError
-from luister.plugins import load_plugins
 from luister.services import database, importer, stats
-from luister.services import demo as demo_service
 from luister.services.quarantine import list_rejected
 from luister.settings import Mode
 from luister.storage.writer import SqlMentionStore
@@ -103,7 +101,6 @@ def import_command(
         fail(str(exc), code=2)
     if not path.is_file():
         fail(f"{path}: no such file", code=2)
-    from luister.services.alert_watch import alert_events
     from luister.services.ingest_workers import IngestWorkerError, default_workers
 
     engine = state.engine()
@@ -121,8 +118,8 @@ def import_command(
                 file_format=file_format,
                 encoding=encoding,
                 delimiter=delimiter,
-                enrichers=state.enrichers(engine),
-                events=alert_events(engine=engine, settings=settings),
+                enrichers=state.enrichers(),
+                events=state.runtime().event_bus(),
                 progress=advance,
             )
         except (UnreadableFileError, LookupError) as exc:
@@ -201,8 +198,6 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8484,
 ) -> None:
     """Create the database, fill it with 60 days of the Voltaro demo story, and start luister."""
-    from luister.services.analysis import ingest_enrichers
-
     state = state_of(ctx)
     engine = state.engine()
     with Progress(
@@ -213,13 +208,10 @@ def demo(
         transient=True,
     ) as progress:
         task = progress.add_task("demo", total=count)
-        result = demo_service.load_demo(
-            engine=engine,
+        result = state.runtime().load_demo(
             seed=seed,
             count=count,
             batch_size=state.settings().ingest_batch_size,
-            analysis=ingest_enrichers(settings=state.settings()),
-            enrichers=load_plugins().enrichers(),
             on_batch=lambda _batch, size: progress.advance(task, size),
         )
     summary = result.summary
@@ -254,8 +246,8 @@ def serve(
 def _serve(state: CliState, *, host: str, port: int, listen: bool) -> None:
     import uvicorn
 
+    from luister.app import create_app
     from luister.services.accounts import count_users
-    from luister.web.app import create_app
 
     settings = state.settings()
     engine = state.engine()
@@ -265,7 +257,7 @@ def _serve(state: CliState, *, host: str, port: int, listen: bool) -> None:
         _dev_account(engine)
     else:
         console.print("sign in with your account (`luister users list`; `luister users add` makes more)")
-    app_ = create_app(settings=settings, engine=engine)
+    app_ = create_app(state.runtime())
     stop = threading.Event()
     if listen:
         threading.Thread(
@@ -287,11 +279,9 @@ def _listen_in_background(state: CliState, stop: threading.Event) -> None:
     import asyncio
     import logging
 
-    from luister.cli.sources import listening
-
     while not stop.is_set():
         try:
-            asyncio.run(listening(state, stop=stop))
+            asyncio.run(state.runtime().listen(stop=stop))
         except Exception:  # noqa: BLE001 — the web app stays up; the next pass tries again
             logging.getLogger("luister.listen").exception("the listening loop failed; starting it again")
             stop.wait(30)

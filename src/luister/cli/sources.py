@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -13,12 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from luister.cli.app import CliState, app, console, fail, option_pairs, state_of
-from luister.plugins import load_plugins
+from luister.cli.app import app, console, fail, option_pairs, state_of
 from luister.services import sources
-from luister.services.listen import Listener, SourceRunResult
-from luister.settings import Settings
-from luister.storage.writer import SqlMentionStore
+from luister.services.listen import SourceRunResult
 
 sources_app = typer.Typer(help="Sources: where luister listens (docs/connectors.md).", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
@@ -43,7 +38,7 @@ def sources_add(
     try:
         added = sources.add_source(
             engine=state.engine(),
-            connectors=load_plugins().connectors(),
+            connectors=state.runtime().connectors(),
             name=name,
             connector=connector,
             options=option_pairs(option or []),
@@ -58,10 +53,10 @@ def sources_add(
 
 
 @sources_app.command("kinds")
-def sources_kinds() -> None:
+def sources_kinds(ctx: typer.Context) -> None:
     """The installed connectors and their options."""
     table = Table("connector", "options", title="Connectors")
-    for name, cls in sorted(load_plugins().connectors().items()):
+    for name, cls in sorted(state_of(ctx).runtime().connectors().items()):
         fields = ", ".join(
             f"{key}{'' if f.is_required() else '?'}" for key, f in cls.options_model.model_fields.items()
         )
@@ -107,12 +102,12 @@ def sources_check(
     except sources.SourceError as exc:
         fail(str(exc), code=2)
     options, _ = sources.raw_options(engine=engine, source_id=found.id)
-    cls = load_plugins().connectors().get(found.connector)
+    cls = state.runtime().connectors().get(found.connector)
     if cls is None:
         fail(f"connector {found.connector!r} is not installed", code=2)
 
     async def check() -> Any:
-        async with _http(state.settings()) as http:
+        async with state.runtime().http() as http:
             return await cls(cls.options_model(**options), http=http).check_credentials()
 
     result = asyncio.run(check())
@@ -128,12 +123,13 @@ def sources_searches(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="A source with the topics option.")]
 ) -> None:
     """The platform searches a source runs for its topics, and why a topic is not searched."""
-    engine = state_of(ctx).engine()
+    state = state_of(ctx)
+    engine = state.engine()
     try:
         found = sources.get_source(engine=engine, name=name)
     except sources.SourceError as exc:
         fail(str(exc), code=2)
-    cls = load_plugins().connectors().get(found.connector)
+    cls = state.runtime().connectors().get(found.connector)
     names = found.options.get("topics")
     if not names:
         fail(f"{name} has no topics option: add one with -o topics=NAME,… or -o topics='*'", code=2)
@@ -172,47 +168,11 @@ def listen(
     """Run the sources that are due, store what they bring, and keep listening (Ctrl+C stops)."""
     state = state_of(ctx)
     try:
-        asyncio.run(listening(state, names=source or None, once=once or bool(source), on_result=_render_run))
+        asyncio.run(
+            state.runtime().listen(names=source or None, once=once or bool(source), on_result=_render_run)
+        )
     except KeyboardInterrupt:
         console.print("stopped")
-
-
-async def listening(
-    state: CliState,
-    *,
-    names: list[str] | None = None,
-    once: bool = False,
-    on_result: Callable[[SourceRunResult], None] = lambda _result: None,
-    stop: threading.Event | None = None,
-) -> None:
-    """The listening loop of `luister listen` and of `luister serve`: due sources, then alerts (time
-    passing, delivery retries), then a pause; until ``once`` is done or ``stop`` is set."""
-    from luister.services.alert_watch import AlertWatcher
-    from luister.services.events import EventBus
-
-    settings = state.settings()
-    engine = state.engine()
-    watcher = AlertWatcher(engine=engine, settings=settings)
-    events = watcher.subscribe(EventBus())
-    async with _http(settings) as http:
-        while stop is None or not stop.is_set():
-            listener = Listener(
-                engine=engine,
-                store=SqlMentionStore(engine),
-                http=http,
-                connectors=load_plugins().connectors(),
-                enrichers=state.enrichers(engine),
-                events=events,
-            )
-            for result in await listener.run_due(names=names):
-                on_result(result)
-            await asyncio.to_thread(watcher.tick)  # alerts on time passing, delivery retries
-            if once:
-                return
-            for _ in range(settings.listen_idle_seconds * 10):
-                if stop is not None and stop.is_set():
-                    return
-                await asyncio.sleep(0.1)
 
 
 def _render_run(result: SourceRunResult) -> None:
@@ -228,9 +188,3 @@ def _render_run(result: SourceRunResult) -> None:
         console.print(f"  [yellow]![/] {escape(problem)}")
     for note in result.notes:
         console.print(f"  [blue]i[/] {escape(note)}")
-
-
-def _http(settings: Settings) -> Any:
-    from luister.connectors.http import FetchPolicy, SafeHttp
-
-    return SafeHttp(FetchPolicy(allow=frozenset(settings.fetch_allow), timeout=settings.fetch_timeout))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,14 +14,12 @@ from luister.connectors.records import FieldMapping
 from luister.domain.alerting import RuleKind, Severity
 from luister.domain.ingest import RawItem
 from luister.domain.topics import TopicKind
-from luister.plugins import load_plugins
 from luister.services.alert_detection import record_replayed, replay
 from luister.services.alert_rules import save_rule
 from luister.services.alerts import acknowledge, alert_detail, complete_step, list_alerts, resolve
 from luister.services.demo_data import DEMO_TOPICS, generate_demo_mentions
 from luister.services.demo_sources import add_demo_sources
 from luister.services.ingest import BatchResult, Enricher, IngestSummary, Pipeline
-from luister.services.matching import TopicMatchEnricher, load_matcher
 from luister.services.topics import TopicRead, save_topic
 from luister.storage.writer import SqlMentionStore
 
@@ -71,13 +69,14 @@ def load_demo(
     days: int = 60,
     end: datetime | None = None,
     batch_size: int = 2000,
-    analysis: Sequence[Enricher] = (),
-    enrichers: Sequence[Enricher] = (),
+    enrichers: Callable[[], Sequence[Enricher]],
+    connectors: Mapping[str, type[Any]],
     on_batch: Callable[[BatchResult, int], None] | None = None,
 ) -> DemoResult:
     """Save the demo topics and ingest ``count`` demo mentions ending at ``end`` (default: this hour).
 
-    ``analysis`` runs before topic matching, ``enrichers`` (plugins) after it.
+    ``enrichers`` makes the runtime's enricher chain once the demo topics are saved (so they match);
+    ``connectors`` are the installed ones, for the demo's sources.
     """
     end = end or _next_hour(datetime.now(UTC))
     topics = [
@@ -94,13 +93,13 @@ def load_demo(
         mapper=FieldMapping(channel=DEMO_ORIGIN).map,
         store=SqlMentionStore(engine),
         origin=DEMO_ORIGIN,
-        enrichers=[*analysis, TopicMatchEnricher(load_matcher(engine=engine)), *enrichers],
+        enrichers=enrichers(),
     )
     records = generate_demo_mentions(seed=seed, end=end, days=days, count=count)
     summary = pipeline.run(_raw_items(records), batch_size=batch_size, on_batch=on_batch)
     start = end - timedelta(days=days)
     alerts = _demo_alerts(engine=engine, start=start, end=end)
-    add_demo_sources(engine=engine, connectors=load_plugins().connectors(), start=start, end=end, seed=seed)
+    add_demo_sources(engine=engine, connectors=connectors, start=start, end=end, seed=seed)
     return DemoResult(topics=topics, summary=summary, start=start, end=end, alerts=alerts)
 
 

@@ -123,17 +123,16 @@ def parse_items(body: bytes) -> list[RawItem]:
 
 
 class PushReceiver:
-    """Receives pushes for every webhook source: one per app, holding what each push reuses (analysis
-    models, plugin analysers, the alert watcher). Topic queries are loaded for every push, so a topic
-    saved a moment ago already matches."""
+    """Receives pushes for every webhook source: one per app. The enricher chain comes from the runtime
+    (its models are loaded once; topic queries are read for every push, so a topic saved a moment ago
+    already matches); the alert watcher is made at the first push and reused."""
 
     def __init__(
         self,
         *,
         engine: Engine,
         connectors: Mapping[str, type[Any]],
-        analysis: Callable[[], Sequence[Enricher]] = list,
-        plugins: Callable[[], Sequence[Enricher]] = list,
+        enrichers: Callable[[], Sequence[Enricher]] = list,
         events: Callable[[], EventBus | None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -141,24 +140,22 @@ class PushReceiver:
         self.connectors = connectors
         self.store = SqlMentionStore(engine)
         self.clock = clock
-        self._factories = (analysis, plugins, events)
-        self._shared: tuple[Sequence[Enricher], Sequence[Enricher], EventBus | None] | None = None
+        self.enrichers = enrichers  # the runtime's chain; the topics are read again for every push
+        self._events_factory = events
+        self._events: tuple[EventBus | None] | None = None
         self._lock = threading.Lock()
 
-    def _build(self) -> tuple[Sequence[Enricher], Sequence[Enricher], EventBus | None]:
-        """Analysis models, plugin analysers and the alert watcher: made at the first push, then reused."""
+    def _event_bus(self) -> EventBus | None:
+        """The alert watcher's bus: made at the first push, then reused."""
         with self._lock:
-            if self._shared is None:
-                analysis, plugins, events = self._factories
-                self._shared = (analysis(), plugins(), events())
-            return self._shared
+            if self._events is None:
+                self._events = (self._events_factory(),)
+            return self._events[0]
 
     def receive(
         self, *, source_name: str, body: bytes, timestamp: str | None, signature: str | None
     ) -> PushResult:
         """Check, parse and store one push; record it as a run of the source (its health shows pushes)."""
-        from luister.services.matching import TopicMatchEnricher, load_matcher
-
         started = self.clock()
         target = find_push_source(engine=self.engine, name=source_name)
         cls = self.connectors.get(WEBHOOK)
@@ -179,16 +176,13 @@ class PushReceiver:
             mapped: Mention = connector.map_item(item, fetched_at=fetched_at)
             return mapped
 
-        analysis, plugins, events = self._build()
-        matcher = TopicMatchEnricher(load_matcher(engine=self.engine))
-        enrichers = [*analysis, matcher, *plugins]  # as `luister import`: queries may ask for sentiment
         pipeline = Pipeline(
             mapper=mapper,
             store=self.store,
             origin=f"source:{target.name}",
             source_id=target.id,
-            enrichers=enrichers,
-            events=events,
+            enrichers=self.enrichers(),
+            events=self._event_bus(),
         )
         summary = pipeline.run(items, batch_size=MAX_ITEMS)
         record_push(

@@ -26,7 +26,6 @@ metadata = sa.MetaData(
 )
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite aliases INTEGER PRIMARY KEY to rowid
-MAX_ID = 2**63 - 1  # the largest id either backend stores; a larger one in an address can name nothing
 JsonText = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 

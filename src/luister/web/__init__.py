@@ -1,1 +1,5 @@
-"""The web app: FastAPI app factory, server-rendered pages."""
+"""The web app's pages, server-rendered; ``luister.app.create_app`` mounts them beside the API."""
+
+from luister.web.app import install
+
+__all__ = ["install"]

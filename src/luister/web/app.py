@@ -1,4 +1,5 @@
-"""FastAPI app factory. Pages are thin: they call a service and render a template."""
+"""The web pages on an app: static files, the sign-in and refusal handlers, and every page's routes.
+Pages are thin: they call a service and render a template. ``luister.app.create_app`` mounts them."""
 
 from __future__ import annotations
 
@@ -6,10 +7,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.engine import Engine
 
-from luister import __version__, api
-from luister.settings import Settings
+from luister.runtime import Runtime
 from luister.web.context import Refused, SignInRequired, Web, refused, sign_in_redirect
 from luister.web.pages import alerts, auth, mentions, overview, sources, tokens, topics
 
@@ -17,21 +16,10 @@ HERE = Path(__file__).parent
 PAGES = (auth, overview, mentions, alerts, topics, sources, tokens)
 
 
-def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
-    app = FastAPI(title="luister", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
+def install(app: FastAPI, runtime: Runtime) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.state.settings = settings
-    app.state.engine = engine
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     app.add_exception_handler(Refused, refused)
-    web = Web(settings=settings, engine=engine)
+    web = Web(runtime)
     for page in PAGES:
         app.include_router(page.routes(web), include_in_schema=False)
-    app.include_router(api.routes(web))
-    api.install(app)  # problem+json error bodies for /api paths
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
-
-    return app

@@ -20,15 +20,14 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
-from sqlalchemy.engine import Engine
 from starlette.datastructures import FormData
 
 from luister import __version__
 from luister.domain.accounts import Permission, can, in_scope
+from luister.domain.addressing import MAX_ID
+from luister.runtime import Runtime
 from luister.services.alerts import open_count
 from luister.services.topics import TopicRead, list_topics
-from luister.settings import Settings
-from luister.storage.tables import MAX_ID
 from luister.web.auth import Session, Sessions, same_token
 from luister.web.i18n import pick_language, translations
 
@@ -81,12 +80,13 @@ def code_spans(text: str) -> Markup:
 class Web:
     """The shared parts of the web app; one per app."""
 
-    def __init__(self, *, settings: Settings, engine: Engine) -> None:
-        self.settings = settings
-        self.engine = engine
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.engine = runtime.engine
         self.templates = Jinja2Templates(directory=TEMPLATES)  # autoescape is on for .html
         self.templates.env.filters["code_spans"] = code_spans
-        self.sessions = Sessions(settings.secret_key.get_secret_value(), engine)
+        self.sessions = Sessions(self.settings.secret_key.get_secret_value(), self.engine)
 
     def render(
         self, request: Request, name: str, context: dict[str, Any], *, session: Session | None,

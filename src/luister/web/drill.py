@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlencode
 
-UNKNOWN_VALUE = "-"
+from luister.domain.addressing import UNKNOWN_VALUE, unknown_as_empty
 
 
 class DrillError(ValueError):
@@ -61,12 +61,6 @@ def read_drill(params: dict[str, str]) -> Drill:
     return Drill(topic=params.get("topic", ""), since=_moment(params, "since"),
                  until=_moment(params, "until"), channel=text("channel"), country=text("country"),
                  language=text("language"), sentiment=text("sentiment"), intent=text("intent"))  # fmt: skip
-
-
-def unknown_as_empty(value: str | None) -> str | None:
-    """A filter value of an address: ``-`` asks for mentions without a value (as the dashboards count
-    them, ``""``); empty means no filter."""
-    return "" if value == UNKNOWN_VALUE else (value or None)
 
 
 def _moment(params: dict[str, str], name: str) -> datetime | None:

@@ -2,7 +2,6 @@
 pausing and removing."""
 
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -10,7 +9,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from luister.domain.accounts import Permission
-from luister.plugins import load_plugins
 from luister.services import source_admin
 from luister.services.sources import (
     SourceError,
@@ -26,15 +24,10 @@ from luister.web.context import FormPost, Web
 MAX_NAME = 120  # the column's length
 
 
-@cache
-def installed_connectors() -> dict[str, type[Any]]:
-    """The connectors of the installed plugins (a plugin that fails to load is logged by ``load_plugins``)."""
-    return load_plugins().connectors()
-
-
 def routes(web: Web) -> APIRouter:
     router = APIRouter()
     engine = web.engine
+    installed_connectors = web.runtime.connectors
 
     def find(name: str) -> SourceRead | None:
         try:

@@ -1,0 +1,173 @@
+"""The one composition root: what a running luister process is wired from.
+
+The CLI, the web app (pages and API), push ingest and the demo all take a :class:`Runtime` instead of
+building their own pieces; later the workers will too. It holds the settings and the engine, loads the
+plugins once, builds the enricher chain in exactly one place (:meth:`Runtime.enrichers`), and makes the
+listener, the alert watcher, the outbound HTTP policy and the event bus. Nothing else wires these.
+
+Heavy parts (analysis models, plugins) are made on first use and then kept for the life of the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Engine
+
+from luister import plugins as plugin_loading
+from luister.settings import Settings
+
+if TYPE_CHECKING:
+    from luister.connectors.http import FetchPolicy, SafeHttp
+    from luister.plugins import Plugins
+    from luister.services.alert_watch import AlertWatcher
+    from luister.services.demo import DemoResult
+    from luister.services.events import EventBus
+    from luister.services.ingest import Enricher
+    from luister.services.ingest_push import PushReceiver
+    from luister.services.listen import Listener, SourceRunResult
+
+
+class Runtime:
+    """One per process. ``engine`` and ``plugins`` may be given (tests, a second database); otherwise
+    the engine is opened from the settings and the installed plugins are loaded, each once."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine | None = None,
+        plugins: Plugins | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._engine = engine
+        self._plugins = plugins
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from luister.services import database
+
+            self._engine = database.open_database(settings=self.settings)
+        return self._engine
+
+    @property
+    def plugins(self) -> Plugins:
+        """The installed plugins, loaded once per process (a plugin that fails to load is logged)."""
+        if self._plugins is None:
+            self._plugins = plugin_loading.installed()
+        return self._plugins
+
+    def connectors(self) -> dict[str, type[Any]]:
+        return self.plugins.connectors()
+
+    def alert_channels(self) -> dict[str, type[Any]]:
+        return self.plugins.alert_channels()
+
+    @cached_property
+    def analysis(self) -> list[Enricher]:
+        """The analysis step as the settings ask for it; its models are loaded once."""
+        from luister.services.analysis import ingest_enrichers
+
+        with self._lock:
+            return list(ingest_enrichers(settings=self.settings))
+
+    def enrichers(self) -> list[Enricher]:
+        """THE enricher chain of ingest: analysis (unless switched off), then topic matching (which may
+        ask for sentiment and language; the topics are read now, so a topic saved a moment ago
+        matches), then the analysers of every installed plugin."""
+        from luister.services.matching import TopicMatchEnricher, load_matcher
+
+        return [
+            *self.analysis,
+            TopicMatchEnricher(load_matcher(engine=self.engine)),
+            *self.plugins.enrichers(),
+        ]
+
+    def alert_watcher(self, *, deliver: bool = True) -> AlertWatcher:
+        from luister.services.alert_watch import AlertWatcher
+
+        return AlertWatcher(engine=self.engine, settings=self.settings, deliver=deliver)
+
+    def event_bus(self, *, watcher: AlertWatcher | None = None) -> EventBus:
+        """An event bus on which stored mentions are checked against the alert rules."""
+        from luister.services.events import EventBus
+
+        return (watcher or self.alert_watcher()).subscribe(EventBus())
+
+    def http_policy(self) -> FetchPolicy:
+        """What outbound fetches may do: the SSRF allow-list and the timeout from the settings."""
+        from luister.connectors.http import FetchPolicy
+
+        return FetchPolicy(allow=frozenset(self.settings.fetch_allow), timeout=self.settings.fetch_timeout)
+
+    def http(self) -> SafeHttp:
+        from luister.connectors.http import SafeHttp
+
+        return SafeHttp(self.http_policy())
+
+    def listener(self, *, http: Any, events: EventBus | None) -> Listener:
+        from luister.services.listen import Listener
+        from luister.storage.writer import SqlMentionStore
+
+        return Listener(
+            engine=self.engine,
+            store=SqlMentionStore(self.engine),
+            http=http,
+            connectors=self.connectors(),
+            enrichers=self.enrichers(),
+            events=events,
+        )
+
+    async def listen(
+        self,
+        *,
+        names: list[str] | None = None,
+        once: bool = False,
+        on_result: Callable[[SourceRunResult], None] = lambda _result: None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """The listening loop of `luister listen` and of `luister serve`: due sources, then alerts (time
+        passing, delivery retries), then a pause; until ``once`` is done or ``stop`` is set."""
+        watcher = self.alert_watcher()
+        events = self.event_bus(watcher=watcher)
+        async with self.http() as http:
+            while stop is None or not stop.is_set():
+                for result in await self.listener(http=http, events=events).run_due(names=names):
+                    on_result(result)
+                await asyncio.to_thread(watcher.tick)  # alerts on time passing, delivery retries
+                if once:
+                    return
+                for _ in range(self.settings.listen_idle_seconds * 10):
+                    if stop is not None and stop.is_set():
+                        return
+                    await asyncio.sleep(0.1)
+
+    @cached_property
+    def push_receiver(self) -> PushReceiver:
+        """Receives webhook pushes, through the same chain as every other ingest."""
+        from luister.services.ingest_push import PushReceiver
+
+        return PushReceiver(
+            engine=self.engine,
+            connectors=self.connectors(),
+            enrichers=self.enrichers,
+            events=self.event_bus,
+            clock=self.clock,
+        )
+
+    def load_demo(self, **options: Any) -> DemoResult:
+        """The Voltaro demo story, ingested through this runtime's chain (see ``services.demo``)."""
+        from luister.services.demo import load_demo
+
+        return load_demo(
+            engine=self.engine, enrichers=self.enrichers, connectors=self.connectors(), **options
+        )
