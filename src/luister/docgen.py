@@ -68,7 +68,7 @@ def _command_paths(command: Any, path: list[str]) -> list[list[str]]:
 
 
 def connectors_reference() -> str:
-    from luister.plugins import load_plugins
+    from luister.plugins import installed
 
     lines = [
         "# Connectors",
@@ -83,7 +83,7 @@ def connectors_reference() -> str:
         "and the rejected share.",
         "",
     ]
-    for name, cls in sorted(load_plugins().connectors().items()):
+    for name, cls in sorted(installed().connectors().items()):
         doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
         caps = ", ".join(sorted(c.value for c in cls.capabilities))
         lines += [
@@ -160,7 +160,7 @@ def alert_channels_reference() -> str:
     """Every installed alert channel with its options, an example and its module's notes for receivers."""
     import importlib
 
-    from luister.plugins import load_plugins
+    from luister.plugins import installed
 
     lines = [
         "# Alert channels",
@@ -173,7 +173,7 @@ def alert_channels_reference() -> str:
         "See [alerts.md](alerts.md).",
         "",
     ]
-    for name, cls in sorted(load_plugins().alert_channels().items()):
+    for name, cls in sorted(installed().alert_channels().items()):
         summary = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
         lines += [f"## `{name}`", "", summary, "", "| option | default | meaning |", "|---|---|---|"]
         for key, info in cls.options_model.model_fields.items():

@@ -151,10 +151,8 @@ def raise_alert(
     from luister.services.alert_rules import save_rule
     from luister.services.alert_watch import AlertWatcher
     from luister.services.alerts import list_alerts
-    from luister.services.analysis import ingest_enrichers
     from luister.services.events import EventBus
-    from luister.services.ingest import Enricher, Pipeline
-    from luister.services.matching import TopicMatchEnricher, load_matcher
+    from luister.services.ingest import Pipeline
     from luister.storage.writer import SqlMentionStore
 
     at = at or datetime.now(UTC).replace(microsecond=0)
@@ -164,10 +162,7 @@ def raise_alert(
     watcher = AlertWatcher(engine=engine, settings=settings, deliver=False, clock=lambda: at)
     item = raw_item({"id": f"{rule}-1", "channel": "bluesky", "text": text, "created_at": at.isoformat(),
                      "author": "<b>hacker</b>", "followers": 5000})  # fmt: skip
-    enrichers: list[Enricher] = [
-        *ingest_enrichers(settings=settings),
-        TopicMatchEnricher(load_matcher(engine=engine)),
-    ]
+    enrichers = runtime_for(settings, engine).enrichers()
     Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test", enrichers=enrichers,
              events=watcher.subscribe(EventBus())).run_batch([item])  # fmt: skip
     return next(a.id for a in list_alerts(engine=engine) if a.rule == rule)

@@ -48,9 +48,9 @@ class ChannelRead:
 
 def channel_kinds() -> dict[str, type[Any]]:
     """The installed alert channel plugins by name."""
-    from luister.plugins import load_plugins
+    from luister.plugins import installed
 
-    return load_plugins().alert_channels()
+    return installed().alert_channels()
 
 
 def _problems(exc: ValidationError) -> str:
