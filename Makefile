@@ -33,6 +33,7 @@ services: system  ## make sure PostgreSQL and Redis run (starts them when they d
 lint: install
 	$(VENV)/bin/ruff check src tests bench scripts
 	$(VENV)/bin/ruff format --check src tests bench scripts
+	$(VENV)/bin/lint-imports  # the layers and contracts in .importlinter
 
 typecheck: install
 	$(VENV)/bin/mypy

@@ -23,9 +23,9 @@ from luister.analysis.analyser import Analyser, AnalysisMode  # noqa: E402
 from luister.analysis.encoder import load_encoder  # noqa: E402
 from luister.analysis.models import load_models  # noqa: E402
 from luister.connectors.records import FieldMapping  # noqa: E402
+from luister.demo.data import generate_demo_mentions  # noqa: E402
 from luister.domain.ingest import RawItem  # noqa: E402
 from luister.services.analysis import AnalysisEnricher  # noqa: E402
-from luister.services.demo_data import generate_demo_mentions  # noqa: E402
 
 BATCH = 2000
 

@@ -5,24 +5,29 @@ Built-ins register through the same ``luister`` entry-point group as third-party
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pluggy
+
+if TYPE_CHECKING:
+    from luister.alert_channels.base import AlertChannel
+    from luister.connectors.base import Connector
+    from luister.services.ingest import Enricher
 
 hookspec = pluggy.HookspecMarker("luister")
 hookimpl = pluggy.HookimplMarker("luister")
 
 
 @hookspec
-def luister_connectors() -> list[type[Any]]:  # type: ignore[empty-body]
+def luister_connectors() -> list[type[Connector]]:  # type: ignore[empty-body]
     """Return connector classes (see ``luister.connectors.base.Connector``)."""
 
 
 @hookspec
-def luister_alert_channels() -> list[type[Any]]:  # type: ignore[empty-body]
+def luister_alert_channels() -> list[type[AlertChannel]]:  # type: ignore[empty-body]
     """Return alert channel classes (see ``luister.alert_channels.base.AlertChannel``)."""
 
 
 @hookspec
-def luister_enrichers() -> list[Any]:  # type: ignore[empty-body]
+def luister_enrichers() -> list[Enricher]:  # type: ignore[empty-body]
     """Return enrichers (see ``luister.services.ingest.Enricher``) to run on every stored batch."""

@@ -6,11 +6,16 @@ import logging
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
 from luister import hookspecs
+
+if TYPE_CHECKING:
+    from luister.alert_channels.base import AlertChannel
+    from luister.connectors.base import Connector
+    from luister.services.ingest import Enricher
 
 log = logging.getLogger(__name__)
 GROUP = "luister"
@@ -21,21 +26,21 @@ class Plugins:
     manager: pluggy.PluginManager
     failures: dict[str, str] = field(default_factory=dict)
 
-    def connectors(self) -> dict[str, type[Any]]:
-        found: dict[str, type[Any]] = {}
+    def connectors(self) -> dict[str, type[Connector]]:
+        found: dict[str, type[Connector]] = {}
         for batch in self.manager.hook.luister_connectors():
             for connector in batch:
                 found[connector.name] = connector
         return found
 
-    def alert_channels(self) -> dict[str, type[Any]]:
-        found: dict[str, type[Any]] = {}
+    def alert_channels(self) -> dict[str, type[AlertChannel]]:
+        found: dict[str, type[AlertChannel]] = {}
         for batch in self.manager.hook.luister_alert_channels():
             for channel in batch:
                 found[channel.name] = channel
         return found
 
-    def enrichers(self) -> list[Any]:
+    def enrichers(self) -> list[Enricher]:
         return [enricher for batch in self.manager.hook.luister_enrichers() for enricher in batch]
 
 

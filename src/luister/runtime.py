@@ -23,10 +23,10 @@ from luister import plugins as plugin_loading
 from luister.settings import Settings
 
 if TYPE_CHECKING:
-    from luister.connectors.http import FetchPolicy, SafeHttp
+    from luister.demo.story import DemoResult
+    from luister.net.http import FetchPolicy, SafeHttp
     from luister.plugins import Plugins
     from luister.services.alert_watch import AlertWatcher
-    from luister.services.demo import DemoResult
     from luister.services.events import EventBus
     from luister.services.ingest import Enricher
     from luister.services.ingest_push import PushReceiver
@@ -105,12 +105,12 @@ class Runtime:
 
     def http_policy(self) -> FetchPolicy:
         """What outbound fetches may do: the SSRF allow-list and the timeout from the settings."""
-        from luister.connectors.http import FetchPolicy
+        from luister.net.http import FetchPolicy
 
         return FetchPolicy(allow=frozenset(self.settings.fetch_allow), timeout=self.settings.fetch_timeout)
 
     def http(self) -> SafeHttp:
-        from luister.connectors.http import SafeHttp
+        from luister.net.http import SafeHttp
 
         return SafeHttp(self.http_policy())
 
@@ -165,8 +165,8 @@ class Runtime:
         )
 
     def load_demo(self, **options: Any) -> DemoResult:
-        """The Voltaro demo story, ingested through this runtime's chain (see ``services.demo``)."""
-        from luister.services.demo import load_demo
+        """The Voltaro demo story, ingested through this runtime's chain (see ``luister.demo``)."""
+        from luister.demo.story import load_demo
 
         return load_demo(
             engine=self.engine, enrichers=self.enrichers, connectors=self.connectors(), **options

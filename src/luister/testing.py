@@ -91,7 +91,7 @@ class FakeConnector:
 
 
 class RecordedSleeps(list[float]):
-    """An injectable ``sleep`` for :class:`~luister.connectors.http.SafeHttp`: records waits, sleeps not."""
+    """An injectable ``sleep`` for :class:`~luister.net.http.SafeHttp`: records waits, sleeps not."""
 
     async def __call__(self, seconds: float) -> None:
         self.append(seconds)

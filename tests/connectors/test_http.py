@@ -10,7 +10,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from luister.connectors.http import (
+from luister.net.http import (
     AddressGuard,
     BlockedAddressError,
     FetchError,

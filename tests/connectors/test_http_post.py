@@ -11,7 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from luister.connectors.http import BlockedAddressError, FetchError, FetchPolicy, FetchResponse, SafeHttp
+from luister.net.http import BlockedAddressError, FetchError, FetchPolicy, FetchResponse, SafeHttp
 
 LOCAL = frozenset({"127.0.0.1"})
 

@@ -10,11 +10,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from luister.connectors.base import Connector, Page
-from luister.connectors.http import FetchError, FetchPolicy, SafeHttp
 from luister.connectors.mastodon import MastodonConnector, MastodonOptions
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention
+from luister.net.http import FetchError, FetchPolicy, SafeHttp
 
 DATA = Path(__file__).parent.parent / "data" / "mastodon"
 FETCHED = datetime(2024, 7, 1, tzinfo=UTC)

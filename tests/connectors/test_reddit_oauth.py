@@ -13,10 +13,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from luister.connectors.base import Page
-from luister.connectors.http import FetchError, FetchPolicy, SafeHttp
-from luister.connectors.oauth import TokenCache
 from luister.connectors.reddit import RedditConnector, RedditOptions
 from luister.domain.sources import masked
+from luister.net.http import FetchError, FetchPolicy, SafeHttp
+from luister.net.oauth import TokenCache
 from luister.services.sources import _storable
 
 DATA = Path(__file__).parent.parent / "data" / "reddit"

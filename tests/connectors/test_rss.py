@@ -10,10 +10,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from luister.connectors.base import Connector, Page
-from luister.connectors.http import FetchError, FetchPolicy, FetchResponse, SafeHttp
 from luister.connectors.rss import RssConnector, RssOptions, parse_feed
 from luister.domain.errors import MappingError
 from luister.domain.mentions import Mention
+from luister.net.http import FetchError, FetchPolicy, FetchResponse, SafeHttp
 
 DATA = Path(__file__).parent.parent / "data" / "rss"
 FETCHED = datetime(2024, 7, 1, tzinfo=UTC)

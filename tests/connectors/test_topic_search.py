@@ -14,9 +14,9 @@ from luister.connectors.base import Capability, Health, Page
 from luister.connectors.bluesky import BlueskyConnector, BlueskyOptions
 from luister.connectors.discourse import DiscourseConnector, DiscourseOptions
 from luister.connectors.hackernews import HackerNewsConnector, HackerNewsOptions
-from luister.connectors.http import FetchPolicy, SafeHttp
 from luister.connectors.mastodon import MastodonConnector, MastodonOptions
 from luister.connectors.reddit import RedditConnector, RedditOptions
+from luister.net.http import FetchPolicy, SafeHttp
 
 DATA = Path(__file__).parent.parent / "data"
 JSON = "application/json"

@@ -12,12 +12,12 @@ from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
 
 from luister.connectors.base import Connector, Health, Page
-from luister.connectors.http import FetchError, FetchPolicy, SafeHttp
 from luister.connectors.youtube import YouTubeConnector, YouTubeOptions
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention
 from luister.domain.sources import masked
+from luister.net.http import FetchError, FetchPolicy, SafeHttp
 from luister.plugins import load_plugins
 from luister.testing import RecordedSleeps
 

@@ -15,10 +15,10 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy.engine import Engine
 
 from luister.connectors.hackernews import HackerNewsConnector
-from luister.connectors.http import FetchPolicy, SafeHttp
 from luister.connectors.reddit import RedditConnector
 from luister.domain.sources import SourceStatus
 from luister.domain.topics import TopicKind
+from luister.net.http import FetchPolicy, SafeHttp
 from luister.services.listen import Listener, SourceRunResult
 from luister.services.sources import (
     SourceError,

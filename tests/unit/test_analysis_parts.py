@@ -163,7 +163,7 @@ def test_batch_language_detection_answers_as_py3langid_does_text_by_text() -> No
     from datetime import UTC, datetime
 
     from luister.analysis.language import _NOISE
-    from luister.services.demo_data import generate_demo_mentions
+    from luister.demo.data import generate_demo_mentions
 
     end = datetime(2026, 11, 1, tzinfo=UTC)
     texts = [example.text for split in ("train", "test") for example in intent_examples(split)]

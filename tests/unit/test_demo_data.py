@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from luister.services.demo_data import DEMO_TOPICS, generate_demo_mentions
+from luister.demo.data import DEMO_TOPICS, generate_demo_mentions
 
 END = datetime(2026, 11, 30, tzinfo=UTC)  # a Monday; day 0 is 2026-10-01
 START = END - timedelta(days=60)
@@ -383,7 +383,7 @@ def test_brand_accounts_reply_to_customers_on_mastodon_and_bluesky(mentions: lis
 def test_output_does_not_depend_on_the_process_hash_seed() -> None:
     script = (
         "import hashlib, json, datetime as d;"
-        "from luister.services.demo_data import generate_demo_mentions as g;"
+        "from luister.demo.data import generate_demo_mentions as g;"
         "rows = list(g(end=d.datetime(2026, 11, 30, tzinfo=d.UTC), count=3000));"
         "print(hashlib.sha256(json.dumps(rows).encode()).hexdigest())"
     )

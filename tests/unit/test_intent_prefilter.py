@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from luister.analysis.datasets import intent_examples
 from luister.analysis.intent_rules import _PREFILTER, RULE_SCORE, RULES, literal_prefixes, rule_scores
+from luister.demo.data import generate_demo_mentions
 from luister.domain.mentions import fold
-from luister.services.demo_data import generate_demo_mentions
 
 
 def every_rule(text: str) -> dict[str, float]:

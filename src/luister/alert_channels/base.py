@@ -11,8 +11,8 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
-from luister.connectors.http import SafeHttp
 from luister.domain.alerting import AlertMessage
+from luister.net.http import SafeHttp
 
 
 class DeliveryError(Exception):

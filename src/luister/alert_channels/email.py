@@ -24,8 +24,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from luister.alert_channels.base import DeliveryError, headline, is_web_link, one_line
-from luister.connectors.http import SafeHttp
 from luister.domain.alerting import AlertMessage
+from luister.net.http import SafeHttp
 
 SUBJECT_PREFIX = "[luister]"
 

@@ -41,8 +41,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from luister.alert_channels.base import DeliveryError, one_line
 from luister.alert_channels.webhook_formats import json_payload, slack_payload, teams_payload
-from luister.connectors.http import BlockedAddressError, FetchError, FetchPolicy, FetchResponse, SafeHttp
 from luister.domain.alerting import AlertMessage
+from luister.net.http import BlockedAddressError, FetchError, FetchPolicy, FetchResponse, SafeHttp
 
 Format = Literal["json", "slack", "teams"]
 BUILDERS = {"json": json_payload, "slack": slack_payload, "teams": teams_payload}

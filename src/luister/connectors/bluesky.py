@@ -29,11 +29,11 @@ from luister.connectors.common import (
     as_dict,
     as_text,
 )
-from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
 from luister.domain.timestamps import parse_timestamp
+from luister.net.http import FetchError, FetchResponse
 
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
 _HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BeforeValidator
 
 from luister.connectors.base import ConnectorError, Health
-from luister.connectors.http import SafeHttp
+from luister.net.http import SafeHttp
 
 ALL_TOPICS = "*"
 PROBE_TERMS = "news"  # what check_credentials searches for when a source has only topics

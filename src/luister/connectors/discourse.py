@@ -47,11 +47,11 @@ from luister.connectors.common import (
     as_text,
 )
 from luister.connectors.html_text import html_to_text
-from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
 from luister.domain.timestamps import parse_timestamp
+from luister.net.http import FetchError, FetchResponse
 
 _HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
 _CHUNK = 20  # post ids per posts.json request, as Discourse's own client asks

@@ -29,10 +29,10 @@ from pydantic import BaseModel, Field, model_validator
 from luister.connectors.base import Capability, Health, Page
 from luister.connectors.common import PROBE_TERMS, TOPICS_DESCRIPTION, HttpConnector, TopicNames
 from luister.connectors.html_text import html_to_text
-from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
+from luister.net.http import FetchError, FetchResponse
 
 ALGOLIA_MAX_HITS = 1000  # Algolia's paginationLimitedTo for the HN index
 ITEM_URL = "https://news.ycombinator.com/item?id="

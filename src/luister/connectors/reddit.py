@@ -32,11 +32,11 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from luister.connectors.base import Capability, Health, Page
 from luister.connectors.common import PROBE_TERMS, TOPICS_DESCRIPTION, HttpConnector, TopicNames, as_count
-from luister.connectors.http import FetchError, FetchResponse, SafeHttp
-from luister.connectors.oauth import TOKENS, ClientCredentials, TokenCache
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
+from luister.net.http import FetchError, FetchResponse, SafeHttp
+from luister.net.oauth import TOKENS, ClientCredentials, TokenCache
 
 PERMALINK_BASE = "https://www.reddit.com"
 

@@ -1,6 +1,6 @@
 """RSS 0.9x/1.0/2.0 and Atom feeds (news, blogs, WordPress comment feeds, podcasts) as a source.
 
-The feed is fetched through :class:`~luister.connectors.http.SafeHttp` with a conditional GET (the cursor
+The feed is fetched through :class:`~luister.net.http.SafeHttp` with a conditional GET (the cursor
 keeps ``ETag`` and ``Last-Modified``) and parsed from the fetched bytes by feedparser, which never fetches
 anything itself here. Each entry is kept raw as the JSON of what feedparser made of it, plus the feed's
 title and link under ``"feed"``; :meth:`RssConnector.map_item` turns that into a mention.
@@ -22,10 +22,10 @@ from pydantic import BaseModel, Field, HttpUrl, TypeAdapter, field_validator
 from luister.connectors.base import Capability, Health, Page
 from luister.connectors.common import HttpConnector, as_dict, as_text
 from luister.connectors.html_text import html_to_text
-from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, derive_external_id, new_mention
+from luister.net.http import FetchError, FetchResponse
 
 _PLAIN_TYPES = frozenset({"text/plain"})
 _MAX_DEPTH = 20

@@ -27,8 +27,8 @@ request of a resumed run) restarts the walk from the newest thread; the store dr
 A first run (no cursor) takes at most ``max_pages`` pages and does not backfill. Replies posted later to
 a thread already stored are not picked up (YouTube orders threads by their top-level comment).
 
-Errors. 429 and 5xx are retried by :class:`~luister.connectors.http.SafeHttp`. 400, 401, 403 and 404
-raise a :class:`~luister.connectors.http.FetchError` saying what YouTube means by them (quota used up,
+Errors. 429 and 5xx are retried by :class:`~luister.net.http.SafeHttp`. 400, 401, 403 and 404
+raise a :class:`~luister.net.http.FetchError` saying what YouTube means by them (quota used up,
 invalid key, comments disabled, video not found). A body that is not a comment thread list (HTML, broken
 JSON, a JSON ``error`` object) is recorded as the page's problem; a malformed thread is quarantined with
 its reason while the other threads of the page are stored. No message carries the key.
@@ -47,11 +47,11 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from luister.connectors.base import Capability, Health, Page
 from luister.connectors.common import HttpConnector, as_count, as_dict, as_text
 from luister.connectors.hackernews import parse_json
-from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
 from luister.domain.timestamps import parse_timestamp
+from luister.net.http import FetchError, FetchResponse
 
 PATH = "/youtube/v3/commentThreads"
 WATCH_URL = "https://www.youtube.com/watch"

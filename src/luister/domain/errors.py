@@ -10,3 +10,7 @@ class MappingError(ValueError):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class ConnectorError(Exception):
+    """A source failed as a whole (network, auth, platform error); items already stored are kept."""

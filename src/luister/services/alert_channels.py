@@ -20,9 +20,9 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
 from luister.alert_channels.base import AlertChannel, DeliveryError
-from luister.connectors.http import FetchPolicy, SafeHttp
 from luister.domain.alerting import AlertMessage, AlertStatus, RuleKind, SampleMention, Severity
 from luister.domain.sources import masked
+from luister.net.http import FetchPolicy, SafeHttp
 from luister.settings import Settings
 from luister.storage.tables import alert_channel, alert_delivery, alert_rule
 

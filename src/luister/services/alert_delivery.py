@@ -26,8 +26,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from luister.alert_channels.base import AlertChannel, DeliveryError
-from luister.connectors.http import FetchPolicy, SafeHttp
 from luister.domain.alerting import AlertMessage, AlertStatus, RuleKind, SampleMention, Severity
+from luister.net.http import FetchPolicy, SafeHttp
 from luister.services.alert_channels import (  # channel management, re-exported: one place for delivery
     ChannelError,
     ChannelRead,

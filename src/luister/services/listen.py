@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from luister.connectors.base import Capability, Page
+from luister.connectors.base import Capability, Connector, Page, Searching, can, require
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention
 from luister.domain.sources import next_run
@@ -52,7 +52,7 @@ class Listener:
 
     engine: Engine
     store: MentionStore
-    connectors: Mapping[str, type[Any]]
+    connectors: Mapping[str, type[Connector]]
     http: Any = None
     enrichers: Sequence[Enricher] = ()
     events: EventBus | None = None  # hears about stored batches (alerts)
@@ -72,7 +72,7 @@ class Listener:
         due = [row for row in due if _reads(self.connectors.get(row.connector))]  # push-only sources wait
         overall = asyncio.Semaphore(MAX_PARALLEL_SOURCES)
         per_connector = {
-            name: asyncio.Semaphore(getattr(self.connectors.get(name), "max_concurrency", 1))
+            name: asyncio.Semaphore(getattr(self.connectors.get(name), "max_concurrency", 1))  # unknown: 1
             for name in {row.connector for row in due}
         }
 
@@ -117,26 +117,26 @@ class Listener:
             enrichers=self.enrichers,
             events=self.events,
         )
-        topics = getattr(parsed, "topics", None)
-        if topics and Capability.search in cls.capabilities:
-            await self._search_topics(row["id"], connector, topics, cursor, pipeline, result)
+        topics = getattr(parsed, "topics", None)  # an option of the searching connectors
+        if topics and can(cls, Capability.search):
+            searching = require(cls, Capability.search)(parsed, http=self.http)
+            await self._search_topics(row["id"], searching, topics, cursor, pipeline, result)
             return
         await self._store(row["id"], connector.fetch(None, cursor), pipeline, result, lambda page: page)
 
     async def _search_topics(
         self,
         source_id: int,
-        connector: Any,
+        connector: Searching,
         names: list[str],
         cursor: dict[str, Any] | None,
         pipeline: Pipeline,
         result: SourceRunResult,
     ) -> None:
         """Each topic search (and the source's own terms) in turn, each from its own cursor."""
-        prefix = getattr(connector, "search_prefix", None)
+        prefix = connector.search_prefix
         found = await asyncio.to_thread(topic_searches, engine=self.engine, names=names, prefix=prefix)
-        own_terms = getattr(connector, "own_terms", None)
-        own: str | None = own_terms() if callable(own_terms) else None
+        own = connector.own_terms()
         result.notes.extend(found.problems)
         for name, plan in found.plans.items():
             if plan.reason is not None:
@@ -223,6 +223,6 @@ class Listener:
             )
 
 
-def _reads(connector: type[Any] | None) -> bool:
+def _reads(connector: type[Connector] | None) -> bool:
     """Whether listening runs this connector (an unknown one runs, to report that it is missing)."""
-    return connector is None or Capability.read in getattr(connector, "capabilities", {Capability.read})
+    return connector is None or Capability.read in connector.capabilities

@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 import httpcore
 import httpx
 
-from luister.connectors.base import ConnectorError
+from luister.domain.errors import ConnectorError
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,14 @@ import orjson
 from sqlalchemy.engine import Engine
 
 from luister.connectors.records import FieldMapping
+from luister.demo.data import DEMO_TOPICS, generate_demo_mentions
+from luister.demo.sources import add_demo_sources
 from luister.domain.alerting import RuleKind, Severity
 from luister.domain.ingest import RawItem
 from luister.domain.topics import TopicKind
 from luister.services.alert_detection import record_replayed, replay
 from luister.services.alert_rules import save_rule
 from luister.services.alerts import acknowledge, alert_detail, complete_step, list_alerts, resolve
-from luister.services.demo_data import DEMO_TOPICS, generate_demo_mentions
-from luister.services.demo_sources import add_demo_sources
 from luister.services.ingest import BatchResult, Enricher, IngestSummary, Pipeline
 from luister.services.topics import TopicRead, save_topic
 from luister.storage.writer import SqlMentionStore

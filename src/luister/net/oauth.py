@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import orjson
 from pydantic import SecretStr
 
-from luister.connectors.http import FetchError, SafeHttp
+from luister.net.http import FetchError, SafeHttp
 
 EXPIRY_MARGIN = 60.0  # seconds before expiry a token counts as expired
 DEFAULT_LIFETIME = 3600.0  # when the answer has no expires_in

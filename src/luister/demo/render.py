@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
-from luister.services import demo_texts as tx
+from luister.demo import texts as tx
 
 HOUR: Final = 3600
 DAY: Final = 86_400

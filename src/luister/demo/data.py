@@ -2,7 +2,7 @@
 
 Pure: no I/O, no clock, no global random state. The same ``seed``, ``end`` and arguments give the same
 records, byte for byte. Each record is a raw import record with the keys in ``RECORD_KEYS``. This module
-plans the story (who says what, where, when); ``demo_data_render`` writes the records; ``demo_texts`` holds
+plans the story (who says what, where, when); ``render`` writes the records; ``texts`` holds
 the templates and the story's weights.
 
 The story, for the defaults (``days=60``). Day *d* starts *d* days after UTC midnight of the first day;
@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from luister.services import demo_texts as tx
-from luister.services.demo_data_render import DAY, HOUR, MICRO, THREADED, Draft, Renderer, Weighted
+from luister.demo import texts as tx
+from luister.demo.render import DAY, HOUR, MICRO, THREADED, Draft, Renderer, Weighted
 
 CHANNELS: Final = ("mastodon", "bluesky", "reddit", "hackernews", "rss", "discourse", "review")
 RECORD_KEYS: Final = (
