@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api_helpers import Api
 
-from luister.domain.accounts import Role, in_scope
+from luister.domain.accounts import EVERYTHING, Role, scope_of
 from luister.domain.topics import TopicKind
 from luister.services.accounts import create_user
 from luister.services.api_tokens import create_token
@@ -12,9 +12,10 @@ from luister.services.topics import list_topics, save_topic
 
 
 def test_the_scope_rule() -> None:
-    assert in_scope(Role.analyst, "marketing", None) and in_scope(Role.analyst, "marketing", "marketing")
-    assert not in_scope(Role.analyst, "marketing", "legal") and not in_scope(Role.viewer, "sales", "legal")
-    assert in_scope(Role.admin, "marketing", "legal") and in_scope(Role.analyst, None, "legal")
+    marketing = scope_of(Role.analyst, "marketing")
+    assert marketing.sees(None) and marketing.sees("") and marketing.sees("marketing")
+    assert not marketing.sees("legal") and not scope_of(Role.viewer, "sales").sees("legal")
+    assert scope_of(Role.admin, "marketing") is EVERYTHING and scope_of(Role.analyst, None).sees("legal")
 
 
 def test_a_department_analyst_keeps_to_its_topics(api: Api) -> None:
@@ -47,3 +48,26 @@ def test_another_department_topic_cannot_be_asked_for(api: Api) -> None:
         refused = api.client.get(url, headers=sam, params={"topic": "Claims"})
         assert refused.status_code == 422 and "no topic named" in refused.text
         assert api.get(url, params={"topic": "Claims"}).status_code == 200  # the admin may
+
+
+def test_the_sql_form_of_the_rule_agrees_with_the_rule(api: Api) -> None:
+    owners = [None, "", "legal", "marketing", "sales"]
+    for n, owner in enumerate(owners):
+        save_topic(engine=api.engine, name=f"t{n}", kind=TopicKind.other, query=f"woord{n}",
+                   department=owner if owner is not None else None)  # fmt: skip
+    everything = list_topics(engine=api.engine)
+    for role, department in [(Role.analyst, "legal"), (Role.viewer, "sales"), (Role.admin, "legal"),
+                             (Role.agent, None), (Role.agent, "nobody")]:  # fmt: skip
+        scope = scope_of(role, department)
+        expected = [t.name for t in everything if scope.sees(t.department)]
+        assert [t.name for t in list_topics(engine=api.engine, scope=scope)] == expected
+
+
+def test_pages_and_api_share_the_period_bounds(api: Api) -> None:
+    from luister.domain.periods import MAX_DAYS
+
+    assert api.get("/api/v1/analytics/overview", params={"days": MAX_DAYS}).status_code == 200
+    assert api.get("/api/v1/analytics/overview", params={"days": MAX_DAYS + 1}).status_code == 422
+    too_long = {"since": "2010-01-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
+    answer = api.get("/api/v1/analytics/overview", params=too_long)
+    assert answer.status_code == 422 and f"at most {MAX_DAYS} days" in answer.text

@@ -1,6 +1,6 @@
 """``/analytics``: the dashboard figures of a topic (or all mentions) over a period, from the rollups."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -12,14 +12,12 @@ from luister.api.problems import invalid, responses
 from luister.api.schemas import NO_CONTROL, Sentiment
 from luister.domain.accounts import Permission
 from luister.domain.addressing import unknown_as_empty
+from luister.domain.periods import MAX_DAYS, PeriodError, checked_period
 from luister.domain.rollups import ALL_TOPICS
 from luister.runtime import Runtime
 from luister.services import analytics
 from luister.services.accounts import UserRead
 
-MAX_PERIOD = timedelta(days=400)
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 SENTIMENT_COUNTS = "Mentions per sentiment: negative, neutral, positive, and '' for not analysed."
 
 
@@ -137,7 +135,7 @@ def routes(runtime: Runtime) -> APIRouter:
             int,
             Query(
                 ge=1,
-                le=400,
+                le=MAX_DAYS,
                 description="Without since/until: the last `days` days up to the newest counted hour.",
             ),
         ] = 30,
@@ -157,8 +155,11 @@ def routes(runtime: Runtime) -> APIRouter:
         if start is None or end is None:
             period = analytics.default_scope(engine=engine, days=days)
             start, end = period.since, period.until
-        elif not EARLIEST <= start < end <= LATEST or end - start > MAX_PERIOD:
-            raise invalid(f"since must come before until, at most {MAX_PERIOD.days} days apart")
+        else:
+            try:
+                start, end = checked_period(start, end)
+            except PeriodError as exc:
+                raise invalid(str(exc)) from None
         filters = {"channel": channel or None, "country": unknown_as_empty(country),
                    "language": unknown_as_empty(language)}  # fmt: skip
         scope = analytics.Scope(since=start, until=end, topic_id=topic_id, sentiment=sentiment, **filters)

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from luister.api.auth import caller
 from luister.api.problems import ApiError, invalid, query_problem, responses
 from luister.api.schemas import NO_CONTROL, QueryTest, QueryTrialRead, TopicCreate, TopicRead, TopicUpdate
-from luister.domain.accounts import Permission, Role, in_scope
+from luister.domain.accounts import Permission
 from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.runtime import Runtime
 from luister.services import topics as topic_service
@@ -37,17 +37,14 @@ def routes(runtime: Runtime) -> APIRouter:
     def found(name: str, user: UserRead) -> topic_service.TopicRead:
         """The topic, when it exists in the caller's departments (404 otherwise: not theirs to see)."""
         try:
-            topic = get_topic(engine=engine, name=name)
+            return get_topic(engine=engine, name=name, scope=user.scope)
         except UnknownTopicError as exc:
             raise ApiError(404, str(exc)) from None
-        if not visible(user, topic):
-            raise ApiError(404, f"no topic named {name!r}")
-        return topic
 
     def save(
         name: str, body: TopicCreate | TopicUpdate, user: UserRead, background: BackgroundTasks
     ) -> TopicRead:
-        own = user.department if user.role is not Role.admin else None  # a department's people keep to it
+        own = user.scope.department  # a department's people keep to it
         try:
             saved = save_topic(
                 engine=engine,
@@ -68,7 +65,7 @@ def routes(runtime: Runtime) -> APIRouter:
     @router.get("/topics", response_model=list[TopicRead], responses=responses(403))
     def topics_list(user: Reader) -> list[TopicRead]:
         """Every topic of the caller's departments with how many stored mentions it matches."""
-        return [TopicRead.of(t) for t in list_topics(engine=engine) if visible(user, t)]
+        return [TopicRead.of(t) for t in list_topics(engine=engine, scope=user.scope)]
 
     @router.post("/topics/test", response_model=QueryTrialRead, responses=responses(400, 403))
     def topic_test(body: QueryTest, _user: Reader) -> QueryTrialRead:
@@ -117,10 +114,6 @@ def routes(runtime: Runtime) -> APIRouter:
     return router
 
 
-def visible(user: UserRead, topic: topic_service.TopicRead) -> bool:
-    return in_scope(user.role, user.department, topic.department)
-
-
 def topics_seen(user: UserRead, *, engine: Engine) -> set[str]:
     """The names of the topics in the caller's departments."""
-    return {t.name for t in topic_service.list_topics(engine=engine) if visible(user, t)}
+    return {t.name for t in topic_service.list_topics(engine=engine, scope=user.scope)}

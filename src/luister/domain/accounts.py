@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 
 MIN_PASSWORD = 12
@@ -35,14 +36,26 @@ def can(role: Role, permission: Permission) -> bool:
     return permission in GRANTS[role]
 
 
-def in_scope(role: Role, user_department: str | None, topic_department: str | None) -> bool:
-    """Whether a user sees and (with ``manage``) changes a topic: departments scope topics, not mentions.
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What someone sees and (with ``manage``) changes of what departments own: topics, and through them
+    their alerts. Departments scope topics, not mentions. ``department`` None: across departments."""
 
-    A topic without a department is the whole company's; a user without one (and every admin) works
-    across departments; otherwise the department must be the user's own."""
-    if role is Role.admin or not user_department or not topic_department:
-        return True
-    return user_department == topic_department
+    department: str | None = None
+
+    def sees(self, owner: str | None) -> bool:
+        """Whether a topic owned by ``owner`` is in scope: one without a department is the whole
+        company's; otherwise it must be the scope's own department (a scope across departments sees all)."""
+        return self.department is None or not owner or owner == self.department
+
+
+EVERYTHING = Scope()  # the CLI, admins, and everyone without a department
+
+
+def scope_of(role: Role, department: str | None) -> Scope:
+    """The one rule: every admin, and everyone without a department, works across departments; the
+    others work with the company's topics and their own department's."""
+    return EVERYTHING if role is Role.admin or not department else Scope(department)
 
 
 def normalise_email(value: str) -> str:

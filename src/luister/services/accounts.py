@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 
-from luister.domain.accounts import Role, normalise_email, password_problem
+from luister.domain.accounts import Role, Scope, normalise_email, password_problem, scope_of
 from luister.services import audit
 from luister.storage.tables import user_account
 
@@ -39,6 +39,11 @@ class UserRead:
     language: str
     active: bool
     last_login_at: datetime | None
+
+    @property
+    def scope(self) -> Scope:
+        """The departments' things this user works with (``domain.accounts.scope_of``)."""
+        return scope_of(self.role, self.department)
 
 
 def _read(row: Any) -> UserRead:

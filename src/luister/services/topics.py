@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from luister.domain.accounts import EVERYTHING, Scope
 from luister.domain.matcher import TopicMatcher
 from luister.domain.queries import check_references, parse_query
 from luister.domain.rollups import ALL_TOPICS
@@ -78,15 +80,23 @@ def save_topic(
     return get_topic(engine=engine, name=name)
 
 
-def get_topic(*, engine: Engine, name: str) -> TopicRead:
-    for found in list_topics(engine=engine):
+def get_topic(*, engine: Engine, name: str, scope: Scope = EVERYTHING) -> TopicRead:
+    """The topic ``name`` in ``scope``; one outside it is as unknown as one that does not exist."""
+    for found in list_topics(engine=engine, scope=scope):
         if found.name == name:
             return found
     raise UnknownTopicError(f"no topic named {name!r}")
 
 
-def list_topics(*, engine: Engine) -> list[TopicRead]:
-    """Every topic with the number of mentions it matched (from the rollups: no scan of the matches)."""
+def in_scope(department: sa.ColumnElement[Any], scope: Scope) -> sa.ColumnElement[bool]:
+    """:meth:`Scope.sees` as SQL over a topic's department column (for lists that join topics)."""
+    if scope.department is None:
+        return sa.true()
+    return sa.or_(department.is_(None), department == "", department == scope.department)
+
+
+def list_topics(*, engine: Engine, scope: Scope = EVERYTHING) -> list[TopicRead]:
+    """Every topic in ``scope`` with the number of mentions it matched (from the rollups: no scan)."""
     totals = ROLLUP_TABLES["rollup_day_sentiment"]
     counts = (
         sa.select(totals.c.topic_id, sa.func.sum(totals.c.mentions).label("n"))
@@ -97,6 +107,7 @@ def list_topics(*, engine: Engine) -> list[TopicRead]:
     query = (
         sa.select(topic, sa.func.coalesce(counts.c.n, 0).label("mentions"))
         .select_from(topic.outerjoin(counts, counts.c.topic_id == topic.c.id))
+        .where(in_scope(topic.c.department, scope))
         .order_by(topic.c.kind, topic.c.name)
     )
     with engine.connect() as conn:

@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from starlette.datastructures import FormData
 
 from luister import __version__
-from luister.domain.accounts import Permission, can, in_scope
+from luister.domain.accounts import Permission, can
 from luister.domain.addressing import MAX_ID
 from luister.runtime import Runtime
 from luister.services.alerts import open_count
@@ -111,11 +111,8 @@ class Web:
         return pick_language(preferred, request.headers.get("accept-language"))
 
     def topics_for(self, session: Session) -> list[TopicRead]:
-        """The topics this user works with: departments scope topics (see ``domain.accounts.in_scope``)."""
-        user = session.user
-        return [
-            t for t in list_topics(engine=self.engine) if in_scope(user.role, user.department, t.department)
-        ]
+        """The topics this user works with: departments scope topics (``domain.accounts.scope_of``)."""
+        return list_topics(engine=self.engine, scope=session.user.scope)
 
     def signed_in(self, request: Request) -> Session:
         """Dependency: the signed-in user's session (any role may read)."""

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.engine import Engine
 
 from luister.domain.analysis import SENTIMENT_LABELS
+from luister.domain.periods import PeriodError, checked_days, checked_period
 from luister.services.alerts import in_view, list_alerts
 from luister.services.analytics import Scope, default_scope, overview
 from luister.services.mentions import search_mentions, top_engaging
@@ -47,11 +48,9 @@ def read_scope(web: Web, request: Request, topics: list[TopicRead]) -> tuple[Sco
     params = dict(request.query_params)
     try:
         drill = read_drill(params)
-        days = int(params.get("days") or 30)
-    except (DrillError, ValueError) as exc:
+        days = checked_days(int(params.get("days") or 30))
+    except (DrillError, ValueError) as exc:  # PeriodError is a ValueError
         raise ScopeError(str(exc)) from None
-    if not 1 <= days <= 3660:
-        raise ScopeError("days: choose between 1 and 3660")
     topic_id = 0
     if drill.topic:
         topic_id = next((t.id for t in topics if t.name == drill.topic), -1)
@@ -61,8 +60,10 @@ def read_scope(web: Web, request: Request, topics: list[TopicRead]) -> tuple[Sco
     if drill.since or drill.until:
         since = drill.since or (drill.until or scope.until) - timedelta(days=days)
         until = drill.until or since + timedelta(days=days)
-        if until <= since:
-            raise ScopeError("until must come after since")
+        try:
+            since, until = checked_period(since, until)
+        except PeriodError as exc:
+            raise ScopeError(str(exc)) from None
         scope = Scope(since=since, until=until, topic_id=topic_id)
     scope = Scope(since=scope.since, until=scope.until, topic_id=topic_id, channel=drill.channel,
                   country=drill.country, language=drill.language, sentiment=drill.sentiment)  # fmt: skip

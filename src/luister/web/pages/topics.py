@@ -7,7 +7,7 @@ from typing import Annotated, Any, Self
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from luister.domain.accounts import Permission, Role
+from luister.domain.accounts import Permission
 from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.domain.topics import TopicKind
 from luister.services import topic_admin
@@ -37,8 +37,8 @@ class TopicForm:
 
     @classmethod
     def posted(cls, post: FormPost) -> Self:
-        department = post.text("department") if post.session.user.role is Role.admin or not (
-            post.session.user.department) else (post.session.user.department or "")  # fmt: skip
+        own = post.session.user.scope.department  # a department's people keep to it
+        department = own or post.text("department")
         return cls(post.text("name"), post.text("kind"), post.text("query"), post.text("description"),
                    department[:40])  # fmt: skip
 
@@ -75,8 +75,7 @@ def routes(web: Web) -> APIRouter:
         context = {"topics": topics, "groups": [g for g in groups if g[1]], "form": form, "editing": editing,
                    "kinds": [k.value for k in TopicKind], "tested": tested, "note": note or {},
                    "departments": known_departments(engine=engine),
-                   "own_department": session.user.department if session.user.role is not Role.admin
-                   else None}  # fmt: skip
+                   "own_department": session.user.scope.department}  # fmt: skip
         name = "topic_edit.html" if editing else "topics.html"
         return web.render(request, name, context, session=session, status=status)
 
