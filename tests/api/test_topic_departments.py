@@ -71,3 +71,34 @@ def test_pages_and_api_share_the_period_bounds(api: Api) -> None:
     too_long = {"since": "2010-01-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
     answer = api.get("/api/v1/analytics/overview", params=too_long)
     assert answer.status_code == 422 and f"at most {MAX_DAYS} days" in answer.text
+
+
+def test_a_put_keeps_what_it_leaves_out_and_never_brings_a_deleted_topic_back(api: Api) -> None:
+    save_topic(engine=api.engine, name="Claims", kind=TopicKind.other, query="advocaat",
+               description="Wat juristen volgen", department="legal")  # fmt: skip
+    changed = api.put("/api/v1/topics/Claims", json={"kind": "other", "query": "advocaat OR claim"})
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (body["department"], body["description"]) == ("legal", "Wat juristen volgen")
+    cleared = api.put("/api/v1/topics/Claims", json={"kind": "other", "query": "claim", "department": None})
+    assert cleared.json()["department"] is None and cleared.json()["description"] == "Wat juristen volgen"
+
+    assert api.delete("/api/v1/topics/Claims").status_code == 204
+    assert api.put("/api/v1/topics/Claims", json={"kind": "other", "query": "claim"}).status_code == 404
+    assert api.get("/api/v1/topics/Claims").status_code == 404
+
+
+def test_puts_and_deletes_racing_give_no_server_error(api: Api) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    answers = []
+    for round_ in range(8):
+        save_topic(engine=api.engine, name="Race", kind=TopicKind.other, query=f"woord{round_}")
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            change = {"kind": "other", "query": "x"}
+            jobs = [pool.submit(api.put, "/api/v1/topics/Race", json=change),
+                    pool.submit(api.delete, "/api/v1/topics/Race"),
+                    pool.submit(api.put, "/api/v1/topics/Race", json=change)]  # fmt: skip
+            answers += [job.result().status_code for job in jobs]
+        assert api.get("/api/v1/topics/Race").status_code == 404  # the delete won, whenever it ran
+    assert set(answers) <= {200, 204, 404}

@@ -15,12 +15,15 @@ from luister.services import topics as topic_service
 from luister.services.accounts import UserRead
 from luister.services.matching import rematch
 from luister.services.topics import (
+    TopicError,
+    TopicNameTaken,
     UnknownTopicError,
+    create_topic,
     get_topic,
     list_topics,
     remove_topic,
-    save_topic,
     try_query,
+    update_topic,
 )
 
 TopicName = Annotated[
@@ -45,19 +48,28 @@ def routes(runtime: Runtime) -> APIRouter:
         name: str, body: TopicCreate | TopicUpdate, user: UserRead, background: BackgroundTasks
     ) -> TopicRead:
         own = user.scope.department  # a department's people keep to it
+        given = body.model_fields_set  # a field left out of a PUT keeps its value
         try:
-            saved = save_topic(
-                engine=engine,
-                name=name,
-                kind=body.kind,
-                query=body.query,
-                description=body.description,
-                department=own or body.department or "",
-                actor=user.email,
-            )
+            if isinstance(body, TopicCreate):
+                saved = create_topic(engine=engine, name=name, kind=body.kind, query=body.query,
+                                     description=body.description, department=own or body.department or "",
+                                     actor=user.email)  # fmt: skip
+            else:
+                saved = update_topic(
+                    engine=engine, name=name, kind=body.kind, query=body.query,
+                    description=(body.description or "") if "description" in given else None,
+                    department=own or ((body.department or "") if "department" in given else None),
+                    actor=user.email,
+                )  # fmt: skip
         except QuerySyntaxError as exc:
             raise query_problem(exc, field="query") from None
-        except (QueryReferenceError, ValueError) as exc:
+        except UnknownTopicError as exc:
+            raise ApiError(404, str(exc)) from None
+        except TopicNameTaken as exc:
+            raise ApiError(409, f"{exc}; PUT changes it") from None
+        except TopicError as exc:
+            raise invalid(f"{exc.field}: {exc}") from None
+        except QueryReferenceError as exc:
             raise invalid(f"query: {exc}") from None
         background.add_task(rematch, engine=engine, topic_ids=[saved.id])
         return TopicRead.of(saved)
@@ -81,8 +93,6 @@ def routes(runtime: Runtime) -> APIRouter:
     @router.post("/topics", status_code=201, response_model=TopicRead, responses=responses(400, 403, 409))
     def topic_create(body: TopicCreate, user: Manager, background: BackgroundTasks) -> TopicRead:
         """Save a new topic; stored mentions are matched against it in the background."""
-        if any(t.name == body.name.strip() for t in list_topics(engine=engine)):
-            raise ApiError(409, f"a topic named {body.name.strip()!r} exists already; PUT changes it")
         return save(body.name, body, user, background)
 
     @router.get("/topics/{name:path}", response_model=TopicRead, responses=responses(403, 404))
@@ -93,7 +103,8 @@ def routes(runtime: Runtime) -> APIRouter:
     def topic_update(
         name: TopicName, body: TopicUpdate, user: Manager, background: BackgroundTasks
     ) -> TopicRead:
-        """Change a topic's query, kind or description; stored mentions are matched again afterwards."""
+        """Change a topic's query, kind, description or department (a field left out keeps its value);
+        stored mentions are matched again afterwards."""
         found(name, user)
         return save(name, body, user, background)
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.domain.matcher import TopicMatcher
-from luister.domain.queries import check_references, parse_query
+from luister.domain.queries import Query, check_references, parse_query, referenced_topics, resolve_topic
 from luister.domain.rollups import ALL_TOPICS
 from luister.domain.topics import TopicKind
 from luister.services import audit
@@ -47,6 +47,100 @@ class UnknownTopicError(LookupError):
     pass
 
 
+MAX_NAME = 120  # the column's length
+KEEP = None  # an omitted field of an update keeps its value
+
+
+class TopicError(ValueError):
+    """A topic cannot be saved as given; ``field`` is the form field the message belongs to. Messages
+    are fixed texts (no values in them), so the pages can translate them."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class TopicNameTaken(TopicError):
+    """Another topic has this name already (a conflict, where the other errors are invalid input)."""
+
+    def __init__(self) -> None:
+        super().__init__("a topic with this name exists already", field="name")
+
+
+def create_topic(
+    *,
+    engine: Engine,
+    name: str,
+    kind: TopicKind,
+    query: str,
+    description: str | None = None,
+    department: str | None = None,
+    actor: str,
+) -> TopicRead:
+    """Save a new topic; refused (:class:`TopicError`) when the name is taken. Raises
+    ``QuerySyntaxError`` for a bad query and ``QueryReferenceError`` for ``topic:`` references to
+    unknown topics or in a cycle."""
+    name = _checked_name(name)
+    parsed = _parsed(query)
+    with engine.begin() as conn:
+        if conn.execute(sa.select(topic.c.id).where(topic.c.name == name)).first() is not None:
+            raise TopicNameTaken
+        check_references({**_queries(conn), name: parsed})
+        values = {"kind": kind.value, "query": query.strip(),
+                  "description": (description or "").strip() or None,
+                  "department": _department(department) if department is not None else None}  # fmt: skip
+        conn.execute(topic.insert().values(name=name, **values))
+        audit.record(conn, actor=actor, action="topic.save", target=name, detail={"query": values["query"]})
+    return get_topic(engine=engine, name=name)
+
+
+def update_topic(
+    *,
+    engine: Engine,
+    name: str,
+    new_name: str | None = KEEP,
+    kind: TopicKind | None = KEEP,
+    query: str | None = KEEP,
+    description: str | None = KEEP,
+    department: str | None = KEEP,
+    actor: str,
+) -> TopicRead:
+    """Change the topic ``name`` in one transaction; an omitted (None) field keeps its value, ``""``
+    clears ``description`` or ``department``. A new name is refused while it is taken or while other
+    topics refer to the old one. Raises :class:`UnknownTopicError` when the topic is gone (a change
+    never brings a deleted topic back), ``QuerySyntaxError`` and ``QueryReferenceError``."""
+    parsed = _parsed(query) if query is not None else None
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(topic).where(topic.c.name == name).with_for_update()).mappings().first()
+        if row is None:
+            raise UnknownTopicError(f"no topic named {name!r}")
+        renamed = _checked_name(new_name) if new_name is not None else name
+        others = {n: q for n, q in _queries(conn).items() if n != name}
+        if renamed != name:
+            if renamed in others:
+                raise TopicNameTaken
+            if any(_refers_to(q, name, others) for q in others.values()):
+                raise TopicError("other topics refer to this name; change their queries first", field="name")
+        check_references({**others, renamed: parsed if parsed is not None else parse_query(row["query"])})
+        values: dict[str, Any] = {"name": renamed}
+        if kind is not None:
+            values["kind"] = kind.value
+        if query is not None:
+            values["query"] = query.strip()
+        if description is not None:
+            values["description"] = description.strip() or None
+        if department is not None:
+            values["department"] = _department(department)
+        changed = conn.execute(topic.update().where(topic.c.id == row["id"]).values(**values)).rowcount
+        if not changed:  # deleted meanwhile
+            raise UnknownTopicError(f"no topic named {name!r}")
+        if renamed != name:
+            audit.record(conn, actor=actor, action="topic.rename", target=renamed, detail={"from": name})
+        audit.record(conn, actor=actor, action="topic.save", target=renamed,
+                     detail={"query": values.get("query", row["query"])})  # fmt: skip
+    return get_topic(engine=engine, name=renamed)
+
+
 def save_topic(
     *,
     engine: Engine,
@@ -57,27 +151,57 @@ def save_topic(
     department: str | None = None,
     actor: str = "cli",
 ) -> TopicRead:
-    """Create the topic, or update the one with this name (``department``: None keeps it, "" clears
-    it). Raises ``QuerySyntaxError`` for a bad query
-    and ``QueryReferenceError`` for ``topic:`` references to unknown topics or in a cycle."""
+    """Create the topic, or change the one with this name (``luister topics add``, the demo): through
+    :func:`create_topic` or :func:`update_topic`, the one write path."""
+    name = _checked_name(name)
+    with engine.connect() as conn:
+        exists = conn.execute(sa.select(topic.c.id).where(topic.c.name == name)).first() is not None
+    if not exists:
+        try:
+            return create_topic(engine=engine, name=name, kind=kind, query=query, description=description,
+                                department=department, actor=actor)  # fmt: skip
+        except TopicNameTaken:  # created meanwhile: change it instead
+            pass
+    return update_topic(engine=engine, name=name, kind=kind, query=query, description=description or "",
+                        department=department, actor=actor)  # fmt: skip
+
+
+def set_topic_enabled(*, engine: Engine, name: str, enabled: bool, actor: str) -> TopicRead:
+    """Switch a topic on (new mentions are matched against it) or off (they are not; history stays)."""
+    with engine.begin() as conn:
+        changed = conn.execute(topic.update().where(topic.c.name == name).values(enabled=enabled)).rowcount
+        if not changed:
+            raise UnknownTopicError(f"no topic named {name!r}")
+        audit.record(conn, actor=actor, action="topic.enable" if enabled else "topic.disable", target=name)
+    return get_topic(engine=engine, name=name)
+
+
+def _queries(conn: sa.Connection) -> dict[str, Query]:
+    return {row.name: parse_query(row.query) for row in conn.execute(sa.select(topic.c.name, topic.c.query))}
+
+
+def _refers_to(query: Query, name: str, known: dict[str, Query]) -> bool:
+    names = {n: n for n in [*known, name]}
+    return any(resolve_topic(reference, names) == name for reference in referenced_topics(query))
+
+
+def _checked_name(name: str) -> str:
     name = name.strip()
     if not name:
-        raise ValueError("a topic needs a name")
-    parsed = parse_query(query)
-    queries = {t.name: parse_query(t.query) for t in list_topics(engine=engine) if t.name != name}
-    check_references({**queries, name: parsed})
-    values = {"kind": kind.value, "query": query.strip(), "description": description}
-    if department is not None:
-        values["department"] = department.strip()[:40] or None
-    with engine.begin() as conn:
-        found = conn.execute(sa.select(topic.c.id).where(topic.c.name == name)).scalar()
-        if found is None:
-            insert = topic.insert().values(name=name, **values).returning(topic.c.id)
-            found = conn.execute(insert).scalar_one()
-        else:
-            conn.execute(topic.update().where(topic.c.id == found).values(**values))
-        audit.record(conn, actor=actor, action="topic.save", target=name, detail={"query": values["query"]})
-    return get_topic(engine=engine, name=name)
+        raise TopicError("a topic needs a name", field="name")
+    if len(name) > MAX_NAME:
+        raise TopicError("the name is too long (at most 120 characters)", field="name")
+    return name
+
+
+def _parsed(query: str) -> Query:
+    if not query.strip():
+        raise TopicError("a topic needs a query", field="query")
+    return parse_query(query)
+
+
+def _department(value: str) -> str | None:
+    return value.strip()[:40] or None
 
 
 def get_topic(*, engine: Engine, name: str, scope: Scope = EVERYTHING) -> TopicRead:
@@ -128,14 +252,16 @@ def list_topics(*, engine: Engine, scope: Scope = EVERYTHING) -> list[TopicRead]
 
 
 def remove_topic(*, engine: Engine, name: str, actor: str = "cli") -> None:
-    """Delete a topic and its matches; refused while another topic's query refers to it."""
-    target = get_topic(engine=engine, name=name)
-    queries = {t.name: parse_query(t.query) for t in list_topics(engine=engine) if t.name != name}
-    check_references(queries)
+    """Delete a topic and its matches, in one transaction; refused while another topic's query refers to
+    it (``QueryReferenceError``). Raises :class:`UnknownTopicError` when it is gone already."""
     with engine.begin() as conn:
-        conn.execute(mention_topic.delete().where(mention_topic.c.topic_id == target.id))
-        conn.execute(topic.delete().where(topic.c.id == target.id))
-        rollups.forget_topic(conn, target.id)
+        found = conn.execute(sa.select(topic.c.id).where(topic.c.name == name).with_for_update()).scalar()
+        if found is None:
+            raise UnknownTopicError(f"no topic named {name!r}")
+        check_references({n: q for n, q in _queries(conn).items() if n != name})
+        conn.execute(mention_topic.delete().where(mention_topic.c.topic_id == found))
+        conn.execute(topic.delete().where(topic.c.id == found))
+        rollups.forget_topic(conn, found)
         audit.record(conn, actor=actor, action="topic.remove", target=name)
 
 

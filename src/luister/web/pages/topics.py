@@ -13,7 +13,15 @@ from luister.domain.topics import TopicKind
 from luister.services import topic_admin
 from luister.services.accounts import known_departments
 from luister.services.matching import rematch
-from luister.services.topics import TopicRead, UnknownTopicError, remove_topic
+from luister.services.topics import (
+    TopicError,
+    TopicRead,
+    UnknownTopicError,
+    create_topic,
+    remove_topic,
+    set_topic_enabled,
+    update_topic,
+)
 from luister.web.auth import Session
 from luister.web.context import FormPost, RowId, Web
 
@@ -95,15 +103,17 @@ def routes(web: Web) -> APIRouter:
         description, actor = form.description or None, post.session.user.email
         try:
             if editing is None:
-                saved = topic_admin.create_topic(engine=engine, name=form.name, kind=kind, query=form.query,
-                                                 description=description, actor=actor,
-                                                 department=form.department)  # fmt: skip
+                saved = create_topic(engine=engine, name=form.name, kind=kind, query=form.query,
+                                     description=description, actor=actor,
+                                     department=form.department)  # fmt: skip
             else:
-                saved = topic_admin.update_topic(
-                    engine=engine, topic_id=editing.id, name=form.name, kind=kind, query=form.query,
-                    description=description, actor=actor, department=form.department,
+                saved = update_topic(
+                    engine=engine, name=editing.name, new_name=form.name, kind=kind, query=form.query,
+                    description=description or "", actor=actor, department=form.department,
                 )  # fmt: skip
-        except topic_admin.TopicError as exc:
+        except UnknownTopicError:
+            form.errors["name"] = "this topic was deleted meanwhile"
+        except TopicError as exc:
             form.errors[exc.field] = str(exc)
         except QuerySyntaxError as exc:
             form.errors["query"] = str(exc)
@@ -172,11 +182,11 @@ def routes(web: Web) -> APIRouter:
         tasks: BackgroundTasks,
     ) -> Response:
         enabled = post.text("enabled") == "true"
-        if found_or_404(topic_id, post.session) is None:
+        found = found_or_404(topic_id, post.session)
+        if found is None:
             return Response("No such topic.", status_code=404)
         try:
-            topic_admin.set_topic_enabled(engine=engine, topic_id=topic_id, enabled=enabled,
-                                          actor=post.session.user.email)  # fmt: skip
+            set_topic_enabled(engine=engine, name=found.name, enabled=enabled, actor=post.session.user.email)
         except UnknownTopicError:
             return Response("No such topic.", status_code=404)
         if enabled:  # it missed what came in while it was off
