@@ -102,3 +102,25 @@ def test_puts_and_deletes_racing_give_no_server_error(api: Api) -> None:
             answers += [job.result().status_code for job in jobs]
         assert api.get("/api/v1/topics/Race").status_code == 404  # the delete won, whenever it ran
     assert set(answers) <= {200, 204, 404}
+
+
+def test_topic_references_keep_to_the_callers_departments(api: Api) -> None:
+    save_topic(engine=api.engine, name="Claims", kind=TopicKind.other, query="advocaat", department="legal")
+    save_topic(engine=api.engine, name="Voltaro", kind=TopicKind.brand, query="voltaro")
+    address = "mia@voltaro.example"
+    create_user(engine=api.engine, email=address, name="Mia", password="a long and secret passphrase",
+                role=Role.analyst, department="marketing")  # fmt: skip
+    mia = {"Authorization": f"Bearer {create_token(engine=api.engine, email=address, name='t').secret}"}
+
+    def tested(query: str) -> tuple[int, str]:
+        answer = api.client.post("/api/v1/topics/test", headers=mia, json={"query": query})
+        return answer.status_code, answer.json().get("detail", "")
+
+    hidden, unknown = tested("topic:Claims AND voltaro"), tested("topic:Nobody AND voltaro")
+    assert hidden[0] == unknown[0] == 422
+    assert hidden[1].replace("Claims", "X") == unknown[1].replace("Nobody", "X")  # no oracle
+    assert tested("topic:Voltaro AND storing")[0] == 200  # the company's topics may be used
+    wrapped = api.client.post("/api/v1/topics", headers=mia, json={"name": "Spy", "query": "topic:Claims"})
+    assert wrapped.status_code == 422 and "unknown topic 'Claims'" in wrapped.text
+    assert api.post("/api/v1/topics/test", json={"query": "topic:Claims"}).status_code == 200  # the admin
+    assert api.delete("/api/v1/topics/Claims").status_code == 204  # nothing of marketing holds it

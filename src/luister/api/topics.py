@@ -53,13 +53,13 @@ def routes(runtime: Runtime) -> APIRouter:
             if isinstance(body, TopicCreate):
                 saved = create_topic(engine=engine, name=name, kind=body.kind, query=body.query,
                                      description=body.description, department=own or body.department or "",
-                                     actor=user.email)  # fmt: skip
+                                     actor=user.email, scope=user.scope)  # fmt: skip
             else:
                 saved = update_topic(
                     engine=engine, name=name, kind=body.kind, query=body.query,
                     description=(body.description or "") if "description" in given else None,
                     department=own or ((body.department or "") if "department" in given else None),
-                    actor=user.email,
+                    actor=user.email, scope=user.scope,
                 )  # fmt: skip
         except QuerySyntaxError as exc:
             raise query_problem(exc, field="query") from None
@@ -80,10 +80,12 @@ def routes(runtime: Runtime) -> APIRouter:
         return [TopicRead.of(t) for t in list_topics(engine=engine, scope=user.scope)]
 
     @router.post("/topics/test", response_model=QueryTrialRead, responses=responses(400, 403))
-    def topic_test(body: QueryTest, _user: Reader) -> QueryTrialRead:
-        """Try a query on the newest stored mentions without saving it."""
+    def topic_test(body: QueryTest, user: Reader) -> QueryTrialRead:
+        """Try a query on the newest stored mentions without saving it (``topic:`` names a topic of the
+        caller's departments)."""
         try:
-            trial = try_query(engine=engine, query=body.query, sample=body.sample, examples=body.examples)
+            trial = try_query(engine=engine, query=body.query, sample=body.sample, examples=body.examples,
+                              scope=user.scope)  # fmt: skip
         except QuerySyntaxError as exc:
             raise query_problem(exc, field="query") from None
         except QueryReferenceError as exc:

@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from luister.domain.accounts import EVERYTHING, Scope
 from luister.domain.queries import (
     QuerySyntaxError,
     parse_query,
@@ -67,10 +68,15 @@ def referring_topics(*, engine: Engine, name: str) -> list[str]:
 
 
 def trial(
-    *, engine: Engine, query: str, sample: int = TRIAL_SAMPLE, examples: int = TRIAL_EXAMPLES
+    *,
+    engine: Engine,
+    query: str,
+    sample: int = TRIAL_SAMPLE,
+    examples: int = TRIAL_EXAMPLES,
+    scope: Scope = EVERYTHING,
 ) -> TopicTrial:
     """:func:`~luister.services.topics.try_query`, with each example's channel and date."""
-    tried = try_query(engine=engine, query=query, sample=sample, examples=examples)
+    tried = try_query(engine=engine, query=query, sample=sample, examples=examples, scope=scope)
     ids = [mention_id for mention_id, _ in tried.examples]
     with engine.connect() as conn:
         rows = {

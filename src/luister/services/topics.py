@@ -10,7 +10,14 @@ from sqlalchemy.engine import Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.domain.matcher import TopicMatcher
-from luister.domain.queries import Query, check_references, parse_query, referenced_topics, resolve_topic
+from luister.domain.queries import (
+    Query,
+    QueryReferenceError,
+    check_references,
+    parse_query,
+    referenced_topics,
+    resolve_topic,
+)
 from luister.domain.rollups import ALL_TOPICS
 from luister.domain.topics import TopicKind
 from luister.services import audit
@@ -76,8 +83,11 @@ def create_topic(
     description: str | None = None,
     department: str | None = None,
     actor: str,
+    scope: Scope = EVERYTHING,
 ) -> TopicRead:
-    """Save a new topic; refused (:class:`TopicError`) when the name is taken. Raises
+    """Save a new topic; refused (:class:`TopicError`) when the name is taken. ``topic:`` references
+    resolve only among the topics in ``scope`` (the author's), so a department cannot build on another
+    department's topics; a hidden topic is as unknown as a missing one. Raises
     ``QuerySyntaxError`` for a bad query and ``QueryReferenceError`` for ``topic:`` references to
     unknown topics or in a cycle."""
     name = _checked_name(name)
@@ -85,7 +95,9 @@ def create_topic(
     with engine.begin() as conn:
         if conn.execute(sa.select(topic.c.id).where(topic.c.name == name)).first() is not None:
             raise TopicNameTaken
-        check_references({**_queries(conn), name: parsed})
+        queries = _queries(conn)
+        _check_visible(name, parsed, conn, scope)
+        check_references({**queries, name: parsed})
         values = {"kind": kind.value, "query": query.strip(),
                   "description": (description or "").strip() or None,
                   "department": _department(department) if department is not None else None}  # fmt: skip
@@ -104,11 +116,13 @@ def update_topic(
     description: str | None = KEEP,
     department: str | None = KEEP,
     actor: str,
+    scope: Scope = EVERYTHING,
 ) -> TopicRead:
-    """Change the topic ``name`` in one transaction; an omitted (None) field keeps its value, ``""``
-    clears ``description`` or ``department``. A new name is refused while it is taken or while other
-    topics refer to the old one. Raises :class:`UnknownTopicError` when the topic is gone (a change
-    never brings a deleted topic back), ``QuerySyntaxError`` and ``QueryReferenceError``."""
+    """Change the topic ``name`` in one transaction (references as in :func:`create_topic`); an
+    omitted (None) field keeps its value, ``""`` clears ``description`` or ``department``. A new name is
+    refused while it is taken or while other topics refer to the old one. Raises
+    :class:`UnknownTopicError` when the topic is gone (a change never brings a deleted topic back),
+    ``QuerySyntaxError`` and ``QueryReferenceError``."""
     parsed = _parsed(query) if query is not None else None
     with engine.begin() as conn:
         row = conn.execute(sa.select(topic).where(topic.c.name == name).with_for_update()).mappings().first()
@@ -121,6 +135,8 @@ def update_topic(
                 raise TopicNameTaken
             if any(_refers_to(q, name, others) for q in others.values()):
                 raise TopicError("other topics refer to this name; change their queries first", field="name")
+        if parsed is not None:
+            _check_visible(renamed, parsed, conn, scope)
         check_references({**others, renamed: parsed if parsed is not None else parse_query(row["query"])})
         values: dict[str, Any] = {"name": renamed}
         if kind is not None:
@@ -174,6 +190,19 @@ def set_topic_enabled(*, engine: Engine, name: str, enabled: bool, actor: str) -
             raise UnknownTopicError(f"no topic named {name!r}")
         audit.record(conn, actor=actor, action="topic.enable" if enabled else "topic.disable", target=name)
     return get_topic(engine=engine, name=name)
+
+
+def _check_visible(name: str, parsed: Query, conn: sa.Connection, scope: Scope) -> None:
+    """Raise ``QueryReferenceError`` for a ``topic:`` naming a topic outside ``scope``, worded as for one
+    that does not exist (no answer may tell a hidden topic from a missing one)."""
+    if scope.department is None:
+        return
+    seen = sa.select(topic.c.name).where(in_scope(topic.c.department, scope))
+    visible = {found: found for found in conn.execute(seen).scalars()} | {name: name}
+    for reference in sorted(referenced_topics(parsed)):
+        if resolve_topic(reference, visible) is None:
+            message = f"topic {name!r} refers to unknown topic {reference!r}"
+            raise QueryReferenceError(message, topic=name, reference=reference)
 
 
 def _queries(conn: sa.Connection) -> dict[str, Query]:
@@ -265,9 +294,14 @@ def remove_topic(*, engine: Engine, name: str, actor: str = "cli") -> None:
         audit.record(conn, actor=actor, action="topic.remove", target=name)
 
 
-def try_query(*, engine: Engine, query: str, sample: int = 5000, examples: int = 10) -> QueryTrial:
-    """Run ``query`` over the newest ``sample`` stored mentions without saving it."""
+def try_query(
+    *, engine: Engine, query: str, sample: int = 5000, examples: int = 10, scope: Scope = EVERYTHING
+) -> QueryTrial:
+    """Run ``query`` over the newest ``sample`` stored mentions without saving it; its ``topic:``
+    references resolve among the topics in ``scope`` only."""
     parsed = parse_query(query)
+    with engine.connect() as conn:
+        _check_visible(_PROBE_NAME, parsed, conn, scope)
     topics = {t.id: (t.name, parse_query(t.query)) for t in list_topics(engine=engine)}
     check_references(dict(topics.values()) | {_PROBE_NAME: parsed})
     matcher = TopicMatcher.compile({**topics, _PROBE_ID: (_PROBE_NAME, parsed)})

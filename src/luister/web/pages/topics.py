@@ -7,7 +7,7 @@ from typing import Annotated, Any, Self
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from luister.domain.accounts import Permission
+from luister.domain.accounts import Permission, Scope
 from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.domain.topics import TopicKind
 from luister.services import topic_admin
@@ -63,12 +63,12 @@ def routes(web: Web) -> APIRouter:
             return
         log.info("re-matched topic %s: %s mentions, %s matches", topic_id, done.mentions, done.matches)
 
-    def trial_context(query: str) -> dict[str, Any]:
+    def trial_context(query: str, scope: Scope) -> dict[str, Any]:
         """The live test's result for ``query``: a trial, or a syntax/reference error, or nothing."""
         if not query.strip():
             return {"query": query}
         try:
-            return {"query": query, "trial": topic_admin.trial(engine=engine, query=query)}
+            return {"query": query, "trial": topic_admin.trial(engine=engine, query=query, scope=scope)}
         except QuerySyntaxError as exc:
             return {"query": query, "syntax_error": exc}
         except QueryReferenceError as exc:
@@ -90,7 +90,7 @@ def routes(web: Web) -> APIRouter:
     def save(request: Request, post: FormPost, tasks: BackgroundTasks, editing: TopicRead | None) -> Response:
         form = TopicForm.posted(post)
         if post.text("action") == "test":
-            tested = trial_context(form.query)
+            tested = trial_context(form.query, post.session.user.scope)
             failed = "syntax_error" in tested or "reference_error" in tested
             return page(
                 request, post.session, form, editing=editing, tested=tested, status=400 if failed else 200
@@ -105,11 +105,12 @@ def routes(web: Web) -> APIRouter:
             if editing is None:
                 saved = create_topic(engine=engine, name=form.name, kind=kind, query=form.query,
                                      description=description, actor=actor,
-                                     department=form.department)  # fmt: skip
+                                     department=form.department, scope=post.session.user.scope)  # fmt: skip
             else:
                 saved = update_topic(
                     engine=engine, name=editing.name, new_name=form.name, kind=kind, query=form.query,
                     description=description or "", actor=actor, department=form.department,
+                    scope=post.session.user.scope,
                 )  # fmt: skip
         except UnknownTopicError:
             form.errors["name"] = "this topic was deleted meanwhile"
@@ -142,7 +143,7 @@ def routes(web: Web) -> APIRouter:
     def test_query(
         request: Request, session: Annotated[Session, Depends(web.signed_in)], q: str = ""
     ) -> Response:
-        tested = trial_context(q)
+        tested = trial_context(q, session.user.scope)
         failed = "syntax_error" in tested or "reference_error" in tested
         return web.render(request, "_query_test.html", {"tested": tested}, session=session,
                           status=400 if failed else 200)  # fmt: skip
