@@ -118,9 +118,26 @@ def read_inputs(conn: Connection, condition: sa.ColumnElement[bool]) -> list[Rol
     ]
 
 
+COUNTS_LOCK = 0x6C756973  # "luis": PostgreSQL's advisory lock key for changes to the counts
+
+
+def lock_counts(conn: Connection) -> None:
+    """Hold the counts for this transaction: changes that subtract and re-add counts (re-matching,
+    corrections, re-analysis) run one at a time, each reading what the one before it committed. Without
+    it two re-matches of overlapping mentions each subtract the same old counts and add the other's new
+    ones, and a topic is counted twice. PostgreSQL: a transaction advisory lock; SQLite: the write lock,
+    taken now (an empty write) so that every read after it is inside the locked transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": COUNTS_LOCK})
+    else:
+        conn.execute(sa.text("UPDATE topic SET id = id WHERE 0 = 1"))
+
+
 @contextmanager
 def changing(conn: Connection, condition: sa.ColumnElement[bool]) -> Iterator[None]:
-    """Around a change to the mentions selected by ``condition`` (their labels, their topics)."""
+    """Around a change to the mentions selected by ``condition`` (their labels, their topics); holds
+    the counts (:func:`lock_counts`) until the transaction ends."""
+    lock_counts(conn)
     apply(conn, rollup(read_inputs(conn, condition), sign=-1))
     yield
     apply(conn, rollup(read_inputs(conn, condition)))
