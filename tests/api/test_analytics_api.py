@@ -85,3 +85,31 @@ def test_overview_figures_match_the_mentions_and_filters_narrow_them(api: Api) -
     ):
         refused = api.get("/api/v1/analytics/overview", params=params)
         assert refused.status_code == 422, (params, refused.text)
+
+
+def test_a_running_period_marks_its_last_bucket_partial_and_compares_like_with_like(api: Api) -> None:
+    from datetime import UTC, datetime
+
+    from luister.connectors.records import FieldMapping
+    from luister.services.ingest import Pipeline
+    from luister.storage.writer import SqlMentionStore
+    from luister.testing import raw_item, record
+
+    now = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # the newest mention: early in the day
+    moments = [now - timedelta(days=30, hours=h) for h in (0, 2, 4)]  # the same hours, 30 days before
+    moments += [now - timedelta(days=30) + timedelta(hours=h) for h in (3, 6, 9, 12)]  # later that day
+    moments += [now - timedelta(hours=h) for h in (0, 1, 3)]
+    items = [
+        raw_item(record(n, created_at=m.isoformat(), text=f"voltaro {n}")) for n, m in enumerate(moments)
+    ]
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(api.engine), origin="t").run_batch(items)
+
+    body = api.get("/api/v1/analytics/overview", params={"days": 30}).json()
+    assert body["until"].startswith("2026-11-21T00:00") and body["counted_until"].startswith(
+        "2026-11-20T10:00"
+    )
+    assert [p["partial"] for p in body["series"]][-2:] == [False, True]
+    assert body["totals"]["mentions"] == 3
+    assert body["previous_mentions"] == 3  # the 30-day-old mentions before 10:00, not the later four
+    past = {"since": "2026-10-01T00:00:00Z", "until": "2026-10-10T00:00:00Z"}
+    assert not any(p["partial"] for p in api.get("/api/v1/analytics/overview", params=past).json()["series"])

@@ -92,7 +92,7 @@ def routes(runtime: Runtime) -> APIRouter:
         )
 
     @router.post(
-        "/alerts/{alert_id}/resolve", response_model=AlertDetailRead, responses=responses(403, 404, 409)
+        "/alerts/{alert_id}/resolve", response_model=AlertDetailRead, responses=responses(400, 403, 404, 409)
     )
     def alert_resolve(alert_id: AlertId, user: Worker, body: ResolveNote | None = None) -> AlertDetailRead:
         """The incident is over (409 when it was resolved already); a new firing opens a new alert."""

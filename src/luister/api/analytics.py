@@ -35,6 +35,7 @@ class PointRead(BaseModel):
     mentions: int
     sentiment: dict[str, int] = Field(description=SENTIMENT_COUNTS)
     net_sentiment: float | None
+    partial: bool = Field(description="The bucket is still filling: it ends after `counted_until`.")
 
 
 class VoiceRead(BaseModel):
@@ -64,7 +65,14 @@ class OverviewRead(BaseModel):
     bucket: str = Field(description="`hour` for periods up to three days, else `day`.")
     topic: str | None = Field(description="null: all mentions.")
     totals: TotalsRead
-    previous_mentions: int = Field(description="Mentions in the period of the same length just before.")
+    counted_until: datetime = Field(
+        description="How far the figures count: `until`, or the end of the newest counted hour while the "
+        "period is still going on (then the last bucket is partial)."
+    )
+    previous_mentions: int = Field(
+        description="Mentions in the period of the same length just before; while this one is still going "
+        "on, in as much of it as has passed of this one (like with like)."
+    )
     series: list[PointRead] = Field(description="Volume and sentiment per bucket, empty buckets included.")
     share_of_voice: list[VoiceRead] = Field(description="Brand and competitor topics side by side.")
     channels: list[CountRead]
@@ -88,10 +96,15 @@ class OverviewRead(BaseModel):
                 sentiment=t.sentiment,
                 net_sentiment=t.net_sentiment,
             ),
+            counted_until=o.scope.counted_until,
             previous_mentions=o.previous_mentions,
             series=[
                 PointRead(
-                    start=p.start, mentions=p.mentions, sentiment=p.sentiment, net_sentiment=p.net_sentiment
+                    start=p.start,
+                    mentions=p.mentions,
+                    sentiment=p.sentiment,
+                    net_sentiment=p.net_sentiment,
+                    partial=p.partial,
                 )
                 for p in o.series
             ],
@@ -152,8 +165,8 @@ def routes(runtime: Runtime) -> APIRouter:
             raise invalid(
                 "give both since and until, or neither (then `days` counts back from the newest data)"
             )
+        period = analytics.default_scope(engine=engine, days=days)  # also: how far the data runs
         if start is None or end is None:
-            period = analytics.default_scope(engine=engine, days=days)
             start, end = period.since, period.until
         else:
             try:
@@ -162,7 +175,8 @@ def routes(runtime: Runtime) -> APIRouter:
                 raise invalid(str(exc)) from None
         filters = {"channel": channel or None, "country": unknown_as_empty(country),
                    "language": unknown_as_empty(language)}  # fmt: skip
-        scope = analytics.Scope(since=start, until=end, topic_id=topic_id, sentiment=sentiment, **filters)
+        scope = analytics.Scope(since=start, until=end, topic_id=topic_id, sentiment=sentiment,
+                                now=period.now, **filters)  # fmt: skip
         return OverviewRead.of(analytics.overview(engine=engine, scope=scope), topic)
 
     return router

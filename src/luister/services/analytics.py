@@ -32,15 +32,27 @@ class Scope:
     country: str | None = None
     language: str | None = None
     sentiment: str | None = None
+    now: datetime | None = None  # how far the data runs when the period is still going on; None: over
 
     @property
     def bucket(self) -> str:
         return "hour" if self.until - self.since <= HOURLY_UP_TO else "day"
 
+    @property
+    def running(self) -> bool:
+        """Whether the period ends after the data does (today's bucket is still filling)."""
+        return self.now is not None and self.since < self.now < self.until
+
+    @property
+    def counted_until(self) -> datetime:
+        """Where counting stops: the period's end, or now while the period is still going on."""
+        return self.now if self.running and self.now is not None else self.until
+
     def previous(self) -> Scope:
-        """The period of the same length just before this one."""
+        """The period of the same length just before this one; while this one is still going on, only
+        as much of it as has passed of this one (like with like: a half day against a half day)."""
         length = self.until - self.since
-        return replace(self, since=self.since - length, until=self.since)
+        return replace(self, since=self.since - length, until=self.counted_until - length, now=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +74,7 @@ class Point:
 
     start: datetime
     sentiment: dict[str, int]
+    partial: bool = False  # the bucket is still filling (its end lies after the data's)
 
     @property
     def mentions(self) -> int:
@@ -119,9 +132,9 @@ def default_scope(*, engine: Engine, days: int = 30, topic_id: int = ALL_TOPICS)
         newest = conn.execute(
             sa.select(sa.func.max(hours.c.bucket)).where(hours.c.topic_id == ALL_TOPICS)
         ).scalar()
-    end = (newest or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)) + timedelta(hours=1)
-    end = end.replace(hour=0) + timedelta(days=1) if days > 3 else end  # whole days for daily charts
-    return Scope(since=end - timedelta(days=days), until=end, topic_id=topic_id)
+    now = (newest or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)) + timedelta(hours=1)
+    end = now.replace(hour=0) + timedelta(days=1) if days > 3 and now.hour else now  # whole days for charts
+    return Scope(since=end - timedelta(days=days), until=end, topic_id=topic_id, now=now)
 
 
 def overview(*, engine: Engine, scope: Scope) -> Overview:
@@ -204,7 +217,9 @@ def _series(conn: Connection, scope: Scope) -> list[Point]:
     points = []
     start = _bucket_start(scope.since, scope.bucket)
     while start < scope.until:
-        points.append(Point(start, counts.get(start, {})))
+        points.append(
+            Point(start, counts.get(start, {}), partial=scope.running and start + step > scope.counted_until)
+        )
         start += step
     return points
 

@@ -20,6 +20,7 @@ SENTIMENT_ORDER = ("negative", "neutral", "positive", "")
 KIND_COLOURS = {"brand": "#0f766e", "competitor": "#64748b"}
 PALETTE = ("#0f766e", "#2563eb", "#c2410c", "#7c3aed", "#0891b2", "#be185d", "#4d7c0f", "#a16207")
 Figure = dict[str, Any]
+PARTIAL_OPACITY = 0.45  # a bucket still filling (today so far) is drawn faint: it is not a collapse
 
 
 def scope_drill(scope: Scope, topic: str) -> Drill:
@@ -66,6 +67,7 @@ def _volume(overview: Overview, base: Drill, _: Callable[[str], str], time_axis:
     step = _step(overview.scope)
     x = [p.start.isoformat() for p in overview.series]
     traces = []
+    faint = [PARTIAL_OPACITY if p.partial else 1 for p in overview.series]
     for sentiment in SENTIMENT_ORDER:
         counts = [p.sentiment.get(sentiment, 0) for p in overview.series]
         if sentiment == "" and not any(counts):
@@ -73,7 +75,8 @@ def _volume(overview: Overview, base: Drill, _: Callable[[str], str], time_axis:
         urls = [base.with_(since=p.start, until=p.start + step, sentiment=sentiment or None).url()
                 for p in overview.series]  # fmt: skip
         traces.append({"type": "bar", "name": _(sentiment) if sentiment else _("not analysed"), "x": x,
-                       "y": counts, "customdata": urls, "marker": {"color": COLOURS[sentiment]}})  # fmt: skip
+                       "y": counts, "customdata": urls, "marker": {"color": COLOURS[sentiment],
+                       "opacity": faint}})  # fmt: skip
     return {"data": traces, "layout": _layout(barmode="stack", xaxis=time_axis)}
 
 

@@ -31,7 +31,7 @@ PANEL_CACHE_SIZE = 256
 SLOW_PANELS: dict[str, Callable[[Engine, Scope], object]] = {
     "authors": lambda engine, scope: top_authors(engine=engine, start=scope.since, end=scope.until,
                                                  topic_id=scope.topic_id or None, limit=10),
-    "terms": lambda engine, scope: trending_terms(engine=engine, now=scope.until, hours=24, limit=15,
+    "terms": lambda engine, scope: trending_terms(engine=engine, now=scope.counted_until, hours=24, limit=15,
                                                   topic_id=scope.topic_id or None),
     "engaging": lambda engine, scope: top_engaging(engine=engine, topic_id=scope.topic_id or None,
                                                    since=scope.since, until=scope.until, limit=8),
@@ -64,9 +64,10 @@ def read_scope(web: Web, request: Request, topics: list[TopicRead]) -> tuple[Sco
             since, until = checked_period(since, until)
         except PeriodError as exc:
             raise ScopeError(str(exc)) from None
-        scope = Scope(since=since, until=until, topic_id=topic_id)
+        scope = Scope(since=since, until=until, topic_id=topic_id, now=scope.now)
     scope = Scope(since=scope.since, until=scope.until, topic_id=topic_id, channel=drill.channel,
-                  country=drill.country, language=drill.language, sentiment=drill.sentiment)  # fmt: skip
+                  country=drill.country, language=drill.language, sentiment=drill.sentiment,
+                  now=scope.now)  # fmt: skip
     return scope, drill.topic, days
 
 
