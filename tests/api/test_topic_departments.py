@@ -124,3 +124,30 @@ def test_topic_references_keep_to_the_callers_departments(api: Api) -> None:
     assert wrapped.status_code == 422 and "unknown topic 'Claims'" in wrapped.text
     assert api.post("/api/v1/topics/test", json={"query": "topic:Claims"}).status_code == 200  # the admin
     assert api.delete("/api/v1/topics/Claims").status_code == 204  # nothing of marketing holds it
+
+
+def test_sources_keep_to_their_departments(api: Api) -> None:
+    from luister.plugins import installed
+    from luister.services.sources import add_source
+
+    feed = {"url": "https://feeds.example/nieuws.xml"}
+    for name, owner in (("nieuws", None), ("juridisch", "legal"), ("campagne", "marketing")):
+        add_source(engine=api.engine, connectors=installed().connectors(), name=name, connector="rss",
+                   options=feed, department=owner)  # fmt: skip
+    address = "mia@voltaro.example"
+    create_user(engine=api.engine, email=address, name="Mia", password="a long and secret passphrase",
+                role=Role.analyst, department="marketing")  # fmt: skip
+    mia = {"Authorization": f"Bearer {create_token(engine=api.engine, email=address, name='t').secret}"}
+    seen = {s["name"]: s["department"] for s in api.client.get("/api/v1/sources", headers=mia).json()}
+    assert seen == {"campagne": "marketing", "nieuws": None}
+    assert api.client.delete("/api/v1/sources/juridisch", headers=mia).status_code == 404  # as unknown
+    assert api.client.delete("/api/v1/sources/nieuws", headers=mia).status_code == 403  # the company's
+    assert api.client.delete("/api/v1/sources/campagne", headers=mia).status_code == 204  # their own
+    made = api.client.post(
+        "/api/v1/sources",
+        headers=mia,
+        json={"name": "zomer", "connector": "rss", "options": feed, "department": "legal"},
+    )
+    assert made.status_code == 201 and made.json()["department"] == "marketing"  # always their own
+    assert {s["name"] for s in api.get("/api/v1/sources").json()} == {"nieuws", "juridisch", "zomer"}
+    assert api.delete("/api/v1/sources/nieuws").status_code == 204  # an admin works across departments

@@ -202,6 +202,11 @@ class SourceBase(BaseModel):
         default_factory=dict, description="The connector's options (docs/connectors.md)."
     )
     poll_interval_s: int | None = Field(None, ge=10, le=30 * 24 * 3600, description="Seconds between polls.")
+    department: Annotated[str, StringConstraints(max_length=40, pattern=NO_CONTROL)] | None = Field(
+        None,
+        description="Whose source it is (none: the whole company's). People of another department do not "
+        "see it; for someone who belongs to a department it is always their own.",
+    )
 
 
 class SourceCreate(SourceBase):
@@ -235,6 +240,7 @@ class SourceRead(SourceBase):
             options=s.options,
             enabled=s.enabled,
             poll_interval_s=int(s.poll_interval.total_seconds()),
+            department=s.department,
             last_success_at=s.last_success_at,
             last_error=s.last_error,
             next_run_at=s.next_run_at,

@@ -32,6 +32,9 @@ def sources_add(
     interval: Annotated[
         int | None, typer.Option(help="Seconds between polls [default: the connector's].")
     ] = None,
+    department: Annotated[
+        str | None, typer.Option(help="Whose source it is (default: the whole company's).")
+    ] = None,
 ) -> None:
     """Add a source; its options are checked against the connector's options."""
     state = state_of(ctx)
@@ -43,6 +46,7 @@ def sources_add(
             connector=connector,
             options=option_pairs(option or []),
             poll_interval=timedelta(seconds=interval) if interval else None,
+            department=department,
         )
     except sources.SourceError as exc:
         fail(str(exc), code=2)

@@ -30,12 +30,17 @@ def topics_add(
     query: Annotated[str, typer.Argument(help="The query, e.g. 'voltaro OR \"volt aro\" OR #voltaro'.")],
     kind: Annotated[TopicKind, typer.Option(help="What the topic is about.")] = TopicKind.other,
     description: Annotated[str | None, typer.Option(help="What the topic is for.")] = None,
+    department: Annotated[
+        str | None, typer.Option(help='Whose topic it is (default: the whole company\'s; "" clears it).')
+    ] = None,
 ) -> None:
     """Save a topic (or change the one with this name) and match all stored mentions against it."""
     state = state_of(ctx)
     engine = state.engine()
     try:
-        saved = topics.save_topic(engine=engine, name=name, kind=kind, query=query, description=description)
+        saved = topics.save_topic(
+            engine=engine, name=name, kind=kind, query=query, description=description, department=department
+        )
     except QuerySyntaxError as exc:
         fail(f"invalid query: {exc}\n{exc.caret()}", code=2)
     except (QueryReferenceError, ValueError) as exc:

@@ -48,6 +48,11 @@ class Scope:
         company's; otherwise it must be the scope's own department (a scope across departments sees all)."""
         return self.department is None or not owner or owner == self.department
 
+    def owns(self, owner: str | None) -> bool:
+        """Whether something others rely on (a source) may be changed: only a department's own, unless
+        the scope works across departments (admins, people without a department)."""
+        return self.department is None or owner == self.department
+
 
 EVERYTHING = Scope()  # the CLI, admins, and everyone without a department
 

@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from pydantic import BaseModel, SecretStr, ValidationError
 from sqlalchemy.engine import Engine
 
+from luister.domain.accounts import EVERYTHING, Scope
 from luister.domain.sources import masked
 from luister.services import audit
-from luister.services.sources import SourceError
+from luister.services.sources import SourceError, check_owned
 from luister.storage.tables import source, source_run
 
 RUNS_SHOWN = 50
@@ -56,9 +57,12 @@ def recent_runs(*, engine: Engine, source_id: int, limit: int = RUNS_SHOWN) -> l
         ]
 
 
-def set_source_enabled(*, engine: Engine, name: str, enabled: bool, actor: str) -> None:
-    """Pause a source (the listener skips it) or resume it."""
+def set_source_enabled(
+    *, engine: Engine, name: str, enabled: bool, actor: str, scope: Scope = EVERYTHING
+) -> None:
+    """Pause a source (the listener skips it) or resume it; only a source the scope owns."""
     with engine.begin() as conn:
+        check_owned(conn, name, scope)
         if not conn.execute(source.update().where(source.c.name == name).values(enabled=enabled)).rowcount:
             raise SourceError(f"no source named {name!r}")
         action = "source.enable" if enabled else "source.disable"

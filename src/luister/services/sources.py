@@ -12,10 +12,12 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from sqlalchemy.engine import Engine
 
 from luister.connectors.common import ALL_TOPICS
+from luister.domain.accounts import EVERYTHING, Scope
 from luister.domain.queries import Query, QuerySyntaxError, parse_query, resolve_topic
 from luister.domain.query_search import SearchPlan, merge_searches, plan_searches
 from luister.domain.sources import Health, Run, assess, masked
 from luister.services import audit
+from luister.storage.scoping import seen
 from luister.storage.tables import source, source_run, topic
 
 RUNS_FOR_HEALTH = 200
@@ -37,6 +39,7 @@ class SourceRead:
     last_error: str | None
     next_run_at: datetime | None
     health: Health
+    department: str | None = None  # whose source it is (None: the company's)
 
 
 def add_source(
@@ -48,8 +51,10 @@ def add_source(
     options: Mapping[str, Any],
     poll_interval: timedelta | None = None,
     actor: str = "cli",
+    department: str | None = None,
 ) -> SourceRead:
-    """Validate ``options`` against the connector's options model and save the source."""
+    """Validate ``options`` against the connector's options model and save the source (``department``:
+    whose it is; None or "" for the whole company's)."""
     if name.strip() == "new" or name.endswith(("/remove", "/enabled")):
         raise SourceError(f"{name!r} is taken by the web pages' addresses; choose another name")
     cls = connectors.get(connector)
@@ -71,32 +76,61 @@ def add_source(
                 options=_storable(parsed),
                 enabled=True,
                 poll_interval_s=int(interval.total_seconds()),
+                department=(department or "").strip()[:40] or None,
             )
         )
         audit.record(conn, actor=actor, action="source.add", target=name, detail={"connector": connector})
     return get_source(engine=engine, name=name)
 
 
-def get_source(*, engine: Engine, name: str, now: datetime | None = None) -> SourceRead:
-    for found in list_sources(engine=engine, now=now):
-        if found.name == name:
-            return found
-    raise SourceError(f"no source named {name!r}")
-
-
-def list_sources(*, engine: Engine, now: datetime | None = None) -> list[SourceRead]:
+def get_source(
+    *, engine: Engine, name: str, now: datetime | None = None, scope: Scope = EVERYTHING
+) -> SourceRead:
+    """The source ``name`` in ``scope``; one outside it is as unknown as one that does not exist."""
     now = now or datetime.now(UTC)
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(source).order_by(source.c.name)).mappings().all()
+        row = conn.execute(
+            sa.select(source).where(source.c.name == name, seen(source.c.department, scope))
+        ).mappings().first()  # fmt: skip
+        if row is None:
+            raise SourceError(f"no source named {name!r}")
+        return _read(row, _runs(conn, row["id"]), now)
+
+
+def list_sources(
+    *, engine: Engine, now: datetime | None = None, scope: Scope = EVERYTHING
+) -> list[SourceRead]:
+    """The sources in ``scope`` (the company's and the scope's department's) with their health."""
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(source).where(seen(source.c.department, scope)).order_by(source.c.name)
+        ).mappings().all()  # fmt: skip
         return [_read(row, _runs(conn, row["id"]), now) for row in rows]
 
 
-def remove_source(*, engine: Engine, name: str, actor: str = "cli") -> None:
-    """Delete the source and its run history; its mentions stay (their source becomes empty)."""
+def remove_source(*, engine: Engine, name: str, actor: str = "cli", scope: Scope = EVERYTHING) -> None:
+    """Delete the source and its run history; its mentions stay (their source becomes empty). Only a
+    source the scope owns (:meth:`Scope.owns`): another department's, or the company's for someone of a
+    department, raises :class:`SourceNotYours` (or :class:`SourceError` when it is not seen at all)."""
     with engine.begin() as conn:
+        check_owned(conn, name, scope)
         if not conn.execute(source.delete().where(source.c.name == name)).rowcount:
             raise SourceError(f"no source named {name!r}")
         audit.record(conn, actor=actor, action="source.remove", target=name)
+
+
+class SourceNotYours(SourceError):
+    """A source the caller sees but may not change: the whole company (or another department) uses it."""
+
+
+def check_owned(conn: sa.Connection, name: str, scope: Scope) -> None:
+    """Raise unless ``scope`` may change the source ``name`` (unknown and unseen alike)."""
+    row = conn.execute(sa.select(source.c.department).where(source.c.name == name)).first()
+    if row is None or not scope.sees(row.department):
+        raise SourceError(f"no source named {name!r}")
+    if not scope.owns(row.department):
+        raise SourceNotYours("the whole company relies on this source: ask someone across departments")
 
 
 def raw_options(*, engine: Engine, source_id: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -181,4 +215,5 @@ def _read(row: sa.RowMapping, runs: list[Run], now: datetime) -> SourceRead:
         last_error=row["last_error"],
         next_run_at=row["next_run_at"],
         health=assess(runs, now=now, poll_interval=interval),
+        department=row["department"],
     )

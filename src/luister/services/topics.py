@@ -23,6 +23,7 @@ from luister.domain.topics import TopicKind
 from luister.services import audit
 from luister.services.matching import MATCH_COLUMNS, doc_from_row
 from luister.storage import rollups
+from luister.storage.scoping import seen
 from luister.storage.tables import ROLLUP_TABLES, mention, mention_topic, topic
 
 _PROBE_ID = 0  # database ids start at 1
@@ -197,8 +198,8 @@ def _check_visible(name: str, parsed: Query, conn: sa.Connection, scope: Scope) 
     that does not exist (no answer may tell a hidden topic from a missing one)."""
     if scope.department is None:
         return
-    seen = sa.select(topic.c.name).where(in_scope(topic.c.department, scope))
-    visible = {found: found for found in conn.execute(seen).scalars()} | {name: name}
+    names = sa.select(topic.c.name).where(seen(topic.c.department, scope))
+    visible = {found: found for found in conn.execute(names).scalars()} | {name: name}
     for reference in sorted(referenced_topics(parsed)):
         if resolve_topic(reference, visible) is None:
             message = f"topic {name!r} refers to unknown topic {reference!r}"
@@ -241,13 +242,6 @@ def get_topic(*, engine: Engine, name: str, scope: Scope = EVERYTHING) -> TopicR
     raise UnknownTopicError(f"no topic named {name!r}")
 
 
-def in_scope(department: sa.ColumnElement[Any], scope: Scope) -> sa.ColumnElement[bool]:
-    """:meth:`Scope.sees` as SQL over a topic's department column (for lists that join topics)."""
-    if scope.department is None:
-        return sa.true()
-    return sa.or_(department.is_(None), department == "", department == scope.department)
-
-
 def list_topics(*, engine: Engine, scope: Scope = EVERYTHING) -> list[TopicRead]:
     """Every topic in ``scope`` with the number of mentions it matched (from the rollups: no scan)."""
     totals = ROLLUP_TABLES["rollup_day_sentiment"]
@@ -260,7 +254,7 @@ def list_topics(*, engine: Engine, scope: Scope = EVERYTHING) -> list[TopicRead]
     query = (
         sa.select(topic, sa.func.coalesce(counts.c.n, 0).label("mentions"))
         .select_from(topic.outerjoin(counts, counts.c.topic_id == topic.c.id))
-        .where(in_scope(topic.c.department, scope))
+        .where(seen(topic.c.department, scope))
         .order_by(topic.c.kind, topic.c.name)
     )
     with engine.connect() as conn:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Dialect
 from luister.domain.rollups import PROJECTIONS, Projection
 
 SCHEMA_REVISION = (
-    "0008"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
+    "0009"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
 )
 
 metadata = sa.MetaData(
@@ -71,6 +71,7 @@ source = sa.Table(
     sa.Column("enabled", sa.Boolean, nullable=False, default=True),
     sa.Column("poll_interval_s", sa.Integer, nullable=True),
     sa.Column("retention_days", sa.Integer, nullable=True),
+    sa.Column("department", sa.String(40), nullable=True),  # whose source it is (None: the company's)
     sa.Column("last_run_at", UtcDateTime, nullable=True),
     sa.Column("last_success_at", UtcDateTime, nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),

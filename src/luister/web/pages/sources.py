@@ -12,6 +12,7 @@ from luister.domain.accounts import Permission
 from luister.services import source_admin
 from luister.services.sources import (
     SourceError,
+    SourceNotYours,
     SourceRead,
     add_source,
     get_source,
@@ -19,7 +20,7 @@ from luister.services.sources import (
     remove_source,
 )
 from luister.web.auth import Session
-from luister.web.context import FormPost, Web
+from luister.web.context import FormPost, Refused, Web
 
 MAX_NAME = 120  # the column's length
 
@@ -29,9 +30,9 @@ def routes(web: Web) -> APIRouter:
     engine = web.engine
     installed_connectors = web.runtime.connectors
 
-    def find(name: str) -> SourceRead | None:
+    def find(name: str, session: Session) -> SourceRead | None:
         try:
-            return get_source(engine=engine, name=name)
+            return get_source(engine=engine, name=name, scope=session.user.scope)
         except SourceError:
             return None
 
@@ -59,7 +60,11 @@ def routes(web: Web) -> APIRouter:
         request: Request, session: Annotated[Session, Depends(web.signed_in)], removed: int = 0
     ) -> Response:
         now = datetime.now(UTC)
-        context = {"sources": list_sources(engine=engine, now=now), "removed": bool(removed), "now": now}
+        context = {
+            "sources": list_sources(engine=engine, now=now, scope=session.user.scope),
+            "removed": bool(removed),
+            "now": now,
+        }
         return web.render(request, "sources.html", context, session=session)
 
     @router.get("/sources/new", response_class=HTMLResponse)
@@ -85,7 +90,7 @@ def routes(web: Web) -> APIRouter:
             errors["name"] = "a source needs a name"
         elif len(name) > MAX_NAME:
             errors["name"] = "the name is too long (at most 120 characters)"
-        elif find(name) is not None:
+        elif find(name, post.session) is not None:
             errors["name"] = "a source with this name exists already"
         minutes = post.text("interval")
         if minutes and (not minutes.isdigit() or not 1 <= int(minutes) <= 7 * 24 * 60):
@@ -95,7 +100,8 @@ def routes(web: Web) -> APIRouter:
                 interval = timedelta(minutes=int(minutes)) if minutes else None
                 added = add_source(engine=engine, connectors=installed_connectors(), name=name,
                                    connector=connector, options=options, poll_interval=interval,
-                                   actor=post.session.user.email)  # fmt: skip
+                                   actor=post.session.user.email,
+                                   department=post.session.user.scope.department)  # fmt: skip
             except SourceError as exc:
                 errors[""] = str(exc)
             else:
@@ -109,7 +115,7 @@ def routes(web: Web) -> APIRouter:
     def remove_page(
         request: Request, name: str, session: Annotated[Session, Depends(web.allowed(Permission.manage))]
     ) -> Response:
-        found = find(name)
+        found = find(name, session)
         if found is None:
             return Response("No such source.", status_code=404)
         return web.render(request, "source_remove.html", {"source": found}, session=session)
@@ -117,7 +123,11 @@ def routes(web: Web) -> APIRouter:
     @router.post("/sources/{name:path}/remove")
     def remove(name: str, post: Annotated[FormPost, Depends(web.form(Permission.manage))]) -> Response:
         try:
-            remove_source(engine=engine, name=name, actor=post.session.user.email)
+            remove_source(
+                engine=engine, name=name, actor=post.session.user.email, scope=post.session.user.scope
+            )
+        except SourceNotYours as exc:
+            raise Refused(str(exc)) from None
         except SourceError:
             return Response("No such source.", status_code=404)
         return RedirectResponse("/sources?removed=1", status_code=303)
@@ -126,7 +136,10 @@ def routes(web: Web) -> APIRouter:
     def switch(name: str, post: Annotated[FormPost, Depends(web.form(Permission.manage))]) -> Response:
         try:
             source_admin.set_source_enabled(engine=engine, name=name, enabled=post.text("enabled") == "true",
-                                            actor=post.session.user.email)  # fmt: skip
+                                            actor=post.session.user.email,
+                                            scope=post.session.user.scope)  # fmt: skip
+        except SourceNotYours as exc:
+            raise Refused(str(exc)) from None
         except SourceError:
             return Response("No such source.", status_code=404)
         return RedirectResponse(f"/sources/{quote(name)}", status_code=303)
@@ -135,7 +148,7 @@ def routes(web: Web) -> APIRouter:
     def source_page(
         request: Request, name: str, session: Annotated[Session, Depends(web.signed_in)], added: int = 0
     ) -> Response:
-        found = find(name)
+        found = find(name, session)
         if found is None:
             return Response("No such source.", status_code=404)
         runs = source_admin.recent_runs(engine=engine, source_id=found.id)
