@@ -127,9 +127,9 @@ def accuracy_report() -> str:
 
 
 def spike_detector_report() -> str:
-    """Precision and recall of the spike detector on constructed series (luister.domain.alert_scenarios)."""
-    from luister.domain.alert_scenarios import EVALUATED_HOURS, LEVELS, score_detector
-    from luister.domain.alerting import SpikeSettings
+    """Precision and recall of the spike detector on constructed series (luister.alerts.scenarios)."""
+    from luister.alerts.scenarios import EVALUATED_HOURS, LEVELS, score_detector
+    from luister.alerts.spikes import SpikeSettings
 
     lines = [
         "## Spike alerts",

@@ -20,7 +20,7 @@ def luister_connectors() -> list[type[Any]]:  # type: ignore[empty-body]
 
 @hookspec
 def luister_alert_channels() -> list[type[Any]]:  # type: ignore[empty-body]
-    """Return alert channel classes (see ``luister.alert_channels.base.AlertChannel``)."""
+    """Return alert channel classes (see ``luister.alerts.channels.base.AlertChannel``)."""
 
 
 @hookspec

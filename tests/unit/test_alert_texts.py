@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from luister.domain.alert_texts import TITLES, message, render
+from luister.alerts.texts import TITLES, message, render
 from luister.web.i18n import translations
 
 

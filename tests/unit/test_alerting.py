@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from scipy.stats import nbinom, poisson
 
-from luister.domain.alert_scenarios import make_scenario, score_detector
-from luister.domain.alerting import (
+from luister.alerts.scenarios import make_scenario, score_detector
+from luister.alerts.spikes import (
     SpikeSettings,
     check_hour,
     group_firings,

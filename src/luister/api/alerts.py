@@ -6,24 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from luister.alerts.actions import acknowledge, complete_step, resolve
+from luister.alerts.model import AlertError, AlertStatus
+from luister.alerts.read import AlertDetail as Detail
+from luister.alerts.read import AlertRead as Found
+from luister.alerts.read import alert_detail, get_alert, in_view, list_alerts
 from luister.api.auth import caller
 from luister.api.problems import ApiError, responses
 from luister.api.schemas import AlertDetailRead, AlertRead, ResolveNote
 from luister.api.topics import topics_seen
 from luister.domain.accounts import Permission
-from luister.domain.alerting import AlertStatus
 from luister.services.accounts import UserRead
-from luister.services.alerts import AlertDetail as Detail
-from luister.services.alerts import (
-    AlertError,
-    acknowledge,
-    alert_detail,
-    complete_step,
-    in_view,
-    list_alerts,
-    resolve,
-)
-from luister.services.alerts import AlertRead as Found
 from luister.storage.tables import MAX_ID
 from luister.web.context import Web
 
@@ -41,14 +34,21 @@ def routes(web: Web) -> APIRouter:
         names = topics_seen(user, engine=engine)
         return lambda found: in_view(found.topic, names)
 
-    def detail_for(user: UserRead, alert_id: int) -> Detail:
+    def check_shown(user: UserRead, alert_id: int) -> None:
+        """404 unless the alert exists and ``user`` may see it (without reading its whole detail)."""
         try:
-            found = alert_detail(engine=engine, alert_id=alert_id)
+            found = get_alert(engine=engine, alert_id=alert_id)
         except AlertError:
             raise ApiError(404, f"no alert with id {alert_id}") from None
-        if not shown_to(user)(found.alert):
+        if not shown_to(user)(found):
             raise ApiError(404, f"no alert with id {alert_id}")
-        return found
+
+    def detail_for(user: UserRead, alert_id: int) -> Detail:
+        check_shown(user, alert_id)
+        try:
+            return alert_detail(engine=engine, alert_id=alert_id)
+        except AlertError:  # deleted meanwhile, with its rule
+            raise ApiError(404, f"no alert with id {alert_id}") from None
 
     @router.get("/alerts", response_model=list[AlertRead], responses=responses(403))
     def alerts_list(
@@ -64,7 +64,7 @@ def routes(web: Web) -> APIRouter:
         return AlertDetailRead.of_detail(detail_for(user, alert_id))
 
     def worked(user: UserRead, alert_id: int, work: Callable[[], object]) -> AlertDetailRead:
-        detail_for(user, alert_id)
+        check_shown(user, alert_id)
         try:
             work()
         except AlertError as exc:
@@ -76,7 +76,7 @@ def routes(web: Web) -> APIRouter:
     )
     def alert_acknowledge(alert_id: AlertId, user: Worker) -> AlertDetailRead:
         """Someone is on it (an open alert only; 409 otherwise)."""
-        return worked(user, alert_id, lambda: acknowledge(engine=engine, alert_id=alert_id, by=user.email))
+        return worked(user, alert_id, lambda: acknowledge(engine=engine, alert_id=alert_id, actor=user.email))
 
     @router.post(
         "/alerts/{alert_id}/steps/{position}",
@@ -88,7 +88,7 @@ def routes(web: Web) -> APIRouter:
         return worked(
             user,
             alert_id,
-            lambda: complete_step(engine=engine, alert_id=alert_id, position=position, by=user.email),
+            lambda: complete_step(engine=engine, alert_id=alert_id, position=position, actor=user.email),
         )
 
     @router.post(
@@ -98,7 +98,7 @@ def routes(web: Web) -> APIRouter:
         """The incident is over (409 when it was resolved already); a new firing opens a new alert."""
         note = body.note if body else None
         return worked(
-            user, alert_id, lambda: resolve(engine=engine, alert_id=alert_id, by=user.email, note=note)
+            user, alert_id, lambda: resolve(engine=engine, alert_id=alert_id, actor=user.email, note=note)
         )
 
     return router

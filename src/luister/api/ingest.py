@@ -37,7 +37,7 @@ BODY = {
 
 
 def routes(web: Web, *, connectors: dict[str, type[Any]]) -> APIRouter:
-    from luister.services.alert_watch import alert_events
+    from luister.alerts.watch import alert_events
     from luister.services.analysis import ingest_enrichers
 
     router = APIRouter(tags=["ingest"])

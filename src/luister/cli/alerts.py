@@ -12,8 +12,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from luister.alerts.model import AlertStatus, RuleKind, Severity
 from luister.cli.app import app, console, fail, state_of
-from luister.domain.alerting import AlertStatus, RuleKind, Severity
 
 alerts_app = typer.Typer(
     help="Alerts: spike and keyword rules, the alerts they raise, crisis playbooks and delivery channels.",
@@ -52,7 +52,8 @@ def rules_add(
     ] = None,  # fmt: skip
 ) -> None:
     """Add a rule (or replace the one with this name)."""
-    from luister.services.alert_rules import AlertRuleError, save_rule
+    from luister.alerts.actions import save_rule
+    from luister.alerts.model import AlertRuleError
 
     try:
         steps = json.loads(playbook.read_text("utf-8")) if playbook else None
@@ -60,9 +61,10 @@ def rules_add(
         fail(f"{playbook}: not JSON: {exc}", code=2)
     try:
         rule = save_rule(
-            engine=state_of(ctx).engine(), name=name, kind=kind, topic_name=topic, query=query, intent=intent,
-            min_followers=min_followers, threshold=threshold, sensitivity=sensitivity, min_count=min_count,
-            cooldown_minutes=cooldown, severity=severity, channels=channel or (), playbook=steps,
+            engine=state_of(ctx).engine(), actor="cli", name=name, kind=kind, topic_name=topic, query=query,
+            intent=intent, min_followers=min_followers, threshold=threshold, sensitivity=sensitivity,
+            min_count=min_count, cooldown_minutes=cooldown, severity=severity, channels=channel or (),
+            playbook=steps,
         )  # fmt: skip
     except AlertRuleError as exc:
         fail(str(exc), code=2)
@@ -74,7 +76,7 @@ def rules_add(
 @rules_app.command("list")
 def rules_list(ctx: typer.Context) -> None:
     """Every rule with what it watches and where it sends alerts."""
-    from luister.services.alert_rules import list_rules
+    from luister.alerts.read import list_rules
 
     found = list_rules(engine=state_of(ctx).engine())
     if not found:
@@ -99,10 +101,11 @@ def rules_list(ctx: typer.Context) -> None:
 @rules_app.command("remove")
 def rules_remove(ctx: typer.Context, name: str) -> None:
     """Remove a rule and its alerts."""
-    from luister.services.alert_rules import AlertRuleError, remove_rule
+    from luister.alerts.actions import remove_rule
+    from luister.alerts.model import AlertRuleError
 
     try:
-        remove_rule(engine=state_of(ctx).engine(), name=name)
+        remove_rule(engine=state_of(ctx).engine(), actor="cli", name=name)
     except AlertRuleError as exc:
         fail(str(exc), code=2)
     console.print(Text.assemble("✓ removed ", (name, "bold"), style="green"))
@@ -115,7 +118,7 @@ def alerts_check(
     every: Annotated[int, typer.Option(min=1)] = 60,
 ) -> None:
     """Check every rule now, open or update alerts, and deliver what is due."""
-    from luister.services.alert_watch import AlertWatcher
+    from luister.alerts.watch import AlertWatcher
 
     state = state_of(ctx)
     watcher = AlertWatcher(engine=state.engine(), settings=state.settings())
@@ -140,7 +143,7 @@ def alerts_list(
     limit: Annotated[int, typer.Option(min=1)] = 30,
 ) -> None:
     """The newest alerts."""
-    from luister.services.alerts import list_alerts
+    from luister.alerts.read import list_alerts
 
     found = list_alerts(engine=state_of(ctx).engine(), status=status, limit=limit)
     if not found:
@@ -157,7 +160,8 @@ def alerts_list(
 @alerts_app.command("show")
 def alerts_show(ctx: typer.Context, alert_id: int) -> None:
     """One alert: summary, example mentions, playbook checklist, timeline and deliveries."""
-    from luister.services.alerts import AlertError, alert_detail
+    from luister.alerts.model import AlertError
+    from luister.alerts.read import alert_detail
 
     try:
         detail = alert_detail(engine=state_of(ctx).engine(), alert_id=alert_id)
@@ -195,10 +199,11 @@ def alerts_show(ctx: typer.Context, alert_id: int) -> None:
 @alerts_app.command("ack")
 def alerts_ack(ctx: typer.Context, alert_id: int, by: By) -> None:
     """Acknowledge an alert: someone is on it."""
-    from luister.services.alerts import AlertError, acknowledge
+    from luister.alerts.actions import acknowledge
+    from luister.alerts.model import AlertError
 
     try:
-        acknowledge(engine=state_of(ctx).engine(), alert_id=alert_id, by=by)
+        acknowledge(engine=state_of(ctx).engine(), alert_id=alert_id, actor=by)
     except AlertError as exc:
         fail(str(exc), code=2)
     console.print(f"[green]✓[/] alert {alert_id} acknowledged")
@@ -209,10 +214,11 @@ def alerts_resolve(
     ctx: typer.Context, alert_id: int, by: By, note: Annotated[str | None, typer.Option()] = None
 ) -> None:
     """Resolve an alert: the incident is over."""
-    from luister.services.alerts import AlertError, resolve
+    from luister.alerts.actions import resolve
+    from luister.alerts.model import AlertError
 
     try:
-        resolve(engine=state_of(ctx).engine(), alert_id=alert_id, by=by, note=note)
+        resolve(engine=state_of(ctx).engine(), alert_id=alert_id, actor=by, note=note)
     except AlertError as exc:
         fail(str(exc), code=2)
     console.print(f"[green]✓[/] alert {alert_id} resolved")
@@ -221,10 +227,11 @@ def alerts_resolve(
 @alerts_app.command("step")
 def alerts_step(ctx: typer.Context, alert_id: int, position: int, by: By) -> None:
     """Tick off a playbook step of an alert."""
-    from luister.services.alerts import AlertError, complete_step
+    from luister.alerts.actions import complete_step
+    from luister.alerts.model import AlertError
 
     try:
-        step = complete_step(engine=state_of(ctx).engine(), alert_id=alert_id, position=position, by=by)
+        step = complete_step(engine=state_of(ctx).engine(), alert_id=alert_id, position=position, actor=by)
     except AlertError as exc:
         fail(str(exc), code=2)
     late = f" ({step.late_minutes} min late)" if step.late_minutes else ""
@@ -239,8 +246,8 @@ def alerts_replay(
     rule: Annotated[list[str] | None, typer.Option(help="Only these rules (repeat); default all.")] = None,
 ) -> None:
     """What the rules would have fired over stored history (to tune them). Nothing is stored or sent."""
-    from luister.services.alert_detection import replay
-    from luister.services.alert_rules import list_rules
+    from luister.alerts.detection import replay
+    from luister.alerts.read import list_rules
 
     engine = state_of(ctx).engine()
     rules = [r for r in list_rules(engine=engine) if not rule or r.name in rule]

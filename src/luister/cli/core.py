@@ -103,7 +103,7 @@ def import_command(
         fail(str(exc), code=2)
     if not path.is_file():
         fail(f"{path}: no such file", code=2)
-    from luister.services.alert_watch import alert_events
+    from luister.alerts.watch import alert_events
     from luister.services.ingest_workers import IngestWorkerError, default_workers
 
     engine = state.engine()

@@ -187,7 +187,7 @@ async def listening(
 ) -> None:
     """The listening loop of `luister listen` and of `luister serve`: due sources, then alerts (time
     passing, delivery retries), then a pause; until ``once`` is done or ``stop`` is set."""
-    from luister.services.alert_watch import AlertWatcher
+    from luister.alerts.watch import AlertWatcher
     from luister.services.events import EventBus
 
     settings = state.settings()

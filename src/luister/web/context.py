@@ -24,8 +24,8 @@ from sqlalchemy.engine import Engine
 from starlette.datastructures import FormData
 
 from luister import __version__
+from luister.alerts.read import open_count
 from luister.domain.accounts import Permission, can, in_scope
-from luister.services.alerts import open_count
 from luister.services.topics import TopicRead, list_topics
 from luister.settings import Settings
 from luister.storage.tables import MAX_ID

@@ -8,18 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from luister.alerts.actions import acknowledge, complete_step, resolve
+from luister.alerts.model import AlertError, AlertStatus
+from luister.alerts.read import AlertRead, alert_detail, get_alert, in_view, list_alerts
 from luister.domain.accounts import Permission
-from luister.domain.alerting import AlertStatus
-from luister.services.alerts import (
-    AlertError,
-    AlertRead,
-    acknowledge,
-    alert_detail,
-    complete_step,
-    in_view,
-    list_alerts,
-    resolve,
-)
 from luister.web.auth import Session
 from luister.web.context import FormPost, RowId, Web
 
@@ -63,14 +55,14 @@ def routes(web: Web) -> APIRouter:
     def _act(request: Request, post: FormPost, alert_id: int, action: str, position: int = 0) -> Response:
         by = post.session.user.email
         try:
-            if not visible(post.session)(alert_detail(engine=engine, alert_id=alert_id).alert):
+            if not visible(post.session)(get_alert(engine=engine, alert_id=alert_id)):
                 return Response("No such alert.", status_code=404)
             if action == "acknowledge":
-                acknowledge(engine=engine, alert_id=alert_id, by=by)
+                acknowledge(engine=engine, alert_id=alert_id, actor=by)
             elif action == "resolve":
-                resolve(engine=engine, alert_id=alert_id, by=by, note=post.text("note")[:500] or None)
+                resolve(engine=engine, alert_id=alert_id, actor=by, note=post.text("note")[:500] or None)
             else:
-                complete_step(engine=engine, alert_id=alert_id, position=position, by=by)
+                complete_step(engine=engine, alert_id=alert_id, position=position, actor=by)
         except AlertError:  # acknowledged, resolved or ticked off by someone else meanwhile
             return _detail(request, post.session, alert_id, conflict=True)
         return RedirectResponse(f"/alerts/{alert_id}", status_code=303)

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.engine import Engine
 
+from luister.alerts.read import in_view, list_alerts
 from luister.domain.analysis import SENTIMENT_LABELS
-from luister.services.alerts import in_view, list_alerts
 from luister.services.analytics import Scope, default_scope, overview
 from luister.services.mentions import search_mentions, top_engaging
 from luister.services.topics import TopicRead

@@ -12,7 +12,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from luister.domain.alerting import SpikeSettings, check_hour, group_firings, history_hours
+from luister.alerts.spikes import SpikeSettings, check_hour, group_firings, history_hours
 
 DAILY = (0.15, 0.12, 0.1, 0.1, 0.12, 0.2, 0.4, 0.8, 1.2, 1.2, 1.2, 1.2,
          1.0, 1.0, 1.1, 1.1, 1.1, 1.1, 1.5, 1.6, 1.5, 1.3, 0.9, 0.5)  # fmt: skip

@@ -1,67 +1,40 @@
-"""Checking alert rules against stored mentions, opening and updating alerts, and replaying history.
+"""Checking alert rules against stored mentions, and replaying history.
 
-One incident is one alert: while a rule keeps firing within its cooldown the open alert is updated,
-and a new delivery goes out only when the evidence has doubled since the last one. Opening an alert
-starts its rule's playbook (a checklist with owners and deadlines) and queues its deliveries.
+What a rule finds is a :class:`~luister.alerts.model.Finding`; ``actions.raise_alert`` turns it into an
+alert (one incident is one alert: while a rule keeps firing within its cooldown the open alert is updated).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from luister.domain import alert_texts
-from luister.domain.alerting import (
-    EVENT_KINDS,
-    SPIKE_KINDS,
-    RuleKind,
-    SpikeSettings,
-    check_hour,
-    group_firings,
-    history_hours,
-)
+from luister.alerts import texts
+from luister.alerts.actions import raise_alert
+from luister.alerts.model import EVENT_KINDS, SPIKE_KINDS, AlertChange, Finding, RuleKind
+from luister.alerts.read import list_rules
+from luister.alerts.rules import RuleRead
+from luister.alerts.spikes import SpikeSettings, check_hour, group_firings, history_hours
 from luister.domain.analysis import parse_intents
 from luister.domain.queries import evaluate, parse_query
-from luister.services.alert_rules import RuleRead, list_rules
+from luister.services.events import EventBus
 from luister.services.matching import MATCH_COLUMNS, doc_from_row
-from luister.storage.tables import alert, alert_event, alert_rule, alert_step, mention, mention_topic
-from luister.storage.writer import sqlite_time
+from luister.storage.sql_time import sqlite_time
+from luister.storage.tables import alert_rule, mention, mention_topic
 
 log = logging.getLogger(__name__)
 HOUR = timedelta(hours=1)
 EVENT_LOOKBACK = timedelta(hours=24)  # event rules ignore mentions published longer ago (late backfills)
 SCAN_LIMIT = 5000  # new mentions judged per event rule per check
 SAMPLES = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """What a rule found now: how much evidence, against what expectation, and examples."""
-
-    count: int
-    message: dict[str, Any]  # the title as key + values (luister.domain.alert_texts)
-    summary: str
-    sample_ids: tuple[int, ...]
-    expected: float | None = None
-
-    @property
-    def title(self) -> str:
-        return alert_texts.render(self.message)
-
-
-@dataclass(frozen=True, slots=True)
-class AlertChange:
-    alert_id: int
-    rule: str
-    opened: bool  # a new alert (else an update of an open one)
-    notified: bool  # deliveries were queued
-    mentions: int
+DETECTOR = "detector"  # the actor of what the rules do on their own
 
 
 def spike_settings(rule: RuleRead) -> SpikeSettings:
@@ -69,23 +42,35 @@ def spike_settings(rule: RuleRead) -> SpikeSettings:
 
 
 def check_rules(
-    *, engine: Engine, now: datetime | None = None, rules: Sequence[RuleRead] | None = None
+    *,
+    engine: Engine,
+    now: datetime | None = None,
+    rules: Sequence[RuleRead] | None = None,
+    bus: EventBus | None = None,
 ) -> list[AlertChange]:
     """Check every enabled rule (or ``rules``) at ``now``; return the alerts opened or updated."""
     now = now or datetime.now(UTC)
     changes = []
     for rule in rules if rules is not None else list_rules(engine=engine, enabled_only=True):
         try:
-            with engine.begin() as conn:
-                finding = _find(conn, rule, now)
-                if finding is not None:
-                    changes.append(_record(conn, rule, finding, now))
+            change = raise_alert(
+                engine=engine,
+                rule=rule,
+                now=now,
+                actor=DETECTOR,
+                bus=bus,
+                find=partial(find, rule=rule, now=now),
+            )
         except Exception:  # one broken rule must not stop the others
             log.exception("alert rule %r failed", rule.name)
+            continue
+        if change is not None:
+            changes.append(change)
     return changes
 
 
-def _find(conn: Connection, rule: RuleRead, now: datetime) -> Finding | None:
+def find(conn: Connection, rule: RuleRead, now: datetime) -> Finding | None:
+    """What ``rule`` finds at ``now``; an event rule moves its cursor past the mentions it judged."""
     if rule.kind in SPIKE_KINDS:
         return _spike(conn, rule, now)
     if rule.kind is RuleKind.negative_share:
@@ -137,11 +122,11 @@ def _spike(conn: Connection, rule: RuleRead, now: datetime) -> Finding | None:
     if not check.is_spike:
         return None
     what = "negative mentions" if negative else "mentions"
-    subject = rule.topic or alert_texts.ALL_MENTIONS
+    subject = rule.topic or texts.ALL_MENTIONS
     return Finding(
         count=check.observed,
         expected=check.expected,
-        message=alert_texts.message(
+        message=texts.message(
             "negative_spike" if negative else "spike",
             subject=rule.topic,
             count=check.observed,
@@ -166,10 +151,10 @@ def _negative_share(conn: Connection, rule: RuleRead, now: datetime) -> Finding 
     assert rule.threshold is not None
     if total < rule.min_count or negative / total < rule.threshold:
         return None
-    subject = rule.topic or alert_texts.ALL_MENTIONS
+    subject = rule.topic or texts.ALL_MENTIONS
     return Finding(
         count=negative,
-        message=alert_texts.message(
+        message=texts.message(
             "negative_share",
             subject=rule.topic,
             share=round(100 * negative / total),
@@ -230,7 +215,7 @@ def _event_message(rule: RuleRead, n: int) -> dict[str, Any]:
         "intent": {"intent": rule.intent},
         "influencer": {"followers": f"{rule.min_followers or 0:,}"},
     }
-    return alert_texts.message(key if n != 1 else f"{key}_one", subject=rule.topic, count=n, **values[key])
+    return texts.message(key if n != 1 else f"{key}_one", subject=rule.topic, count=n, **values[key])
 
 
 def _in_topic(query: Any, topic_id: int | None) -> Any:
@@ -252,89 +237,6 @@ def _samples(
         sa.func.coalesce(mention.c.author_followers, 0).desc(), mention.c.id.desc()
     )
     return tuple(conn.execute(query.limit(SAMPLES)).scalars())
-
-
-# --- recording: open, update, notify ----------------------------------------------------------------------
-
-
-def _record(conn: Connection, rule: RuleRead, finding: Finding, now: datetime) -> AlertChange:
-    open_alert = conn.execute(
-        sa.select(alert)
-        .where(
-            alert.c.rule_id == rule.id,
-            alert.c.status != "resolved",
-            alert.c.last_seen_at >= now - timedelta(minutes=rule.cooldown_minutes),
-        )  # fmt: skip
-        .order_by(alert.c.id.desc())
-        .limit(1)
-    ).first()
-    if open_alert is None:
-        return _open(conn, rule, finding, now)
-    spike = rule.kind in SPIKE_KINDS or rule.kind is RuleKind.negative_share
-    mentions = max(open_alert.mentions, finding.count) if spike else open_alert.mentions + finding.count
-    notify = mentions >= 2 * max(open_alert.notified_mentions, 1)
-    values: dict[str, Any] = {"last_seen_at": now, "mentions": mentions, "title": finding.title,
-                              "message": finding.message, "summary": finding.summary,
-                              "expected": finding.expected}  # fmt: skip
-    if notify:
-        values |= {"revision": open_alert.revision + 1, "notified_mentions": mentions,
-                   "sample_ids": list(finding.sample_ids)}  # fmt: skip
-    conn.execute(alert.update().where(alert.c.id == open_alert.id).values(**values))
-    conn.execute(
-        alert_event.insert().values(alert_id=open_alert.id, at=now, kind="updated", detail=finding.title)
-    )
-    if notify:
-        _enqueue(conn, open_alert.id, open_alert.revision + 1, rule, now)
-    return AlertChange(open_alert.id, rule.name, opened=False, notified=notify, mentions=mentions)
-
-
-def _open(conn: Connection, rule: RuleRead, finding: Finding, now: datetime) -> AlertChange:
-    alert_id = conn.execute(
-        alert.insert()
-        .values(
-            rule_id=rule.id,
-            topic_id=rule.topic_id,
-            kind=rule.kind.value,
-            severity=rule.severity.value,
-            status="open",
-            title=finding.title,
-            message=finding.message,
-            summary=finding.summary,
-            opened_at=now,
-            last_seen_at=now,
-            mentions=finding.count,
-            expected=finding.expected,
-            sample_ids=list(finding.sample_ids),
-            revision=1,
-            notified_mentions=finding.count,
-        )  # fmt: skip
-        .returning(alert.c.id)
-    ).scalar_one()
-    conn.execute(alert_event.insert().values(alert_id=alert_id, at=now, kind="opened", detail=finding.title))
-    if rule.playbook is not None:
-        conn.execute(
-            alert_step.insert(),
-            [
-                {
-                    "alert_id": alert_id,
-                    "position": n,
-                    "title": step.title,
-                    "owner": step.owner,
-                    "due_at": None if step.due_minutes is None else now + timedelta(minutes=step.due_minutes),
-                    "template": step.statements or None,
-                }  # fmt: skip
-                for n, step in enumerate(rule.playbook.steps, start=1)
-            ],
-        )
-    _enqueue(conn, alert_id, 1, rule, now)
-    return AlertChange(alert_id, rule.name, opened=True, notified=bool(rule.channels), mentions=finding.count)
-
-
-def _enqueue(conn: Connection, alert_id: int, revision: int, rule: RuleRead, now: datetime) -> None:
-    if rule.channels:
-        from luister.services.alert_delivery import enqueue
-
-        enqueue(conn=conn, alert_id=alert_id, revision=revision, channels=list(rule.channels), now=now)
 
 
 # --- replay ------------------------------------------------------------------------------------------------
@@ -427,30 +329,29 @@ def _replay_events(conn: Connection, rule: RuleRead, start: datetime, end: datet
     ]
 
 
-def record_replayed(*, engine: Engine, hits: Sequence[ReplayHit], rules: Sequence[RuleRead]) -> list[int]:
-    """Store replayed spike episodes as alerts opened when they happened (for a new installation's
-    history, e.g. the demo). No deliveries are queued for the past."""
+def replayed_findings(
+    *, engine: Engine, hits: Sequence[ReplayHit], rules: Sequence[RuleRead]
+) -> list[tuple[RuleRead, Finding, ReplayHit]]:
+    """The replayed spike episodes as findings, to be stored as past alerts (``actions.open_past_alerts``)."""
     by_name = {rule.name: rule for rule in rules}
-    opened = []
-    with engine.begin() as conn:
+    found = []
+    with engine.connect() as conn:
         for hit in hits:
             rule = by_name[hit.rule]
             if rule.kind not in SPIKE_KINDS:
                 continue
-            subject = rule.topic or alert_texts.ALL_MENTIONS
+            subject = rule.topic or texts.ALL_MENTIONS
             what = "negative mentions" if rule.kind is RuleKind.negative_spike else "mentions"
             key = "negative_spike_peak" if rule.kind is RuleKind.negative_spike else "spike_peak"
             finding = Finding(
                 count=hit.peak,
                 expected=hit.expected,
-                message=alert_texts.message(
+                message=texts.message(
                     key, subject=rule.topic, count=hit.peak, expected=round(hit.expected or 0)
                 ),  # fmt: skip
                 summary=f"{what.capitalize()} of {subject} peaked at {hit.peak} an hour between "
                 f"{hit.start:%Y-%m-%d %H:%M} and {hit.end:%H:%M} UTC.",
                 sample_ids=_samples(conn, rule, hit.start, hit.end, negative_only=what != "mentions"),
             )
-            change = _open(conn, replace(rule, channels=()), finding, hit.start)
-            conn.execute(alert.update().where(alert.c.id == change.alert_id).values(last_seen_at=hit.end))
-            opened.append(change.alert_id)
-    return opened
+            found.append((rule, finding, hit))
+    return found

@@ -11,8 +11,8 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
+from luister.alerts.model import AlertMessage
 from luister.connectors.http import SafeHttp
-from luister.domain.alerting import AlertMessage
 
 
 class DeliveryError(Exception):

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from luister.domain.alerting import SPIKE_KINDS
-from luister.services.alert_delivery import deliver_due
-from luister.services.alert_detection import AlertChange, check_rules
-from luister.services.alert_rules import list_rules
+from luister.alerts.delivery import deliver_due
+from luister.alerts.detection import check_rules
+from luister.alerts.model import SPIKE_KINDS, AlertChange
+from luister.alerts.read import list_rules
 from luister.services.events import EventBus, MentionsStored
 from luister.settings import Settings
 

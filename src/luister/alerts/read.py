@@ -1,27 +1,35 @@
-"""Working with alerts: list and read them, acknowledge and resolve them, tick off playbook steps.
+"""Reading alerts, their rules and channels: lists and details for the edges (no writes).
 
-Every change is an ``alert_event`` (who, what, when): the timeline is the after-action review.
+Every change is an ``alert_event`` (who, what, when; see ``actions``): the timeline is the after-action
+review.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from luister.domain import alert_texts
-from luister.domain.alerting import AlertStatus
-from luister.services import audit
+from luister.alerts import texts
+from luister.alerts.channels.setup import masked_options
+from luister.alerts.model import AlertError, AlertRuleError, AlertStatus, ChannelError, RuleKind, Severity
+from luister.alerts.rules import Playbook, RuleRead
 from luister.services.mentions import MentionRead, mentions_by_id
-from luister.storage.tables import alert, alert_delivery, alert_event, alert_rule, alert_step, topic
+from luister.storage.tables import (
+    alert,
+    alert_channel,
+    alert_delivery,
+    alert_event,
+    alert_rule,
+    alert_step,
+    topic,
+)
 
-
-class AlertError(ValueError):
-    pass
+__all__ = ["AlertError", "AlertRuleError", "ChannelError"]  # raised here, defined in ``model``
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +48,11 @@ class AlertRead:
     expected: float | None
     acknowledged_by: str | None
     resolved_by: str | None
-    message: dict[str, Any] | None = None  # the title as key + values (luister.domain.alert_texts)
+    message: dict[str, Any] | None = None  # the title as key + values (luister.alerts.texts)
 
     def title_in(self, gettext: Callable[[str], str]) -> str:
         """The title in the reader's language (alerts from before messages keep their English title)."""
-        return alert_texts.render(self.message, gettext) if self.message else self.title
+        return texts.render(self.message, gettext) if self.message else self.title
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +148,15 @@ def list_alerts(
         return [_read(row) for row in conn.execute(query)]
 
 
+def get_alert(*, engine: Engine, alert_id: int) -> AlertRead:
+    """One alert without its samples, steps, timeline and deliveries: enough to check who may see it."""
+    with engine.connect() as conn:
+        row = conn.execute(_select().where(alert.c.id == alert_id)).first()
+    if row is None:
+        raise AlertError(f"no alert with id {alert_id}")
+    return _read(row)
+
+
 def alert_detail(*, engine: Engine, alert_id: int) -> AlertDetail:
     with engine.connect() as conn:
         row = conn.execute(_select().where(alert.c.id == alert_id)).first()
@@ -169,62 +186,87 @@ def alert_detail(*, engine: Engine, alert_id: int) -> AlertDetail:
     return AlertDetail(_read(row), samples, steps, events, deliveries)
 
 
-def acknowledge(*, engine: Engine, alert_id: int, by: str, now: datetime | None = None) -> None:
-    """Someone is on it. Only an open alert can be acknowledged."""
-    now = now or datetime.now(UTC)
-    with engine.begin() as conn:
-        _expect_status(conn, alert_id, {AlertStatus.open}, "acknowledge")
-        conn.execute(alert.update().where(alert.c.id == alert_id)
-                     .values(status="acknowledged", acknowledged_by=by, acknowledged_at=now))  # fmt: skip
-        _event(conn, alert_id, now, "acknowledged", None, by)
+# --- rules -------------------------------------------------------------------------------------------------
 
 
-def resolve(
-    *, engine: Engine, alert_id: int, by: str, note: str | None = None, now: datetime | None = None
-) -> None:
-    """The incident is over. A new firing of the rule opens a new alert."""
-    now = now or datetime.now(UTC)
-    with engine.begin() as conn:
-        _expect_status(conn, alert_id, {AlertStatus.open, AlertStatus.acknowledged}, "resolve")
-        conn.execute(alert.update().where(alert.c.id == alert_id)
-                     .values(status="resolved", resolved_by=by, resolved_at=now))  # fmt: skip
-        _event(conn, alert_id, now, "resolved", note, by)
+def list_rules(*, engine: Engine, enabled_only: bool = False) -> list[RuleRead]:
+    query = sa.select(alert_rule, topic.c.name.label("topic_name")).outerjoin(
+        topic, topic.c.id == alert_rule.c.topic_id
+    )
+    if enabled_only:
+        query = query.where(alert_rule.c.enabled)
+    with engine.connect() as conn:
+        return [_rule(row) for row in conn.execute(query.order_by(alert_rule.c.name))]
 
 
-def complete_step(
-    *, engine: Engine, alert_id: int, position: int, by: str, now: datetime | None = None
-) -> StepRead:
-    """Tick off playbook step ``position``; the timeline records whether it met its deadline."""
-    now = now or datetime.now(UTC)
-    with engine.begin() as conn:
-        step = conn.execute(
-            sa.select(alert_step).where(alert_step.c.alert_id == alert_id, alert_step.c.position == position)
-        ).first()
-        if step is None:
-            raise AlertError(f"alert {alert_id} has no playbook step {position}")
-        if step.done_at is not None:
-            raise AlertError(f"step {position} was already done by {step.done_by}")
-        conn.execute(alert_step.update().where(alert_step.c.id == step.id).values(done_at=now, done_by=by))
-        late = (
-            ""
-            if step.due_at is None or now <= step.due_at
-            else f" ({int((now - step.due_at).total_seconds() // 60)} min late)"
+def get_rule(*, engine: Engine, name: str) -> RuleRead:
+    for rule in list_rules(engine=engine):
+        if rule.name == name:
+            return rule
+    raise AlertRuleError(f"no alert rule named {name!r}")
+
+
+def _rule(row: Any) -> RuleRead:
+    return RuleRead(
+        id=row.id, name=row.name, kind=RuleKind(row.kind), topic_id=row.topic_id, topic=row.topic_name,
+        query=row.query, intent=row.intent, min_followers=row.min_followers, threshold=row.threshold,
+        sensitivity=row.sensitivity, min_count=row.min_count, cooldown_minutes=row.cooldown_minutes,
+        severity=Severity(row.severity), channels=tuple(row.channels or ()),
+        playbook=Playbook.model_validate(row.playbook) if row.playbook else None, enabled=row.enabled,
+        last_mention_id=row.last_mention_id,
+    )  # fmt: skip
+
+
+# --- channels ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRead:
+    id: int
+    name: str
+    kind: str
+    options: dict[str, Any]  # secrets masked
+    enabled: bool
+    created_at: datetime
+    pending: int  # deliveries waiting
+    failed: int  # deliveries that failed for good
+    last_sent_at: datetime | None
+
+
+def get_channel(*, engine: Engine, name: str) -> ChannelRead:
+    for found in list_channels(engine=engine):
+        if found.name == name:
+            return found
+    raise ChannelError(f"no alert channel named {name!r}")
+
+
+def list_channels(*, engine: Engine) -> list[ChannelRead]:
+    """Every channel with masked options and its deliveries: pending, failed, last sent."""
+    d = alert_delivery.c
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(alert_channel).order_by(alert_channel.c.name)).mappings().all()
+        stats = {
+            r.channel: r
+            for r in conn.execute(
+                sa.select(
+                    d.channel,
+                    sa.func.sum(sa.case((d.status == "pending", 1), else_=0)).label("pending"),
+                    sa.func.sum(sa.case((d.status == "failed", 1), else_=0)).label("failed"),
+                    sa.func.max(d.sent_at).label("last_sent_at"),
+                ).group_by(d.channel)
+            )
+        }
+    return [
+        ChannelRead(
+            id=row["id"],
+            name=row["name"],
+            kind=row["kind"],
+            options=masked_options(row["options"] or {}),
+            enabled=row["enabled"],
+            created_at=row["created_at"],
+            pending=int(stats[row["name"]].pending or 0) if row["name"] in stats else 0,
+            failed=int(stats[row["name"]].failed or 0) if row["name"] in stats else 0,
+            last_sent_at=stats[row["name"]].last_sent_at if row["name"] in stats else None,
         )
-        _event(conn, alert_id, now, "step_done", f"{position}. {step.title}{late}", by)
-    return StepRead(step.position, step.title, step.owner, step.due_at, now, by, dict(step.template or {}))
-
-
-def _expect_status(conn: Connection, alert_id: int, allowed: set[AlertStatus], action: str) -> None:
-    status = conn.execute(sa.select(alert.c.status).where(alert.c.id == alert_id)).scalar()
-    if status is None:
-        raise AlertError(f"no alert with id {alert_id}")
-    if AlertStatus(status) not in allowed:
-        raise AlertError(f"alert {alert_id} is {status}; cannot {action} it")
-
-
-def _event(
-    conn: Connection, alert_id: int, at: datetime, kind: str, detail: str | None, by: str | None
-) -> None:
-    conn.execute(alert_event.insert().values(alert_id=alert_id, at=at, kind=kind, detail=detail, by=by))
-    audit.record(conn, actor=by or "system", action=f"alert.{kind}", target=str(alert_id),
-                 detail={"detail": detail} if detail else None)  # fmt: skip
+        for row in rows
+    ]

@@ -39,10 +39,10 @@ from urllib.parse import urlsplit
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from luister.alert_channels.base import DeliveryError, one_line
-from luister.alert_channels.webhook_formats import json_payload, slack_payload, teams_payload
+from luister.alerts.channels.base import DeliveryError, one_line
+from luister.alerts.channels.webhook_formats import json_payload, slack_payload, teams_payload
+from luister.alerts.model import AlertMessage
 from luister.connectors.http import BlockedAddressError, FetchError, FetchPolicy, FetchResponse, SafeHttp
-from luister.domain.alerting import AlertMessage
 
 Format = Literal["json", "slack", "teams"]
 BUILDERS = {"json": json_payload, "slack": slack_payload, "teams": teams_payload}

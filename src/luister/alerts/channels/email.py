@@ -23,9 +23,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from luister.alert_channels.base import DeliveryError, headline, is_web_link, one_line
+from luister.alerts.channels.base import DeliveryError, headline, is_web_link, one_line
+from luister.alerts.model import AlertMessage
 from luister.connectors.http import SafeHttp
-from luister.domain.alerting import AlertMessage
 
 SUBJECT_PREFIX = "[luister]"
 

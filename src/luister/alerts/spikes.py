@@ -1,4 +1,4 @@
-"""Alerts: rules, the spike detector that knows the daily and weekly rhythm, and alert messages (pure).
+"""The spike detector that knows the daily and weekly rhythm (pure).
 
 Detection works on hourly counts. The expected count for an hour blends the same hour on the previous
 days and the same hour of the week on previous weeks (medians, so one earlier incident does not raise
@@ -12,34 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
-
-
-class RuleKind(StrEnum):
-    volume_spike = "volume_spike"  # mentions per hour far above the expected rhythm
-    negative_spike = "negative_spike"  # negative mentions per hour likewise
-    query = "query"  # any new mention matching a query (storing OR lek OR boycot)
-    intent = "intent"  # any new mention with an intent (crisis, churn)
-    influencer = "influencer"  # a mention by an author with at least N followers
-    negative_share = "negative_share"  # share of negative mentions in the window above X %
-
-
-class AlertStatus(StrEnum):
-    open = "open"
-    acknowledged = "acknowledged"
-    resolved = "resolved"
-
-
-class Severity(StrEnum):
-    info = "info"
-    warning = "warning"
-    critical = "critical"
-
-
-SPIKE_KINDS = frozenset({RuleKind.volume_spike, RuleKind.negative_spike})
-EVENT_KINDS = frozenset({RuleKind.query, RuleKind.intent, RuleKind.influencer})
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,41 +110,6 @@ def check_hour(counts: Sequence[float], hour: int, settings: SpikeSettings | Non
         and p_value < settings.sensitivity
     )
     return SpikeCheck(observed, round(expected, 2), p_value, is_spike)
-
-
-@dataclass(frozen=True, slots=True)
-class SampleMention:
-    id: int
-    channel: str
-    author: str | None
-    text: str
-    url: str | None
-    published_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class AlertMessage:
-    """What a delivery channel sends: everything a person needs to act, as plain values.
-
-    Mention text is hostile: channels must escape it for their format (HTML mail, Slack mrkdwn, …).
-    """
-
-    alert_id: int
-    rule: str
-    kind: RuleKind
-    severity: Severity
-    status: AlertStatus
-    title: str
-    summary: str
-    topic: str | None
-    opened_at: datetime
-    updated_at: datetime
-    mentions: int  # mentions that triggered it so far
-    expected: float | None = None  # for spikes
-    samples: tuple[SampleMention, ...] = ()
-    steps: tuple[str, ...] = ()  # the playbook's first steps, when a playbook is attached
-    update: bool = False  # an update of an alert delivered before (grouping), not a new one
-    links: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
