@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from luister.alerts import actions, texts
 from luister.alerts.events import AlertChanged, ChannelChanged, RuleChanged
-from luister.alerts.model import AlertError, AlertRuleError, ChannelError, Finding, RuleKind
+from luister.alerts.model import AlertError, AlertRuleError, ChannelError, Finding, Outcome, RuleKind
 from luister.alerts.read import alert_detail, get_alert, get_rule
 from luister.services.audit import entries
 from luister.services.events import EventBus
@@ -51,8 +51,8 @@ def finding(count: int) -> Finding:
     return Finding(count=count, message=message, summary=f"{count} new mentions", sample_ids=())
 
 
-def found(count: int) -> Callable[[Connection], Finding | None]:
-    return lambda conn: finding(count)
+def found(count: int) -> Callable[[Connection], Outcome]:
+    return lambda conn: Outcome(finding(count))
 
 
 @pytest.fixture
@@ -130,7 +130,9 @@ def test_opening_and_updating_an_alert_is_audited_as_the_detector(engine: Engine
         engine=engine, actor="detector", rule=rule, now=later, find=found(2), bus=bus
     )
     assert change is not None and not change.opened and change.alert_id == alert_id
-    nothing = actions.raise_alert(engine=engine, actor="detector", rule=rule, now=later, find=lambda c: None)
+    nothing = actions.raise_alert(
+        engine=engine, actor="detector", rule=rule, now=later, find=lambda c: Outcome(None)
+    )
     assert nothing is None
     assert audited(engine)[1:] == [("detector", "alert.opened", str(alert_id)),
                                    ("detector", "alert.updated", str(alert_id))]  # fmt: skip

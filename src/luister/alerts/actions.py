@@ -26,6 +26,7 @@ from luister.alerts.model import (
     AlertStatus,
     ChannelError,
     Finding,
+    Outcome,
     RuleKind,
     Severity,
 )
@@ -67,7 +68,7 @@ def save_rule(
     intent: str | None = None,
     min_followers: int | None = None,
     threshold: float | None = None,
-    sensitivity: float = 0.0001,
+    sensitivity: float = 0.0005,
     min_count: int = 10,
     cooldown_minutes: int = 120,
     severity: Severity = Severity.warning,
@@ -190,7 +191,7 @@ def raise_alert(
     actor: str,
     rule: RuleRead,
     now: datetime,
-    find: Callable[[Connection], Finding | None],
+    find: Callable[[Connection], Outcome],
     bus: EventBus | None = None,
 ) -> AlertChange | None:
     """Open an alert for what ``find`` finds (in the same transaction, so an event rule's cursor moves
@@ -198,11 +199,17 @@ def raise_alert(
     keeps firing within its cooldown the open alert is updated, and a new delivery goes out only when
     the evidence has doubled since the last one. Opening starts the rule's playbook and queues deliveries."""
     with engine.begin() as conn:
-        finding = find(conn)
-        if finding is None:
-            return None
-        change = _record(conn, rule, finding, now, actor)
-    _emit(bus, AlertChanged(change.alert_id, "opened" if change.opened else "updated", actor))
+        outcome = find(conn)
+        noted = outcome.note != rule.note
+        if noted:  # why a spike rule judged nothing, or that it judges again: said once, on the rule
+            conn.execute(alert_rule.update().where(alert_rule.c.id == rule.id).values(note=outcome.note))
+            audit.record(conn, actor=actor, action="alert_rule.note", target=rule.name,
+                         detail={"note": outcome.note} if outcome.note else None)  # fmt: skip
+        change = None if outcome.finding is None else _record(conn, rule, outcome.finding, now, actor)
+    if noted:
+        _emit(bus, RuleChanged(rule.name, "noted", actor))
+    if change is not None:
+        _emit(bus, AlertChanged(change.alert_id, "opened" if change.opened else "updated", actor))
     return change
 
 

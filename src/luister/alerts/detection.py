@@ -7,27 +7,41 @@ alert (one incident is one alert: while a rule keeps firing within its cooldown 
 from __future__ import annotations
 
 import logging
+import math
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
+from itertools import groupby
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from luister.alerts import texts
 from luister.alerts.actions import raise_alert
-from luister.alerts.model import EVENT_KINDS, SPIKE_KINDS, AlertChange, Finding, RuleKind
+from luister.alerts.coverage import RunRecord, SourceRuns, data_start, known_hours, source_gaps
+from luister.alerts.model import EVENT_KINDS, SPIKE_KINDS, AlertChange, Finding, Outcome, RuleKind
 from luister.alerts.read import list_rules
 from luister.alerts.rules import RuleRead
-from luister.alerts.spikes import SpikeSettings, check_hour, group_firings, history_hours
+from luister.alerts.spikes import (
+    Detector,
+    HourlySeries,
+    NotJudged,
+    Pattern,
+    SpikeCheck,
+    SpikeSettings,
+    group_firings,
+    history_hours,
+)
 from luister.domain.analysis import parse_intents
 from luister.domain.queries import evaluate, parse_query
 from luister.services.events import EventBus
 from luister.services.matching import MATCH_COLUMNS, doc_from_row
 from luister.storage.sql_time import sqlite_time
-from luister.storage.tables import alert_rule, mention, mention_topic
+from luister.storage.tables import alert_rule, mention, mention_topic, source, source_run
 
 log = logging.getLogger(__name__)
 HOUR = timedelta(hours=1)
@@ -35,6 +49,7 @@ EVENT_LOOKBACK = timedelta(hours=24)  # event rules ignore mentions published lo
 SCAN_LIMIT = 5000  # new mentions judged per event rule per check
 SAMPLES = 5
 DETECTOR = "detector"  # the actor of what the rules do on their own
+DEFAULT_ZONE = ZoneInfo("Europe/Amsterdam")  # as ``Settings.time_zone``, for callers without settings
 
 
 def spike_settings(rule: RuleRead) -> SpikeSettings:
@@ -47,8 +62,10 @@ def check_rules(
     now: datetime | None = None,
     rules: Sequence[RuleRead] | None = None,
     bus: EventBus | None = None,
+    zone: tzinfo = DEFAULT_ZONE,
 ) -> list[AlertChange]:
-    """Check every enabled rule (or ``rules``) at ``now``; return the alerts opened or updated."""
+    """Check every enabled rule (or ``rules``) at ``now``; return the alerts opened or updated. ``zone``:
+    whose daily rhythm spike rules follow (``Settings.time_zone``)."""
     now = now or datetime.now(UTC)
     changes = []
     for rule in rules if rules is not None else list_rules(engine=engine, enabled_only=True):
@@ -59,7 +76,7 @@ def check_rules(
                 now=now,
                 actor=DETECTOR,
                 bus=bus,
-                find=partial(find, rule=rule, now=now),
+                find=partial(find, rule=rule, now=now, zone=zone),
             )
         except Exception:  # one broken rule must not stop the others
             log.exception("alert rule %r failed", rule.name)
@@ -69,13 +86,13 @@ def check_rules(
     return changes
 
 
-def find(conn: Connection, rule: RuleRead, now: datetime) -> Finding | None:
+def find(conn: Connection, rule: RuleRead, now: datetime, zone: tzinfo = DEFAULT_ZONE) -> Outcome:
     """What ``rule`` finds at ``now``; an event rule moves its cursor past the mentions it judged."""
     if rule.kind in SPIKE_KINDS:
-        return _spike(conn, rule, now)
+        return _spike(conn, rule, now, zone)
     if rule.kind is RuleKind.negative_share:
-        return _negative_share(conn, rule, now)
-    return _events(conn, rule, now)
+        return Outcome(_negative_share(conn, rule, now))
+    return Outcome(_events(conn, rule, now))
 
 
 # --- spikes ------------------------------------------------------------------------------------------------
@@ -113,29 +130,97 @@ def hourly_counts(
     return counts
 
 
-def _spike(conn: Connection, rule: RuleRead, now: datetime) -> Finding | None:
-    settings = spike_settings(rule)
+def coverage(conn: Connection, *, end: datetime, hours: int) -> list[bool]:
+    """Which of the ``hours`` hours before ``end`` have data (see :mod:`luister.alerts.coverage`)."""
+    first_run = conn.scalar(sa.select(sa.func.min(source_run.c.started_at)))
+    first_unpolled = conn.scalar(
+        sa.select(sa.func.min(mention.c.published_at)).where(mention.c.source_id.is_(None))
+    )
+    first_mention = conn.scalar(sa.select(sa.func.min(mention.c.published_at)))
+    start = data_start(
+        first_run=first_run, first_unpolled_mention=first_unpolled, first_mention=first_mention
+    )
+    sources = {
+        row.id: row
+        for row in conn.execute(sa.select(source.c.id, source.c.poll_interval_s, source.c.enabled))
+    }
+    since = end - hours * HOUR - timedelta(days=1)  # a failing streak may have begun before the window
+    runs = conn.execute(
+        sa.select(
+            source_run.c.source_id, source_run.c.started_at, source_run.c.finished_at, source_run.c.error
+        )
+        .where(source_run.c.finished_at >= since, source_run.c.started_at < end)
+        .order_by(source_run.c.source_id, source_run.c.started_at, source_run.c.id)
+    )
+    gaps = []
+    for source_id, rows in groupby(runs, key=lambda row: row.source_id):
+        row = sources.get(source_id)
+        interval = timedelta(seconds=(row.poll_interval_s if row is not None else None) or 900)
+        records = [RunRecord(r.started_at, r.finished_at, r.error is not None) for r in rows]
+        gaps += source_gaps(SourceRuns(records, interval, bool(row is None or row.enabled)), now=end)
+    return known_hours(end=end, hours=hours, start=start, gaps=gaps)
+
+
+def spike_detector(conn: Connection, rule: RuleRead, *, end: datetime, hours: int, zone: tzinfo) -> Detector:
+    """The detector over the ``hours`` hours before ``end`` for a spike rule: the topic's mentions (or its
+    negative ones, as their share of all the topic's), the shape of the day from all mentions, and
+    which hours have data."""
+    totals = hourly_counts(conn, topic_id=rule.topic_id, end=end, hours=hours)
+    reference = totals if rule.topic_id is None else hourly_counts(conn, topic_id=None, end=end, hours=hours)
     negative = rule.kind is RuleKind.negative_spike
-    counts = hourly_counts(conn, topic_id=rule.topic_id, end=now, hours=history_hours(settings) + 1,
-                           negative_only=negative)  # fmt: skip
-    check = check_hour(counts, len(counts) - 1, settings)
+    counts = (
+        hourly_counts(conn, topic_id=rule.topic_id, end=end, hours=hours, negative_only=True)
+        if negative
+        else totals
+    )
+    known = coverage(conn, end=end, hours=hours)
+    series = HourlySeries.at(counts, known, start=end - hours * HOUR, zone=zone, reference=reference)
+    return Detector(series, spike_settings(rule), share_of=totals if negative else None)
+
+
+def history_phrase(hours: int) -> str:
+    return f"{hours // 24} days" if hours >= 48 else f"{hours} hours"
+
+
+def not_judged_note(check: SpikeCheck, settings: SpikeSettings) -> str | None:
+    """What a spike rule says about itself when it judged nothing (``None`` when it judged)."""
+    if check.not_judged is NotJudged.history:
+        return (f"learning the rhythm: {check.history} of {settings.min_history} hours with data so far; "
+                "spikes are judged from then on")  # fmt: skip
+    if check.not_judged is NotJudged.unknown:
+        return "no data for the last hour (a source failing or paused, or nothing stored yet): not judged"
+    return None
+
+
+def _spike(conn: Connection, rule: RuleRead, now: datetime, zone: tzinfo) -> Outcome:
+    settings = spike_settings(rule)
+    hours = history_hours(settings) + 1
+    check = spike_detector(conn, rule, end=now, hours=hours, zone=zone).check(hours - 1)
+    note = not_judged_note(check, settings)
     if not check.is_spike:
-        return None
+        return Outcome(None, note)
+    negative = rule.kind is RuleKind.negative_spike
     what = "negative mentions" if negative else "mentions"
     subject = rule.topic or texts.ALL_MENTIONS
-    return Finding(
-        count=check.observed,
-        expected=check.expected,
-        message=texts.message(
-            "negative_spike" if negative else "spike",
-            subject=rule.topic,
+    rise = check.pattern is Pattern.rise
+    key = ("negative_" if negative else "") + ("rise" if rise else "spike")
+    values: dict[str, Any] = {"count": check.observed, "expected": round(check.expected)}
+    if rise:
+        values["hours"] = check.rise_hours
+    how = (f"have been rising for {check.rise_hours} hours, to {check.observed} in the hour before"
+           if rise else f"rose to {check.observed} in the hour before")  # fmt: skip
+    return Outcome(
+        Finding(
             count=check.observed,
-            expected=round(check.expected),
-        ),  # fmt: skip
-        summary=f"{what.capitalize()} of {subject} rose to {check.observed} in the hour before "
-        f"{now:%Y-%m-%d %H:%M} UTC, {check.observed / max(check.expected, 1):.1f}× the usual for this "
-        f"hour and weekday (p = {check.p_value:.1e}).",
-        sample_ids=_samples(conn, rule, now - HOUR, now, negative_only=negative),
+            expected=check.expected,
+            message=texts.message(key, subject=rule.topic, **values),
+            summary=f"{what.capitalize()} of {subject} {how} {now:%Y-%m-%d %H:%M} UTC, "
+            f"{check.observed / max(check.expected, 1):.1f}× the usual for this hour and day "
+            f"(p = {check.p_value:.1e}); the expectation stood on {history_phrase(check.history)} of "
+            "history.",
+            sample_ids=_samples(conn, rule, now - HOUR, now, negative_only=negative),
+        ),
+        note,
     )
 
 
@@ -253,43 +338,78 @@ class ReplayHit:
     detail: str
 
 
-def replay(*, engine: Engine, start: datetime, end: datetime, rules: Sequence[RuleRead]) -> list[ReplayHit]:
+@dataclass(slots=True)
+class Replay:
+    hits: list[ReplayHit] = field(default_factory=list)
+    hours: int = 0  # hours checked: partial hours at the start count as whole ones
+    not_judged: dict[str, Counter[NotJudged]] = field(default_factory=dict)  # rule → why, how many hours
+
+
+class ReplayError(ValueError):
+    """A window that cannot be replayed; the message says why."""
+
+
+def replay_window(start: datetime, end: datetime) -> int:
+    """The hours checked between ``start`` and ``end``, counted back from ``end`` (a partial first hour is
+    checked as a whole one); a reversed or empty window is refused."""
+    if end <= start:
+        raise ReplayError(
+            f"the window is {'empty' if end == start else 'reversed'}: --from {start:%Y-%m-%d %H:%M} is "
+            f"{'the same as' if end == start else 'after'} --to {end:%Y-%m-%d %H:%M} (UTC)"
+        )
+    return math.ceil((end - start) / HOUR)
+
+
+def replay(
+    *, engine: Engine, start: datetime, end: datetime, rules: Sequence[RuleRead], zone: tzinfo = DEFAULT_ZONE
+) -> list[ReplayHit]:
     """What the rules would have fired between ``start`` and ``end`` (nothing is stored or sent)."""
-    hits: list[ReplayHit] = []
-    hours = max(1, int((end - start) / HOUR))
+    return replay_rules(engine=engine, start=start, end=end, rules=rules, zone=zone).hits
+
+
+def replay_rules(
+    *, engine: Engine, start: datetime, end: datetime, rules: Sequence[RuleRead], zone: tzinfo = DEFAULT_ZONE
+) -> Replay:
+    """:func:`replay`, with the hours each spike rule could not judge and why."""
+    result = Replay(hours=replay_window(start, end))
     with engine.connect() as conn:
         for rule in rules:
             if rule.kind in EVENT_KINDS:
-                hits.extend(_replay_events(conn, rule, start, end))
+                result.hits.extend(_replay_events(conn, rule, start, end))
             else:
-                hits.extend(_replay_hourly(conn, rule, end, hours))
-    return sorted(hits, key=lambda hit: (hit.start, hit.rule))
+                result.hits.extend(_replay_hourly(conn, rule, end, result.hours, zone, result))
+    result.hits.sort(key=lambda hit: (hit.start, hit.rule))
+    return result
 
 
-def _replay_hourly(conn: Connection, rule: RuleRead, end: datetime, hours: int) -> list[ReplayHit]:
+def _replay_hourly(
+    conn: Connection, rule: RuleRead, end: datetime, hours: int, zone: tzinfo, result: Replay
+) -> list[ReplayHit]:
     settings = spike_settings(rule)
     history = history_hours(settings)
-    negative = rule.kind is RuleKind.negative_spike
-    counts = hourly_counts(
-        conn, topic_id=rule.topic_id, end=end, hours=history + hours, negative_only=negative
-    )
+    total = history + hours
+    expected: dict[int, float | None]
     if rule.kind is RuleKind.negative_share:
-        totals = counts  # all mentions: ``negative`` is only set for negative spikes
-        negatives = hourly_counts(
-            conn, topic_id=rule.topic_id, end=end, hours=history + hours, negative_only=True
-        )
+        totals = hourly_counts(conn, topic_id=rule.topic_id, end=end, hours=total)
+        negatives = hourly_counts(conn, topic_id=rule.topic_id, end=end, hours=total, negative_only=True)
         assert rule.threshold is not None
-        fired = [h for h in range(history, history + hours)
+        fired = [h for h in range(history, total)
                  if totals[h] >= rule.min_count and negatives[h] / totals[h] >= rule.threshold]  # fmt: skip
-        expected: dict[int, float | None] = dict.fromkeys(fired)
+        expected = dict.fromkeys(fired)
         values = [negatives[h] for h in fired]
+        patterns: dict[int, str] = {}
     else:
-        checks = {h: check_hour(counts, h, settings) for h in range(history, history + hours)}
+        detector = spike_detector(conn, rule, end=end, hours=total, zone=zone)
+        checks = {h: detector.check(h) for h in range(history, total)}
         fired = [h for h, check in checks.items() if check.is_spike]
         expected = {h: checks[h].expected for h in fired}
-        values = [counts[h] for h in fired]
+        values = [checks[h].observed for h in fired]
+        patterns = {h: str(checks[h].pattern) for h in fired}
+        skipped = Counter(check.not_judged for check in checks.values() if check.not_judged is not None)
+        if skipped:
+            result.not_judged[rule.name] = skipped
     cooldown = max(1, rule.cooldown_minutes // 60)
-    first_hour = end - (history + hours) * HOUR
+    first_hour = end - total * HOUR
     return [
         ReplayHit(
             rule=rule.name,
@@ -298,7 +418,7 @@ def _replay_hourly(conn: Connection, rule: RuleRead, end: datetime, hours: int) 
             firings=episode.firings,
             peak=episode.peak,
             expected=expected[episode.start],
-            detail=f"{episode.peak} in the peak hour",
+            detail=f"{episode.peak} in the peak hour" + (f" ({patterns[episode.start]})" if patterns else ""),
         )
         for episode in group_firings(fired, values, cooldown=cooldown)
     ]

@@ -21,7 +21,7 @@ class RuleChanged:
     """An alert rule was saved (created or replaced) or removed."""
 
     name: str
-    action: str  # saved, removed
+    action: str  # saved, removed, noted (a spike rule says why it judged nothing, or no longer)
     actor: str
 
 

@@ -98,6 +98,14 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """A rule's check: what it found (if anything) and, for a spike rule that could not judge, why."""
+
+    finding: Finding | None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AlertChange:
     alert_id: int
     rule: str

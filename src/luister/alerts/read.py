@@ -213,7 +213,7 @@ def _rule(row: Any) -> RuleRead:
         sensitivity=row.sensitivity, min_count=row.min_count, cooldown_minutes=row.cooldown_minutes,
         severity=Severity(row.severity), channels=tuple(row.channels or ()),
         playbook=Playbook.model_validate(row.playbook) if row.playbook else None, enabled=row.enabled,
-        last_mention_id=row.last_mention_id,
+        last_mention_id=row.last_mention_id, note=row.note,
     )  # fmt: skip
 
 

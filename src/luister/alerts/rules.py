@@ -49,6 +49,7 @@ class RuleRead:
     playbook: Playbook | None
     enabled: bool
     last_mention_id: int | None
+    note: str | None = None  # spike rules: why the last check judged nothing (too little history, no data)
 
 
 def check_rule(

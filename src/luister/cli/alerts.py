@@ -40,7 +40,7 @@ def rules_add(
     intent: Annotated[str | None, typer.Option(help="intent rules: crisis, churn, complaint, …")] = None,
     min_followers: Annotated[int | None, typer.Option(help="influencer rules: the author's reach.")] = None,
     threshold: Annotated[float | None, typer.Option(help="negative_share rules: e.g. 0.6 for 60 %.")] = None,
-    sensitivity: Annotated[float, typer.Option(help="Spike rules: p-value; lower fires less.")] = 0.0001,
+    sensitivity: Annotated[float, typer.Option(help="Spike rules: p-value; lower fires less.")] = 0.0005,
     min_count: Annotated[int, typer.Option(help="Never fire on fewer mentions in the hour.")] = 10,
     cooldown: Annotated[
         int, typer.Option(help="Minutes of quiet before a new incident is a new alert.")
@@ -84,7 +84,7 @@ def rules_list(ctx: typer.Context) -> None:
             "No alert rules yet. Add one: [bold]luister alerts rules add Piek --kind volume_spike[/]"
         )
         return
-    table = Table("name", "kind", "watches", "severity", "channels", "playbook", title="Alert rules")
+    table = Table("name", "kind", "watches", "severity", "channels", "playbook", "note", title="Alert rules")
     for rule in found:
         watches = (
             rule.query or rule.intent or (f"≥ {rule.min_followers:,} followers" if rule.min_followers else "")
@@ -94,7 +94,8 @@ def rules_list(ctx: typer.Context) -> None:
         scope = f"{rule.topic}: " if rule.topic else ""
         channels = ", ".join(rule.channels) or "in-app"
         table.add_row(Text(rule.name), rule.kind.value, Text(scope + watches), rule.severity.value,
-                      Text(channels), Text(rule.playbook.name if rule.playbook else ""))  # fmt: skip
+                      Text(channels), Text(rule.playbook.name if rule.playbook else ""),
+                      Text(rule.note or ""))  # fmt: skip
     console.print(table)
 
 
@@ -244,12 +245,15 @@ def alerts_replay(
     start: Annotated[datetime, typer.Option("--from", help="Start (UTC).")],
     end: Annotated[datetime | None, typer.Option("--to", help="End (UTC); default now.")] = None,
     rule: Annotated[list[str] | None, typer.Option(help="Only these rules (repeat); default all.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what would have fired as JSON.")] = False,
 ) -> None:
-    """What the rules would have fired over stored history (to tune them). Nothing is stored or sent."""
-    from luister.alerts.detection import replay
+    """What the rules would have fired over stored history (to tune them). Nothing is stored or sent.
+    Hours are checked whole, counted back from --to; spike rules say which hours they could not judge."""
+    from luister.alerts.detection import ReplayError, replay_rules
     from luister.alerts.read import list_rules
 
-    engine = state_of(ctx).engine()
+    state = state_of(ctx)
+    engine = state.engine()
     rules = [r for r in list_rules(engine=engine) if not rule or r.name in rule]
     if rule and (missing := set(rule) - {r.name for r in rules}):
         fail(f"no alert rule named {', '.join(sorted(missing))}", code=2)
@@ -257,15 +261,46 @@ def alerts_replay(
     assert begin is not None
     if finish - begin > timedelta(days=366):
         fail("replay at most a year at a time", code=2)
-    hits = replay(engine=engine, start=begin, end=finish, rules=rules)
+    try:
+        result = replay_rules(engine=engine, start=begin, end=finish, rules=rules, zone=state.settings().zone)
+    except ReplayError as exc:
+        fail(str(exc), code=2)
+    if as_json:
+        typer.echo(json.dumps({
+            "hours": result.hours,
+            "fired": [{"rule": hit.rule, "start": hit.start.isoformat(), "end": hit.end.isoformat(),
+                       "firings": hit.firings, "peak": hit.peak, "expected": hit.expected,
+                       "detail": hit.detail}
+                      for hit in result.hits],
+            "not_judged": {name: {str(k): n for k, n in why.items()}
+                           for name, why in result.not_judged.items()},
+        }))  # fmt: skip
+        return
+    partial = (finish - begin) % timedelta(hours=1)
+    if partial:
+        console.print(Text(f"The first hour is partial ({int(partial.total_seconds() // 60)} min): checked "
+                           f"from {finish - timedelta(hours=result.hours):%Y-%m-%d %H:%M} UTC, whole hours "
+                           "counted back from --to."))  # fmt: skip
+    for name, skipped in sorted(result.not_judged.items()):
+        why = ", ".join(f"{n} for {'too little history' if reason == 'history' else 'no data'}"
+                        for reason, n in sorted(skipped.items()))  # fmt: skip
+        console.print(Text(f"{name}: {sum(skipped.values())} of {result.hours} hours not judged ({why})"))
+    hits = result.hits
     if not hits:
         console.print("Nothing would have fired.")
         return
     table = Table(
-        "from (UTC)", "to", "rule", "firings", "peak", "expected", title=f"Would have fired: {len(hits)}"
+        "from (UTC)",
+        "to",
+        "rule",
+        "firings",
+        "peak",
+        "expected",
+        "detail",
+        title=f"Would have fired: {len(hits)}",
     )
     for hit in hits:
         expected = "" if hit.expected is None else f"{hit.expected:.1f}"
         table.add_row(f"{hit.start:%Y-%m-%d %H:%M}", f"{hit.end:%Y-%m-%d %H:%M}", Text(hit.rule),
-                      str(hit.firings), str(hit.peak), expected)  # fmt: skip
+                      str(hit.firings), str(hit.peak), expected, Text(hit.detail))  # fmt: skip
     console.print(table)
