@@ -68,6 +68,7 @@ def check_rules(
     whose daily rhythm spike rules follow (``Settings.time_zone``)."""
     now = now or datetime.now(UTC)
     changes = []
+    memo: dict[Any, Any] = {}  # what the spike rules of this moment share
     for rule in rules if rules is not None else list_rules(engine=engine, enabled_only=True):
         try:
             change = raise_alert(
@@ -76,7 +77,7 @@ def check_rules(
                 now=now,
                 actor=DETECTOR,
                 bus=bus,
-                find=partial(find, rule=rule, now=now, zone=zone),
+                find=partial(find, rule=rule, now=now, zone=zone, memo=memo),
             )
         except Exception:  # one broken rule must not stop the others
             log.exception("alert rule %r failed", rule.name)
@@ -86,10 +87,16 @@ def check_rules(
     return changes
 
 
-def find(conn: Connection, rule: RuleRead, now: datetime, zone: tzinfo = DEFAULT_ZONE) -> Outcome:
+def find(
+    conn: Connection,
+    rule: RuleRead,
+    now: datetime,
+    zone: tzinfo = DEFAULT_ZONE,
+    memo: dict[Any, Any] | None = None,
+) -> Outcome:
     """What ``rule`` finds at ``now``; an event rule moves its cursor past the mentions it judged."""
     if rule.kind in SPIKE_KINDS:
-        return _spike(conn, rule, now, zone)
+        return _spike(conn, rule, now, zone, memo)
     if rule.kind is RuleKind.negative_share:
         return Outcome(_negative_share(conn, rule, now))
     return Outcome(_events(conn, rule, now))
@@ -161,21 +168,44 @@ def coverage(conn: Connection, *, end: datetime, hours: int) -> list[bool]:
     return known_hours(end=end, hours=hours, start=start, gaps=gaps)
 
 
-def spike_detector(conn: Connection, rule: RuleRead, *, end: datetime, hours: int, zone: tzinfo) -> Detector:
+def spike_detector(
+    conn: Connection,
+    rule: RuleRead,
+    *,
+    end: datetime,
+    hours: int,
+    zone: tzinfo,
+    memo: dict[Any, Any] | None = None,
+) -> Detector:
     """The detector over the ``hours`` hours before ``end`` for a spike rule: the topic's mentions (or its
     negative ones, as their share of all the topic's), the shape of the day from all mentions, and
-    which hours have data."""
-    totals = hourly_counts(conn, topic_id=rule.topic_id, end=end, hours=hours)
-    reference = totals if rule.topic_id is None else hourly_counts(conn, topic_id=None, end=end, hours=hours)
-    negative = rule.kind is RuleKind.negative_spike
-    counts = (
-        hourly_counts(conn, topic_id=rule.topic_id, end=end, hours=hours, negative_only=True)
-        if negative
-        else totals
+    which hours have data. ``memo`` keeps what rules checked at the same moment share (the coverage,
+    all mentions, a topic's volume)."""
+    memo = {} if memo is None else memo
+
+    def remembered(key: tuple[Any, ...], make: Any) -> Any:
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
+
+    topic = rule.topic_id
+    totals = remembered(
+        ("counts", topic, end, hours), lambda: hourly_counts(conn, topic_id=topic, end=end, hours=hours)
     )
-    known = coverage(conn, end=end, hours=hours)
-    series = HourlySeries.at(counts, known, start=end - hours * HOUR, zone=zone, reference=reference)
-    return Detector(series, spike_settings(rule), share_of=totals if negative else None)
+    reference = totals if topic is None else remembered(
+        ("counts", None, end, hours), lambda: hourly_counts(conn, topic_id=None, end=end, hours=hours)
+    )  # fmt: skip
+    known = remembered(("coverage", end, hours), lambda: coverage(conn, end=end, hours=hours))
+    settings = spike_settings(rule)
+    start = end - hours * HOUR
+    whole: Detector = remembered(("volume", topic, end, hours, zone), lambda: Detector(
+        HourlySeries.at(totals, known, start=start, zone=zone, reference=reference), settings
+    ))  # fmt: skip  # its expectations do not depend on a rule's sensitivity or minimum count
+    if rule.kind is not RuleKind.negative_spike:
+        return whole if whole.settings == settings else Detector(whole.series, settings)
+    negatives = hourly_counts(conn, topic_id=topic, end=end, hours=hours, negative_only=True)
+    series = HourlySeries.at(negatives, known, start=start, zone=zone, reference=reference)
+    return Detector(series, settings, share_of=whole)
 
 
 def history_phrase(hours: int) -> str:
@@ -192,10 +222,12 @@ def not_judged_note(check: SpikeCheck, settings: SpikeSettings) -> str | None:
     return None
 
 
-def _spike(conn: Connection, rule: RuleRead, now: datetime, zone: tzinfo) -> Outcome:
+def _spike(
+    conn: Connection, rule: RuleRead, now: datetime, zone: tzinfo, memo: dict[Any, Any] | None
+) -> Outcome:
     settings = spike_settings(rule)
     hours = history_hours(settings) + 1
-    check = spike_detector(conn, rule, end=now, hours=hours, zone=zone).check(hours - 1)
+    check = spike_detector(conn, rule, end=now, hours=hours, zone=zone, memo=memo).check(hours - 1)
     note = not_judged_note(check, settings)
     if not check.is_spike:
         return Outcome(None, note)
@@ -372,18 +404,25 @@ def replay_rules(
 ) -> Replay:
     """:func:`replay`, with the hours each spike rule could not judge and why."""
     result = Replay(hours=replay_window(start, end))
+    memo: dict[Any, Any] = {}
     with engine.connect() as conn:
         for rule in rules:
             if rule.kind in EVENT_KINDS:
                 result.hits.extend(_replay_events(conn, rule, start, end))
             else:
-                result.hits.extend(_replay_hourly(conn, rule, end, result.hours, zone, result))
+                result.hits.extend(_replay_hourly(conn, rule, end, result.hours, zone, result, memo))
     result.hits.sort(key=lambda hit: (hit.start, hit.rule))
     return result
 
 
 def _replay_hourly(
-    conn: Connection, rule: RuleRead, end: datetime, hours: int, zone: tzinfo, result: Replay
+    conn: Connection,
+    rule: RuleRead,
+    end: datetime,
+    hours: int,
+    zone: tzinfo,
+    result: Replay,
+    memo: dict[Any, Any],
 ) -> list[ReplayHit]:
     settings = spike_settings(rule)
     history = history_hours(settings)
@@ -399,7 +438,7 @@ def _replay_hourly(
         values = [negatives[h] for h in fired]
         patterns: dict[int, str] = {}
     else:
-        detector = spike_detector(conn, rule, end=end, hours=total, zone=zone)
+        detector = spike_detector(conn, rule, end=end, hours=total, zone=zone, memo=memo)
         checks = {h: detector.check(h) for h in range(history, total)}
         fired = [h for h, check in checks.items() if check.is_spike]
         expected = {h: checks[h].expected for h in fired}

@@ -159,9 +159,10 @@ class Detector:
         series: HourlySeries,
         settings: SpikeSettings | None = None,
         *,
-        share_of: Sequence[int] | None = None,
+        share_of: Detector | None = None,
     ) -> None:
-        """``share_of``: the counts ``series`` is a part of (negative mentions of all the topic's mentions).
+        """``share_of``: the detector of the counts ``series`` is a part of (negative mentions of all the
+        topic's mentions, over the same hours).
         The part is then expected as its usual share of the whole's expectation: the whole has more
         mentions, so its rhythm is learnt sooner, and a jump in the share itself stands out."""
         self.series = s = series
@@ -185,11 +186,9 @@ class Detector:
             self._expect_share(share_of)
         self._dispersion = self._learn_dispersion()
 
-    def _expect_share(self, whole_counts: Sequence[int]) -> None:
+    def _expect_share(self, whole: Detector) -> None:
         s = self.series
-        whole = Detector(
-            HourlySeries(whole_counts, s.known, s.hour_of_day, s.weekday, s.reference), self.settings
-        )
+        whole_counts = whole.series.counts
         part_total = whole_total = 0.0
         totals: list[tuple[float, float]] = []
         for i in range(len(s.counts)):
