@@ -188,8 +188,9 @@ def _spike_markdown(results: list[Any]) -> str:
     lines = [
         "## Spike alerts",
         "",
-        f"{len(results)} labelled hourly scenarios (`luister.alerts.scenarios`; detector settings were "
-        "chosen on the same scenarios drawn with other seeds): a brand topic with a local daily rhythm "
+        f"{len(results)} labelled hourly scenarios (`luister.alerts.scenarios`). The detector's settings "
+        "were chosen on them and on the same set drawn with five other seeds (245 scenarios: 209 of 220 "
+        "incidents found, one false alert): a brand topic with a local daily rhythm "
         "(Europe/Amsterdam), quieter weekends, a Monday-morning rise and over-dispersed noise, fed by one "
         "source polled every 15 minutes, with 1 to 29 days of history. Each is stored in a database of its "
         "own, gets the default `volume_spike` and `negative_spike` rules on the topic, and its test day is "
