@@ -11,7 +11,8 @@ from sqlalchemy.engine import Dialect
 
 from luister.domain.rollups import PROJECTIONS, Projection
 
-SCHEMA_REVISION = "0009_alerts"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
+# the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
+SCHEMA_REVISION = "0009_alerts"
 
 metadata = sa.MetaData(
     naming_convention={
