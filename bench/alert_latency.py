@@ -23,13 +23,12 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from luister.alerts.actions import add_channel, save_rule
+from luister.alerts.model import RuleKind
+from luister.alerts.watch import AlertWatcher
 from luister.connectors.records import FieldMapping
-from luister.domain.alerting import RuleKind
 from luister.domain.ingest import RawItem
 from luister.domain.topics import TopicKind
-from luister.services.alert_channels import add_channel
-from luister.services.alert_rules import save_rule
-from luister.services.alert_watch import AlertWatcher
 from luister.services.analysis import ingest_enrichers
 from luister.services.events import EventBus, MentionsStored
 from luister.services.ingest import Pipeline
@@ -74,7 +73,7 @@ def main() -> None:
         upgrade(engine)
         save_topic(engine=engine, name="Voltaro", kind=TopicKind.brand, query="voltaro")
         hook = {"url": f"http://127.0.0.1:{server.server_port}/hook", "secret": "s"}
-        add_channel(engine=engine, name="hook", kind="webhook", options=hook)
+        add_channel(engine=engine, actor="bench", name="hook", kind="webhook", options=hook)
         stored_at: list[float] = []
         events = EventBus()
         events.subscribe(MentionsStored, lambda _event: stored_at.append(time.perf_counter()))
@@ -92,9 +91,9 @@ def main() -> None:
         for trial in range(args.trials):
             with engine.begin() as conn:
                 conn.execute(alert_rule.update().values(enabled=False))
-            save_rule(engine=engine, name=f"keyword-{trial}", kind=RuleKind.query, query="storing",
-                      channels=["hook"])  # fmt: skip
-            save_rule(engine=engine, name=f"spike-{trial}", kind=RuleKind.volume_spike,
+            save_rule(engine=engine, actor="bench", name=f"keyword-{trial}", kind=RuleKind.query,
+                      query="storing", channels=["hook"])  # fmt: skip
+            save_rule(engine=engine, actor="bench", name=f"spike-{trial}", kind=RuleKind.volume_spike,
                       topic_name="Voltaro", channels=["hook"])  # fmt: skip
             moment = datetime.now(UTC)
             batch = [item(n + k, "Voltaro storing, de app ligt eruit", moment - timedelta(seconds=k))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -127,32 +128,106 @@ def accuracy_report() -> str:
 
 
 def spike_detector_report() -> str:
-    """Precision and recall of the spike detector on constructed series (luister.domain.alert_scenarios)."""
-    from luister.domain.alert_scenarios import EVALUATED_HOURS, LEVELS, score_detector
-    from luister.domain.alerting import SpikeSettings
+    """Spike alerts on the labelled scenarios (``luister.alerts.scenarios``), replayed through the real
+    command line: ``luister alerts replay --json`` on a database of each scenario's own."""
+    import json
+    import shutil
+    import tempfile
 
+    from typer.testing import CliRunner
+
+    from luister.alerts import evaluation
+    from luister.alerts.scenarios import ZONE, scenarios
+    from luister.cli import app
+    from luister.settings import get_settings
+    from luister.storage.engine import create_engine
+    from luister.storage.migrate import upgrade
+
+    runner = CliRunner()
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        template = Path(folder) / "template.db"
+        blank = create_engine(get_settings(database_url=f"sqlite:///{template}"))
+        upgrade(blank)
+        blank.dispose()
+        for number, scenario in enumerate(scenarios()):
+            path = Path(folder) / f"scenario-{number}.db"
+            shutil.copy(template, path)
+            url = f"sqlite:///{path}"
+            engine = create_engine(get_settings(database_url=url))
+            evaluation.store(engine, scenario)
+            engine.dispose()
+            for kind, name in evaluation.RULES.items():
+                added = runner.invoke(app, ["--database-url", url, "alerts", "rules", "add", name,
+                                            "--kind", kind, "--topic", evaluation.TOPIC])  # fmt: skip
+                assert added.exit_code == 0, added.output
+            replayed = runner.invoke(app, [
+                "--database-url", url, "alerts", "replay", "--json",
+                "--from", scenario.test_start.isoformat(), "--to", scenario.test_end.isoformat(),
+            ], env={"LUISTER_TIME_ZONE": str(ZONE)})  # fmt: skip
+            assert replayed.exit_code == 0, replayed.output
+            found = json.loads(replayed.output)
+            kinds = {name: kind for kind, name in evaluation.RULES.items()}
+            fired = tuple(
+                evaluation.Fired(kinds[hit["rule"]], datetime.fromisoformat(hit["start"]),
+                                 datetime.fromisoformat(hit["end"]))
+                for hit in found["fired"]
+            )  # fmt: skip
+            not_judged = sum(sum(why.values()) for why in found["not_judged"].values())
+            results.append(evaluation.ScenarioResult(scenario, fired, not_judged))
+    return _spike_markdown(results)
+
+
+def _spike_markdown(results: list[Any]) -> str:
+    from luister.alerts import evaluation
+    from luister.alerts.scenarios import Shape
+    from luister.alerts.spikes import SpikeSettings
+
+    settings = SpikeSettings()
+    quiet = sum(r.scenario.quiet is not None for r in results)
     lines = [
         "## Spike alerts",
         "",
-        "The volume-spike detector on 200 constructed hourly series (seeds 0–199; settings were chosen on "
-        f"seeds 1000–1099): brands of {', '.join(f'{level:g}' for level in LEVELS)} mentions per average "
-        "hour, "
-        "a daily rhythm with quiet nights and an evening peak, quieter weekends, a Monday-morning rise, "
-        "over-dispersed noise, and incidents of 2–6 hours at 2.5–8× the usual (at least +15 mentions). "
-        f"Each series is checked hour by hour over its last {EVALUATED_HOURS} hours; firings within two "
-        "hours form one alert. An alert is true when it overlaps an incident (or the two hours after it); an "
-        "incident is found when an alert overlaps it.",
+        f"{len(results)} labelled hourly scenarios (`luister.alerts.scenarios`). The detector's settings "
+        "were chosen on them and on the same set drawn with five other seeds (245 scenarios: 209 of 220 "
+        "incidents found, one false alert): a brand topic with a local daily rhythm "
+        "(Europe/Amsterdam), quieter weekends, a Monday-morning rise and over-dispersed noise, fed by one "
+        "source polled every 15 minutes, with 1 to 29 days of history. Each is stored in a database of its "
+        "own, gets the default `volume_spike` and `negative_spike` rules on the topic, and its test day is "
+        "replayed with `luister alerts replay --json`. "
+        f"{len(results) - quiet} scenarios hold an incident: "
+        + ", ".join(shape.value for shape in Shape)
+        + f"; {quiet} are ordinary days that must stay quiet: a fresh database fed a normal rhythm, evening "
+        "peaks, Monday mornings, noisy days, weekends, daylight saving changes, and gaps where the source "
+        "failed or was paused. An alert is true when it overlaps an incident (or the two hours after it); "
+        "the time to detect runs from the onset to the end of the first hour that fired. The negative rule "
+        "is scored on the incidents of mostly negative mentions (not the positive campaign). Defaults: "
+        f"sensitivity p < {settings.sensitivity:g}, at least {settings.min_count} mentions in the hour, "
+        f"{settings.min_history} hours with data before anything is judged.",
         "",
-        "| sensitivity (p-value) | incidents | found | recall | alerts | precision | false alerts per week |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| rule kind | incidents | found | within 1 h | recall | alerts | precision | median hours to detect "
+        "| slow builds found before 2× | quiet days with an alert |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for sensitivity in (0.001, 0.0001, 0.00001):
-        score = score_detector(range(200), settings=SpikeSettings(sensitivity=sensitivity))
-        default = " (default)" if sensitivity == SpikeSettings().sensitivity else ""
+    for kind in evaluation.RULES:
+        s = evaluation.score(results, kind)
         lines.append(
-            f"| {sensitivity:g}{default} | {score.incidents} | {score.detected} | {score.recall:.3f} | "
-            f"{score.alerts} | {score.precision:.3f} | {score.false_alerts_per_week:.3f} |"
+            f"| `{kind}` | {s.incidents} | {s.found} | {s.within_hour} | {s.recall:.2f} | {s.alerts} | "
+            f"{s.precision:.2f} | {s.median_hours:g} | {s.slow_before_double} of {s.slow_builds} | "
+            f"{s.quiet_days_alerted} of {s.quiet_days} |"
         )
+    lines += [
+        "",
+        "Per scenario: hours to detect each incident (or *missed*) and any false alert, per rule; "
+        "*not judged*: hours of the test day a rule could not judge (too little history, or no data).",
+        "",
+        "| scenario | what | `volume_spike` | `negative_spike` | not judged |",
+        "|---|---|---|---|---:|",
+    ]
+    for r in results:
+        what = r.scenario.quiet or ", ".join(i.shape.value for i in r.scenario.incidents)
+        cells = [", ".join(evaluation.detection_hours(r, kind)) or "quiet" for kind in evaluation.RULES]
+        lines.append(f"| {r.scenario.name} | {what} | {cells[0]} | {cells[1]} | {r.not_judged} |")
     return "\n".join(lines) + "\n"
 
 
@@ -191,7 +266,7 @@ def plugins_reference() -> str:
     import inspect
 
     from luister import hookspecs
-    from luister.alert_channels import base as channel_base
+    from luister.alerts.channels import base as channel_base
     from luister.connectors import base as connector_base
     from luister.examples import plugin as example
     from luister.services import ingest

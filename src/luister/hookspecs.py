@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from luister.alert_channels.base import AlertChannel
+    from luister.alerts.channels.base import AlertChannel
     from luister.connectors.base import Connector
     from luister.services.ingest import Enricher
 
@@ -25,7 +25,7 @@ def luister_connectors() -> list[type[Connector]]:  # type: ignore[empty-body]
 
 @hookspec
 def luister_alert_channels() -> list[type[AlertChannel]]:  # type: ignore[empty-body]
-    """Return alert channel classes (see ``luister.alert_channels.base.AlertChannel``)."""
+    """Return alert channel classes (see ``luister.alerts.channels.base.AlertChannel``)."""
 
 
 @hookspec

@@ -13,7 +13,7 @@ import pluggy
 from luister import hookspecs
 
 if TYPE_CHECKING:
-    from luister.alert_channels.base import AlertChannel
+    from luister.alerts.channels.base import AlertChannel
     from luister.connectors.base import Connector
     from luister.services.ingest import Enricher
 

@@ -23,10 +23,10 @@ from luister import plugins as plugin_loading
 from luister.settings import Settings
 
 if TYPE_CHECKING:
+    from luister.alerts.watch import AlertWatcher
     from luister.demo.story import DemoResult
     from luister.net.http import FetchPolicy, SafeHttp
     from luister.plugins import Plugins
-    from luister.services.alert_watch import AlertWatcher
     from luister.services.events import EventBus
     from luister.services.ingest import Enricher
     from luister.services.ingest_push import PushReceiver
@@ -93,7 +93,7 @@ class Runtime:
         ]
 
     def alert_watcher(self, *, deliver: bool = True) -> AlertWatcher:
-        from luister.services.alert_watch import AlertWatcher
+        from luister.alerts.watch import AlertWatcher
 
         return AlertWatcher(engine=self.engine, settings=self.settings, deliver=deliver)
 

@@ -9,6 +9,7 @@ import secrets
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
@@ -77,6 +78,12 @@ class Settings(BaseSettings):
     )
     fetch_timeout: float = Field(20.0, gt=0, le=300, description="Seconds per outbound request.")
     listen_idle_seconds: int = Field(10, ge=1, description="How long `luister listen` waits between passes.")
+    time_zone: str = Field(
+        "Europe/Amsterdam",
+        description="The time zone of the people luister listens to (IANA name). Spike alerts compare an "
+        "hour with the same local hour on other days, so the daily rhythm survives daylight saving "
+        "changes, and tell weekdays from weekends.",
+    )
     analysis: AnalysisSetting = Field(
         AnalysisSetting.fast,
         description="Sentiment and intent at ingest: `fast` (linear models, for any volume), `accurate` "
@@ -93,6 +100,17 @@ class Settings(BaseSettings):
         default_factory=lambda: ["nl", "en", "de", "fr", "es"],
         description="Languages the language detector chooses from (ISO 639-1); others come out as `und`.",
     )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Europe/Amsterdam"
+            ) from None
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -113,6 +131,10 @@ class Settings(BaseSettings):
         if insecure:
             object.__setattr__(self, "secret_key", SecretStr(secrets.token_urlsafe(48)))
         return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
     @property
     def is_sqlite(self) -> bool:

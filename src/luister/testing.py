@@ -147,17 +147,23 @@ def raise_alert(
 ) -> int:  # fmt: skip
     """An alert raised the way luister raises them: a crisis-intent rule, then a mention with ``text``
     stored (analysed and matched to topics); returns the alert's id."""
-    from luister.domain.alerting import RuleKind
-    from luister.services.alert_rules import save_rule
-    from luister.services.alert_watch import AlertWatcher
-    from luister.services.alerts import list_alerts
+    from luister.alerts.actions import save_rule
+    from luister.alerts.model import RuleKind
+    from luister.alerts.read import list_alerts
+    from luister.alerts.watch import AlertWatcher
     from luister.services.events import EventBus
     from luister.services.ingest import Pipeline
     from luister.storage.writer import SqlMentionStore
 
     at = at or datetime.now(UTC).replace(microsecond=0)
     save_rule(
-        engine=engine, name=rule, kind=RuleKind.intent, intent="crisis", topic_name=topic, playbook=playbook
+        engine=engine,
+        actor="test",
+        name=rule,
+        kind=RuleKind.intent,
+        intent="crisis",
+        topic_name=topic,
+        playbook=playbook,
     )
     watcher = AlertWatcher(engine=engine, settings=settings, deliver=False, clock=lambda: at)
     item = raw_item({"id": f"{rule}-1", "channel": "bluesky", "text": text, "created_at": at.isoformat(),

@@ -15,8 +15,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner, Result
 
+from luister.alerts import delivery
 from luister.cli import app
-from luister.services import alert_delivery
 from luister.settings import Settings
 from luister.storage.tables import alert, alert_rule
 from luister.storage.tables import alert_delivery as delivery_table
@@ -166,9 +166,7 @@ def test_deliver_and_retry(settings: Settings, engine: Engine, mailbox: Mailbox)
                 mentions=3,
             )
         ).inserted_primary_key[0]
-        alert_delivery.enqueue(
-            conn=conn, alert_id=alert_id, revision=1, channels=["team-mail", "gone"], now=now
-        )
+        delivery.enqueue(conn=conn, alert_id=alert_id, revision=1, channels=["team-mail", "gone"], now=now)
 
     result = invoke(settings, "alerts", "deliver")
     assert result.exit_code == 0, result.output

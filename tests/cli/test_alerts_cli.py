@@ -67,3 +67,25 @@ def test_rules_alerts_playbook_and_replay(sqlite_settings: Settings, tmp_path: P
     assert invoke(sqlite_settings, "alerts", "show", "99").exit_code == 2
     assert invoke(sqlite_settings, "alerts", "rules", "remove", "Storing").exit_code == 0
     assert "No alert rules yet" in invoke(sqlite_settings, "alerts", "rules", "list").output
+
+
+def test_replay_refuses_a_reversed_or_empty_window_and_checks_partial_hours(
+    sqlite_settings: Settings,
+) -> None:
+    assert invoke(sqlite_settings, "init").exit_code == 0
+    added = invoke(sqlite_settings, "alerts", "rules", "add", "Piek", "--kind", "volume_spike")
+    assert added.exit_code == 0, added.output
+    reversed_ = invoke(sqlite_settings, "alerts", "replay", "--from", "2026-12-04", "--to", "2026-12-03")
+    assert reversed_.exit_code == 2
+    assert (
+        "the window is reversed: --from 2026-12-04 00:00 is after --to 2026-12-03 00:00" in reversed_.output
+    )
+    empty = invoke(sqlite_settings, "alerts", "replay", "--from", "2026-12-04", "--to", "2026-12-04")
+    assert empty.exit_code == 2 and "the window is empty" in empty.output
+    partial = invoke(sqlite_settings, "alerts", "replay", "--from", "2026-12-03T22:30", "--to", "2026-12-04")
+    assert partial.exit_code == 0, partial.output
+    assert "The first hour is partial (30 min): checked from 2026-12-03 22:00 UTC" in partial.output
+    assert "Piek: 2 of 2 hours not judged (2 for no data)" in partial.output  # an empty database
+    as_json = invoke(sqlite_settings, "alerts", "replay", "--json", "--from", "2026-12-03T22:30", "--to",
+                     "2026-12-04")  # fmt: skip
+    assert json.loads(as_json.output) == {"hours": 2, "fired": [], "not_judged": {"Piek": {"unknown": 2}}}

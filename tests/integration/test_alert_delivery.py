@@ -23,9 +23,10 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy.engine import Engine
 from werkzeug import Request, Response
 
-from luister.alert_channels.base import DeliveryError
-from luister.domain.alerting import AlertMessage
-from luister.services import alert_delivery
+from luister.alerts import actions, delivery, read
+from luister.alerts.channels import setup
+from luister.alerts.channels.base import DeliveryError
+from luister.alerts.model import AlertMessage, ChannelError
 from luister.settings import Settings
 from luister.storage.tables import alert, alert_channel, alert_event, alert_rule, alert_step, mention, topic
 from luister.storage.tables import alert_delivery as delivery_table
@@ -135,7 +136,7 @@ def make_alert(
         )
         for position, title in enumerate(steps or ["Check the status page", "Post a holding statement"]):
             conn.execute(alert_step.insert().values(alert_id=alert_id, position=position, title=title))
-        alert_delivery.enqueue(conn=conn, alert_id=alert_id, revision=1, channels=channels, now=T0)
+        delivery.enqueue(conn=conn, alert_id=alert_id, revision=1, channels=channels, now=T0)
     return alert_id
 
 
@@ -145,7 +146,7 @@ def bump(engine: Engine, alert_id: int, channels: list[str], *, at: datetime) ->
         conn.execute(
             alert.update().where(alert.c.id == alert_id).values(revision=2, mentions=260, last_seen_at=at)
         )
-        alert_delivery.enqueue(conn=conn, alert_id=alert_id, revision=2, channels=channels, now=at)
+        delivery.enqueue(conn=conn, alert_id=alert_id, revision=2, channels=channels, now=at)
 
 
 def deliveries(engine: Engine) -> list[sa.Row[Any]]:
@@ -172,12 +173,12 @@ def add_email(engine: Engine, box: Mailbox, name: str = "team-mail") -> None:
         "to": "webcare@example.nl, pr@example.nl",
         "timeout": 5,
     }
-    alert_delivery.add_channel(engine=engine, name=name, kind="email", options=options)
+    actions.add_channel(engine=engine, actor="test", name=name, kind="email", options=options)
 
 
 def add_webhook(engine: Engine, server: HTTPServer, fmt: str = "json", name: str = "hook") -> None:
     options = {"url": server.url_for("/hook"), "format": fmt, "secret": SECRET, "timeout": 5}
-    alert_delivery.add_channel(engine=engine, name=name, kind="webhook", options=options)
+    actions.add_channel(engine=engine, actor="test", name=name, kind="webhook", options=options)
 
 
 @pytest.fixture
@@ -208,7 +209,7 @@ def test_email_arrives_escaped_and_updates_thread_under_it(
     add_email(engine, mailbox)
     alert_id = make_alert(engine, channels=["team-mail"])
 
-    report = alert_delivery.deliver_due(engine=engine, settings=settings, now=T0)
+    report = delivery.deliver_due(engine=engine, settings=settings, now=T0)
     assert (report.sent, report.failed, report.pending) == (1, 0, 0)
     [envelope] = mailbox.envelopes
     assert envelope.mail_from == "alerts@luister.example"
@@ -232,7 +233,7 @@ def test_email_arrives_escaped_and_updates_thread_under_it(
 
     later = T0 + timedelta(minutes=30)
     bump(engine, alert_id, ["team-mail"], at=later)
-    assert alert_delivery.deliver_due(engine=engine, settings=settings, now=later).sent == 1
+    assert delivery.deliver_due(engine=engine, settings=settings, now=later).sent == 1
     update = mailbox.messages()[1]
     assert update["Subject"] == "[luister] update: critical: Spike: 120 mentions of Acme in an hour"
     assert update["In-Reply-To"] == first["Message-ID"] == update["References"]
@@ -245,13 +246,13 @@ def test_smtp_refusal_5xx_fails_for_good_and_4xx_is_retried(
     add_email(engine, mailbox)
     make_alert(engine, channels=["team-mail"])
     mailbox.answer = "451 4.3.0 try again later"
-    report = alert_delivery.deliver_due(engine=engine, settings=settings, now=T0)
+    report = delivery.deliver_due(engine=engine, settings=settings, now=T0)
     assert (report.retrying, report.failed) == (1, 0)
     [row] = deliveries(engine)
     assert row.status == "pending" and "451" in row.last_error and row.next_attempt_at > T0
 
     mailbox.answer = "554 5.7.1 rejected as spam"
-    report = alert_delivery.deliver_due(engine=engine, settings=settings, now=T0 + timedelta(hours=2))
+    report = delivery.deliver_due(engine=engine, settings=settings, now=T0 + timedelta(hours=2))
     assert report.failed == 1
     [row] = deliveries(engine)
     assert (row.status, row.attempts) == ("failed", 2) and "554" in row.last_error
@@ -262,7 +263,7 @@ def test_smtp_server_down_is_retried(engine: Engine, settings: Settings) -> None
     box = Mailbox(port=free_port())  # nothing listens there
     add_email(engine, box)
     make_alert(engine, channels=["team-mail"])
-    report = alert_delivery.deliver_due(engine=engine, settings=settings, now=T0)
+    report = delivery.deliver_due(engine=engine, settings=settings, now=T0)
     assert report.retrying == 1
     [row] = deliveries(engine)
     assert row.status == "pending" and row.attempts == 1 and "SMTP 127.0.0.1" in row.last_error
@@ -289,7 +290,7 @@ def test_json_webhook_is_signed_and_documented(
     seen = answering(server, 200)
     add_webhook(engine, server)
     alert_id = make_alert(engine, channels=["hook"])
-    assert alert_delivery.deliver_due(engine=engine, settings=local(settings), now=T0).sent == 1
+    assert delivery.deliver_due(engine=engine, settings=local(settings), now=T0).sent == 1
     [request] = seen
     payload = verify(request)
     assert request.headers["X-Luister-Event"] == "alert.opened"
@@ -303,7 +304,7 @@ def test_json_webhook_is_signed_and_documented(
     assert payload["steps"] == ["Check the status page", "Post a holding statement"]
 
     bump(engine, alert_id, ["hook"], at=T0 + timedelta(hours=1))
-    alert_delivery.deliver_due(engine=engine, settings=local(settings), now=T0 + timedelta(hours=1))
+    delivery.deliver_due(engine=engine, settings=local(settings), now=T0 + timedelta(hours=1))
     assert verify(seen[1])["event"] == "alert.updated"
 
 
@@ -311,7 +312,7 @@ def test_slack_webhook_escapes_mention_text(engine: Engine, settings: Settings, 
     seen = answering(server, 200)
     add_webhook(engine, server, "slack")
     make_alert(engine, channels=["hook"])
-    assert alert_delivery.deliver_due(engine=engine, settings=local(settings), now=T0).sent == 1
+    assert delivery.deliver_due(engine=engine, settings=local(settings), now=T0).sent == 1
     payload = verify(seen[0])
     raw = seen[0].get_data(as_text=True)
     assert "<!channel>" not in raw and "<script>" not in raw and "javascript:" not in raw
@@ -325,7 +326,7 @@ def test_teams_webhook_sends_an_adaptive_card(engine: Engine, settings: Settings
     seen = answering(server, 200)
     add_webhook(engine, server, "teams")
     make_alert(engine, channels=["hook"])
-    assert alert_delivery.deliver_due(engine=engine, settings=local(settings), now=T0).sent == 1
+    assert delivery.deliver_due(engine=engine, settings=local(settings), now=T0).sent == 1
     payload = verify(seen[0])
     [attachment] = payload["attachments"]
     assert payload["type"] == "message"
@@ -346,15 +347,15 @@ def test_500_then_200_backs_off_then_delivers(engine: Engine, settings: Settings
     add_webhook(engine, server)
     make_alert(engine, channels=["hook"])
 
-    report = alert_delivery.deliver_due(engine=engine, settings=local(settings), now=T0)
+    report = delivery.deliver_due(engine=engine, settings=local(settings), now=T0)
     assert (report.sent, report.retrying, report.pending) == (0, 1, 1)
     [row] = deliveries(engine)
     assert (row.status, row.attempts) == ("pending", 1)
     assert row.next_attempt_at > T0 and "HTTP 500: oops" in row.last_error
     assert "/hook" not in row.last_error  # webhook URLs may carry secrets in their path
 
-    assert alert_delivery.deliver_due(engine=engine, settings=local(settings), now=T0).sent == 0  # not due
-    report = alert_delivery.deliver_due(engine=engine, settings=local(settings), now=row.next_attempt_at)
+    assert delivery.deliver_due(engine=engine, settings=local(settings), now=T0).sent == 0  # not due
+    report = delivery.deliver_due(engine=engine, settings=local(settings), now=row.next_attempt_at)
     assert (report.sent, report.pending) == (1, 0)
     [row] = deliveries(engine)
     assert (row.status, row.attempts) == ("sent", 2) and len(seen) == 2
@@ -364,12 +365,12 @@ def test_400_fails_without_retry(engine: Engine, settings: Settings, server: HTT
     seen = answering(server, 400)
     add_webhook(engine, server)
     make_alert(engine, channels=["hook"])
-    report = alert_delivery.deliver_due(engine=engine, settings=local(settings), now=T0)
+    report = delivery.deliver_due(engine=engine, settings=local(settings), now=T0)
     assert (report.failed, report.retrying) == (1, 0)
     assert report.problems[0].final and "HTTP 400" in report.problems[0].reason
     [row] = deliveries(engine)
     assert (row.status, row.attempts) == ("failed", 1)
-    alert_delivery.deliver_due(engine=engine, settings=local(settings), now=T0 + timedelta(days=1))
+    delivery.deliver_due(engine=engine, settings=local(settings), now=T0 + timedelta(days=1))
     assert len(seen) == 1
     [detail] = events(engine, "delivery_failed")
     assert detail.startswith("hook: http://127.0.0.1:") and "HTTP 400" in detail
@@ -383,19 +384,21 @@ def test_max_attempts_then_failed_and_retry_failed_requeues(
     alert_id = make_alert(engine, channels=["hook"])
     now = T0
     for _ in range(3):
-        alert_delivery.deliver_due(engine=engine, settings=local(settings), now=now, max_attempts=3)
+        delivery.deliver_due(engine=engine, settings=local(settings), now=now, max_attempts=3)
         now += timedelta(hours=2)
     [row] = deliveries(engine)
     assert (row.status, row.attempts) == ("failed", 3) and len(seen) == 3
     [detail] = events(engine, "delivery_failed")
     assert "HTTP 503" in detail and "gave up after 3 attempts" in detail
 
-    assert alert_delivery.retry_failed(engine=engine, alert_id=alert_id + 1, now=now) == 0  # another alert
-    assert alert_delivery.retry_failed(engine=engine, alert_id=alert_id, now=now) == 1
+    assert (
+        actions.retry_deliveries(engine=engine, actor="test", alert_id=alert_id + 1, now=now) == 0
+    )  # another alert
+    assert actions.retry_deliveries(engine=engine, actor="test", alert_id=alert_id, now=now) == 1
     [row] = deliveries(engine)
     assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, now)
     assert events(engine, "delivery_retried") == ["hook"]
-    assert alert_delivery.deliver_due(engine=engine, settings=local(settings), now=now).sent == 1
+    assert delivery.deliver_due(engine=engine, settings=local(settings), now=now).sent == 1
     assert deliveries(engine)[0].last_error is not None  # the history of the failure is kept
 
 
@@ -405,7 +408,7 @@ def test_the_ssrf_guard_refuses_a_private_webhook(
     seen = answering(server, 200)
     add_webhook(engine, server)
     make_alert(engine, channels=["hook"])
-    report = alert_delivery.deliver_due(engine=engine, settings=settings, now=T0)  # no fetch_allow
+    report = delivery.deliver_due(engine=engine, settings=settings, now=T0)  # no fetch_allow
     assert report.failed == 1 and seen == []
     [row] = deliveries(engine)
     assert row.status == "failed"
@@ -433,8 +436,8 @@ class Recording:
 def test_enqueue_is_idempotent(engine: Engine) -> None:
     alert_id = make_alert(engine, channels=["a", "b", "a"])
     with engine.begin() as conn:
-        alert_delivery.enqueue(conn=conn, alert_id=alert_id, revision=1, channels=["a", "b"], now=T0)
-        alert_delivery.enqueue(conn=conn, alert_id=alert_id, revision=1, channels=[], now=T0)
+        delivery.enqueue(conn=conn, alert_id=alert_id, revision=1, channels=["a", "b"], now=T0)
+        delivery.enqueue(conn=conn, alert_id=alert_id, revision=1, channels=[], now=T0)
     assert sorted((r.channel, r.revision, r.status) for r in deliveries(engine)) == [
         ("a", 1, "pending"),
         ("b", 1, "pending"),
@@ -445,9 +448,9 @@ def test_alert_message_is_built_from_the_rows(engine: Engine) -> None:
     texts = [(f"mention {n}", None) for n in range(7)]
     alert_id = make_alert(engine, channels=[], samples=texts, steps=["one", "two", "three"])
     with engine.connect() as conn:
-        message = alert_delivery.alert_message(conn=conn, alert_id=alert_id, update=True)
+        message = delivery.alert_message(conn=conn, alert_id=alert_id, update=True)
         with pytest.raises(LookupError):
-            alert_delivery.alert_message(conn=conn, alert_id=alert_id + 99, update=False)
+            delivery.alert_message(conn=conn, alert_id=alert_id + 99, update=False)
     assert (message.rule, message.topic, message.mentions, message.expected) == (
         "acme-spike",
         "Acme",
@@ -462,12 +465,10 @@ def test_alert_message_is_built_from_the_rows(engine: Engine) -> None:
 def test_update_flag_follows_what_the_channel_has_received(engine: Engine, settings: Settings) -> None:
     good, broken = Recording(), Recording(DeliveryError("down", retryable=False))
     alert_id = make_alert(engine, channels=["good", "broken"])
-    alert_delivery.deliver_due(
-        engine=engine, settings=settings, now=T0, channels={"good": good, "broken": broken}
-    )
+    delivery.deliver_due(engine=engine, settings=settings, now=T0, channels={"good": good, "broken": broken})
     bump(engine, alert_id, ["good", "broken"], at=T0 + timedelta(hours=1))
     broken.fail = None
-    alert_delivery.deliver_due(
+    delivery.deliver_due(
         engine=engine,
         settings=settings,
         now=T0 + timedelta(hours=1),
@@ -484,7 +485,7 @@ def test_missing_and_disabled_channels_fail_with_the_reason(
     with engine.begin() as conn:
         conn.execute(alert_channel.update().where(alert_channel.c.name == "off").values(enabled=False))
     make_alert(engine, channels=["gone", "off"])
-    report = alert_delivery.deliver_due(engine=engine, settings=settings, now=T0)
+    report = delivery.deliver_due(engine=engine, settings=settings, now=T0)
     assert report.failed == 2 and mailbox.envelopes == []
     reasons = {r.channel: r.last_error for r in deliveries(engine)}
     assert reasons == {
@@ -497,7 +498,7 @@ def test_a_crashing_plugin_is_retried_and_the_others_go_on(engine: Engine, setti
     make_alert(engine, channels=["crash", "fine"])
     fine = Recording()
     channels = {"crash": Recording(RuntimeError("plugin bug")), "fine": fine}
-    report = alert_delivery.deliver_due(engine=engine, settings=settings, now=T0, channels=channels)
+    report = delivery.deliver_due(engine=engine, settings=settings, now=T0, channels=channels)
     assert (report.sent, report.retrying) == (1, 1) and len(fine.messages) == 1
     crashed = next(r for r in deliveries(engine) if r.channel == "crash")
     assert crashed.status == "pending" and crashed.last_error == "RuntimeError: plugin bug"
@@ -507,28 +508,26 @@ def test_a_claimed_delivery_is_not_sent_twice(engine: Engine, settings: Settings
     first = Recording()
     make_alert(engine, channels=["r"])
     with engine.begin() as conn:  # another worker claimed it a moment ago
-        conn.execute(delivery_table.update().values(next_attempt_at=T0 + alert_delivery.LEASE))
-    alert_delivery.deliver_due(engine=engine, settings=settings, now=T0, channels={"r": first})
+        conn.execute(delivery_table.update().values(next_attempt_at=T0 + delivery.LEASE))
+    delivery.deliver_due(engine=engine, settings=settings, now=T0, channels={"r": first})
     assert first.messages == []
-    alert_delivery.deliver_due(
-        engine=engine, settings=settings, now=T0 + timedelta(hours=1), channels={"r": first}
-    )
+    delivery.deliver_due(engine=engine, settings=settings, now=T0 + timedelta(hours=1), channels={"r": first})
     assert len(first.messages) == 1
 
 
 def test_channels_are_listed_masked_and_removed(engine: Engine, server: HTTPServer) -> None:
     add_webhook(engine, server, "slack")
     make_alert(engine, channels=["hook"])
-    [listed] = alert_delivery.list_channels(engine=engine)
+    [listed] = read.list_channels(engine=engine)
     assert listed.options["secret"] == "***89" and listed.options["url"].endswith("/***")
     assert (listed.kind, listed.enabled, listed.pending, listed.failed) == ("webhook", True, 1, 0)
-    assert alert_delivery.remove_channel(engine=engine, name="hook") == [
+    assert actions.remove_channel(engine=engine, actor="test", name="hook") == [
         "acme-spike"
     ]  # rules still naming it
-    assert alert_delivery.list_channels(engine=engine) == []
+    assert read.list_channels(engine=engine) == []
     assert len(deliveries(engine)) == 1  # history stays
-    with pytest.raises(alert_delivery.ChannelError, match="no alert channel named 'hook'"):
-        alert_delivery.remove_channel(engine=engine, name="hook")
+    with pytest.raises(ChannelError, match="no alert channel named 'hook'"):
+        actions.remove_channel(engine=engine, actor="test", name="hook")
 
 
 @pytest.mark.parametrize(
@@ -543,21 +542,21 @@ def test_channels_are_listed_masked_and_removed(engine: Engine, server: HTTPServ
 def test_add_channel_refuses_bad_kinds_and_options(
     engine: Engine, kind: str, options: dict[str, Any], problem: str
 ) -> None:
-    with pytest.raises(alert_delivery.ChannelError, match=problem.replace("(", r"\(")):
-        alert_delivery.add_channel(engine=engine, name="x", kind=kind, options=options)
-    alert_delivery.add_channel(
-        engine=engine, name="x", kind="webhook", options={"url": "https://x.example/h"}
+    with pytest.raises(ChannelError, match=problem.replace("(", r"\(")):
+        actions.add_channel(engine=engine, actor="test", name="x", kind=kind, options=options)
+    actions.add_channel(
+        engine=engine, actor="test", name="x", kind="webhook", options={"url": "https://x.example/h"}
     )
-    with pytest.raises(alert_delivery.ChannelError, match="exists already"):
-        alert_delivery.add_channel(
-            engine=engine, name="x", kind="webhook", options={"url": "https://x.example/h"}
+    with pytest.raises(ChannelError, match="exists already"):
+        actions.add_channel(
+            engine=engine, actor="test", name="x", kind="webhook", options={"url": "https://x.example/h"}
         )
 
 
 def test_test_channel_sends_a_sample(engine: Engine, settings: Settings, mailbox: Mailbox) -> None:
     add_email(engine, mailbox)
-    alert_delivery.test_channel(engine=engine, name="team-mail", settings=settings)
+    setup.test_channel(engine=engine, name="team-mail", settings=settings)
     [mail] = mailbox.messages()
     assert mail["Subject"] == "[luister] info: Test alert from luister"
-    with pytest.raises(alert_delivery.ChannelError, match="no alert channel named 'nope'"):
-        alert_delivery.test_channel(engine=engine, name="nope", settings=settings)
+    with pytest.raises(ChannelError, match="no alert channel named 'nope'"):
+        setup.test_channel(engine=engine, name="nope", settings=settings)

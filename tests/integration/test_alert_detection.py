@@ -8,11 +8,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from luister.alerts.actions import save_rule
+from luister.alerts.detection import check_rules, hourly_counts, replay
+from luister.alerts.model import AlertRuleError, RuleKind, Severity
+from luister.alerts.read import get_rule, list_rules
 from luister.connectors.records import FieldMapping
-from luister.domain.alerting import RuleKind, Severity
 from luister.domain.topics import TopicKind
-from luister.services.alert_detection import check_rules, hourly_counts, replay
-from luister.services.alert_rules import AlertRuleError, get_rule, list_rules, save_rule
 from luister.services.analysis import ingest_enrichers
 from luister.services.ingest import Pipeline
 from luister.services.matching import TopicMatchEnricher, load_matcher
@@ -91,8 +92,8 @@ def test_hourly_counts_are_aligned_to_the_moment_of_checking(engine: Engine, fee
 
 def test_a_volume_spike_opens_one_alert_with_a_playbook_and_updates_it(engine: Engine, feed: Feed) -> None:
     history(feed)
-    rule = save_rule(engine=engine, name="Voltaro piek", kind=RuleKind.volume_spike, topic_name="Voltaro",
-                     severity=Severity.critical, playbook=PLAYBOOK)  # fmt: skip
+    rule = save_rule(engine=engine, actor="test", name="Voltaro piek", kind=RuleKind.volume_spike,
+                     topic_name="Voltaro", severity=Severity.critical, playbook=PLAYBOOK)  # fmt: skip
     assert check_rules(engine=engine, now=NOW) == []  # an ordinary hour
     burst = [(NOW + timedelta(minutes=m % 50), "Voltaro storing, app ligt eruit", {"followers": m * 10})
              for m in range(40)]  # fmt: skip
@@ -127,9 +128,18 @@ def test_a_volume_spike_opens_one_alert_with_a_playbook_and_updates_it(engine: E
 
 def test_event_rules_fire_on_new_mentions_only(engine: Engine, feed: Feed) -> None:
     feed.add(NOW - timedelta(hours=2), "Voltaro gaslek in de meterkast!")  # before the rule existed
-    save_rule(engine=engine, name="Storing", kind=RuleKind.query, query="storing OR gaslek OR boycot")
-    save_rule(engine=engine, name="Crisis", kind=RuleKind.intent, intent="crisis", topic_name="Voltaro")
-    save_rule(engine=engine, name="Invloed", kind=RuleKind.influencer, min_followers=50_000)
+    save_rule(
+        engine=engine, actor="test", name="Storing", kind=RuleKind.query, query="storing OR gaslek OR boycot"
+    )
+    save_rule(
+        engine=engine,
+        actor="test",
+        name="Crisis",
+        kind=RuleKind.intent,
+        intent="crisis",
+        topic_name="Voltaro",
+    )
+    save_rule(engine=engine, actor="test", name="Invloed", kind=RuleKind.influencer, min_followers=50_000)
     assert check_rules(engine=engine, now=NOW) == []
     feed.add(
         NOW - timedelta(minutes=5), "Mijn advocaat stapt naar de rechter, Voltaro heeft mijn gegevens gelekt"
@@ -144,8 +154,8 @@ def test_event_rules_fire_on_new_mentions_only(engine: Engine, feed: Feed) -> No
 
 
 def test_negative_share(engine: Engine, feed: Feed) -> None:
-    save_rule(engine=engine, name="Negatief", kind=RuleKind.negative_share, topic_name="Voltaro",
-              threshold=0.6, min_count=5)  # fmt: skip
+    save_rule(engine=engine, actor="test", name="Negatief", kind=RuleKind.negative_share,
+              topic_name="Voltaro", threshold=0.6, min_count=5)  # fmt: skip
     feed.add_many([(NOW - timedelta(minutes=m), "Voltaro is waardeloos, slechte service, nooit meer", {})
                    for m in range(1, 8)])  # fmt: skip
     feed.add(NOW - timedelta(minutes=9), "Voltaro opent een kantoor in Gent")
@@ -154,7 +164,9 @@ def test_negative_share(engine: Engine, feed: Feed) -> None:
 
 
 def test_after_the_cooldown_a_new_incident_is_a_new_alert(engine: Engine, feed: Feed) -> None:
-    save_rule(engine=engine, name="Storing", kind=RuleKind.query, query="storing", cooldown_minutes=60)
+    save_rule(
+        engine=engine, actor="test", name="Storing", kind=RuleKind.query, query="storing", cooldown_minutes=60
+    )
     feed.add(NOW - timedelta(minutes=1), "voltaro storing")
     check_rules(engine=engine, now=NOW)
     feed.add(NOW + timedelta(minutes=30), "voltaro storing weer")
@@ -167,8 +179,10 @@ def test_after_the_cooldown_a_new_incident_is_a_new_alert(engine: Engine, feed: 
 def test_replay_lists_what_would_have_fired_and_stores_nothing(engine: Engine, feed: Feed) -> None:
     history(feed)
     feed.add_many([(NOW - timedelta(days=2, minutes=m), "Voltaro storing", {}) for m in range(30)])
-    rules = [save_rule(engine=engine, name="Piek", kind=RuleKind.volume_spike, topic_name="Voltaro"),
-             save_rule(engine=engine, name="Storing", kind=RuleKind.query, query="storing")]  # fmt: skip
+    rules = [save_rule(engine=engine, actor="test", name="Piek", kind=RuleKind.volume_spike,
+                       topic_name="Voltaro"),
+             save_rule(engine=engine, actor="test", name="Storing", kind=RuleKind.query,
+                       query="storing")]  # fmt: skip
     hits = replay(engine=engine, start=NOW - timedelta(days=7), end=NOW, rules=rules)
     assert [(h.rule, h.firings) for h in hits] == [("Piek", 1), ("Storing", 30)]
     spike = hits[0]
@@ -193,5 +207,5 @@ def test_bad_rules_are_refused_with_the_reason(
     engine: Engine, kwargs: dict[str, object], message: str
 ) -> None:
     with pytest.raises(AlertRuleError, match=message):
-        save_rule(engine=engine, name="r", **kwargs)  # type: ignore[arg-type]
+        save_rule(engine=engine, actor="test", name="r", **kwargs)  # type: ignore[arg-type]
     assert list_rules(engine=engine) == []

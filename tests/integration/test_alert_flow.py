@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
+from luister.alerts.actions import acknowledge, complete_step, resolve, save_rule
+from luister.alerts.model import AlertError, AlertStatus, RuleKind
+from luister.alerts.read import alert_detail, list_alerts
+from luister.alerts.watch import AlertWatcher
 from luister.connectors.records import FieldMapping
-from luister.domain.alerting import AlertStatus, RuleKind
-from luister.services.alert_rules import save_rule
-from luister.services.alert_watch import AlertWatcher
-from luister.services.alerts import AlertError, acknowledge, alert_detail, complete_step, list_alerts, resolve
 from luister.services.analysis import ingest_enrichers
 from luister.services.events import EventBus
 from luister.services.ingest import Pipeline
@@ -39,7 +39,9 @@ def mention(n: int, text: str, at: datetime) -> object:
 
 
 def test_an_alert_is_raised_while_the_batch_is_stored(engine: Engine, settings: Settings) -> None:
-    save_rule(engine=engine, name="Crisis", kind=RuleKind.intent, intent="crisis", playbook=PLAYBOOK)
+    save_rule(
+        engine=engine, actor="test", name="Crisis", kind=RuleKind.intent, intent="crisis", playbook=PLAYBOOK
+    )
     watcher = AlertWatcher(engine=engine, settings=settings, deliver=False, clock=lambda: NOW)
     flow = pipeline(engine, settings, watcher)
     flow.run_batch([mention(1, "Leuke actie van Voltaro", NOW - timedelta(minutes=3))])
@@ -58,25 +60,27 @@ def test_an_alert_is_raised_while_the_batch_is_stored(engine: Engine, settings: 
 
 
 def test_working_an_alert_records_who_did_what_and_when(engine: Engine, settings: Settings) -> None:
-    save_rule(engine=engine, name="Crisis", kind=RuleKind.intent, intent="crisis", playbook=PLAYBOOK)
+    save_rule(
+        engine=engine, actor="test", name="Crisis", kind=RuleKind.intent, intent="crisis", playbook=PLAYBOOK
+    )
     watcher = AlertWatcher(engine=engine, settings=settings, deliver=False, clock=lambda: NOW)
     pipeline(engine, settings, watcher).run_batch([mention(1, "Voltaro is gehackt, datalek!", NOW)])
     (raised,) = list_alerts(engine=engine)
-    acknowledge(engine=engine, alert_id=raised.id, by="anouk", now=NOW + timedelta(minutes=5))
+    acknowledge(engine=engine, alert_id=raised.id, actor="anouk", now=NOW + timedelta(minutes=5))
     with pytest.raises(AlertError, match="is acknowledged; cannot acknowledge"):
-        acknowledge(engine=engine, alert_id=raised.id, by="joris")
-    on_time = complete_step(engine=engine, alert_id=raised.id, position=1, by="legal-team",
+        acknowledge(engine=engine, alert_id=raised.id, actor="joris")
+    on_time = complete_step(engine=engine, alert_id=raised.id, position=1, actor="legal-team",
                             now=NOW + timedelta(minutes=20))  # fmt: skip
-    late = complete_step(engine=engine, alert_id=raised.id, position=2, by="woordvoerder",
+    late = complete_step(engine=engine, alert_id=raised.id, position=2, actor="woordvoerder",
                          now=NOW + timedelta(minutes=95))  # fmt: skip
     assert (on_time.late_minutes, late.late_minutes) == (0, 35)
     with pytest.raises(AlertError, match="already done"):
-        complete_step(engine=engine, alert_id=raised.id, position=2, by="x")
+        complete_step(engine=engine, alert_id=raised.id, position=2, actor="x")
     with pytest.raises(AlertError, match="no playbook step 9"):
-        complete_step(engine=engine, alert_id=raised.id, position=9, by="x")
-    resolve(engine=engine, alert_id=raised.id, by="anouk", note="opgelost", now=NOW + timedelta(hours=3))
+        complete_step(engine=engine, alert_id=raised.id, position=9, actor="x")
+    resolve(engine=engine, alert_id=raised.id, actor="anouk", note="opgelost", now=NOW + timedelta(hours=3))
     with pytest.raises(AlertError, match="is resolved"):
-        resolve(engine=engine, alert_id=raised.id, by="anouk")
+        resolve(engine=engine, alert_id=raised.id, actor="anouk")
     timeline = [(e.kind, e.by) for e in alert_detail(engine=engine, alert_id=raised.id).events]
     assert timeline == [("opened", None), ("acknowledged", "anouk"), ("step_done", "legal-team"),
                         ("step_done", "woordvoerder"), ("resolved", "anouk")]  # fmt: skip
@@ -87,7 +91,7 @@ def test_working_an_alert_records_who_did_what_and_when(engine: Engine, settings
 
 
 def test_a_failing_alert_pass_does_not_stop_listening(engine: Engine, settings: Settings) -> None:
-    save_rule(engine=engine, name="Crisis", kind=RuleKind.intent, intent="crisis")
+    save_rule(engine=engine, actor="test", name="Crisis", kind=RuleKind.intent, intent="crisis")
 
     def broken_clock() -> datetime:
         raise RuntimeError("clock broke")

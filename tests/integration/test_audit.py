@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from luister.domain.alerting import RuleKind
+from luister.alerts.actions import remove_rule, save_rule
+from luister.alerts.model import RuleKind
 from luister.domain.topics import TopicKind
 from luister.plugins import load_plugins
-from luister.services.alert_rules import remove_rule, save_rule
 from luister.services.audit import entries
 from luister.services.sources import add_source, remove_source
 from luister.services.topics import remove_topic, save_topic
@@ -20,7 +20,7 @@ def test_changes_are_audited_with_their_actor(engine: Engine) -> None:
     options = {"url": "https://blog.example/feed", "token": "s3cret"}
     add_source(engine=engine, connectors=load_plugins().connectors(), name="blog", connector="rss",
                options=options, actor="joris@voltaro.example")  # fmt: skip
-    save_rule(engine=engine, name="Piek", kind=RuleKind.volume_spike, topic_name="Voltaro")
+    save_rule(engine=engine, actor="cli", name="Piek", kind=RuleKind.volume_spike, topic_name="Voltaro")
     remove_rule(engine=engine, name="Piek", actor="anouk@voltaro.example")
     remove_source(engine=engine, name="blog")
     remove_topic(engine=engine, name="Voltaro")

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from luister.domain.alerting import AlertStatus
-from luister.services.alerts import alert_detail, list_alerts
+from luister.alerts.model import AlertStatus
+from luister.alerts.read import alert_detail, list_alerts
 from luister.services.sources import list_sources
 from luister.services.stats import collect_stats
 from luister.services.topics import list_topics

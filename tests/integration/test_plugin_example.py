@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from luister.alerts.model import AlertMessage, AlertStatus, RuleKind, Severity
 from luister.connectors.base import Capability, CapabilityMissing, can, require
 from luister.connectors.mastodon import MastodonConnector
-from luister.domain.alerting import AlertMessage, AlertStatus, RuleKind, Severity
 from luister.domain.ingest import RawItem
 from luister.examples import plugin as example
 from luister.plugins import load_plugins

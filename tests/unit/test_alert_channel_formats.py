@@ -14,12 +14,12 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from luister.alert_channels.email import EmailChannel, EmailOptions, build_email, thread_id
-from luister.alert_channels.webhook import WebhookChannel, WebhookOptions, where
-from luister.alert_channels.webhook_formats import json_payload, slack_escape, slack_payload, teams_payload
-from luister.domain.alerting import AlertMessage, AlertStatus, RuleKind, SampleMention, Severity
-from luister.services.alert_channels import masked_options
-from luister.services.alert_delivery import retry_delay
+from luister.alerts.channels.email import EmailChannel, EmailOptions, build_email, thread_id
+from luister.alerts.channels.setup import masked_options
+from luister.alerts.channels.webhook import WebhookChannel, WebhookOptions, where
+from luister.alerts.channels.webhook_formats import json_payload, slack_escape, slack_payload, teams_payload
+from luister.alerts.delivery import retry_delay
+from luister.alerts.model import AlertMessage, AlertStatus, RuleKind, SampleMention, Severity
 
 OPENED = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 HOSTILE = "<script>alert(1)</script> & <!channel> *bold* [x](https://evil.example)"
@@ -168,7 +168,7 @@ def test_slack_payload_escapes_control_characters_everywhere() -> None:
 
 def test_slack_escape_and_links() -> None:
     assert slack_escape("a & b < c > d") == "a &amp; b &lt; c &gt; d"
-    from luister.alert_channels.webhook_formats import slack_link
+    from luister.alerts.channels.webhook_formats import slack_link
 
     assert slack_link("https://x.example/a|b>c", "<x>") == "<https://x.example/a%7Cb%3Ec|&lt;x&gt;>"
 

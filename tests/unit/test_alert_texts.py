@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from luister.domain.alert_texts import TITLES, message, render
+from luister.alerts.texts import TITLES, message, render
 from luister.web.i18n import translations
 
 
@@ -25,9 +25,16 @@ def test_titles_in_english_and_dutch() -> None:
 
 def test_every_title_fills_in_and_unknown_keys_are_refused() -> None:
     values = {"count": 3, "expected": 1, "share": 5, "negative": 1, "total": 20, "query": "a%b",
-              "intent": "lead", "followers": "10,000"}  # fmt: skip
+              "intent": "lead", "followers": "10,000", "hours": 4}  # fmt: skip
     dutch = translations("nl").gettext
     for key in TITLES:
         assert render(message(key, subject="T", **values), dutch).startswith("T: ")
     with pytest.raises(KeyError):
         message("nope", subject=None)
+
+
+def test_a_rise_says_for_how_long_in_both_languages() -> None:
+    rise = message("rise", subject="Voltaro", count=40, expected=18, hours=5)
+    assert render(rise) == "Voltaro: mentions rising for 5 hours, 40 in the last hour (expected about 18)"
+    dutch = translations("nl").gettext
+    assert render(rise, dutch).startswith("Voltaro: vermeldingen stijgen al 5 uur, 40 in het afgelopen uur")

@@ -1,21 +1,33 @@
-"""The spike detector: seasonal expectation, the negative-binomial test, grouping, and the scenarios."""
+"""The spike detector: the expectation from the local rhythm, unknown hours, short histories, bursts and
+rises, the negative-binomial test, grouping, coverage, and the labelled scenarios."""
 
 from __future__ import annotations
 
+import random
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy.stats import nbinom, poisson
 
-from luister.domain.alert_scenarios import make_scenario, score_detector
-from luister.domain.alerting import (
+from luister.alerts.coverage import RunRecord, SourceRuns, known_hours, source_gaps
+from luister.alerts.scenarios import Shape, scenarios
+from luister.alerts.spikes import (
+    Detector,
+    HourlySeries,
+    NotJudged,
+    Pattern,
     SpikeSettings,
     check_hour,
     group_firings,
-    history_hours,
     negative_binomial_tail,
     seasonal_expectation,
 )
 
 RHYTHM = [1, 1, 1, 1, 1, 2, 4, 8, 12, 12, 12, 12, 10, 10, 11, 11, 11, 11, 20, 22, 20, 14, 6, 3]
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def weeks_of_rhythm(weeks: int = 5, monday_boost: int = 0, extra_days: int = 0) -> list[int]:
@@ -26,6 +38,19 @@ def weeks_of_rhythm(weeks: int = 5, monday_boost: int = 0, extra_days: int = 0) 
             counts.append(
                 max(0, n - (3 if weekend else 0)) + (monday_boost if day % 7 == 0 and 8 <= hour < 12 else 0)
             )
+    return counts
+
+
+def noisy_days(days: int, level: float, *, seed: int) -> list[int]:
+    """A normal rhythm with Poisson noise, Monday midnight first."""
+    rng = random.Random(seed)
+    counts = []
+    for hour in range(24 * days):
+        mean = level * RHYTHM[hour % 24] / 10 * (0.7 if (hour // 24) % 7 >= 5 else 1.0)
+        k, limit, product = 0, pow(2.718281828, -mean), rng.random()
+        while product > limit:
+            k, product = k + 1, product * rng.random()
+        counts.append(k)
     return counts
 
 
@@ -43,22 +68,22 @@ def test_negative_binomial_tail_matches_scipy(observed: int, mean: float, disper
 
 def test_the_evening_peak_and_monday_morning_are_expected_not_spikes() -> None:
     counts = weeks_of_rhythm(monday_boost=8)
-    for hour in range(history_hours(), len(counts)):
-        check = check_hour(counts, hour)
-        assert not check.is_spike, (hour, check)
+    detector = Detector(HourlySeries.plain(counts))
+    for hour in range(14 * 24, len(counts)):  # after two Mondays: their mornings are part of the rhythm
+        assert not detector.check(hour).is_spike, (hour, detector.check(hour))
     evening = len(counts) - 24 + 19
     assert seasonal_expectation(counts, evening) == pytest.approx(19, rel=0.15)  # a Sunday evening
-    monday_morning = 4 * 168 + 9
-    assert seasonal_expectation(counts, monday_morning) == pytest.approx(20, rel=0.2)
+    monday_morning = 4 * 168 + 9  # 20 on Mondays, 12 on other weekdays: in between, and no spike
+    assert 14 < seasonal_expectation(counts, monday_morning) < 22
 
 
-def test_a_midday_jump_is_a_spike_and_a_few_mentions_at_night_are_not() -> None:
+def test_a_midday_jump_is_a_burst_and_a_few_mentions_at_night_are_not() -> None:
     counts = weeks_of_rhythm()
     midday = len(counts) - 24 + 11
     counts[midday] = 60
-    assert check_hour(counts, midday).is_spike
+    assert check_hour(counts, midday).pattern is Pattern.burst
     night = len(counts) - 24 + 3
-    counts[night] = 8  # eight times the usual, but a handful of mentions
+    counts[night] = 8  # eight times the usual, but under the floor of ten mentions
     assert not check_hour(counts, night).is_spike
     counts[night] = 40
     assert check_hour(counts, night).is_spike
@@ -73,7 +98,7 @@ def test_sensitivity_and_minimum_count_are_honoured() -> None:
     assert not check_hour(counts, midday, SpikeSettings(sensitivity=0.01, min_count=31)).is_spike
 
 
-def test_a_recent_level_shift_raises_the_expectation() -> None:
+def test_a_clear_level_shift_since_yesterday_raises_the_expectation() -> None:
     counts = weeks_of_rhythm(extra_days=3)  # ends on a Wednesday
     base = len(counts) - 24
     for hour in range(base - 24, len(counts)):
@@ -81,13 +106,138 @@ def test_a_recent_level_shift_raises_the_expectation() -> None:
     assert seasonal_expectation(counts, len(counts) - 1) > 1.5 * RHYTHM[-1]
 
 
+def test_a_slow_build_is_a_rise_before_it_doubles_and_the_baseline_does_not_learn_it() -> None:
+    counts = weeks_of_rhythm(weeks=3, extra_days=2)  # ends on a Tuesday
+    start = len(counts) - 24 + 8
+    for offset in range(10):  # 1.25×, 1.5×, … : twice the usual after four hours
+        counts[start + offset] = round(RHYTHM[8 + offset] * 10 * (1 + 0.25 * (offset + 1))) + 5
+    scaled = [n * 10 + 5 for n in weeks_of_rhythm(weeks=3, extra_days=2)]
+    for hour in range(len(counts)):
+        if not start <= hour < start + 10:
+            counts[hour] = scaled[hour]
+    detector = Detector(HourlySeries.plain(counts))
+    fired = [h for h in range(start, start + 10) if detector.check(h).is_spike]
+    assert fired and fired[0] < start + 4, fired  # found while below 2×
+    check = detector.check(fired[0])
+    assert check.pattern in (Pattern.rise, Pattern.burst)
+    # the expectation of the hours under test comes from earlier days, not from the rise itself
+    assert detector.expected(start + 6) == pytest.approx(scaled[start + 6], rel=0.1)
+
+
+def test_unknown_hours_are_left_out_not_taken_for_silence() -> None:
+    counts = [n * 3 for n in weeks_of_rhythm(weeks=1)[: 4 * 24]]  # a young database: Monday to Thursday
+    known = [True] * len(counts)
+    for hour in range(24, 72):  # on Tuesday and Wednesday the source was down: no mentions
+        counts[hour] = 0
+        known[hour] = False
+    with_gap = Detector(HourlySeries.plain(counts, known))
+    as_silence = Detector(HourlySeries.plain(counts))
+    test_day = range(len(counts) - 24, len(counts))
+    assert not any(with_gap.check(h).is_spike for h in test_day)
+    assert any(as_silence.check(h).is_spike for h in test_day)  # what zeros would have done
+    assert with_gap.check(50).not_judged is NotJudged.unknown
+
+
+def test_with_too_little_history_nothing_is_judged_and_it_says_why() -> None:
+    counts = weeks_of_rhythm(weeks=1)[:30]
+    counts[20] = 500
+    detector = Detector(HourlySeries.plain(counts))
+    check = detector.check(20)
+    assert not check.is_spike and check.not_judged is NotJudged.history and check.history == 20
+    assert detector.check(29).not_judged is None  # 29 known hours before it
+
+
+@given(days=st.integers(1, 3), level=st.sampled_from([5, 15, 40]), seed=st.integers(0, 10_000))
+def test_a_young_database_fed_a_normal_rhythm_stays_quiet(days: int, level: int, seed: int) -> None:
+    counts = noisy_days(days + 1, level, seed=seed)
+    detector = Detector(HourlySeries.plain(counts))
+    assert not any(detector.check(h).is_spike for h in range(len(counts)))
+
+
+@given(
+    counts=st.lists(st.integers(0, 60), min_size=30, max_size=120),
+    cut=st.integers(1, 29),
+)
+def test_the_verdict_on_an_hour_depends_only_on_the_hours_before_it(counts: list[int], cut: int) -> None:
+    """Pure and causal: what comes after an hour never changes its verdict or expectation."""
+    hour = len(counts) - cut
+    whole = Detector(HourlySeries.plain(counts)).check(hour)
+    upto = Detector(HourlySeries.plain(counts[: hour + 1])).check(hour)
+    assert whole == upto
+
+
+@given(counts=st.lists(st.integers(0, 80), min_size=48, max_size=96), extra=st.integers(1, 200))
+def test_more_mentions_in_an_hour_never_turn_a_spike_into_none(counts: list[int], extra: int) -> None:
+    hour = len(counts) - 1
+    before = check_hour(counts, hour)
+    raised = check_hour([*counts[:-1], counts[-1] + extra], hour)
+    assert raised.expected == before.expected
+    if before.pattern is Pattern.burst:
+        assert raised.is_spike
+
+
+def test_daylight_saving_keeps_the_local_rhythm() -> None:
+    start = datetime(2026, 10, 11, 22, 0, tzinfo=UTC)  # local midnight, two weeks before clocks go back
+    hours = 24 * 15
+    series = HourlySeries.at([0] * hours, [True] * hours, start=start, zone=AMSTERDAM)
+    local = [(start + timedelta(hours=i)).astimezone(AMSTERDAM).hour for i in range(hours)]
+    counts = [RHYTHM[h] * 5 for h in local]
+    detector = Detector(HourlySeries(counts, series.known, series.hour_of_day, series.weekday))
+    after = [i for i in range(hours) if start + timedelta(hours=i) >= datetime(2026, 10, 25, 2, tzinfo=UTC)]
+    assert not any(detector.check(i).is_spike for i in after)
+    morning = after[6]  # the steep morning rise, an hour later in UTC than the days before
+    assert detector.expected(morning) == pytest.approx(counts[morning], rel=0.25)
+
+
 def test_firings_group_into_episodes_by_cooldown() -> None:
     episodes = group_firings([10, 11, 13, 20], [5, 9, 7, 4], cooldown=2)
     assert [(e.start, e.end, e.firings, e.peak) for e in episodes] == [(10, 13, 3, 9), (20, 20, 1, 4)]
 
 
-def test_scenarios_are_deterministic_and_the_detector_does_well_on_them() -> None:
-    assert make_scenario(3) == make_scenario(3)
-    score = score_detector(range(40))
-    assert score.incidents > 20
-    assert score.recall > 0.75 and score.precision > 0.9
+T0 = datetime(2026, 11, 18, 0, 0, tzinfo=UTC)
+
+
+def runs_every(
+    minutes: int, start: datetime, end: datetime, failing: tuple[datetime, datetime] | None = None
+):  # type: ignore[no-untyped-def]
+    found, at = [], start
+    while at < end:
+        failed = failing is not None and failing[0] <= at < failing[1]
+        found.append(RunRecord(at, at + timedelta(seconds=30), failed))
+        at += timedelta(minutes=minutes)
+    return found
+
+
+def test_a_failing_source_makes_its_hours_unknown_until_it_succeeds_again() -> None:
+    failing = (T0 + timedelta(hours=5), T0 + timedelta(hours=8))
+    runs = runs_every(15, T0, T0 + timedelta(hours=12), failing)
+    gaps = source_gaps(SourceRuns(runs, timedelta(minutes=15), True), now=T0 + timedelta(hours=12))
+    assert gaps == [(T0 + timedelta(hours=4, minutes=45, seconds=30), T0 + timedelta(hours=8, seconds=30))]
+    known = known_hours(end=T0 + timedelta(hours=12), hours=12, start=T0, gaps=gaps)
+    assert known == [True] * 4 + [False] * 4 + [True] * 4  # 08:00 lost only half a minute
+
+
+def test_a_pause_and_a_source_still_failing_are_gaps_a_switched_off_source_is_not() -> None:
+    now = T0 + timedelta(hours=12)
+    runs = [*runs_every(15, T0, T0 + timedelta(hours=3)), *runs_every(15, T0 + timedelta(hours=7), now)]
+    (pause,) = source_gaps(SourceRuns(runs, timedelta(minutes=15), True), now=now)
+    assert pause[0] < T0 + timedelta(hours=3, minutes=30) and pause[1] == T0 + timedelta(hours=7)
+    still = runs_every(15, T0, now, (T0 + timedelta(hours=10), now))
+    assert source_gaps(SourceRuns(still, timedelta(minutes=15), True), now=now)[-1][1] == now
+    stopped = runs_every(15, T0, T0 + timedelta(hours=2))
+    assert source_gaps(SourceRuns(stopped, timedelta(minutes=15), False), now=now) == []
+    assert source_gaps(SourceRuns(stopped, timedelta(minutes=15), True), now=now) != []
+    assert known_hours(end=now, hours=3, start=None, gaps=[]) == [False] * 3
+
+
+def test_the_scenarios_are_labelled_deterministic_and_cover_the_cases() -> None:
+    found = scenarios()
+    again = scenarios()
+    assert [s.counts for s in found] == [s.counts for s in again]
+    assert len(found) >= 40
+    shapes = {i.shape for s in found for i in s.incidents}
+    assert shapes == set(Shape)
+    quiet = {s.quiet for s in found if s.quiet}
+    assert {"evening peak", "Monday morning", "noisy day", "weekend", "daylight saving change"} <= quiet
+    assert {s.history_days for s in found} >= {1, 2, 3, 7, 29}
+    assert any(s.failing for s in found) and any(s.paused for s in found)

@@ -53,3 +53,12 @@ def test_production_keeps_a_real_secret() -> None:
 def test_invalid_values_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         get_settings(**bad)
+
+
+def test_the_time_zone_of_spike_alerts_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert get_settings().zone.key == "Europe/Amsterdam"
+    monkeypatch.setenv("LUISTER_TIME_ZONE", "America/New_York")
+    assert get_settings().zone.key == "America/New_York"
+    monkeypatch.setenv("LUISTER_TIME_ZONE", "Mars/Olympus_Mons")
+    with pytest.raises(ValidationError, match="unknown time zone 'Mars/Olympus_Mons'; use an IANA name"):
+        get_settings()

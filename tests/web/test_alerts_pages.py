@@ -9,11 +9,11 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy.engine import Engine
 
 from luister import testing
+from luister.alerts.model import AlertStatus
+from luister.alerts.read import alert_detail
 from luister.domain.accounts import Role
-from luister.domain.alerting import AlertStatus
 from luister.domain.topics import TopicKind
 from luister.services.accounts import set_department, set_role
-from luister.services.alerts import alert_detail
 from luister.services.database import open_database
 from luister.services.topics import save_topic
 from luister.settings import Settings

@@ -97,16 +97,21 @@ def test_panels_and_plotly_are_served(sqlite_settings: Settings) -> None:
 def test_overview_lists_the_latest_alerts_escaped(sqlite_settings: Settings) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from luister.domain.alerting import RuleKind
+    from luister.alerts.actions import save_rule
+    from luister.alerts.detection import check_rules
+    from luister.alerts.model import RuleKind
     from luister.domain.topics import TopicKind
-    from luister.services.alert_detection import check_rules
-    from luister.services.alert_rules import save_rule
     from luister.services.topics import save_topic
 
     engine = open_database(settings=sqlite_settings)
     save_topic(engine=engine, name="<i>Voltaro</i>", kind=TopicKind.brand, query="voltaro")
     save_rule(
-        engine=engine, name="Storing <b>", kind=RuleKind.query, query="storing", topic_name="<i>Voltaro</i>"
+        engine=engine,
+        actor="test",
+        name="Storing <b>",
+        kind=RuleKind.query,
+        query="storing",
+        topic_name="<i>Voltaro</i>",
     )
     items = [
         raw_item(record(n, text="Voltaro storing", created_at=datetime.now(UTC).isoformat()))

@@ -6,26 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from luister.alerts.actions import acknowledge, complete_step, resolve
+from luister.alerts.model import AlertError, AlertStatus
+from luister.alerts.read import AlertDetail as Detail
+from luister.alerts.read import alert_detail, get_alert, list_alerts
 from luister.api.auth import caller
 from luister.api.problems import ApiError, responses
 from luister.api.schemas import AlertDetailRead, AlertRead, ResolveNote
-from luister.api.topics import topics_seen
 from luister.domain.accounts import Permission
 from luister.domain.addressing import MAX_ID
-from luister.domain.alerting import AlertStatus
 from luister.runtime import Runtime
 from luister.services.accounts import UserRead
-from luister.services.alerts import AlertDetail as Detail
-from luister.services.alerts import (
-    AlertError,
-    acknowledge,
-    alert_detail,
-    complete_step,
-    in_view,
-    list_alerts,
-    resolve,
-)
-from luister.services.alerts import AlertRead as Found
 
 AlertId = Annotated[int, Path(ge=1, le=MAX_ID, description="The alert's id.")]
 Position = Annotated[int, Path(ge=1, le=1000, description="The step's number in the playbook (from 1).")]
@@ -37,26 +28,27 @@ def routes(runtime: Runtime) -> APIRouter:
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
     Worker = Annotated[UserRead, Depends(caller(engine, Permission.correct))]
 
-    def shown_to(user: UserRead) -> Callable[[Found], bool]:
-        names = topics_seen(user, engine=engine)
-        return lambda found: in_view(found.topic, names)
-
-    def detail_for(user: UserRead, alert_id: int) -> Detail:
+    def check_shown(user: UserRead, alert_id: int) -> None:
+        """404 unless the alert exists and ``user`` may see it (without reading its whole detail)."""
         try:
-            found = alert_detail(engine=engine, alert_id=alert_id)
+            get_alert(engine=engine, alert_id=alert_id, scope=user.scope)
         except AlertError:
             raise ApiError(404, f"no alert with id {alert_id}") from None
-        if not shown_to(user)(found.alert):
-            raise ApiError(404, f"no alert with id {alert_id}")
-        return found
+
+    def detail_for(user: UserRead, alert_id: int) -> Detail:
+        check_shown(user, alert_id)
+        try:
+            return alert_detail(engine=engine, alert_id=alert_id)
+        except AlertError:  # deleted meanwhile, with its rule
+            raise ApiError(404, f"no alert with id {alert_id}") from None
 
     @router.get("/alerts", response_model=list[AlertRead], responses=responses(403))
     def alerts_list(
         user: Reader, status: AlertStatus | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50
     ) -> list[AlertRead]:
         """The newest alerts first, or only those with `status`; of the topics in the caller's departments."""
-        shown = shown_to(user)
-        return [AlertRead.of(a) for a in list_alerts(engine=engine, status=status, limit=limit) if shown(a)]
+        found = list_alerts(engine=engine, status=status, limit=limit, scope=user.scope)
+        return [AlertRead.of(a) for a in found]
 
     @router.get("/alerts/{alert_id}", response_model=AlertDetailRead, responses=responses(403, 404))
     def alert_read(alert_id: AlertId, user: Reader) -> AlertDetailRead:
@@ -64,7 +56,7 @@ def routes(runtime: Runtime) -> APIRouter:
         return AlertDetailRead.of_detail(detail_for(user, alert_id))
 
     def worked(user: UserRead, alert_id: int, work: Callable[[], object]) -> AlertDetailRead:
-        detail_for(user, alert_id)
+        check_shown(user, alert_id)
         try:
             work()
         except AlertError as exc:
@@ -76,7 +68,7 @@ def routes(runtime: Runtime) -> APIRouter:
     )
     def alert_acknowledge(alert_id: AlertId, user: Worker) -> AlertDetailRead:
         """Someone is on it (an open alert only; 409 otherwise)."""
-        return worked(user, alert_id, lambda: acknowledge(engine=engine, alert_id=alert_id, by=user.email))
+        return worked(user, alert_id, lambda: acknowledge(engine=engine, alert_id=alert_id, actor=user.email))
 
     @router.post(
         "/alerts/{alert_id}/steps/{position}",
@@ -88,7 +80,7 @@ def routes(runtime: Runtime) -> APIRouter:
         return worked(
             user,
             alert_id,
-            lambda: complete_step(engine=engine, alert_id=alert_id, position=position, by=user.email),
+            lambda: complete_step(engine=engine, alert_id=alert_id, position=position, actor=user.email),
         )
 
     @router.post(
@@ -98,7 +90,7 @@ def routes(runtime: Runtime) -> APIRouter:
         """The incident is over (409 when it was resolved already); a new firing opens a new alert."""
         note = body.note if body else None
         return worked(
-            user, alert_id, lambda: resolve(engine=engine, alert_id=alert_id, by=user.email, note=note)
+            user, alert_id, lambda: resolve(engine=engine, alert_id=alert_id, actor=user.email, note=note)
         )
 
     return router

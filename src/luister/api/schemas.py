@@ -12,11 +12,11 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from luister.domain.alerting import AlertStatus
+from luister.alerts import read as alert_service
+from luister.alerts.model import AlertStatus
 from luister.domain.analysis import INTENT_LABELS, SENTIMENT_LABELS, parse_intents
 from luister.domain.sources import SourceStatus
 from luister.domain.topics import TopicKind
-from luister.services import alerts as alert_service
 from luister.services import ingest_push
 from luister.services import mentions as mention_service
 from luister.services import sources as source_service

@@ -10,9 +10,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from luister.alerts import actions, delivery, read
+from luister.alerts.channels import setup
+from luister.alerts.model import ChannelError
 from luister.cli.alerts import alerts_app
 from luister.cli.app import console, fail, option_pairs, state_of
-from luister.services import alert_channels, alert_delivery
 
 channels_app = typer.Typer(
     help="Alert channels: where alerts are delivered (email, webhook: json, Slack, Teams).",
@@ -35,10 +37,14 @@ def channels_add(
 ) -> None:
     """Add an alert channel; its options are checked against the kind's options."""
     try:
-        added = alert_channels.add_channel(
-            engine=state_of(ctx).engine(), name=name, kind=kind, options=option_pairs(option or [])
+        added = actions.add_channel(
+            engine=state_of(ctx).engine(),
+            actor="cli",
+            name=name,
+            kind=kind,
+            options=option_pairs(option or []),
         )
-    except alert_channels.ChannelError as exc:
+    except ChannelError as exc:
         fail(str(exc), code=2)
     console.print(
         f"[green]✓[/] alert channel [bold]{escape(added.name)}[/] ({escape(added.kind)}); "
@@ -50,7 +56,7 @@ def channels_add(
 def channels_kinds() -> None:
     """The installed channel kinds and their options."""
     table = Table("kind", "options", title="Alert channel kinds")
-    for name, cls in sorted(alert_channels.channel_kinds().items()):
+    for name, cls in sorted(setup.channel_kinds().items()):
         fields = ", ".join(
             f"{key}{'' if f.is_required() else '?'}" for key, f in cls.options_model.model_fields.items()
         )
@@ -61,7 +67,7 @@ def channels_kinds() -> None:
 @channels_app.command("list")
 def channels_list(ctx: typer.Context) -> None:
     """Every alert channel with its options (secrets masked) and deliveries: pending, failed, last sent."""
-    found = alert_channels.list_channels(engine=state_of(ctx).engine())
+    found = read.list_channels(engine=state_of(ctx).engine())
     if not found:
         console.print(
             "No alert channels yet. Add one: "
@@ -88,8 +94,8 @@ def channels_remove(
 ) -> None:
     """Delete an alert channel (its delivery history stays)."""
     try:
-        rules = alert_channels.remove_channel(engine=state_of(ctx).engine(), name=name)
-    except alert_channels.ChannelError as exc:
+        rules = actions.remove_channel(engine=state_of(ctx).engine(), actor="cli", name=name)
+    except ChannelError as exc:
         fail(str(exc), code=2)
     console.print(f"[green]✓[/] removed alert channel {escape(name)}")
     if rules:
@@ -106,8 +112,8 @@ def channels_test(
     """Send a sample alert through a channel now, to check that it arrives."""
     state = state_of(ctx)
     try:
-        alert_channels.test_channel(engine=state.engine(), name=name, settings=state.settings())
-    except alert_channels.ChannelError as exc:
+        setup.test_channel(engine=state.engine(), name=name, settings=state.settings())
+    except ChannelError as exc:
         fail(str(exc), code=1)
     console.print(f"[green]✓[/] sent a test alert through {escape(name)}")
 
@@ -121,9 +127,7 @@ def alerts_deliver(
 ) -> None:
     """Send the alert deliveries that are due, once; failures are retried later with back-off."""
     state = state_of(ctx)
-    report = alert_delivery.deliver_due(
-        engine=state.engine(), settings=state.settings(), max_attempts=max_attempts
-    )
+    report = delivery.deliver_due(engine=state.engine(), settings=state.settings(), max_attempts=max_attempts)
     console.print(
         f"{report.sent:,} sent, {report.failed:,} failed, {report.retrying:,} to retry, "
         f"{report.pending:,} pending"
@@ -145,5 +149,5 @@ def alerts_retry(
     alert: Annotated[int | None, typer.Option("--alert", help="Only this alert's deliveries.")] = None,
 ) -> None:
     """Queue failed alert deliveries again (then run `luister alerts deliver`)."""
-    count = alert_delivery.retry_failed(engine=state_of(ctx).engine(), alert_id=alert)
+    count = actions.retry_deliveries(engine=state_of(ctx).engine(), actor="cli", alert_id=alert)
     console.print(f"[green]✓[/] {count:,} failed deliver{'y' if count == 1 else 'ies'} queued again")

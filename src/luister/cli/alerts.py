@@ -12,8 +12,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from luister.alerts.model import AlertStatus, RuleKind, Severity
 from luister.cli.app import app, console, fail, state_of
-from luister.domain.alerting import AlertStatus, RuleKind, Severity
 
 alerts_app = typer.Typer(
     help="Alerts: spike and keyword rules, the alerts they raise, crisis playbooks and delivery channels.",
@@ -40,7 +40,7 @@ def rules_add(
     intent: Annotated[str | None, typer.Option(help="intent rules: crisis, churn, complaint, …")] = None,
     min_followers: Annotated[int | None, typer.Option(help="influencer rules: the author's reach.")] = None,
     threshold: Annotated[float | None, typer.Option(help="negative_share rules: e.g. 0.6 for 60 %.")] = None,
-    sensitivity: Annotated[float, typer.Option(help="Spike rules: p-value; lower fires less.")] = 0.0001,
+    sensitivity: Annotated[float, typer.Option(help="Spike rules: p-value; lower fires less.")] = 0.0005,
     min_count: Annotated[int, typer.Option(help="Never fire on fewer mentions in the hour.")] = 10,
     cooldown: Annotated[
         int, typer.Option(help="Minutes of quiet before a new incident is a new alert.")
@@ -52,7 +52,8 @@ def rules_add(
     ] = None,  # fmt: skip
 ) -> None:
     """Add a rule (or replace the one with this name)."""
-    from luister.services.alert_rules import AlertRuleError, save_rule
+    from luister.alerts.actions import save_rule
+    from luister.alerts.model import AlertRuleError
 
     try:
         steps = json.loads(playbook.read_text("utf-8")) if playbook else None
@@ -60,9 +61,10 @@ def rules_add(
         fail(f"{playbook}: not JSON: {exc}", code=2)
     try:
         rule = save_rule(
-            engine=state_of(ctx).engine(), name=name, kind=kind, topic_name=topic, query=query, intent=intent,
-            min_followers=min_followers, threshold=threshold, sensitivity=sensitivity, min_count=min_count,
-            cooldown_minutes=cooldown, severity=severity, channels=channel or (), playbook=steps,
+            engine=state_of(ctx).engine(), actor="cli", name=name, kind=kind, topic_name=topic, query=query,
+            intent=intent, min_followers=min_followers, threshold=threshold, sensitivity=sensitivity,
+            min_count=min_count, cooldown_minutes=cooldown, severity=severity, channels=channel or (),
+            playbook=steps,
         )  # fmt: skip
     except AlertRuleError as exc:
         fail(str(exc), code=2)
@@ -74,7 +76,7 @@ def rules_add(
 @rules_app.command("list")
 def rules_list(ctx: typer.Context) -> None:
     """Every rule with what it watches and where it sends alerts."""
-    from luister.services.alert_rules import list_rules
+    from luister.alerts.read import list_rules
 
     found = list_rules(engine=state_of(ctx).engine())
     if not found:
@@ -82,7 +84,7 @@ def rules_list(ctx: typer.Context) -> None:
             "No alert rules yet. Add one: [bold]luister alerts rules add Piek --kind volume_spike[/]"
         )
         return
-    table = Table("name", "kind", "watches", "severity", "channels", "playbook", title="Alert rules")
+    table = Table("name", "kind", "watches", "severity", "channels", "playbook", "note", title="Alert rules")
     for rule in found:
         watches = (
             rule.query or rule.intent or (f"≥ {rule.min_followers:,} followers" if rule.min_followers else "")
@@ -92,17 +94,19 @@ def rules_list(ctx: typer.Context) -> None:
         scope = f"{rule.topic}: " if rule.topic else ""
         channels = ", ".join(rule.channels) or "in-app"
         table.add_row(Text(rule.name), rule.kind.value, Text(scope + watches), rule.severity.value,
-                      Text(channels), Text(rule.playbook.name if rule.playbook else ""))  # fmt: skip
+                      Text(channels), Text(rule.playbook.name if rule.playbook else ""),
+                      Text(rule.note or ""))  # fmt: skip
     console.print(table)
 
 
 @rules_app.command("remove")
 def rules_remove(ctx: typer.Context, name: str) -> None:
     """Remove a rule and its alerts."""
-    from luister.services.alert_rules import AlertRuleError, remove_rule
+    from luister.alerts.actions import remove_rule
+    from luister.alerts.model import AlertRuleError
 
     try:
-        remove_rule(engine=state_of(ctx).engine(), name=name)
+        remove_rule(engine=state_of(ctx).engine(), actor="cli", name=name)
     except AlertRuleError as exc:
         fail(str(exc), code=2)
     console.print(Text.assemble("✓ removed ", (name, "bold"), style="green"))
@@ -115,7 +119,7 @@ def alerts_check(
     every: Annotated[int, typer.Option(min=1)] = 60,
 ) -> None:
     """Check every rule now, open or update alerts, and deliver what is due."""
-    from luister.services.alert_watch import AlertWatcher
+    from luister.alerts.watch import AlertWatcher
 
     state = state_of(ctx)
     watcher = AlertWatcher(engine=state.engine(), settings=state.settings())
@@ -140,7 +144,7 @@ def alerts_list(
     limit: Annotated[int, typer.Option(min=1)] = 30,
 ) -> None:
     """The newest alerts."""
-    from luister.services.alerts import list_alerts
+    from luister.alerts.read import list_alerts
 
     found = list_alerts(engine=state_of(ctx).engine(), status=status, limit=limit)
     if not found:
@@ -157,7 +161,8 @@ def alerts_list(
 @alerts_app.command("show")
 def alerts_show(ctx: typer.Context, alert_id: int) -> None:
     """One alert: summary, example mentions, playbook checklist, timeline and deliveries."""
-    from luister.services.alerts import AlertError, alert_detail
+    from luister.alerts.model import AlertError
+    from luister.alerts.read import alert_detail
 
     try:
         detail = alert_detail(engine=state_of(ctx).engine(), alert_id=alert_id)
@@ -195,10 +200,11 @@ def alerts_show(ctx: typer.Context, alert_id: int) -> None:
 @alerts_app.command("ack")
 def alerts_ack(ctx: typer.Context, alert_id: int, by: By) -> None:
     """Acknowledge an alert: someone is on it."""
-    from luister.services.alerts import AlertError, acknowledge
+    from luister.alerts.actions import acknowledge
+    from luister.alerts.model import AlertError
 
     try:
-        acknowledge(engine=state_of(ctx).engine(), alert_id=alert_id, by=by)
+        acknowledge(engine=state_of(ctx).engine(), alert_id=alert_id, actor=by)
     except AlertError as exc:
         fail(str(exc), code=2)
     console.print(f"[green]✓[/] alert {alert_id} acknowledged")
@@ -209,10 +215,11 @@ def alerts_resolve(
     ctx: typer.Context, alert_id: int, by: By, note: Annotated[str | None, typer.Option()] = None
 ) -> None:
     """Resolve an alert: the incident is over."""
-    from luister.services.alerts import AlertError, resolve
+    from luister.alerts.actions import resolve
+    from luister.alerts.model import AlertError
 
     try:
-        resolve(engine=state_of(ctx).engine(), alert_id=alert_id, by=by, note=note)
+        resolve(engine=state_of(ctx).engine(), alert_id=alert_id, actor=by, note=note)
     except AlertError as exc:
         fail(str(exc), code=2)
     console.print(f"[green]✓[/] alert {alert_id} resolved")
@@ -221,10 +228,11 @@ def alerts_resolve(
 @alerts_app.command("step")
 def alerts_step(ctx: typer.Context, alert_id: int, position: int, by: By) -> None:
     """Tick off a playbook step of an alert."""
-    from luister.services.alerts import AlertError, complete_step
+    from luister.alerts.actions import complete_step
+    from luister.alerts.model import AlertError
 
     try:
-        step = complete_step(engine=state_of(ctx).engine(), alert_id=alert_id, position=position, by=by)
+        step = complete_step(engine=state_of(ctx).engine(), alert_id=alert_id, position=position, actor=by)
     except AlertError as exc:
         fail(str(exc), code=2)
     late = f" ({step.late_minutes} min late)" if step.late_minutes else ""
@@ -237,12 +245,15 @@ def alerts_replay(
     start: Annotated[datetime, typer.Option("--from", help="Start (UTC).")],
     end: Annotated[datetime | None, typer.Option("--to", help="End (UTC); default now.")] = None,
     rule: Annotated[list[str] | None, typer.Option(help="Only these rules (repeat); default all.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what would have fired as JSON.")] = False,
 ) -> None:
-    """What the rules would have fired over stored history (to tune them). Nothing is stored or sent."""
-    from luister.services.alert_detection import replay
-    from luister.services.alert_rules import list_rules
+    """What the rules would have fired over stored history (to tune them). Nothing is stored or sent.
+    Hours are checked whole, counted back from --to; spike rules say which hours they could not judge."""
+    from luister.alerts.detection import ReplayError, replay_rules
+    from luister.alerts.read import list_rules
 
-    engine = state_of(ctx).engine()
+    state = state_of(ctx)
+    engine = state.engine()
     rules = [r for r in list_rules(engine=engine) if not rule or r.name in rule]
     if rule and (missing := set(rule) - {r.name for r in rules}):
         fail(f"no alert rule named {', '.join(sorted(missing))}", code=2)
@@ -250,15 +261,46 @@ def alerts_replay(
     assert begin is not None
     if finish - begin > timedelta(days=366):
         fail("replay at most a year at a time", code=2)
-    hits = replay(engine=engine, start=begin, end=finish, rules=rules)
+    try:
+        result = replay_rules(engine=engine, start=begin, end=finish, rules=rules, zone=state.settings().zone)
+    except ReplayError as exc:
+        fail(str(exc), code=2)
+    if as_json:
+        typer.echo(json.dumps({
+            "hours": result.hours,
+            "fired": [{"rule": hit.rule, "start": hit.start.isoformat(), "end": hit.end.isoformat(),
+                       "firings": hit.firings, "peak": hit.peak, "expected": hit.expected,
+                       "detail": hit.detail}
+                      for hit in result.hits],
+            "not_judged": {name: {str(k): n for k, n in why.items()}
+                           for name, why in result.not_judged.items()},
+        }))  # fmt: skip
+        return
+    partial = (finish - begin) % timedelta(hours=1)
+    if partial:
+        console.print(Text(f"The first hour is partial ({int(partial.total_seconds() // 60)} min): checked "
+                           f"from {finish - timedelta(hours=result.hours):%Y-%m-%d %H:%M} UTC, whole hours "
+                           "counted back from --to."))  # fmt: skip
+    for name, skipped in sorted(result.not_judged.items()):
+        why = ", ".join(f"{n} for {'too little history' if reason == 'history' else 'no data'}"
+                        for reason, n in sorted(skipped.items()))  # fmt: skip
+        console.print(Text(f"{name}: {sum(skipped.values())} of {result.hours} hours not judged ({why})"))
+    hits = result.hits
     if not hits:
         console.print("Nothing would have fired.")
         return
     table = Table(
-        "from (UTC)", "to", "rule", "firings", "peak", "expected", title=f"Would have fired: {len(hits)}"
+        "from (UTC)",
+        "to",
+        "rule",
+        "firings",
+        "peak",
+        "expected",
+        "detail",
+        title=f"Would have fired: {len(hits)}",
     )
     for hit in hits:
         expected = "" if hit.expected is None else f"{hit.expected:.1f}"
         table.add_row(f"{hit.start:%Y-%m-%d %H:%M}", f"{hit.end:%Y-%m-%d %H:%M}", Text(hit.rule),
-                      str(hit.firings), str(hit.peak), expected)  # fmt: skip
+                      str(hit.firings), str(hit.peak), expected, Text(hit.detail))  # fmt: skip
     console.print(table)

@@ -10,15 +10,15 @@ from typing import Any
 import orjson
 from sqlalchemy.engine import Engine
 
+from luister.alerts.actions import acknowledge, complete_step, open_past_alerts, resolve, save_rule
+from luister.alerts.detection import replay, replayed_findings
+from luister.alerts.model import RuleKind, Severity
+from luister.alerts.read import alert_detail, list_alerts
 from luister.connectors.records import FieldMapping
 from luister.demo.data import DEMO_TOPICS, generate_demo_mentions
 from luister.demo.sources import add_demo_sources
-from luister.domain.alerting import RuleKind, Severity
 from luister.domain.ingest import RawItem
 from luister.domain.topics import TopicKind
-from luister.services.alert_detection import record_replayed, replay
-from luister.services.alert_rules import save_rule
-from luister.services.alerts import acknowledge, alert_detail, complete_step, list_alerts, resolve
 from luister.services.ingest import BatchResult, Enricher, IngestSummary, Pipeline
 from luister.services.topics import TopicRead, save_topic
 from luister.storage.writer import SqlMentionStore
@@ -108,19 +108,27 @@ def _demo_alerts(*, engine: Engine, start: datetime, end: datetime) -> int:
     Loading the demo again keeps the alerts it recorded the first time."""
     if list_alerts(engine=engine, limit=1):
         return 0
-    rules = [save_rule(engine=engine, **rule) for rule in DEMO_RULES]
-    hits = replay(engine=engine, start=start + timedelta(days=29), end=end, rules=rules)
-    opened = record_replayed(engine=engine, hits=hits, rules=rules)
+    rules = [save_rule(engine=engine, actor="demo", **rule) for rule in DEMO_RULES]
+    replay_from = start + timedelta(days=29)  # the rules judge with four weeks of history behind them
+    if replay_from >= end:  # a demo shorter than that has its rules, and no past alerts
+        return 0
+    hits = replay(engine=engine, start=replay_from, end=end, rules=rules)
+    found = replayed_findings(engine=engine, hits=hits, rules=rules)
+    opened = open_past_alerts(
+        engine=engine,
+        actor="demo",
+        found=[(rule, finding, hit.start, hit.end) for rule, finding, hit in found],
+    )
     for alert_id in opened:
         detail = alert_detail(engine=engine, alert_id=alert_id)
         at = detail.alert.opened_at
-        acknowledge(engine=engine, alert_id=alert_id, by="anouk (webcare)", now=at + timedelta(minutes=7))
+        acknowledge(engine=engine, alert_id=alert_id, actor="anouk (webcare)", now=at + timedelta(minutes=7))
         for step in detail.steps:
             done = at + timedelta(minutes=(step.position * 12) + (25 if step.owner == "legal" else 0))
-            complete_step(engine=engine, alert_id=alert_id, position=step.position, by=step.owner or "team",
-                          now=done)  # fmt: skip
+            complete_step(engine=engine, alert_id=alert_id, position=step.position,
+                          actor=step.owner or "team", now=done)  # fmt: skip
         if detail.alert.last_seen_at < end - timedelta(days=1):
-            resolve(engine=engine, alert_id=alert_id, by="anouk (webcare)", note="incident over",
+            resolve(engine=engine, alert_id=alert_id, actor="anouk (webcare)", note="incident over",
                     now=detail.alert.last_seen_at + timedelta(hours=2))  # fmt: skip
     return len(opened)
 

@@ -17,9 +17,9 @@ from typing import Any, ClassVar
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
-from luister.alert_channels.base import AlertChannel, DeliveryError
+from luister.alerts.channels.base import AlertChannel, DeliveryError
+from luister.alerts.model import AlertMessage
 from luister.connectors.base import Capability, Connector, Health, Page
-from luister.domain.alerting import AlertMessage
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention

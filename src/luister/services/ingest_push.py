@@ -1,7 +1,7 @@
 """Webhook push: signed batches of mentions POSTed to a ``webhook`` source, stored through the pipeline.
 
 The signature is the one luister puts on its own outbound alert webhooks
-(:func:`luister.alert_channels.webhook.signature_headers`): ``X-Luister-Timestamp: <unix seconds>`` and
+(:func:`luister.net.signing.signature_headers`): ``X-Luister-Timestamp: <unix seconds>`` and
 ``X-Luister-Signature: sha256=<hex>``, the HMAC-SHA256 with the source's secret of ``<timestamp>.<body>``.
 It is checked before the body is parsed; a timestamp more than :data:`MAX_SKEW` away is refused, so a
 captured request cannot be replayed later (and a replay within the window stores nothing new: writes are
@@ -21,9 +21,9 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from luister.alert_channels.webhook import signature_headers
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention
+from luister.net.signing import signature_headers
 from luister.services.events import EventBus
 from luister.services.ingest import Enricher, IngestSummary, Pipeline
 from luister.storage.tables import source, source_run

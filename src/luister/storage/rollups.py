@@ -27,6 +27,7 @@ from luister.domain.rollups import (
     rollup,
     table_rows,
 )
+from luister.storage.sql_time import sqlite_time
 from luister.storage.tables import ROLLUP_TABLES, mention, mention_topic
 
 SUMS = ("mentions", "duplicates", "sentiment_sum", "engagement", "reach")
@@ -62,8 +63,6 @@ def apply(conn: Connection, counts: Rollup) -> None:
     """Add ``counts`` (negative sums subtract) through ``conn``; rows that reach zero are dropped."""
     if not counts:
         return
-    from luister.storage.writer import sqlite_time  # the writer's text form of times on SQLite
-
     sqlite = conn.dialect.name == "sqlite"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:

@@ -11,9 +11,8 @@ from sqlalchemy.engine import Dialect
 
 from luister.domain.rollups import PROJECTIONS, Projection
 
-SCHEMA_REVISION = (
-    "0009"  # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
-)
+# the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
+SCHEMA_REVISION = "0010"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -209,7 +208,7 @@ alert_rule = sa.Table(
     sa.Column("intent", sa.String(20), nullable=True),
     sa.Column("min_followers", sa.BigInteger, nullable=True),
     sa.Column("threshold", sa.Float, nullable=True),  # negative_share: the share (0–1) that fires
-    sa.Column("sensitivity", sa.Float, nullable=False, default=0.0001),
+    sa.Column("sensitivity", sa.Float, nullable=False, default=0.0005),
     sa.Column("min_count", sa.Integer, nullable=False, default=10),
     sa.Column("cooldown_minutes", sa.Integer, nullable=False, default=120),
     sa.Column("severity", sa.String(10), nullable=False, default="warning"),
@@ -217,6 +216,7 @@ alert_rule = sa.Table(
     sa.Column("playbook", JsonText, nullable=True),  # {"name": …, "steps": [{title, owner, due_minutes, …}]}
     sa.Column("enabled", sa.Boolean, nullable=False, default=True),
     sa.Column("last_mention_id", BigId, nullable=True),  # event rules: the newest mention already judged
+    sa.Column("note", sa.Text, nullable=True),  # spike rules: why the last check judged nothing, if so
     sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
     sa.Column("updated_at", UtcDateTime, nullable=False, default=_now, onupdate=_now),
     sa.CheckConstraint(

@@ -22,6 +22,7 @@ from luister.domain.ingest import Rejection, StoredMention
 from luister.domain.mentions import Mention
 from luister.domain.rollups import Rollup, correct, rollup
 from luister.storage import rollups
+from luister.storage.sql_time import sqlite_time
 
 MENTION_COLUMNS = (
     "channel", "external_id", "source_id", "url", "author_handle", "author_name", "author_followers",
@@ -200,14 +201,6 @@ class SqlMentionStore:
             m.sentiment, m.sentiment_score, m.sentiment_confidence, format_intents(m.intents) or None,
             self._json(m.intent_scores), m.analysis_model,
         )  # fmt: skip
-
-
-def sqlite_time(moment: datetime) -> str:
-    """The text SQLAlchemy's SQLite ``DateTime`` reads back: naive UTC with microseconds.
-
-    Domain timestamps are already UTC (see ``luister.domain.timestamps.to_utc``).
-    """
-    return moment.isoformat(sep=" ", timespec="microseconds")[:26]
 
 
 def _sqlite_lock(engine: Engine) -> threading.Lock:

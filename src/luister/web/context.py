@@ -23,10 +23,10 @@ from markupsafe import Markup, escape
 from starlette.datastructures import FormData
 
 from luister import __version__
+from luister.alerts.read import open_count
 from luister.domain.accounts import Permission, can
 from luister.domain.addressing import MAX_ID
 from luister.runtime import Runtime
-from luister.services.alerts import open_count
 from luister.services.topics import TopicRead, list_topics
 from luister.web.auth import Session, Sessions, same_token
 from luister.web.i18n import pick_language, translations
@@ -100,9 +100,7 @@ class Web:
                 else (lambda permission: False), "path": request.url.path,
                 "num": lambda value: format_decimal(value or 0, locale=lang)}  # fmt: skip
         if session is not None:  # the badge on Alerts in the menu: counted only where a page has the menu
-            base["open_alerts"] = lambda: open_count(
-                engine=self.engine, topics={t.name for t in self.topics_for(session)}
-            )
+            base["open_alerts"] = lambda: open_count(engine=self.engine, scope=session.user.scope)
         return self.templates.TemplateResponse(request, name, base | context, status_code=status)
 
     @staticmethod

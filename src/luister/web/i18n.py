@@ -81,7 +81,7 @@ def template_messages() -> list[str]:
     found = [message for _, _, message, _, _ in extract_from_dir(
         str(Path(__file__).parent / "templates"), method_map=[("**.html", "jinja2")],
     ) if isinstance(message, str)]  # fmt: skip
-    from luister.domain.alert_texts import TITLES
+    from luister.alerts.texts import TITLES
 
     return sorted(set(found) | set(EXTRA_MESSAGES) | set(TITLES.values()))
 

@@ -1,25 +1,16 @@
 """Alerts in the browser: the list, one alert with its playbook checklist and timeline, and working it
 (acknowledge, tick off steps, resolve). People whose role may ``correct`` work alerts, as on the CLI."""
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from luister.alerts.actions import acknowledge, complete_step, resolve
+from luister.alerts.model import AlertError, AlertStatus
+from luister.alerts.read import alert_detail, get_alert, list_alerts
 from luister.domain.accounts import Permission
-from luister.domain.alerting import AlertStatus
-from luister.services.alerts import (
-    AlertError,
-    AlertRead,
-    acknowledge,
-    alert_detail,
-    complete_step,
-    in_view,
-    list_alerts,
-    resolve,
-)
 from luister.web.auth import Session
 from luister.web.context import FormPost, RowId, Web
 
@@ -30,16 +21,12 @@ def routes(web: Web) -> APIRouter:
     router = APIRouter()
     engine = web.engine
 
-    def visible(session: Session) -> Callable[[AlertRead], bool]:
-        names = {t.name for t in web.topics_for(session)}
-        return lambda found: in_view(found.topic, names)
-
     @router.get("/alerts", response_class=HTMLResponse)
     def alerts_page(
         request: Request, session: Annotated[Session, Depends(web.signed_in)], status: str = ""
     ) -> Response:
         chosen = AlertStatus(status) if status in AlertStatus.__members__ else None
-        found = list(filter(visible(session), list_alerts(engine=engine, status=chosen, limit=LIST_LIMIT)))
+        found = list_alerts(engine=engine, status=chosen, limit=LIST_LIMIT, scope=session.user.scope)
         context = {"alerts": found, "status": chosen.value if chosen else "", "statuses": list(AlertStatus)}
         return web.render(request, "alerts.html", context, session=session)
 
@@ -51,10 +38,9 @@ def routes(web: Web) -> APIRouter:
 
     def _detail(request: Request, session: Session, alert_id: int, *, conflict: bool = False) -> Response:
         try:
+            get_alert(engine=engine, alert_id=alert_id, scope=session.user.scope)  # the department rule
             detail = alert_detail(engine=engine, alert_id=alert_id)
         except AlertError:
-            return Response("No such alert.", status_code=404)
-        if not visible(session)(detail.alert):
             return Response("No such alert.", status_code=404)
         context = {"d": detail, "a": detail.alert, "mentions": detail.samples, "error": conflict,
                    "now": datetime.now(UTC)}  # fmt: skip
@@ -63,14 +49,13 @@ def routes(web: Web) -> APIRouter:
     def _act(request: Request, post: FormPost, alert_id: int, action: str, position: int = 0) -> Response:
         by = post.session.user.email
         try:
-            if not visible(post.session)(alert_detail(engine=engine, alert_id=alert_id).alert):
-                return Response("No such alert.", status_code=404)
+            get_alert(engine=engine, alert_id=alert_id, scope=post.session.user.scope)  # the department rule
             if action == "acknowledge":
-                acknowledge(engine=engine, alert_id=alert_id, by=by)
+                acknowledge(engine=engine, alert_id=alert_id, actor=by)
             elif action == "resolve":
-                resolve(engine=engine, alert_id=alert_id, by=by, note=post.text("note")[:500] or None)
+                resolve(engine=engine, alert_id=alert_id, actor=by, note=post.text("note")[:500] or None)
             else:
-                complete_step(engine=engine, alert_id=alert_id, position=position, by=by)
+                complete_step(engine=engine, alert_id=alert_id, position=position, actor=by)
         except AlertError:  # acknowledged, resolved or ticked off by someone else meanwhile
             return _detail(request, post.session, alert_id, conflict=True)
         return RedirectResponse(f"/alerts/{alert_id}", status_code=303)

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.engine import Engine
 
+from luister.alerts.read import list_alerts
 from luister.domain.analysis import SENTIMENT_LABELS
 from luister.domain.periods import PeriodError, checked_days, checked_period
-from luister.services.alerts import in_view, list_alerts
 from luister.services.analytics import Scope, default_scope, overview
 from luister.services.mentions import search_mentions, top_engaging
 from luister.services.topics import TopicRead
@@ -94,14 +94,13 @@ def routes(web: Web) -> APIRouter:
         lang = web.language(request, session)
         gettext = translations(lang).gettext
         query = request.url.query
-        names = {t.name for t in topics}
         context = {
             "ov": result, "topics": topics, "topic": topic, "days": days, "periods": PERIODS,
             "charts": figures(result, topic=topic, gettext=gettext, lang=lang),
             "sentiments": SENTIMENT_LABELS,
             "drill": scope_drill(scope, topic),
-            "alerts": [a for a in list_alerts(engine=engine, limit=50, topic_id=scope.topic_id or None)
-                       if in_view(a.topic, names)][:5],  # those of the reader's departments
+            "alerts": list_alerts(engine=engine, limit=5, topic_id=scope.topic_id or None,
+                                  scope=session.user.scope),  # those of the reader's departments
             "panel_query": query, "error": None,
             "custom_period": "since" in request.query_params or "until" in request.query_params,
         }  # fmt: skip

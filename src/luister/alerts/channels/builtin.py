@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from luister.alert_channels.email import EmailChannel
-from luister.alert_channels.webhook import WebhookChannel
+from luister.alerts.channels.email import EmailChannel
+from luister.alerts.channels.webhook import WebhookChannel
 from luister.hookspecs import hookimpl
 
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from luister.domain.alerting import SPIKE_KINDS
-from luister.services.alert_delivery import deliver_due
-from luister.services.alert_detection import AlertChange, check_rules
-from luister.services.alert_rules import list_rules
+from luister.alerts.delivery import deliver_due
+from luister.alerts.detection import check_rules
+from luister.alerts.model import SPIKE_KINDS, AlertChange
+from luister.alerts.read import list_rules
 from luister.services.events import EventBus, MentionsStored
 from luister.settings import Settings
 
@@ -56,7 +56,9 @@ class AlertWatcher:
             changes = []
             if rules := list_rules(engine=self.engine, enabled_only=True):
                 self._last_spike_check = time.monotonic()
-                changes = check_rules(engine=self.engine, now=self.clock(), rules=rules)
+                changes = check_rules(
+                    engine=self.engine, now=self.clock(), rules=rules, zone=self.settings.zone
+                )
                 self.changes.extend(changes)
             if self.deliver:
                 deliver_due(engine=self.engine, settings=self.settings)
@@ -79,7 +81,7 @@ class AlertWatcher:
                 self._last_spike_check = time.monotonic()
             else:
                 rules = [rule for rule in rules if rule.kind not in SPIKE_KINDS]
-            changes = check_rules(engine=self.engine, now=self.clock(), rules=rules)
+            changes = check_rules(engine=self.engine, now=self.clock(), rules=rules, zone=self.settings.zone)
             self.changes.extend(changes)
             if self.deliver and any(change.notified for change in changes):
                 deliver_due(engine=self.engine, settings=self.settings)

@@ -23,8 +23,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from luister.alert_channels.base import DeliveryError, headline, is_web_link, one_line
-from luister.domain.alerting import AlertMessage
+from luister.alerts.channels.base import DeliveryError, headline, is_web_link, one_line
+from luister.alerts.model import AlertMessage
 from luister.net.http import SafeHttp
 
 SUBJECT_PREFIX = "[luister]"

@@ -1,7 +1,7 @@
 """The alert channel protocol every delivery plugin implements, built-in or third-party.
 
-A channel turns an :class:`~luister.domain.alerting.AlertMessage` into its own format and sends it, once.
-Retries, back-off and bookkeeping belong to the outbox (``luister.services.alert_delivery``): a channel
+A channel turns an :class:`~luister.alerts.model.AlertMessage` into its own format and sends it, once.
+Retries, back-off and bookkeeping belong to the outbox (``luister.alerts.delivery``): a channel
 only says, through :class:`DeliveryError`, whether another attempt could succeed.
 """
 
@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
-from luister.domain.alerting import AlertMessage
+from luister.alerts.model import AlertMessage
 from luister.net.http import SafeHttp
 
 

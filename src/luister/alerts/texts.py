@@ -17,6 +17,10 @@ TITLES: dict[str, str] = {
     "spike_peak": "%(subject)s: %(count)s mentions in an hour (expected about %(expected)s)",
     "negative_spike_peak": "%(subject)s: %(count)s negative mentions in an hour "
                            "(expected about %(expected)s)",
+    "rise": "%(subject)s: mentions rising for %(hours)s hours, %(count)s in the last hour "
+            "(expected about %(expected)s)",
+    "negative_rise": "%(subject)s: negative mentions rising for %(hours)s hours, %(count)s in the last hour "
+                     "(expected about %(expected)s)",
     "negative_share": "%(subject)s: %(share)s%% negative in the last hour (%(negative)s of %(total)s)",
     "query": "%(subject)s: %(count)s new mentions match %(query)s",
     "query_one": "%(subject)s: 1 new mention matches %(query)s",

@@ -5,7 +5,7 @@ transaction, so an alert is never stored without its deliveries). :func:`deliver
 success marks the row ``sent``; a retryable failure (time-out, 5xx, busy mail server) waits
 30 s · 2^(attempts-1), capped at an hour, with jitter; a final failure (or ``max_attempts``) marks it
 ``failed``. Nothing is ever deleted: failures stay visible with their reason in ``last_error`` and in the
-alert's events, and :func:`retry_failed` queues them again once the channel is fixed.
+alert's events, and ``actions.retry_deliveries`` queues them again once the channel is fixed.
 
 A worker claims a row before sending it (moving ``next_attempt_at`` a lease ahead), so two workers never
 send the same row at once, and a worker that dies mid-send leaves the row to be retried after the lease.
@@ -25,37 +25,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from luister.alert_channels.base import AlertChannel, DeliveryError
-from luister.domain.alerting import AlertMessage, AlertStatus, RuleKind, SampleMention, Severity
+from luister.alerts.channels.base import AlertChannel, DeliveryError
+from luister.alerts.channels.setup import usable_channels
+from luister.alerts.model import AlertMessage, AlertStatus, RuleKind, SampleMention, Severity
 from luister.net.http import FetchPolicy, SafeHttp
-from luister.services.alert_channels import (  # channel management, re-exported: one place for delivery
-    ChannelError,
-    ChannelRead,
-    add_channel,
-    list_channels,
-    remove_channel,
-    test_channel,
-    usable_channels,
-)
 from luister.settings import Settings
 from luister.storage.tables import alert, alert_delivery, alert_event, alert_rule, alert_step, mention, topic
-
-__all__ = [
-    "ChannelError",
-    "ChannelRead",
-    "DeliveryProblem",
-    "DeliveryReport",
-    "add_channel",
-    "alert_message",
-    "deliver_due",
-    "deliver_due_async",
-    "enqueue",
-    "list_channels",
-    "remove_channel",
-    "retry_delay",
-    "retry_failed",
-    "test_channel",
-]
 
 log = logging.getLogger(__name__)
 
@@ -344,32 +319,3 @@ def _record_failure(
         report.failed += 1
     else:
         report.retrying += 1
-
-
-def retry_failed(*, engine: Engine, alert_id: int | None = None, now: datetime | None = None) -> int:
-    """Queue failed deliveries (of one alert, or all) again with fresh attempts; returns how many.
-    ``last_error`` stays until the next attempt, and each alert gets a ``delivery_retried`` event."""
-    at = now or datetime.now(UTC)
-    where = [alert_delivery.c.status == "failed"]
-    if alert_id is not None:
-        where.append(alert_delivery.c.alert_id == alert_id)
-    with engine.begin() as conn:
-        rows = conn.execute(
-            sa.select(alert_delivery.c.alert_id, alert_delivery.c.channel).where(*where)
-        ).all()
-        if not rows:
-            return 0
-        conn.execute(
-            alert_delivery.update().where(*where).values(status="pending", attempts=0, next_attempt_at=at)
-        )
-        by_alert: dict[int, list[str]] = {}
-        for found in rows:
-            by_alert.setdefault(found.alert_id, []).append(found.channel)
-        conn.execute(
-            alert_event.insert(),
-            [
-                {"alert_id": a, "at": at, "kind": "delivery_retried", "detail": ", ".join(sorted(set(names)))}
-                for a, names in by_alert.items()
-            ],
-        )
-    return len(rows)

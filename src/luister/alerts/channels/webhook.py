@@ -30,8 +30,6 @@ a redirect or a URL the SSRF guard refuses is not (someone must fix the channel 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
@@ -39,10 +37,11 @@ from urllib.parse import urlsplit
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from luister.alert_channels.base import DeliveryError, one_line
-from luister.alert_channels.webhook_formats import json_payload, slack_payload, teams_payload
-from luister.domain.alerting import AlertMessage
+from luister.alerts.channels.base import DeliveryError, one_line
+from luister.alerts.channels.webhook_formats import json_payload, slack_payload, teams_payload
+from luister.alerts.model import AlertMessage
 from luister.net.http import BlockedAddressError, FetchError, FetchPolicy, FetchResponse, SafeHttp
+from luister.net.signing import signature_headers
 
 Format = Literal["json", "slack", "teams"]
 BUILDERS = {"json": json_payload, "slack": slack_payload, "teams": teams_payload}
@@ -71,11 +70,6 @@ def where(url: str) -> str:
     """Scheme and host of ``url``: Slack and Teams webhook URLs carry their secret in the path."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/…"
-
-
-def signature_headers(secret: str, body: bytes, timestamp: int) -> dict[str, str]:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return {"X-Luister-Timestamp": str(timestamp), "X-Luister-Signature": f"sha256={digest}"}
 
 
 def event_name(message: AlertMessage) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from luister.alert_channels.base import headline, is_web_link, one_line
-from luister.domain.alerting import AlertMessage, SampleMention
+from luister.alerts.channels.base import headline, is_web_link, one_line
+from luister.alerts.model import AlertMessage, SampleMention
 
 PAYLOAD_VERSION = 1
 SAMPLE_CHARS = 500  # a sample is a sample: long posts are cut in chat formats
@@ -21,7 +21,7 @@ def _cut(text: str, limit: int = SAMPLE_CHARS) -> str:
 
 
 def json_payload(message: AlertMessage) -> dict[str, Any]:
-    """luister's own stable payload (documented in ``luister.alert_channels.webhook``)."""
+    """luister's own stable payload (documented in ``luister.alerts.channels.webhook``)."""
     return {
         "version": PAYLOAD_VERSION,
         "event": "alert.updated" if message.update else "alert.opened",

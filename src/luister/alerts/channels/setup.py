@@ -1,0 +1,141 @@
+"""Configured alert channels: delivery plugins (email, webhook, …) built from their stored options.
+
+Options are checked against the plugin's options model when a channel is added (``actions.add_channel``),
+stored as given, and shown masked: secret-looking values (password, secret, token) keep their last two
+characters, URLs only their scheme and host (Slack and Teams webhook URLs carry their secret in the path).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+
+from luister.alerts.channels.base import AlertChannel, DeliveryError
+from luister.alerts.model import AlertMessage, AlertStatus, ChannelError, RuleKind, SampleMention, Severity
+from luister.domain.sources import masked
+from luister.net.http import FetchPolicy, SafeHttp
+from luister.settings import Settings
+from luister.storage.tables import alert_channel
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$")
+
+
+def channel_kinds() -> dict[str, type[Any]]:
+    """The installed alert channel plugins by name."""
+    from luister.plugins import installed
+
+    return installed().alert_channels()
+
+
+def options_problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors())
+
+
+def masked_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Options fit to show: secrets masked as for sources, URLs cut to scheme and host."""
+    shown = masked(options)
+    for key, value in shown.items():
+        if "url" in key.lower() and isinstance(value, str):
+            parts = urlsplit(value)
+            rest = parts.path.strip("/") or parts.query
+            shown[key] = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/{'***' if rest else ''}"
+    return shown
+
+
+def build_channel(
+    *, engine: Engine, name: str, http: SafeHttp, kinds: Mapping[str, type[Any]]
+) -> AlertChannel:
+    """Channel ``name`` as a ready plugin instance, whether enabled or not."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(alert_channel).where(alert_channel.c.name == name)).mappings().first()
+    if row is None:
+        raise ChannelError(f"no alert channel named {name!r}")
+    return _instance(row, http, kinds)
+
+
+def _instance(row: sa.RowMapping, http: SafeHttp, kinds: Mapping[str, type[Any]]) -> AlertChannel:
+    cls = kinds.get(row["kind"])
+    if cls is None:
+        raise ChannelError(f"channel kind {row['kind']!r} of {row['name']!r} is not installed")
+    try:
+        options = cls.options_model(**(row["options"] or {}))
+    except ValidationError as exc:
+        raise ChannelError(
+            f"options of {row['name']!r} are no longer valid: {options_problems(exc)}"
+        ) from None
+    channel: AlertChannel = cls(options, http=http)
+    return channel
+
+
+def usable_channels(
+    *, engine: Engine, http: SafeHttp, kinds: Mapping[str, type[Any]] | None = None
+) -> dict[str, AlertChannel | str]:
+    """Every configured channel by name: a plugin instance, or the reason it cannot send (disabled,
+    kind not installed, options no longer valid)."""
+    kinds = kinds if kinds is not None else channel_kinds()
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(alert_channel)).mappings().all()
+    usable: dict[str, AlertChannel | str] = {}
+    for row in rows:
+        if not row["enabled"]:
+            usable[row["name"]] = f"alert channel {row['name']!r} is disabled"
+            continue
+        try:
+            usable[row["name"]] = _instance(row, http, kinds)
+        except ChannelError as exc:
+            usable[row["name"]] = str(exc)
+    return usable
+
+
+def sample_message(channel_name: str, *, now: datetime | None = None) -> AlertMessage:
+    """A harmless sample alert (id 0) for ``luister alerts channels test``."""
+    at = now or datetime.now(UTC)
+    return AlertMessage(
+        alert_id=0,
+        rule="test",
+        kind=RuleKind.query,
+        severity=Severity.info,
+        status=AlertStatus.open,
+        title="Test alert from luister",
+        summary=f"If you can read this, alert channel {channel_name!r} works.",
+        topic=None,
+        opened_at=at,
+        updated_at=at,
+        mentions=1,
+        samples=(
+            SampleMention(
+                id=0,
+                channel="test",
+                author="luister",
+                text="A sample mention: <b>markup</b> & other text is shown exactly as typed.",
+                url=None,
+                published_at=at,
+            ),
+        ),
+        steps=("Check that this message arrived.",),
+    )
+
+
+def test_channel(
+    *, engine: Engine, name: str, settings: Settings, kinds: Mapping[str, type[Any]] | None = None
+) -> None:
+    """Send a sample alert through channel ``name`` now (enabled or not); raises :class:`ChannelError`."""
+    kinds = kinds if kinds is not None else channel_kinds()
+
+    async def send() -> None:
+        policy = FetchPolicy(allow=frozenset(settings.fetch_allow), timeout=settings.fetch_timeout)
+        async with SafeHttp(policy) as http:
+            await build_channel(engine=engine, name=name, http=http, kinds=kinds).send(sample_message(name))
+
+    try:
+        asyncio.run(send())
+    except DeliveryError as exc:
+        raise ChannelError(f"{name}: {exc.reason}") from None
