@@ -1,7 +1,7 @@
 """The alert channel protocol every delivery plugin implements, built-in or third-party.
 
-A channel turns an :class:`~luister.domain.alerting.AlertMessage` into its own format and sends it, once.
-Retries, back-off and bookkeeping belong to the outbox (``luister.services.alert_delivery``): a channel
+A channel turns an :class:`~luister.alerts.model.AlertMessage` into its own format and sends it, once.
+Retries, back-off and bookkeeping belong to the outbox (``luister.alerts.delivery``): a channel
 only says, through :class:`DeliveryError`, whether another attempt could succeed.
 """
 
