@@ -147,11 +147,20 @@ def test_with_too_little_history_nothing_is_judged_and_it_says_why() -> None:
     assert detector.check(29).not_judged is None  # 29 known hours before it
 
 
-@given(days=st.integers(1, 3), level=st.sampled_from([5, 15, 40]), seed=st.integers(0, 10_000))
-def test_a_young_database_fed_a_normal_rhythm_stays_quiet(days: int, level: int, seed: int) -> None:
-    counts = noisy_days(days + 1, level, seed=seed)
-    detector = Detector(HourlySeries.plain(counts))
-    assert not any(detector.check(h).is_spike for h in range(len(counts)))
+def test_a_young_database_fed_a_normal_rhythm_stays_quiet() -> None:
+    """One to three days of history, then an ordinary day (Poisson noise): quiet. Pure chance still makes a
+    very rare hour improbable enough (measured: 12 of 12,861 such series raise one alert, about one in a
+    thousand; here seed 29 at 5 an hour, 14 mentions where 2, 4 and 2 came on the days before), so this
+    holds the rate down on 270 fixed series rather than promising never."""
+    alarmed = []
+    for days in (1, 2, 3):
+        for level in (5, 15, 40):
+            for seed in range(30):
+                counts = noisy_days(days + 1, level, seed=seed)
+                detector = Detector(HourlySeries.plain(counts))
+                if any(detector.check(h).is_spike for h in range(len(counts))):
+                    alarmed.append((days, level, seed))
+    assert len(alarmed) <= 1, alarmed
 
 
 @given(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -84,7 +84,6 @@ class Plan:
     paused: tuple[int, int] | None = None
     test_failing: tuple[int, int] | None = None  # local hours of the test day
     monday_factor: float = 1.3
-    extra: dict[str, float] = field(default_factory=dict)
 
 
 def _local_midnight(day: date) -> datetime:
@@ -117,7 +116,7 @@ def _binomial(rng: random.Random, n: int, p: float) -> int:
     return sum(rng.random() < p for _ in range(n))
 
 
-def _extra(shape: Shape, offset: int, base: float, level: float) -> tuple[float, float]:
+def _extra(shape: Shape, offset: int, base: float) -> tuple[float, float]:
     """Extra mentions expected ``offset`` hours into an incident, and their negative share."""
     if shape is Shape.outage:
         multiple = (4.0, 3.5, 2.5, 1.8)[offset]
@@ -163,7 +162,7 @@ def build(plan: Plan) -> Scenario:
         negative = _binomial(rng, ordinary, NEGATIVE_SHARE)
         for incident in incidents:
             if incident.onset <= moment < incident.end:
-                mean, share = _extra(incident.shape, int((moment - incident.onset) / HOUR), base, plan.level)
+                mean, share = _extra(incident.shape, int((moment - incident.onset) / HOUR), base)
                 extra = _poisson(rng, mean)
                 ordinary, negative = ordinary + extra, negative + _binomial(rng, extra, share)
         if any(a <= moment < b for a, b in (*failing, *paused)):
