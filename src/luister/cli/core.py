@@ -23,7 +23,7 @@ from luister.services import database, importer, stats
 from luister.services import demo as demo_service
 from luister.services.quarantine import list_rejected
 from luister.settings import Mode
-from luister.storage.writer import SqlMentionStore
+from luister.storage.writer import SqlMentionStore, StorageFullError
 
 
 @app.command()
@@ -127,7 +127,7 @@ def import_command(
             )
         except (UnreadableFileError, LookupError) as exc:
             fail(str(exc), code=2)
-        except IngestWorkerError as exc:
+        except (IngestWorkerError, StorageFullError) as exc:
             fail(str(exc), code=1)
     _render_import(report, show_rejected)
 
@@ -158,9 +158,10 @@ def _render_import(report: importer.ImportReport, show_rejected: int) -> None:
     table.add_row("new mentions stored", f"[green]{summary.stored:,}[/]")
     table.add_row("already known (skipped)", f"{summary.known:,}")
     table.add_row("near-duplicates flagged", f"{summary.near_duplicates:,}")
-    table.add_row(
-        "rejected (quarantined)", f"[red]{summary.rejected_count:,}[/]" if summary.rejected else "0"
-    )
+    rejected = f"[red]{summary.rejected_count:,}[/]" if summary.rejected else "0"
+    if earlier := summary.rejected_count - summary.quarantined:
+        rejected += f" ({summary.quarantined:,} new; {earlier:,} quarantined by an earlier run)"
+    table.add_row("rejected (quarantined)", rejected)
     console.print(table)
     if summary.rejected:
         rows = Table(
