@@ -206,6 +206,8 @@ def test_sources_and_listen(settings: Settings, tmp_path: Path) -> None:
     drop.unlink()
     failed = invoke(settings, "listen", "--source", "drop")
     assert "✗ drop" in failed.output and "no such file" in failed.output
+    assert failed.exit_code == 1 and "1 source failed: drop" in failed.output  # cron and systemd see it
+    assert invoke(settings, "listen", "--once").exit_code == 0  # backing off: not due, nothing failed
     assert "failing" in invoke(settings, "sources", "list").output
     assert invoke(settings, "sources", "check", "drop").exit_code == 1
     assert invoke(settings, "sources", "remove", "drop").exit_code == 0
@@ -225,6 +227,7 @@ def test_listen_to_an_rss_feed_end_to_end(settings: Settings, httpserver) -> Non
 
     refused = invoke(settings, "listen", "--once")  # without the allow-list the guard refuses loopback
     assert "✗ blog" in refused.output and "127.0.0.1" in refused.output
+    assert refused.exit_code == 1
 
     first = invoke(env_settings, "listen", "--source", "blog")
     assert first.exit_code == 0, first.output
@@ -248,11 +251,33 @@ def test_db_recount_rebuilds_the_rollups(settings: Settings, tmp_path: Path) -> 
     engine = open_database(settings=settings)
     with engine.begin() as conn:
         conn.execute(rollup_hour.delete())
+    checked = invoke(settings, "db", "recount", "--check")
+    assert checked.exit_code == 1 and "differ from a recount (rollup_hour " in checked.output
+    with engine.connect() as conn:  # the check changed nothing
+        assert conn.execute(sa.select(sa.func.count()).select_from(rollup_hour)).scalar() == 0
     result = invoke(settings, "db", "recount")
-    assert result.exit_code == 0 and "from 5 mentions" in result.output
+    assert result.exit_code == 0 and "from 5 mentions" in result.output and "repaired" in result.output
+    assert invoke(settings, "db", "recount", "--check").exit_code == 0
     with engine.connect() as conn:
         total = conn.execute(
             sa.select(sa.func.sum(rollup_hour.c.mentions)).where(rollup_hour.c.topic_id == 0)
         )
         assert total.scalar() == 5
     engine.dispose()
+
+
+def test_a_full_disk_is_one_clear_message(sqlite_settings: Settings, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Not a 60-line traceback ending in the wrong cause: what happened, what to do, that it is safe."""
+    import sqlite3
+
+    from luister.storage.writer import SqlMentionStore
+
+    def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(SqlMentionStore, "_write_sqlite", full)
+    path = write_jsonl(tmp_path / "m.jsonl", [record(n) for n in range(3)])
+    result = invoke(sqlite_settings, "import", "--workers", "0", str(path))
+    assert result.exit_code == 1
+    assert "disk full — free space and run again; nothing will be stored twice" in result.output
+    assert "Traceback" not in result.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -142,6 +143,77 @@ def rebuild(
         for table in ROLLUP_TABLES.values():
             conn.execute(table.delete())
         return count_all(conn, batch_size=batch_size, on_batch=on_batch)
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """One rollup row that differs from a recount: ``stored`` or ``recounted`` is ``None`` when the row
+    is missing on that side."""
+
+    table: str
+    key: tuple[Any, ...]
+    stored: tuple[float, ...] | None
+    recounted: tuple[float, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Recount:
+    counted: int  # mentions counted
+    drift: list[Drift]  # rows that differed before the recount (repaired unless only checked)
+    repaired: bool
+
+
+def recount(
+    engine: Engine,
+    *,
+    repair: bool = True,
+    batch_size: int = 20_000,
+    on_batch: Callable[[int], None] | None = None,
+) -> Recount:
+    """Count every stored mention again and say which rollup rows differed (drift); keep the recount
+    when ``repair``, else roll it back: the check changes nothing."""
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            before = _rows(conn)
+            for table in ROLLUP_TABLES.values():
+                conn.execute(table.delete())
+            counted = count_all(conn, batch_size=batch_size, on_batch=on_batch)
+            drift = _differences(before, _rows(conn))
+        except BaseException:
+            transaction.rollback()
+            raise
+        if repair:
+            transaction.commit()
+        else:
+            transaction.rollback()
+    return Recount(counted=counted, drift=drift, repaired=repair)
+
+
+def _rows(conn: Connection) -> dict[tuple[str, tuple[Any, ...]], tuple[float, ...]]:
+    rows: dict[tuple[str, tuple[Any, ...]], tuple[float, ...]] = {}
+    for projection in PROJECTIONS:
+        table = ROLLUP_TABLES[projection.table]
+        width = 2 + len(projection.dims)
+        for row in conn.execute(sa.select(table)):
+            rows[(projection.table, tuple(row[:width]))] = tuple(float(v) for v in row[width:])
+    return rows
+
+
+def _differences(
+    stored: dict[tuple[str, tuple[Any, ...]], tuple[float, ...]],
+    recounted: dict[tuple[str, tuple[Any, ...]], tuple[float, ...]],
+) -> list[Drift]:
+    found = []
+    for name, key in sorted(stored.keys() | recounted.keys(), key=repr):
+        was, now = stored.get((name, key)), recounted.get((name, key))
+        if was is None or now is None or not all(map(_close, was, now)):
+            found.append(Drift(name, key, was, now))
+    return found
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(b))  # sums of sentiment scores differ in the last digits
 
 
 def count_all(

@@ -69,10 +69,10 @@ class SqlMentionStore:
         ``counts`` (from ``domain.rollups.batch_counts``) saves counting here: it is corrected for the
         mentions found known or near-copies, and counted from what was stored when not given."""
         by_key = {m.key: m for m in mentions}
-        if self._lock is not None:
-            with self._lock:
-                return self._write_sqlite(by_key, rejections, counts)
         try:
+            if self._lock is not None:
+                with self._lock:
+                    return self._write_sqlite(by_key, rejections, counts)
             return self._write_postgres(by_key, rejections, counts)
         except Exception as exc:
             if full := _storage_full(exc):
@@ -108,11 +108,9 @@ class SqlMentionStore:
                     cursor.executemany(self._insert_rejections(), rows)
                     quarantined = max(0, cursor.rowcount)
                 cursor.execute("COMMIT")
-            except BaseException as exc:
+            except BaseException:
                 if dbapi.in_transaction:  # SQLite rolls back by itself on a full disk: no second error
                     cursor.execute("ROLLBACK")
-                if full := _storage_full(exc):
-                    raise full from exc
                 raise
         finally:
             cursor.close()
