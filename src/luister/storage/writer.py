@@ -92,7 +92,10 @@ class SqlMentionStore:
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 before = cursor.execute("SELECT coalesce(max(id), 0) FROM mention").fetchone()[0]
-                cursor.executemany(self._insert_or_ignore(), [self._row(m) for m in by_key.values()])
+                erased = self._erased(cursor, by_key)
+                cursor.executemany(
+                    self._insert_or_ignore(), [self._row(m) for k, m in by_key.items() if k not in erased]
+                )
                 cursor.execute(_MARK_DUPLICATES_SQLITE, (before,))
                 new_rows = cursor.execute(
                     "SELECT id, channel, external_id, duplicate_of FROM mention WHERE id > ?", (before,)
@@ -129,9 +132,11 @@ class SqlMentionStore:
                 "CREATE TEMP TABLE IF NOT EXISTS mention_incoming ON COMMIT DELETE ROWS "
                 f"AS SELECT {columns} FROM mention WITH NO DATA"
             )
+            erased = self._erased(cursor, by_key)
             with cursor.copy(f"COPY mention_incoming ({columns}) FROM STDIN") as copy:
-                for m in by_key.values():
-                    copy.write_row(self._row(m))
+                for key, m in by_key.items():
+                    if key not in erased:
+                        copy.write_row(self._row(m))
             cursor.execute(
                 f"INSERT INTO mention ({columns}) SELECT {columns} FROM mention_incoming "
                 "ON CONFLICT (channel, external_id) DO NOTHING RETURNING id"
@@ -153,6 +158,22 @@ class SqlMentionStore:
                 cursor.executemany(self._insert_rejections(), [self._rejection_row(r) for r in rejections])
                 quarantined = max(0, cursor.rowcount)
         return Stored(stored, quarantined=quarantined)
+
+    def _erased(self, cursor: Any, by_key: dict[tuple[str, str], Mention]) -> set[tuple[str, str]]:
+        """The keys of this batch erased at a person's request (``luister.privacy``): never stored again.
+        One probe of an empty table when nobody asked."""
+        if not by_key or cursor.execute("SELECT 1 FROM erased_mention LIMIT 1").fetchone() is None:
+            return set()
+        found: set[tuple[str, str]] = set()
+        ids = sorted({external_id for _, external_id in by_key})
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cursor.execute(
+                "SELECT channel, external_id FROM erased_mention WHERE external_id IN " + self._values(chunk),
+                chunk,
+            )
+            found.update((channel, external_id) for channel, external_id in cursor.fetchall())
+        return found & by_key.keys()
 
     @staticmethod
     def _stored(rows: Iterable[Any], by_key: dict[tuple[str, str], Mention]) -> list[StoredMention]:
