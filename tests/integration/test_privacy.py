@@ -152,8 +152,15 @@ def test_a_subject_names_exactly_one_person() -> None:
 
 def test_retention_with_a_controlled_clock(engine: Engine, tmp_path: Path) -> None:
     days = [1, 5, 15, 25, 45, 100]  # how old each mention is at NOW
-    records = [record(n, author=f"user{n}", text=f"Bericht {n} over Voltaro",
-                      created_at=(NOW - timedelta(days=d)).isoformat()) for n, d in enumerate(days)]  # fmt: skip
+    records = [
+        record(
+            n,
+            author=f"user{n}",
+            text=f"Bericht {n} over Voltaro",
+            created_at=(NOW - timedelta(days=d)).isoformat(),
+        )
+        for n, d in enumerate(days)
+    ]
     run_import(engine, write_jsonl(tmp_path / "m.jsonl", records))
     with engine.begin() as conn:
         conn.execute(source.insert().values(name="forum", connector="rss", options={}, retention_days=3))
@@ -163,8 +170,10 @@ def test_retention_with_a_controlled_clock(engine: Engine, tmp_path: Path) -> No
             {"origin": "t", "position": f"line {d}", "reason": "x", "raw": "{}", "raw_hash": str(d),
              "created_at": NOW - timedelta(days=d)} for d in (2, 40)])  # fmt: skip
         conn.execute(source_run.insert(), [
-            {"source_id": forum, "started_at": NOW - timedelta(days=d), "finished_at": NOW - timedelta(days=d),
-             "fetched": 1, "stored": 1, "rejected": 0} for d in (2, 40)])  # fmt: skip
+            {"source_id": forum, "started_at": NOW - timedelta(days=d),
+             "finished_at": NOW - timedelta(days=d), "fetched": 1, "stored": 1, "rejected": 0}
+            for d in (2, 40)
+        ])  # fmt: skip
         conn.execute(audit_log.insert().values(at=NOW - timedelta(days=400), actor="x", action="old"))
     counted = rollups.recount(engine, repair=False).counted
     policy = RetentionPolicy(mentions=30, raw=10, quarantine=30, runs=30, deliveries=30, audit=365)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from luister.privacy.subjects import Subject
 from luister.storage.tables import alert, correction, mention, mention_topic, rejected, topic
 
+_JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS  # row keys are str subclasses
 CHUNK = 500  # ids per IN (…): well within both backends' limits on bound values
 
 
@@ -168,7 +169,7 @@ def archive(findings: Findings, *, now: datetime) -> bytes:
         bundle.writestr("README.txt", readme)
         for name in ("mentions", "quarantine", "corrections", "alerts"):
             rows: list[dict[str, Any]] = getattr(findings, name)
-            bundle.writestr(f"{name}.json", orjson.dumps(rows, default=str, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+            bundle.writestr(f"{name}.json", orjson.dumps(rows, default=str, option=_JSON_OPTIONS))
             bundle.writestr(f"{name}.csv", _csv(rows))
     return buffer.getvalue()
 
