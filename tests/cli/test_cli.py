@@ -281,3 +281,30 @@ def test_a_full_disk_is_one_clear_message(sqlite_settings: Settings, tmp_path: P
     assert result.exit_code == 1
     assert "disk full — free space and run again; nothing will be stored twice" in result.output
     assert "Traceback" not in result.output
+
+
+def test_privacy_find_export_erase_and_retention(settings: Settings, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    path = write_jsonl(
+        tmp_path / "m.jsonl", [record(n, author="anna" if n % 2 else "bram") for n in range(6)]
+    )
+    assert invoke(settings, "import", str(path)).exit_code == 0
+    found = invoke(settings, "privacy", "find", "--channel", "mastodon", "--handle", "anna")
+    assert found.exit_code == 0 and "mentions" in found.output and " 3 " in found.output
+    assert invoke(settings, "privacy", "find", "--handle", "anna").exit_code == 2  # which channel?
+    out = tmp_path / "anna.zip"
+    exported = invoke(
+        settings, "privacy", "export", "--channel", "mastodon", "--handle", "anna", "--out", str(out)
+    )
+    assert exported.exit_code == 0 and "mentions.json" in zipfile.ZipFile(out).namelist()
+    erased = invoke(settings, "privacy", "erase", "--channel", "mastodon", "--handle", "anna", "--yes")
+    assert erased.exit_code == 0 and "erased 3 mentions" in erased.output
+    assert invoke(settings, "import", str(path)).exit_code == 0  # the same file again restores nothing
+    again = invoke(settings, "privacy", "erase", "--channel", "mastodon", "--handle", "anna", "--yes")
+    assert "Nothing to erase" in again.output and "erased 0 mentions" in again.output
+    assert "nothing was older" in invoke(settings, "privacy", "retention").output  # no retention set
+    monkeypatch.setenv("LUISTER_RETENTION_MENTIONS_DAYS", "30")
+    retention = invoke(settings, "privacy", "retention", "--now", "2030-01-01T00:00:00")
+    assert retention.exit_code == 0 and "removed: mentions 3" in retention.output, retention.output
+    assert "mentions: 3 more" in retention.output  # the progress report

@@ -6,7 +6,7 @@ app, for ``/api`` paths only.
 
 from fastapi import APIRouter
 
-from luister.api import alerts, analytics, ingest, mentions, problems, sources, topics
+from luister.api import alerts, analytics, ingest, mentions, privacy, problems, sources, topics
 from luister.plugins import load_plugins
 from luister.web.context import Web
 
@@ -22,6 +22,7 @@ def routes(web: Web) -> APIRouter:
     router.include_router(alerts.routes(web))
     router.include_router(analytics.routes(web))
     router.include_router(ingest.routes(web, connectors=connectors))
+    router.include_router(privacy.routes(web))
     return router
 
 

@@ -36,12 +36,6 @@ class RetentionPolicy:
             audit=settings.retention_audit_days,
         )
 
-    def problems(self) -> list[str]:
-        """What contradicts itself: raw payloads are kept shorter than their mentions, never longer."""
-        if self.raw is not None and self.mentions is not None and self.raw > self.mentions:
-            return [f"raw payloads ({self.raw} days) outlive their mentions ({self.mentions} days)"]
-        return []
-
 
 def cutoff(now: datetime, days: int | None) -> datetime | None:
     """Records older than the returned moment go; ``None``: nothing goes."""
