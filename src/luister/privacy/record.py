@@ -74,7 +74,6 @@ PURPOSES: dict[str, Purpose] = {
     "rollup_final": Purpose(
         "the moment before which rollup counts are final (after retention)", kept="for good"
     ),
-    "alembic_version": Purpose("the schema's migration revision", kept="for good"),
 }
 
 
