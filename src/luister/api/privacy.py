@@ -101,7 +101,7 @@ def routes(web: Web) -> APIRouter:
             headers={"Content-Disposition": 'attachment; filename="luister-privacy-export.zip"'},
         )
 
-    @router.post("/privacy/erase", response_model=PrivacyCounts, responses=responses(403))
+    @router.post("/privacy/erase", response_model=PrivacyCounts, responses=responses(400, 403))
     def privacy_erase(body: ErasureRequest, user: Admin) -> PrivacyCounts:
         """Delete everything luister holds about one person, for good (an erasure request); their posts
         are never stored again. Running it again erases nothing more."""
