@@ -57,6 +57,8 @@ def test_import_reports_counts_and_rejected_lines(settings: Settings, tmp_path: 
     assert "new mentions stored" in result.output and " 2 " in result.output
     assert "line 2" in result.output and "invalid JSON" in result.output
     assert "line 4" in result.output and "expected a JSON object, got list" in result.output
+    again = invoke(settings, "import", str(path))  # nothing new is quarantined, and the summary says so
+    assert "(0 new; 2 quarantined by an earlier run)" in again.output
 
     again = invoke(settings, "import", str(path))
     assert "already known (skipped)" in again.output
@@ -308,3 +310,19 @@ def test_privacy_find_export_erase_and_retention(settings: Settings, tmp_path: P
     retention = invoke(settings, "privacy", "retention", "--now", "2030-01-01T00:00:00")
     assert retention.exit_code == 0 and "removed: mentions 3" in retention.output, retention.output
     assert "mentions: 3 more" in retention.output  # the progress report
+
+
+def test_listening_enforces_retention_daily(settings: Settings, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from luister.services.database import open_database
+    from luister.storage.tables import mention
+
+    path = write_jsonl(tmp_path / "m.jsonl", [record(n) for n in range(3)])  # published October 2026
+    assert invoke(settings, "import", str(path)).exit_code == 0
+    monkeypatch.setenv("LUISTER_RETENTION_MENTIONS_DAYS", "30")
+    assert invoke(settings, "listen", "--once").exit_code == 0
+    engine = open_database(settings=settings)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(mention)).scalar_one() == 0
+    engine.dispose()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -15,10 +16,14 @@ from rich.text import Text
 
 from luister.cli.app import CliState, app, console, fail, option_pairs, state_of
 from luister.plugins import load_plugins
+from luister.privacy import RetentionPolicy, enforce_retention
 from luister.services import sources
 from luister.services.listen import Listener, SourceRunResult
 from luister.settings import Settings
 from luister.storage.writer import SqlMentionStore
+
+log = logging.getLogger("luister.listen")
+RETENTION_EVERY = timedelta(days=1)
 
 sources_app = typer.Typer(help="Sources: where luister listens (docs/connectors.md).", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
@@ -197,7 +202,8 @@ async def listening(
     stop: threading.Event | None = None,
 ) -> None:
     """The listening loop of `luister listen` and of `luister serve`: due sources, then alerts (time
-    passing, delivery retries), then a pause; until ``once`` is done or ``stop`` is set."""
+    passing, delivery retries), retention once a day when set, then a pause; until ``once`` is done or
+    ``stop`` is set."""
     from luister.services.alert_watch import AlertWatcher
     from luister.services.events import EventBus
 
@@ -205,6 +211,8 @@ async def listening(
     engine = state.engine()
     watcher = AlertWatcher(engine=engine, settings=settings)
     events = watcher.subscribe(EventBus())
+    retention = RetentionPolicy.from_settings(settings)
+    retention_due = datetime.now(UTC)  # then daily; `luister privacy retention` runs it by hand
     async with _http(settings) as http:
         while stop is None or not stop.is_set():
             listener = Listener(
@@ -218,6 +226,11 @@ async def listening(
             for result in await listener.run_due(names=names):
                 on_result(result)
             await asyncio.to_thread(watcher.tick)  # alerts on time passing, delivery retries
+            if retention != RetentionPolicy() and datetime.now(UTC) >= retention_due:
+                now = datetime.now(UTC)
+                report = await asyncio.to_thread(enforce_retention, engine=engine, policy=retention, now=now)
+                log.info("retention as of %s removed %s", now.isoformat(), report.removed or "nothing")
+                retention_due = now + RETENTION_EVERY
             if once:
                 return
             for _ in range(settings.listen_idle_seconds * 10):

@@ -34,7 +34,7 @@ _BIDI_OVERRIDE = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 # Something a reader can see: not white space, not a joiner, mark or bidi control on its own.
 _VISIBLE = re.compile(
     r"[^\s\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e"
-    r"\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+    r"\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f]"
 )
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _FINGERPRINT_NOISE = re.compile(r"(?:https?://|www\.|@)\S*")  # links and handles differ between copies
@@ -279,9 +279,9 @@ def new_mention(
     fetched = to_utc(fetched_at)
     clean_text = normalise_text(_as_str("text", text)) if text is not None else ""
     clean_title = normalise_inline(_as_str("title", title)) if title is not None else None
-    if clean_text and not clean_text.isprintable() and not _VISIBLE.search(clean_text):
+    if clean_text and not clean_text[0].isalnum() and not _VISIBLE.search(clean_text):
         clean_text = ""  # only joiners, marks and bidi controls: nothing anybody said
-    if clean_title and not clean_title.isprintable() and not _VISIBLE.search(clean_title):
+    if clean_title and not clean_title[0].isalnum() and not _VISIBLE.search(clean_title):
         clean_title = None
     if not clean_text and not clean_title:
         raise MappingError("text", "mention has no text and no title")
