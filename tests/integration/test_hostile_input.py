@@ -119,3 +119,24 @@ def test_a_full_disk_is_one_clear_error_and_nothing_half_stored(engine: Engine, 
         run_import(engine, path)
     stored = len(rows(engine, mention.c.id))
     assert stored and stored % 50 == 0  # whole batches only
+
+
+def test_a_utf16_file_read_as_utf8_never_aborts_the_import(engine: Engine, tmp_path: Path) -> None:
+    """Every other byte NUL: PostgreSQL refused the quarantine rows and stored nothing; now each line is
+    quarantined (or stored) on both backends alike, and a rerun adds nothing."""
+    path = tmp_path / "utf16.jsonl"
+    lines = [
+        f'{{"id": "u{n}", "text": "bericht {n}", "created_at": "2026-10-01T09:00:00Z"}}' for n in range(5)
+    ]
+    path.write_bytes("\n".join(lines).encode("utf-16-le"))
+
+    def as_utf8() -> ImportReport:
+        return import_file(path=path, store=SqlMentionStore(engine), mapping=FieldMapping(), batch_size=50,
+                           encoding="utf-8")  # fmt: skip
+
+    report = as_utf8()
+    assert report.summary.stored + report.summary.rejected_count == report.summary.read > 0
+    quarantined = rows(engine, rejected.c.id, rejected.c.raw)
+    assert len(quarantined) == report.summary.rejected_count and all("\x00" not in r.raw for r in quarantined)
+    again = as_utf8().summary
+    assert (again.stored, again.quarantined) == (0, 0)
