@@ -11,9 +11,10 @@ Heavy parts (analysis models, plugins) are made on first use and then kept for t
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,9 @@ from sqlalchemy.engine import Engine
 
 from luister import plugins as plugin_loading
 from luister.settings import Settings
+
+log = logging.getLogger("luister.listen")
+RETENTION_EVERY = timedelta(days=1)
 
 if TYPE_CHECKING:
     from luister.alerts.watch import AlertWatcher
@@ -136,14 +140,26 @@ class Runtime:
         stop: threading.Event | None = None,
     ) -> None:
         """The listening loop of `luister listen` and of `luister serve`: due sources, then alerts (time
-        passing, delivery retries), then a pause; until ``once`` is done or ``stop`` is set."""
+        passing, delivery retries), retention once a day when set, then a pause; until ``once`` is done
+        or ``stop`` is set."""
+        from luister.privacy import RetentionPolicy, enforce_retention
+
         watcher = self.alert_watcher()
         events = self.event_bus(watcher=watcher)
+        retention = RetentionPolicy.from_settings(self.settings)
+        retention_due = self.clock()  # then daily; `luister privacy retention` runs it by hand
         async with self.http() as http:
             while stop is None or not stop.is_set():
                 for result in await self.listener(http=http, events=events).run_due(names=names):
                     on_result(result)
                 await asyncio.to_thread(watcher.tick)  # alerts on time passing, delivery retries
+                if retention != RetentionPolicy() and self.clock() >= retention_due:
+                    now = self.clock()
+                    report = await asyncio.to_thread(
+                        enforce_retention, engine=self.engine, policy=retention, now=now
+                    )
+                    log.info("retention as of %s removed %s", now.isoformat(), report.removed or "nothing")
+                    retention_due = now + RETENTION_EVERY
                 if once:
                     return
                 for _ in range(self.settings.listen_idle_seconds * 10):

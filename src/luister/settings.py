@@ -100,6 +100,26 @@ class Settings(BaseSettings):
         default_factory=lambda: ["nl", "en", "de", "fr", "es"],
         description="Languages the language detector chooses from (ISO 639-1); others come out as `und`.",
     )
+    retention_mentions_days: int | None = Field(
+        None, ge=1, description="Delete mentions published longer ago than this (their counts stay in the "
+        "dashboards); a source's own `retention_days` may be shorter. Unset: keep them. See docs/privacy.md.",
+    )  # fmt: skip
+    retention_raw_days: int | None = Field(
+        None, ge=1, description="Empty the raw payloads of mentions older than this (the mention stays; "
+        "raw is only needed to map it again). Must not exceed `retention_mentions_days`.",
+    )  # fmt: skip
+    retention_quarantine_days: int | None = Field(
+        None, ge=1, description="Delete quarantined (rejected) input older than this."
+    )
+    retention_runs_days: int | None = Field(
+        None, ge=1, description="Delete source run history older than this."
+    )
+    retention_deliveries_days: int | None = Field(
+        None, ge=1, description="Delete sent or failed alert deliveries older than this (pending ones stay)."
+    )
+    retention_audit_days: int | None = Field(
+        None, ge=1, description="Delete audit log entries older than this."
+    )
 
     @field_validator("time_zone")
     @classmethod
@@ -119,6 +139,15 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"unknown log level {value!r}")
         return level
+
+    @model_validator(mode="after")
+    def _raw_not_longer_than_mentions(self) -> Settings:
+        raw, mentions = self.retention_raw_days, self.retention_mentions_days
+        if raw is not None and mentions is not None and raw > mentions:
+            raise ValueError(
+                f"retention_raw_days ({raw}) must not exceed retention_mentions_days ({mentions})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _secure_outside_dev(self) -> Settings:

@@ -57,6 +57,8 @@ def test_import_reports_counts_and_rejected_lines(settings: Settings, tmp_path: 
     assert "new mentions stored" in result.output and " 2 " in result.output
     assert "line 2" in result.output and "invalid JSON" in result.output
     assert "line 4" in result.output and "expected a JSON object, got list" in result.output
+    again = invoke(settings, "import", str(path))  # nothing new is quarantined, and the summary says so
+    assert "(0 new; 2 quarantined by an earlier run)" in again.output
 
     again = invoke(settings, "import", str(path))
     assert "already known (skipped)" in again.output
@@ -206,6 +208,8 @@ def test_sources_and_listen(settings: Settings, tmp_path: Path) -> None:
     drop.unlink()
     failed = invoke(settings, "listen", "--source", "drop")
     assert "✗ drop" in failed.output and "no such file" in failed.output
+    assert failed.exit_code == 1 and "1 source failed: drop" in failed.output  # cron and systemd see it
+    assert invoke(settings, "listen", "--once").exit_code == 0  # backing off: not due, nothing failed
     assert "failing" in invoke(settings, "sources", "list").output
     assert invoke(settings, "sources", "check", "drop").exit_code == 1
     assert invoke(settings, "sources", "remove", "drop").exit_code == 0
@@ -225,6 +229,7 @@ def test_listen_to_an_rss_feed_end_to_end(settings: Settings, httpserver) -> Non
 
     refused = invoke(settings, "listen", "--once")  # without the allow-list the guard refuses loopback
     assert "✗ blog" in refused.output and "127.0.0.1" in refused.output
+    assert refused.exit_code == 1
 
     first = invoke(env_settings, "listen", "--source", "blog")
     assert first.exit_code == 0, first.output
@@ -248,11 +253,76 @@ def test_db_recount_rebuilds_the_rollups(settings: Settings, tmp_path: Path) -> 
     engine = open_database(settings=settings)
     with engine.begin() as conn:
         conn.execute(rollup_hour.delete())
+    checked = invoke(settings, "db", "recount", "--check")
+    assert checked.exit_code == 1 and "differ from a recount (rollup_hour " in checked.output
+    with engine.connect() as conn:  # the check changed nothing
+        assert conn.execute(sa.select(sa.func.count()).select_from(rollup_hour)).scalar() == 0
     result = invoke(settings, "db", "recount")
-    assert result.exit_code == 0 and "from 5 mentions" in result.output
+    assert result.exit_code == 0 and "from 5 mentions" in result.output and "repaired" in result.output
+    assert invoke(settings, "db", "recount", "--check").exit_code == 0
     with engine.connect() as conn:
         total = conn.execute(
             sa.select(sa.func.sum(rollup_hour.c.mentions)).where(rollup_hour.c.topic_id == 0)
         )
         assert total.scalar() == 5
+    engine.dispose()
+
+
+def test_a_full_disk_is_one_clear_message(sqlite_settings: Settings, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Not a 60-line traceback ending in the wrong cause: what happened, what to do, that it is safe."""
+    import sqlite3
+
+    from luister.storage.writer import SqlMentionStore
+
+    def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(SqlMentionStore, "_write_sqlite", full)
+    path = write_jsonl(tmp_path / "m.jsonl", [record(n) for n in range(3)])
+    result = invoke(sqlite_settings, "import", "--workers", "0", str(path))
+    assert result.exit_code == 1
+    assert "disk full — free space and run again; nothing will be stored twice" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_privacy_find_export_erase_and_retention(settings: Settings, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    path = write_jsonl(
+        tmp_path / "m.jsonl", [record(n, author="anna" if n % 2 else "bram") for n in range(6)]
+    )
+    assert invoke(settings, "import", str(path)).exit_code == 0
+    found = invoke(settings, "privacy", "find", "--channel", "mastodon", "--handle", "anna")
+    assert found.exit_code == 0 and "mentions" in found.output and " 3 " in found.output
+    assert invoke(settings, "privacy", "find", "--handle", "anna").exit_code == 2  # which channel?
+    out = tmp_path / "anna.zip"
+    exported = invoke(
+        settings, "privacy", "export", "--channel", "mastodon", "--handle", "anna", "--out", str(out)
+    )
+    assert exported.exit_code == 0 and "mentions.json" in zipfile.ZipFile(out).namelist()
+    erased = invoke(settings, "privacy", "erase", "--channel", "mastodon", "--handle", "anna", "--yes")
+    assert erased.exit_code == 0 and "erased 3 mentions" in erased.output
+    assert invoke(settings, "import", str(path)).exit_code == 0  # the same file again restores nothing
+    again = invoke(settings, "privacy", "erase", "--channel", "mastodon", "--handle", "anna", "--yes")
+    assert "Nothing to erase" in again.output and "erased 0 mentions" in again.output
+    assert "nothing was older" in invoke(settings, "privacy", "retention").output  # no retention set
+    monkeypatch.setenv("LUISTER_RETENTION_MENTIONS_DAYS", "30")
+    retention = invoke(settings, "privacy", "retention", "--now", "2030-01-01T00:00:00")
+    assert retention.exit_code == 0 and "removed: mentions 3" in retention.output, retention.output
+    assert "mentions: 3 more" in retention.output  # the progress report
+
+
+def test_listening_enforces_retention_daily(settings: Settings, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from luister.services.database import open_database
+    from luister.storage.tables import mention
+
+    path = write_jsonl(tmp_path / "m.jsonl", [record(n) for n in range(3)])  # published October 2026
+    assert invoke(settings, "import", str(path)).exit_code == 0
+    monkeypatch.setenv("LUISTER_RETENTION_MENTIONS_DAYS", "30")
+    assert invoke(settings, "listen", "--once").exit_code == 0
+    engine = open_database(settings=settings)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(mention)).scalar_one() == 0
     engine.dispose()

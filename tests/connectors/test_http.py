@@ -93,12 +93,15 @@ def test_429_with_retry_after_waits_exactly_that_then_succeeds(server: HTTPServe
     assert sleep.waits == [2.0]
 
 
-def test_retry_after_is_capped_at_backoff_max(server: HTTPServer) -> None:
+def test_a_retry_after_beyond_backoff_max_ends_the_fetch_and_carries_the_wait(server: HTTPServer) -> None:
+    """An hour's rate limit is not four requests in three minutes: one request, and the wait goes to
+    the listener, which runs the source no sooner (tests/integration/test_listen.py)."""
     server.expect_ordered_request("/feed").respond_with_data("", status=503, headers={"Retry-After": "3600"})
-    server.expect_ordered_request("/feed").respond_with_data("ok")
     sleep = Recorder()
-    fetch(server.url_for("/feed"), FetchPolicy(allow=LOCAL, backoff_max=30), sleep=sleep)
-    assert sleep.waits == [30]
+    with pytest.raises(FetchError, match="asks to wait 3,600s") as raised:
+        fetch(server.url_for("/feed"), FetchPolicy(allow=LOCAL, backoff_max=30), sleep=sleep)
+    assert (raised.value.retry_after, raised.value.status, sleep.waits) == (3600, 503, [])
+    assert len(server.log) == 1
 
 
 def test_retry_after_http_date() -> None:

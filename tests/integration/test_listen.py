@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from luister.connectors.hackernews import HackerNewsConnector
 from luister.connectors.reddit import RedditConnector
+from luister.connectors.rss import RssConnector
 from luister.domain.sources import SourceStatus
 from luister.domain.topics import TopicKind
 from luister.net.http import FetchPolicy, SafeHttp
@@ -171,6 +172,7 @@ def test_sources_validate_options_and_mask_secrets(engine: Engine) -> None:
 # --- topics pushed to the platform's search (Hacker News' Algolia API on a local server) ------------------
 
 HN = {"hackernews": HackerNewsConnector}
+RSS = {"rss": RssConnector}
 HN_DATA = Path(__file__).parent.parent / "data" / "hackernews"
 NO_HITS = {"hits": [], "nbHits": 0, "nbPages": 0, "page": 0, "hitsPerPage": 2}
 
@@ -291,3 +293,15 @@ def test_push_only_sources_are_not_run_by_listening(engine: Engine) -> None:
     assert asyncio.run(runner.run_due()) == []
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(source_run)).scalar_one() == 0
+
+
+def test_a_long_retry_after_is_kept_to_at_the_next_run(engine: Engine, httpserver: HTTPServer) -> None:
+    """Retry-After: 3600 on a feed: one request, and the source is not due again for an hour."""
+    add_source(engine=engine, connectors=RSS, name="feed", connector="rss",
+               options={"url": httpserver.url_for("/feed.xml")})  # fmt: skip
+    httpserver.expect_request("/feed.xml").respond_with_data("", status=429, headers={"Retry-After": "3600"})
+    [run] = listen_http(engine, RSS)
+    assert run.retry_after == 3600 and "Retry-After" in (run.error or "")
+    assert len(httpserver.log) == 1
+    next_at = get_source(engine=engine, name="feed").next_run_at
+    assert next_at is not None and next_at >= Clock().now + timedelta(hours=1)

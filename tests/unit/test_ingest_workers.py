@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +144,68 @@ def test_a_prepared_batch_crosses_to_the_writer_whole() -> None:
     assert copy.mentions == batch.mentions and copy.rejections == batch.rejections
     assert (copy.read, copy.enricher_errors) == (4, ["analysis: failed"])
     assert (copy.counts.hours, copy.counts.intents) == (batch.counts.hours, batch.counts.intents)
+
+
+_ORPHAN_SCRIPT = """
+import multiprocessing, sys, time
+sys.path[:0] = {paths!r}
+from test_ingest_workers import Numbers, batch_of
+from luister.services.ingest_workers import prepared_in_workers
+
+def slow(items):
+    time.sleep(0.2)
+    return batch_of(items)
+
+batches = prepared_in_workers(map(Numbers, range(10_000)), prepare=slow, workers=3)
+next(batches)
+print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+{then}
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+def _workers_of(then: str) -> tuple[subprocess.Popen[str], list[int]]:
+    paths = [str(Path(__file__).parent), *sys.path]
+    script = _ORPHAN_SCRIPT.format(paths=paths, then=then)
+    writer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None
+    pids = [int(p) for p in writer.stdout.readline().split()]
+    assert len(pids) == 3 and all(_alive(p) for p in pids)
+    return writer, pids
+
+
+def _gone_within(pids: list[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(_alive(p) for p in pids)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_workers_end_when_the_writer_is_killed() -> None:
+    """SIGKILL (the OOM killer, systemd's KillMode=process) leaves no orphan holding memory and pipes."""
+    writer, pids = _workers_of("time.sleep(60)")
+    writer.kill()
+    writer.wait()
+    assert _gone_within(pids, 5)
+    assert writer.stdout is not None and writer.stdout.read() == ""  # EOF: no worker holds the pipe
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_sigterm_stops_the_import_as_ctrl_c_does() -> None:
+    writer, pids = _workers_of("\n".join([
+        "try:", "    print('ready', flush=True)", "    for _ in batches: pass", "except KeyboardInterrupt:",
+        "    batches.close(); print('stopped', flush=True)",
+    ]))  # fmt: skip
+    assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"  # no race with `try`
+    writer.terminate()
+    assert writer.stdout is not None and writer.stdout.read().strip() == "stopped"
+    assert writer.wait(5) == 0
+    assert _gone_within(pids, 5)

@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from luister.domain.errors import MappingError
 from luister.domain.mentions import (
+    MAX_ID_CHARS,
+    MAX_NAME_CHARS,
     derive_external_id,
     fold,
     new_mention,
@@ -313,3 +315,45 @@ def test_a_mention_pickles_with_every_field() -> None:
     copy = pickle.loads(pickle.dumps(original))
     assert {name: getattr(copy, name) for name in values} == values
     assert Mention(*original.astuple()) == original  # how a prepared batch carries its mentions
+
+
+class TestDatabaseLimits:
+    """Both backends store the same: PostgreSQL's column widths are enforced here, for SQLite too."""
+
+    @given(
+        st.text(min_size=513, max_size=2000).filter(lambda t: len(normalise_inline(t) or "") > MAX_ID_CHARS)
+    )
+    def test_a_long_id_is_shortened_stably_and_a_reply_keeps_pointing_at_it(self, long_id: str) -> None:
+        first = mention(external_id=long_id, parent_id=long_id)
+        assert len(first.external_id) <= MAX_ID_CHARS
+        assert first.external_id == mention(external_id=long_id).external_id == first.parent_id
+        assert first.external_id != mention(external_id=long_id + "x").external_id
+
+    def test_ids_within_the_limit_are_kept_as_they_are(self) -> None:
+        assert mention(external_id="x" * MAX_ID_CHARS, thread_id="t").external_id == "x" * MAX_ID_CHARS
+
+    def test_names_are_cut_with_an_ellipsis(self) -> None:
+        found = mention(author_handle="a" * 300, author_name="Zoë " * 100)
+        assert len(found.author_handle or "") == len(found.author_name or "") == MAX_NAME_CHARS
+        assert (found.author_handle or "").endswith("…") and (found.author_name or "").endswith("…")
+
+    @pytest.mark.parametrize("control", ["\u202e", "\u202d", "\u2066", "\u2067", "\u200f", "\u061c"])
+    def test_bidi_controls_never_reach_a_handle(self, control: str) -> None:
+        found = mention(author_handle=f"{control}evil{control}.com", author_name=f"Anna {control}Smit")
+        assert found.author_handle == "evil.com"
+        assert found.author_name in ("Anna Smit", f"Anna {control}Smit")  # LRM, RLM, ALM may stay in a name
+        assert "\u202e" not in (found.author_name or "")
+
+    @pytest.mark.parametrize("text", ["\u200c", "\u200d\u200c \u200d", "\u2060\u00ad", "\ufe0f"])
+    def test_invisible_only_text_is_no_mention(self, text: str) -> None:
+        with pytest.raises(MappingError, match="no text"):
+            mention(text=text)
+
+    def test_joiners_inside_words_stay(self) -> None:
+        assert mention(text="می\u200cخواهم").text == "می\u200cخواهم"  # Persian needs its ZWNJ
+        assert mention(text="👩\u200d💻").text == "👩\u200d💻"
+
+    @pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+    def test_out_of_range_timestamps_are_mapping_errors(self, stamp: str) -> None:
+        with pytest.raises(MappingError, match="out of range"):
+            mention(published_at=stamp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from luister.connectors.records import FieldMapping, MappingConfigError
 from luister.services import database, importer, stats
 from luister.services.quarantine import list_rejected
 from luister.settings import Mode
-from luister.storage.writer import SqlMentionStore
+from luister.storage.writer import SqlMentionStore, StorageFullError
 
 
 @app.command()
@@ -52,18 +53,34 @@ def db_current(ctx: typer.Context) -> None:
 
 
 @db_app.command("recount")
-def db_recount(ctx: typer.Context) -> None:
+def db_recount(
+    ctx: typer.Context,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only compare with a recount; change nothing; exit 1 on drift.")
+    ] = False,
+) -> None:
     """Count the dashboards' rollup tables again from the stored mentions (they are kept up to date at
-    ingest; this repairs or checks them)."""
+    ingest; this repairs or, with --check, checks them)."""
     from luister.services.stats import count_mentions
-    from luister.storage.rollups import rebuild
+    from luister.storage.rollups import recount
 
     engine = state_of(ctx).engine()
     columns = (TextColumn("recounting rollups"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"))
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("recount", total=count_mentions(engine=engine))
-        counted = rebuild(engine, on_batch=lambda n: progress.advance(task, n))
-    console.print(f"[green]✓[/] rollups recounted from {counted:,} mentions")
+        result = recount(engine, repair=not check, on_batch=lambda n: progress.advance(task, n))
+    if not result.drift:
+        console.print(f"[green]✓[/] rollups agree with a recount of {result.counted:,} mentions")
+        return
+    tables = Counter(d.table for d in result.drift)
+    where = ", ".join(f"{table} {n:,}" for table, n in sorted(tables.items()))
+    for each in result.drift[:5]:
+        console.print(Text(f"  {each.table} {each.key}: stored {each.stored}, recount {each.recounted}"))
+    if check:
+        fail(f"{len(result.drift):,} rollup rows differ from a recount ({where}); "
+             "`luister db recount` repairs them")  # fmt: skip
+    console.print(f"[green]✓[/] rollups recounted from {result.counted:,} mentions; "
+                  f"repaired {len(result.drift):,} rows that had drifted ({where})")  # fmt: skip
 
 
 @app.command("import")
@@ -124,7 +141,7 @@ def import_command(
             )
         except (UnreadableFileError, LookupError) as exc:
             fail(str(exc), code=2)
-        except IngestWorkerError as exc:
+        except (IngestWorkerError, StorageFullError) as exc:
             fail(str(exc), code=1)
     _render_import(report, show_rejected)
 
@@ -155,9 +172,10 @@ def _render_import(report: importer.ImportReport, show_rejected: int) -> None:
     table.add_row("new mentions stored", f"[green]{summary.stored:,}[/]")
     table.add_row("already known (skipped)", f"{summary.known:,}")
     table.add_row("near-duplicates flagged", f"{summary.near_duplicates:,}")
-    table.add_row(
-        "rejected (quarantined)", f"[red]{summary.rejected_count:,}[/]" if summary.rejected else "0"
-    )
+    rejected = f"[red]{summary.rejected_count:,}[/]" if summary.rejected else "0"
+    if earlier := summary.rejected_count - summary.quarantined:
+        rejected += f" ({summary.quarantined:,} new; {earlier:,} quarantined by an earlier run)"
+    table.add_row("rejected (quarantined)", rejected)
     console.print(table)
     if summary.rejected:
         rows = Table(

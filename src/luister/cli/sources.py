@@ -169,14 +169,23 @@ def listen(
         list[str] | None, typer.Option("--source", help="Run only these sources (due or not); repeatable.")
     ] = None,
 ) -> None:
-    """Run the sources that are due, store what they bring, and keep listening (Ctrl+C stops)."""
+    """Run the sources that are due, store what they bring, and keep listening (Ctrl+C stops).
+
+    With --once or --source, the exit status is 1 when a source failed (for cron and systemd)."""
     state = state_of(ctx)
+    failed: list[str] = []
+
+    def render(result: SourceRunResult) -> None:
+        _render_run(result)
+        if result.error:
+            failed.append(result.name)
+
     try:
-        asyncio.run(
-            state.runtime().listen(names=source or None, once=once or bool(source), on_result=_render_run)
-        )
+        asyncio.run(state.runtime().listen(names=source or None, once=once or bool(source), on_result=render))
     except KeyboardInterrupt:
         console.print("stopped")
+    if failed:
+        fail(f"{len(failed)} source{'s' if len(failed) > 1 else ''} failed: {', '.join(sorted(set(failed)))}")
 
 
 def _render_run(result: SourceRunResult) -> None:

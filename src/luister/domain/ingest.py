@@ -46,6 +46,17 @@ class StoredMention(NamedTuple):
     duplicate_of: int | None = None
 
 
+class Stored(list[StoredMention]):
+    """What one write stored, and how many of its rejections were new to the quarantine (one read
+    again, by a rerun or the next poll, is there already and counts once)."""
+
+    __slots__ = ("quarantined",)
+
+    def __init__(self, stored: Iterable[StoredMention] = (), *, quarantined: int = 0) -> None:
+        super().__init__(stored)
+        self.quarantined = quarantined
+
+
 def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """``items`` in lists of ``size`` (the last one shorter), read as they are needed."""
     iterator = iter(items)

@@ -19,12 +19,23 @@ from luister.domain.timestamps import parse_timestamp, to_utc
 from luister.domain.urls import canonical_url
 
 MAX_TEXT_CHARS = 1_000_000
+MAX_ID_CHARS = 512  # external_id, parent_id, thread_id: the columns' width (PostgreSQL enforces it)
+MAX_NAME_CHARS = 255  # author_handle, author_name
+_LONG_ID_KEEP = 200  # an over-long id keeps this much of itself before its hash: readable, and unique
 MAX_FUTURE_SKEW = timedelta(days=1)
 FINGERPRINT_MIN_TOKENS = 4
 _CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]")
 _INLINE_SPACE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")  # only what is not already a single space
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# Bidirectional controls (U+202E turns "moc.elgoog" into "google.com" on screen): never part of a name.
+_BIDI_CONTROL = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BIDI_OVERRIDE = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+# Something a reader can see: not white space, not a joiner, mark or bidi control on its own.
+_VISIBLE = re.compile(
+    r"[^\s\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f]"
+)
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _FINGERPRINT_NOISE = re.compile(r"(?:https?://|www\.|@)\S*")  # links and handles differ between copies
 _PUNCTUATION_TO_SPACE = str.maketrans(dict.fromkeys(string.punctuation + "‘’‚‛“”„‟«»‹›–—―…·•¡¿", " "))
@@ -268,6 +279,10 @@ def new_mention(
     fetched = to_utc(fetched_at)
     clean_text = normalise_text(_as_str("text", text)) if text is not None else ""
     clean_title = normalise_inline(_as_str("title", title)) if title is not None else None
+    if clean_text and not clean_text[0].isalnum() and not _VISIBLE.search(clean_text):
+        clean_text = ""  # only joiners, marks and bidi controls: nothing anybody said
+    if clean_title and not clean_title[0].isalnum() and not _VISIBLE.search(clean_title):
+        clean_title = None
     if not clean_text and not clean_title:
         raise MappingError("text", "mention has no text and no title")
     if len(clean_text) > MAX_TEXT_CHARS:
@@ -278,6 +293,8 @@ def new_mention(
     ext_id = normalise_inline(_as_str("external_id", external_id)) if external_id is not None else None
     if not ext_id:
         raise MappingError("external_id", "missing")
+    if len(ext_id) > MAX_ID_CHARS:
+        ext_id = shorten_id(ext_id)
     return Mention(
         channel=normalise_channel(channel),
         external_id=ext_id,
@@ -287,13 +304,13 @@ def new_mention(
         fetched_at=fetched,
         raw=raw,
         url=canonical_url(_optional_str(url)),
-        author_handle=normalise_inline(_optional_str(author_handle)),
-        author_name=normalise_inline(_optional_str(author_name)),
+        author_handle=_name(author_handle, handle=True),
+        author_name=_name(author_name, handle=False),
         author_followers=_count("author_followers", author_followers),
         language=_code("language", language, lower=True),
         country=_code("country", country, lower=False),
-        parent_id=normalise_inline(_optional_str(parent_id)),
-        thread_id=normalise_inline(_optional_str(thread_id)),
+        parent_id=_reference(parent_id),
+        thread_id=_reference(thread_id),
         like_count=_count("like_count", like_count),
         share_count=_count("share_count", share_count),
         reply_count=_count("reply_count", reply_count),
@@ -301,6 +318,38 @@ def new_mention(
         source_id=source_id,
         fingerprint=text_fingerprint(full_text(clean_title, clean_text)),
     )
+
+
+def shorten_id(value: str) -> str:
+    """An id longer than the database holds (:data:`MAX_ID_CHARS`): its start and a hash of all of it.
+
+    Stable, so the same item maps to the same id at every fetch, and a reply's ``parent_id`` that
+    names it is shortened alike; two different long ids keep different hashes."""
+    digest = hashlib.blake2b(value.encode(errors="surrogatepass"), digest_size=16).hexdigest()
+    return f"{value[:_LONG_ID_KEEP]}…#{digest}"
+
+
+def _reference(value: object) -> str | None:
+    """``parent_id`` or ``thread_id``: another item's id, shortened as that item's own id is."""
+    text = normalise_inline(_optional_str(value))
+    return shorten_id(text) if text is not None and len(text) > MAX_ID_CHARS else text
+
+
+def _name(value: object, *, handle: bool) -> str | None:
+    """An author's handle or name on one line, without bidi controls (a handle has none; in a name
+    the overrides and isolates go, which only spoof), cut at :data:`MAX_NAME_CHARS` with an ellipsis
+    that shows it was cut."""
+    text = normalise_inline(_optional_str(value))
+    if text is None:
+        return None
+    if not text.isascii():
+        pattern = _BIDI_CONTROL if handle else _BIDI_OVERRIDE
+        text = pattern.sub("", text).strip() or None
+        if text is None:
+            return None
+    if len(text) > MAX_NAME_CHARS:
+        text = text[: MAX_NAME_CHARS - 1] + "…"
+    return text
 
 
 def full_text(title: str | None, text: str) -> str:

@@ -42,14 +42,26 @@ class Health:
     detail: str
 
 
-def next_run(*, now: datetime, poll_interval: timedelta, failures: int, rng: random.Random) -> datetime:
+def next_run(
+    *,
+    now: datetime,
+    poll_interval: timedelta,
+    failures: int,
+    rng: random.Random,
+    retry_after: float | None = None,
+) -> datetime:
     """After success: one poll interval. After failures: exponential backoff with full jitter, at least
-    a minute and at most :data:`MAX_BACKOFF`, never sooner than the poll interval."""
+    a minute and at most :data:`MAX_BACKOFF`, never sooner than the poll interval. Never sooner than
+    a platform's ``Retry-After`` (``retry_after`` seconds), however long it asks for."""
     if failures <= 0:
-        return now + poll_interval
-    ceiling = min(MAX_BACKOFF, poll_interval * (2 ** min(failures, 16)))
-    delay = max(poll_interval, timedelta(seconds=rng.uniform(60, max(60.0, ceiling.total_seconds()))))
-    return now + delay
+        due = now + poll_interval
+    else:
+        ceiling = min(MAX_BACKOFF, poll_interval * (2 ** min(failures, 16)))
+        delay = max(poll_interval, timedelta(seconds=rng.uniform(60, max(60.0, ceiling.total_seconds()))))
+        due = now + delay
+    if retry_after is not None:
+        due = max(due, now + timedelta(seconds=min(retry_after, 366 * 86400)))  # a year at most
+    return due
 
 
 def assess(runs: Sequence[Run], *, now: datetime, poll_interval: timedelta) -> Health:

@@ -28,7 +28,10 @@ def parse_timestamp(value: object, *, field: str = "published_at") -> datetime:
 
     Raises :class:`MappingError` naming the field and the value when nothing fits.
     """
-    moment = _parse(value, field)
+    try:
+        moment = _parse(value, field)
+    except OverflowError:  # 0001-01-01T00:00+05:00 is before the first moment a datetime holds in UTC
+        raise MappingError(field, f"timestamp {value!r} is out of range") from None
     if moment < EARLIEST:
         raise MappingError(field, f"timestamp {value!r} is before 1990")
     return moment

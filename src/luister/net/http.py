@@ -3,7 +3,9 @@
 Every hop of a request is checked: the scheme must be http(s) and every address the host resolves to must
 be public, unless the policy allows the host or its network. Redirects are followed by hand so each one is
 checked again. Bodies are streamed and cut off at ``max_bytes``. 429, 5xx, time-outs and connection errors
-are retried with exponential back-off and full jitter, or exactly as long as ``Retry-After`` asks.
+are retried with exponential back-off and full jitter, or exactly as long as ``Retry-After`` asks; a
+``Retry-After`` beyond ``backoff_max`` ends the fetch at once with :attr:`FetchError.retry_after` set, and
+the listener runs the source no sooner than that.
 
 :meth:`SafeHttp.post` (alert webhooks) makes exactly one attempt, follows no redirect (one is an error) and
 returns the response whatever its status, so the caller decides what is worth another try; a failure to get
@@ -83,12 +85,14 @@ class FetchError(ConnectorError):
         status: int | None = None,
         method: str = "GET",
         retryable: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         self.url = redact_url(url)
         self.status = status
         self.reason = reason
         self.method = method
         self.retryable = retryable
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After), if any
         super().__init__(f"{method} {self.url}: {reason}")
 
 
@@ -302,12 +306,21 @@ class SafeHttp:
             try:
                 return await self._follow(target, dict(headers or {}))
             except _Retryable as failure:
+                wait = failure.retry_after
+                if wait is not None and wait > policy.backoff_max:  # an hour's rate limit: not four tries
+                    raise FetchError(
+                        f"{failure.reason}; the server asks to wait {wait:,.0f}s (Retry-After)",
+                        url=str(target),
+                        status=failure.status,
+                        retry_after=wait,
+                    ) from None
                 if attempt == policy.retries:
                     tries = policy.retries + 1
                     raise FetchError(
                         f"{failure.reason} (gave up after {tries} attempt{'s' if tries > 1 else ''})",
                         url=str(target),
                         status=failure.status,
+                        retry_after=failure.retry_after,
                     ) from None
                 delay = self._delay(attempt, failure.retry_after)
                 log.info("GET %s: %s; retrying in %.1fs", redact_url(str(target)), failure.reason, delay)

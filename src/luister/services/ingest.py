@@ -50,6 +50,7 @@ class BatchResult:
     rejected: list[Rejection]
     known: int  # already stored before (same channel and external id)
     enricher_errors: list[str] = field(default_factory=list)
+    quarantined: int = 0  # rejections new to the quarantine (a rerun finds the earlier ones there)
 
     @property
     def near_duplicates(self) -> int:
@@ -63,6 +64,7 @@ class IngestSummary:
     known: int = 0
     near_duplicates: int = 0
     rejected_count: int = 0
+    quarantined: int = 0  # of the rejected, how many were not in the quarantine yet
     rejected: list[Rejection] = field(
         default_factory=list
     )  # the first KEEP_REJECTED; all are in the quarantine
@@ -74,6 +76,7 @@ class IngestSummary:
         self.known += batch.known
         self.near_duplicates += batch.near_duplicates
         self.rejected_count += len(batch.rejected)
+        self.quarantined += batch.quarantined
         self.rejected.extend(batch.rejected[: max(0, KEEP_REJECTED - len(self.rejected))])
         self.enricher_errors.extend(
             batch.enricher_errors[: max(0, KEEP_REJECTED - len(self.enricher_errors))]
@@ -172,6 +175,7 @@ def store_batch(
         rejected=prepared.rejections,
         known=prepared.read - len(prepared.rejections) - len(stored),
         enricher_errors=prepared.enricher_errors,
+        quarantined=getattr(stored, "quarantined", len(prepared.rejections)),  # a store that cannot tell
     )
 
 

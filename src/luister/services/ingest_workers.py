@@ -8,15 +8,18 @@ a single writer and an import stored by workers is the same as one stored withou
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -27,6 +30,7 @@ from luister.heap import collect_after_batch
 from luister.services.ingest import PreparedBatch
 
 MAX_WORKERS = 8
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 Prepare = Callable[[Iterable[RawItem]], PreparedBatch]
 
 
@@ -61,6 +65,11 @@ def prepared_in_workers(
     if workers < 1:
         yield from (prepare(block.items()) for block in blocks)
         return
+    with _terminate_as_interrupt():
+        yield from _in_workers(blocks, prepare=prepare, workers=workers)
+
+
+def _in_workers(blocks: Iterable[Block], *, prepare: Prepare, workers: int) -> Iterator[PreparedBatch]:
     context = multiprocessing.get_context("fork")  # the workers inherit ``prepare``: nothing is pickled
     pipes: list[Connection] = []
     processes: list[BaseProcess] = []
@@ -68,7 +77,10 @@ def prepared_in_workers(
     try:
         for _ in range(workers):
             here, there = context.Pipe()
-            process: BaseProcess = context.Process(target=_work, args=(there, prepare), daemon=True)
+            inherited = [*pipes, here]  # ends the fork copies that belong to this process alone
+            process: BaseProcess = context.Process(
+                target=_work, args=(there, prepare, inherited, os.getpid()), daemon=True
+            )
             process.start()
             there.close()
             pipes.append(here)
@@ -83,6 +95,24 @@ def prepared_in_workers(
         finished = True
     finally:
         _stop(pipes, processes, finished=finished)
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, systemd, a container stopping) stops the import as Ctrl-C does: the workers are
+    stopped and what was stored stays stored. Only the main thread may set a signal handler."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _next_prepared(busy: deque[Connection], remaining: Iterator[Block]) -> PreparedBatch:
@@ -112,9 +142,13 @@ def _stop(pipes: list[Connection], processes: list[BaseProcess], *, finished: bo
             process.join()
 
 
-def _work(pipe: Connection, prepare: Prepare) -> None:
+def _work(pipe: Connection, prepare: Prepare, inherited: list[Connection], writer: int) -> None:
     """A worker: prepare each block received until told to stop; a failure goes back as its text."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the import in the writer, which stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the writer's handler, copied by the fork
+    for end in inherited:  # else a sibling's pipe stays open after the writer dies: nobody sees EOF
+        end.close()
+    _die_with(writer)
     _log_plainly()
     while (block := pipe.recv()) is not None:
         try:
@@ -122,6 +156,24 @@ def _work(pipe: Connection, prepare: Prepare) -> None:
         except Exception:  # prepare_batch quarantines bad input: this is a bug, shown where it happened
             pipe.send(_Failed(traceback.format_exc()))
         collect_after_batch()
+
+
+def _die_with(writer: int) -> None:
+    """End this worker when the writer process ends, however it ends (SIGKILL, the OOM killer, systemd's
+    ``KillMode=process``): Linux sends SIGTERM on the parent's death; elsewhere a thread polls."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        threading.Thread(target=_watch_parent, args=(writer,), daemon=True).start()
+    if os.getppid() != writer:  # it died before the signal was asked for
+        os._exit(1)
+
+
+def _watch_parent(writer: int) -> None:
+    while os.getppid() == writer:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _log_plainly() -> None:

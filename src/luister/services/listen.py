@@ -44,6 +44,19 @@ class SourceRunResult:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # worth knowing, not a failure (a topic not searched)
     error: str | None = None
+    retry_after: float | None = None  # the platform asked to wait this many seconds before the next run
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    """A ``Retry-After`` carried by ``exc`` or by what it wraps (a connector may wrap the fetch error)."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        if isinstance(wait := getattr(seen, "retry_after", None), int | float):
+            return float(wait)
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 @dataclass(slots=True)
@@ -91,6 +104,7 @@ class Listener:
             await self._fetch_and_store(row, result)
         except Exception as exc:  # one failing source never stops the others
             result.error = f"{type(exc).__name__}: {exc}"
+            result.retry_after = _retry_after(exc)
             log.warning("source %s failed: %s", row["name"], result.error)
         if result.error is None and result.problems and not result.fetched:
             result.error = "; ".join(result.problems)
@@ -167,6 +181,8 @@ class Listener:
             except Exception as exc:  # one failing search never stops the others
                 what = f"search {key!r}" if key else "own terms"
                 failures.append(f"{what}: {type(exc).__name__}: {exc}")
+                if (wait := _retry_after(exc)) is not None:
+                    result.retry_after = max(wait, result.retry_after or 0.0)
         for note in result.notes:
             log.info("%s: %s", pipeline.origin, note)
         if failures:
@@ -202,7 +218,13 @@ class Listener:
         values: dict[str, Any] = {
             "last_run_at": finished,
             "failures": failures,
-            "next_run_at": next_run(now=finished, poll_interval=interval, failures=failures, rng=self.rng),
+            "next_run_at": next_run(
+                now=finished,
+                poll_interval=interval,
+                failures=failures,
+                rng=self.rng,
+                retry_after=result.retry_after,
+            ),  # fmt: skip
         }
         if result.error:
             values |= {"last_error": result.error, "last_error_at": finished}

@@ -2,13 +2,17 @@
 
 The batch writer adds each new batch's counts in its own transaction. Code that changes stored
 mentions wraps the change in :func:`changing`, which takes out what those mentions counted before and
-adds what they count after, in the same transaction. :func:`rebuild` recounts from scratch.
+adds what they count after, in the same transaction. :func:`rebuild` recounts from scratch, and
+:func:`recount` says what differed. Retention (``luister.privacy``) deletes old mentions but keeps their
+counts: buckets before :func:`final_line` are left as they are by a recount.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,7 +32,7 @@ from luister.domain.rollups import (
     table_rows,
 )
 from luister.storage.sql_time import sqlite_time
-from luister.storage.tables import ROLLUP_TABLES, mention, mention_topic
+from luister.storage.tables import ROLLUP_TABLES, mention, mention_topic, rollup_final
 
 SUMS = ("mentions", "duplicates", "sentiment_sum", "engagement", "reach")
 _READ = (
@@ -150,20 +154,124 @@ def forget_topic(conn: Connection, topic_id: int) -> None:
         conn.execute(table.delete().where(table.c.topic_id == topic_id))
 
 
+def final_line(conn: Connection) -> datetime | None:
+    """The UTC midnight before which rollup buckets are final (retention deleted mentions they count),
+    or ``None`` while nothing was deleted by retention."""
+    before: datetime | None = conn.execute(
+        sa.select(rollup_final.c.before).where(rollup_final.c.id == 1)
+    ).scalar()
+    if before is None:
+        return None
+    midnight = before.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight if midnight == before else midnight + timedelta(days=1)
+
+
+def mark_final(conn: Connection, before: datetime) -> None:
+    """Retention deleted mentions published before ``before``: their buckets keep the counts for good."""
+    current = conn.execute(sa.select(rollup_final.c.before).where(rollup_final.c.id == 1)).scalar()
+    if current is None:
+        conn.execute(rollup_final.insert().values(id=1, before=before))
+    elif before > current:
+        conn.execute(rollup_final.update().where(rollup_final.c.id == 1).values(before=before))
+
+
+def _clear(conn: Connection, line: datetime | None) -> None:
+    for table in ROLLUP_TABLES.values():
+        conn.execute(table.delete() if line is None else table.delete().where(table.c.bucket >= line))
+
+
 def rebuild(
     engine: Engine, *, batch_size: int = 20_000, on_batch: Callable[[int], None] | None = None
 ) -> int:
-    """Count every stored mention again (to repair or check); returns how many were counted."""
+    """Count every stored mention again (to repair or check); returns how many were counted. Buckets
+    before the final line (see :func:`final_line`) keep their counts."""
     with engine.begin() as conn:
-        for table in ROLLUP_TABLES.values():
-            conn.execute(table.delete())
-        return count_all(conn, batch_size=batch_size, on_batch=on_batch)
+        line = final_line(conn)
+        _clear(conn, line)
+        return count_all(conn, batch_size=batch_size, on_batch=on_batch, since=line)
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """One rollup row that differs from a recount: ``stored`` or ``recounted`` is ``None`` when the row
+    is missing on that side."""
+
+    table: str
+    key: tuple[Any, ...]
+    stored: tuple[float, ...] | None
+    recounted: tuple[float, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Recount:
+    counted: int  # mentions counted
+    drift: list[Drift]  # rows that differed before the recount (repaired unless only checked)
+    repaired: bool
+
+
+def recount(
+    engine: Engine,
+    *,
+    repair: bool = True,
+    batch_size: int = 20_000,
+    on_batch: Callable[[int], None] | None = None,
+) -> Recount:
+    """Count every stored mention again and say which rollup rows differed (drift); keep the recount
+    when ``repair``, else roll it back: the check changes nothing."""
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            line = final_line(conn)
+            before = _rows(conn, line)
+            _clear(conn, line)
+            counted = count_all(conn, batch_size=batch_size, on_batch=on_batch, since=line)
+            drift = _differences(before, _rows(conn, line))
+        except BaseException:
+            transaction.rollback()
+            raise
+        if repair:
+            transaction.commit()
+        else:
+            transaction.rollback()
+    return Recount(counted=counted, drift=drift, repaired=repair)
+
+
+def _rows(conn: Connection, line: datetime | None) -> dict[tuple[str, tuple[Any, ...]], tuple[float, ...]]:
+    rows: dict[tuple[str, tuple[Any, ...]], tuple[float, ...]] = {}
+    for projection in PROJECTIONS:
+        table = ROLLUP_TABLES[projection.table]
+        width = 2 + len(projection.dims)
+        query = sa.select(table) if line is None else sa.select(table).where(table.c.bucket >= line)
+        for row in conn.execute(query):
+            rows[(projection.table, tuple(row[:width]))] = tuple(float(v) for v in row[width:])
+    return rows
+
+
+def _differences(
+    stored: dict[tuple[str, tuple[Any, ...]], tuple[float, ...]],
+    recounted: dict[tuple[str, tuple[Any, ...]], tuple[float, ...]],
+) -> list[Drift]:
+    found = []
+    for name, key in sorted(stored.keys() | recounted.keys(), key=repr):
+        was, now = stored.get((name, key)), recounted.get((name, key))
+        if was is None or now is None or not all(map(_close, was, now)):
+            found.append(Drift(name, key, was, now))
+    return found
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(b))  # sums of sentiment scores differ in the last digits
 
 
 def count_all(
-    conn: Connection, *, batch_size: int = 20_000, on_batch: Callable[[int], None] | None = None
+    conn: Connection,
+    *,
+    batch_size: int = 20_000,
+    on_batch: Callable[[int], None] | None = None,
+    since: datetime | None = None,
 ) -> int:
-    """Add every stored mention to the (empty) rollups, in id ranges of ``batch_size``."""
+    """Add every stored mention (published ``since``, if given) to the (empty) rollups, in id ranges of
+    ``batch_size``."""
     counted, after = 0, 0
     while True:
         last = conn.execute(
@@ -171,6 +279,8 @@ def count_all(
             .offset(batch_size - 1).limit(1)
         ).scalar()  # fmt: skip
         condition = mention.c.id > after if last is None else mention.c.id.between(after + 1, last)
+        if since is not None:
+            condition = sa.and_(condition, mention.c.published_at >= since)
         inputs = read_inputs(conn, condition)
         apply(conn, rollup(inputs))
         counted += len(inputs)

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Dialect
 from luister.domain.rollups import PROJECTIONS, Projection
 
 # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
-SCHEMA_REVISION = "0010"
+SCHEMA_REVISION = "0011"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -342,6 +342,25 @@ api_token = sa.Table(
     sa.Column("expires_at", UtcDateTime, nullable=True),
     sa.Column("last_used_at", UtcDateTime, nullable=True),
     sa.Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+# Privacy (luister.privacy). The mentions erased at a person's request, by their platform's id only: the
+# writer never stores them again, whoever fetches or imports the same post later.
+erased_mention = sa.Table(
+    "erased_mention",
+    metadata,
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("external_id", sa.String(512), primary_key=True),
+    sa.Column("erased_at", UtcDateTime, nullable=False),
+)
+
+# Rollup buckets before ``before`` are final: retention deleted mentions they count, so a recount
+# leaves them as they are (one row, id 1; none until retention first deletes a mention).
+rollup_final = sa.Table(
+    "rollup_final",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("before", UtcDateTime, nullable=False),
 )
 
 # Rollups (luister.domain.rollups): counts maintained with every stored batch, so dashboards, KPIs and

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from luister.domain.analysis import format_intents
-from luister.domain.ingest import Rejection, StoredMention
+from luister.domain.ingest import Rejection, Stored, StoredMention
 from luister.domain.mentions import Mention
 from luister.domain.rollups import Rollup, correct, rollup
 from luister.storage import rollups
@@ -64,20 +64,25 @@ class SqlMentionStore:
 
     def write_batch(
         self, mentions: Sequence[Mention], rejections: Sequence[Rejection] = (), counts: Rollup | None = None
-    ) -> list[StoredMention]:
+    ) -> Stored:
         """Store new mentions (known keys are skipped) and rejections; return what was new.
 
         ``counts`` (from ``domain.rollups.batch_counts``) saves counting here: it is corrected for the
         mentions found known or near-copies, and counted from what was stored when not given."""
         by_key = {m.key: m for m in mentions}
-        if self._lock is not None:
-            with self._lock:
-                return self._write_sqlite(by_key, rejections, counts)
-        return self._write_postgres(by_key, rejections, counts)
+        try:
+            if self._lock is not None:
+                with self._lock:
+                    return self._write_sqlite(by_key, rejections, counts)
+            return self._write_postgres(by_key, rejections, counts)
+        except Exception as exc:
+            if full := _storage_full(exc):
+                raise full from exc
+            raise
 
     def _write_sqlite(
         self, by_key: dict[tuple[str, str], Mention], rejections: Sequence[Rejection], counts: Rollup | None
-    ) -> list[StoredMention]:
+    ) -> Stored:
         pooled = self.engine.raw_connection()
         dbapi = pooled.driver_connection
         assert dbapi is not None
@@ -88,7 +93,10 @@ class SqlMentionStore:
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 before = cursor.execute("SELECT coalesce(max(id), 0) FROM mention").fetchone()[0]
-                cursor.executemany(self._insert_or_ignore(), [self._row(m) for m in by_key.values()])
+                erased = self._erased(cursor, by_key)
+                cursor.executemany(
+                    self._insert_or_ignore(), [self._row(m) for k, m in by_key.items() if k not in erased]
+                )
                 cursor.execute(_MARK_DUPLICATES_SQLITE, (before,))
                 new_rows = cursor.execute(
                     "SELECT id, channel, external_id, duplicate_of FROM mention WHERE id > ?", (before,)
@@ -98,20 +106,25 @@ class SqlMentionStore:
                 rollups.write_with(
                     cursor, _counts(counts, by_key, stored), sqlite=True, time_value=sqlite_time
                 )
-                cursor.executemany(self._insert_rejections(), [self._rejection_row(r) for r in rejections])
+                quarantined = 0
+                if rejections:
+                    rows = [self._rejection_row(r) for r in rejections]
+                    cursor.executemany(self._insert_rejections(), rows)
+                    quarantined = max(0, cursor.rowcount)
                 cursor.execute("COMMIT")
             except BaseException:
-                cursor.execute("ROLLBACK")
+                if dbapi.in_transaction:  # SQLite rolls back by itself on a full disk: no second error
+                    cursor.execute("ROLLBACK")
                 raise
         finally:
             cursor.close()
             dbapi.isolation_level = previous_level
             pooled.close()
-        return stored
+        return Stored(stored, quarantined=quarantined)
 
     def _write_postgres(
         self, by_key: dict[tuple[str, str], Mention], rejections: Sequence[Rejection], counts: Rollup | None
-    ) -> list[StoredMention]:
+    ) -> Stored:
         """COPY the batch into a session temp table, then move the new rows over in one statement."""
         columns = ", ".join(MENTION_COLUMNS)
         with self.engine.begin() as conn:
@@ -120,9 +133,11 @@ class SqlMentionStore:
                 "CREATE TEMP TABLE IF NOT EXISTS mention_incoming ON COMMIT DELETE ROWS "
                 f"AS SELECT {columns} FROM mention WITH NO DATA"
             )
+            erased = self._erased(cursor, by_key)
             with cursor.copy(f"COPY mention_incoming ({columns}) FROM STDIN") as copy:
-                for m in by_key.values():
-                    copy.write_row(self._row(m))
+                for key, m in by_key.items():
+                    if key not in erased:
+                        copy.write_row(self._row(m))
             cursor.execute(
                 f"INSERT INTO mention ({columns}) SELECT {columns} FROM mention_incoming "
                 "ON CONFLICT (channel, external_id) DO NOTHING RETURNING id"
@@ -139,9 +154,27 @@ class SqlMentionStore:
             if topic_rows := _topic_rows(stored):
                 cursor.executemany(self._insert_topics(), topic_rows)
             rollups.write_with(cursor, _counts(counts, by_key, stored), sqlite=False, time_value=lambda h: h)
+            quarantined = 0
             if rejections:
                 cursor.executemany(self._insert_rejections(), [self._rejection_row(r) for r in rejections])
-        return stored
+                quarantined = max(0, cursor.rowcount)
+        return Stored(stored, quarantined=quarantined)
+
+    def _erased(self, cursor: Any, by_key: dict[tuple[str, str], Mention]) -> set[tuple[str, str]]:
+        """The keys of this batch erased at a person's request (``luister.privacy``): never stored again.
+        One probe of an empty table when nobody asked."""
+        if not by_key or cursor.execute("SELECT 1 FROM erased_mention LIMIT 1").fetchone() is None:
+            return set()
+        found: set[tuple[str, str]] = set()
+        ids = sorted({external_id for _, external_id in by_key})
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cursor.execute(
+                "SELECT channel, external_id FROM erased_mention WHERE external_id IN " + self._values(chunk),
+                chunk,
+            )
+            found.update((channel, external_id) for channel, external_id in cursor.fetchall())
+        return found & by_key.keys()
 
     @staticmethod
     def _stored(rows: Iterable[Any], by_key: dict[tuple[str, str], Mention]) -> list[StoredMention]:
@@ -175,10 +208,10 @@ class SqlMentionStore:
         raw_hash = hashlib.blake2b(rejection.raw.encode(errors="replace"), digest_size=16).hexdigest()
         now: Any = datetime.now(UTC)
         return (
-            rejection.origin,
-            rejection.position[:120],
-            rejection.reason,
-            rejection.raw,
+            without_nul(rejection.origin),
+            without_nul(rejection.position)[:120],
+            without_nul(rejection.reason),
+            without_nul(rejection.raw),
             raw_hash,
             rejection.source_id,
             sqlite_time(now) if self._is_sqlite else now,
@@ -197,10 +230,40 @@ class SqlMentionStore:
         return (
             m.channel, m.external_id, m.source_id, m.url, m.author_handle, m.author_name, m.author_followers,
             m.title, m.text, m.language, m.country, published, fetched, m.parent_id, m.thread_id,
-            m.like_count, m.share_count, m.reply_count, m.view_count, m.fingerprint, m.raw,
+            m.like_count, m.share_count, m.reply_count, m.view_count, m.fingerprint, without_nul(m.raw),
             m.sentiment, m.sentiment_score, m.sentiment_confidence, format_intents(m.intents) or None,
             self._json(m.intent_scores), m.analysis_model,
         )  # fmt: skip
+
+
+class StorageFullError(RuntimeError):
+    """The disk (or the database's size limit) is full. The batch was rolled back whole."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "disk full — free space and run again; nothing will be stored twice "
+            "(the batch being written was rolled back, every batch before it is stored)"
+        )
+
+
+def _storage_full(exc: BaseException) -> StorageFullError | None:
+    """The one clear error for a full disk, whichever layer noticed it first."""
+    if isinstance(exc, StorageFullError):
+        return None
+    exc = getattr(exc, "orig", None) or exc  # SQLAlchemy's wrapper around the driver's error
+    code = getattr(exc, "sqlite_errorcode", None)  # SQLITE_FULL; also a ``max_page_count`` reached
+    state = getattr(exc, "sqlstate", None)  # PostgreSQL's disk_full, out_of_memory-like 53xxx
+    errno = getattr(exc, "errno", None)
+    if code == 13 or state == "53100" or errno == 28:  # 28: ENOSPC
+        return StorageFullError()
+    if "database or disk is full" in str(exc) or "No space left on device" in str(exc):
+        return StorageFullError()
+    return None
+
+
+def without_nul(text: str) -> str:
+    """PostgreSQL's text holds no NUL character: written as ``\\x00`` (on both backends, so they agree)."""
+    return text.replace("\x00", "\\x00") if "\x00" in text else text
 
 
 def _sqlite_lock(engine: Engine) -> threading.Lock:

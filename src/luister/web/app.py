@@ -10,10 +10,10 @@ from fastapi.staticfiles import StaticFiles
 
 from luister.runtime import Runtime
 from luister.web.context import Refused, SignInRequired, Web, refused, sign_in_redirect
-from luister.web.pages import alerts, auth, mentions, overview, sources, tokens, topics
+from luister.web.pages import alerts, auth, mentions, overview, privacy, sources, tokens, topics
 
 HERE = Path(__file__).parent
-PAGES = (auth, overview, mentions, alerts, topics, sources, tokens)
+PAGES = (auth, overview, mentions, alerts, topics, sources, tokens, privacy)
 
 
 def install(app: FastAPI, runtime: Runtime) -> None:

@@ -1,0 +1,99 @@
+"""The record of processing (GDPR art. 30) for docs/privacy.md, generated from the schema: every table,
+what it is for, which of its columns hold personal data, and which setting limits how long it is kept.
+A table missing here fails the docs test, so a new table cannot go unrecorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+
+@dataclass(frozen=True, slots=True)
+class Purpose:
+    why: str
+    personal: tuple[str, ...] = ()  # columns that hold or point at personal data
+    kept: str = "until deleted by a person"
+
+
+_ROLLUP = Purpose("counts per hour or day for dashboards, KPIs and alerts; no person in them",
+                  kept="for good (counts only)")  # fmt: skip
+PURPOSES: dict[str, Purpose] = {
+    "mention": Purpose(
+        "what people said in public about the organisation, analysed for sentiment and intent (legitimate "
+        "interest: listening to customers and handling complaints)",
+        (
+            "external_id",
+            "url",
+            "author_handle",
+            "author_name",
+            "author_followers",
+            "title",
+            "text",
+            "parent_id",
+            "thread_id",
+            "raw",
+        ),
+        "`retention_mentions_days`, or the source's `retention_days` if shorter; `raw` by "
+        "`retention_raw_days`",
+    ),
+    "mention_topic": Purpose("which topics a mention matches", kept="with its mention"),
+    "correction": Purpose(
+        "labels corrected by people, to train and audit the models", ("corrected_by",), "with its mention"
+    ),
+    "rejected": Purpose(
+        "input that could not be read as a mention, kept to show where and why",
+        ("raw",),
+        "`retention_quarantine_days`",
+    ),
+    "erased_mention": Purpose(
+        "platform ids of mentions erased at a person's request, so they are never stored again",
+        ("external_id",),
+        "for good (needed to honour the erasure)",
+    ),
+    "source": Purpose("where luister listens, with credentials (never shown back)"),
+    "source_run": Purpose("when each source ran and how it went", kept="`retention_runs_days`"),
+    "topic": Purpose("the saved queries that sort mentions"),
+    "alert_rule": Purpose("when to raise an alert"),
+    "alert_channel": Purpose("where alerts go (e-mail addresses, webhook URLs)", ("options",)),
+    "alert": Purpose(
+        "raised alerts, with example mention ids", ("sample_ids", "acknowledged_by", "resolved_by")
+    ),
+    "alert_event": Purpose("what happened to an alert, and who did it", ("by",)),
+    "alert_delivery": Purpose(
+        "each alert sent to each channel, for retries", kept="`retention_deliveries_days` (pending ones stay)"
+    ),
+    "alert_step": Purpose("playbook steps of an alert", ("done_by",)),
+    "user_account": Purpose(
+        "people who sign in to luister", ("email", "name", "password_hash", "last_login_at")
+    ),
+    "api_token": Purpose("API access of a person (hashed)", ("user_id",)),
+    "audit_log": Purpose(
+        "who changed what and when (accountability)", ("actor", "target", "ip"), "`retention_audit_days`"
+    ),
+    "rollup_final": Purpose(
+        "the moment before which rollup counts are final (after retention)", kept="for good"
+    ),
+}
+
+
+def purpose_of(table: str) -> Purpose:
+    if table.startswith("rollup_") and table != "rollup_final":
+        return _ROLLUP
+    if table not in PURPOSES:
+        raise KeyError(f"table {table!r} has no purpose in luister.privacy.record.PURPOSES: add one")
+    return PURPOSES[table]
+
+
+def record_of_processing(metadata: sa.MetaData) -> str:
+    """Markdown: one row per table of ``metadata``."""
+    lines = ["| table | why it is kept | personal data in it | kept for |", "|---|---|---|---|"]
+    for name in sorted(metadata.tables):
+        purpose = purpose_of(name)
+        columns = set(metadata.tables[name].columns.keys())
+        missing = [c for c in purpose.personal if c not in columns]
+        if missing:
+            raise KeyError(f"{name}: no column {', '.join(missing)} (update luister.privacy.record)")
+        personal = ", ".join(f"`{c}`" for c in purpose.personal) or "none"
+        lines.append(f"| `{name}` | {purpose.why} | {personal} | {purpose.kept} |")
+    return "\n".join(lines) + "\n"
