@@ -256,3 +256,21 @@ def test_db_recount_rebuilds_the_rollups(settings: Settings, tmp_path: Path) -> 
         )
         assert total.scalar() == 5
     engine.dispose()
+
+
+def test_import_summary_says_how_the_file_was_read_and_what_it_lacked(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Issue #24: encoding and why, delimiter, the column mapping, and id/date/author not found."""
+    assert invoke(settings, "init").exit_code == 0
+    path = tmp_path / "export.csv"
+    path.write_text("Hit Sentence;Country\nEnerlux is duur;Netherlands\nEnerlux weer;Atlantis\n")
+    result = invoke(settings, "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "csv, utf-8, delimiter ';'" in result.output
+    assert "encoding utf-8: the first" in result.output
+    assert "text ← Hit Sentence" in result.output and "country ← Country" in result.output
+    assert "no id column: 2 rows got an id derived" in result.output
+    assert "no date column: 2 mentions kept with the date unknown" in result.output
+    assert "no author column" in result.output
+    assert "1 country values not recognised" in result.output

@@ -147,12 +147,44 @@ def _byte_progress(path: Path) -> Iterator[Callable[[int], None]]:
         yield lambda size: progress.advance(task, size)
 
 
+_FIELD_WORDS = {"external_id": "id", "published_at": "date", "author_handle": "author"}
+
+
 def _render_import(report: importer.ImportReport, show_rejected: int) -> None:
     summary = report.summary
-    detail = f"{report.shape.format.value}, {report.shape.encoding}"
-    if report.shape.delimiter:
-        detail += f", delimiter {report.shape.delimiter!r}"
+    shape = report.shape
+    detail = f"{shape.format.value}, {shape.encoding}"
+    if shape.delimiter:
+        detail += f", delimiter {shape.delimiter!r}"
     console.print(f"[bold]Import of {escape(report.origin)}[/] ({escape(detail)})")
+    console.print(f"encoding {escape(shape.encoding)}: {escape(shape.encoding_reason)}")
+    for note in shape.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    if report.columns:
+        used = ", ".join(f"{name} ← {column}" for name, column in report.columns.items())
+        console.print(f"columns: {escape(used)}")
+    gaps = summary.gaps
+    for name in report.not_found:
+        word = _FIELD_WORDS[name]
+        if name == "external_id":
+            err.print(
+                f"[yellow]no id column:[/] {gaps.generated_ids:,} rows got an id derived from their link "
+                "or content; an edited post exported twice may be stored twice (map one with --map "
+                "external_id=COLUMN)"
+            )
+        elif name == "published_at":
+            err.print(
+                f"[yellow]no date column:[/] {gaps.undated:,} mentions kept with the date unknown "
+                "(placed at the import time, marked; map one with --map published_at=COLUMN)"
+            )
+        else:
+            err.print(f"[yellow]no {word} column[/]: mentions are stored without an author")
+    if gaps.undated and "published_at" not in report.not_found:
+        err.print(f"[yellow]{gaps.undated:,} rows had no date:[/] kept with the date unknown")
+    if gaps.generated_ids and "external_id" not in report.not_found:
+        err.print(f"[yellow]{gaps.generated_ids:,} rows had no id:[/] an id was derived from link or content")
+    for name, count in sorted(gaps.dropped.items()):
+        err.print(f"[yellow]{count:,} {name} values not recognised:[/] left out, the mentions kept")
     table = Table(show_header=False)
     table.add_row("records read", f"{summary.read:,}")
     table.add_row("new mentions stored", f"[green]{summary.stored:,}[/]")

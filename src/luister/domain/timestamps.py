@@ -14,6 +14,18 @@ _DUTCH_DATE = re.compile(
     r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
 )
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+# Export shapes ISO and RFC 2822 do not cover, tried in order (only when those fail):
+_FORMATS = (
+    "%a %b %d %H:%M:%S %z %Y",  # Twitter/X API and archives: Wed Oct 10 20:19:24 +0000 2018
+    "%d-%b-%Y %I:%M%p",  # Meltwater: 07-Jan-2021 08:41AM
+    "%d-%b-%Y %H:%M",
+    "%d-%b-%Y",
+    "%m/%d/%Y %I:%M:%S %p",  # US spreadsheets with AM/PM: 1/7/2021 8:41:13 AM (month first with AM/PM)
+    "%m/%d/%Y %I:%M %p",
+    "%b %d, %Y %I:%M %p",  # Jan 07, 2021 08:41 AM
+    "%b %d, %Y",
+)
+_UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)$", re.IGNORECASE)
 
 
 def to_utc(moment: datetime) -> datetime:
@@ -61,6 +73,16 @@ def _parse(value: object, field: str) -> datetime:
             )
         except ValueError as exc:
             raise MappingError(field, f"invalid date {value!r}: {exc}") from None
+    if _UTC_SUFFIX.search(text):  # 2021-01-07 08:41:13 UTC
+        try:
+            return datetime.fromisoformat(_UTC_SUFFIX.sub("", text)).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    for form in _FORMATS:
+        try:
+            return to_utc(datetime.strptime(text, form))
+        except ValueError:
+            continue
     try:
         return to_utc(parsedate_to_datetime(text))
     except (TypeError, ValueError, IndexError):
