@@ -29,17 +29,26 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 
 
 class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, skip_classes: frozenset[str] = frozenset()) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.image_texts: list[str] = []  # descriptions of pictures: the text of a post that is only one
+        self.links: list[str] = []  # where links point: the text of a post that is only a link
+        self._skip_classes = skip_classes
         self._dropping: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _DROP:
-            self._dropping.append(tag)
-        elif self._dropping:
+        if self._dropping:
+            if tag in self._dropping:  # the same element nested: its end must not end the drop
+                self._dropping.append(tag)
             return
+        found = dict(attrs)
+        if tag in _DROP or (self._skip_classes and self._skipped(found)):
+            self._dropping.append(tag)
+            if link := found.get("data-onebox-src"):  # a link preview: the link it previews
+                self.links.append(link)
+        elif tag == "a" and (href := found.get("href")) and href.startswith(("http://", "https://")):
+            self.links.append(href)
         elif tag in _BREAK_BEFORE:
             self.parts.append("\n")
         elif tag in _BLOCK:
@@ -47,7 +56,10 @@ class _TextExtractor(HTMLParser):
         elif tag in _CELLS:
             self.parts.append(" ")
         elif tag == "img":
-            self._image(dict(attrs))
+            self._image(found)
+
+    def _skipped(self, attrs: dict[str, str | None]) -> bool:
+        return not self._skip_classes.isdisjoint((attrs.get("class") or "").split())
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._dropping:
@@ -90,24 +102,30 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
-def html_to_text(html: str) -> str:
-    """Readable text from an HTML fragment; paragraphs separated by a blank line, lines by ``\\n``."""
+def html_to_text(html: str, *, skip_classes: frozenset[str] = frozenset()) -> str:
+    """Readable text from an HTML fragment; paragraphs separated by a blank line, lines by ``\\n``.
+
+    Elements with one of ``skip_classes`` are left out with their content (another author's quoted
+    words, link previews). Without any text, the images' descriptions are the text, else the links."""
     if "<" not in html and "&" not in html:
         return html.strip()
-    text, image_texts = _extract(html)
+    parser = _extract(html, skip_classes)
+    text = _tidy("".join(parser.parts))
     if _ESCAPED_MARKUP.match(text):  # "&lt;p&gt;…&lt;/p&gt;": markup escaped once too often
-        text, image_texts = _extract(text)
-    return text or "\n".join(image_texts)
+        parser = _extract(text, skip_classes)
+        text = _tidy("".join(parser.parts))
+    return text or "\n".join(parser.image_texts) or "\n".join(dict.fromkeys(parser.links))
 
 
-def _extract(html: str) -> tuple[str, list[str]]:
-    parser = _TextExtractor()
+def _extract(html: str, skip_classes: frozenset[str]) -> _TextExtractor:
+    parser = _TextExtractor(skip_classes)
     try:
         parser.feed(html)
         parser.close()
     except Exception:  # html.parser is forgiving, but an odd input must never cost the mention
-        return _tidy(unescape(re.sub(r"<[^>]*>", " ", html))), []
-    return _tidy("".join(parser.parts)), parser.image_texts
+        parser = _TextExtractor()
+        parser.parts = [unescape(re.sub(r"<[^>]*>", " ", html))]
+    return parser
 
 
 def _tidy(text: str) -> str:
