@@ -4,6 +4,13 @@ The feed is fetched through :class:`~luister.connectors.http.SafeHttp` with a co
 keeps ``ETag`` and ``Last-Modified``) and parsed from the fetched bytes by feedparser, which never fetches
 anything itself here. Each entry is kept raw as the JSON of what feedparser made of it, plus the feed's
 title and link under ``"feed"``; :meth:`RssConnector.map_item` turns that into a mention.
+
+An entry's date is its published or updated date; when feedparser cannot read it (dates in Portuguese,
+say) luister tries its own parser, and failing that the mention is kept with the date unknown, never
+silently dated when fetched. Relative entry links are resolved against the feed's own URL. An entry is
+named in the quarantine by its id or link, not its place in the feed (which shifts as entries are added),
+so one bad entry is quarantined once. A feed that is not well-formed (a body cut off in transfer) keeps
+only its entries that have an id or link and a date: the cut-off one comes whole next time.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
+from urllib.parse import urljoin
 
 import feedparser  # type: ignore[import-untyped]
 import orjson
@@ -26,6 +34,7 @@ from luister.connectors.http import FetchError, FetchResponse
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, derive_external_id, new_mention
+from luister.domain.timestamps import parse_timestamp
 
 _PLAIN_TYPES = frozenset({"text/plain"})
 _MAX_DEPTH = 20
@@ -102,10 +111,10 @@ class RssConnector(HttpConnector):
         if not isinstance(data, dict):
             raise MappingError("raw", item.error or "not a feed entry")
         feed = as_dict(data.get("feed"))
-        link = as_text(data.get("link"))
+        link = _absolute(as_text(data.get("link")), as_text(feed.get("href")) or self.options.url)
         title = _entry_title(data)
         text = _entry_text(data)
-        published = as_text(data.get("published_parsed")) or as_text(data.get("updated_parsed"))
+        published = _entry_date(data)
         external_id = (
             as_text(data.get("id"))
             or link
@@ -155,13 +164,59 @@ def parse_feed(response: FetchResponse) -> tuple[list[RawItem], list[str]]:
             return [], errors
     feed_info = parsed.get("feed", {})
     feed = {key: as_text(feed_info.get(key)) for key in ("title", "link", "id")}
+    feed["href"] = response.url  # the document's own URL: relative entry links resolve against it
+    if parsed.get("bozo"):  # not well-formed: an entry without id/link, or undated among dated, is cut off
+        dated = any(_dated(entry) for entry in entries)
+        whole = [entry for entry in entries if _identified(entry) and (_dated(entry) or not dated)]
+        if len(whole) < len(entries):
+            left = len(entries) - len(whole)
+            errors.append(f"{left} entries without id or date (cut off?) left for the next fetch")
+        entries = whole
     items = [_raw_item(entry, feed, number) for number, entry in enumerate(entries, start=1)]
     errors.extend(f"{item.position}: {item.error}" for item in items if item.error)
     return items, errors
 
 
+def _identified(entry: Any) -> bool:
+    return bool(entry.get("id") or entry.get("link"))
+
+
+def _dated(entry: Any) -> bool:
+    return bool(entry.get("published") or entry.get("updated"))
+
+
+def _entry_date(data: dict[str, Any]) -> str | None:
+    """The date feedparser read, else the date as written if luister's parser reads it, else none."""
+    parsed = as_text(data.get("published_parsed")) or as_text(data.get("updated_parsed"))
+    if parsed:
+        return parsed
+    for key in ("published", "updated"):
+        if written := as_text(data.get(key)):
+            try:
+                return parse_timestamp(written).isoformat()
+            except MappingError:
+                continue
+    return None
+
+
+def _absolute(link: str | None, base: str) -> str | None:
+    if not link or link.startswith(("http://", "https://")):
+        return link
+    if "://" in link or link.startswith(("javascript:", "data:", "mailto:")):
+        return None
+    return urljoin(base, link)
+
+
+def _position(entry: Any, number: int) -> str:
+    """``entry <id or link>``: stable while the feed grows, so the quarantine keeps one row per entry."""
+    ident = as_text(entry.get("id")) or as_text(entry.get("link")) if isinstance(entry, dict) else None
+    if ident is None:
+        return f"entry {number}"
+    return f"entry {ident}" if len(ident) <= 100 else f"entry {derive_external_id(ident)}"
+
+
 def _raw_item(entry: Any, feed: dict[str, str | None], number: int) -> RawItem:
-    position = f"entry {number}"
+    position = _position(entry, number)
     try:
         data = json_safe(entry)
         if not isinstance(data, dict):
