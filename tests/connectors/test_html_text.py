@@ -67,7 +67,10 @@ class TestMeaningKept:
         assert html_to_text(wordpress) == "Top 🙂 service"
 
     def test_table_cells_stay_apart(self) -> None:
-        html = "<table><tr><th>Release</th><th>Previous</th></tr><tr><td>September 2015</td><td>June 2015</td></tr></table>"
+        html = (
+            "<table><tr><th>Release</th><th>Previous</th></tr>"
+            "<tr><td>September 2015</td><td>June 2015</td></tr></table>"
+        )
         assert html_to_text(html) == "Release Previous\nSeptember 2015 June 2015"
 
     def test_markup_escaped_twice_is_read_as_markup(self) -> None:
