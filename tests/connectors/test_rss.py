@@ -330,7 +330,11 @@ def test_the_same_bad_entry_is_quarantined_once_over_polls(engine: Any) -> None:
         )
         response = FetchResponse(url=FEED_URL, status=200, headers={}, content=body.encode())
         items, _ = parse_feed(response)
-        ingest_batch(items, mapper=lambda i, f: connector.map_item(i, fetched_at=f), store=SqlMentionStore(engine),
-                     origin="source:feed", fetched_at=FETCHED)  # fmt: skip
+        store = SqlMentionStore(engine)
+        ingest_batch(items, mapper=_map_with(connector), store=store, origin="source:feed")
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(rejected)).scalar_one() == 1
+
+
+def _map_with(connector: RssConnector) -> Any:
+    return lambda item, fetched_at: connector.map_item(item, fetched_at=fetched_at)

@@ -165,7 +165,8 @@ def parse_feed(response: FetchResponse) -> tuple[list[RawItem], list[str]]:
     feed_info = parsed.get("feed", {})
     feed = {key: as_text(feed_info.get(key)) for key in ("title", "link", "id")}
     feed["href"] = response.url  # the document's own URL: relative entry links resolve against it
-    if parsed.get("bozo"):  # not well-formed: an entry without id/link, or undated among dated, is cut off
+    cut_off = not isinstance(parsed.get("bozo_exception"), feedparser.exceptions.ThingsNobodyCaresAboutButMe)
+    if parsed.get("bozo") and cut_off:  # not well-formed: an entry without id/link, or undated among dated
         dated = any(_dated(entry) for entry in entries)
         whole = [entry for entry in entries if _identified(entry) and (_dated(entry) or not dated)]
         if len(whole) < len(entries):
