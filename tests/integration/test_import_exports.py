@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from luister.connectors.export_formats import EXPORT_FORMATS, ExportFormat
 from luister.connectors.records import FieldMapping
 from luister.services.importer import ImportReport, import_file
 from luister.storage.tables import mention
@@ -138,3 +140,15 @@ def test_a_twitter_archive_part_keeps_its_text_decoded(engine: Engine, tmp_path:
     found = rows(engine)[0]
     assert (found.external_id, found.text) == ("9", "Enerlux > de rest & zo")
     assert found.published_at == datetime(2018, 10, 10, 20, 19, 24, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("export", EXPORT_FORMATS, ids=lambda each: each.file_name)
+def test_every_documented_export_format_imports(engine: Engine, tmp_path: Path, export: ExportFormat) -> None:
+    """docs/imports.md promises these: each example stores its mention, rejects nothing, and is dated."""
+    path = tmp_path / export.file_name
+    encoding = "cp1252" if "1252" in export.name else "utf-8"
+    path.write_bytes(export.example.encode(encoding))
+    report = run_import(engine, path)
+    assert (report.summary.stored, report.summary.rejected_count) == (1, 0), report.summary.rejected
+    assert "text" in report.columns or report.shape.format == "json"
+    assert report.summary.gaps.undated == 0

@@ -71,9 +71,15 @@ def db_recount(ctx: typer.Context) -> None:
 @app.command("import")
 def import_command(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A .csv, .tsv, .jsonl or .ndjson file, optionally .gz.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A .csv, .tsv, .jsonl, .ndjson, .json or .js file, optionally .gz (docs/imports.md)."
+        ),
+    ],
     file_format: Annotated[
-        FileFormat | None, typer.Option("--format", help="Override detection by file name.")
+        FileFormat | None,
+        typer.Option("--format", help="Override detection (json: one document, e.g. an array)."),
     ] = None,
     channel: Annotated[
         str | None, typer.Option(help="Channel for records without a channel column [default: import].")

@@ -19,7 +19,9 @@ from luister.domain.mentions import Mention
 
 
 class FileOptions(BaseModel):
-    path: Path = Field(description="The CSV, TSV, JSONL or NDJSON file (optionally .gz).")
+    path: Path = Field(
+        description="The CSV, TSV, JSONL, NDJSON or JSON file (optionally .gz); formats: docs/imports.md."
+    )
     format: FileFormat | None = Field(None, description="Override detection by file name.")
     encoding: str | None = Field(None, description="Override encoding detection, e.g. cp1252.")
     delimiter: str | None = Field(None, description="CSV delimiter; sniffed when not given.")
