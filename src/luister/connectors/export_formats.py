@@ -44,7 +44,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         name="Pushshift / Reddit dump (JSON lines)",
         file_name="RC_2021-01.jsonl",
         notes="One object per line; `created_utc` dates it; `body` or `selftext` is the text.",
-        example='{"id": "gj1", "created_utc": 1609998000, "author": "bob", "body": "Enerlux :(", "score": 4}\n',
+        example='{"id": "gj1", "created_utc": 1609998000, "author": "bob", "body": "Enerlux :("}\n',
     ),
     ExportFormat(
         name="Twitter/X archive (`data/tweets.js`)",
