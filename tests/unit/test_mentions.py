@@ -155,6 +155,7 @@ class TestNewMention:
             ("es-419", "Nederland", ("es", "NL")),
             ("zh-Hant-TW", "nld", ("zh", "NL")),
             ("pt-BR", "be", ("pt", "BE")),
+            ("zhCn", "USA", ("zh", "US")),  # a Mastodon outbox's contentMap key
         ],
     )
     def test_language_and_country_names_and_tags_become_codes(

@@ -26,7 +26,7 @@ from luister.domain.mentions import Mention, derive_external_id, new_mention
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "external_id": (
-        "external_id", "id", "id_str", "post_id", "status_id", "tweet_id", "guid", "uuid", "message_id",
+        "external_id", "id", "id_str", "post_id", "status_id", "tweet_id", "guid", "uuid", "uri", "message_id",
     ),
     "channel": ("channel", "platform", "network", "kanaal", "medium"),
     "text": (
@@ -134,9 +134,12 @@ class FieldMapping:
                 continue
             for key in sources:  # the first alias with a value wins, as a person would read it
                 value = record[key]
-                if value is not None and (type(value) is not str or value):
-                    values[at] = value
-                    break
+                if value is None or (type(value) is str and not value):
+                    continue
+                if type(value) is dict or type(value) is list:  # a nested object is not this field's value
+                    continue  # (an ActivityStreams "replies" collection is not a reply count)
+                values[at] = value
+                break
         # in the order of FIELDS (tests/unit/test_field_mapping.py checks every field lands in its place)
         (external_id, channel, text, title, url, author_handle, author_name, author_followers, published_at,
          language, country, parent_id, thread_id, like_count, share_count, reply_count, view_count,

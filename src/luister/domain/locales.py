@@ -8,15 +8,19 @@ of these gives ``None``: the caller drops it and says so, and keeps the mention.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 _NAME_LANGUAGES = ("en", "nl")
+_CAMEL_TAG = re.compile(r"([a-z]{2,3})[A-Z][A-Za-z]*$")
 
 
 def language_code(value: str) -> str | None:
     """The ISO 639 code (2 or 3 letters, lower case) of a code, BCP-47 tag or language name."""
     text = value.strip()
     primary = text.replace("_", "-").split("-", 1)[0]
+    if tag := _CAMEL_TAG.match(primary):  # "zhCn", as some Mastodon versions write zh-CN
+        primary = tag.group(1)
     if 2 <= len(primary) <= 3 and primary.isascii() and primary.isalpha():
         code = primary.lower()
         return _language_names().get(code, code) if len(code) == 3 else code  # por → pt
