@@ -26,7 +26,8 @@ from luister.domain.mentions import Mention, derive_external_id, new_mention
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "external_id": (
-        "external_id", "id", "id_str", "post_id", "status_id", "tweet_id", "guid", "uuid", "uri", "message_id",
+        "external_id", "id", "id_str", "post_id", "status_id", "tweet_id", "guid", "uuid", "uri",
+        "message_id",
     ),
     "channel": ("channel", "platform", "network", "kanaal", "medium"),
     "text": (
