@@ -91,3 +91,11 @@ class TestMeaningKept:
         html = '<p><img src="https://x.example/storing.jpg" alt="Kaart met de storing in Utrecht"></p>'
         assert html_to_text(html) == "Kaart met de storing in Utrecht"
         assert html_to_text('<p>Kijk <img src="a.jpg" alt="een kaart"></p>') == "Kijk"
+
+    def test_a_picture_without_a_description_is_its_address(self) -> None:
+        """A real Discourse post: an image with the default alt "image" and nothing else."""
+        html = '<p><img src="http://i288.example.com/albums/ahh.gif" alt="image" width="36" height="22"></p>'
+        assert html_to_text(html) == "http://i288.example.com/albums/ahh.gif"
+        assert html_to_text('<p><img src="https://x.example/IMG_2041.jpg" alt="IMG_2041.jpg"></p>') == (
+            "https://x.example/IMG_2041.jpg"
+        )

@@ -22,6 +22,11 @@ _BLOCK = frozenset(
     }
 )  # fmt: skip
 _CELLS = frozenset({"td", "th"})
+# alt texts that describe nothing: a default ("image") or a file name ("IMG_2041.jpg")
+_NO_DESCRIPTION = re.compile(
+    r"^(?:image|img|photo|picture|afbeelding|foto|screenshot)$|\.(?:png|jpe?g|gif|webp|heic)$|^(?:IMG|DSC)_?\d",
+    re.IGNORECASE,
+)
 _SPACES = re.compile(r"[^\S\n]+")
 # a whole text that is markup: starts with a tag or a comment, ends with one, and closes a tag
 _ESCAPED_MARKUP = re.compile(r"^\s*<(?:!--|[a-zA-Z]).*</[a-zA-Z][a-zA-Z0-9]*>(?:.*>)?\s*$", re.DOTALL)
@@ -71,13 +76,13 @@ class _TextExtractor(HTMLParser):
 
     def _image(self, attrs: dict[str, str | None]) -> None:
         alt = (attrs.get("alt") or "").strip()
-        if not alt:
-            return
         classes = (attrs.get("class") or "").split()
-        if "emoji" in classes or "wp-smiley" in classes:  # an emoji drawn as a picture: part of the text
+        if alt and ("emoji" in classes or "wp-smiley" in classes):  # an emoji drawn as a picture: text
             self.parts.append(alt)
-        else:
+        elif alt and not _NO_DESCRIPTION.match(alt):
             self.image_texts.append(alt)
+        elif (src := attrs.get("src")) and src.startswith(("http://", "https://")):
+            self.links.append(src)  # an undescribed picture: where it is, for a post that is only one
 
     def handle_endtag(self, tag: str) -> None:
         if self._dropping:
