@@ -53,3 +53,13 @@ def test_production_keeps_a_real_secret() -> None:
 def test_invalid_values_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         get_settings(**bad)
+
+
+def test_the_fetch_size_limit_is_a_setting_the_sources_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #24: feeds over the fixed 10 MiB could not be read; LUISTER_FETCH_MAX_BYTES raises it."""
+    from luister.cli.sources import _http
+
+    monkeypatch.setenv("LUISTER_FETCH_MAX_BYTES", str(50 * 1024 * 1024))
+    settings = get_settings()
+    assert settings.fetch_max_bytes == 50 * 1024 * 1024
+    assert _http(settings).policy.max_bytes == 50 * 1024 * 1024

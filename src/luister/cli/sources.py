@@ -233,4 +233,6 @@ def _render_run(result: SourceRunResult) -> None:
 def _http(settings: Settings) -> Any:
     from luister.connectors.http import FetchPolicy, SafeHttp
 
-    return SafeHttp(FetchPolicy(allow=frozenset(settings.fetch_allow), timeout=settings.fetch_timeout))
+    allow = frozenset(settings.fetch_allow)
+    policy = FetchPolicy(allow=allow, timeout=settings.fetch_timeout, max_bytes=settings.fetch_max_bytes)
+    return SafeHttp(policy)
