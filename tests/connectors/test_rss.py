@@ -104,6 +104,9 @@ def test_wordpress_comments_feed(server: HTTPServer) -> None:
     )
     assert reply.parent_id == comment.external_id
     assert comment.parent_id is None
+    # each comment its own address, not the post's (issue #24, also decide)
+    assert comment.url == "https://bakkerij.example.nl/2024/06/zuurdesem/#comment-812"
+    assert reply.url == "https://bakkerij.example.nl/2024/06/zuurdesem/#comment-813"
 
 
 def test_podcast_show_notes(server: HTTPServer) -> None:
