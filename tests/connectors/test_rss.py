@@ -341,3 +341,18 @@ def test_the_same_bad_entry_is_quarantined_once_over_polls(engine: Any) -> None:
 
 def _map_with(connector: RssConnector) -> Any:
     return lambda item, fetched_at: connector.map_item(item, fetched_at=fetched_at)
+
+
+def test_json_feed(server: HTTPServer) -> None:
+    """Issue #24, also decide: JSON Feed was not read at all."""
+    url = serve(server, "json_feed.json", content_type="application/feed+json")
+    [page] = collect(url)
+    assert page.errors == []
+    connector = RssConnector(RssOptions(url=url))
+    post, release = (connector.map_item(item, fetched_at=FETCHED) for item in page.items)
+    assert (post.title, post.text) == (
+        "De storing van 1 juni",
+        "Wat er misging bij Acme & wat we eraan doen.",
+    )
+    assert post.published_at == datetime(2024, 6, 1, 8, tzinfo=UTC) and post.author_name == "Anna de Vries"
+    assert release.url == server.url_for("/2024/05/release-42") and release.date_known

@@ -1,4 +1,4 @@
-"""RSS 0.9x/1.0/2.0 and Atom feeds (news, blogs, WordPress comment feeds, podcasts) as a source.
+"""RSS 0.9x/1.0/2.0, Atom and JSON Feed feeds (news, blogs, WordPress comment feeds, podcasts) as a source.
 
 The feed is fetched through :class:`~luister.connectors.http.SafeHttp` with a conditional GET (the cursor
 keeps ``ETag`` and ``Last-Modified``) and parsed from the fetched bytes by feedparser, which never fetches
@@ -31,6 +31,7 @@ from luister.connectors.base import Capability, Health, Page
 from luister.connectors.common import HttpConnector, as_dict, as_text
 from luister.connectors.html_text import html_to_text
 from luister.connectors.http import FetchError, FetchResponse
+from luister.connectors.json_feed import parse_json_feed
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, derive_external_id, new_mention
@@ -53,7 +54,7 @@ class RssOptions(BaseModel):
 
 
 class RssConnector(HttpConnector):
-    """An RSS 1.0/2.0 or Atom feed: blogs, news sites, alert feeds, WordPress comment feeds
+    """An RSS 1.0/2.0, Atom or JSON Feed: blogs, news sites, alert feeds, WordPress comment feeds
     (`/comments/feed/`), podcasts' show notes. Polite: conditional GET with ETag and Last-Modified.
 
     Cursor: ``{"etag": ..., "modified": ...}`` from the last full response.
@@ -146,6 +147,10 @@ def parse_feed(response: FetchResponse) -> tuple[list[RawItem], list[str]]:
     content_type = response.headers.get("content-type", "")
     if not body.strip():
         return [], ["empty response body"]
+    if (json_feed := parse_json_feed(body)) is not None:
+        feed, json_entries = json_feed
+        feed["href"] = response.url
+        return [_raw_item(entry, feed, number) for number, entry in enumerate(json_entries, start=1)], []
     parsed = feedparser.parse(
         io.BytesIO(body),  # a stream: feedparser must neither fetch URLs nor open files named by the body
         # no content-location: a base URL would turn relative guids into URLs of wherever we fetched from
