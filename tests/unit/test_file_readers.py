@@ -338,3 +338,18 @@ class TestJsonDocuments:
         path.write_bytes(b'{"id": "a", "created_utc": 1600000000}\n{"id": "b", "created_utc": 1600000001}\n')
         shape, items = read_path(path)
         assert shape.format == "jsonl" and len(items) == 2
+
+
+def test_zstandard_dumps_are_read(tmp_path: Path) -> None:
+    """Issue #24, also decide: Pushshift publishes .zst dumps (with a long window)."""
+    import zstandard
+
+    lines = b"".join(
+        b'{"id": "t%d", "created_utc": %d, "body": "tekst"}\n' % (n, 1600000000 + n) for n in range(3)
+    )
+    path = tmp_path / "RC_2020-09.zst"
+    path.write_bytes(zstandard.ZstdCompressor(level=3).compress(lines))
+    shape, items = read_path(path, file_format=FileFormat.jsonl)
+    assert [i.data["id"] for i in items] == ["t0", "t1", "t2"]
+    shape, items = read_path(tmp_path.joinpath("RC_2020-09.zst").rename(tmp_path / "RC_2020-09.jsonl.zst"))
+    assert shape.format == "jsonl" and len(items) == 3

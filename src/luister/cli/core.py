@@ -74,7 +74,7 @@ def import_command(
     path: Annotated[
         Path,
         typer.Argument(
-            help="A .csv, .tsv, .jsonl, .ndjson, .json or .js file, optionally .gz (docs/imports.md)."
+            help="A .csv, .tsv, .jsonl, .ndjson, .json or .js file, optionally .gz or .zst (docs/imports.md)."
         ),
     ],
     file_format: Annotated[
@@ -140,8 +140,8 @@ def import_command(
 
 @contextmanager
 def _byte_progress(path: Path) -> Iterator[Callable[[int], None]]:
-    """A progress bar over the bytes of ``path`` (indeterminate for .gz), on stderr."""
-    total = None if path.name.endswith(".gz") else path.stat().st_size
+    """A progress bar over the bytes of ``path`` (indeterminate when compressed), on stderr."""
+    total = None if path.name.endswith((".gz", ".zst")) else path.stat().st_size
     columns = (
         TextColumn("importing {task.description}"),
         BarColumn(),

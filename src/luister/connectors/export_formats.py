@@ -43,7 +43,10 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         name="Pushshift / Reddit dump (JSON lines)",
         file_name="RC_2021-01.jsonl",
-        notes="One object per line; `created_utc` dates it; `body` or `selftext` is the text.",
+        notes=(
+            "One object per line, also as Pushshift publishes them, compressed (`RC_2021-01.zst`, read as "
+            "it streams); `created_utc` dates it; `body` or `selftext` is the text."
+        ),
         example='{"id": "gj1", "created_utc": 1609998000, "author": "bob", "body": "Enerlux :("}\n',
     ),
     ExportFormat(

@@ -20,7 +20,7 @@ from luister.domain.mentions import Mention
 
 class FileOptions(BaseModel):
     path: Path = Field(
-        description="The CSV, TSV, JSONL, NDJSON or JSON file (optionally .gz); formats: docs/imports.md."
+        description="The CSV, TSV, JSONL, NDJSON or JSON file (optionally .gz or .zst); see docs/imports.md."
     )
     format: FileFormat | None = Field(None, description="Override detection by file name.")
     encoding: str | None = Field(None, description="Override encoding detection, e.g. cp1252.")

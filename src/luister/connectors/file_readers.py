@@ -46,7 +46,7 @@ class UnreadableFileError(ValueError):
 
 def detect_format(path: Path, sample: bytes = b"") -> FileFormat:
     """By the name; a ``.json``/``.js`` file by its first bytes: JSON lines, or one JSON document."""
-    name = path.name.lower().removesuffix(".gz")
+    name = path.name.lower().removesuffix(".gz").removesuffix(".zst")
     if name.endswith((".jsonl", ".ndjson")):
         return FileFormat.jsonl
     if name.endswith((".json", ".js")):
@@ -121,17 +121,31 @@ def _whole_characters(sample: bytes) -> bytes:
     return sample
 
 
+ZSTD_MAX_WINDOW = 2**31  # Pushshift's dumps are compressed with a 2 GiB window
+
+
 @contextmanager
 def open_binary(path: Path) -> Iterator[IO[bytes]]:
+    """``path`` opened for reading, decompressed as it is read when it ends in ``.gz`` or ``.zst``."""
     if not path.is_file():
         raise UnreadableFileError(f"{path}: no such file")
-    raw: IO[bytes] = (
-        cast(IO[bytes], gzip.open(path, "rb")) if path.name.lower().endswith(".gz") else path.open("rb")
-    )
+    name = path.name.lower()
+    file = path.open("rb")
+    raw: IO[bytes]
+    if name.endswith(".gz"):
+        raw = cast(IO[bytes], gzip.GzipFile(fileobj=file, mode="rb"))
+    elif name.endswith(".zst"):
+        import zstandard
+
+        decompressor = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
+        raw = io.BufferedReader(cast(io.RawIOBase, decompressor.stream_reader(file)))
+    else:
+        raw = file
     try:
         yield raw
     finally:
         raw.close()
+        file.close()
 
 
 @dataclass(slots=True, frozen=True)
