@@ -274,3 +274,18 @@ def test_import_summary_says_how_the_file_was_read_and_what_it_lacked(
     assert "no date column: 2 mentions kept with the date unknown" in result.output
     assert "no author column" in result.output
     assert "1 country values not recognised" in result.output
+
+
+def test_import_says_how_dates_without_a_zone_and_in_doubt_were_read(
+    settings: Settings, tmp_path: Path
+) -> None:
+    assert invoke(settings, "init").exit_code == 0
+    path = tmp_path / "export.csv"
+    path.write_text("id;bericht;datum\n1;Enerlux storing;07-01-2021 08:41\n")
+    result = invoke(settings, "import", str(path))
+    assert "1 dates had no time zone: read as UTC (--timezone Europe/Amsterdam" in result.output
+    assert "1 dates like 07/01/2021: read day first (--monthfirst" in result.output
+    told = invoke(settings, "import", str(path), "--timezone", "Europe/Amsterdam", "--monthfirst")
+    assert "read as Europe/Amsterdam" in told.output and "read month first" in told.output
+    wrong = invoke(settings, "import", str(path), "--timezone", "Mars/Olympus")
+    assert wrong.exit_code == 2 and "not a time zone" in wrong.output

@@ -152,3 +152,39 @@ def test_every_documented_export_format_imports(engine: Engine, tmp_path: Path, 
     assert (report.summary.stored, report.summary.rejected_count) == (1, 0), report.summary.rejected
     assert "text" in report.columns or report.shape.format == "json"
     assert report.summary.gaps.undated == 0
+
+
+NAIVE_CSV = "id;bericht;datum\n1;Enerlux storing;07-01-2021 08:41\n2;Enerlux weer;2021-01-13T10:00:00\n"
+
+
+def test_dates_without_a_zone_and_ambiguous_dates_are_counted_and_read_as_told(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Issue #24, also decide: naive dates were UTC silently, 07/01/2021 day first silently."""
+    path = tmp_path / "export.csv"
+    path.write_text(NAIVE_CSV)
+    report = run_import(engine, path)
+    assert (report.summary.gaps.naive_dates, report.summary.gaps.ambiguous_dates) == (2, 1)
+    assert [row.published_at for row in rows(engine)] == [
+        datetime(2021, 1, 7, 8, 41, tzinfo=UTC),
+        datetime(2021, 1, 13, 10, tzinfo=UTC),
+    ]
+
+
+def test_a_time_zone_and_month_first_can_be_given(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(NAIVE_CSV)
+    mapping = FieldMapping().reading_dates(timezone="Europe/Amsterdam", dayfirst=False)
+    report = import_file(path=path, store=SqlMentionStore(engine), mapping=mapping, batch_size=10)
+    assert str(report.dates.zone) == "Europe/Amsterdam" and not report.dates.dayfirst
+    assert [row.published_at for row in rows(engine)] == [
+        datetime(2021, 7, 1, 6, 41, tzinfo=UTC),  # July 1st, 08:41 in Amsterdam (summer time)
+        datetime(2021, 1, 13, 9, tzinfo=UTC),
+    ]
+
+
+def test_an_unknown_time_zone_is_refused() -> None:
+    from luister.connectors.records import MappingConfigError
+
+    with pytest.raises(MappingConfigError, match="not a time zone"):
+        FieldMapping().reading_dates(timezone="Europe/Atlantis", dayfirst=True)

@@ -340,3 +340,37 @@ def test_a_mention_pickles_with_every_field() -> None:
     copy = pickle.loads(pickle.dumps(original))
     assert {name: getattr(copy, name) for name in values} == values
     assert Mention(*original.astuple()) == original  # how a prepared batch carries its mentions
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("Wed Oct 10 20:19:24 +0000 2018", datetime(2018, 10, 10, 20, 19, 24, tzinfo=UTC)),  # Twitter/X
+        ("07-Jan-2021 08:41AM", datetime(2021, 1, 7, 8, 41, tzinfo=UTC)),  # Meltwater
+        ("1/7/2021 8:41:13 AM", datetime(2021, 1, 7, 8, 41, 13, tzinfo=UTC)),  # US spreadsheet
+        ("2021-01-07 08:41:13 UTC", datetime(2021, 1, 7, 8, 41, 13, tzinfo=UTC)),
+    ],
+)
+def test_export_timestamp_shapes(written: str, expected: datetime) -> None:
+    """Issue #24, also decide: shapes exports write that were not recognised."""
+    from luister.domain.timestamps import parse_timestamp
+
+    assert parse_timestamp(written) == expected
+
+
+def test_dates_without_a_zone_or_with_day_and_month_in_doubt_are_read_as_told() -> None:
+    from zoneinfo import ZoneInfo
+
+    from luister.domain.timestamps import AMBIGUOUS, NAIVE, DateReading, date_flags, parse_timestamp
+
+    amsterdam_us = DateReading(zone=ZoneInfo("Europe/Amsterdam"), dayfirst=False)
+    assert parse_timestamp("07/01/2021 08:41") == datetime(2021, 1, 7, 8, 41, tzinfo=UTC)
+    assert parse_timestamp("07/01/2021 08:41", reading=amsterdam_us) == datetime(
+        2021, 7, 1, 6, 41, tzinfo=UTC
+    )
+    assert parse_timestamp("2021-01-07T08:41:00Z", reading=amsterdam_us) == datetime(
+        2021, 1, 7, 8, 41, tzinfo=UTC
+    )
+    assert date_flags("07/01/2021 08:41") == NAIVE | AMBIGUOUS
+    assert date_flags("13/01/2021") == NAIVE and date_flags("2021-01-07T08:41:00+01:00") == 0
+    assert date_flags("1609998073") == 0  # epoch seconds are UTC

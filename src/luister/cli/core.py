@@ -92,6 +92,13 @@ def import_command(
     ] = None,
     encoding: Annotated[str | None, typer.Option(help="Override encoding detection, e.g. cp1252.")] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter; sniffed when not given.")] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="Time zone of dates written without one, e.g. Europe/Amsterdam [default: UTC]."),
+    ] = None,
+    monthfirst: Annotated[
+        bool, typer.Option("--monthfirst", help="Read 07/01/2021 as July 1st (US); day first otherwise.")
+    ] = False,
     show_rejected: Annotated[int, typer.Option(help="How many rejected rows to list.")] = 20,
     workers: Annotated[
         int | None,
@@ -105,6 +112,7 @@ def import_command(
     try:
         base = FieldMapping.from_file(mapping_file) if mapping_file else None
         field_mapping = FieldMapping.from_pairs(mapping or [], channel=channel, base=base)
+        field_mapping = field_mapping.reading_dates(timezone=timezone, dayfirst=not monthfirst)
     except MappingConfigError as exc:
         fail(str(exc), code=2)
     if not path.is_file():
@@ -189,6 +197,13 @@ def _render_import(report: importer.ImportReport, show_rejected: int) -> None:
         err.print(f"[yellow]{gaps.undated:,} rows had no date:[/] kept with the date unknown")
     if gaps.generated_ids and "external_id" not in report.not_found:
         err.print(f"[yellow]{gaps.generated_ids:,} rows had no id:[/] an id was derived from link or content")
+    if gaps.naive_dates:
+        zone = str(report.dates.zone)
+        hint = "" if zone != "UTC" else " (--timezone Europe/Amsterdam if they are local time)"
+        err.print(f"[yellow]{gaps.naive_dates:,} dates had no time zone:[/] read as {escape(zone)}{hint}")
+    if gaps.ambiguous_dates:
+        order = "day first (--monthfirst for 07/01 as July 1st)" if report.dates.dayfirst else "month first"
+        err.print(f"[yellow]{gaps.ambiguous_dates:,} dates like 07/01/2021:[/] read {order}")
     for name, count in sorted(gaps.dropped.items()):
         err.print(f"[yellow]{count:,} {name} values not recognised:[/] left out, the mentions kept")
     table = Table(show_header=False)

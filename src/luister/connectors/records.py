@@ -13,9 +13,10 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 
@@ -23,6 +24,7 @@ from luister.connectors.html_text import html_to_text
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, derive_external_id, new_mention
+from luister.domain.timestamps import DateReading, date_flags, parse_timestamp
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "external_id": (
@@ -87,9 +89,21 @@ class FieldMapping:
 
     columns: dict[str, str] = field(default_factory=dict)
     channel: str = DEFAULT_CHANNEL
+    dates: DateReading = field(default_factory=DateReading)  # dates without a zone; day or month first
     _resolved: dict[tuple[str, ...], list[tuple[int, tuple[str, ...], bool]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+
+    def reading_dates(self, *, timezone: str | None, dayfirst: bool) -> FieldMapping:
+        """This mapping, reading dates without a zone in ``timezone`` (an IANA name) and ``07/01/2021``
+        day first or not."""
+        try:
+            zone: tzinfo = ZoneInfo(timezone) if timezone else UTC
+        except (ZoneInfoNotFoundError, ValueError):
+            raise MappingConfigError(
+                f"--timezone {timezone!r}: not a time zone, e.g. Europe/Amsterdam"
+            ) from None
+        return FieldMapping(columns=self.columns, channel=self.channel, dates=DateReading(zone, dayfirst))
 
     @classmethod
     def from_pairs(
@@ -154,14 +168,21 @@ class FieldMapping:
             # a post's link stays when its text is edited: the same post exported twice is one mention
             parts = (url,) if url else (url, author_handle, published_at, text)
             external_id = derive_external_id(channel, *parts)
+        flags = 0
+        if type(published_at) is str and published_at.strip():  # read here: the file's zone and order
+            flags = date_flags(published_at)
+            published_at = parse_timestamp(published_at, reading=self.dates)
         # every field by name: compiled, this is a direct call (a ``**values`` call parses 20 keywords)
-        return new_mention(
+        mention = new_mention(
             channel=channel, external_id=external_id, text=text, published_at=published_at,
             fetched_at=fetched_at, raw=item.raw, url=url, title=title, author_handle=author_handle,
             author_name=author_name, author_followers=author_followers, language=language, country=country,
             parent_id=parent_id, thread_id=thread_id, like_count=like_count, share_count=share_count,
             reply_count=reply_count, view_count=view_count,
         )  # fmt: skip
+        if flags:
+            mention.extra["date_flags"] = flags  # counted for the summary (luister.services.ingest)
+        return mention
 
     def _sources_for(self, record: Mapping[str, Any]) -> list[tuple[int, tuple[str, ...], bool]]:
         """Per field (by its place in :data:`FIELDS`): the mapped path, or the columns this record has

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from luister.connectors.file_readers import FileFormat, FileShape, open_binary, read_blocks
 from luister.connectors.records import REPORTED_MISSING, FieldMapping
+from luister.domain.timestamps import DateReading
 from luister.heap import collected_per_batch
 from luister.services.events import EventBus
 from luister.services.ingest import BatchResult, Enricher, IngestSummary, MentionStore, Pipeline
@@ -21,6 +22,7 @@ class ImportReport:
     shape: FileShape
     summary: IngestSummary
     columns: dict[str, str] = field(default_factory=dict)  # mention field → the file's column
+    dates: DateReading = field(default_factory=DateReading)  # how dates without a zone or order were read
 
     @property
     def not_found(self) -> tuple[str, ...]:
@@ -62,4 +64,4 @@ def import_file(
         with closing(prepared_in_workers(blocks, prepare=pipeline.prepare, workers=workers)) as prepared:
             summary = pipeline.run_prepared(prepared, on_batch=on_batch)
     columns = mapping.describe(shape.columns) if shape.columns else {}
-    return ImportReport(origin=origin, shape=shape, summary=summary, columns=columns)
+    return ImportReport(origin=origin, shape=shape, summary=summary, columns=columns, dates=mapping.dates)

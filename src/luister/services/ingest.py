@@ -19,6 +19,7 @@ from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem, Rejection, StoredMention, batches
 from luister.domain.mentions import GENERATED_ID_PREFIX, Mention
 from luister.domain.rollups import Rollup, batch_counts
+from luister.domain.timestamps import AMBIGUOUS, NAIVE
 from luister.heap import collect_after_batch
 from luister.services.events import EventBus, MentionsStored
 
@@ -64,6 +65,8 @@ class InputGaps:
     undated: int = 0  # no date given: kept, dated when fetched and marked ``date_known=False``
     generated_ids: int = 0  # no id given: one derived from the link, or from the content
     dropped: dict[str, int] = field(default_factory=dict)  # optional values left out, per field
+    naive_dates: int = 0  # dates written without a zone: read in the mapping's zone (UTC unless told)
+    ambiguous_dates: int = 0  # 07/01/2021: day and month could be swapped; read as the mapping says
 
     def count(self, mentions: Iterable[Mention]) -> None:
         for m in mentions:
@@ -75,10 +78,15 @@ class InputGaps:
                 for note in m.extra.get("dropped", ()):
                     name = note.split(" ", 1)[0]
                     self.dropped[name] = self.dropped.get(name, 0) + 1
+                flags = m.extra.get("date_flags", 0)
+                self.naive_dates += flags & NAIVE
+                self.ambiguous_dates += (flags & AMBIGUOUS) >> 1
 
     def add(self, other: InputGaps) -> None:
         self.undated += other.undated
         self.generated_ids += other.generated_ids
+        self.naive_dates += other.naive_dates
+        self.ambiguous_dates += other.ambiguous_dates
         for name, count in other.dropped.items():
             self.dropped[name] = self.dropped.get(name, 0) + count
 
