@@ -127,6 +127,8 @@ def imports_reference() -> str:
         "(an array, an ActivityStreams collection, a Twitter/X archive part), optionally gzipped, streaming,",
         "of any size. Format, encoding and delimiter are detected (`--format`, `--encoding`, `--delimiter`",
         "override); columns are found by name whatever their case (`--map FIELD=COLUMN` overrides).",
+        "Dates without a time zone are read as UTC unless `--timezone Europe/Amsterdam` says otherwise;",
+        "`07/01/2021` is the 7th of January unless `--monthfirst`; the summary counts both kinds.",
         "",
         "The summary says, per file: the format, the encoding and why it was chosen, the delimiter, which",
         "column feeds which field, and which of id, date and author were not found, with how many rows got",
