@@ -71,7 +71,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 FIELDS = tuple(ALIASES)
 DEFAULT_CHANNEL = "import"
-REPORTED_MISSING = ("external_id", "published_at", "author_handle")  # the summary says when not found
+REPORTED_MISSING = ("external_id", "published_at", "author_handle")
+_DEFAULT_DATES = DateReading()  # the summary says when not found
 _HTML_MARKUP = re.compile(
     r"</?(?:p|br|a|span|div|b|i|em|strong|ul|ol|li|blockquote|img|h[1-6]|pre|code)\b[^>]*>"
     r"|&(?:[a-z]{2,8}|#\d{1,7}|#x[0-9a-f]{1,6});",
@@ -168,9 +169,8 @@ class FieldMapping:
             # a post's link stays when its text is edited: the same post exported twice is one mention
             parts = (url,) if url else (url, author_handle, published_at, text)
             external_id = derive_external_id(channel, *parts)
-        flags = 0
-        if type(published_at) is str and published_at.strip():  # read here: the file's zone and order
-            flags = date_flags(published_at)
+        flags = date_flags(published_at) if type(published_at) is str else 0
+        if flags and self.dates != _DEFAULT_DATES:  # a zone or order to apply (else new_mention reads it)
             published_at = parse_timestamp(published_at, reading=self.dates)
         # every field by name: compiled, this is a direct call (a ``**values`` call parses 20 keywords)
         mention = new_mention(

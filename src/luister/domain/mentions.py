@@ -277,7 +277,11 @@ def new_mention(
         raise MappingError("text", "mention has no text and no title")
     if len(clean_text) > MAX_TEXT_CHARS:
         raise MappingError("text", f"text is {len(clean_text):,} characters; the limit is {MAX_TEXT_CHARS:,}")
-    date_known = published_at is not None and not (type(published_at) is str and not published_at.strip())
+    date_known = (
+        published_at is not None
+        and published_at != ""
+        and not (type(published_at) is str and published_at.isspace())
+    )
     published = parse_timestamp(published_at) if date_known else fetched  # never silently: date_known says
     if published - fetched > MAX_FUTURE_SKEW:
         raise MappingError("published_at", f"{published.isoformat()} lies in the future")

@@ -51,7 +51,9 @@ def date_flags(value: object) -> int:
     if not isinstance(value, str):
         return 0
     text = value.strip()
-    if not text or text.lstrip("-").replace(".", "", 1).isdigit():  # epoch values are UTC by definition
+    if not text or text[-1] in "zZ" or (len(text) > 6 and text[-6] in "+-" and text[-3] == ":"):
+        return 0  # empty, or ISO 8601 with its zone: the common case, decided without a regex
+    if text.lstrip("-").replace(".", "", 1).isdigit():  # epoch values are UTC by definition
         return 0
     flags = 0 if _HAS_ZONE.search(text) else NAIVE
     numeric = _DUTCH_DATE.match(text)
