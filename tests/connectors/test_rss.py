@@ -61,7 +61,8 @@ def test_rss2_with_guid_pubdate_creator_and_content_encoded(server: HTTPServer) 
     [page] = collect(serve(server, "rss2.xml", headers={"ETag": '"abc"'}), channel="news")
     assert page.errors == [] and page.cursor == {"etag": '"abc"'}
     first, second = mentions(page, channel="news")
-    assert first.channel == "news" and first.external_id == "news-example-48213"
+    assert first.channel == "news"
+    assert first.external_id == server.url_for("/feed") + "#news-example-48213"  # scoped to its feed
     assert first.title == "Acme opent nieuwe fabriek in Tilburg"
     assert first.text == "Acme opent een nieuwe fabriek in Tilburg.\n\nLees ook het interview."
     assert first.author_name == "Sanne de Vries"
@@ -356,3 +357,25 @@ def test_json_feed(server: HTTPServer) -> None:
     )
     assert post.published_at == datetime(2024, 6, 1, 8, tzinfo=UTC) and post.author_name == "Anna de Vries"
     assert release.url == server.url_for("/2024/05/release-42") and release.date_known
+
+
+def test_ids_that_are_not_uris_are_scoped_to_their_feed_and_shared_ids_are_said() -> None:
+    """Issue #24, also decide: guids like "1600-2823" from unrelated feeds collided; a feed reusing a
+    guid lost an entry silently."""
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
+        "<item><guid>1600-2823</guid><title>een</title></item>"
+        "<item><guid>1600-2823</guid><title>twee</title></item>"
+        "<item><guid>https://f.example/3</guid><title>drie</title></item>"
+        "</channel></rss>"
+    ).encode()
+    ids = {}
+    for url in ("https://a.example/feed", "https://b.example/rss"):
+        headers = {"content-type": RSS}
+        items, errors = parse_feed(FetchResponse(url=url, status=200, headers=headers, content=body))
+        connector = RssConnector(RssOptions(url=url))
+        ids[url] = [connector.map_item(item, fetched_at=FETCHED).external_id for item in items]
+        assert errors == ["2 entries share the id '1600-2823': only the first is stored"]
+    assert ids["https://a.example/feed"][0] == "https://a.example/feed#1600-2823"
+    assert ids["https://b.example/rss"][0] == "https://b.example/rss#1600-2823"
+    assert ids["https://a.example/feed"][2] == ids["https://b.example/rss"][2] == "https://f.example/3"

@@ -10,13 +10,16 @@ say) luister tries its own parser, and failing that the mention is kept with the
 silently dated when fetched. Relative entry links are resolved against the feed's own URL. An entry is
 named in the quarantine by its id or link, not its place in the feed (which shifts as entries are added),
 so one bad entry is quarantined once. A feed that is not well-formed (a body cut off in transfer) keeps
-only its entries that have an id or link and a date: the cut-off one comes whole next time.
+only its entries that have an id or link and a date: the cut-off one comes whole next time. An entry id
+that is not a URI (``1600-2823``) is scoped to its feed's URL, so unrelated feeds' ids never collide;
+entries of one feed that share an id are reported.
 """
 
 from __future__ import annotations
 
 import calendar
 import io
+import re
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -38,6 +41,9 @@ from luister.domain.mentions import Mention, derive_external_id, new_mention
 from luister.domain.timestamps import parse_timestamp
 
 _PLAIN_TYPES = frozenset({"text/plain"})
+# an id that names the entry everywhere (a URL, urn:, tag:); any other is scoped to its feed, for
+# (channel, external id) is unique across every feed of a channel
+_GLOBAL_ID = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|urn:|tag:)")
 _MAX_DEPTH = 20
 _HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
 
@@ -116,11 +122,10 @@ class RssConnector(HttpConnector):
         title = _entry_title(data)
         text = _entry_text(data)
         published = _entry_date(data)
-        external_id = (
-            as_text(data.get("id"))
-            or link
-            or derive_external_id(as_text(feed.get("link")), title, text, published)
-        )
+        guid = as_text(data.get("id"))
+        if guid is not None and not _GLOBAL_ID.match(guid):  # "1600-2823", "posts/post-1": this feed's own
+            guid = f"{as_text(feed.get('href')) or self.options.url}#{guid}"
+        external_id = guid or link or derive_external_id(as_text(feed.get("link")), title, text, published)
         author = as_dict(data.get("author_detail"))
         author_name = as_text(author.get("name")) or as_text(data.get("author"))
         reply_to = data.get("thr_in-reply-to")
@@ -180,7 +185,22 @@ def parse_feed(response: FetchResponse) -> tuple[list[RawItem], list[str]]:
         entries = whole
     items = [_raw_item(entry, feed, number) for number, entry in enumerate(entries, start=1)]
     errors.extend(f"{item.position}: {item.error}" for item in items if item.error)
+    errors.extend(_shared_ids(entries))
     return items, errors
+
+
+def _shared_ids(entries: list[Any]) -> list[str]:
+    """Entries of one feed that share an id: only the first is stored, and that is said."""
+    seen: dict[str, int] = {}
+    for entry in entries:
+        ident = as_text(entry.get("id")) if isinstance(entry, dict) else None
+        if ident:
+            seen[ident] = seen.get(ident, 0) + 1
+    return [
+        f"{count} entries share the id {ident!r}: only the first is stored"
+        for ident, count in seen.items()
+        if count > 1
+    ]
 
 
 def _identified(entry: Any) -> bool:
