@@ -363,12 +363,12 @@ def test_ids_that_are_not_uris_are_scoped_to_their_feed_and_shared_ids_are_said(
     """Issue #24, also decide: guids like "1600-2823" from unrelated feeds collided; a feed reusing a
     guid lost an entry silently."""
     body = (
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
-        "<item><guid>1600-2823</guid><title>een</title></item>"
-        "<item><guid>1600-2823</guid><title>twee</title></item>"
-        "<item><guid>https://f.example/3</guid><title>drie</title></item>"
-        "</channel></rss>"
-    ).encode()
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
+        b"<item><guid>1600-2823</guid><title>een</title></item>"
+        b"<item><guid>1600-2823</guid><title>twee</title></item>"
+        b"<item><guid>https://f.example/3</guid><title>drie</title></item>"
+        b"</channel></rss>"
+    )
     ids = {}
     for url in ("https://a.example/feed", "https://b.example/rss"):
         headers = {"content-type": RSS}
