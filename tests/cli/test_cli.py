@@ -104,7 +104,8 @@ def test_import_with_mapping_flags(settings: Settings, tmp_path: Path) -> None:
         (["import", "nope.csv"], "no such file"),
         (["import", "x.csv", "--map", "text"], "FIELD=COLUMN"),
         (["import", "x.csv", "--map", "tekst=body"], "unknown field"),
-        (["import", "x.xlsx"], "--format"),
+        (["import", "x.numbers"], "--format"),
+        (["import", "x.xlsx"], "not a readable .xlsx workbook"),
     ],
 )
 def test_import_errors_are_helpful(
@@ -112,6 +113,7 @@ def test_import_errors_are_helpful(
 ) -> None:
     (tmp_path / "x.csv").write_text("id,text\n1,a\n")
     (tmp_path / "x.xlsx").write_text("not really")
+    (tmp_path / "x.numbers").write_text("not known")
     result = invoke(
         sqlite_settings, *[str(tmp_path / a) if a.startswith(("x.", "nope")) else a for a in args]
     )

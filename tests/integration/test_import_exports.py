@@ -188,3 +188,37 @@ def test_an_unknown_time_zone_is_refused() -> None:
 
     with pytest.raises(MappingConfigError, match="not a time zone"):
         FieldMapping().reading_dates(timezone="Europe/Atlantis", dayfirst=True)
+
+
+def test_an_excel_export_is_read_from_its_first_sheet(engine: Engine, tmp_path: Path) -> None:
+    """Issue #24, also decide: XLSX, the default download of several listening tools, was not read."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Mentions"
+    sheet.append(["Date", "Hit Sentence", "URL", "Influencer", "Country", "Reach", None])
+    sheet.append([datetime(2021, 1, 7, 8, 41), "Enerlux laat me in de kou staan", "https://x.example/1",
+                  "@anna", "Netherlands", 1200.0, None])  # fmt: skip
+    sheet.append([None, None, None, None, None, None, None])
+    sheet.append(["2021-01-08T09:00:00Z", "Enerlux weer", "https://x.example/2", "@bob", "BE", 5, None])
+    sheet.append(["2021-01-09T09:00:00Z", "te breed", "https://x.example/3", "@eve", "NL", 5, None, "extra"])
+    path = tmp_path / "meltwater.xlsx"
+    workbook.save(path)
+    report = run_import(engine, path)
+    assert report.shape.format == "xlsx" and report.shape.notes == ("sheet 'Mentions' read (the first)",)
+    assert report.columns["text"] == "Hit Sentence"
+    assert (report.summary.stored, report.summary.rejected_count) == (2, 1)
+    assert report.summary.rejected[0].position == "sheet Mentions row 5"
+    found = rows(engine)
+    assert found[0].published_at == datetime(2021, 1, 7, 8, 41, tzinfo=UTC) and found[0].country == "NL"
+    assert report.summary.gaps.naive_dates == 1  # Excel keeps no zone: said, and --timezone applies
+
+
+def test_a_file_that_is_no_workbook_is_refused_with_one_error(tmp_path: Path) -> None:
+    from luister.connectors.file_readers import UnreadableFileError
+
+    path = tmp_path / "export.xlsx"
+    path.write_text("id,text\n1,a\n")
+    with pytest.raises(UnreadableFileError, match="not a readable .xlsx workbook"):
+        import_file(path=path, store=None, mapping=FieldMapping(), batch_size=10)  # type: ignore[arg-type]

@@ -58,7 +58,7 @@ class TestDetection:
 
     def test_unknown_format_says_what_to_do(self) -> None:
         with pytest.raises(UnreadableFileError, match="--format"):
-            detect_format(Path("export.xlsx"))
+            detect_format(Path("export.numbers"))
 
 
 class TestCsv:

@@ -74,7 +74,8 @@ def import_command(
     path: Annotated[
         Path,
         typer.Argument(
-            help="A .csv, .tsv, .jsonl, .ndjson, .json or .js file, optionally .gz or .zst (docs/imports.md)."
+            help="A .csv, .tsv, .jsonl, .ndjson, .json, .js or .xlsx file, optionally .gz or .zst "
+            "(docs/imports.md)."
         ),
     ],
     file_format: Annotated[
@@ -107,7 +108,8 @@ def import_command(
         ),
     ] = None,
 ) -> None:
-    """Import mentions from a CSV or JSONL file. Bad rows are quarantined with line and reason."""
+    """Import mentions from an export (CSV, JSON lines, JSON, XLSX). Bad rows are quarantined with where
+    and why."""
     state = state_of(ctx)
     try:
         base = FieldMapping.from_file(mapping_file) if mapping_file else None

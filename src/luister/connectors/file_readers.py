@@ -38,6 +38,7 @@ class FileFormat(StrEnum):
     csv = "csv"
     jsonl = "jsonl"
     json = "json"  # one document: an array, an ActivityStreams collection, a Twitter/X archive part
+    xlsx = "xlsx"  # an Excel workbook: its first sheet
 
 
 class UnreadableFileError(ValueError):
@@ -53,8 +54,10 @@ def detect_format(path: Path, sample: bytes = b"") -> FileFormat:
         return FileFormat.json if looks_like_document(sample) else FileFormat.jsonl
     if name.endswith((".csv", ".tsv", ".txt")):
         return FileFormat.csv
+    if name.endswith(".xlsx"):
+        return FileFormat.xlsx
     raise UnreadableFileError(
-        f"{path}: cannot tell the format from the name; pass --format csv, jsonl or json"
+        f"{path}: cannot tell the format from the name; pass --format csv, jsonl, json or xlsx"
     )
 
 
@@ -196,6 +199,8 @@ def read_blocks(
 ) -> tuple[FileShape, Iterator[LineBlock | ItemBlock]]:
     """As :func:`read_records`, in blocks of ``size`` records. A JSONL block holds its lines unparsed, so
     another process can parse it (``block.items()``); CSV rows and JSON documents are parsed here."""
+    if file_format is FileFormat.xlsx or (file_format is None and path.name.lower().endswith(".xlsx")):
+        return _workbook_blocks(path, size)
     sample, stream = sampled(stream)
     fmt = file_format or detect_format(path, sample)
     notes: tuple[str, ...] = ()
@@ -217,6 +222,18 @@ def read_blocks(
     first = list(islice(items, 1))  # reads the header, for the shape
     shape = FileShape(fmt, enc, delimiter, why, tuple(header))
     return shape, (ItemBlock(chunk) for chunk in batches(chain(first, items), size))
+
+
+def _workbook_blocks(path: Path, size: int) -> tuple[FileShape, Iterator[LineBlock | ItemBlock]]:
+    from luister.connectors.spreadsheets import SpreadsheetError, read_workbook
+
+    try:
+        sheet, header, rows = read_workbook(path)
+    except SpreadsheetError as exc:
+        raise UnreadableFileError(str(exc)) from None
+    shape = FileShape(FileFormat.xlsx, "xlsx", None, "a workbook: cells carry their own text", header,
+                      (f"sheet {sheet!r} read (the first)",))  # fmt: skip
+    return shape, (ItemBlock(chunk) for chunk in batches(rows, size))
 
 
 def _first_keys(sample: bytes, encoding: str) -> tuple[str, ...]:
