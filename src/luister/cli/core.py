@@ -108,8 +108,9 @@ def import_command(
         ),
     ] = None,
 ) -> None:
-    """Import mentions from an export (CSV, JSON lines, JSON, XLSX). Bad rows are quarantined with where
-    and why."""
+    """Import mentions from an export: CSV, JSON lines, JSON, XLSX (docs/imports.md).
+
+    Bad rows are quarantined with where and why."""
     state = state_of(ctx)
     try:
         base = FieldMapping.from_file(mapping_file) if mapping_file else None
