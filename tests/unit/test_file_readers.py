@@ -353,3 +353,11 @@ def test_zstandard_dumps_are_read(tmp_path: Path) -> None:
     assert [i.data["id"] for i in items] == ["t0", "t1", "t2"]
     shape, items = read_path(tmp_path.joinpath("RC_2020-09.zst").rename(tmp_path / "RC_2020-09.jsonl.zst"))
     assert shape.format == "jsonl" and len(items) == 3
+
+
+def test_a_utf16_json_array_is_read_as_a_document(tmp_path: Path) -> None:
+    path = tmp_path / "posts.json"
+    path.write_bytes('[{"id": 1, "text": "café"}, {"id": 2, "text": "twee"}]'.encode("utf-16"))
+    shape, items = read_path(path)
+    assert (shape.format, shape.encoding) == ("json", "utf-16")
+    assert [i.data for i in items] == [{"id": 1, "text": "café"}, {"id": 2, "text": "twee"}]

@@ -202,11 +202,12 @@ def read_blocks(
     if file_format is FileFormat.xlsx or (file_format is None and path.name.lower().endswith(".xlsx")):
         return _workbook_blocks(path, size)
     sample, stream = sampled(stream)
-    fmt = file_format or detect_format(path, sample)
-    notes: tuple[str, ...] = ()
-    if fmt is FileFormat.jsonl and looks_like_document(sample):
-        fmt, notes = FileFormat.json, ("one JSON document, not JSON lines: read as --format json",)
     enc, why = (encoding, "given") if encoding else choose_encoding(sample)
+    head = _as_utf8(sample, enc)  # what the format is told from: UTF-16 and UTF-32 files too
+    fmt = file_format or detect_format(path, head)
+    notes: tuple[str, ...] = ()
+    if fmt is FileFormat.jsonl and looks_like_document(head):
+        fmt, notes = FileFormat.json, ("one JSON document, not JSON lines: read as --format json",)
     if fmt is FileFormat.json:
         from luister.connectors.json_documents import read_document  # ijson, only for JSON documents
 
@@ -234,6 +235,15 @@ def _workbook_blocks(path: Path, size: int) -> tuple[FileShape, Iterator[LineBlo
     shape = FileShape(FileFormat.xlsx, "xlsx", None, "a workbook: cells carry their own text", header,
                       (f"sheet {sheet!r} read (the first)",))  # fmt: skip
     return shape, (ItemBlock(chunk) for chunk in batches(rows, size))
+
+
+def _as_utf8(sample: bytes, encoding: str) -> bytes:
+    if encoding in ("utf-8", "utf-8-sig", "ascii"):
+        return sample
+    try:
+        return sample.decode(encoding, errors="ignore").encode()
+    except LookupError:  # an unknown --encoding is reported where the file is decoded
+        return sample
 
 
 def _first_keys(sample: bytes, encoding: str) -> tuple[str, ...]:
