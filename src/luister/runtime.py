@@ -108,10 +108,12 @@ class Runtime:
         return (watcher or self.alert_watcher()).subscribe(EventBus())
 
     def http_policy(self) -> FetchPolicy:
-        """What outbound fetches may do: the SSRF allow-list and the timeout from the settings."""
+        """What outbound fetches may do: the SSRF allow-list, the timeout and the size limit."""
         from luister.net.http import FetchPolicy
 
-        return FetchPolicy(allow=frozenset(self.settings.fetch_allow), timeout=self.settings.fetch_timeout)
+        settings = self.settings
+        return FetchPolicy(allow=frozenset(settings.fetch_allow), timeout=settings.fetch_timeout,
+                           max_bytes=settings.fetch_max_bytes)  # fmt: skip
 
     def http(self) -> SafeHttp:
         from luister.net.http import SafeHttp

@@ -77,6 +77,12 @@ class Settings(BaseSettings):
         '(JSON list, e.g. `["127.0.0.1", "10.1.2.0/24"]`); everything private is refused otherwise.',
     )
     fetch_timeout: float = Field(20.0, gt=0, le=300, description="Seconds per outbound request.")
+    fetch_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1024,
+        description="Largest response body a source may fetch (bytes); a larger one fails the run saying so "
+        "(raise it for big feeds).",
+    )
     listen_idle_seconds: int = Field(10, ge=1, description="How long `luister listen` waits between passes.")
     time_zone: str = Field(
         "Europe/Amsterdam",

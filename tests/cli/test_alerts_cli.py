@@ -39,7 +39,7 @@ def test_rules_alerts_playbook_and_replay(sqlite_settings: Settings, tmp_path: P
     now = datetime.now(UTC)
     path = write_jsonl(tmp_path / "m.jsonl", [
         {"id": "1", "channel": "mastodon", "author": "[red]eve[/red]",
-         "text": "Weer een storing bij Voltaro <img src=x onerror=alert(1)>",
+         "text": "Weer een storing bij Voltaro [link=https://evil.example]klik[/link] & <3",
          "created_at": (now - timedelta(minutes=2)).isoformat()},
         {"id": "2", "channel": "mastodon", "text": "Mooi weer vandaag", "created_at": now.isoformat()},
     ])  # fmt: skip
@@ -48,7 +48,7 @@ def test_rules_alerts_playbook_and_replay(sqlite_settings: Settings, tmp_path: P
     assert alerts.exit_code == 0 and "all mentions: 1 new mention matches storing OR lek" in alerts.output
     shown = invoke(sqlite_settings, "alerts", "show", "1")
     assert shown.exit_code == 0, shown.output
-    assert "<img src=x onerror=alert(1)>" in shown.output and "[red]eve[/red]" in shown.output
+    assert "[link=https://evil.example]klik[/link] & <3" in shown.output and "[red]eve[/red]" in shown.output
     assert "Statuspagina bijwerken" in shown.output and "We werken aan de [bold]storing[/]." in shown.output
     assert invoke(sqlite_settings, "alerts", "ack", "1", "--by", "anouk").exit_code == 0
     assert invoke(sqlite_settings, "alerts", "ack", "1", "--by", "anouk").exit_code == 2

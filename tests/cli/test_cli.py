@@ -106,7 +106,8 @@ def test_import_with_mapping_flags(settings: Settings, tmp_path: Path) -> None:
         (["import", "nope.csv"], "no such file"),
         (["import", "x.csv", "--map", "text"], "FIELD=COLUMN"),
         (["import", "x.csv", "--map", "tekst=body"], "unknown field"),
-        (["import", "x.xlsx"], "--format"),
+        (["import", "x.numbers"], "--format"),
+        (["import", "x.xlsx"], "not a readable .xlsx workbook"),
     ],
 )
 def test_import_errors_are_helpful(
@@ -114,6 +115,7 @@ def test_import_errors_are_helpful(
 ) -> None:
     (tmp_path / "x.csv").write_text("id,text\n1,a\n")
     (tmp_path / "x.xlsx").write_text("not really")
+    (tmp_path / "x.numbers").write_text("not known")
     result = invoke(
         sqlite_settings, *[str(tmp_path / a) if a.startswith(("x.", "nope")) else a for a in args]
     )
@@ -326,3 +328,36 @@ def test_listening_enforces_retention_daily(settings: Settings, tmp_path: Path, 
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(mention)).scalar_one() == 0
     engine.dispose()
+
+
+def test_import_summary_says_how_the_file_was_read_and_what_it_lacked(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Issue #24: encoding and why, delimiter, the column mapping, and id/date/author not found."""
+    assert invoke(settings, "init").exit_code == 0
+    path = tmp_path / "export.csv"
+    path.write_text("Hit Sentence;Country\nEnerlux is duur;Netherlands\nEnerlux weer;Atlantis\n")
+    result = invoke(settings, "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "csv, utf-8, delimiter ';'" in result.output
+    assert "encoding utf-8: the first" in result.output
+    assert "text ← Hit Sentence" in result.output and "country ← Country" in result.output
+    assert "no id column: 2 rows got an id derived" in result.output
+    assert "no date column: 2 mentions kept with the date unknown" in result.output
+    assert "no author column" in result.output
+    assert "1 country values not recognised" in result.output
+
+
+def test_import_says_how_dates_without_a_zone_and_in_doubt_were_read(
+    settings: Settings, tmp_path: Path
+) -> None:
+    assert invoke(settings, "init").exit_code == 0
+    path = tmp_path / "export.csv"
+    path.write_text("id;bericht;datum\n1;Enerlux storing;07-01-2021 08:41\n")
+    result = invoke(settings, "import", str(path))
+    assert "1 dates had no time zone: read as UTC (--timezone Europe/Amsterdam" in result.output
+    assert "1 dates like 07/01/2021: read day first (--monthfirst" in result.output
+    told = invoke(settings, "import", str(path), "--timezone", "Europe/Amsterdam", "--monthfirst")
+    assert "read as Europe/Amsterdam" in told.output and "read month first" in told.output
+    wrong = invoke(settings, "import", str(path), "--timezone", "Mars/Olympus")
+    assert wrong.exit_code == 2 and "not a time zone" in wrong.output

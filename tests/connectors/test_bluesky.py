@@ -211,3 +211,16 @@ def test_fetch_without_http_client_is_a_clear_error() -> None:
 
     with pytest.raises(Exception, match="HTTP client"):
         asyncio.run(run())
+
+
+def test_links_are_the_facets_full_uris_and_invalid_handles_their_dids() -> None:
+    """Issue #24 defects 10 and 5: shortened link displays, ``handle.invalid`` authors, BCP-47 langs."""
+    posts = orjson.loads(data("facets_invalid_handles.json"))["posts"]
+    linked, gone, other = (mapper().map_item(_item(post), fetched_at=FETCHED) for post in posts)
+    assert linked.text == (
+        "Storing bij Acmé: zie https://nieuws.example/acme-storing-in-het-hele-land?utm_source=bsky "
+        "en 🔌 https://status.example/"
+    )
+    assert (linked.language, gone.language) == ("es", "zh")
+    assert gone.author_handle == "did:plc:gone999" and other.author_handle == "did:plc:gone888"
+    assert gone.url == "https://bsky.app/profile/did:plc:gone999/post/3kxyzabc2"

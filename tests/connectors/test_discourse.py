@@ -298,3 +298,20 @@ def test_check_credentials(httpserver: HTTPServer) -> None:
             return (await DiscourseConnector(opts, http=http).check_credentials()).ok
 
     assert asyncio.run(run())
+
+
+def test_quotes_previews_and_image_metadata_are_not_the_authors_words() -> None:
+    """Issue #24 defects 2 and 6: a post's text is what its author wrote; a post that is only a link or
+    a picture is its link or the picture's description, not "no text"."""
+    body = orjson.loads((DATA / "t_104_quotes.json").read_bytes())
+    topic = {"id": 104, "title": body["title"], "slug": body["slug"]}
+    texts = []
+    for post in body["post_stream"]["posts"]:
+        data = {"topic": topic, "post": post}
+        item = RawItem(raw=orjson.dumps(data).decode(), position="topic 104", data=data)
+        texts.append(connector().map_item(item, fetched_at=FETCHED).text)
+    assert texts == [
+        "Bij mij werkt Acme Pro prima :slight_smile:",
+        "https://nieuws.example/acme-pro-prijs",
+        "Foutmelding in Acme Pro",
+    ]

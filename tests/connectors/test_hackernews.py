@@ -83,7 +83,9 @@ def test_pages_with_page_param_and_maps_stories_and_comments(httpserver: HTTPSer
     assert (comment.parent_id, comment.thread_id) == ("40000005", "40000001")
     assert comment.author_handle == "pg" and comment.title == "Show HN: Acme widgets"
     assert comment.published_at == datetime(2024, 6, 5, 10, 0, 3, tzinfo=UTC)
-    assert story.title == "Show HN: Acme widgets" and story.text == ""
+    assert story.title == "Show HN: Acme widgets"
+    assert story.text == "https://acme.example/widgets"  # issue #24 defect 11: the submitted article
+    assert story.url == "https://news.ycombinator.com/item?id=40000001"
     assert (story.like_count, story.reply_count) == (87, 12)
     assert story.parent_id is None and story.thread_id is None
     [ask] = mentions(second)

@@ -290,3 +290,12 @@ def test_fetch_without_http_client_is_a_clear_error() -> None:
 
     with pytest.raises(Exception, match="HTTP client"):
         asyncio.run(run())
+
+
+def test_media_only_and_link_only_posts_keep_their_descriptions() -> None:
+    """Issue #24 defect 6: a video with a description and a bare link card are not "no text"."""
+    video, link = (
+        mapper().map_item(_item(s), fetched_at=FETCHED) for s in orjson.loads(data("media_only.json"))
+    )
+    assert video.text == "Filmpje: de Acme-laadpaal geeft foutcode E42 en weigert te laden"
+    assert link.text == "Acme haalt duizend laadpalen offline"

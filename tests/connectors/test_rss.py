@@ -18,6 +18,7 @@ from luister.net.http import FetchError, FetchPolicy, FetchResponse, SafeHttp
 DATA = Path(__file__).parent.parent / "data" / "rss"
 FETCHED = datetime(2024, 7, 1, tzinfo=UTC)
 RSS = "application/rss+xml"
+FEED_URL = "https://f.example/feed"
 
 
 @pytest.fixture
@@ -60,14 +61,15 @@ def test_rss2_with_guid_pubdate_creator_and_content_encoded(server: HTTPServer) 
     [page] = collect(serve(server, "rss2.xml", headers={"ETag": '"abc"'}), channel="news")
     assert page.errors == [] and page.cursor == {"etag": '"abc"'}
     first, second = mentions(page, channel="news")
-    assert first.channel == "news" and first.external_id == "news-example-48213"
+    assert first.channel == "news"
+    assert first.external_id == server.url_for("/feed") + "#news-example-48213"  # scoped to its feed
     assert first.title == "Acme opent nieuwe fabriek in Tilburg"
     assert first.text == "Acme opent een nieuwe fabriek in Tilburg.\n\nLees ook het interview."
     assert first.author_name == "Sanne de Vries"
     assert first.published_at == datetime(2024, 6, 4, 7, 30, tzinfo=UTC)
     assert first.url == "https://news.example.com/economie/acme-fabriek"  # canonical: utm_ dropped
     assert second.external_id == "https://news.example.com/economie/beurs"  # no guid: the link
-    assert page.items[0].position == "entry 1"
+    assert page.items[0].position == "entry news-example-48213"  # by id: stable as the feed grows
     raw = orjson.loads(first.raw)
     assert raw["feed"]["title"] == "Het Dagblad — Economie"
     assert raw["published_parsed"] == "2024-06-04T07:30:00+00:00"
@@ -103,6 +105,9 @@ def test_wordpress_comments_feed(server: HTTPServer) -> None:
     )
     assert reply.parent_id == comment.external_id
     assert comment.parent_id is None
+    # each comment its own address, not the post's (issue #24, also decide)
+    assert comment.url == "https://bakkerij.example.nl/2024/06/zuurdesem/#comment-812"
+    assert reply.url == "https://bakkerij.example.nl/2024/06/zuurdesem/#comment-813"
 
 
 def test_podcast_show_notes(server: HTTPServer) -> None:
@@ -237,7 +242,7 @@ def test_an_entry_that_is_not_json_safe_does_not_lose_the_others(monkeypatch: py
     assert items[2].data == {
         "id": "3",
         "title": "three",
-        "feed": {"title": "F", "link": "https://f.example", "id": None},
+        "feed": {"title": "F", "link": "https://f.example", "id": None, "href": "https://f.example/feed"},
     }
     connector = RssConnector(RssOptions(url="https://f.example/feed"))
     assert connector.map_item(items[0], fetched_at=FETCHED).title == "one"
@@ -264,3 +269,113 @@ def test_entry_without_id_or_link_gets_a_derived_stable_id() -> None:
     first = connector.map_item(item, fetched_at=FETCHED)
     assert first.external_id.startswith("h:")
     assert connector.map_item(item, fetched_at=FETCHED).external_id == first.external_id
+
+
+def test_an_unreadable_date_is_unknown_not_the_fetch_time_and_a_picture_has_its_alt(
+    server: HTTPServer,
+) -> None:
+    """Issue #24 defects 4 and 6: "Seg, 07 Dez 2020" is not today; an entry that is a picture is kept."""
+    [page] = collect(serve(server, "dates_pt.xml"))
+    portuguese, picture = mentions(page)
+    assert (portuguese.date_known, portuguese.published_at) == (False, FETCHED)
+    assert picture.date_known and picture.published_at == datetime(2020, 12, 7, 14, tzinfo=UTC)
+    assert picture.text == "Torres de energia da Acme ao pôr do sol"
+
+
+def test_relative_entry_links_resolve_against_the_feed_url(server: HTTPServer) -> None:
+    """Issue #24 defect 4: GitHub releases feeds give entry links relative to the document."""
+    url = serve(server, "github_releases.atom", content_type="application/atom+xml")
+    [page] = collect(url)
+    connector = RssConnector(RssOptions(url=url))
+    [release] = [connector.map_item(item, fetched_at=FETCHED) for item in page.items]
+    assert release.url == server.url_for("/acme/meter/releases/tag/v2.1.0")
+    assert release.text == "Reads the Acme smart meter twice as fast."
+
+
+def test_a_truncated_body_stores_no_phantom_entry(server: HTTPServer) -> None:
+    """Issue #27 item 6: the entry cut off in transfer is left for the next fetch, and said so."""
+    body = (DATA / "rss2.xml").read_bytes()
+    cut = body[: body.rindex(b"<item>") + len(b"<item>\n      <title>Half")]
+    server.expect_request("/feed").respond_with_data(cut, content_type=RSS)
+    [page] = collect(server.url_for("/feed"))
+    whole = [item.data["id"] for item in page.items]
+    assert len(whole) == body.count(b"<item>") - 1
+    assert any("cut off" in error for error in page.errors)
+
+
+def test_the_same_bad_entry_keeps_its_position_as_the_feed_grows() -> None:
+    """Issue #27 item 9: the quarantine key holds the entry's id, not its shifting number."""
+    entry = (
+        "<item><guid>bad-1</guid><title>x</title><pubDate>Mon, 07 Dec 2099 10:00:00 +0000</pubDate></item>"
+    )
+    newer = "<item><guid>new-1</guid><title>nieuw</title></item>"
+    positions = []
+    for items in (entry, newer + entry):
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>'
+        response = FetchResponse(url=FEED_URL, status=200, headers={}, content=body.encode())
+        parsed, _ = parse_feed(response)
+        positions.append([item.position for item in parsed])
+    assert positions == [["entry bad-1"], ["entry new-1", "entry bad-1"]]
+
+
+def test_the_same_bad_entry_is_quarantined_once_over_polls(engine: Any) -> None:
+    import sqlalchemy as sa
+
+    from luister.services.ingest import ingest_batch
+    from luister.storage.tables import rejected
+    from luister.storage.writer import SqlMentionStore
+
+    connector = RssConnector(RssOptions(url="https://f.example/feed"))
+    bad = "<item><guid>bad-1</guid><title>x</title><pubDate>Mon, 07 Dec 2099 10:00:00 +0000</pubDate></item>"
+    for number in range(3):  # the feed grows: each poll one more entry on top
+        newer = "".join(f"<item><guid>new-{n}</guid><title>n</title></item>" for n in range(number))
+        body = (
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{newer}{bad}</channel></rss>'
+        )
+        response = FetchResponse(url=FEED_URL, status=200, headers={}, content=body.encode())
+        items, _ = parse_feed(response)
+        store = SqlMentionStore(engine)
+        ingest_batch(items, mapper=_map_with(connector), store=store, origin="source:feed")
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(rejected)).scalar_one() == 1
+
+
+def _map_with(connector: RssConnector) -> Any:
+    return lambda item, fetched_at: connector.map_item(item, fetched_at=fetched_at)
+
+
+def test_json_feed(server: HTTPServer) -> None:
+    """Issue #24, also decide: JSON Feed was not read at all."""
+    url = serve(server, "json_feed.json", content_type="application/feed+json")
+    [page] = collect(url)
+    assert page.errors == []
+    connector = RssConnector(RssOptions(url=url))
+    post, release = (connector.map_item(item, fetched_at=FETCHED) for item in page.items)
+    assert (post.title, post.text) == (
+        "De storing van 1 juni",
+        "Wat er misging bij Acme & wat we eraan doen.",
+    )
+    assert post.published_at == datetime(2024, 6, 1, 8, tzinfo=UTC) and post.author_name == "Anna de Vries"
+    assert release.url == server.url_for("/2024/05/release-42") and release.date_known
+
+
+def test_ids_that_are_not_uris_are_scoped_to_their_feed_and_shared_ids_are_said() -> None:
+    """Issue #24, also decide: guids like "1600-2823" from unrelated feeds collided; a feed reusing a
+    guid lost an entry silently."""
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
+        b"<item><guid>1600-2823</guid><title>een</title></item>"
+        b"<item><guid>1600-2823</guid><title>twee</title></item>"
+        b"<item><guid>https://f.example/3</guid><title>drie</title></item>"
+        b"</channel></rss>"
+    )
+    ids = {}
+    for url in ("https://a.example/feed", "https://b.example/rss"):
+        headers = {"content-type": RSS}
+        items, errors = parse_feed(FetchResponse(url=url, status=200, headers=headers, content=body))
+        connector = RssConnector(RssOptions(url=url))
+        ids[url] = [connector.map_item(item, fetched_at=FETCHED).external_id for item in items]
+        assert errors == ["2 entries share the id '1600-2823': only the first is stored"]
+    assert ids["https://a.example/feed"][0] == "https://a.example/feed#1600-2823"
+    assert ids["https://b.example/rss"][0] == "https://b.example/rss#1600-2823"
+    assert ids["https://a.example/feed"][2] == ids["https://b.example/rss"][2] == "https://f.example/3"

@@ -349,3 +349,18 @@ def test_map_item_is_pure() -> None:
     assert first == connector.map_item(item, fetched_at=FETCHED)
     assert first.external_id == REPLY_2 and first.like_count == 0
     assert orjson.loads(item.raw) == data
+
+
+def test_text_original_is_preferred_and_html_display_text_is_stripped() -> None:
+    """Issue #24 defect 12: textDisplay is HTML; textOriginal is what the author wrote."""
+    from luister.domain.ingest import RawItem
+
+    thread = orjson.loads(
+        (Path(__file__).parent.parent / "data" / "youtube" / "thread_html.json").read_bytes()
+    )
+    connector = YouTubeConnector(options())
+    item = RawItem(raw=orjson.dumps({"thread": thread}).decode(), position="t", data={"thread": thread})
+    assert connector.map_item(item, fetched_at=FETCHED).text == "Acme & *support*? 1:23 zegt genoeg\n😡"
+    del thread["snippet"]["topLevelComment"]["snippet"]["textOriginal"]
+    item = RawItem(raw=orjson.dumps({"thread": thread}).decode(), position="t", data={"thread": thread})
+    assert connector.map_item(item, fetched_at=FETCHED).text == "Acme & support? 1:23 zegt genoeg\n😡"

@@ -68,3 +68,15 @@ def test_empty_text_values_fall_through_to_the_next_alias_but_zero_counts_do_not
 def test_a_record_that_is_not_an_object_is_refused() -> None:
     with pytest.raises(MappingError, match="expected an object"):
         FieldMapping().map(RawItem(raw="[1]", position="1", data=[1]), FETCHED)
+
+
+def test_a_nested_object_under_an_alias_is_not_that_fields_value() -> None:
+    """A Mastodon outbox Note's ``replies`` is a Collection, not a reply count: found in a real outbox."""
+    record = {
+        "id": "https://mastodon.example/users/anna/statuses/1",
+        "content": "tekst",
+        "replies": {"id": "https://mastodon.example/users/anna/statuses/1/replies", "type": "Collection"},
+        "comments": 3,
+    }
+    mention = FieldMapping().map(RawItem(raw="{}", position="1", data=record), FETCHED)
+    assert mention.reply_count == 3

@@ -29,6 +29,19 @@ def compile_topics(*queries: str, names: tuple[str, ...] = ()) -> TopicMatcher:
 
 
 class TestTopicMatcher:
+    def test_emoji_are_terms_also_glued_to_words(self) -> None:
+        """Issue #24 defect 13: an emoji is a searchable term, in the matcher and its prefilter."""
+        matcher = compile_topics("enerlux AND 😤", "(💔 OR 👎) AND @stroomwijs", "❤️", "👍", '"enerlux 😤"')
+        assert matcher.match(MatchDoc(text="Enerlux😤 weer storing")) == (0, 4)
+        assert matcher.match(MatchDoc(text="Enerlux, 😤😤")) == (0, 4)
+        assert matcher.match(MatchDoc(text="Enerlux is 😤")) == (0,)
+        assert matcher.match(MatchDoc(text="@stroomwijs 👎")) == (1,)
+        assert matcher.match(MatchDoc(text="dank @Stroomwijs💔 echt")) == (1,)
+        assert matcher.match(MatchDoc(text="Stroomwijs 👎")) == ()
+        assert matcher.match(MatchDoc(text="top ❤ enerlux")) == (2,)  # with or without U+FE0F
+        assert matcher.match(MatchDoc(text="top 👍🏽")) == (3,)  # a skin tone is still the emoji
+        assert matcher.match(MatchDoc(text="enerlux zonder boosheid")) == ()
+
     def test_returns_sorted_ids_of_matching_topics(self) -> None:
         matcher = TopicMatcher.compile(
             {
@@ -163,6 +176,12 @@ class TestTopicMatcher:
 QUERY_WORDS = [
     "voltaro",
     "storing",
+    "😤",
+    "👍",
+    "👍🏽",
+    "❤️",
+    '"voltaro 😤"',
+    "😤 NEAR/2 storing",
     "e-mail",
     "email",
     "auto's",
@@ -239,6 +258,10 @@ TEXT_WORDS = [
     "https://voltaro.nl/storingen",
     "mijn.voltaro.nl",
     "🔥",
+    "😤",
+    "👍🏽",
+    "👍",
+    "❤️",
     "c&a",
     "3.5",
     "klanten-service",
@@ -246,7 +269,7 @@ TEXT_WORDS = [
     "info@voltaro.nl",
     "kleint",
 ]
-SEPARATORS = [" ", " ", " ", ", ", ". ", "-", "🔥", "\n", "’", "/"]
+SEPARATORS = [" ", " ", " ", ", ", ". ", "-", "🔥", "😤", "\n", "’", "/"]
 
 texts = st.lists(st.tuples(st.sampled_from(TEXT_WORDS), st.sampled_from(SEPARATORS)), max_size=12).map(
     lambda pairs: "".join(word + sep for word, sep in pairs)

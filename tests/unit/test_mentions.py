@@ -142,8 +142,36 @@ class TestNewMention:
     def test_counts_in_human_formats(self, given: object, expected: int) -> None:
         assert mention(author_followers=given).author_followers == expected
 
-    def test_missing_timestamp_falls_back_to_fetch_time(self) -> None:
-        assert mention(published_at=None).published_at == NOW
+    @pytest.mark.parametrize("missing", [None, "", "  "])
+    def test_missing_timestamp_is_kept_as_unknown_not_silently_now(self, missing: object) -> None:
+        """Issue #24 defect 3: placed at the fetch time, but marked, so people are told."""
+        found = mention(published_at=missing)
+        assert (found.published_at, found.date_known) == (NOW, False)
+        assert mention().date_known is True
+
+    @pytest.mark.parametrize(
+        ("language", "country", "expected"),
+        [
+            ("Portuguese", "Netherlands", ("pt", "NL")),
+            ("French", "France", ("fr", "FR")),
+            ("es-419", "Nederland", ("es", "NL")),
+            ("zh-Hant-TW", "nld", ("zh", "NL")),
+            ("pt-BR", "be", ("pt", "BE")),
+            ("zhCn", "USA", ("zh", "US")),  # a Mastodon outbox's contentMap key
+        ],
+    )
+    def test_language_and_country_names_and_tags_become_codes(
+        self, language: str, country: str, expected: tuple[str, str]
+    ) -> None:
+        """Issue #24 defect 5: names and BCP-47 tags are normalised, not quarantined nor stored as is."""
+        found = mention(language=language, country=country)
+        assert (found.language, found.country) == expected
+        assert "dropped" not in found.extra
+
+    def test_a_language_or_country_that_cannot_be_read_is_dropped_and_noted(self) -> None:
+        found = mention(language="nederlands!", country="Atlantis")
+        assert (found.language, found.country, found.text) == (None, None, "hallo")
+        assert found.extra["dropped"] == ["language 'nederlands!'", "country 'Atlantis'"]
 
     def test_title_alone_is_enough(self) -> None:
         assert mention(text=None, title="Storing bij Voltaro").title == "Storing bij Voltaro"
@@ -158,7 +186,6 @@ class TestNewMention:
             ({"published_at": "2026-12-01T00:00:00Z"}, "published_at"),
             ({"author_followers": "veel"}, "author_followers"),
             ({"like_count": -1}, "like_count"),
-            ({"language": "nederlands!"}, "language"),
         ],
     )
     def test_bad_fields_are_named(self, fields: dict[str, object], field: str) -> None:
@@ -308,7 +335,7 @@ def test_a_mention_pickles_with_every_field() -> None:
         "reply_count": 3, "view_count": 4, "source_id": 5, "fingerprint": -6, "topic_ids": (7, 8),
         "sentiment": "negative", "sentiment_score": -0.5, "sentiment_confidence": 0.9,
         "intents": ("complaint",), "intent_scores": {"complaint": 0.8}, "analysis_model": "fast-1",
-        "extra": {"k": "v"},
+        "extra": {"k": "v"}, "date_known": False,
     }  # fmt: skip
     assert set(values) == {spec.name for spec in dataclasses.fields(Mention)}
     original = Mention(**values)  # type: ignore[arg-type]
@@ -357,3 +384,37 @@ class TestDatabaseLimits:
     def test_out_of_range_timestamps_are_mapping_errors(self, stamp: str) -> None:
         with pytest.raises(MappingError, match="out of range"):
             mention(published_at=stamp)
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("Wed Oct 10 20:19:24 +0000 2018", datetime(2018, 10, 10, 20, 19, 24, tzinfo=UTC)),  # Twitter/X
+        ("07-Jan-2021 08:41AM", datetime(2021, 1, 7, 8, 41, tzinfo=UTC)),  # Meltwater
+        ("1/7/2021 8:41:13 AM", datetime(2021, 1, 7, 8, 41, 13, tzinfo=UTC)),  # US spreadsheet
+        ("2021-01-07 08:41:13 UTC", datetime(2021, 1, 7, 8, 41, 13, tzinfo=UTC)),
+    ],
+)
+def test_export_timestamp_shapes(written: str, expected: datetime) -> None:
+    """Issue #24, also decide: shapes exports write that were not recognised."""
+    from luister.domain.timestamps import parse_timestamp
+
+    assert parse_timestamp(written) == expected
+
+
+def test_dates_without_a_zone_or_with_day_and_month_in_doubt_are_read_as_told() -> None:
+    from zoneinfo import ZoneInfo
+
+    from luister.domain.timestamps import AMBIGUOUS, NAIVE, DateReading, date_flags, parse_timestamp
+
+    amsterdam_us = DateReading(zone=ZoneInfo("Europe/Amsterdam"), dayfirst=False)
+    assert parse_timestamp("07/01/2021 08:41") == datetime(2021, 1, 7, 8, 41, tzinfo=UTC)
+    assert parse_timestamp("07/01/2021 08:41", reading=amsterdam_us) == datetime(
+        2021, 7, 1, 6, 41, tzinfo=UTC
+    )
+    assert parse_timestamp("2021-01-07T08:41:00Z", reading=amsterdam_us) == datetime(
+        2021, 1, 7, 8, 41, tzinfo=UTC
+    )
+    assert date_flags("07/01/2021 08:41") == NAIVE | AMBIGUOUS
+    assert date_flags("13/01/2021") == NAIVE and date_flags("2021-01-07T08:41:00+01:00") == 0
+    assert date_flags("1609998073") == 0  # epoch seconds are UTC

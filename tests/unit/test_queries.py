@@ -79,8 +79,20 @@ class TestTokenize:
         assert tokens.words == ["mail", "info", "voltaro", "nl", "of", "mijn", "voltaro", "nl"]
         assert [host for host, _, _ in tokens.domains] == ["voltaro.nl", "mijn.voltaro.nl"]
 
-    def test_emoji_and_punctuation_separate_words(self) -> None:
-        assert tokenize("voltaro🔥storing!!1 👍🏽 (top)").words == ["voltaro", "storing", "1", "top"]
+    def test_emoji_are_positions_and_punctuation_separates_words(self) -> None:
+        tokens = tokenize("voltaro🔥storing!!1 👍🏽 (top) 🇳🇱 👨\u200d👩\u200d👧 → ★")
+        assert tokens.words == [
+            "voltaro",
+            "🔥",
+            "storing",
+            "1",
+            "👍🏽",
+            "top",
+            "🇳🇱",
+            "👨\u200d👩\u200d👧",
+            "★",
+        ]
+        assert tokens.prefixes == [("👍", 4)]
 
     def test_numbers_are_not_domains(self) -> None:
         tokens = tokenize("3.5 sterren om 10:30")
@@ -196,7 +208,7 @@ class TestErrors:
             ("klant*-app", 0, "bad wildcard"),
             ("#", 0, "bad hashtag '#'"),
             ("@!", 0, "bad handle"),
-            ("🔥", 0, "'🔥' has no letters or digits"),
+            ("→", 0, "'→' has no letters or digits"),
             ('""', 0, "empty phrase"),
             ('topic:""', 6, "bad value '' for topic:"),
             ("a\nAND )", 6, "unexpected ')' at line 2, column 5"),
@@ -368,8 +380,11 @@ class TestEvaluate:
         assert not matches("https://voltaro.nl/storing", "zie voltaro.nl/storingen")
         assert matches("voltaro.nl/storing", "tekst", url="https://www.voltaro.nl/storing?x=1")
 
-    def test_emoji_do_not_break_words(self) -> None:
-        assert matches('"voltaro storing"', "voltaro🔥storing") and matches("storing", "storing🔥🔥")
+    def test_emoji_do_not_break_words_and_are_words_themselves(self) -> None:
+        assert matches('"voltaro 🔥 storing"', "voltaro🔥storing") and matches("storing", "storing🔥🔥")
+        assert matches("voltaro NEAR/2 storing", "voltaro🔥storing")
+        assert matches("enerlux AND 😤", "Enerlux😤") and not matches("enerlux AND 😤", "Enerlux 😡")
+        assert matches("(💔 OR 👎) AND @stroomwijs", "@stroomwijs 💔")
 
     def test_title(self) -> None:
         assert matches("storing", "tekst", title="Storing bij Voltaro")

@@ -62,3 +62,13 @@ def test_the_time_zone_of_spike_alerts_is_checked(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("LUISTER_TIME_ZONE", "Mars/Olympus_Mons")
     with pytest.raises(ValidationError, match="unknown time zone 'Mars/Olympus_Mons'; use an IANA name"):
         get_settings()
+
+
+def test_the_fetch_size_limit_is_a_setting_the_sources_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #24: feeds over the fixed 10 MiB could not be read; LUISTER_FETCH_MAX_BYTES raises it."""
+    from luister.runtime import Runtime
+
+    monkeypatch.setenv("LUISTER_FETCH_MAX_BYTES", str(50 * 1024 * 1024))
+    settings = get_settings()
+    assert settings.fetch_max_bytes == 50 * 1024 * 1024
+    assert Runtime(settings).http_policy().max_bytes == 50 * 1024 * 1024

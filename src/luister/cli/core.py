@@ -86,9 +86,16 @@ def db_recount(
 @app.command("import")
 def import_command(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A .csv, .tsv, .jsonl or .ndjson file, optionally .gz.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A .csv, .tsv, .jsonl, .ndjson, .json, .js or .xlsx file, optionally .gz or .zst "
+            "(docs/imports.md)."
+        ),
+    ],
     file_format: Annotated[
-        FileFormat | None, typer.Option("--format", help="Override detection by file name.")
+        FileFormat | None,
+        typer.Option("--format", help="Override detection (json: one document, e.g. an array)."),
     ] = None,
     channel: Annotated[
         str | None, typer.Option(help="Channel for records without a channel column [default: import].")
@@ -101,6 +108,13 @@ def import_command(
     ] = None,
     encoding: Annotated[str | None, typer.Option(help="Override encoding detection, e.g. cp1252.")] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter; sniffed when not given.")] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="Time zone of dates written without one, e.g. Europe/Amsterdam [default: UTC]."),
+    ] = None,
+    monthfirst: Annotated[
+        bool, typer.Option("--monthfirst", help="Read 07/01/2021 as July 1st (US); day first otherwise.")
+    ] = False,
     show_rejected: Annotated[int, typer.Option(help="How many rejected rows to list.")] = 20,
     workers: Annotated[
         int | None,
@@ -109,11 +123,14 @@ def import_command(
         ),
     ] = None,
 ) -> None:
-    """Import mentions from a CSV or JSONL file. Bad rows are quarantined with line and reason."""
+    """Import mentions from an export: CSV, JSON lines, JSON, XLSX (docs/imports.md).
+
+    Bad rows are quarantined with where and why."""
     state = state_of(ctx)
     try:
         base = FieldMapping.from_file(mapping_file) if mapping_file else None
         field_mapping = FieldMapping.from_pairs(mapping or [], channel=channel, base=base)
+        field_mapping = field_mapping.reading_dates(timezone=timezone, dayfirst=not monthfirst)
     except MappingConfigError as exc:
         fail(str(exc), code=2)
     if not path.is_file():
@@ -148,8 +165,8 @@ def import_command(
 
 @contextmanager
 def _byte_progress(path: Path) -> Iterator[Callable[[int], None]]:
-    """A progress bar over the bytes of ``path`` (indeterminate for .gz), on stderr."""
-    total = None if path.name.endswith(".gz") else path.stat().st_size
+    """A progress bar over the bytes of ``path`` (indeterminate when compressed), on stderr."""
+    total = None if path.name.endswith((".gz", ".zst")) else path.stat().st_size
     columns = (
         TextColumn("importing {task.description}"),
         BarColumn(),
@@ -161,12 +178,51 @@ def _byte_progress(path: Path) -> Iterator[Callable[[int], None]]:
         yield lambda size: progress.advance(task, size)
 
 
+_FIELD_WORDS = {"external_id": "id", "published_at": "date", "author_handle": "author"}
+
+
 def _render_import(report: importer.ImportReport, show_rejected: int) -> None:
     summary = report.summary
-    detail = f"{report.shape.format.value}, {report.shape.encoding}"
-    if report.shape.delimiter:
-        detail += f", delimiter {report.shape.delimiter!r}"
+    shape = report.shape
+    detail = f"{shape.format.value}, {shape.encoding}"
+    if shape.delimiter:
+        detail += f", delimiter {shape.delimiter!r}"
     console.print(f"[bold]Import of {escape(report.origin)}[/] ({escape(detail)})")
+    console.print(f"encoding {escape(shape.encoding)}: {escape(shape.encoding_reason)}")
+    for note in shape.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    if report.columns:
+        used = ", ".join(f"{name} ← {column}" for name, column in report.columns.items())
+        console.print(f"columns: {escape(used)}")
+    gaps = summary.gaps
+    for name in report.not_found:
+        word = _FIELD_WORDS[name]
+        if name == "external_id":
+            err.print(
+                f"[yellow]no id column:[/] {gaps.generated_ids:,} rows got an id derived from their link "
+                "or content; an edited post exported twice may be stored twice (map one with --map "
+                "external_id=COLUMN)"
+            )
+        elif name == "published_at":
+            err.print(
+                f"[yellow]no date column:[/] {gaps.undated:,} mentions kept with the date unknown "
+                "(placed at the import time, marked; map one with --map published_at=COLUMN)"
+            )
+        else:
+            err.print(f"[yellow]no {word} column[/]: mentions are stored without an author")
+    if gaps.undated and "published_at" not in report.not_found:
+        err.print(f"[yellow]{gaps.undated:,} rows had no date:[/] kept with the date unknown")
+    if gaps.generated_ids and "external_id" not in report.not_found:
+        err.print(f"[yellow]{gaps.generated_ids:,} rows had no id:[/] an id was derived from link or content")
+    if gaps.naive_dates:
+        zone = str(report.dates.zone)
+        hint = "" if zone != "UTC" else " (--timezone Europe/Amsterdam if they are local time)"
+        err.print(f"[yellow]{gaps.naive_dates:,} dates had no time zone:[/] read as {escape(zone)}{hint}")
+    if gaps.ambiguous_dates:
+        order = "day first (--monthfirst for 07/01 as July 1st)" if report.dates.dayfirst else "month first"
+        err.print(f"[yellow]{gaps.ambiguous_dates:,} dates like 07/01/2021:[/] read {order}")
+    for name, count in sorted(gaps.dropped.items()):
+        err.print(f"[yellow]{count:,} {name} values not recognised:[/] left out, the mentions kept")
     table = Table(show_header=False)
     table.add_row("records read", f"{summary.read:,}")
     table.add_row("new mentions stored", f"[green]{summary.stored:,}[/]")

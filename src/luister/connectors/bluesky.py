@@ -180,10 +180,13 @@ class BlueskyConnector(HttpConnector):
         reply = as_dict(record.get("reply"))
         langs = record.get("langs")
         handle = as_text(author.get("handle"))
+        if handle in (None, _INVALID_HANDLE):  # a handle that no longer verifies: the DID names them
+            handle = as_text(author.get("did")) or uri.removeprefix(_POST_PREFIX).split("/")[0] or None
+        text = record.get("text")
         return new_mention(
             channel=self.options.channel,
             external_id=uri,
-            text=record.get("text") if isinstance(record.get("text"), str) else "",
+            text=with_full_links(text, record.get("facets")) if isinstance(text, str) else "",
             published_at=record.get("createdAt") or data.get("indexedAt"),
             fetched_at=fetched_at,
             raw=item.raw,
@@ -223,6 +226,10 @@ def parse_posts(response: FetchResponse, *, page: int) -> tuple[list[RawItem], s
     return items, as_text(data.get("cursor")), errors
 
 
+_INVALID_HANDLE = "handle.invalid"
+_LINK_FEATURE = "app.bsky.richtext.facet#link"
+
+
 def _raw_item(post: Any, position: str) -> RawItem:
     raw = orjson.dumps(post).decode()
     if not isinstance(post, dict):
@@ -239,6 +246,32 @@ def _raw_item(post: Any, position: str) -> RawItem:
     if problems:
         return RawItem(raw=raw, position=position, data=post, error=f"post lacks {', '.join(problems)}")
     return RawItem(raw=raw, position=position, data=post)
+
+
+def with_full_links(text: str, facets: Any) -> str:
+    """``text`` with each link facet's shortened display ("example.com/some-lo…") replaced by the full
+    URI the facet holds. Facets index UTF-8 bytes; broken ranges are left alone."""
+    if not isinstance(facets, list) or not facets:
+        return text
+    data = text.encode()
+    spans: list[tuple[int, int, str]] = []
+    for facet in facets:
+        index = as_dict(as_dict(facet).get("index"))
+        start, end = index.get("byteStart"), index.get("byteEnd")
+        features = as_dict(facet).get("features")
+        links = [
+            as_text(as_dict(f).get("uri"))
+            for f in (features if isinstance(features, list) else [])
+            if as_dict(f).get("$type") == _LINK_FEATURE
+        ]
+        if links and links[0] and type(start) is int and type(end) is int and 0 <= start < end <= len(data):
+            spans.append((start, end, links[0]))
+    last = len(data) + 1
+    for start, end, link in sorted(spans, reverse=True):
+        if end <= last:  # overlapping facets: the later one is kept
+            data = data[:start] + link.encode() + data[end:]
+            last = start
+    return data.decode(errors="replace")
 
 
 def post_url(uri: str, handle: str | None) -> str | None:

@@ -58,6 +58,9 @@ _CHUNK = 20  # post ids per posts.json request, as Discourse's own client asks
 _LIKE = 2  # the post action type id of a like
 _GONE = frozenset({403, 404, 410})  # a topic deleted or made private since it was listed
 _REQUIRED = ("post_number", "created_at")
+# Not the author's words: quoted posts (aside.quote, with their "username:" title), link previews
+# (aside.onebox) and the size line under an image ("1829×842 47 KB" in div.meta)
+_NOT_THEIRS = frozenset({"quote", "onebox", "meta"})
 
 
 class DiscourseOptions(BaseModel):
@@ -334,7 +337,7 @@ class DiscourseConnector(HttpConnector):
         return new_mention(
             channel=self.options.channel,
             external_id=f"{topic_id}/{number}",
-            text=html_to_text(cooked) if isinstance(cooked, str) else "",
+            text=html_to_text(cooked, skip_classes=_NOT_THEIRS) if isinstance(cooked, str) else "",
             title=as_text(topic.get("title")) if number == 1 else None,
             published_at=post.get("created_at"),
             fetched_at=fetched_at,

@@ -9,7 +9,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from luister.connectors.base import Capability, Health, Page
 from luister.connectors.file_readers import FileFormat, open_binary, read_records
@@ -19,7 +19,9 @@ from luister.domain.mentions import Mention
 
 
 class FileOptions(BaseModel):
-    path: Path = Field(description="The CSV, TSV, JSONL or NDJSON file (optionally .gz).")
+    path: Path = Field(
+        description="The CSV, TSV, JSONL, NDJSON or JSON file (optionally .gz or .zst); see docs/imports.md."
+    )
     format: FileFormat | None = Field(None, description="Override detection by file name.")
     encoding: str | None = Field(None, description="Override encoding detection, e.g. cp1252.")
     delimiter: str | None = Field(None, description="CSV delimiter; sniffed when not given.")
@@ -28,6 +30,15 @@ class FileOptions(BaseModel):
         default_factory=dict, description="FIELD: COLUMN mapping, e.g. text: body."
     )
     page_size: int = Field(1000, ge=1, le=50_000, description="Records per page (and per cursor step).")
+    timezone: str | None = Field(None, description="Time zone of dates written without one [default: UTC].")
+    dayfirst: bool = Field(True, description="Read 07/01/2021 as 7 January; false: as July 1st.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            FieldMapping().reading_dates(timezone=value, dayfirst=True)  # raises for an unknown zone
+        return value
 
 
 class FileConnector:
@@ -50,7 +61,9 @@ class FileConnector:
 
     def __init__(self, options: FileOptions, *, http: object = None) -> None:  # files need no HTTP
         self.options = options
-        self.mapping = FieldMapping.checked(dict(options.fields), options.channel)
+        self.mapping = FieldMapping.checked(dict(options.fields), options.channel).reading_dates(
+            timezone=options.timezone, dayfirst=options.dayfirst
+        )
         self._last_error: str | None = None
 
     async def check_credentials(self) -> Health:

@@ -184,10 +184,15 @@ class HackerNewsConnector(HttpConnector):
         html = data.get("comment_text") if is_comment else data.get("story_text")
         parent = data.get("parent_id") if is_comment else None
         thread = data.get("story_id") if is_comment else None
+        text = html_to_text(html) if isinstance(html, str) else ""
+        article = data.get("url") if not is_comment else None
+        if isinstance(article, str) and article.startswith(("http://", "https://")):
+            # a link story: the submitted article is what it is about (its url stays the discussion)
+            text = f"{text}\n\n{article}" if text else article
         return new_mention(
             channel=self.options.channel,
             external_id=object_id,
-            text=html_to_text(html) if isinstance(html, str) else "",
+            text=text,
             title=data.get("title") or data.get("story_title"),
             published_at=data.get("created_at") or data.get("created_at_i"),
             fetched_at=fetched_at,

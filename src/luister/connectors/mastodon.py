@@ -227,7 +227,7 @@ class MastodonConnector(HttpConnector):
         return new_mention(
             channel=self.options.channel,
             external_id=_id(status.get("id")),
-            text=html_to_text(content) if isinstance(content, str) else "",
+            text=(html_to_text(content) if isinstance(content, str) else "") or _media_text(status),
             title=spoiler,
             published_at=status.get("created_at"),
             fetched_at=fetched_at,
@@ -251,6 +251,20 @@ class MastodonConnector(HttpConnector):
             return "@" + acct.lstrip("@")
         host = urlsplit(self.options.instance).hostname or ""
         return f"@{acct}@{host}" if host else f"@{acct}"
+
+
+def _media_text(status: dict[str, Any]) -> str:
+    """The text of a post without words: its media descriptions (alt texts), else its link card."""
+    media = status.get("media_attachments")
+    described = [
+        text
+        for attachment in (media if isinstance(media, list) else [])
+        if (text := as_text(as_dict(attachment).get("description")))
+    ]
+    if described:
+        return "\n".join(described)
+    card = as_dict(status.get("card"))
+    return as_text(card.get("title")) or as_text(card.get("url")) or ""
 
 
 def _json(response: FetchResponse) -> tuple[Any, str | None]:

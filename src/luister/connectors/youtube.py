@@ -47,6 +47,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from luister.connectors.base import Capability, Health, Page
 from luister.connectors.common import HttpConnector, as_count, as_dict, as_text
 from luister.connectors.hackernews import parse_json
+from luister.connectors.html_text import html_to_text
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
@@ -271,7 +272,11 @@ class YouTubeConnector(HttpConnector):
         snippet = as_dict(comment.get("snippet"))
         comment_id = as_text(comment.get("id"))
         video_id = as_text(snippet.get("videoId")) or as_text(thread_snippet.get("videoId"))
-        text = snippet.get("textDisplay") or snippet.get("textOriginal")
+        # textOriginal is what the author typed; textDisplay is HTML unless textFormat=plainText was asked
+        original, display = snippet.get("textOriginal"), snippet.get("textDisplay")
+        text = original if isinstance(original, str) and original else None
+        if text is None and isinstance(display, str):
+            text = html_to_text(display)
         channel_id = as_text(as_dict(snippet.get("authorChannelId")).get("value"))
         name = as_text(snippet.get("authorDisplayName"))
         is_reply = reply is not None

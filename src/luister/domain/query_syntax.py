@@ -36,7 +36,15 @@ from luister.domain.query_tree import (
     Url,
     Word,
 )
-from luister.domain.text_tokens import is_domain, is_url, normalise, tokenize, url_host, url_key
+from luister.domain.text_tokens import (
+    EMOJI_CHARS,
+    is_domain,
+    is_url,
+    normalise,
+    tokenize,
+    url_host,
+    url_key,
+)
 
 FIELDS = (
     "author",
@@ -95,7 +103,7 @@ _LABELS = {
     "$END": "the end of the query",
 }
 _OPERAND = ("a term", "a phrase", "'('")
-_EDGE = re.compile(r"^[^\w*]+|[^\w*]+$")
+_EDGE = re.compile(f"^[^\\w*{EMOJI_CHARS}]+|[^\\w*{EMOJI_CHARS}]+$")  # emoji are terms: 😡 💔
 _HASHTAG = re.compile(r"[\w*]*\w[\w*]*")
 _HANDLE = re.compile(r"(?=\S*\w)[\w*]+(?:[-.@][\w*]+)*")
 _WILDCARD = re.compile(r"(?=.*\w)[\w'*]+")

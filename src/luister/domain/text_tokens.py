@@ -11,7 +11,10 @@ compares with); some positions carry more:
 * ``voltaro.nl`` gives the positions ``voltaro`` and ``nl`` and records the domain; a URL (``https://…``,
   ``www.…`` or ``host.tld/path``) gives the positions of its host name and records the domain and the
   URL; the path is no words.
-* emoji and other symbols separate tokens and take no position.
+* an emoji is a position of its own, also glued to a word (``enerlux😤`` is ``enerlux`` then ``😤``);
+  a ZWJ sequence or a flag is one emoji, a skin tone stays on its emoji (``👍🏽``, which also offers
+  ``👍`` as a prefix), variation selectors are dropped by :func:`normalise`. Other symbols separate
+  tokens and take no position.
 
 Every value is a substring of the normalised text once hyphens are removed from it: the matcher's
 Aho–Corasick prefilter relies on that.
@@ -27,6 +30,15 @@ from luister.domain.mentions import fold
 Span = tuple[int, int]  # [start, end) in positions
 
 _APOSTROPHES = ("\u2019", "\u2018", "\u02bc")
+# Emoji: pictographs and the older symbol blocks people type as emoji (☀ ❤ ✨ ⚡), not arrows or dashes
+EMOJI_CHARS = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+_EMOJI_BASE = f"[{EMOJI_CHARS}]"
+_EMOJI_MODIFIER = "[\U0001f3fb-\U0001f3ff]"  # skin tones: part of the emoji before them
+_EMOJI = (
+    f"[\U0001f1e6-\U0001f1ff]{{2}}"  # a flag: two regional indicators
+    f"|{_EMOJI_BASE}{_EMOJI_MODIFIER}*(?:\u200d{_EMOJI_BASE}{_EMOJI_MODIFIER}*)*"  # ZWJ sequences
+)
+_EMOJI_MODIFIERS = re.compile(_EMOJI_MODIFIER)
 # Never part of a token nor the start of one: stripping them off a chunk leaves its tokens as they were.
 _EDGE_PUNCTUATION = "!\"$%&'()*+,-./:;<=>?[\\]^`{|}~\u2026\u201c\u201d\u2018\u2019\u00ab\u00bb\u2013\u2014"
 _TOKEN = re.compile(
@@ -36,25 +48,29 @@ _TOKEN = re.compile(
     | \#\w+                                      # hashtag
     | @\w+(?:[-.@]\w+)*                          # @handle, @user@instance, @name.bsky.social
     | \w+(?:[-'.@]\w+)*                          # word, auto's, e-mail, voltaro.nl, info@voltaro.nl
-    """,
+    | """
+    + _EMOJI,  # an emoji (see the module documentation)
     re.VERBOSE,
 )
 _URL = re.compile(r"(?:https?://|www\.)\S+|(?:\w+(?:-\w+)*\.)+[^\W\d_]{2,}/\S*")
 _DOUBLE_JOINER = re.compile(r"['-]['-]")
 _HOST_WORD = re.compile(r"\w+(?:[-']\w+)*")
 _URL_TAIL = ".,;:!?)]}'\""
-_KEY_SPLIT = re.compile(r"[^\w'.@]+")
+_KEY_SPLIT = re.compile(f"[^\\w'.@\u200d{EMOJI_CHARS}]+")
 _NON_SPACE = re.compile(r"\S+")
 
 
 def normalise(text: str) -> str:
-    """Fold case and diacritics (``Café`` → ``cafe``) and make typographic apostrophes plain."""
+    """Fold case and diacritics (``Café`` → ``cafe``), make typographic apostrophes plain and drop emoji
+    variation selectors (``❤️`` is ``❤``)."""
     folded = fold(text)
     if folded.isascii():
         return folded
     for apostrophe in _APOSTROPHES:
         if apostrophe in folded:
             folded = folded.replace(apostrophe, "'")
+    if "\ufe0f" in folded:
+        folded = folded.replace("\ufe0f", "")
     return folded
 
 
@@ -155,9 +171,13 @@ class ChunkView:
             return value in self.full.values()
         text = self.text
         at = text.find(value)
+        # an emoji needs no white space or punctuation around it: its edge is a token's edge anyway
+        left_edge, right_edge = _is_word(value[0]), _is_word(value[-1])
         while at >= 0:
             end = at + len(value)
-            if (at == 0 or not _is_word(text[at - 1])) and (end == len(text) or not _is_word(text[end])):
+            if (not left_edge or at == 0 or not _is_word(text[at - 1])) and (
+                not right_edge or end == len(text) or not _is_word(text[end])
+            ):
                 left, right = self._bounds(at, end)
                 chunk = text[left:right]
                 known = _chunk_has(chunk, value)
@@ -365,6 +385,10 @@ def _add_chunk(tokens: Tokens, chunk: str) -> None:
         elif first == "@":
             tokens.handles.append((token[1:], len(words)))
             words.append(handle_local(token[1:]).replace("-", ""))
+        elif not _is_word(first):  # an emoji: the rest of _TOKEN's shapes start with a word character
+            if _EMOJI_MODIFIERS.search(token) and "\u200d" not in token:  # 👍🏽 is also a 👍
+                tokens.prefixes.append((_EMOJI_MODIFIERS.sub("", token), len(words)))
+            words.append(token)
         elif "/" in token or token.startswith("www."):
             _add_url(tokens, token)
         else:

@@ -24,6 +24,7 @@ TRACKING_PARAMS = frozenset(
     }
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_ITEM_FRAGMENT = re.compile(r"(?:comment|reply|post|answer)-?\d+$", re.IGNORECASE)
 _TRACKING_HINT = re.compile(
     r"(?:^|[&;])(?:utm_|" + "|".join(sorted(TRACKING_PARAMS, key=len, reverse=True)) + r")", re.IGNORECASE
 )
@@ -31,6 +32,9 @@ _TRACKING_HINT = re.compile(
 
 def canonical_url(url: str | None) -> str | None:
     """Lower-case scheme and host, drop default ports, fragments and tracking parameters.
+
+    A fragment that names one comment (``#comment-373``, WordPress and others) is kept: it is the
+    address of that comment, not a place on the post's page.
 
     Returns ``None`` for empty input and for anything that is not an absolute http(s) URL, so a broken
     link never costs the mention it belongs to.
@@ -63,7 +67,8 @@ def _parsed_canonical(text: str) -> str | None:
     if query and _TRACKING_HINT.search(query):
         pairs = parse_qsl(query, keep_blank_values=True)
         query = urlencode([(k, v) for k, v in pairs if not _is_tracking(k)])
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    fragment = parts.fragment if _ITEM_FRAGMENT.match(parts.fragment) else ""
+    return urlunsplit((scheme, netloc, parts.path or "/", query, fragment))
 
 
 def _already_canonical(text: str) -> str | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from luister.connectors.file_readers import FileFormat, FileShape, open_binary, read_blocks
-from luister.connectors.records import FieldMapping
+from luister.connectors.records import REPORTED_MISSING, FieldMapping
+from luister.domain.timestamps import DateReading
 from luister.heap import collected_per_batch
 from luister.services.events import EventBus
 from luister.services.ingest import BatchResult, Enricher, IngestSummary, MentionStore, Pipeline
@@ -20,6 +21,13 @@ class ImportReport:
     origin: str
     shape: FileShape
     summary: IngestSummary
+    columns: dict[str, str] = field(default_factory=dict)  # mention field → the file's column
+    dates: DateReading = field(default_factory=DateReading)  # how dates without a zone or order were read
+
+    @property
+    def not_found(self) -> tuple[str, ...]:
+        """Of id, date and author: the fields no column of the file was found for."""
+        return tuple(name for name in REPORTED_MISSING if name not in self.columns)
 
 
 def import_file(
@@ -55,4 +63,5 @@ def import_file(
         )
         with closing(prepared_in_workers(blocks, prepare=pipeline.prepare, workers=workers)) as prepared:
             summary = pipeline.run_prepared(prepared, on_batch=on_batch)
-    return ImportReport(origin=origin, shape=shape, summary=summary)
+    columns = mapping.describe(shape.columns) if shape.columns else {}
+    return ImportReport(origin=origin, shape=shape, summary=summary, columns=columns, dates=mapping.dates)

@@ -17,8 +17,9 @@ from typing import Any, Protocol
 
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem, Rejection, StoredMention, batches
-from luister.domain.mentions import Mention
+from luister.domain.mentions import GENERATED_ID_PREFIX, Mention
 from luister.domain.rollups import Rollup, batch_counts
+from luister.domain.timestamps import AMBIGUOUS, NAIVE
 from luister.heap import collect_after_batch
 from luister.services.events import EventBus, MentionsStored
 
@@ -51,10 +52,44 @@ class BatchResult:
     known: int  # already stored before (same channel and external id)
     enricher_errors: list[str] = field(default_factory=list)
     quarantined: int = 0  # rejections new to the quarantine (a rerun finds the earlier ones there)
+    gaps: InputGaps | None = None
 
     @property
     def near_duplicates(self) -> int:
         return sum(1 for s in self.stored if s.duplicate_of is not None)
+
+
+@dataclass(slots=True)
+class InputGaps:
+    """What the input lacked, counted over the mentions made from it (the summary tells people)."""
+
+    undated: int = 0  # no date given: kept, dated when fetched and marked ``date_known=False``
+    generated_ids: int = 0  # no id given: one derived from the link, or from the content
+    dropped: dict[str, int] = field(default_factory=dict)  # optional values left out, per field
+    naive_dates: int = 0  # dates written without a zone: read in the mapping's zone (UTC unless told)
+    ambiguous_dates: int = 0  # 07/01/2021: day and month could be swapped; read as the mapping says
+
+    def count(self, mentions: Iterable[Mention]) -> None:
+        for m in mentions:
+            if not m.date_known:
+                self.undated += 1
+            if m.external_id.startswith(GENERATED_ID_PREFIX):
+                self.generated_ids += 1
+            if m.extra:
+                for note in m.extra.get("dropped", ()):
+                    name = note.split(" ", 1)[0]
+                    self.dropped[name] = self.dropped.get(name, 0) + 1
+                flags = m.extra.get("date_flags", 0)
+                self.naive_dates += flags & NAIVE
+                self.ambiguous_dates += (flags & AMBIGUOUS) >> 1
+
+    def add(self, other: InputGaps) -> None:
+        self.undated += other.undated
+        self.generated_ids += other.generated_ids
+        self.naive_dates += other.naive_dates
+        self.ambiguous_dates += other.ambiguous_dates
+        for name, count in other.dropped.items():
+            self.dropped[name] = self.dropped.get(name, 0) + count
 
 
 @dataclass(slots=True)
@@ -69,9 +104,12 @@ class IngestSummary:
         default_factory=list
     )  # the first KEEP_REJECTED; all are in the quarantine
     enricher_errors: list[str] = field(default_factory=list)
+    gaps: InputGaps = field(default_factory=InputGaps)
 
     def add(self, batch: BatchResult, size: int) -> None:
         self.read += size
+        if batch.gaps is not None:
+            self.gaps.add(batch.gaps)
         self.stored += len(batch.stored)
         self.known += batch.known
         self.near_duplicates += batch.near_duplicates
@@ -110,18 +148,27 @@ class PreparedBatch:
     read: int  # items read, rejected ones included
     enricher_errors: list[str]
     counts: Rollup  # what the mentions add to the rollups if all are new originals (the writer corrects)
+    gaps: InputGaps | None = None
 
     def __reduce__(self) -> tuple[Callable[..., PreparedBatch], tuple[Any, ...]]:
         """Pickled (from an import worker to the writer) with its mentions as tuples of their fields:
         half the pickling of the mentions as objects, and the writer's unpickling costs the same."""
         fields = [m.astuple() for m in self.mentions]
-        return (_unpickle_prepared, (fields, self.rejections, self.read, self.enricher_errors, self.counts))
+        return (
+            _unpickle_prepared,
+            (fields, self.rejections, self.read, self.enricher_errors, self.counts, self.gaps),
+        )
 
 
 def _unpickle_prepared(
-    fields: list[tuple[Any, ...]], rejections: list[Rejection], read: int, errors: list[str], counts: Rollup
+    fields: list[tuple[Any, ...]],
+    rejections: list[Rejection],
+    read: int,
+    errors: list[str],
+    counts: Rollup,
+    gaps: InputGaps | None,
 ) -> PreparedBatch:
-    return PreparedBatch([Mention(*each) for each in fields], rejections, read, errors, counts)
+    return PreparedBatch([Mention(*each) for each in fields], rejections, read, errors, counts, gaps)
 
 
 def prepare_batch(
@@ -158,8 +205,15 @@ def prepare_batch(
         mentions.setdefault(found.key, found)
     batch = list(mentions.values())
     errors = _enrich(batch, enrichers)
+    gaps = InputGaps()
+    gaps.count(batch)
     return PreparedBatch(
-        mentions=batch, rejections=rejections, read=read, enricher_errors=errors, counts=batch_counts(batch)
+        mentions=batch,
+        rejections=rejections,
+        read=read,
+        enricher_errors=errors,
+        counts=batch_counts(batch),
+        gaps=gaps,
     )
 
 
@@ -176,6 +230,7 @@ def store_batch(
         known=prepared.read - len(prepared.rejections) - len(stored),
         enricher_errors=prepared.enricher_errors,
         quarantined=getattr(stored, "quarantined", len(prepared.rejections)),  # a store that cannot tell
+        gaps=prepared.gaps,
     )
 
 

@@ -202,6 +202,10 @@ class Listener:
                 result.fetched += len(page.items)
                 result.stored += len(batch.stored)
                 result.rejected += len(batch.rejected)
+                if batch.gaps is not None and batch.gaps.undated:
+                    result.notes.append(
+                        f"{batch.gaps.undated} mentions without a readable date: kept, date unknown"
+                    )
             result.problems.extend(page.errors)
             if page.cursor is not None:  # only now: the page it covers is stored
                 with self.engine.begin() as conn:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Dialect
 from luister.domain.rollups import PROJECTIONS, Projection
 
 # the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
-SCHEMA_REVISION = "0011"
+SCHEMA_REVISION = "0012"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -127,6 +127,8 @@ mention = sa.Table(
     sa.Column("country", sa.String(8), nullable=True),
     sa.Column("published_at", UtcDateTime, nullable=False),
     sa.Column("fetched_at", UtcDateTime, nullable=False),
+    # false when the source gave no date: published_at then holds fetched_at, and people are told so
+    sa.Column("date_known", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("parent_id", sa.String(512), nullable=True),
     sa.Column("thread_id", sa.String(512), nullable=True),
     sa.Column("like_count", sa.BigInteger, nullable=True),
