@@ -164,6 +164,14 @@ def test_topics_commands(settings: Settings, tmp_path: Path) -> None:
     bad = invoke(settings, "topics", "test", "voltaro AND (storing")
     assert bad.exit_code == 2
     assert "^" in bad.output and "never closed" in bad.output
+    referring = invoke(settings, "topics", "test", 'topic:Voltaro AND (storing OR "in de wacht") -#vacature')
+    assert referring.exit_code == 0 and "1 of the newest 2 mentions match" in referring.output
+    unknown = invoke(settings, "topics", "test", "topic:Nergens AND storing")
+    assert unknown.exit_code == 2 and "the query refers to unknown topic 'Nergens'" in unknown.output
+    assert "\\x00" not in unknown.output
+    deep = invoke(settings, "topics", "test", "voltaro AND " + "(" * 40 + "a" + ")" * 40)
+    assert deep.exit_code == 2 and "nested too deeply at column 45" in deep.output
+    assert "^" in deep.output.splitlines()[-1]
     assert invoke(settings, "topics", "rematch").exit_code == 0
     assert invoke(settings, "topics", "remove", "Voltaro").exit_code == 0
     assert invoke(settings, "topics", "remove", "Voltaro").exit_code == 2

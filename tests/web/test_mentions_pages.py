@@ -152,3 +152,18 @@ def test_a_broken_page_cursor_is_a_clear_error(sqlite_settings: Settings) -> Non
     for cursor in ("500000", "x.y", "1" * 60):
         page = client.get("/mentions", params={"before": cursor})
         assert page.status_code == 400 and "no longer exists" in page.text
+
+
+def test_topic_references_and_deep_nesting_on_the_page(sqlite_settings: Settings) -> None:
+    seed(sqlite_settings)
+    engine = open_database(settings=sqlite_settings)
+    save_topic(engine=engine, name="Voltaro", kind=TopicKind.brand, query="voltaro")
+    engine.dispose()
+    client = signed_in_client(sqlite_settings)
+    found = client.get("/mentions", params={"q": "topic:voltaro AND storing"})
+    assert found.status_code == 200 and found.text.count('class="text"') == 1 and "storing" in found.text
+    unknown = client.get("/mentions", params={"q": "topic:Nergens"})
+    assert unknown.status_code == 400
+    assert "the query refers to unknown topic &#39;Nergens&#39;" in unknown.text
+    deep = client.get("/mentions", params={"q": "NOT " * 500 + "a"})
+    assert deep.status_code == 400 and "nested too deeply at column 129" in deep.text

@@ -18,9 +18,9 @@ from luister.api.schemas import (
     MentionRead,
     Sentiment,
 )
-from luister.api.topics import topics_seen, visible
+from luister.api.topics import topic_queries, topics_seen, visible
 from luister.domain.accounts import Permission
-from luister.domain.queries import QuerySyntaxError
+from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.services.accounts import UserRead
 from luister.services.corrections import CorrectionError, correct_mention
 from luister.services.mentions import mention_detail, read_cursor, search_mentions
@@ -115,9 +115,12 @@ def routes(web: Web) -> APIRouter:
                 until=utc(until, "until"),
                 before=decode_cursor(cursor),
                 limit=limit,
+                topics=topic_queries(user, engine=engine),
             )
         except QuerySyntaxError as exc:
             raise query_problem(exc) from None
+        except QueryReferenceError as exc:
+            raise invalid(f"q: {exc}") from None
         return MentionPage(
             items=[MentionRead.of(m) for m in page.mentions],
             next=page.next_before,

@@ -124,3 +124,8 @@ def visible(user: UserRead, topic: topic_service.TopicRead) -> bool:
 def topics_seen(user: UserRead, *, engine: Engine) -> set[str]:
     """The names of the topics in the caller's departments."""
     return {t.name for t in topic_service.list_topics(engine=engine) if visible(user, t)}
+
+
+def topic_queries(user: UserRead, *, engine: Engine) -> dict[str, str]:
+    """The queries of the topics in the caller's departments, by name: what a ``topic:`` may name."""
+    return {t.name: t.query for t in topic_service.list_topics(engine=engine) if visible(user, t)}

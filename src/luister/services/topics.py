@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from luister.domain.matcher import TopicMatcher
-from luister.domain.queries import check_references, parse_query
+from luister.domain.queries import check_query_references, check_references, parse_query
 from luister.domain.rollups import ALL_TOPICS
 from luister.domain.topics import TopicKind
 from luister.services import audit
@@ -132,7 +132,7 @@ def try_query(*, engine: Engine, query: str, sample: int = 5000, examples: int =
     """Run ``query`` over the newest ``sample`` stored mentions without saving it."""
     parsed = parse_query(query)
     topics = {t.id: (t.name, parse_query(t.query)) for t in list_topics(engine=engine)}
-    check_references(dict(topics.values()) | {_PROBE_NAME: parsed})
+    check_query_references(parsed, dict(topics.values()))
     matcher = TopicMatcher.compile({**topics, _PROBE_ID: (_PROBE_NAME, parsed)})
     with engine.connect() as conn:
         rows = conn.execute(sa.select(*MATCH_COLUMNS).order_by(mention.c.id.desc()).limit(sample)).all()

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from luister.domain.accounts import Permission, can
 from luister.domain.analysis import INTENT_LABELS, SENTIMENT_LABELS, parse_intents
-from luister.domain.queries import QuerySyntaxError
+from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.services.corrections import CorrectionError, correct_mention
 from luister.services.mentions import mention_detail, search_mentions
 from luister.web.auth import Session
@@ -35,9 +35,12 @@ def routes(web: Web) -> APIRouter:
             if drill.topic and topic_id is None:
                 raise DrillError(f"there is no topic {drill.topic!r}")
             page = search_mentions(engine=engine, query=q or None, topic_id=topic_id, before=before,
+                                   topics={t.name: t.query for t in topics},
                                    **drill.search_filters())  # type: ignore[arg-type]  # fmt: skip
         except QuerySyntaxError as exc:
             error = f"{exc}\n{exc.caret()}"
+        except QueryReferenceError as exc:
+            error = str(exc)
         except DrillError as exc:
             error = str(exc)
         except ValueError:
