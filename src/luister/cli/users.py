@@ -115,14 +115,70 @@ def users_department(
 
 @users_app.command("deactivate")
 def users_deactivate(ctx: typer.Context, email: str) -> None:
-    """Switch an account off (it can no longer sign in; its history stays)."""
-    from luister.services.accounts import AccountError, set_active
+    """Switch an account off (it can no longer sign in, its sessions end; its history stays)."""
+    from luister.accounts.actions import set_active
+    from luister.services.accounts import AccountError
 
     try:
         user = set_active(engine=state_of(ctx).engine(), email=email, active=False, actor="cli")
     except AccountError as exc:
         fail(str(exc), code=2)
-    console.print(Text(f"✓ {user.email} switched off", style="green"))
+    console.print(Text(f"✓ {user.email} switched off and signed out everywhere", style="green"))
+
+
+@users_app.command("activate")
+def users_activate(ctx: typer.Context, email: str) -> None:
+    """Switch an account on again (and lift any wait on signing in)."""
+    from luister.accounts.actions import set_active
+    from luister.services.accounts import AccountError
+
+    try:
+        user = set_active(engine=state_of(ctx).engine(), email=email, active=True, actor="cli")
+    except AccountError as exc:
+        fail(str(exc), code=2)
+    console.print(Text(f"✓ {user.email} switched on", style="green"))
+
+
+@users_app.command("unlock")
+def users_unlock(ctx: typer.Context, email: str) -> None:
+    """Lift the wait that wrong passwords put on signing in to an account."""
+    from luister.accounts.actions import unlock
+    from luister.services.accounts import AccountError
+
+    try:
+        user = unlock(engine=state_of(ctx).engine(), email=email, actor="cli")
+    except AccountError as exc:
+        fail(str(exc), code=2)
+    console.print(Text(f"✓ {user.email} may sign in again at once", style="green"))
+
+
+@users_app.command("reset-password")
+def users_reset_password(ctx: typer.Context, email: str, password_stdin: PasswordStdin = False) -> None:
+    """Set a new password for an account (its sessions end)."""
+    from luister.accounts.actions import reset_password
+    from luister.services.accounts import AccountError
+
+    try:
+        ended = reset_password(engine=state_of(ctx).engine(), email=email, password=_password(password_stdin),
+                               actor="cli")  # fmt: skip
+    except AccountError as exc:
+        fail(str(exc), code=2)
+    console.print(Text(f"✓ new password set; {ended} session(s) signed out", style="green"))
+
+
+@users_app.command("sign-out")
+def users_sign_out(ctx: typer.Context, email: str) -> None:
+    """End every web session of an account (sign out everywhere)."""
+    from luister.accounts.actions import end_sessions
+    from luister.services.accounts import AccountError, get_user
+
+    engine = state_of(ctx).engine()
+    try:
+        user = get_user(engine=engine, email=email)
+    except AccountError as exc:
+        fail(str(exc), code=2)
+    ended = end_sessions(engine=engine, user_id=user.id, actor="cli")
+    console.print(Text(f"✓ {user.email}: {ended} session(s) signed out", style="green"))
 
 
 @app.command("audit")

@@ -11,10 +11,10 @@ from sqlalchemy.engine import Engine
 from luister import __version__, api
 from luister.settings import Settings
 from luister.web.context import Refused, SignInRequired, Web, refused, sign_in_redirect
-from luister.web.pages import alerts, auth, mentions, overview, sources, tokens, topics
+from luister.web.pages import account, alerts, auth, mentions, overview, sources, tokens, topics, users
 
 HERE = Path(__file__).parent
-PAGES = (auth, overview, mentions, alerts, topics, sources, tokens)
+PAGES = (auth, overview, mentions, alerts, topics, sources, tokens, account, users)
 
 
 def create_app(*, settings: Settings, engine: Engine) -> FastAPI:

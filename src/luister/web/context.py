@@ -86,7 +86,7 @@ class Web:
         self.engine = engine
         self.templates = Jinja2Templates(directory=TEMPLATES)  # autoescape is on for .html
         self.templates.env.filters["code_spans"] = code_spans
-        self.sessions = Sessions(settings.secret_key.get_secret_value(), engine)
+        self.sessions = Sessions(engine)
 
     def render(
         self, request: Request, name: str, context: dict[str, Any], *, session: Session | None,

@@ -62,8 +62,12 @@ EXTRA_MESSAGES = (  # texts that reach the templates as values: roles, labels, s
     "negative", "neutral", "positive",
     "complaint", "question", "praise", "lead", "churn", "feedback", "crisis", "other",
     "info", "warning", "critical", "open", "acknowledged", "resolved",
-    "wrong e-mail address or password", "this account is switched off; ask an administrator",
-    "The form expired; please try again.", "Too many attempts; wait a few minutes.",
+    "wrong e-mail address or password", "Too many attempts; try again in a moment ({seconds} s).",
+    "The form expired; please try again.",
+    "a password needs at least 12 characters", "a password must not contain the e-mail name",
+    "a password needs more different characters", "a password has at most 200 characters",
+    "this password is too easy to guess (a common password or pattern); choose a longer passphrase",
+    "the new passwords differ", "the current password is not right",
     "brand", "competitor", "campaign",  # topic kinds
     "country", "language", "since", "until",  # filter names on the mention list
     "a source needs a name", "a source with this name exists already", "a topic needs a name",
