@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from luister import __version__, api
 from luister.settings import Settings
+from luister.web import security
 from luister.web.context import Refused, SignInRequired, Web, refused, sign_in_redirect
 from luister.web.pages import account, alerts, auth, mentions, overview, sources, tokens, topics, users
 
@@ -18,7 +19,9 @@ PAGES = (auth, overview, mentions, alerts, topics, sources, tokens, account, use
 
 
 def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
-    app = FastAPI(title="luister", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app = FastAPI(title="luister", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json")  # fmt: skip
+    security.install(app, trusted_proxies=settings.trusted_proxies)  # headers, proxies, /api/docs
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.state.settings = settings
     app.state.engine = engine
