@@ -31,3 +31,23 @@ def test_every_title_fills_in_and_unknown_keys_are_refused() -> None:
         assert render(message(key, subject="T", **values), dutch).startswith("T: ")
     with pytest.raises(KeyError):
         message("nope", subject=None)
+
+
+def test_stored_english_summaries_and_titles_read_back_in_dutch() -> None:
+    from luister.domain.alert_texts import SUMMARIES, summary, translate
+
+    values = {"subject": "Voltaro: app", "count": "87", "at": "2026-12-07 09:00", "ratio": "12.5",
+              "p": "1.0e-09", "start": "2026-12-07 08:00", "end": "10:00", "share": "40%", "threshold": "30%",
+              "rule": "'Crisis'", "followers": "12,000"}  # fmt: skip
+    dutch = translations("nl").gettext
+    for key in SUMMARIES:
+        english = summary(key, **values)
+        assert translate(english, str) == english  # read back and filled in again: the same text
+        assert translate(english, dutch) == dutch(SUMMARIES[key]) % values != english, key
+    assert translate("Stroomwijs: 30 mentions in an hour (expected about 2)", dutch) == (
+        "Stroomwijs: 30 vermeldingen in een uur (verwacht: ongeveer 2)"
+    )
+    assert translate("all mentions: 3 new mentions with intent churn", dutch).startswith(
+        "alle vermeldingen: 3"
+    )
+    assert translate("incident over; statement online", dutch) == "incident over; statement online"

@@ -136,7 +136,6 @@ def _spike(conn: Connection, rule: RuleRead, now: datetime) -> Finding | None:
     check = check_hour(counts, len(counts) - 1, settings)
     if not check.is_spike:
         return None
-    what = "negative mentions" if negative else "mentions"
     subject = rule.topic or alert_texts.ALL_MENTIONS
     return Finding(
         count=check.observed,
@@ -147,9 +146,14 @@ def _spike(conn: Connection, rule: RuleRead, now: datetime) -> Finding | None:
             count=check.observed,
             expected=round(check.expected),
         ),  # fmt: skip
-        summary=f"{what.capitalize()} of {subject} rose to {check.observed} in the hour before "
-        f"{now:%Y-%m-%d %H:%M} UTC, {check.observed / max(check.expected, 1):.1f}× the usual for this "
-        f"hour and weekday (p = {check.p_value:.1e}).",
+        summary=alert_texts.summary(
+            "negative_spike" if negative else "spike",
+            subject=subject,
+            count=check.observed,
+            at=f"{now:%Y-%m-%d %H:%M}",
+            ratio=f"{check.observed / max(check.expected, 1):.1f}",
+            p=f"{check.p_value:.1e}",
+        ),  # fmt: skip
         sample_ids=_samples(conn, rule, now - HOUR, now, negative_only=negative),
     )
 
@@ -176,8 +180,12 @@ def _negative_share(conn: Connection, rule: RuleRead, now: datetime) -> Finding 
             negative=negative,
             total=total,
         ),  # fmt: skip
-        summary=f"The share of negative mentions of {subject} reached {negative / total:.0%} "
-        f"(threshold {rule.threshold:.0%}).",
+        summary=alert_texts.summary(
+            "negative_share",
+            subject=subject,
+            share=f"{negative / total:.0%}",
+            threshold=f"{rule.threshold:.0%}",
+        ),  # fmt: skip
         sample_ids=_samples(conn, rule, now - HOUR, now, negative_only=True),
     )
 
@@ -217,8 +225,13 @@ def _events(conn: Connection, rule: RuleRead, now: datetime) -> Finding | None:
     return Finding(
         count=len(found),
         message=_event_message(rule, len(found)),
-        summary=f"{len(found)} new mention(s){f' of {rule.topic}' if rule.topic else ''} matched rule "
-        f"{rule.name!r}; the most-followed author has {found[0].author_followers or 0:,} followers.",
+        summary=alert_texts.summary(
+            "events_of" if rule.topic else "events",
+            subject=rule.topic,
+            count=len(found),
+            rule=repr(rule.name),
+            followers=f"{found[0].author_followers or 0:,}",
+        ),  # fmt: skip
         sample_ids=tuple(row.id for row in found[:SAMPLES]),
     )
 
@@ -446,8 +459,13 @@ def record_replayed(*, engine: Engine, hits: Sequence[ReplayHit], rules: Sequenc
                 message=alert_texts.message(
                     key, subject=rule.topic, count=hit.peak, expected=round(hit.expected or 0)
                 ),  # fmt: skip
-                summary=f"{what.capitalize()} of {subject} peaked at {hit.peak} an hour between "
-                f"{hit.start:%Y-%m-%d %H:%M} and {hit.end:%H:%M} UTC.",
+                summary=alert_texts.summary(
+                    key,
+                    subject=subject,
+                    count=hit.peak,
+                    start=f"{hit.start:%Y-%m-%d %H:%M}",
+                    end=f"{hit.end:%H:%M}",
+                ),  # fmt: skip
                 sample_ids=_samples(conn, rule, hit.start, hit.end, negative_only=what != "mentions"),
             )
             change = _open(conn, replace(rule, channels=()), finding, hit.start)

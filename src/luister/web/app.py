@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from luister import __version__, api
 from luister.settings import Settings
-from luister.web import security
+from luister.web import errors, security
 from luister.web.context import Refused, SignInRequired, Web, refused, sign_in_redirect
 from luister.web.pages import account, alerts, auth, mentions, overview, sources, tokens, topics, users
 
@@ -32,6 +32,7 @@ def create_app(*, settings: Settings, engine: Engine) -> FastAPI:
         app.include_router(page.routes(web), include_in_schema=False)
     app.include_router(api.routes(web))
     api.install(app)  # problem+json error bodies for /api paths
+    errors.install(app, web)  # error pages with the layout elsewhere
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

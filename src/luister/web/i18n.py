@@ -68,6 +68,8 @@ EXTRA_MESSAGES = (  # texts that reach the templates as values: roles, labels, s
     "a password needs more different characters", "a password has at most 200 characters",
     "this password is too easy to guess (a common password or pattern); choose a longer passphrase",
     "the new passwords differ", "the current password is not right",
+    "Your role may not do this.", "The form expired; reload the page.", "There is no such account.",
+    "No such token.", "No such mention.", "No such topic.", "No such source.", "No such alert.",
     "brand", "competitor", "campaign",  # topic kinds
     "country", "language", "since", "until",  # filter names on the mention list
     "a source needs a name", "a source with this name exists already", "a topic needs a name",
@@ -85,9 +87,12 @@ def template_messages() -> list[str]:
     found = [message for _, _, message, _, _ in extract_from_dir(
         str(Path(__file__).parent / "templates"), method_map=[("**.html", "jinja2")],
     ) if isinstance(message, str)]  # fmt: skip
-    from luister.domain.alert_texts import TITLES
+    from luister.domain.alert_texts import SUMMARIES, TITLES
+    from luister.web.errors import HEADINGS
+    from luister.web.pages.sources import connector_texts
 
-    return sorted(set(found) | set(EXTRA_MESSAGES) | set(TITLES.values()))
+    pages = {text for pair in HEADINGS.values() for text in pair} | connector_texts()
+    return sorted(set(found) | set(EXTRA_MESSAGES) | set(TITLES.values()) | set(SUMMARIES.values()) | pages)
 
 
 def update_catalog(language: str, messages: list[str]) -> list[str]:

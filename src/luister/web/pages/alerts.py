@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from luister.domain import alert_texts
 from luister.domain.accounts import Permission
 from luister.domain.alerting import AlertStatus
 from luister.services.alerts import (
@@ -21,7 +22,8 @@ from luister.services.alerts import (
     resolve,
 )
 from luister.web.auth import Session
-from luister.web.context import FormPost, RowId, Web
+from luister.web.context import FormPost, Refused, RowId, Web
+from luister.web.i18n import translations
 
 LIST_LIMIT = 200
 
@@ -53,18 +55,20 @@ def routes(web: Web) -> APIRouter:
         try:
             detail = alert_detail(engine=engine, alert_id=alert_id)
         except AlertError:
-            return Response("No such alert.", status_code=404)
+            raise Refused("No such alert.", status=404) from None
         if not visible(session)(detail.alert):
-            return Response("No such alert.", status_code=404)
+            raise Refused("No such alert.", status=404)
+        gettext = translations(web.language(request, session)).gettext
         context = {"d": detail, "a": detail.alert, "mentions": detail.samples, "error": conflict,
-                   "now": datetime.now(UTC)}  # fmt: skip
+                   "now": datetime.now(UTC),
+                   "alert_text": lambda text: alert_texts.translate(text, gettext)}  # fmt: skip
         return web.render(request, "alert.html", context, session=session, status=409 if conflict else 200)
 
     def _act(request: Request, post: FormPost, alert_id: int, action: str, position: int = 0) -> Response:
         by = post.session.user.email
         try:
             if not visible(post.session)(alert_detail(engine=engine, alert_id=alert_id).alert):
-                return Response("No such alert.", status_code=404)
+                raise Refused("No such alert.", status=404)
             if action == "acknowledge":
                 acknowledge(engine=engine, alert_id=alert_id, by=by)
             elif action == "resolve":

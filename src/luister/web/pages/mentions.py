@@ -12,7 +12,7 @@ from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.services.corrections import CorrectionError, correct_mention
 from luister.services.mentions import mention_detail, search_mentions
 from luister.web.auth import Session
-from luister.web.context import FormPost, RowId, Web
+from luister.web.context import FormPost, Refused, RowId, Web
 from luister.web.drill import Drill, DrillError, read_drill
 
 
@@ -64,7 +64,7 @@ def routes(web: Web) -> APIRouter:
         names = {t.name for t in web.topics_for(session)}
         detail = mention_detail(engine=engine, mention_id=mention_id, topics_seen=names)
         if detail is None:
-            return Response("No such mention.", status_code=404)
+            raise Refused("No such mention.", status=404)
         return web.render(request, "mention.html", {
             "d": detail, "sentiments": SENTIMENT_LABELS, "intents": INTENT_LABELS,
             "may_correct": can(session.user.role, Permission.correct),

@@ -21,7 +21,7 @@ from luister.services.sources import (
     remove_source,
 )
 from luister.web.auth import Session
-from luister.web.context import FormPost, Web
+from luister.web.context import FormPost, Refused, Web
 
 MAX_NAME = 120  # the column's length
 
@@ -30,6 +30,19 @@ MAX_NAME = 120  # the column's length
 def installed_connectors() -> dict[str, type[Any]]:
     """The connectors of the installed plugins (a plugin that fails to load is logged by ``load_plugins``)."""
     return load_plugins().connectors()
+
+
+def connector_summary(cls: type[Any]) -> str:
+    return " ".join((cls.__doc__ or "").strip().split("\n\n")[0].replace("``", "").split())
+
+
+def connector_texts() -> set[str]:
+    """The help texts of the installed connectors, for the catalogue (they are shown translated)."""
+    texts = set()
+    for cls in installed_connectors().values():
+        texts.add(connector_summary(cls))
+        texts |= {f.description for f in source_admin.option_fields(cls.options_model) if f.description}
+    return texts
 
 
 def routes(web: Web) -> APIRouter:
@@ -41,9 +54,6 @@ def routes(web: Web) -> APIRouter:
             return get_source(engine=engine, name=name)
         except SourceError:
             return None
-
-    def connector_summary(cls: type[Any]) -> str:
-        return " ".join((cls.__doc__ or "").strip().split("\n\n")[0].replace("``", "").split())
 
     def add_form(
         request: Request, session: Session, connector: str, *, values: dict[str, str] | None = None,
@@ -118,7 +128,7 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:
         found = find(name)
         if found is None:
-            return Response("No such source.", status_code=404)
+            raise Refused("No such source.", status=404)
         return web.render(request, "source_remove.html", {"source": found}, session=session)
 
     @router.post("/sources/{name:path}/remove")
@@ -126,7 +136,7 @@ def routes(web: Web) -> APIRouter:
         try:
             remove_source(engine=engine, name=name, actor=post.session.user.email)
         except SourceError:
-            return Response("No such source.", status_code=404)
+            raise Refused("No such source.", status=404) from None
         return RedirectResponse("/sources?removed=1", status_code=303)
 
     @router.post("/sources/{name:path}/enabled")
@@ -135,7 +145,7 @@ def routes(web: Web) -> APIRouter:
             source_admin.set_source_enabled(engine=engine, name=name, enabled=post.text("enabled") == "true",
                                             actor=post.session.user.email)  # fmt: skip
         except SourceError:
-            return Response("No such source.", status_code=404)
+            raise Refused("No such source.", status=404) from None
         return RedirectResponse(f"/sources/{quote(name)}", status_code=303)
 
     @router.get("/sources/{name:path}", response_class=HTMLResponse)
@@ -144,7 +154,7 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:
         found = find(name)
         if found is None:
-            return Response("No such source.", status_code=404)
+            raise Refused("No such source.", status=404)
         runs = source_admin.recent_runs(engine=engine, source_id=found.id)
         context = {"source": found, "runs": runs, "added": bool(added), "now": datetime.now(UTC),
                    "installed": found.connector in installed_connectors()}  # fmt: skip

@@ -15,7 +15,7 @@ from luister.services.accounts import known_departments
 from luister.services.matching import rematch
 from luister.services.topics import TopicRead, UnknownTopicError, remove_topic
 from luister.web.auth import Session
-from luister.web.context import FormPost, RowId, Web
+from luister.web.context import FormPost, Refused, RowId, Web
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:
         found = found_or_404(topic_id, session)
         if found is None:
-            return Response("No such topic.", status_code=404)
+            raise Refused("No such topic.", status=404)
         return page(request, session, TopicForm.of(found), editing=found)
 
     @router.post("/topics/{topic_id}/edit", response_class=HTMLResponse)
@@ -163,7 +163,7 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:  # fmt: skip
         found = found_or_404(topic_id, post.session)
         if found is None:
-            return Response("No such topic.", status_code=404)
+            raise Refused("No such topic.", status=404)
         return save(request, post, tasks, found)
 
     @router.post("/topics/{topic_id}/enabled")
@@ -174,12 +174,12 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:
         enabled = post.text("enabled") == "true"
         if found_or_404(topic_id, post.session) is None:
-            return Response("No such topic.", status_code=404)
+            raise Refused("No such topic.", status=404)
         try:
             topic_admin.set_topic_enabled(engine=engine, topic_id=topic_id, enabled=enabled,
                                           actor=post.session.user.email)  # fmt: skip
         except UnknownTopicError:
-            return Response("No such topic.", status_code=404)
+            raise Refused("No such topic.", status=404) from None
         if enabled:  # it missed what came in while it was off
             tasks.add_task(rematch_later, topic_id)
         return RedirectResponse(f"/topics?switched={topic_id}", status_code=303)
@@ -192,7 +192,7 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:
         found = found_or_404(topic_id, session)
         if found is None:
-            return Response("No such topic.", status_code=404)
+            raise Refused("No such topic.", status=404)
         referring = topic_admin.referring_topics(engine=engine, name=found.name)
         return web.render(request, "topic_delete.html", {"topic": found, "referring": referring},
                           session=session)  # fmt: skip
@@ -203,7 +203,7 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:
         found = found_or_404(topic_id, post.session)
         if found is None:
-            return Response("No such topic.", status_code=404)
+            raise Refused("No such topic.", status=404)
         try:
             remove_topic(engine=engine, name=found.name, actor=post.session.user.email)
         except QueryReferenceError:
