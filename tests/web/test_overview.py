@@ -233,3 +233,39 @@ def test_panels_stay_inside_their_columns(
         )
         assert beside is False, f"the authors table spills over the next panel at {width} px"
         page.close()
+
+
+def test_chart_labels_are_whole_and_read_as_typed(
+    sqlite_settings: Settings, live_server: str, browser: Browser
+) -> None:
+    """Long topic names end in an ellipsis inside the chart, quotes show as quotes, and the country
+    "unknown" is not cut to "nknown" at the axis's edge."""
+    from datetime import UTC, datetime, timedelta
+
+    from luister.domain.topics import TopicKind
+    from luister.services.topics import save_topic
+
+    engine = open_database(settings=sqlite_settings)
+    long_name = 'Voltaro "Zonnedeal" zomercampagne in Nederland en België'
+    save_topic(engine=engine, name=long_name, kind=TopicKind.brand, query="voltaro")
+    save_topic(engine=engine, name="O'Neill & <Co>", kind=TopicKind.competitor, query="oneill")
+    day = datetime.now(UTC) - timedelta(days=2)
+    texts = ["Voltaro storing", "Voltaro app kapot", "oneill is beter"]
+    items = [raw_item(record(n, text=text, created_at=(day + timedelta(minutes=n)).isoformat()))
+             for n, text in enumerate(texts)]  # fmt: skip
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test",
+             enrichers=[TopicMatchEnricher(load_matcher(engine=engine))]).run_batch(items)  # fmt: skip
+    engine.dispose()
+    create_account(sqlite_settings)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server)
+    page.wait_for_selector("[data-chart=voice][data-ready=yes] .ytick text")
+    names = page.locator("[data-chart=voice] .ytick text").evaluate_all(
+        "ticks => ticks.map(t => t.textContent)"
+    )
+    assert sorted(names) == ["O'Neill & <Co>", 'Voltaro "Zonnedeal" zomerca…']  # 28 characters at most
+    for chart, label in (("voice", "Voltaro"), ("channels", "unknown")):
+        plot = page.locator(f"[data-chart={chart}]").bounding_box()
+        tick = page.locator(f"[data-chart={chart}] .ytick text", has_text=label).bounding_box()
+        assert plot is not None and tick is not None and tick["x"] >= plot["x"], (chart, label)
+    page.close()

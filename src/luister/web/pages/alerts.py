@@ -2,7 +2,7 @@
 (acknowledge, tick off steps, resolve). People whose role may ``correct`` work alerts, as on the CLI."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -23,9 +23,20 @@ from luister.services.alerts import (
 )
 from luister.web.auth import Session
 from luister.web.context import FormPost, Refused, RowId, Web
+from luister.web.drill import Drill
 from luister.web.i18n import translations
 
 LIST_LIMIT = 200
+
+
+def behind(found: AlertRead) -> str:
+    """The mention list behind an alert: its topic, from its first hour to the end of its last, only the
+    negative ones for a negative spike or share."""
+    negative = found.kind in ("negative_spike", "negative_share")
+    start = found.opened_at.replace(minute=0, second=0, microsecond=0)
+    end = found.last_seen_at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return Drill(topic=found.topic or "", since=start, until=end,
+                 sentiment="negative" if negative else None).url()  # fmt: skip
 
 
 def routes(web: Web) -> APIRouter:
@@ -61,7 +72,8 @@ def routes(web: Web) -> APIRouter:
         gettext = translations(web.language(request, session)).gettext
         context = {"d": detail, "a": detail.alert, "mentions": detail.samples, "error": conflict,
                    "now": datetime.now(UTC),
-                   "alert_text": lambda text: alert_texts.translate(text, gettext)}  # fmt: skip
+                   "alert_text": lambda text: alert_texts.translate(text, gettext),
+                   "all_mentions": behind(detail.alert)}  # fmt: skip
         return web.render(request, "alert.html", context, session=session, status=409 if conflict else 200)
 
     def _act(request: Request, post: FormPost, alert_id: int, action: str, position: int = 0) -> Response:
