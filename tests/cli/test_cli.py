@@ -264,3 +264,34 @@ def test_db_recount_rebuilds_the_rollups(settings: Settings, tmp_path: Path) -> 
         )
         assert total.scalar() == 5
     engine.dispose()
+
+
+def test_list_commands_write_json_and_csv_for_scripts(settings: Settings, tmp_path: Path) -> None:
+    import csv
+    import io
+    import json
+
+    invoke(
+        settings, "import", str(write_jsonl(tmp_path / "m.jsonl", [record(1, text="Storing bij Voltaro")]))
+    )
+    long_query = "voltaro OR #voltaro OR @voltaro OR " + " OR ".join(f"term{n}" for n in range(20))
+    added = invoke(
+        settings, "topics", "add", "Voltaro", long_query, "--kind", "brand", "--department", "webcare"
+    )
+    assert added.exit_code == 0 and "(brand, webcare)" in added.output
+    listed = json.loads(invoke(settings, "topics", "list", "--format", "json").output)
+    assert [(t["name"], t["kind"], t["query"], t["mentions"], t["department"]) for t in listed] == [
+        ("Voltaro", "brand", long_query, 1, "webcare")
+    ]  # the whole query, however narrow the terminal
+    rows = list(csv.DictReader(io.StringIO(invoke(settings, "topics", "list", "--format", "csv").output)))
+    assert rows[0]["query"] == long_query and rows[0]["enabled"] == "True"
+    kept = invoke(settings, "topics", "add", "Voltaro", "voltaro", "--kind", "brand")
+    assert kept.exit_code == 0 and "(brand, webcare)" in kept.output  # not given: the department stays
+    secret = "s3cret-value-of-the-hook-1234"
+    invoke(settings, "sources", "add", "hook", "webhook", "-o", f"secret={secret}")
+    sources = invoke(settings, "sources", "list", "--format", "json").output
+    assert secret not in sources and json.loads(sources)[0]["health"]["status"] in ("new", "ok")
+    audit = json.loads(invoke(settings, "audit", "--format", "json").output)
+    assert audit[0]["action"] and audit[0]["at"].startswith("20")
+    assert invoke(settings, "alerts", "list", "--format", "json").output.strip() == "[]"
+    assert invoke(settings, "topics", "list", "--format", "xml").exit_code == 2

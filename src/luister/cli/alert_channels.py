@@ -12,6 +12,7 @@ from rich.text import Text
 
 from luister.cli.alerts import alerts_app
 from luister.cli.app import console, fail, option_pairs, state_of
+from luister.cli.output import Format, FormatOption, emit
 from luister.services import alert_channels, alert_delivery
 
 channels_app = typer.Typer(
@@ -59,9 +60,11 @@ def channels_kinds() -> None:
 
 
 @channels_app.command("list")
-def channels_list(ctx: typer.Context) -> None:
+def channels_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """Every alert channel with its options (secrets masked) and deliveries: pending, failed, last sent."""
     found = alert_channels.list_channels(engine=state_of(ctx).engine())
+    if fmt is not Format.table:
+        return emit(fmt, found)
     if not found:
         console.print(
             "No alert channels yet. Add one: "

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from luister.cli.app import app, console, fail, state_of
+from luister.cli.output import Format, FormatOption, emit
 from luister.domain.alerting import AlertStatus, RuleKind, Severity
 
 alerts_app = typer.Typer(
@@ -72,11 +73,13 @@ def rules_add(
 
 
 @rules_app.command("list")
-def rules_list(ctx: typer.Context) -> None:
+def rules_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """Every rule with what it watches and where it sends alerts."""
     from luister.services.alert_rules import list_rules
 
     found = list_rules(engine=state_of(ctx).engine())
+    if fmt is not Format.table:
+        return emit(fmt, found)
     if not found:
         console.print(
             "No alert rules yet. Add one: [bold]luister alerts rules add Piek --kind volume_spike[/]"
@@ -138,11 +141,14 @@ def alerts_list(
     ctx: typer.Context,
     status: Annotated[AlertStatus | None, typer.Option(help="Only alerts with this status.")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 30,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """The newest alerts."""
     from luister.services.alerts import list_alerts
 
     found = list_alerts(engine=state_of(ctx).engine(), status=status, limit=limit)
+    if fmt is not Format.table:
+        return emit(fmt, found)
     if not found:
         console.print("No alerts.")
         return

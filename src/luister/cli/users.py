@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from luister.cli.app import app, console, fail, state_of
+from luister.cli.output import Format, FormatOption, emit
 from luister.domain.accounts import Role
 
 users_app = typer.Typer(
@@ -69,11 +70,13 @@ def users_add(
 
 
 @users_app.command("list")
-def users_list(ctx: typer.Context) -> None:
+def users_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """Every account with its role."""
     from luister.services.accounts import list_users
 
     found = list_users(engine=state_of(ctx).engine())
+    if fmt is not Format.table:
+        return emit(fmt, found)
     if not found:
         console.print("No accounts yet. Create the first: [bold]luister users create-admin you@example.nl[/]")
         return
@@ -186,11 +189,14 @@ def audit_command(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(min=1)] = 50,
     actor: Annotated[str | None, typer.Option(help="Only what this person (or cli) did.")] = None,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """The audit log: who changed what, when and from where."""
     from luister.services.audit import entries
 
     found = entries(engine=state_of(ctx).engine(), limit=limit, actor=actor)
+    if fmt is not Format.table:
+        return emit(fmt, found)
     table = Table("at (UTC)", "actor", "action", "target", "detail", "from", title="Audit log")
     for e in found:
         table.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", Text(e.actor), e.action, Text(e.target or ""),
