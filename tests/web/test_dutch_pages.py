@@ -73,3 +73,17 @@ def test_alerts_intents_and_connector_help_in_dutch(sqlite_settings: Settings) -
     rss = client.get("/sources/new", params={"connector": "rss"}).text
     assert "Een RSS 1.0/2.0- of Atom-feed" in rss and "De http(s)-URL van de feed." in rss
     assert "<code>/comments/feed/</code>" in rss
+
+
+def test_query_errors_in_dutch_on_the_mentions_and_topic_pages(sqlite_settings: Settings) -> None:
+    client = dutch_client(sqlite_settings)
+    found = client.get("/mentions", params={"q": "voltaro AND ("})
+    assert found.status_code == 400
+    assert (
+        "ongepaard haakje in kolom 13: deze &#39;(&#39; wordt nooit gesloten: verwacht: &#39;)&#39;"
+        in found.text
+    )
+    unknown = client.get("/mentions", params={"q": "topic:Nergens"})
+    assert "de query verwijst naar onbekend onderwerp &#39;Nergens&#39;" in unknown.text
+    tested = client.get("/topics/test", params={"q": "voltaro NEAR lang:nl"})
+    assert "NEAR heeft aan beide kanten een term, woordgroep of jokerteken nodig in kolom 14" in tested.text

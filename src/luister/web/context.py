@@ -31,6 +31,7 @@ from luister.settings import Settings
 from luister.storage.tables import MAX_ID
 from luister.web.auth import Session, Sessions, same_token
 from luister.web.i18n import pick_language, translations
+from luister.web.query_errors import explain, explain_reference
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -86,6 +87,7 @@ class Web:
         self.engine = engine
         self.templates = Jinja2Templates(directory=TEMPLATES)  # autoescape is on for .html
         self.templates.env.filters["code_spans"] = code_spans
+        self.templates.env.filters |= {"query_error": explain, "reference_error": explain_reference}
         self.sessions = Sessions(engine)
 
     def render(

@@ -90,8 +90,9 @@ def template_messages() -> list[str]:
     from luister.domain.alert_texts import SUMMARIES, TITLES
     from luister.web.errors import HEADINGS
     from luister.web.pages.sources import connector_texts
+    from luister.web.query_errors import MESSAGES
 
-    pages = {text for pair in HEADINGS.values() for text in pair} | connector_texts()
+    pages = {text for pair in HEADINGS.values() for text in pair} | connector_texts() | set(MESSAGES)
     return sorted(set(found) | set(EXTRA_MESSAGES) | set(TITLES.values()) | set(SUMMARIES.values()) | pages)
 
 

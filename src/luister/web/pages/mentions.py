@@ -14,6 +14,8 @@ from luister.services.mentions import mention_detail, search_mentions
 from luister.web.auth import Session
 from luister.web.context import FormPost, Refused, RowId, Web
 from luister.web.drill import Drill, DrillError, read_drill
+from luister.web.i18n import translations
+from luister.web.query_errors import explain, explain_reference
 
 
 def routes(web: Web) -> APIRouter:
@@ -26,6 +28,7 @@ def routes(web: Web) -> APIRouter:
         before: str | None = None,
     ) -> Response:  # fmt: skip
         topics = web.topics_for(session)
+        gettext = translations(web.language(request, session)).gettext
         error = None
         page = None
         drill = Drill()
@@ -38,9 +41,9 @@ def routes(web: Web) -> APIRouter:
                                    topics={t.name: t.query for t in topics},
                                    **drill.search_filters())  # type: ignore[arg-type]  # fmt: skip
         except QuerySyntaxError as exc:
-            error = f"{exc}\n{exc.caret()}"
+            error = f"{explain(exc, gettext)}\n{exc.caret()}"
         except QueryReferenceError as exc:
-            error = str(exc)
+            error = explain_reference(str(exc), gettext)
         except DrillError as exc:
             error = str(exc)
         except ValueError:

@@ -16,6 +16,8 @@ from luister.services.matching import rematch
 from luister.services.topics import TopicRead, UnknownTopicError, remove_topic
 from luister.web.auth import Session
 from luister.web.context import FormPost, Refused, RowId, Web
+from luister.web.i18n import translations
+from luister.web.query_errors import explain, explain_reference
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,7 @@ def routes(web: Web) -> APIRouter:
             form.errors["kind"] = "choose what the topic is about"
             return page(request, post.session, form, editing=editing, status=400)
         description, actor = form.description or None, post.session.user.email
+        gettext = translations(web.language(request, post.session)).gettext
         try:
             if editing is None:
                 saved = topic_admin.create_topic(engine=engine, name=form.name, kind=kind, query=form.query,
@@ -107,10 +110,10 @@ def routes(web: Web) -> APIRouter:
         except topic_admin.TopicError as exc:
             form.errors[exc.field] = str(exc)
         except QuerySyntaxError as exc:
-            form.errors["query"] = str(exc)
+            form.errors["query"] = explain(exc, gettext)
             form.errors["caret"] = exc.caret()
         except QueryReferenceError as exc:
-            form.errors["query"] = str(exc)
+            form.errors["query"] = explain_reference(str(exc), gettext)
         if form.errors:
             return page(request, post.session, form, editing=editing, status=400)
         tasks.add_task(rematch_later, saved.id)
