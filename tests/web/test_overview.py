@@ -269,3 +269,35 @@ def test_chart_labels_are_whole_and_read_as_typed(
         tick = page.locator(f"[data-chart={chart}] .ytick text", has_text=label).bounding_box()
         assert plot is not None and tick is not None and tick["x"] >= plot["x"], (chart, label)
     page.close()
+
+
+def test_a_range_of_dates_and_the_period_menu_show_the_period_in_force(
+    sqlite_settings: Settings, live_server: str, browser: Browser
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    engine = open_database(settings=sqlite_settings)
+    now = datetime.now(UTC)
+    items = [raw_item(record(n, text=f"Voltaro {n}", created_at=(now - timedelta(days=n)).isoformat()))
+             for n in (1, 2, 10, 40)]  # fmt: skip
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test").run_batch(items)
+    engine.dispose()
+    create_account(sqlite_settings)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server)
+    start, end = (now - timedelta(days=12)).date().isoformat(), (now - timedelta(days=1)).date().isoformat()
+    page.fill("input[name=since]", start)
+    page.fill("input[name=until]", end)
+    page.click("form.scope button[type=submit]")
+    page.wait_for_url("**/?**since=*")
+    chosen = page.locator("select[name=days] option:checked").inner_text()
+    assert chosen == f"{start} → {end}"  # the menu names the period in force
+    assert page.locator(".period").inner_text().startswith(f"{start} 00:00 → {end} 00:00 UTC")
+    assert page.locator(".totals strong").first.inner_text() == "2"  # 10 and 2 days ago; not 1 (the end)
+    page.select_option("select[name=days]", "7")  # a period from the menu replaces the dates
+    assert page.input_value("input[name=since]") == "" and page.input_value("input[name=until]") == ""
+    page.click("form.scope button[type=submit]")
+    page.wait_for_url("**/?**days=7*")
+    assert page.locator("select[name=days] option:checked").inner_text() == "last 7 days"
+    assert page.locator(".totals strong").first.inner_text() == "2"  # 1 and 2 days ago
+    page.close()

@@ -101,7 +101,7 @@ def routes(web: Web) -> APIRouter:
             "alerts": [a for a in list_alerts(engine=engine, limit=50, topic_id=scope.topic_id or None)
                        if in_view(a.topic, names)][:5],  # those of the reader's departments
             "panel_query": query, "error": None,
-            "custom_period": "since" in request.query_params or "until" in request.query_params,
+            "custom_period": bool(request.query_params.get("since") or request.query_params.get("until")),
         }  # fmt: skip
         return web.render(request, "overview.html", context, session=session)
 
