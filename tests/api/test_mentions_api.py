@@ -94,7 +94,7 @@ def test_bad_input_is_a_problem_never_a_server_error(api: Api) -> None:
     assert api.get("/api/v1/mentions/0").status_code == 422
     nowhere = api.get("/api/v1/nothing-here")
     assert nowhere.status_code == 404 and nowhere.headers["content-type"] == "application/problem+json"
-    page = api.client.get("/nothing-here")  # pages: an error page with the layout (tests/web/test_dutch_pages.py)
+    page = api.client.get("/nothing-here")  # pages: an error page with the layout (test_dutch_pages.py)
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
 
 
