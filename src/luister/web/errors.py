@@ -1,8 +1,10 @@
 """Error pages: a 403, 404, 422 or 500 outside ``/api`` is a page with the layout, in the reader's
-language, with a way back; ``/api`` paths keep their problem+json bodies (:mod:`luister.api.problems`)."""
+language, with a way back; ``/api`` paths keep the handlers installed before (problem+json bodies,
+:mod:`luister.api.problems`), so the web app need not know the API."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -13,10 +15,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from luister.api.problems import API_PREFIX, HANDLERS
 from luister.web.context import Refused, SignInRequired, Web, sign_in_redirect
 
 log = logging.getLogger(__name__)
+API_PREFIX = "/api/"
 HEADINGS = {  # status: (heading, what happened), English message ids of the catalogue
     403: ("Not allowed", "You may not open this page or do this."),
     404: ("Page not found", "There is no such page; it may have been removed, or the address is mistyped."),
@@ -27,12 +29,20 @@ HEADINGS = {  # status: (heading, what happened), English message ids of the cat
 
 
 def install(app: FastAPI, web: Web) -> None:
-    """Register the error pages (after :func:`luister.api.install`, whose handlers it falls back on)."""
+    """Register the error pages (after the API's handlers, which ``/api`` paths keep)."""
+    before = dict(app.exception_handlers)
+
+    async def api_answer(request: Request, exc: Exception) -> Response:
+        kind = next((k for k in type(exc).__mro__ if k in before), None)
+        if kind is None:
+            raise exc
+        answer = before[kind](request, exc)
+        return await answer if inspect.isawaitable(answer) else answer  # type: ignore[no-any-return]
 
     def handler(status_of: Callable[[Exception], int], message_of: Callable[[Exception], str | None]) -> Any:
         async def handle(request: Request, exc: Exception) -> Response:
             if request.url.path.startswith(API_PREFIX):
-                return await HANDLERS[_api_type(exc)](request, exc)  # type: ignore[no-any-return]
+                return await api_answer(request, exc)
             if isinstance(exc, SignInRequired):
                 return sign_in_redirect(request, exc)
             status = status_of(exc)
@@ -57,10 +67,6 @@ def install(app: FastAPI, web: Web) -> None:
     app.add_exception_handler(RequestValidationError, handler(lambda e: 422, lambda e: None))
     app.add_exception_handler(Refused, handler(lambda e: getattr(e, "status", 403), lambda e: str(e)))
     app.add_exception_handler(Exception, handler(lambda e: 500, lambda e: None))
-
-
-def _api_type(exc: Exception) -> type[Exception]:
-    return next((kind for kind in HANDLERS if kind is not Exception and isinstance(exc, kind)), Exception)
 
 
 def _back(request: Request) -> str:
