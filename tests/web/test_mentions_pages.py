@@ -167,3 +167,25 @@ def test_topic_references_and_deep_nesting_on_the_page(sqlite_settings: Settings
     assert "the query refers to unknown topic &#39;Nergens&#39;" in unknown.text
     deep = client.get("/mentions", params={"q": "NOT " * 500 + "a"})
     assert deep.status_code == 400 and "nested too deeply at column 129" in deep.text
+
+
+def test_links_in_the_text_open_outside_and_nothing_else_becomes_a_link() -> None:
+    from luister.web.context import linked
+
+    text = (
+        'Zie https://voltaro.example/storing?a=1&b=2. En "javascript:alert(1)" '
+        '<b>https://x.example/"onmouseover=x</b>'
+    )
+    html = str(linked(text))
+    url = "https://voltaro.example/storing?a=1&amp;b=2"
+    opens = 'rel="nofollow noopener noreferrer" target="_blank"'
+    assert html.startswith(f'Zie <a href="{url}" {opens}>{url}</a>.')
+    assert "javascript:alert(1)" in html and 'href="javascript' not in html and "<b>" not in html
+    assert '<a href="https://x.example/" rel' in html and "&#34;onmouseover=x&lt;/b&gt;" in html
+    assert str(linked("geen link: http//x en ftp://y")) == "geen link: http//x en ftp://y"
+
+
+def test_the_list_links_to_the_original_post(sqlite_settings: Settings) -> None:
+    seed(sqlite_settings)
+    page = signed_in_client(sqlite_settings).get("/mentions").text
+    assert page.count('target="_blank">original ↗</a>') == 3

@@ -74,6 +74,29 @@ RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]  # an id in a page's address:
 CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
+LINK = re.compile(r"\bhttps?://[^\s<>\"']+")
+TRAILING = ".,;:!?)]}"  # punctuation after a link in a sentence is not part of it
+
+
+def linked(text: str) -> Markup:
+    """Escaped text with its http(s) addresses as links that open outside luister (no referrer, nofollow);
+    nothing but http and https becomes a link."""
+
+    def link(found: re.Match[str]) -> str:
+        url = found.group(0)
+        tail = ""
+        while url and url[-1] in TRAILING:
+            url, tail = url[:-1], url[-1] + tail
+        href = escape(url)
+        return f'<a href="{href}" rel="nofollow noopener noreferrer" target="_blank">{href}</a>{escape(tail)}'
+
+    parts, last = [], 0
+    for found in LINK.finditer(text):
+        parts += [str(escape(text[last : found.start()])), link(found)]
+        last = found.end()
+    return Markup("".join([*parts, str(escape(text[last:]))]))
+
+
 def code_spans(text: str) -> Markup:
     """Escaped text with its `back-quoted` parts as <code> (connector and option descriptions)."""
     return Markup(CODE_SPAN.sub(r"<code>\1</code>", str(escape(text))))
@@ -87,6 +110,7 @@ class Web:
         self.engine = engine
         self.templates = Jinja2Templates(directory=TEMPLATES)  # autoescape is on for .html
         self.templates.env.filters["code_spans"] = code_spans
+        self.templates.env.filters["linked"] = linked
         self.templates.env.filters |= {"query_error": explain, "reference_error": explain_reference}
         self.sessions = Sessions(engine)
 
