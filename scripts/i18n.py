@@ -7,7 +7,8 @@ tests/web/test_i18n.py fails while any text of the templates lacks a Dutch trans
 
 from __future__ import annotations
 
-from luister.web.i18n import catalog_path, template_messages, update_catalog
+from luister.web.catalogue import template_messages, update_catalog
+from luister.web.i18n import catalog_path
 
 if __name__ == "__main__":
     path = catalog_path("nl")

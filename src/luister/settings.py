@@ -76,6 +76,12 @@ class Settings(BaseSettings):
         description="Hosts or CIDRs that outbound fetches may reach although private or loopback "
         '(JSON list, e.g. `["127.0.0.1", "10.1.2.0/24"]`); everything private is refused otherwise.',
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Addresses of reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are "
+        'believed (JSON list, e.g. `["10.0.0.5"]`; `[]`: none): behind a TLS proxy, cookies get `Secure` '
+        "and sign-in throttling counts the real client address.",
+    )
     fetch_timeout: float = Field(20.0, gt=0, le=300, description="Seconds per outbound request.")
     fetch_max_bytes: int = Field(
         10 * 1024 * 1024,

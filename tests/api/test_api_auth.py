@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from api_helpers import Api, email
 
-from luister.services.accounts import set_active
+from luister.accounts.actions import set_active
 from luister.services.api_tokens import (
     TokenError,
     authenticate_token,

@@ -94,9 +94,8 @@ def test_bad_input_is_a_problem_never_a_server_error(api: Api) -> None:
     assert api.get("/api/v1/mentions/0").status_code == 422
     nowhere = api.get("/api/v1/nothing-here")
     assert nowhere.status_code == 404 and nowhere.headers["content-type"] == "application/problem+json"
-    assert (
-        api.client.get("/nothing-here").headers["content-type"].startswith("application/json")
-    )  # pages: as before
+    page = api.client.get("/nothing-here")  # pages: an error page with the layout (test_dutch_pages.py)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
 
 
 def test_detail_has_raw_payload_and_thread(api: Api) -> None:
@@ -156,3 +155,18 @@ def test_a_dash_asks_for_mentions_without_a_value(api: Api) -> None:
     unknown = api.get("/api/v1/mentions", params={"country": "-"}).json()["items"]
     assert [m["text"] for m in unknown] == ["waar vandaan?"] and len(everything) == 7
     assert api.get("/api/v1/mentions", params={"country": ""}).json()["items"] == everything
+
+
+def test_topic_references_and_deep_nesting_in_the_search_query(api: Api) -> None:
+    seed(api.settings, api.engine, 12)
+    save_topic(engine=api.engine, name="Voltaro", kind=TopicKind.brand, query="voltaro")
+    found = api.get("/api/v1/mentions", params={"q": 'topic:Voltaro AND -"top service"'})
+    assert found.status_code == 200, found.text
+    texts = [m["text"] for m in found.json()["items"]]
+    assert len(texts) == 6 and all("Voltaro" in t and "top service" not in t for t in texts)
+    unknown = api.get("/api/v1/mentions", params={"q": "topic:Nergens AND storing"})
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"] == "q: the query refers to unknown topic 'Nergens'"
+    deep = api.get("/api/v1/mentions", params={"q": "(" * 900 + "a" + ")" * 900})
+    assert deep.status_code == 422 and deep.json()["column"] == 33
+    assert deep.json()["detail"].startswith("q: nested too deeply at column 33: at most 32 levels")

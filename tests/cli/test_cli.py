@@ -168,6 +168,14 @@ def test_topics_commands(settings: Settings, tmp_path: Path) -> None:
     bad = invoke(settings, "topics", "test", "voltaro AND (storing")
     assert bad.exit_code == 2
     assert "^" in bad.output and "never closed" in bad.output
+    referring = invoke(settings, "topics", "test", 'topic:Voltaro AND (storing OR "in de wacht") -#vacature')
+    assert referring.exit_code == 0 and "1 of the newest 2 mentions match" in referring.output
+    unknown = invoke(settings, "topics", "test", "topic:Nergens AND storing")
+    assert unknown.exit_code == 2 and "the query refers to unknown topic 'Nergens'" in unknown.output
+    assert "\\x00" not in unknown.output
+    deep = invoke(settings, "topics", "test", "voltaro AND " + "(" * 40 + "a" + ")" * 40)
+    assert deep.exit_code == 2 and "nested too deeply at column 45" in deep.output
+    assert "^" in deep.output.splitlines()[-1]
     assert invoke(settings, "topics", "rematch").exit_code == 0
     assert invoke(settings, "topics", "remove", "Voltaro").exit_code == 0
     assert invoke(settings, "topics", "remove", "Voltaro").exit_code == 2
@@ -361,3 +369,34 @@ def test_import_says_how_dates_without_a_zone_and_in_doubt_were_read(
     assert "read as Europe/Amsterdam" in told.output and "read month first" in told.output
     wrong = invoke(settings, "import", str(path), "--timezone", "Mars/Olympus")
     assert wrong.exit_code == 2 and "not a time zone" in wrong.output
+
+
+def test_list_commands_write_json_and_csv_for_scripts(settings: Settings, tmp_path: Path) -> None:
+    import csv
+    import io
+    import json
+
+    invoke(
+        settings, "import", str(write_jsonl(tmp_path / "m.jsonl", [record(1, text="Storing bij Voltaro")]))
+    )
+    long_query = "voltaro OR #voltaro OR @voltaro OR " + " OR ".join(f"term{n}" for n in range(20))
+    added = invoke(
+        settings, "topics", "add", "Voltaro", long_query, "--kind", "brand", "--department", "webcare"
+    )
+    assert added.exit_code == 0 and "(brand, webcare)" in added.output
+    listed = json.loads(invoke(settings, "topics", "list", "--format", "json").output)
+    assert [(t["name"], t["kind"], t["query"], t["mentions"], t["department"]) for t in listed] == [
+        ("Voltaro", "brand", long_query, 1, "webcare")
+    ]  # the whole query, however narrow the terminal
+    rows = list(csv.DictReader(io.StringIO(invoke(settings, "topics", "list", "--format", "csv").output)))
+    assert rows[0]["query"] == long_query and rows[0]["enabled"] == "True"
+    kept = invoke(settings, "topics", "add", "Voltaro", "voltaro", "--kind", "brand")
+    assert kept.exit_code == 0 and "(brand, webcare)" in kept.output  # not given: the department stays
+    secret = "s3cret-value-of-the-hook-1234"
+    invoke(settings, "sources", "add", "hook", "webhook", "-o", f"secret={secret}")
+    sources = invoke(settings, "sources", "list", "--format", "json").output
+    assert secret not in sources and json.loads(sources)[0]["health"]["status"] in ("new", "ok")
+    audit = json.loads(invoke(settings, "audit", "--format", "json").output)
+    assert audit[0]["action"] and audit[0]["at"].startswith("20")
+    assert invoke(settings, "alerts", "list", "--format", "json").output.strip() == "[]"
+    assert invoke(settings, "topics", "list", "--format", "xml").exit_code == 2

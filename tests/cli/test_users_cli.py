@@ -36,3 +36,52 @@ def test_accounts_from_the_command_line(settings: Settings) -> None:
     for action in ("user.create", "user.role", "user.deactivate"):
         assert action in audit
     assert invoke(settings, "users", "role", "nobody@voltaro.example", "viewer").exit_code == 2
+
+
+def test_administrators_unlock_reset_and_reactivate_from_the_command_line(settings: Settings) -> None:
+    from datetime import UTC, datetime
+
+    from luister.accounts.actions import SignInRefused, sign_in, start_session
+    from luister.accounts.read import session_for, waiting_accounts
+    from luister.services.accounts import get_user
+    from luister.services.database import open_database
+
+    assert invoke(settings, "init").exit_code == 0
+    email = "sanne@voltaro.example"
+    assert (
+        invoke(settings, "users", "add", email, "--password-stdin", stdin="another long password\n").exit_code
+        == 0
+    )
+    engine = open_database(settings=settings)
+    now = datetime.now(UTC)
+    for _ in range(5):
+        try:
+            sign_in(engine=engine, email=email, password="x" * 12, address="10.0.0.1", now=now)
+        except SignInRefused:
+            pass
+    assert email in waiting_accounts(engine=engine, now=now)
+    unlocked = invoke(settings, "users", "unlock", email)
+    assert unlocked.exit_code == 0 and "may sign in again at once" in unlocked.output
+    assert email not in waiting_accounts(engine=engine, now=now)
+    weak = invoke(settings, "users", "reset-password", email, "--password-stdin", stdin="Password1234\n")
+    assert weak.exit_code == 2 and "too easy to guess" in weak.output
+    live = start_session(
+        engine=engine, user=get_user(engine=engine, email=email), address=None, agent=None, now=now
+    )
+    reset = invoke(
+        settings, "users", "reset-password", email, "--password-stdin", stdin="a quiet long river 7\n"
+    )
+    assert reset.exit_code == 0 and "1 session(s) signed out" in reset.output
+    assert session_for(engine=engine, token=live.token, now=now) is None
+    assert invoke(settings, "users", "deactivate", email).exit_code == 0
+    activated = invoke(settings, "users", "activate", email)
+    assert activated.exit_code == 0 and get_user(engine=engine, email=email).active
+    assert sign_in(engine=engine, email=email, password="a quiet long river 7", address="10.0.0.2", now=now)
+    start_session(engine=engine, user=get_user(engine=engine, email=email), address=None, agent=None, now=now)
+    out = invoke(settings, "users", "sign-out", email)
+    assert out.exit_code == 0 and "1 session(s) signed out" in out.output
+    assert invoke(settings, "users", "unlock", "nobody@voltaro.example").exit_code == 2
+    audit = invoke(settings, "audit").output
+    for action in ("user.unlock", "user.password", "user.activate", "sessions.end"):
+        assert action in audit
+    engine.dispose()

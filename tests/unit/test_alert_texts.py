@@ -38,3 +38,23 @@ def test_a_rise_says_for_how_long_in_both_languages() -> None:
     assert render(rise) == "Voltaro: mentions rising for 5 hours, 40 in the last hour (expected about 18)"
     dutch = translations("nl").gettext
     assert render(rise, dutch).startswith("Voltaro: vermeldingen stijgen al 5 uur, 40 in het afgelopen uur")
+
+
+def test_stored_english_summaries_and_titles_read_back_in_dutch() -> None:
+    from luister.alerts.texts import SUMMARIES, summary, translate
+
+    values = {"subject": "Voltaro: app", "count": "87", "at": "2026-12-07 09:00", "ratio": "12.5",
+              "p": "1.0e-09", "start": "2026-12-07 08:00", "end": "10:00", "share": "40%", "threshold": "30%",
+              "rule": "'Crisis'", "followers": "12,000"}  # fmt: skip
+    dutch = translations("nl").gettext
+    for key in SUMMARIES:
+        english = summary(key, **values)
+        assert translate(english, str) == english  # read back and filled in again: the same text
+        assert translate(english, dutch) == dutch(SUMMARIES[key]) % values != english, key
+    assert translate("Stroomwijs: 30 mentions in an hour (expected about 2)", dutch) == (
+        "Stroomwijs: 30 vermeldingen in een uur (verwacht: ongeveer 2)"
+    )
+    assert translate("all mentions: 3 new mentions with intent churn", dutch).startswith(
+        "alle vermeldingen: 3"
+    )
+    assert translate("incident over; statement online", dutch) == "incident over; statement online"

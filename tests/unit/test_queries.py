@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from luister.domain.mentions import new_mention
 from luister.domain.queries import (
+    MAX_DEPTH,
     And,
     Domain,
     Field,
@@ -549,3 +550,19 @@ def test_guide_caret_example() -> None:
     with pytest.raises(QuerySyntaxError) as caught:
         parse_query(query)
     assert caught.value.caret() == f"{query}\n{caret}" and str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [("(" * 1000 + "a" + ")" * 1000, 33), ("NOT " * 1000 + "a", 129), ("-" * 1000 + "a", 33),
+     ("a OR " + "(b AND " * 40 + "c" + ")" * 40, 230)],
+)  # fmt: skip
+def test_nesting_deeper_than_the_cap_is_a_syntax_error_at_the_spot(text: str, column: int) -> None:
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse_query(text)
+    assert raised.value.column == column and str(raised.value).startswith("nested too deeply")
+
+
+def test_nesting_up_to_the_cap_parses_and_evaluates() -> None:
+    query = parse_query("(" * MAX_DEPTH + "voltaro" + ")" * MAX_DEPTH)
+    assert evaluate(query, MatchDoc(text="Voltaro storing"))

@@ -135,3 +135,36 @@ def test_an_agent_works_an_alert_in_the_browser(
     assert page.evaluate("window.__pwned === undefined") and dialogs == []
     page.close()
     assert alert_detail(engine=engine, alert_id=alert_id).alert.status is AlertStatus.resolved
+
+
+def test_counts_of_one_read_singular_and_the_alert_links_to_its_mentions(sqlite_settings: Settings) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from luister.connectors.records import FieldMapping
+    from luister.services.ingest import Pipeline
+    from luister.storage.writer import SqlMentionStore
+    from luister.testing import raw_item, record
+
+    client = signed_in_client(sqlite_settings)
+    engine = open_database(settings=sqlite_settings)
+    alert_id = raise_alert(engine, sqlite_settings)
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test").run_batch(
+        [
+            raw_item(record(n, text="Voltaro", likes=n - 4, created_at=datetime.now(UTC).isoformat()))
+            for n in (5, 6)
+        ]
+    )
+    engine.dispose()
+    page = client.get(f"/alerts/{alert_id}").text
+    assert "· 1 mention" in page and "1 mentions" not in page
+    link = re.search(r'<a class="all-mentions" href="([^"]+)"', page)
+    assert link is not None
+    query = parse_qs(urlsplit(link.group(1).replace("&amp;", "&")).query)
+    assert set(query) == {"since", "until"} and query["since"][0] < query["until"][0]
+    assert client.get(link.group(1).replace("&amp;", "&")).text.count('class="text"') >= 1
+    mentions = client.get("/overview/panel/latest").text
+    assert (
+        "· 1 interaction ·" in mentions
+        and "· 2 interactions ·" in mentions
+        and "1 interactions" not in mentions
+    )

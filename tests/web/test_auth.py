@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 
+from luister.accounts.tables import sign_in_failure
 from luister.app import create_app
 from luister.runtime import Runtime
 from luister.services.audit import entries
@@ -59,20 +61,34 @@ def test_wrong_password_and_missing_csrf(sqlite_settings: Settings) -> None:
     assert forged.status_code == 403 and "luister_session" not in forged.cookies
 
 
-def test_five_wrong_passwords_lock_the_account_and_many_attempts_are_throttled(
-    sqlite_settings: Settings,
-) -> None:
+def test_wrong_passwords_make_sign_in_wait_the_same_for_every_account_name(sqlite_settings: Settings) -> None:
     create_account(sqlite_settings)
     client = anonymous(sqlite_settings)
     token = form_token(client)
-    for _ in range(5):
-        client.post("/login", data={"email": EMAIL, "password": "wrong password!", "csrf": token})
-    locked = client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf": token})
-    assert locked.status_code == 401 and "too many wrong passwords" in locked.text
-    for _ in range(4):
-        client.post("/login", data={"email": "a@b.example", "password": "x", "csrf": token})
-    throttled = client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf": token})
-    assert throttled.status_code == 429 and "Too many attempts" in throttled.text
+    for email in (EMAIL, "nobody@voltaro.example"):
+        for _ in range(4):  # three free failures, then a wait
+            client.post("/login", data={"email": email, "password": "wrong password!", "csrf": token})
+        held = client.post("/login", data={"email": email, "password": PASSWORD, "csrf": token})
+        assert held.status_code == 429 and held.headers["retry-after"] == "1"
+        assert "Too many attempts; try again in a moment (1 s)." in held.text
+    engine = open_database(settings=sqlite_settings)
+    with engine.begin() as conn:  # twenty failures a moment ago: the wait is at its longest
+        conn.execute(sign_in_failure.update().where(sign_in_failure.c.key == "account:" + EMAIL)
+                     .values(failures=20, last_failed_at=datetime.now(UTC)))  # fmt: skip
+    dutch = client.post("/login", data={"email": EMAIL, "password": PASSWORD, "csrf": token},
+                        headers={"accept-language": "nl"})  # fmt: skip
+    assert dutch.status_code == 429 and int(dutch.headers["retry-after"]) in range(895, 901)
+    assert re.search(r"Te veel pogingen; probeer het zo opnieuw \((89\d|900) s\)\.", dutch.text)
+
+
+def test_signing_out_ends_the_session_on_the_server(sqlite_settings: Settings) -> None:
+    client = signed_in_client(sqlite_settings)
+    stolen = client.cookies["luister_session"]
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
+    client.post("/logout", data={"csrf": token})
+    replay = anonymous(sqlite_settings)
+    replay.cookies.set("luister_session", stolen)
+    assert replay.get("/", follow_redirects=False).status_code == 303  # the copied cookie opens nothing
 
 
 def test_next_only_leads_within_the_site(sqlite_settings: Settings) -> None:

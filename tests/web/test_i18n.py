@@ -11,7 +11,8 @@ from luister.services.accounts import get_user
 from luister.services.database import open_database
 from luister.settings import Settings
 from luister.testing import EMAIL, create_account, sign_in
-from luister.web.i18n import pick_language, read_catalog, template_messages
+from luister.web.catalogue import template_messages
+from luister.web.i18n import pick_language, read_catalog
 
 
 def test_every_text_of_the_pages_has_a_dutch_translation() -> None:

@@ -152,3 +152,40 @@ def test_a_broken_page_cursor_is_a_clear_error(sqlite_settings: Settings) -> Non
     for cursor in ("500000", "x.y", "1" * 60):
         page = client.get("/mentions", params={"before": cursor})
         assert page.status_code == 400 and "no longer exists" in page.text
+
+
+def test_topic_references_and_deep_nesting_on_the_page(sqlite_settings: Settings) -> None:
+    seed(sqlite_settings)
+    engine = open_database(settings=sqlite_settings)
+    save_topic(engine=engine, name="Voltaro", kind=TopicKind.brand, query="voltaro")
+    engine.dispose()
+    client = signed_in_client(sqlite_settings)
+    found = client.get("/mentions", params={"q": "topic:voltaro AND storing"})
+    assert found.status_code == 200 and found.text.count('class="text"') == 1 and "storing" in found.text
+    unknown = client.get("/mentions", params={"q": "topic:Nergens"})
+    assert unknown.status_code == 400
+    assert "the query refers to unknown topic &#39;Nergens&#39;" in unknown.text
+    deep = client.get("/mentions", params={"q": "NOT " * 500 + "a"})
+    assert deep.status_code == 400 and "nested too deeply at column 129" in deep.text
+
+
+def test_links_in_the_text_open_outside_and_nothing_else_becomes_a_link() -> None:
+    from luister.web.context import linked
+
+    text = (
+        'Zie https://voltaro.example/storing?a=1&b=2. En "javascript:alert(1)" '
+        '<b>https://x.example/"onmouseover=x</b>'
+    )
+    html = str(linked(text))
+    url = "https://voltaro.example/storing?a=1&amp;b=2"
+    opens = 'rel="nofollow noopener noreferrer" target="_blank"'
+    assert html.startswith(f'Zie <a href="{url}" {opens}>{url}</a>.')
+    assert "javascript:alert(1)" in html and 'href="javascript' not in html and "<b>" not in html
+    assert '<a href="https://x.example/" rel' in html and "&#34;onmouseover=x&lt;/b&gt;" in html
+    assert str(linked("geen link: http//x en ftp://y")) == "geen link: http//x en ftp://y"
+
+
+def test_the_list_links_to_the_original_post(sqlite_settings: Settings) -> None:
+    seed(sqlite_settings)
+    page = signed_in_client(sqlite_settings).get("/mentions").text
+    assert page.count('target="_blank">original ↗</a>') == 3

@@ -238,3 +238,71 @@ def test_panels_stay_inside_their_columns(
         )
         assert beside is False, f"the authors table spills over the next panel at {width} px"
         page.close()
+
+
+def test_chart_labels_are_whole_and_read_as_typed(
+    sqlite_settings: Settings, live_server: str, browser: Browser
+) -> None:
+    """Long topic names end in an ellipsis inside the chart, quotes show as quotes, and the country
+    "unknown" is not cut to "nknown" at the axis's edge."""
+    from datetime import UTC, datetime, timedelta
+
+    from luister.domain.topics import TopicKind
+    from luister.services.topics import save_topic
+
+    engine = open_database(settings=sqlite_settings)
+    long_name = 'Voltaro "Zonnedeal" zomercampagne in Nederland en België'
+    save_topic(engine=engine, name=long_name, kind=TopicKind.brand, query="voltaro")
+    save_topic(engine=engine, name="O'Neill & <Co>", kind=TopicKind.competitor, query="oneill")
+    day = datetime.now(UTC) - timedelta(days=2)
+    texts = ["Voltaro storing", "Voltaro app kapot", "oneill is beter"]
+    items = [raw_item(record(n, text=text, created_at=(day + timedelta(minutes=n)).isoformat()))
+             for n, text in enumerate(texts)]  # fmt: skip
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test",
+             enrichers=[TopicMatchEnricher(load_matcher(engine=engine))]).run_batch(items)  # fmt: skip
+    engine.dispose()
+    create_account(sqlite_settings)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server)
+    page.wait_for_selector("[data-chart=voice][data-ready=yes] .ytick text")
+    names = page.locator("[data-chart=voice] .ytick text").evaluate_all(
+        "ticks => ticks.map(t => t.textContent)"
+    )
+    assert sorted(names) == ["O'Neill & <Co>", 'Voltaro "Zonnedeal" zomerca…']  # 28 characters at most
+    for chart, label in (("voice", "Voltaro"), ("channels", "unknown")):
+        plot = page.locator(f"[data-chart={chart}]").bounding_box()
+        tick = page.locator(f"[data-chart={chart}] .ytick text", has_text=label).bounding_box()
+        assert plot is not None and tick is not None and tick["x"] >= plot["x"], (chart, label)
+    page.close()
+
+
+def test_a_range_of_dates_and_the_period_menu_show_the_period_in_force(
+    sqlite_settings: Settings, live_server: str, browser: Browser
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    engine = open_database(settings=sqlite_settings)
+    now = datetime.now(UTC)
+    items = [raw_item(record(n, text=f"Voltaro {n}", created_at=(now - timedelta(days=n)).isoformat()))
+             for n in (1, 2, 10, 40)]  # fmt: skip
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test").run_batch(items)
+    engine.dispose()
+    create_account(sqlite_settings)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server)
+    start, end = (now - timedelta(days=12)).date().isoformat(), (now - timedelta(days=1)).date().isoformat()
+    page.fill("input[name=since]", start)
+    page.fill("input[name=until]", end)
+    page.click("form.scope button[type=submit]")
+    page.wait_for_url("**/?**since=*")
+    chosen = page.locator("select[name=days] option:checked").inner_text()
+    assert chosen == f"{start} → {end}"  # the menu names the period in force
+    assert page.locator(".period").inner_text().startswith(f"{start} 00:00 → {end} 00:00 UTC")
+    assert page.locator(".totals strong").first.inner_text() == "2"  # 10 and 2 days ago; not 1 (the end)
+    page.select_option("select[name=days]", "7")  # a period from the menu replaces the dates
+    assert page.input_value("input[name=since]") == "" and page.input_value("input[name=until]") == ""
+    page.click("form.scope button[type=submit]")
+    page.wait_for_url("**/?**days=7*")
+    assert page.locator("select[name=days] option:checked").inner_text() == "last 7 days"
+    assert page.locator(".totals strong").first.inner_text() == "2"  # 1 and 2 days ago
+    page.close()

@@ -6,6 +6,7 @@ same template filled in, for delivery channels and the command line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,6 +30,21 @@ TITLES: dict[str, str] = {
     "influencer": "%(subject)s: %(count)s new mentions by authors with ≥ %(followers)s followers",
     "influencer_one": "%(subject)s: 1 new mention by an author with ≥ %(followers)s followers",
 }  # fmt: skip
+SUMMARIES: dict[str, str] = {  # values are formatted before they go in: times, ratios, percentages
+    "spike": "Mentions of %(subject)s rose to %(count)s in the hour before %(at)s UTC, %(ratio)s× the usual "
+             "for this hour and weekday (p = %(p)s).",
+    "negative_spike": "Negative mentions of %(subject)s rose to %(count)s in the hour before %(at)s UTC, "
+                      "%(ratio)s× the usual for this hour and weekday (p = %(p)s).",
+    "spike_peak": "Mentions of %(subject)s peaked at %(count)s an hour between %(start)s and %(end)s UTC.",
+    "negative_spike_peak": "Negative mentions of %(subject)s peaked at %(count)s an hour between %(start)s "
+                           "and %(end)s UTC.",
+    "negative_share": "The share of negative mentions of %(subject)s reached %(share)s (threshold "
+                      "%(threshold)s).",
+    "events": "%(count)s new mention(s) matched rule %(rule)s; the most-followed author has %(followers)s "
+              "followers.",
+    "events_of": "%(count)s new mention(s) of %(subject)s matched rule %(rule)s; the most-followed author "
+                 "has %(followers)s followers.",
+}  # fmt: skip
 TRANSLATED_VALUES = ("intent",)  # values that are themselves words of the catalogue (intent labels)
 
 
@@ -47,3 +63,35 @@ def render(stored: Mapping[str, Any], gettext: Callable[[str], str] = str) -> st
         if isinstance(values.get(name), str):
             values[name] = gettext(values[name])
     return gettext(TITLES[stored["key"]]) % values
+
+
+def summary(key: str, **values: Any) -> str:
+    """A summary in English, as stored; :func:`translate` reads it back into another language."""
+    return SUMMARIES[key] % values
+
+
+def translate(text: str, gettext: Callable[[str], str]) -> str:
+    """A stored English title or summary (or a timeline entry holding one) in the language of
+    ``gettext``: matched against the templates it was made from; any other text comes back as it is."""
+    for template, pattern in _PATTERNS:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            values = found.groupdict()
+            if values.get("subject") == ALL_MENTIONS:
+                values["subject"] = gettext(ALL_MENTIONS)
+            for name in TRANSLATED_VALUES:
+                if name in values:
+                    values[name] = gettext(values[name])
+            return gettext(template) % values
+    return text
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(%\([a-z]+\)s|%%)", template)
+    return re.compile("".join(
+        "%" if part == "%%" else f"(?P<{part[2:-2]}>.+?)" if part.startswith("%(") else re.escape(part)
+        for part in parts
+    ), re.DOTALL)  # fmt: skip
+
+
+_PATTERNS = [(template, _pattern(template)) for template in (*TITLES.values(), *SUMMARIES.values())]

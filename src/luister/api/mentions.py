@@ -18,10 +18,10 @@ from luister.api.schemas import (
     MentionRead,
     Sentiment,
 )
-from luister.api.topics import topics_seen
+from luister.api.topics import topic_queries, topics_seen
 from luister.domain.accounts import Permission
 from luister.domain.addressing import MAX_ID, unknown_as_empty
-from luister.domain.queries import QuerySyntaxError
+from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.runtime import Runtime
 from luister.services.accounts import UserRead
 from luister.services.corrections import CorrectionError, correct_mention
@@ -111,9 +111,12 @@ def routes(runtime: Runtime) -> APIRouter:
                 until=utc(until, "until"),
                 before=decode_cursor(cursor),
                 limit=limit,
+                topics=topic_queries(user, engine=engine),
             )
         except QuerySyntaxError as exc:
             raise query_problem(exc) from None
+        except QueryReferenceError as exc:
+            raise invalid(f"q: {exc}") from None
         return MentionPage(
             items=[MentionRead.of(m) for m in page.mentions],
             next=page.next_before,

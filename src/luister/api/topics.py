@@ -130,3 +130,8 @@ def routes(runtime: Runtime) -> APIRouter:
 def topics_seen(user: UserRead, *, engine: Engine) -> set[str]:
     """The names of the topics in the caller's departments."""
     return {t.name for t in topic_service.list_topics(engine=engine, scope=user.scope)}
+
+
+def topic_queries(user: UserRead, *, engine: Engine) -> dict[str, str]:
+    """The queries of the topics in the caller's departments, by name: what a ``topic:`` may name."""
+    return {t.name: t.query for t in topic_service.list_topics(engine=engine, scope=user.scope)}

@@ -15,6 +15,7 @@ from luister.alerts.channels import setup
 from luister.alerts.model import ChannelError
 from luister.cli.alerts import alerts_app
 from luister.cli.app import console, fail, option_pairs, state_of
+from luister.cli.output import Format, FormatOption, emit
 
 channels_app = typer.Typer(
     help="Alert channels: where alerts are delivered (email, webhook: json, Slack, Teams).",
@@ -65,9 +66,11 @@ def channels_kinds() -> None:
 
 
 @channels_app.command("list")
-def channels_list(ctx: typer.Context) -> None:
+def channels_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """Every alert channel with its options (secrets masked) and deliveries: pending, failed, last sent."""
     found = read.list_channels(engine=state_of(ctx).engine())
+    if fmt is not Format.table:
+        return emit(fmt, found)
     if not found:
         console.print(
             "No alert channels yet. Add one: "

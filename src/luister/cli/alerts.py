@@ -14,6 +14,7 @@ from rich.text import Text
 
 from luister.alerts.model import AlertStatus, RuleKind, Severity
 from luister.cli.app import app, console, fail, state_of
+from luister.cli.output import Format, FormatOption, emit
 
 alerts_app = typer.Typer(
     help="Alerts: spike and keyword rules, the alerts they raise, crisis playbooks and delivery channels.",
@@ -74,11 +75,13 @@ def rules_add(
 
 
 @rules_app.command("list")
-def rules_list(ctx: typer.Context) -> None:
+def rules_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """Every rule with what it watches and where it sends alerts."""
     from luister.alerts.read import list_rules
 
     found = list_rules(engine=state_of(ctx).engine())
+    if fmt is not Format.table:
+        return emit(fmt, found)
     if not found:
         console.print(
             "No alert rules yet. Add one: [bold]luister alerts rules add Piek --kind volume_spike[/]"
@@ -142,11 +145,14 @@ def alerts_list(
     ctx: typer.Context,
     status: Annotated[AlertStatus | None, typer.Option(help="Only alerts with this status.")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 30,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """The newest alerts."""
     from luister.alerts.read import list_alerts
 
     found = list_alerts(engine=state_of(ctx).engine(), status=status, limit=limit)
+    if fmt is not Format.table:
+        return emit(fmt, found)
     if not found:
         console.print("No alerts.")
         return

@@ -342,7 +342,8 @@ def _serve(state: CliState, *, host: str, port: int, listen: bool) -> None:
         )
     console.print(f"[bold green]luister is running at http://{host}:{port}/[/]  (Ctrl+C stops it)")
     try:
-        uvicorn.run(app_, host=host, port=port, log_level=settings.log_level.lower())
+        # proxy headers: the app believes them from `trusted_proxies` only (luister.web.security)
+        uvicorn.run(app_, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=False)
     finally:
         stop.set()
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from luister.cli.app import app, console, fail, option_pairs, state_of
+from luister.cli.output import Format, FormatOption, emit
 from luister.services import sources
 from luister.services.listen import SourceRunResult
 
@@ -69,9 +70,11 @@ def sources_kinds(ctx: typer.Context) -> None:
 
 
 @sources_app.command("list")
-def sources_list(ctx: typer.Context) -> None:
+def sources_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """Every source with its health: status, items per hour, rejected share, last success and error."""
     found = sources.list_sources(engine=state_of(ctx).engine())
+    if fmt is not Format.table:
+        return emit(fmt, found)  # secrets in options are masked
     if not found:
         console.print(
             "No sources yet. Add one: [bold]luister sources add nieuws rss -o url=https://…/feed[/]"

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from luister.cli.app import app, console, fail, state_of
+from luister.cli.output import Format, FormatOption, emit
 
 tokens_app = typer.Typer(help="API tokens: access to the REST API as an account.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
@@ -42,11 +43,14 @@ def tokens_create(
 def tokens_list(
     ctx: typer.Context,
     email: Annotated[str | None, typer.Argument(help="Only this account's tokens.")] = None,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """Tokens with their owner, prefix, expiry and last use (never the secret)."""
     from luister.services.api_tokens import list_tokens
 
     found = list_tokens(engine=state_of(ctx).engine(), email=email)
+    if fmt is not Format.table:
+        return emit(fmt, found)
     if not found:
         console.print("No tokens. Create one: [bold]luister tokens create EMAIL --name NAME[/]")
         return

@@ -12,6 +12,7 @@ from rich.text import Text
 from sqlalchemy.engine import Engine
 
 from luister.cli.app import app, console, err, fail, state_of
+from luister.cli.output import Format, FormatOption, emit
 from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.domain.topics import TopicKind
 from luister.services import matching, stats, topics
@@ -31,7 +32,10 @@ def topics_add(
     kind: Annotated[TopicKind, typer.Option(help="What the topic is about.")] = TopicKind.other,
     description: Annotated[str | None, typer.Option(help="What the topic is for.")] = None,
     department: Annotated[
-        str | None, typer.Option(help='Whose topic it is (default: the whole company\'s; "" clears it).')
+        str | None,
+        typer.Option(
+            help="Whose topic it is, e.g. marketing; '' for the whole company (kept when not given)."
+        ),
     ] = None,
 ) -> None:
     """Save a topic (or change the one with this name) and match all stored mentions against it."""
@@ -47,16 +51,19 @@ def topics_add(
         fail(str(exc), code=2)
     _rematch(engine, [saved.id])
     saved = topics.get_topic(engine=engine, name=saved.name)
+    whose = f", {escape(saved.department)}" if saved.department else ""
     console.print(
-        f"[green]✓[/] topic [bold]{escape(saved.name)}[/] ({saved.kind.value}) "
+        f"[green]✓[/] topic [bold]{escape(saved.name)}[/] ({saved.kind.value}{whose}) "
         f"matches {saved.mentions:,} mentions"
     )
 
 
 @topics_app.command("list")
-def topics_list(ctx: typer.Context) -> None:
+def topics_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """All topics with their queries and how many mentions each matched."""
     found = topics.list_topics(engine=state_of(ctx).engine())
+    if fmt is not Format.table:
+        return emit(fmt, found)
     if not found:
         console.print('No topics yet. Add one: [bold]luister topics add Voltaro "voltaro OR #voltaro"[/]')
         return

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from luister.cli.app import app, console, fail, state_of
+from luister.cli.output import Format, FormatOption, emit
 from luister.domain.accounts import Role
 
 users_app = typer.Typer(
@@ -69,11 +70,13 @@ def users_add(
 
 
 @users_app.command("list")
-def users_list(ctx: typer.Context) -> None:
+def users_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """Every account with its role."""
     from luister.services.accounts import list_users
 
     found = list_users(engine=state_of(ctx).engine())
+    if fmt is not Format.table:
+        return emit(fmt, found)
     if not found:
         console.print("No accounts yet. Create the first: [bold]luister users create-admin you@example.nl[/]")
         return
@@ -115,14 +118,70 @@ def users_department(
 
 @users_app.command("deactivate")
 def users_deactivate(ctx: typer.Context, email: str) -> None:
-    """Switch an account off (it can no longer sign in; its history stays)."""
-    from luister.services.accounts import AccountError, set_active
+    """Switch an account off (it can no longer sign in, its sessions end; its history stays)."""
+    from luister.accounts.actions import set_active
+    from luister.services.accounts import AccountError
 
     try:
         user = set_active(engine=state_of(ctx).engine(), email=email, active=False, actor="cli")
     except AccountError as exc:
         fail(str(exc), code=2)
-    console.print(Text(f"✓ {user.email} switched off", style="green"))
+    console.print(Text(f"✓ {user.email} switched off and signed out everywhere", style="green"))
+
+
+@users_app.command("activate")
+def users_activate(ctx: typer.Context, email: str) -> None:
+    """Switch an account on again (and lift any wait on signing in)."""
+    from luister.accounts.actions import set_active
+    from luister.services.accounts import AccountError
+
+    try:
+        user = set_active(engine=state_of(ctx).engine(), email=email, active=True, actor="cli")
+    except AccountError as exc:
+        fail(str(exc), code=2)
+    console.print(Text(f"✓ {user.email} switched on", style="green"))
+
+
+@users_app.command("unlock")
+def users_unlock(ctx: typer.Context, email: str) -> None:
+    """Lift the wait that wrong passwords put on signing in to an account."""
+    from luister.accounts.actions import unlock
+    from luister.services.accounts import AccountError
+
+    try:
+        user = unlock(engine=state_of(ctx).engine(), email=email, actor="cli")
+    except AccountError as exc:
+        fail(str(exc), code=2)
+    console.print(Text(f"✓ {user.email} may sign in again at once", style="green"))
+
+
+@users_app.command("reset-password")
+def users_reset_password(ctx: typer.Context, email: str, password_stdin: PasswordStdin = False) -> None:
+    """Set a new password for an account (its sessions end)."""
+    from luister.accounts.actions import reset_password
+    from luister.services.accounts import AccountError
+
+    try:
+        ended = reset_password(engine=state_of(ctx).engine(), email=email, password=_password(password_stdin),
+                               actor="cli")  # fmt: skip
+    except AccountError as exc:
+        fail(str(exc), code=2)
+    console.print(Text(f"✓ new password set; {ended} session(s) signed out", style="green"))
+
+
+@users_app.command("sign-out")
+def users_sign_out(ctx: typer.Context, email: str) -> None:
+    """End every web session of an account (sign out everywhere)."""
+    from luister.accounts.actions import end_sessions
+    from luister.services.accounts import AccountError, get_user
+
+    engine = state_of(ctx).engine()
+    try:
+        user = get_user(engine=engine, email=email)
+    except AccountError as exc:
+        fail(str(exc), code=2)
+    ended = end_sessions(engine=engine, user_id=user.id, actor="cli")
+    console.print(Text(f"✓ {user.email}: {ended} session(s) signed out", style="green"))
 
 
 @app.command("audit")
@@ -130,11 +189,14 @@ def audit_command(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(min=1)] = 50,
     actor: Annotated[str | None, typer.Option(help="Only what this person (or cli) did.")] = None,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """The audit log: who changed what, when and from where."""
     from luister.services.audit import entries
 
     found = entries(engine=state_of(ctx).engine(), limit=limit, actor=actor)
+    if fmt is not Format.table:
+        return emit(fmt, found)
     table = Table("at (UTC)", "actor", "action", "target", "detail", "from", title="Audit log")
     for e in found:
         table.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", Text(e.actor), e.action, Text(e.target or ""),

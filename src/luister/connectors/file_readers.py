@@ -14,7 +14,7 @@ import csv
 import gzip
 import io
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,12 +25,14 @@ from typing import IO, Any, cast
 import charset_normalizer
 import orjson
 
+from luister.connectors.file_streams import CountingReader, ProgressFn
+from luister.connectors.file_streams import UnreadableFileError as UnreadableFileError  # re-exported
 from luister.domain.ingest import RawItem, batches
 
 SAMPLE_BYTES = 256 * 1024
 MAX_FIELD_BYTES = 10 * 1024 * 1024
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
-ProgressFn = Callable[[int], None]
+
 _READ_LINES = 1000  # lines read at a time when a file is parsed where it is read
 
 
@@ -39,10 +41,6 @@ class FileFormat(StrEnum):
     jsonl = "jsonl"
     json = "json"  # one document: an array, an ActivityStreams collection, a Twitter/X archive part
     xlsx = "xlsx"  # an Excel workbook: its first sheet
-
-
-class UnreadableFileError(ValueError):
-    """The file as a whole cannot be read (missing, empty header, unknown format)."""
 
 
 def detect_format(path: Path, sample: bytes = b"") -> FileFormat:
@@ -341,7 +339,7 @@ def read_csv(
     good row around a bad one is kept. ``header_out`` receives the header once read."""
     sample, stream = sampled(stream)
     text_stream = io.TextIOWrapper(
-        io.BufferedReader(_CountingReader(stream, progress)),
+        io.BufferedReader(CountingReader(stream, progress)),
         encoding=encoding,
         errors="surrogateescape",
         newline="",
@@ -492,27 +490,3 @@ class _Prefixed(io.RawIOBase):
         data = self._rest.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
-
-
-def counting(stream: IO[bytes], progress: ProgressFn) -> IO[bytes]:
-    """``stream``, reporting the bytes read to ``progress``."""
-    return io.BufferedReader(_CountingReader(stream, progress))
-
-
-class _CountingReader(io.RawIOBase):
-    """Passes bytes through and reports how many were read, for a progress bar by bytes."""
-
-    def __init__(self, inner: IO[bytes], progress: ProgressFn | None) -> None:
-        self._inner = inner
-        self._progress = progress
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._inner.read(len(buffer))
-        size = len(data)
-        buffer[:size] = data
-        if self._progress is not None and size:
-            self._progress(size)
-        return size

@@ -18,6 +18,7 @@ from typing import IO, Any
 import ijson
 import orjson
 
+from luister.connectors.file_streams import UnreadableFileError, counting
 from luister.domain.ingest import RawItem
 
 _ASSIGNMENT_LIMIT = 200  # bytes before the ``=`` of ``window.YTD.tweets.part0 = [``
@@ -36,8 +37,6 @@ def read_document(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[tuple[str, ...], Iterator[RawItem]]:
     """The keys of the first record (for the summary) and the records of the document in ``stream``."""
-    from luister.connectors.file_readers import UnreadableFileError
-
     source = _utf8(_counted(stream, progress), encoding)
     if encoding.startswith("utf-8"):
         while sample.startswith(codecs.BOM_UTF8):
@@ -188,6 +187,4 @@ class _Encoded(io.RawIOBase):
 def _counted(stream: IO[bytes], progress: Callable[[int], None] | None) -> IO[bytes]:
     if progress is None:
         return stream
-    from luister.connectors.file_readers import counting
-
     return counting(stream, progress)

@@ -6,7 +6,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from zxcvbn import zxcvbn
+
 MIN_PASSWORD = 12
+MAX_PASSWORD = 200  # zxcvbn's estimate takes long on very long input; argon2 would take any length
+MIN_STRENGTH = 3  # zxcvbn's score (0-4): 3 is "safely unguessable" (about 10^8 guesses and more)
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
@@ -71,13 +75,18 @@ def normalise_email(value: str) -> str:
     return email
 
 
-def password_problem(password: str, *, email: str = "") -> str | None:
-    """Why a password is not acceptable, or ``None``."""
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Why a password is not acceptable, or ``None``. Common and easily guessed passwords (``Password1234``,
+    ``qwertyuiop123``) are refused by zxcvbn's estimate, offline, from the lists it ships."""
     if len(password) < MIN_PASSWORD:
         return f"a password needs at least {MIN_PASSWORD} characters"
-    name = email.split("@")[0]
-    if len(name) >= 4 and name in password.lower():
+    local = email.split("@")[0]
+    if len(local) >= 4 and local in password.lower():
         return "a password must not contain the e-mail name"
     if len(set(password)) < 5:
         return "a password needs more different characters"
+    if len(password) > MAX_PASSWORD:
+        return f"a password has at most {MAX_PASSWORD} characters"
+    if zxcvbn(password, user_inputs=[local, *name.split()])["score"] < MIN_STRENGTH:
+        return "this password is too easy to guess (a common password or pattern); choose a longer passphrase"
     return None

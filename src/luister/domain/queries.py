@@ -20,6 +20,7 @@ from typing import Protocol, cast
 from luister.domain.mentions import Mention
 from luister.domain.query_syntax import (
     FIELDS,
+    MAX_DEPTH,
     MAX_DISTANCE,
     SENTIMENTS,
     format_query,
@@ -88,6 +89,7 @@ __all__ = [
     "Word",
     # parsing and printing (query_syntax)
     "FIELDS",
+    "MAX_DEPTH",
     "MAX_DISTANCE",
     "SENTIMENTS",
     "format_query",
@@ -98,6 +100,7 @@ __all__ = [
     "MatchDoc",
     "author_handle_keys",
     "author_keys",
+    "check_query_references",
     "check_references",
     "doc_url_key",
     "evaluate",
@@ -216,6 +219,15 @@ def check_references(queries: Mapping[str, Query]) -> None:
     done: set[str] = set()
     for name in queries:
         _visit(name, edges, (), done)
+
+
+def check_query_references(query: Query, queries: Mapping[str, Query]) -> None:
+    """Raise :class:`QueryReferenceError` for a ``topic:`` in an unsaved ``query`` (a search, a test)
+    that names none of ``queries`` (saved topics were checked for cycles when they were saved)."""
+    for reference in sorted(referenced_topics(query)):
+        if resolve_topic(reference, queries) is None:
+            message = f"the query refers to unknown topic {reference!r}"
+            raise QueryReferenceError(message, topic="", reference=reference)
 
 
 def _visit(name: str, edges: Mapping[str, list[str]], path: tuple[str, ...], done: set[str]) -> None:

@@ -61,6 +61,7 @@ FIELDS = (
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
 INTENTS = INTENT_LABELS
 MAX_DISTANCE = 1000
+MAX_DEPTH = 32  # parentheses and NOTs inside each other; deeper is a mistake, and would exhaust the stack
 
 # --- parsing ---------------------------------------------------------------------------------------------
 
@@ -155,7 +156,26 @@ def parse_query(text: str) -> Query:
         ) from None
     except UnexpectedInput as exc:
         raise _syntax_error(text, exc) from None
+    _check_depth(text, tree)
     return _Builder(text).node(tree.children[0])
+
+
+def _check_depth(text: str, tree: Tree[Token]) -> None:
+    """Refuse nesting deeper than ``MAX_DEPTH`` at the ``(`` or NOT that goes too deep. Iterative: the
+    builder, the evaluator and the matcher recurse, so this check must come before any of them."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node.data in ("group", "negation"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise QuerySyntaxError(
+                    text,
+                    node.meta.start_pos,
+                    "nested too deeply",
+                    f"at most {MAX_DEPTH} levels of parentheses and NOT inside each other",
+                )
+        stack.extend((child, depth) for child in node.children if isinstance(child, Tree))
 
 
 def _check_balance(text: str) -> None:

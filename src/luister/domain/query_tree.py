@@ -17,6 +17,7 @@ class QuerySyntaxError(ValueError):
 
     def __init__(self, query: str, position: int, problem: str, detail: str, expected: tuple[str, ...] = ()):
         self.query, self.position, self.expected = query, position, expected
+        self.problem, self.detail = problem, detail  # apart, for readers in another language
         self.line = query.count("\n", 0, position) + 1
         self.column = position - query.rfind("\n", 0, position)
         where = f"line {self.line}, column {self.column}" if "\n" in query else f"column {self.column}"

@@ -71,6 +71,16 @@ PURPOSES: dict[str, Purpose] = {
     "audit_log": Purpose(
         "who changed what and when (accountability)", ("actor", "target", "ip"), "`retention_audit_days`"
     ),
+    "web_session": Purpose(
+        "who is signed in, on which device (server-side sessions that sign-out ends)",
+        ("user_id", "address", "agent"),
+        "until the session expires or is ended",
+    ),
+    "sign_in_failure": Purpose(
+        "failed sign-ins per account and per address, to slow down guessing",
+        ("key",),
+        "until it has cooled down",
+    ),
     "rollup_final": Purpose(
         "the moment before which rollup counts are final (after retention)", kept="for good"
     ),

@@ -1,9 +1,10 @@
-"""Local accounts: argon2id passwords, roles, lock-out after repeated failures; every change audited."""
+"""Local accounts: argon2id passwords, roles, departments; every change audited. Sign-in, sessions and
+passwords changes: :mod:`luister.accounts`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,18 +16,12 @@ from luister.domain.accounts import Role, Scope, normalise_email, password_probl
 from luister.services import audit
 from luister.storage.tables import user_account
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-_DUMMY_HASH = _HASHER.hash("luister-timing-equaliser")
+DUMMY_HASH = _HASHER.hash("luister-timing-equaliser")  # verified where no account is: same time, no probing
 
 
 class AccountError(ValueError):
     pass
-
-
-class LoginError(Exception):
-    """Wrong e-mail or password, or a locked or inactive account; the message is safe to show."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +61,7 @@ def create_user(
         address = normalise_email(email)
     except ValueError as exc:
         raise AccountError(str(exc)) from None
-    if problem := password_problem(password, email=address):
+    if problem := password_problem(password, email=address, name=name):
         raise AccountError(problem)
     if language not in ("nl", "en"):
         raise AccountError("language must be nl or en")
@@ -82,7 +77,6 @@ def create_user(
                 department=department,
                 language=language,
                 active=True,
-                failed_logins=0,
                 created_at=datetime.now(UTC),
             )  # fmt: skip
         )
@@ -115,56 +109,30 @@ def count_users(*, engine: Engine) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(user_account)).scalar_one())
 
 
-def authenticate(
-    *, engine: Engine, email: str, password: str, ip: str | None = None, now: datetime | None = None
-) -> UserRead:
-    """The account for these credentials. After ``MAX_FAILURES`` wrong passwords in a row the account
-    is locked for ``LOCK_MINUTES``; unknown e-mails take as long as known ones (no account probing)."""
-    now = now or datetime.now(UTC)
-    address = email.strip().lower()
-    with engine.begin() as conn:  # failures are committed too: raising inside would roll them back
-        row: Any = conn.execute(sa.select(user_account).where(user_account.c.email == address)).first()
-        refusal = _refusal(row, password, now)
-        if refusal is not None:
-            reason, message = refusal
-            detail: dict[str, Any] = {"reason": reason}
-            if reason == "password":
-                failures = row.failed_logins + 1
-                locked = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
-                counts = {"failed_logins": 0 if locked else failures, "locked_until": locked}
-                conn.execute(user_account.update().where(user_account.c.id == row.id).values(**counts))
-                detail["locked"] = locked is not None
-            audit.record(conn, actor=address[:254] or "?", action="login.failed", detail=detail, ip=ip)
-        else:
-            values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
-            if _HASHER.check_needs_rehash(row.password_hash):
-                values["password_hash"] = _HASHER.hash(password)
-            conn.execute(user_account.update().where(user_account.c.id == row.id).values(**values))
-            audit.record(conn, actor=address, action="login", ip=ip)
-    if refusal is not None:
-        raise LoginError(refusal[1])
-    return get_user(engine=engine, user_id=row.id)
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
 
 
-def _refusal(row: Any, password: str, now: datetime) -> tuple[str, str] | None:
-    """Why these credentials do not sign in (reason for the audit log, message for the person)."""
-    if row is None:
-        _verify(_DUMMY_HASH, password)  # as slow as a real check: no probing for accounts
-        return "unknown", "wrong e-mail address or password"
-    if not row.active:
-        return "inactive", "this account is switched off; ask an administrator"
-    if row.locked_until is not None and row.locked_until > now:
-        return "locked", f"too many wrong passwords; try again after {row.locked_until:%H:%M} UTC"
-    if not _verify(row.password_hash, password):
-        return "password", "wrong e-mail address or password"
-    return None
+def needs_rehash(password_hash: str) -> bool:
+    return _HASHER.check_needs_rehash(password_hash)
 
 
-def _verify(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` is the one hashed; as slow for a malformed hash as for a real one."""
     try:
         return _HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
+    except InvalidHashError:
+        return _verify_dummy(password)
+    except VerificationError:
         return False
+
+
+def _verify_dummy(password: str) -> bool:
+    try:
+        _HASHER.verify(DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        pass
+    return False
 
 
 def set_role(*, engine: Engine, email: str, role: Role, actor: str) -> UserRead:
@@ -184,16 +152,6 @@ def set_department(*, engine: Engine, email: str, department: str | None, actor:
         conn.execute(user_account.update().where(user_account.c.id == user.id).values(department=value))
         audit.record(conn, actor=actor, action="user.department", target=user.email,
                      detail={"from": user.department, "to": value})  # fmt: skip
-    return get_user(engine=engine, user_id=user.id)
-
-
-def set_active(*, engine: Engine, email: str, active: bool, actor: str) -> UserRead:
-    user = get_user(engine=engine, email=email)
-    with engine.begin() as conn:
-        conn.execute(user_account.update().where(user_account.c.id == user.id).values(active=active))
-        audit.record(
-            conn, actor=actor, action="user.activate" if active else "user.deactivate", target=user.email
-        )
     return get_user(engine=engine, user_id=user.id)
 
 

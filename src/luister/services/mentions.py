@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from luister.domain.rollups import engagement
 from luister.storage.tables import UtcDateTime, mention, mention_topic, topic
+
+if TYPE_CHECKING:
+    from luister.domain.queries import Query
 
 
 @dataclass(slots=True, frozen=True)
@@ -127,15 +130,22 @@ def search_mentions(
     until: datetime | None = None,
     before: str | None = None,
     limit: int = 50,
+    topics: Mapping[str, str] | None = None,
 ) -> MentionPage:
     """Newest published first, keyset-paged on (published, id) along the published index: fast at any
     depth and for any period. ``query`` is the topic query language,
     checked exactly on the rows the SQL filters leave (raises ``QuerySyntaxError``). ``country`` and
-    ``language`` accept ``""`` for "unknown" (as the dashboards count it); the period is [since, until)."""
-    from luister.domain.queries import evaluate, parse_query
+    ``language`` accept ``""`` for "unknown" (as the dashboards count it); the period is [since, until).
+    ``topics`` (name → query) are those a ``topic:`` in ``query`` may name: the reader's; a reference to
+    any other raises ``QueryReferenceError`` (none given: no references)."""
+    from luister.domain.queries import check_query_references, evaluate, parse_query, referenced_topics
     from luister.services.matching import MATCH_COLUMNS, doc_from_row
 
     parsed = parse_query(query) if query and query.strip() else None
+    known: dict[str, Query] = {}
+    if parsed is not None and referenced_topics(parsed):
+        known = {name: parse_query(text) for name, text in (topics or {}).items()}
+        check_query_references(parsed, known)
     extra = [c for c in MATCH_COLUMNS if c.name not in MentionRead.__dataclass_fields__]  # what queries see
     base = sa.select(*COLUMNS, *extra).order_by(mention.c.published_at.desc(), mention.c.id.desc())
     if topic_id is not None:  # a probe of the (mention, topic) key per row: stops as soon as the page is full
@@ -165,7 +175,7 @@ def search_mentions(
             scanned += len(rows)
             cursor = (rows[-1].published_at, rows[-1].id)
             for row in rows:
-                if parsed is None or evaluate(parsed, doc_from_row(row)):
+                if parsed is None or evaluate(parsed, doc_from_row(row), topics=known):
                     found.append(_read(row))
     more = len(found) > limit
     found = found[:limit]

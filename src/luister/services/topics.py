@@ -13,6 +13,7 @@ from luister.domain.matcher import TopicMatcher
 from luister.domain.queries import (
     Query,
     QueryReferenceError,
+    check_query_references,
     check_references,
     parse_query,
     referenced_topics,
@@ -297,7 +298,7 @@ def try_query(
     with engine.connect() as conn:
         _check_visible(_PROBE_NAME, parsed, conn, scope)
     topics = {t.id: (t.name, parse_query(t.query)) for t in list_topics(engine=engine)}
-    check_references(dict(topics.values()) | {_PROBE_NAME: parsed})
+    check_query_references(parsed, dict(topics.values()))
     matcher = TopicMatcher.compile({**topics, _PROBE_ID: (_PROBE_NAME, parsed)})
     with engine.connect() as conn:
         rows = conn.execute(sa.select(*MATCH_COLUMNS).order_by(mention.c.id.desc()).limit(sample)).all()

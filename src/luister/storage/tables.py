@@ -11,8 +11,7 @@ from sqlalchemy.engine import Dialect
 
 from luister.domain.rollups import PROJECTIONS, Projection
 
-# the newest migration in migrations/versions; tests/integration/test_migrations.py checks it
-SCHEMA_REVISION = "0012"
+SCHEMA_REVISION = "0013"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -312,8 +311,6 @@ user_account = sa.Table(
     sa.Column("department", sa.String(40), nullable=True),  # the roadmap's routing and digests use it
     sa.Column("language", sa.String(5), nullable=False, default="en"),
     sa.Column("active", sa.Boolean, nullable=False, default=True),
-    sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
-    sa.Column("locked_until", UtcDateTime, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
     sa.Column("last_login_at", UtcDateTime, nullable=True),
     sa.CheckConstraint("role IN ('admin', 'analyst', 'agent', 'viewer')", name="role"),

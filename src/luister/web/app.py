@@ -1,5 +1,6 @@
-"""The web pages on an app: static files, the sign-in and refusal handlers, and every page's routes.
-Pages are thin: they call a service and render a template. ``luister.app.create_app`` mounts them."""
+"""The web pages on an app: security headers, static files, the sign-in and refusal handlers, every page's
+routes, and error pages with the layout. Pages are thin: they call a service and render a template.
+``luister.app.create_app`` mounts them beside the API."""
 
 from __future__ import annotations
 
@@ -9,17 +10,37 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from luister.runtime import Runtime
+from luister.web import errors, security
 from luister.web.context import Refused, SignInRequired, Web, refused, sign_in_redirect
-from luister.web.pages import alerts, auth, mentions, overview, privacy, sources, tokens, topics
+from luister.web.pages import (
+    account,
+    alerts,
+    auth,
+    mentions,
+    overview,
+    privacy,
+    sources,
+    tokens,
+    topics,
+    users,
+)
 
 HERE = Path(__file__).parent
-PAGES = (auth, overview, mentions, alerts, topics, sources, tokens, privacy)
+PAGES = (auth, overview, mentions, alerts, topics, sources, tokens, account, users, privacy)
 
 
-def install(app: FastAPI, runtime: Runtime) -> None:
+def install(app: FastAPI, runtime: Runtime) -> Web:
+    """Before the API: headers and proxies for every answer, then the pages."""
+    security.install(app, trusted_proxies=runtime.settings.trusted_proxies)  # headers, proxies, /api/docs
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     app.add_exception_handler(Refused, refused)
     web = Web(runtime)
     for page in PAGES:
         app.include_router(page.routes(web), include_in_schema=False)
+    return web
+
+
+def install_error_pages(app: FastAPI, web: Web) -> None:
+    """After the API's handlers (which keep problem+json for /api paths): error pages elsewhere."""
+    errors.install(app, web)

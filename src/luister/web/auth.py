@@ -1,63 +1,70 @@
-"""Sessions, CSRF and login throttling for the web app.
+"""Sessions and CSRF for the web app.
 
-A session is a signed, time-limited cookie (HttpOnly, SameSite=Lax, Secure over HTTPS) holding the
-user id and the session's CSRF token; every form posts that token back. Before login, the form's
-token is a double-submit cookie. Failed logins are throttled per client address on top of the
-per-account lock-out in ``luister.services.accounts``.
+A session lives on the server (:mod:`luister.accounts`): the cookie (HttpOnly, SameSite=Lax, Secure over
+HTTPS, also behind a trusted TLS proxy) holds only a random token, so signing out, "sign out everywhere",
+a password change and switching an account off end it at once. Every form posts the session's CSRF token
+back; before sign-in, the form's token is a double-submit cookie. Sign-in attempts are throttled per
+account name and per address in :mod:`luister.accounts.actions`.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import time
-from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
 
 from fastapi import Request, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.engine import Engine
 
-from luister.services.accounts import AccountError, UserRead, get_user
+from luister.accounts import actions
+from luister.accounts.read import SessionRead, session_for
+from luister.services.accounts import UserRead
 
 SESSION_COOKIE = "luister_session"
 LOGIN_CSRF_COOKIE = "luister_login_csrf"
-SESSION_SECONDS = 12 * 3600
-LOGIN_ATTEMPTS = 10  # per client address …
-LOGIN_WINDOW = 300.0  # … per five minutes
+SESSION_SECONDS = int(actions.SESSION_LIFETIME.total_seconds())
 
 
 @dataclass(frozen=True, slots=True)
 class Session:
     user: UserRead
     csrf: str
+    record: SessionRead
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address (behind a trusted proxy: the one it forwarded)."""
+    return request.client.host if request.client else None
 
 
 class Sessions:
-    def __init__(self, secret: str, engine: Any) -> None:
-        self._signer = URLSafeTimedSerializer(secret, salt="luister-session")
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._attempts: dict[str, deque[float]] = {}
 
     def current(self, request: Request) -> Session | None:
         token = request.cookies.get(SESSION_COOKIE)
         if not token:
             return None
-        try:
-            data = self._signer.loads(token, max_age=SESSION_SECONDS)
-            user = get_user(engine=self._engine, user_id=int(data["uid"]))
-        except (BadSignature, AccountError, KeyError, TypeError, ValueError):
+        now = datetime.now(UTC)
+        found = session_for(engine=self._engine, token=token, now=now)
+        if found is None:
             return None
-        return Session(user, str(data["csrf"])) if user.active else None
+        record, user = found
+        actions.seen(engine=self._engine, session=record, now=now)
+        return Session(user, record.csrf, record)
 
     def start(self, response: Response, request: Request, user: UserRead) -> None:
-        token = self._signer.dumps({"uid": user.id, "csrf": secrets.token_urlsafe(24)})
-        response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_SECONDS, httponly=True, samesite="lax",
+        agent = request.headers.get("user-agent")
+        new = actions.start_session(engine=self._engine, user=user, address=client_address(request),
+                                    agent=agent, now=datetime.now(UTC))  # fmt: skip
+        response.set_cookie(SESSION_COOKIE, new.token, max_age=SESSION_SECONDS, httponly=True, samesite="lax",
                             secure=request.url.scheme == "https", path="/")  # fmt: skip
         response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
 
-    @staticmethod
-    def end(response: Response) -> None:
+    def end(self, request: Request, response: Response, session: Session) -> None:
+        actions.end_session(engine=self._engine, session=session.record, actor=session.user.email,
+                            address=client_address(request))  # fmt: skip
         response.delete_cookie(SESSION_COOKIE, path="/")
 
     @staticmethod
@@ -70,15 +77,6 @@ class Sessions:
         """Kept in a cookie, so a forged cross-site form cannot know it."""
         response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
                             secure=request.url.scheme == "https", path="/")  # fmt: skip
-
-    def throttled(self, address: str) -> bool:
-        """Whether this client has used up its login attempts (counting this one)."""
-        now = time.monotonic()
-        attempts = self._attempts.setdefault(address, deque())
-        while attempts and now - attempts[0] > LOGIN_WINDOW:
-            attempts.popleft()
-        attempts.append(now)
-        return len(attempts) > LOGIN_ATTEMPTS
 
 
 def same_token(given: str | None, expected: str | None) -> bool:

@@ -21,6 +21,8 @@ KIND_COLOURS = {"brand": "#0f766e", "competitor": "#64748b"}
 PALETTE = ("#0f766e", "#2563eb", "#c2410c", "#7c3aed", "#0891b2", "#be185d", "#4d7c0f", "#a16207")
 Figure = dict[str, Any]
 PARTIAL_OPACITY = 0.45  # a bucket still filling (today so far) is drawn faint: it is not a collapse
+LABEL_LENGTH = 28  # characters of a name on an axis; the axis widens to fit (automargin)
+NAMES_AXIS = {"autorange": "reversed", "automargin": True}  # a category axis of names, top to bottom
 
 
 def scope_drill(scope: Scope, topic: str) -> Drill:
@@ -59,8 +61,23 @@ def _step(scope: Scope) -> timedelta:
     return timedelta(hours=1) if scope.bucket == "hour" else timedelta(days=1)
 
 
+def _text(value: str) -> str:
+    """Data as chart text: Plotly reads ``<br>``, ``<b>`` and the like in labels, so ``<`` and ``&`` are
+    escaped; quotes are not (Plotly would show ``&quot;`` as it is)."""
+    return escape(value, quote=False)
+
+
+def _names(values: list[str]) -> list[str]:
+    """Topic names as axis labels: long names end in an ellipsis (the drill-down shows them whole), unless
+    two would then read the same: a category axis would put their bars on one row."""
+    short = [value if len(value) <= LABEL_LENGTH else value[: LABEL_LENGTH - 1] + "…" for value in values]
+    return [
+        _text(name if short.count(name) == 1 else value) for name, value in zip(short, values, strict=True)
+    ]
+
+
 def _label(value: str, _: Callable[[str], str]) -> str:
-    return escape(value) if value else _("unknown")
+    return _text(value) if value else _("unknown")
 
 
 def _volume(overview: Overview, base: Drill, _: Callable[[str], str], time_axis: dict[str, Any]) -> Figure:
@@ -98,13 +115,13 @@ def _voice(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
     voices = overview.share_of_voice
     trace = {
         "type": "bar", "orientation": "h", "name": _("share of voice"),
-        "y": [escape(v.name) for v in voices], "x": [round(100 * v.share, 1) for v in voices],
+        "y": _names([v.name for v in voices]), "x": [round(100 * v.share, 1) for v in voices],
         "text": [f"{100 * v.share:.0f}% · {v.mentions:,}" for v in voices], "textposition": "auto",
         "customdata": [base.with_(topic=v.name, sentiment=None).url() for v in voices],
         "marker": {"color": [KIND_COLOURS.get(v.kind, "#64748b") for v in voices]},
     }  # fmt: skip
-    return {"data": [trace], "layout": _layout(yaxis={"autorange": "reversed"}, xaxis={"ticksuffix": "%"},
-                                               margin={"l": 110, "r": 12, "t": 8, "b": 36})}  # fmt: skip
+    return {"data": [trace], "layout": _layout(yaxis=NAMES_AXIS,
+                                               xaxis={"ticksuffix": "%"})}  # fmt: skip
 
 
 def _voice_sentiment(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
@@ -117,13 +134,12 @@ def _voice_sentiment(overview: Overview, base: Drill, _: Callable[[str], str]) -
             labelled = sum(v.sentiment.get(s, 0) for s in ("negative", "neutral", "positive"))
             shares.append(round(100 * v.sentiment.get(sentiment, 0) / labelled, 1) if labelled else 0)
         traces.append({
-            "type": "bar", "orientation": "h", "name": _(sentiment), "y": [escape(v.name) for v in voices],
+            "type": "bar", "orientation": "h", "name": _(sentiment), "y": _names([v.name for v in voices]),
             "x": shares, "marker": {"color": COLOURS[sentiment]},
             "customdata": [base.with_(topic=v.name, sentiment=sentiment).url() for v in voices],
         })  # fmt: skip
-    return {"data": traces, "layout": _layout(barmode="stack", yaxis={"autorange": "reversed"},
-                                              xaxis={"ticksuffix": "%", "range": [0, 100]},
-                                              margin={"l": 110, "r": 12, "t": 8, "b": 36})}  # fmt: skip
+    return {"data": traces, "layout": _layout(barmode="stack", yaxis=NAMES_AXIS,
+                                              xaxis={"ticksuffix": "%", "range": [0, 100]})}  # fmt: skip
 
 
 def _channels_by_country(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:
@@ -135,13 +151,16 @@ def _channels_by_country(overview: Overview, base: Drill, _: Callable[[str], str
     channels = [name for name, _n in overview.channels]
     counts = {(c, co): n for c, co, n in overview.channel_country}
     traces = [
-        {"type": "bar", "orientation": "h", "name": escape(channel),
+        {"type": "bar", "orientation": "h", "name": _text(channel),
          "y": [_label(co, _) for co in countries], "x": [counts.get((channel, co), 0) for co in countries],
          "customdata": [base.with_(channel=channel, country=co).url() for co in countries],
          "marker": {"color": PALETTE[position % len(PALETTE)]}}
         for position, channel in enumerate(channels)
     ]  # fmt: skip
-    return {"data": traces, "layout": _layout(barmode="stack", yaxis={"autorange": "reversed"})}
+    return {
+        "data": traces,
+        "layout": _layout(barmode="stack", yaxis=NAMES_AXIS),
+    }
 
 
 def _languages(overview: Overview, base: Drill, _: Callable[[str], str]) -> Figure:

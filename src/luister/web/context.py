@@ -30,6 +30,7 @@ from luister.runtime import Runtime
 from luister.services.topics import TopicRead, list_topics
 from luister.web.auth import Session, Sessions, same_token
 from luister.web.i18n import pick_language, translations
+from luister.web.query_errors import explain, explain_reference
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -72,6 +73,29 @@ RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]  # an id in a page's address:
 CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
+LINK = re.compile(r"\bhttps?://[^\s<>\"']+")
+TRAILING = ".,;:!?)]}"  # punctuation after a link in a sentence is not part of it
+
+
+def linked(text: str) -> Markup:
+    """Escaped text with its http(s) addresses as links that open outside luister (no referrer, nofollow);
+    nothing but http and https becomes a link."""
+
+    def link(found: re.Match[str]) -> str:
+        url = found.group(0)
+        tail = ""
+        while url and url[-1] in TRAILING:
+            url, tail = url[:-1], url[-1] + tail
+        href = escape(url)
+        return f'<a href="{href}" rel="nofollow noopener noreferrer" target="_blank">{href}</a>{escape(tail)}'
+
+    parts, last = [], 0
+    for found in LINK.finditer(text):
+        parts += [str(escape(text[last : found.start()])), link(found)]
+        last = found.end()
+    return Markup("".join([*parts, str(escape(text[last:]))]))
+
+
 def code_spans(text: str) -> Markup:
     """Escaped text with its `back-quoted` parts as <code> (connector and option descriptions)."""
     return Markup(CODE_SPAN.sub(r"<code>\1</code>", str(escape(text))))
@@ -86,7 +110,9 @@ class Web:
         self.engine = runtime.engine
         self.templates = Jinja2Templates(directory=TEMPLATES)  # autoescape is on for .html
         self.templates.env.filters["code_spans"] = code_spans
-        self.sessions = Sessions(self.settings.secret_key.get_secret_value(), self.engine)
+        self.templates.env.filters["linked"] = linked
+        self.templates.env.filters |= {"query_error": explain, "reference_error": explain_reference}
+        self.sessions = Sessions(self.engine)
 
     def render(
         self, request: Request, name: str, context: dict[str, Any], *, session: Session | None,

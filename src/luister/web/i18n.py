@@ -62,8 +62,14 @@ EXTRA_MESSAGES = (  # texts that reach the templates as values: roles, labels, s
     "negative", "neutral", "positive",
     "complaint", "question", "praise", "lead", "churn", "feedback", "crisis", "other",
     "info", "warning", "critical", "open", "acknowledged", "resolved",
-    "wrong e-mail address or password", "this account is switched off; ask an administrator",
-    "The form expired; please try again.", "Too many attempts; wait a few minutes.",
+    "wrong e-mail address or password", "Too many attempts; try again in a moment ({seconds} s).",
+    "The form expired; please try again.",
+    "a password needs at least 12 characters", "a password must not contain the e-mail name",
+    "a password needs more different characters", "a password has at most 200 characters",
+    "this password is too easy to guess (a common password or pattern); choose a longer passphrase",
+    "the new passwords differ", "the current password is not right",
+    "Your role may not do this.", "The form expired; reload the page.", "There is no such account.",
+    "No such token.", "No such mention.", "No such topic.", "No such source.", "No such alert.",
     "brand", "competitor", "campaign",  # topic kinds
     "country", "language", "since", "until",  # filter names on the mention list
     "a source needs a name", "a source with this name exists already", "a topic needs a name",
@@ -72,39 +78,3 @@ EXTRA_MESSAGES = (  # texts that reach the templates as values: roles, labels, s
     "other topics refer to this name; change their queries first",
     "the name is too long (at most 120 characters)",
 )  # fmt: skip
-
-
-def template_messages() -> list[str]:
-    """Every ``_("…")`` text of the templates, and the values shown through ``_()``."""
-    from babel.messages.extract import extract_from_dir
-
-    found = [message for _, _, message, _, _ in extract_from_dir(
-        str(Path(__file__).parent / "templates"), method_map=[("**.html", "jinja2")],
-    ) if isinstance(message, str)]  # fmt: skip
-    from luister.alerts.texts import TITLES
-
-    return sorted(set(found) | set(EXTRA_MESSAGES) | set(TITLES.values()))
-
-
-def update_catalog(language: str, messages: list[str]) -> list[str]:
-    """Make ``messages.po`` hold exactly ``messages``, keeping translations from every ``.po`` file beside
-    it (which are then folded in and removed); return the untranslated ones."""
-    from babel.messages.pofile import write_po
-
-    path = catalog_path(language)
-    old = {str(m.id): str(m.string) for m in read_catalog(language) if m.id}
-    for other in path.parent.glob("*.po"):  # an area's translations are folded in, never dropped
-        if other != path:
-            with other.open("rb") as handle:
-                messages = [*messages, *(str(m.id) for m in read_po(handle) if m.id and m.string)]
-    messages = sorted(set(messages))
-    catalog = Catalog(locale=language, project="luister", charset="utf-8")
-    for message in messages:
-        catalog.add(message, old.get(message, ""))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=110, omit_header=True, sort_output=True)
-    for other in path.parent.glob("*.po"):  # folded into the one catalog
-        if other != path:
-            other.unlink()
-    return [message for message in messages if not old.get(message)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import luister.accounts.tables  # noqa: F401  # capability tables join the shared metadata on import
 from luister.storage.tables import metadata
 
 connection = context.config.attributes.get("connection")

@@ -1,20 +1,33 @@
 """Alerts in the browser: the list, one alert with its playbook checklist and timeline, and working it
 (acknowledge, tick off steps, resolve). People whose role may ``correct`` work alerts, as on the CLI."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from luister.alerts import texts as alert_texts
 from luister.alerts.actions import acknowledge, complete_step, resolve
 from luister.alerts.model import AlertError, AlertStatus
-from luister.alerts.read import alert_detail, get_alert, list_alerts
+from luister.alerts.read import AlertRead, alert_detail, get_alert, list_alerts
 from luister.domain.accounts import Permission
 from luister.web.auth import Session
-from luister.web.context import FormPost, RowId, Web
+from luister.web.context import FormPost, Refused, RowId, Web
+from luister.web.drill import Drill
+from luister.web.i18n import translations
 
 LIST_LIMIT = 200
+
+
+def behind(found: AlertRead) -> str:
+    """The mention list behind an alert: its topic, from its first hour to the end of its last, only the
+    negative ones for a negative spike or share."""
+    negative = found.kind in ("negative_spike", "negative_share")
+    start = found.opened_at.replace(minute=0, second=0, microsecond=0)
+    end = found.last_seen_at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return Drill(topic=found.topic or "", since=start, until=end,
+                 sentiment="negative" if negative else None).url()  # fmt: skip
 
 
 def routes(web: Web) -> APIRouter:
@@ -41,9 +54,12 @@ def routes(web: Web) -> APIRouter:
             get_alert(engine=engine, alert_id=alert_id, scope=session.user.scope)  # the department rule
             detail = alert_detail(engine=engine, alert_id=alert_id)
         except AlertError:
-            return Response("No such alert.", status_code=404)
+            raise Refused("No such alert.", status=404) from None
+        gettext = translations(web.language(request, session)).gettext
         context = {"d": detail, "a": detail.alert, "mentions": detail.samples, "error": conflict,
-                   "now": datetime.now(UTC)}  # fmt: skip
+                   "now": datetime.now(UTC),
+                   "alert_text": lambda text: alert_texts.translate(text, gettext),
+                   "all_mentions": behind(detail.alert)}  # fmt: skip
         return web.render(request, "alert.html", context, session=session, status=409 if conflict else 200)
 
     def _act(request: Request, post: FormPost, alert_id: int, action: str, position: int = 0) -> Response:

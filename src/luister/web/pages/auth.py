@@ -1,16 +1,17 @@
 """Signing in and out, and the language switch."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from luister.services import audit
-from luister.services.accounts import LoginError, authenticate, set_language
-from luister.web.auth import safe_next, same_token
+from luister.accounts.actions import SignInRefused, sign_in
+from luister.services.accounts import set_language
+from luister.web.auth import client_address, safe_next, same_token
 from luister.web.context import FormPost, Web
-from luister.web.i18n import LANGUAGES
+from luister.web.i18n import LANGUAGES, translations
 
 
 def routes(web: Web) -> APIRouter:
@@ -38,26 +39,26 @@ def routes(web: Web) -> APIRouter:
         csrf: str = Form(""),
         next: str = Form("/"),
     ) -> Response:
-        address = request.client.host if request.client else "?"
         if not same_token(csrf, request.cookies.get("luister_login_csrf")):
             return login_page(request, next=next, error="The form expired; please try again.", status=403)
-        if sessions.throttled(address):
-            return login_page(request, next=next, error="Too many attempts; wait a few minutes.", status=429)
         try:
-            user = authenticate(engine=web.engine, email=email, password=password, ip=address)
-        except LoginError as exc:
-            return login_page(request, next=next, error=str(exc), status=401)
+            user = sign_in(engine=web.engine, email=email, password=password,
+                           address=client_address(request), now=datetime.now(UTC))  # fmt: skip
+        except SignInRefused as exc:
+            lang = web.language(request, None)
+            error = translations(lang).gettext(exc.template).format(seconds=exc.retry_after)
+            response = login_page(request, next=next, error=error, status=429 if exc.retry_after else 401)
+            if exc.retry_after:
+                response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         response = RedirectResponse(safe_next(next), status_code=303)
         sessions.start(response, request, user)
         return response
 
     @router.post("/logout")
     def logout(request: Request, post: Annotated[FormPost, Depends(web.form())]) -> Response:
-        with web.engine.begin() as conn:
-            audit.record(conn, actor=post.session.user.email, action="logout",
-                         ip=request.client.host if request.client else None)  # fmt: skip
         response = RedirectResponse("/login", status_code=303)
-        sessions.end(response)
+        sessions.end(request, response, post.session)
         return response
 
     @router.post("/language")

@@ -8,12 +8,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from luister.domain.accounts import Permission, can
 from luister.domain.analysis import INTENT_LABELS, SENTIMENT_LABELS, parse_intents
-from luister.domain.queries import QuerySyntaxError
+from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.services.corrections import CorrectionError, correct_mention
 from luister.services.mentions import mention_detail, search_mentions
 from luister.web.auth import Session
-from luister.web.context import FormPost, RowId, Web
+from luister.web.context import FormPost, Refused, RowId, Web
 from luister.web.drill import Drill, DrillError, read_drill
+from luister.web.i18n import translations
+from luister.web.query_errors import explain, explain_reference
 
 
 def routes(web: Web) -> APIRouter:
@@ -26,6 +28,7 @@ def routes(web: Web) -> APIRouter:
         before: str | None = None,
     ) -> Response:  # fmt: skip
         topics = web.topics_for(session)
+        gettext = translations(web.language(request, session)).gettext
         error = None
         page = None
         drill = Drill()
@@ -35,9 +38,12 @@ def routes(web: Web) -> APIRouter:
             if drill.topic and topic_id is None:
                 raise DrillError(f"there is no topic {drill.topic!r}")
             page = search_mentions(engine=engine, query=q or None, topic_id=topic_id, before=before,
+                                   topics={t.name: t.query for t in topics},
                                    **drill.search_filters())  # type: ignore[arg-type]  # fmt: skip
         except QuerySyntaxError as exc:
-            error = f"{exc}\n{exc.caret()}"
+            error = f"{explain(exc, gettext)}\n{exc.caret()}"
+        except QueryReferenceError as exc:
+            error = explain_reference(str(exc), gettext)
         except DrillError as exc:
             error = str(exc)
         except ValueError:
@@ -61,7 +67,7 @@ def routes(web: Web) -> APIRouter:
         names = {t.name for t in web.topics_for(session)}
         detail = mention_detail(engine=engine, mention_id=mention_id, topics_seen=names)
         if detail is None:
-            return Response("No such mention.", status_code=404)
+            raise Refused("No such mention.", status=404)
         return web.render(request, "mention.html", {
             "d": detail, "sentiments": SENTIMENT_LABELS, "intents": INTENT_LABELS,
             "may_correct": can(session.user.role, Permission.correct),

@@ -102,7 +102,7 @@ def routes(web: Web) -> APIRouter:
             "alerts": list_alerts(engine=engine, limit=5, topic_id=scope.topic_id or None,
                                   scope=session.user.scope),  # those of the reader's departments
             "panel_query": query, "error": None,
-            "custom_period": "since" in request.query_params or "until" in request.query_params,
+            "custom_period": bool(request.query_params.get("since") or request.query_params.get("until")),
         }  # fmt: skip
         return web.render(request, "overview.html", context, session=session)
 

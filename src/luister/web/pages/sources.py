@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from luister.domain.accounts import Permission
+from luister.plugins import installed
 from luister.services import source_admin
 from luister.services.sources import (
     SourceError,
@@ -25,6 +26,24 @@ from luister.web.context import FormPost, Refused, Web
 MAX_NAME = 120  # the column's length
 
 
+def installed_connectors() -> dict[str, type[Any]]:
+    """The connectors of the installed plugins, loaded once per process (``plugins.installed``)."""
+    return installed().connectors()
+
+
+def connector_summary(cls: type[Any]) -> str:
+    return " ".join((cls.__doc__ or "").strip().split("\n\n")[0].replace("``", "").split())
+
+
+def connector_texts() -> set[str]:
+    """The help texts of the installed connectors, for the catalogue (they are shown translated)."""
+    texts = set()
+    for cls in installed_connectors().values():
+        texts.add(connector_summary(cls))
+        texts |= {f.description for f in source_admin.option_fields(cls.options_model) if f.description}
+    return texts
+
+
 def routes(web: Web) -> APIRouter:
     router = APIRouter()
     engine = web.engine
@@ -35,9 +54,6 @@ def routes(web: Web) -> APIRouter:
             return get_source(engine=engine, name=name, scope=session.user.scope)
         except SourceError:
             return None
-
-    def connector_summary(cls: type[Any]) -> str:
-        return " ".join((cls.__doc__ or "").strip().split("\n\n")[0].replace("``", "").split())
 
     def add_form(
         request: Request, session: Session, connector: str, *, values: dict[str, str] | None = None,
@@ -117,7 +133,7 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:
         found = find(name, session)
         if found is None:
-            return Response("No such source.", status_code=404)
+            raise Refused("No such source.", status=404)
         return web.render(request, "source_remove.html", {"source": found}, session=session)
 
     @router.post("/sources/{name:path}/remove")
@@ -129,7 +145,7 @@ def routes(web: Web) -> APIRouter:
         except SourceNotYours as exc:
             raise Refused(str(exc)) from None
         except SourceError:
-            return Response("No such source.", status_code=404)
+            raise Refused("No such source.", status=404) from None
         return RedirectResponse("/sources?removed=1", status_code=303)
 
     @router.post("/sources/{name:path}/enabled")
@@ -141,7 +157,7 @@ def routes(web: Web) -> APIRouter:
         except SourceNotYours as exc:
             raise Refused(str(exc)) from None
         except SourceError:
-            return Response("No such source.", status_code=404)
+            raise Refused("No such source.", status=404) from None
         return RedirectResponse(f"/sources/{quote(name)}", status_code=303)
 
     @router.get("/sources/{name:path}", response_class=HTMLResponse)
@@ -150,7 +166,7 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:
         found = find(name, session)
         if found is None:
-            return Response("No such source.", status_code=404)
+            raise Refused("No such source.", status=404)
         runs = source_admin.recent_runs(engine=engine, source_id=found.id)
         context = {"source": found, "runs": runs, "added": bool(added), "now": datetime.now(UTC),
                    "installed": found.connector in installed_connectors()}  # fmt: skip

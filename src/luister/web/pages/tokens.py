@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from luister.domain.accounts import Permission
 from luister.services.api_tokens import TokenError, create_token, list_tokens, revoke_token
 from luister.web.auth import Session
-from luister.web.context import FormPost, RowId, Web
+from luister.web.context import FormPost, Refused, RowId, Web
 
 PATH = "/account/tokens"
 EXPIRY_DAYS = (30, 90, 365)  # the choices offered; "never" besides
@@ -60,7 +60,7 @@ def routes(web: Web) -> APIRouter:
         try:
             revoke_token(engine=engine, token_id=token_id, owner=email, actor=email)
         except TokenError:
-            return Response("No such token.", status_code=404)
+            raise Refused("No such token.", status=404) from None
         return RedirectResponse(f"{PATH}?revoked=1", status_code=303)
 
     return router

@@ -23,7 +23,9 @@ from luister.services.topics import (
     update_topic,
 )
 from luister.web.auth import Session
-from luister.web.context import FormPost, RowId, Web
+from luister.web.context import FormPost, Refused, RowId, Web
+from luister.web.i18n import translations
+from luister.web.query_errors import explain, explain_reference
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,7 @@ def routes(web: Web) -> APIRouter:
             form.errors["kind"] = "choose what the topic is about"
             return page(request, post.session, form, editing=editing, status=400)
         description, actor = form.description or None, post.session.user.email
+        gettext = translations(web.language(request, post.session)).gettext
         try:
             if editing is None:
                 saved = create_topic(engine=engine, name=form.name, kind=kind, query=form.query,
@@ -117,10 +120,10 @@ def routes(web: Web) -> APIRouter:
         except TopicError as exc:
             form.errors[exc.field] = str(exc)
         except QuerySyntaxError as exc:
-            form.errors["query"] = str(exc)
+            form.errors["query"] = explain(exc, gettext)
             form.errors["caret"] = exc.caret()
         except QueryReferenceError as exc:
-            form.errors["query"] = str(exc)
+            form.errors["query"] = explain_reference(str(exc), gettext)
         if form.errors:
             return page(request, post.session, form, editing=editing, status=400)
         tasks.add_task(rematch_later, saved.id)
@@ -163,7 +166,7 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:
         found = found_or_404(topic_id, session)
         if found is None:
-            return Response("No such topic.", status_code=404)
+            raise Refused("No such topic.", status=404)
         return page(request, session, TopicForm.of(found), editing=found)
 
     @router.post("/topics/{topic_id}/edit", response_class=HTMLResponse)
@@ -173,7 +176,7 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:  # fmt: skip
         found = found_or_404(topic_id, post.session)
         if found is None:
-            return Response("No such topic.", status_code=404)
+            raise Refused("No such topic.", status=404)
         return save(request, post, tasks, found)
 
     @router.post("/topics/{topic_id}/enabled")
@@ -185,11 +188,11 @@ def routes(web: Web) -> APIRouter:
         enabled = post.text("enabled") == "true"
         found = found_or_404(topic_id, post.session)
         if found is None:
-            return Response("No such topic.", status_code=404)
+            raise Refused("No such topic.", status=404)
         try:
             set_topic_enabled(engine=engine, name=found.name, enabled=enabled, actor=post.session.user.email)
         except UnknownTopicError:
-            return Response("No such topic.", status_code=404)
+            raise Refused("No such topic.", status=404) from None
         if enabled:  # it missed what came in while it was off
             tasks.add_task(rematch_later, topic_id)
         return RedirectResponse(f"/topics?switched={topic_id}", status_code=303)
@@ -202,7 +205,7 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:
         found = found_or_404(topic_id, session)
         if found is None:
-            return Response("No such topic.", status_code=404)
+            raise Refused("No such topic.", status=404)
         referring = topic_admin.referring_topics(engine=engine, name=found.name)
         return web.render(request, "topic_delete.html", {"topic": found, "referring": referring},
                           session=session)  # fmt: skip
@@ -213,7 +216,7 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:
         found = found_or_404(topic_id, post.session)
         if found is None:
-            return Response("No such topic.", status_code=404)
+            raise Refused("No such topic.", status=404)
         try:
             remove_topic(engine=engine, name=found.name, actor=post.session.user.email)
         except QueryReferenceError:

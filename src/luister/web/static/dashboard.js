@@ -3,6 +3,14 @@
 // server-rendered (and escaped) fragments.
 (function () {
   "use strict";
+  // Picking a period from the menu replaces a range of dates typed beside it.
+  var period = document.querySelector("select[data-period]");
+  if (period) {
+    period.addEventListener("change", function () {
+      document.querySelectorAll("input[data-date]").forEach(function (input) { input.value = ""; });
+    });
+  }
+
   var source = document.getElementById("charts");
   if (!source) return;
   var charts = JSON.parse(source.textContent);
