@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,8 +22,6 @@ from luister.storage.tables import mention
 
 HUMAN = "human"  # analysis_model of mentions a person labelled
 CACHE_SIZE = 50_000  # reposts, boosts and copy-pasted texts are analysed once
-ACCURATE_BUDGET = 2.0  # seconds of accurate analysis per ingest batch; the rest of the batch goes fast
-INITIAL_RATE = 20.0  # texts per second assumed before the encoder has been measured
 
 
 def build_analyser(*, settings: Settings, mode: AnalysisMode | None = None) -> Analyser:
@@ -40,40 +37,28 @@ def build_analyser(*, settings: Settings, mode: AnalysisMode | None = None) -> A
 
 
 def ingest_enrichers(*, settings: Settings) -> list[AnalysisEnricher]:
-    """The analysis step of the ingest pipeline as the settings ask for it (none when ``off``)."""
+    """The analysis step of the ingest pipeline as the settings ask for it (none when ``off``).
+
+    ``accurate`` analyses every mention with the encoder, however long that takes: an earlier version
+    gave whatever did not fit a time budget fast-mode labels, so an "accurate" import stored mostly
+    fast labels without saying so (issue #29). Each mention's ``analysis_model`` names its model.
+    """
     if settings.analysis.value == AnalysisMode.OFF.value:
         return []
-    analyser = build_analyser(settings=settings)
-    if analyser.mode is AnalysisMode.ACCURATE:  # what the encoder cannot keep up with goes fast
-        fast = Analyser(analyser.models, mode=AnalysisMode.FAST, language=analyser.language)  # same models
-        return [AnalysisEnricher(analyser, fallback=fast)]
-    return [AnalysisEnricher(analyser)]
+    return [AnalysisEnricher(build_analyser(settings=settings))]
 
 
 class AnalysisEnricher:
     """Sets language, sentiment and intents on every mention of a batch, before topics are matched.
 
-    With a ``fallback`` (accurate mode), each batch gets about ``budget_seconds`` of the accurate
-    analyser, judged by its measured speed; the rest of the batch is analysed by the fallback (fast) and
-    marked so, for ``luister analyse --accurate`` to upgrade later. Ingest never waits on the encoder.
+    Every mention gets the one analyser's labels (never a mix of models); identical texts are analysed
+    once.
     """
 
     name = "analysis"
 
-    def __init__(
-        self,
-        analyser: Analyser,
-        *,
-        fallback: Analyser | None = None,
-        budget_seconds: float = ACCURATE_BUDGET,
-        cache_size: int = CACHE_SIZE,
-        clock: Callable[[], float] = time.perf_counter,
-    ) -> None:
+    def __init__(self, analyser: Analyser, *, cache_size: int = CACHE_SIZE) -> None:
         self.analyser = analyser
-        self.fallback = fallback
-        self.budget_seconds = budget_seconds
-        self.clock = clock
-        self.rate = INITIAL_RATE  # accurate texts per second, measured as batches go by
         self._cache: OrderedDict[str, Analysis] = OrderedDict()
         self._cache_size = cache_size
 
@@ -89,21 +74,10 @@ class AnalysisEnricher:
             return
         texts = list(todo)
         languages = [todo[text][0].language for text in texts]
-        for text, result in zip(texts, self._analyse(texts, languages), strict=True):
+        for text, result in zip(texts, self.analyser.analyse(texts, languages), strict=True):
             for m in todo[text]:
                 apply(m, result)
             self._remember(text, result)
-
-    def _analyse(self, texts: list[str], languages: list[str | None]) -> list[Analysis]:
-        if self.fallback is None:
-            return self.analyser.analyse(texts, languages)
-        affordable = max(1, int(self.rate * self.budget_seconds))
-        started = self.clock()
-        first = self.analyser.analyse(texts[:affordable], languages[:affordable])
-        elapsed = self.clock() - started
-        if elapsed > 0:
-            self.rate = 0.7 * self.rate + 0.3 * (len(first) / elapsed)
-        return first + self.fallback.analyse(texts[affordable:], languages[affordable:])
 
     def _remember(self, text: str, result: Analysis) -> None:
         self._cache[text] = result
