@@ -56,6 +56,7 @@ def test_every_stored_mention_gets_language_sentiment_and_intents(engine: Engine
     assert "praise" in found[1].intents.split(",")
     assert {"question", "lead"} <= set(found[2].intents.split(","))
     assert found[3].intents == "other"
+    assert [r.primary_intent for r in found] == ["churn", "praise", "lead", "other"]  # the most urgent
     for r in found:
         scores = r.intent_scores if isinstance(r.intent_scores, dict) else json.loads(r.intent_scores)
         assert set(scores) <= {"complaint", "question", "praise", "lead", "churn", "feedback", "crisis"}
@@ -88,6 +89,7 @@ def test_a_correction_is_recorded_applied_and_kept_by_reanalysis(engine: Engine,
     correct_mention(engine=engine, mention_id=second.id, corrected_by="joris", sentiment="positive")
     after = rows(engine)[1]
     assert (after.sentiment, after.intents, after.analysis_model) == ("positive", "praise,feedback", "human")
+    assert after.primary_intent == "feedback"  # the correction's most urgent intent
     with engine.connect() as conn:
         columns = (correction.c.field, correction.c.value, correction.c.previous, correction.c.corrected_by)
         history = conn.execute(sa.select(*columns).order_by(correction.c.id)).all()

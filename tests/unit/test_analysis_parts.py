@@ -194,3 +194,33 @@ def test_letters_are_counted_as_the_regular_expression_counts_them() -> None:
     letters = re.compile(r"[^\W\d_]")
     assert [c for c in every if letter_count(c) != bool(letters.match(c))] == []
     assert letter_count("Voltaro's app_2 ½ ligt eruit! 👍") == 21  # ½ counts (a word character, no digit)
+
+
+def test_the_primary_intent_is_the_most_urgent() -> None:
+    from luister.domain.analysis import PRIMARY_ORDER, primary_intent
+
+    assert primary_intent(("complaint", "question", "churn")) == "churn"
+    assert primary_intent(("praise", "lead")) == "lead"
+    assert primary_intent(("question", "feedback")) == "question"
+    assert primary_intent(("other",)) == "other" and primary_intent(()) == "other"
+    assert set(PRIMARY_ORDER) == set(INTENT_LABELS) and PRIMARY_ORDER[0] == "crisis"
+
+
+def test_mention_csv_defuses_formulas_and_keeps_the_text() -> None:
+    import csv
+    import io
+    from datetime import UTC, datetime
+
+    from luister.services.mentions import MentionRead, mentions_csv
+
+    hostile = MentionRead(
+        id=7, channel="x", url=None, author_handle="@a", title=None, text='=HYPERLINK("http://evil")',
+        language="nl", country=None, published_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
+        duplicate_of=None, sentiment="negative", intents="complaint,churn", primary_intent="churn",
+    )  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(mentions_csv([hostile]))))
+    assert rows == [
+        {"id": "7", "published_at": "2026-12-01T09:30:00Z", "channel": "x", "author_handle": "'@a",
+         "url": "", "language": "nl", "country": "", "sentiment": "negative", "primary_intent": "churn",
+         "intents": "complaint,churn", "title": "", "text": '\'=HYPERLINK("http://evil")'}
+    ]  # fmt: skip

@@ -99,6 +99,7 @@ def labelled_fields(result: Analysis) -> dict[str, Any]:
         "sentiment_score": result.sentiment.score,
         "sentiment_confidence": result.sentiment.confidence,
         "intents": result.intents,
+        "primary_intent": result.primary_intent,
         "intent_scores": result.intent_scores,
         "analysis_model": result.model,
     }
