@@ -1,6 +1,7 @@
 """Train luister's shipped analysis models from ../shared/data and the intent examples.
 
     python scripts/train_models.py [--data ../shared/data] [--encoders e5,use]
+    python scripts/train_models.py --encoders '' --keep-heads   # fast models only, heads kept (minutes)
 
 Writes src/luister/analysis/models/ (a few hundred kilobytes); commit the result together with the
 regenerated docs/accuracy.md (`make docs`).
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from luister.analysis.datasets import default_data_dir
 from luister.analysis.encoder import CachedEncoder, load_encoder
-from luister.analysis.models import packaged_models_dir
+from luister.analysis.models import ModelSet, packaged_models_dir
 from luister.analysis.trainer import train_models
 
 
@@ -24,6 +25,10 @@ def main() -> None:
     parser.add_argument("--encoders", default="e5,use", help="comma-separated; '' for the fast models only")
     parser.add_argument("--cache", type=Path, default=Path(".cache"), help="embedding cache folder")
     parser.add_argument("--out", type=Path, default=packaged_models_dir())
+    parser.add_argument(
+        "--keep-heads", action="store_true",
+        help="ship the current encoder heads again instead of retraining them (no embedding needed)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.data is None or not args.data.exists():
         parser.error("the labelled data was not found; pass --data ../shared/data")
@@ -35,6 +40,7 @@ def main() -> None:
     models = train_models(
         data_dir=args.data,
         encoders=encoders,
+        keep_heads=ModelSet.load(packaged_models_dir()).heads if args.keep_heads else None,
         progress=lambda step: print(f"[{time.perf_counter() - start:6.1f}s] {step}", flush=True),
     )
     models.save(args.out)

@@ -43,10 +43,14 @@ class Analysis:
         return primary_intent(self.intents)
 
 
-def sentiment_from_probabilities(negative: float, neutral: float, positive: float) -> Sentiment:
-    """The label with the highest probability; the score is P(positive) − P(negative)."""
+def sentiment_from_probabilities(
+    negative: float, neutral: float, positive: float, *, neutral_scale: float = 1.0
+) -> Sentiment:
+    """The label with the highest probability, neutral's weighed by ``neutral_scale`` (below 1: a polar
+    label needs less of a lead; calibrated per model on held-out rows); the score is P(pos) − P(neg)."""
     probabilities = {"negative": negative, "neutral": neutral, "positive": positive}
-    label = max(probabilities, key=probabilities.__getitem__)
+    weighed = {"negative": negative, "neutral": neutral * neutral_scale, "positive": positive}
+    label = max(weighed, key=weighed.__getitem__)
     return Sentiment(label, round(positive - negative, 4), round(probabilities[label], 4))
 
 
