@@ -36,6 +36,20 @@ def test_negation_marks_the_next_words_until_punctuation() -> None:
     assert "niet goed" in features  # bigrams too
 
 
+def test_a_negated_problem_word_does_not_count_as_the_word() -> None:
+    """Issue #29: "nog nooit een probleem gehad" is praise, so ``probleem`` must not count as itself."""
+    features = feature_strings("In drie jaar nog nooit een probleem gehad")
+    assert "\x00not probleem" in features and "probleem" not in features
+    english = feature_strings("not one outage since I switched. outage again")
+    assert "\x00not outage" in english and english.count("outage") == 1  # only the one after the stop
+
+
+def test_words_after_a_turn_are_marked() -> None:
+    features = feature_strings("Eerst twee weken geen internet, maar nu loopt alles perfect")
+    assert "\x00then perfect" in features and "\x00then nu" in features
+    assert "\x00then internet" not in features and "\x00then eerst" not in features
+
+
 def test_buckets_are_stable_across_processes() -> None:
     assert bucket("storing") == 102_633  # crc32, not Python's per-process hash(): weights stay valid
     assert 0 <= bucket("anything at all") < BUCKETS
@@ -114,6 +128,46 @@ def test_sentiment_metrics() -> None:
     assert score.binary_accuracy == 1.0  # the neutral-labelled positive still leans positive
     assert score.confusion == ((1, 0, 0), (0, 0, 1), (0, 1, 1))
     assert score.macro_f1 == round((1.0 + 0.0 + 0.5) / 3, 3)
+    assert score.polar_label_accuracy == round(2 / 3, 3)  # the positive labelled neutral is what users see
+
+
+def test_neutral_scale_lets_a_leaning_text_be_labelled_polar() -> None:
+    from luister.domain.analysis import sentiment_from_probabilities
+
+    assert sentiment_from_probabilities(0.1, 0.5, 0.4).label == "neutral"
+    leaning = sentiment_from_probabilities(0.1, 0.5, 0.4, neutral_scale=0.75)
+    assert leaning.label == "positive" and leaning.confidence == 0.4 and leaning.score == 0.3
+    assert sentiment_from_probabilities(0.1, 0.8, 0.1, neutral_scale=0.75).label == "neutral"
+
+
+def test_primary_intents_are_scored_as_one_label() -> None:
+    score = score_intents(
+        dataset="d", lang="en", system="s", gold=[(), (), ()], predicted=[(), (), ()],
+        gold_primary=["churn", "complaint", "complaint"], predicted_primary=["churn", "complaint", "praise"],
+    )  # fmt: skip
+    # churn F1 1.0; complaint P 1, R 0.5 → 0.667; praise is not in gold, so it only costs complaint recall
+    assert score.primary_macro_f1 == pytest.approx((1 + 0.667) / 2, abs=1e-3)
+    assert score.primary_accuracy == pytest.approx(0.667, abs=1e-3)
+
+
+def test_webcare_and_challenge_examples_are_consistent_and_never_trained_on() -> None:
+    from luister.analysis.datasets import challenge_examples, webcare_examples
+    from luister.analysis.trainer import gather
+    from luister.domain.analysis import primary_intent
+
+    train, test = webcare_examples("train"), webcare_examples("test")
+    challenge = challenge_examples()
+    assert len(train) + len(test) >= 300 and len(test) >= 60 and len(challenge) >= 150
+    assert {e.lang for e in challenge} == {e.lang for e in test} == {"nl", "en"}
+    departments = {"customer_service", "sales", "product", "marketing", "communications", "legal"}
+    for example in [*train, *test]:
+        assert example.primary == primary_intent(example.intents) and example.department in departments
+    assert {e.department for e in test} == departments or len({e.department for e in test}) >= 5
+    for example in challenge:
+        assert example.primary in INTENT_LABELS and example.sentiment in ("negative", "neutral", "positive")
+    trained = {e.text for e in gather(None).sentiment}
+    assert not trained & ({e.text for e in test} | {e.text for e in challenge})
+    assert {e.text for e in train} <= trained
 
 
 def test_intent_metrics_are_per_label_and_macro_averaged() -> None:

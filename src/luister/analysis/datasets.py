@@ -119,8 +119,13 @@ def _jsonl_examples(name: str, split: str | None, path: Path | None) -> list[Exa
         labels = tuple(label for label in INTENT_LABELS if label in row.get("labels", ()))
         found.append(
             Example(
-                row["text"], row["lang"], row["sentiment"], labels, source=name,
-                primary=row.get("primary"), department=row.get("department"),
+                row["text"],
+                row["lang"],
+                row["sentiment"],
+                labels,
+                source=name,
+                primary=row.get("primary"),
+                department=row.get("department"),
             )  # fmt: skip
         )
     return found

@@ -114,9 +114,7 @@ def score_intents(
             per_label[label] = (round(precision, 3), round(recall, 3), round(score, 3), support)
     macro = sum(v[2] for v in per_label.values()) / len(per_label) if per_label else 0.0
     n = len(gold_primary) if gold_primary else len(gold)
-    return IntentScore(
-        dataset, lang, system, n, round(macro, 3), per_label, primary_f1, primary_accuracy
-    )
+    return IntentScore(dataset, lang, system, n, round(macro, 3), per_label, primary_f1, primary_accuracy)
 
 
 def score_primary(gold: Sequence[str], predicted: Sequence[str]) -> tuple[float, float]:

@@ -16,7 +16,6 @@ from luister.analysis.datasets import (
 )
 from luister.analysis.evaluation import IntentScore, SentimentScore, score_intents, score_sentiment
 from luister.analysis.models import ModelSet
-from luister.domain.analysis import SENTIMENT_LABELS
 
 Predict = Callable[[Sequence[str]], list[tuple[str, float, float]]]
 
@@ -144,8 +143,12 @@ def evaluate(
             found = analyser.analyse([e.text for e in examples], [lang] * len(examples))
             report.intents.append(
                 score_intents(
-                    dataset=dataset, lang=lang, system=system, gold=[e.intents for e in examples],
-                    predicted=[a.intents for a in found], gold_primary=[str(e.gold_primary) for e in examples],
+                    dataset=dataset,
+                    lang=lang,
+                    system=system,
+                    gold=[e.intents for e in examples],
+                    predicted=[a.intents for a in found],
+                    gold_primary=[str(e.gold_primary) for e in examples],
                     predicted_primary=[a.primary_intent for a in found],
                 )  # fmt: skip
             )
@@ -166,8 +169,10 @@ def score_challenge(
             texts = [e.text for e in examples]
             found = analyser.analyse(texts, [lang] * len(examples))
             predicted = analyser_predictor(analyser)(texts)
-            sentiment = score_sentiment(dataset="challenge", lang=lang, system=system,
-                                        gold=[str(e.sentiment) for e in examples], predicted=predicted)  # fmt: skip
+            gold = [str(e.sentiment) for e in examples]
+            sentiment = score_sentiment(
+                dataset="challenge", lang=lang, system=system, gold=gold, predicted=predicted
+            )
             intents = score_intents(
                 dataset="challenge", lang=lang, system=system, gold=[() for _ in examples],
                 predicted=[() for _ in examples], gold_primary=[str(e.primary) for e in examples],

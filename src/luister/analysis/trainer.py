@@ -18,8 +18,8 @@ import numpy as np
 
 from luister.analysis.analyser import BLEND
 from luister.analysis.datasets import Example, intent_examples, sentiment_examples, webcare_examples
-from luister.analysis.evaluation import score_sentiment
 from luister.analysis.encoder import Encoder
+from luister.analysis.evaluation import score_sentiment
 from luister.analysis.features import FeatureBatch
 from luister.analysis.intent_rules import rule_scores
 from luister.analysis.linear import LinearModel
@@ -207,9 +207,10 @@ def _fast_neutral_scale(data: TrainingData) -> float:
     gold = [str(data.sentiment[n].sentiment) for n in own]
 
     def quality(scale: float) -> float:
+        weighed = out_of_fold * np.array([1.0, scale, 1.0], dtype=np.float32)
         predicted = [
-            (SENTIMENT_LABELS[int((row * np.array([1.0, scale, 1.0])).argmax())], float(row[0]), float(row[2]))
-            for row in out_of_fold
+            (SENTIMENT_LABELS[int(choice)], float(row[0]), float(row[2]))
+            for choice, row in zip(weighed.argmax(axis=1), out_of_fold, strict=True)
         ]
         score = score_sentiment(dataset="cv", lang="", system="", gold=gold, predicted=predicted)
         return (score.macro_f1 or 0.0) + score.polar_label_accuracy
