@@ -65,6 +65,9 @@ def feature_strings(text: str) -> list[str]:
     words = tokens(text)
     features = [BIAS]
     features.extend(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    if _NEGATORS.isdisjoint(words) and _TURNS.isdisjoint(words):  # most texts: no scopes to track
+        features.extend(words)
+        return features
     negated = 0
     turned = False
     for word in words:
