@@ -278,3 +278,15 @@ def test_mention_csv_defuses_formulas_and_keeps_the_text() -> None:
          "url": "", "language": "nl", "country": "", "sentiment": "negative", "primary_intent": "churn",
          "intents": "complaint,churn", "title": "", "text": '\'=HYPERLINK("http://evil")'}
     ]  # fmt: skip
+
+
+def test_the_neutral_weight_is_chosen_on_held_out_probabilities() -> None:
+    from luister.analysis.trainer import best_neutral_scale
+
+    # positives that lean positive but give neutral the most: weighing neutral down labels them right
+    probabilities = np.array(
+        [[0.1, 0.5, 0.4], [0.05, 0.5, 0.45], [0.8, 0.1, 0.1], [0.1, 0.8, 0.1]], dtype=np.float32
+    )
+    gold = ["positive", "positive", "negative", "neutral"]
+    assert best_neutral_scale(probabilities, gold) <= 0.8
+    assert best_neutral_scale(probabilities, ["neutral", "neutral", "negative", "neutral"]) == 1.0

@@ -17,7 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from luister.analysis.analyser import BLEND
-from luister.analysis.datasets import Example, intent_examples, sentiment_examples, webcare_examples
+from luister.analysis.datasets import (
+    WEBCARE_EXAMPLES,
+    Example,
+    intent_examples,
+    sentiment_examples,
+    webcare_examples,
+)
 from luister.analysis.encoder import Encoder
 from luister.analysis.evaluation import score_sentiment
 from luister.analysis.features import FeatureBatch
@@ -107,12 +113,16 @@ def train_models(
     corrections: Sequence[Example] = (),
     tune_thresholds: bool = True,
     keep_heads: dict[str, EncoderHeads] | None = None,
+    calibrate_kept: Sequence[Encoder] = (),
+    unseen_by_heads: frozenset[str] = frozenset({WEBCARE_EXAMPLES}),
     progress: Progress = lambda step: None,
 ) -> ModelSet:
     """Train every model; intent thresholds by cross-validation unless ``tune_thresholds`` is off
     (then the shipped thresholds are kept). ``keep_heads``: encoder heads to ship again as they are
     (embedding every training text takes the e5 encoder an hour on one core); their thresholds are the
-    shipped ones."""
+    shipped ones. ``calibrate_kept``: encoders of kept heads whose neutral weight is chosen on the own
+    training rows from ``unseen_by_heads`` (files the kept heads were not trained on), blended with
+    out-of-fold fast probabilities as accurate mode blends them."""
     keep_heads = keep_heads or {}
     data = gather(data_dir, corrections)
     texts = [e.text for e in data.sentiment]
@@ -131,7 +141,19 @@ def train_models(
         progress("intent thresholds (cross-validation)")
         thresholds["fast"] = _fast_thresholds(intent_texts, intent_targets)
         progress("neutral's weight for the sentiment label (cross-validation)")
-        neutral_scale["fast"] = _fast_neutral_scale(data)
+        out_of_fold = _own_out_of_fold(data)
+        gold = [str(data.sentiment[n].sentiment) for n in data.own_rows]
+        neutral_scale["fast"] = best_neutral_scale(out_of_fold, gold)
+        for encoder in calibrate_kept:  # on the rows the kept heads never saw, blended as in use
+            unseen = [k for k, n in enumerate(data.own_rows) if data.sentiment[n].source in unseen_by_heads]
+            progress(
+                f"neutral's weight for accurate-{encoder.name} on {len(unseen)} rows its heads never saw"
+            )
+            head = keep_heads[encoder.name].sentiment
+            dense = head.scores(encoder.embed([data.sentiment[data.own_rows[k]].text for k in unseen]))
+            dense = dense[:, [head.labels.index(label) for label in SENTIMENT_LABELS]]
+            blended = BLEND * dense + (1 - BLEND) * out_of_fold[unseen]
+            neutral_scale[f"accurate-{encoder.name}"] = best_neutral_scale(blended, [gold[k] for k in unseen])
     heads = dict(keep_heads)
     chosen_c: dict[str, dict[str, float]] = {}
     for encoder in encoders:
@@ -188,10 +210,9 @@ def _shipped_thresholds() -> dict[str, dict[str, float]]:
 NEUTRAL_SCALES = (1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6, 0.5)
 
 
-def _fast_neutral_scale(data: TrainingData) -> float:
-    """How much neutral's probability counts when the label is chosen, from out-of-fold probabilities on
-    luister's own training rows: the scale with the best 3-class macro-F1 plus polar-label accuracy (a
-    polar mention stored as neutral is the error people notice; issue #29)."""
+def _own_out_of_fold(data: TrainingData) -> np.ndarray:
+    """Fast-model sentiment probabilities (SENTIMENT_LABELS order) for luister's own training rows, each
+    from a model trained without its fold (the shared files always in)."""
     own = data.own_rows
     mine = set(own)
     others = [n for n in range(len(data.sentiment)) if n not in mine]
@@ -204,13 +225,19 @@ def _fast_neutral_scale(data: TrainingData) -> float:
         )  # fmt: skip
         probabilities = model.scores(FeatureBatch([data.sentiment[own[i]].text for i in test]))
         out_of_fold[test] = probabilities[:, [model.labels.index(label) for label in SENTIMENT_LABELS]]
-    gold = [str(data.sentiment[n].sentiment) for n in own]
+    return out_of_fold
+
+
+def best_neutral_scale(probabilities: np.ndarray, gold: Sequence[str]) -> float:
+    """How much neutral's probability should count when the label is chosen: of :data:`NEUTRAL_SCALES`,
+    the one with the best 3-class macro-F1 plus polar-label accuracy on held-out ``probabilities`` (a
+    polar mention stored as neutral is the error people notice; issue #29). Ties go to the larger."""
 
     def quality(scale: float) -> float:
-        weighed = out_of_fold * np.array([1.0, scale, 1.0], dtype=np.float32)
+        weighed = probabilities * np.array([1.0, scale, 1.0], dtype=np.float32)
         predicted = [
             (SENTIMENT_LABELS[int(choice)], float(row[0]), float(row[2]))
-            for choice, row in zip(weighed.argmax(axis=1), out_of_fold, strict=True)
+            for choice, row in zip(weighed.argmax(axis=1), probabilities, strict=True)
         ]
         score = score_sentiment(dataset="cv", lang="", system="", gold=gold, predicted=predicted)
         return (score.macro_f1 or 0.0) + score.polar_label_accuracy
