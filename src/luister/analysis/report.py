@@ -24,7 +24,7 @@ Predict = Callable[[Sequence[str]], list[tuple[str, float, float]]]
 class EvalReport:
     sentiment: list[SentimentScore] = field(default_factory=list)
     intents: list[IntentScore] = field(default_factory=list)
-    challenge: list[tuple[SentimentScore, IntentScore]] = field(default_factory=list)
+    challenge: list[tuple[SentimentScore, IntentScore | None]] = field(default_factory=list)
     model_version: str = ""
 
 
@@ -152,7 +152,24 @@ def evaluate(
                     predicted_primary=[a.primary_intent for a in found],
                 )  # fmt: skip
             )
-    report.challenge = score_challenge(analysers, progress)
+    report.challenge = list(score_challenge(analysers, progress))
+    challenge = challenge_examples()
+    for system, (predict, languages) in systems.items():
+        if system in analysers:
+            continue
+        for lang in ("nl", "en"):
+            if languages is None or lang in languages:
+                examples = [e for e in challenge if e.lang == lang]
+                gold = [str(e.sentiment) for e in examples]
+                predicted = predict([e.text for e in examples])
+                report.challenge.append(
+                    (
+                        score_sentiment(
+                            dataset="challenge", lang=lang, system=system, gold=gold, predicted=predicted
+                        ),
+                        None,
+                    )  # fmt: skip
+                )
     return report
 
 
@@ -267,8 +284,8 @@ def _challenge_lines(report: EvalReport) -> list[str]:
     for s, i in report.challenge:
         lines.append(
             f"| {s.lang} | {s.n} | {s.system} | {_pct(s.binary_accuracy)} | {_pct(s.polar_label_accuracy)} "
-            f"| {_pct(s.accuracy)} | {_pct(s.macro_f1)} | {_pct(i.primary_macro_f1)} "
-            f"| {_pct(i.primary_accuracy)} |"
+            f"| {_pct(s.accuracy)} | {_pct(s.macro_f1)} | {_pct(i.primary_macro_f1 if i else None)} "
+            f"| {_pct(i.primary_accuracy if i else None)} |"
         )
     lines += ["", "Confusion matrices (rows: gold, columns: predicted — negative, neutral, positive):", ""]
     for s, _ in report.challenge:

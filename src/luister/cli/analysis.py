@@ -138,18 +138,28 @@ def eval_command(
     state = state_of(ctx)
     report = evaluate_models(settings=state.settings(), data_dir=data or _data_option(),
                              progress=lambda step: err.print(Text(f"  {step}", style="dim")))  # fmt: skip
-    table = Table("dataset", "lang", "n", "system", "binary acc.", "3-class acc.", "macro-F1",
+    table = Table("dataset", "lang", "n", "system", "binary acc.", "polar label", "3-class acc.", "macro-F1",
                   title=f"Sentiment on held-out data (models {report.model_version})")  # fmt: skip
     for s in report.sentiment:
         table.add_row(Text(s.dataset), s.lang, str(s.n), Text(s.system), f"{s.binary_accuracy:.3f}",
+                      "–" if s.accuracy is None else f"{s.polar_label_accuracy:.3f}",
                       "–" if s.accuracy is None else f"{s.accuracy:.3f}",
                       "–" if s.macro_f1 is None else f"{s.macro_f1:.3f}")  # fmt: skip
     console.print(table)
-    intents = Table("lang", "n", "system", "macro-F1", "per intent F1", title="Intents (luister test split)")
+    intents = Table("dataset", "lang", "n", "system", "primary macro-F1", "set macro-F1", "per intent F1",
+                    title="Intents (luister test splits)")  # fmt: skip
     for i in report.intents:
         per = ", ".join(f"{label} {v[2]:.2f}" for label, v in i.per_label.items())
-        intents.add_row(i.lang, str(i.n), Text(i.system), f"{i.macro_f1:.3f}", per)
+        primary = "–" if i.primary_macro_f1 is None else f"{i.primary_macro_f1:.3f}"
+        intents.add_row(Text(i.dataset), i.lang, str(i.n), Text(i.system), primary, f"{i.macro_f1:.3f}", per)
     console.print(intents)
+    challenge = Table("lang", "n", "system", "binary acc.", "polar label", "macro-F1", "primary macro-F1",
+                      title="Challenge set: negation, contrast, thanks for a fix, sarcasm")  # fmt: skip
+    for s, found in report.challenge:
+        primary = "–" if found is None or found.primary_macro_f1 is None else f"{found.primary_macro_f1:.3f}"
+        challenge.add_row(s.lang, str(s.n), Text(s.system), f"{s.binary_accuracy:.3f}",
+                          f"{s.polar_label_accuracy:.3f}", f"{s.macro_f1 or 0:.3f}", primary)  # fmt: skip
+    console.print(challenge)
     if markdown is not None:
         markdown.write_text(render_markdown(report), "utf-8")
         console.print(f"[green]✓[/] wrote {markdown}")
