@@ -102,7 +102,9 @@ def test_trends_and_authors_on_imported_mentions(sqlite_settings: Settings, tmp_
 
 
 def test_eval_prints_polar_label_primary_intent_and_the_challenge_set(
-    sqlite_settings: Settings, tmp_path: Path, monkeypatch  # type: ignore[no-untyped-def]
+    sqlite_settings: Settings,
+    tmp_path: Path,
+    monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
     """Fast mode only (the encoders are slow here): the tables and the markdown carry the new figures."""
     from luister.analysis.analyser import Analyser, AnalysisMode
