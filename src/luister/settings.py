@@ -82,7 +82,8 @@ class Settings(BaseSettings):
         description="Sentiment and intent at ingest: `fast` (linear models, for any volume), `accurate` "
         "(every mention through the sentence encoder + trained heads: better, and ingest runs at the "
         "encoder's speed) or `off`. Each mention's `analysis_model` names the model that labelled it; "
-        "`luister analyse --accurate` upgrades a fast-labelled backlog.",
+        "`luister analyse --accurate` upgrades a fast-labelled backlog, and with `--follow` keeps "
+        "upgrading fast ingest labels as mentions arrive.",
     )
     analysis_encoder: str = Field(
         "e5",

@@ -189,3 +189,31 @@ def test_accurate_mode_analyses_every_mention_with_the_encoder(
     assert model.startswith("accurate-use-")
     assert {r.analysis_model for r in found} == {model}
     assert all(r.sentiment is not None and r.intents for r in found)
+
+
+def test_the_background_job_replaces_fast_labels_with_accurate_ones_and_keeps_corrections(
+    engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fast labels at ingest, then ``relabel_continuously`` (``luister analyse --accurate --follow``)
+    upgrades every one, including mentions that arrive between its passes; a person's label stays."""
+    from luister.analysis.analyser import AnalysisMode
+    from luister.services import analysis
+
+    encoder = CountingEncoder()
+    monkeypatch.setattr(analysis, "load_encoder", lambda name: encoder)
+    use = settings.model_copy(update={"analysis_encoder": "use"})
+    ingest(engine, settings, TEXTS[:3])
+    correct_mention(engine=engine, mention_id=rows(engine)[0].id, corrected_by="anouk", sentiment="neutral")
+    accurate = analysis.build_analyser(settings=use, mode=AnalysisMode.ACCURATE)
+    waits: list[float] = []
+
+    def arrive_while_waiting(seconds: float) -> None:
+        waits.append(seconds)
+        ingest(engine, settings, TEXTS[3:])  # a fast-labelled mention arrives during the wait
+
+    relabelled = analysis.relabel_continuously(
+        engine=engine, analyser=accurate, interval=5.0, passes=4, sleep=arrive_while_waiting
+    )
+    assert relabelled == 3 and encoder.embedded == 3  # two at first, then the one that arrived
+    assert waits == [5.0]  # only after a pass that found nothing (the 2nd; not after the last)
+    assert [r.analysis_model for r in rows(engine)] == ["human"] + [accurate.model_name] * 3

@@ -20,10 +20,18 @@ def analyse_command(
     text: Annotated[str | None, typer.Argument(help="Analyse this text instead of stored mentions.")] = None,
     accurate: Annotated[bool, typer.Option(help="Use the sentence encoder (slower, better).")] = False,
     missing: Annotated[bool, typer.Option(help="Only mentions that were never analysed.")] = False,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            help="Keep going: relabel new mentions as they arrive (the background job that "
+            "upgrades fast ingest labels with --accurate); stop with Ctrl-C."
+        ),
+    ] = False,
+    interval: Annotated[float, typer.Option(help="With --follow: seconds to wait when all is done.")] = 30.0,
 ) -> None:
     """Analyse stored mentions again (e.g. a fast-analysed backlog with --accurate), or one given text.
 
-    Mentions a person corrected keep their labels.
+    Mentions a person corrected keep their labels; each mention's model name says which model labelled it.
     """
     from luister.analysis.analyser import AnalysisMode
     from luister.services import analysis, stats
@@ -44,6 +52,18 @@ def analyse_command(
         console.print(Text(f"words that drove the fast score: {words}", style="dim"))
         return
     engine = state.engine()
+    if follow:
+        console.print(f"relabelling with {analyser.model_name} as mentions arrive (Ctrl-C stops) …")
+
+        def report(result: analysis.ReanalyseResult) -> None:
+            if result.mentions:
+                console.print(f"  relabelled {result.mentions:,} mentions")
+
+        try:
+            analysis.relabel_continuously(engine=engine, analyser=analyser, interval=interval, on_pass=report)
+        except KeyboardInterrupt:
+            console.print("stopped")
+        return
     total = stats.count_mentions(engine=engine)
     with Progress(
         TextColumn(f"analysing ({mode.value})"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -152,6 +153,33 @@ def reanalyse(
         result.mentions += len(rows)
         if on_batch is not None:
             on_batch(len(rows))
+
+
+def relabel_continuously(
+    *,
+    engine: Engine,
+    analyser: Analyser,
+    interval: float = 30.0,
+    passes: int | None = None,
+    on_pass: Callable[[ReanalyseResult], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """The background re-label job: ingest stores fast labels at full speed; this replaces them with
+    ``analyser``'s (accurate mode) pass after pass, waiting ``interval`` seconds when nothing is left.
+    Each mention's ``analysis_model`` says which model labelled it, so a fast label is never mistaken
+    for an accurate one; people's corrections are kept. ``passes``: stop after that many (None: run
+    until interrupted). Returns how many mentions were relabelled."""
+    done = 0
+    count = 0
+    while passes is None or count < passes:
+        result = reanalyse(engine=engine, analyser=analyser)
+        done += result.mentions
+        count += 1
+        if on_pass is not None:
+            on_pass(result)
+        if not result.mentions and (passes is None or count < passes):
+            sleep(interval)
+    return done
 
 
 def _update_values(row_id: int, language: str | None, found: Analysis) -> dict[str, object]:
