@@ -99,8 +99,10 @@ class Settings(BaseSettings):
     analysis: AnalysisSetting = Field(
         AnalysisSetting.fast,
         description="Sentiment and intent at ingest: `fast` (linear models, for any volume), `accurate` "
-        "(sentence encoder + trained heads for about 2 s of each batch, the rest fast; `luister analyse "
-        "--accurate` upgrades those later) or `off`.",
+        "(every mention through the sentence encoder + trained heads: better, and ingest runs at the "
+        "encoder's speed) or `off`. Each mention's `analysis_model` names the model that labelled it; "
+        "`luister analyse --accurate` upgrades a fast-labelled backlog, and with `--follow` keeps "
+        "upgrading fast ingest labels as mentions arrive.",
     )
     analysis_encoder: str = Field(
         "e5",

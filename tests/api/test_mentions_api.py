@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import orjson
 from api_helpers import Api, seed
 
@@ -51,6 +54,21 @@ def test_filters_and_the_query_language(api: Api) -> None:
         "question" in m["intents"]
         for m in api.get("/api/v1/mentions", params={"intent": "question"}).json()["items"]
     )
+    everything = api.get("/api/v1/mentions", params={"limit": 200}).json()["items"]
+    assert {m["primary_intent"] for m in everything} >= {"churn", "praise"}
+    for m in everything:  # the most urgent of the set
+        order = ["crisis", "churn", "lead", "complaint", "question", "feedback", "praise", "other"]
+        assert m["primary_intent"] == min(m["intents"], key=order.index)
+    churn = api.get("/api/v1/mentions", params={"primary_intent": "churn"}).json()["items"]
+    assert churn and all(m["primary_intent"] == "churn" for m in churn)
+    assert [m["text"] for m in churn] == texts(q="primary:churn")
+    exported = api.get("/api/v1/mentions", params={"format": "csv", "limit": 5})
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    newest = api.get("/api/v1/mentions", params={"limit": 5}).json()
+    assert [int(r["id"]) for r in rows] == [m["id"] for m in newest["items"]]
+    assert [r["primary_intent"] for r in rows] == [m["primary_intent"] for m in newest["items"]]
+    assert exported.headers["X-Next"] == newest["next"]
     assert texts(since="2999-01-01T00:00:00Z") == [] and len(texts(until="2999-01-01")) == 12
     assert texts(since="2026-10-01T09:05:00+00:00", until="2026-10-01T09:07:00Z") == [
         f"{t} ({n})"
@@ -129,6 +147,7 @@ def test_correcting_labels(api: Api) -> None:
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["sentiment"] == "positive" and body["intents"] == ["praise", "lead"]
+    assert body["primary_intent"] == "lead"
     assert body["analysis_model"] == "human"
     assert [e.action for e in entries(engine=api.engine, actor="agent@voltaro.example")] == [
         "mention.correct"

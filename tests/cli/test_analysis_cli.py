@@ -99,3 +99,29 @@ def test_trends_and_authors_on_imported_mentions(sqlite_settings: Settings, tmp_
     assert authors.output.index("[red]<i>eve") < authors.output.index("klant")  # as text, ranked first
     unknown = invoke(sqlite_settings, "trends", "--topic", "Nope")
     assert unknown.exit_code == 2 and "no topic named 'Nope'" in unknown.output
+
+
+def test_eval_prints_polar_label_primary_intent_and_the_challenge_set(
+    sqlite_settings: Settings,
+    tmp_path: Path,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """Fast mode only (the encoders are slow here): the tables and the markdown carry the new figures."""
+    from luister.analysis.analyser import Analyser, AnalysisMode
+    from luister.analysis.models import load_models
+    from luister.analysis.report import evaluate
+    from luister.services import training
+
+    def fast_only(**kwargs):  # type: ignore[no-untyped-def]
+        analysers = {"luister fast": Analyser(load_models(), mode=AnalysisMode.FAST)}
+        return evaluate(analysers=analysers, data_dir=None, baselines=False)
+
+    monkeypatch.setattr(training, "evaluate_models", fast_only)
+    out = tmp_path / "accuracy.md"
+    result = invoke(sqlite_settings, "eval", "--markdown", str(out))
+    assert result.exit_code == 0, result.output
+    assert "polar label" in result.output and "primary macro-F1" in result.output
+    assert "Challenge set" in result.output
+    markdown = out.read_text("utf-8")
+    assert "## Challenge set" in markdown and "| nl | 78 | luister fast |" in markdown
+    assert "luister webcare examples (test)" in markdown

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -57,6 +56,7 @@ def test_every_stored_mention_gets_language_sentiment_and_intents(engine: Engine
     assert "praise" in found[1].intents.split(",")
     assert {"question", "lead"} <= set(found[2].intents.split(","))
     assert found[3].intents == "other"
+    assert [r.primary_intent for r in found] == ["churn", "praise", "lead", "other"]  # the most urgent
     for r in found:
         scores = r.intent_scores if isinstance(r.intent_scores, dict) else json.loads(r.intent_scores)
         assert set(scores) <= {"complaint", "question", "praise", "lead", "churn", "feedback", "crisis"}
@@ -89,6 +89,7 @@ def test_a_correction_is_recorded_applied_and_kept_by_reanalysis(engine: Engine,
     correct_mention(engine=engine, mention_id=second.id, corrected_by="joris", sentiment="positive")
     after = rows(engine)[1]
     assert (after.sentiment, after.intents, after.analysis_model) == ("positive", "praise,feedback", "human")
+    assert after.primary_intent == "feedback"  # the correction's most urgent intent
     with engine.connect() as conn:
         columns = (correction.c.field, correction.c.value, correction.c.previous, correction.c.corrected_by)
         history = conn.execute(sa.select(*columns).order_by(correction.c.id)).all()
@@ -154,45 +155,65 @@ def test_a_topic_added_later_matches_stored_sentiment_and_intents(engine: Engine
         assert [row[0] for row in matched] == [rows(engine)[0].id]
 
 
-class SlowEncoder:
-    """Stands in for a sentence encoder: embeds ``rate`` texts per second of a fake clock."""
+class CountingEncoder:
+    """Stands in for a sentence encoder (slow in real life): counts the texts it embeds."""
 
     name = "use"
     dim = 512
 
-    def __init__(self, clock: list[float], rate: float) -> None:
-        self.clock, self.rate, self.calls = clock, rate, []
+    def __init__(self) -> None:
+        self.embedded = 0
 
     def embed(self, texts):  # type: ignore[no-untyped-def]
         import numpy as np
 
-        self.calls.append(len(texts))
-        self.clock[0] += len(texts) / self.rate
+        self.embedded += len(texts)
         return np.ones((len(texts), self.dim), dtype=np.float32) / np.sqrt(self.dim)
 
 
-def test_accurate_ingest_never_waits_on_the_encoder() -> None:
-    from luister.analysis.analyser import Analyser, AnalysisMode
-    from luister.analysis.models import load_models
-    from luister.services.analysis import AnalysisEnricher
+def test_accurate_mode_analyses_every_mention_with_the_encoder(
+    engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #29: an accurate import once stored 200 of 4,022 mentions with the encoder and silently gave
+    the rest fast labels. Now every mention is embedded and its stored model name says so."""
+    from luister.services import analysis
 
-    now = [0.0]
-    encoder = SlowEncoder(now, rate=10.0)  # ten texts a second
-    models = load_models()
-    enricher = AnalysisEnricher(
-        Analyser(models, mode=AnalysisMode.ACCURATE, encoder=encoder),
-        fallback=Analyser(models, mode=AnalysisMode.FAST),
-        budget_seconds=2.0,
-        clock=lambda: now[0],
+    encoder = CountingEncoder()
+    monkeypatch.setattr(analysis, "load_encoder", lambda name: encoder)
+    accurate = settings.model_copy(update={"analysis": AnalysisSetting.accurate, "analysis_encoder": "use"})
+    texts = [f"{TEXTS[n % len(TEXTS)]} ({n})" for n in range(450)]  # distinct texts, several batches
+    ingest(engine, accurate, texts)
+    found = rows(engine)
+    assert len(found) == 450 and encoder.embedded == 450
+    model = analysis.build_analyser(settings=accurate).model_name
+    assert model.startswith("accurate-use-")
+    assert {r.analysis_model for r in found} == {model}
+    assert all(r.sentiment is not None and r.intents for r in found)
+
+
+def test_the_background_job_replaces_fast_labels_with_accurate_ones_and_keeps_corrections(
+    engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fast labels at ingest, then ``relabel_continuously`` (``luister analyse --accurate --follow``)
+    upgrades every one, including mentions that arrive between its passes; a person's label stays."""
+    from luister.analysis.analyser import AnalysisMode
+    from luister.services import analysis
+
+    encoder = CountingEncoder()
+    monkeypatch.setattr(analysis, "load_encoder", lambda name: encoder)
+    use = settings.model_copy(update={"analysis_encoder": "use"})
+    ingest(engine, settings, TEXTS[:3])
+    correct_mention(engine=engine, mention_id=rows(engine)[0].id, corrected_by="anouk", sentiment="neutral")
+    accurate = analysis.build_analyser(settings=use, mode=AnalysisMode.ACCURATE)
+    waits: list[float] = []
+
+    def arrive_while_waiting(seconds: float) -> None:
+        waits.append(seconds)
+        ingest(engine, settings, TEXTS[3:])  # a fast-labelled mention arrives during the wait
+
+    relabelled = analysis.relabel_continuously(
+        engine=engine, analyser=accurate, interval=5.0, passes=4, sleep=arrive_while_waiting
     )
-    from luister.testing import raw_item as item
-
-    mapper = FieldMapping(channel="test").map
-    batches = [[mapper(item(record(n, id=f"b{b}-{n}", text=f"Voltaro bericht {b} {n}")), datetime.now(UTC))
-                for n in range(100)] for b in range(2)]  # fmt: skip
-    enricher.enrich(batches[0])
-    enricher.enrich(batches[1])
-    assert encoder.calls == [40, 34]  # 2 s at the guessed 20/s, then moving towards the measured 10/s
-    models_used = [m.analysis_model.split("-")[0] for m in batches[1]]
-    assert models_used.count("accurate") == 34 and models_used.count("fast") == 66
-    assert all(m.sentiment is not None for batch in batches for m in batch)
+    assert relabelled == 3 and encoder.embedded == 3  # two at first, then the one that arrived
+    assert waits == [5.0]  # only after a pass that found nothing (the 2nd; not after the last)
+    assert [r.analysis_model for r in rows(engine)] == ["human"] + [accurate.model_name] * 3

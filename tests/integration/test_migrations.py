@@ -59,3 +59,28 @@ def test_an_existing_sqlite_database_keeps_its_page_size(tmp_path) -> None:  # t
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 10_240  # still 40 MiB
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     engine.dispose()
+
+
+def test_primary_intents_are_filled_in_from_the_stored_intents(settings) -> None:  # type: ignore[no-untyped-def]
+    """0009 gives mentions analysed before it their most urgent intent, on both databases."""
+    import sqlalchemy as sa
+
+    from luister.storage.engine import create_engine
+
+    engine = create_engine(settings)
+    upgrade(engine, "0008")
+    stored = {"a": "complaint,churn", "b": "question,feedback", "c": "other", "d": None, "e": "praise,lead"}
+    with engine.begin() as conn:
+        for key, intents in stored.items():
+            conn.execute(
+                sa.text(
+                    "INSERT INTO mention (channel, external_id, text, published_at, fetched_at, raw, "
+                    "intents) VALUES ('test', :key, 'x', :at, :at, '{}', :intents)"
+                ),
+                {"key": key, "intents": intents, "at": "2026-12-01 10:00:00"},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        found = dict(conn.execute(sa.text("SELECT external_id, primary_intent FROM mention")).all())
+    engine.dispose()
+    assert found == {"a": "churn", "b": "question", "c": "other", "d": None, "e": "lead"}

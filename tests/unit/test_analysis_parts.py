@@ -36,6 +36,20 @@ def test_negation_marks_the_next_words_until_punctuation() -> None:
     assert "niet goed" in features  # bigrams too
 
 
+def test_a_negated_problem_word_does_not_count_as_the_word() -> None:
+    """Issue #29: "nog nooit een probleem gehad" is praise, so ``probleem`` must not count as itself."""
+    features = feature_strings("In drie jaar nog nooit een probleem gehad")
+    assert "\x00not probleem" in features and "probleem" not in features
+    english = feature_strings("not one outage since I switched. outage again")
+    assert "\x00not outage" in english and english.count("outage") == 1  # only the one after the stop
+
+
+def test_words_after_a_turn_are_marked() -> None:
+    features = feature_strings("Eerst twee weken geen internet, maar nu loopt alles perfect")
+    assert "\x00then perfect" in features and "\x00then nu" in features
+    assert "\x00then internet" not in features and "\x00then eerst" not in features
+
+
 def test_buckets_are_stable_across_processes() -> None:
     assert bucket("storing") == 102_633  # crc32, not Python's per-process hash(): weights stay valid
     assert 0 <= bucket("anything at all") < BUCKETS
@@ -114,6 +128,46 @@ def test_sentiment_metrics() -> None:
     assert score.binary_accuracy == 1.0  # the neutral-labelled positive still leans positive
     assert score.confusion == ((1, 0, 0), (0, 0, 1), (0, 1, 1))
     assert score.macro_f1 == round((1.0 + 0.0 + 0.5) / 3, 3)
+    assert score.polar_label_accuracy == round(2 / 3, 3)  # the positive labelled neutral is what users see
+
+
+def test_neutral_scale_lets_a_leaning_text_be_labelled_polar() -> None:
+    from luister.domain.analysis import sentiment_from_probabilities
+
+    assert sentiment_from_probabilities(0.1, 0.5, 0.4).label == "neutral"
+    leaning = sentiment_from_probabilities(0.1, 0.5, 0.4, neutral_scale=0.75)
+    assert leaning.label == "positive" and leaning.confidence == 0.4 and leaning.score == 0.3
+    assert sentiment_from_probabilities(0.1, 0.8, 0.1, neutral_scale=0.75).label == "neutral"
+
+
+def test_primary_intents_are_scored_as_one_label() -> None:
+    score = score_intents(
+        dataset="d", lang="en", system="s", gold=[(), (), ()], predicted=[(), (), ()],
+        gold_primary=["churn", "complaint", "complaint"], predicted_primary=["churn", "complaint", "praise"],
+    )  # fmt: skip
+    # churn F1 1.0; complaint P 1, R 0.5 → 0.667; praise is not in gold, so it only costs complaint recall
+    assert score.primary_macro_f1 == pytest.approx((1 + 0.667) / 2, abs=1e-3)
+    assert score.primary_accuracy == pytest.approx(0.667, abs=1e-3)
+
+
+def test_webcare_and_challenge_examples_are_consistent_and_never_trained_on() -> None:
+    from luister.analysis.datasets import challenge_examples, webcare_examples
+    from luister.analysis.trainer import gather
+    from luister.domain.analysis import primary_intent
+
+    train, test = webcare_examples("train"), webcare_examples("test")
+    challenge = challenge_examples()
+    assert len(train) + len(test) >= 300 and len(test) >= 60 and len(challenge) >= 150
+    assert {e.lang for e in challenge} == {e.lang for e in test} == {"nl", "en"}
+    departments = {"customer_service", "sales", "product", "marketing", "communications", "legal"}
+    for example in [*train, *test]:
+        assert example.primary == primary_intent(example.intents) and example.department in departments
+    assert {e.department for e in test} == departments or len({e.department for e in test}) >= 5
+    for example in challenge:
+        assert example.primary in INTENT_LABELS and example.sentiment in ("negative", "neutral", "positive")
+    trained = {e.text for e in gather(None).sentiment}
+    assert not trained & ({e.text for e in test} | {e.text for e in challenge})
+    assert {e.text for e in train} <= trained
 
 
 def test_intent_metrics_are_per_label_and_macro_averaged() -> None:
@@ -194,3 +248,45 @@ def test_letters_are_counted_as_the_regular_expression_counts_them() -> None:
     letters = re.compile(r"[^\W\d_]")
     assert [c for c in every if letter_count(c) != bool(letters.match(c))] == []
     assert letter_count("Voltaro's app_2 ½ ligt eruit! 👍") == 21  # ½ counts (a word character, no digit)
+
+
+def test_the_primary_intent_is_the_most_urgent() -> None:
+    from luister.domain.analysis import PRIMARY_ORDER, primary_intent
+
+    assert primary_intent(("complaint", "question", "churn")) == "churn"
+    assert primary_intent(("praise", "lead")) == "lead"
+    assert primary_intent(("question", "feedback")) == "question"
+    assert primary_intent(("other",)) == "other" and primary_intent(()) == "other"
+    assert set(PRIMARY_ORDER) == set(INTENT_LABELS) and PRIMARY_ORDER[0] == "crisis"
+
+
+def test_mention_csv_defuses_formulas_and_keeps_the_text() -> None:
+    import csv
+    import io
+    from datetime import UTC, datetime
+
+    from luister.services.mentions import MentionRead, mentions_csv
+
+    hostile = MentionRead(
+        id=7, channel="x", url=None, author_handle="@a", title=None, text='=HYPERLINK("http://evil")',
+        language="nl", country=None, published_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
+        duplicate_of=None, sentiment="negative", intents="complaint,churn", primary_intent="churn",
+    )  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(mentions_csv([hostile]))))
+    assert rows == [
+        {"id": "7", "published_at": "2026-12-01T09:30:00Z", "channel": "x", "author_handle": "'@a",
+         "url": "", "language": "nl", "country": "", "sentiment": "negative", "primary_intent": "churn",
+         "intents": "complaint,churn", "title": "", "text": '\'=HYPERLINK("http://evil")'}
+    ]  # fmt: skip
+
+
+def test_the_neutral_weight_is_chosen_on_held_out_probabilities() -> None:
+    from luister.analysis.trainer import best_neutral_scale
+
+    # positives that lean positive but give neutral the most: weighing neutral down labels them right
+    probabilities = np.array(
+        [[0.1, 0.5, 0.4], [0.05, 0.5, 0.45], [0.8, 0.1, 0.1], [0.1, 0.8, 0.1]], dtype=np.float32
+    )
+    gold = ["positive", "positive", "negative", "neutral"]
+    assert best_neutral_scale(probabilities, gold) <= 0.8
+    assert best_neutral_scale(probabilities, ["neutral", "neutral", "negative", "neutral"]) == 1.0

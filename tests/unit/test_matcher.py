@@ -226,6 +226,8 @@ QUERY_WORDS = [
     "sentiment:negative",
     "intent:complaint",
     "intent:churn",
+    "primary:churn",
+    "primary:complaint",
 ]
 TEXT_WORDS = [
     "voltaro",
@@ -289,6 +291,7 @@ docs = st.builds(
     followers=st.none() | st.integers(0, 2000),
     sentiment=st.sampled_from([None, "negative", "Negative", "positive"]),
     intents=st.sampled_from([(), ("complaint",), ("complaint", "churn"), ("other",)]),
+    primary_intent=st.sampled_from([None, "complaint", "churn", "Churn", "other"]),
 )
 
 

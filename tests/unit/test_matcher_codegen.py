@@ -106,7 +106,7 @@ class TestNoQueryTextInSource:
     def test_every_construct(self) -> None:
         query = (
             'voltaro klant* #x @y voltaro.nl https://voltaro.nl/a "a b" "a b c"~4 a NEAR/2 b title:c '
-            'title:"c d" lang:nl channel:rss country:NL sentiment:negative intent:complaint '
+            'title:"c d" lang:nl channel:rss country:NL sentiment:negative intent:complaint primary:churn '
             "followers:10..20 site:x.nl author:jan e-mail -(q OR r) topic:t0"
         )
         for source in sources("base", query):

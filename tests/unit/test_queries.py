@@ -200,6 +200,7 @@ class TestErrors:
             ("lang:nederlands", 5, "bad value 'nederlands' for lang:"),
             ("sentiment:boos", 10, "expected one of positive, negative, neutral, mixed"),
             ("intent:boos", 7, "expected one of complaint, question, praise, lead, churn, feedback, crisis"),
+            ("primary:boos", 8, "bad value 'boos' for primary: at column 9: expected one of complaint"),
             ("site:nergens", 5, "bad value 'nergens' for site:"),
             ("country:Nederland", 8, "bad value"),
             ("voltaro~5", 7, "unexpected '~5' at column 8: a distance follows a quoted phrase"),
@@ -409,6 +410,13 @@ class TestEvaluate:
         assert matches("intent:churn", "x", intents=("complaint", "churn"))
         assert not matches("intent:churn", "x", intents=("complaint",)) and not matches("intent:churn", "x")
         assert matches("voltaro intent:crisis", "Voltaro", intents=("crisis",))
+
+    def test_primary_intent_is_the_most_urgent_one_only(self) -> None:
+        both = {"intents": ("complaint", "churn"), "primary_intent": "churn"}
+        assert matches("primary:churn", "x", **both) and matches("intent:complaint", "x", **both)
+        assert not matches("primary:complaint", "x", **both)
+        assert not matches("primary:other", "x") and matches("-primary:complaint", "x")
+        assert matches("primary:OTHER", "x", primary_intent="other")
 
     def test_followers(self) -> None:
         assert matches("followers:>1000", "x", followers=1001) and not matches(

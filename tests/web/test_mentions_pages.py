@@ -71,6 +71,7 @@ def test_detail_shows_raw_and_thread_and_a_correction_is_stored(sqlite_settings:
     client = signed_in_client(sqlite_settings)
     page = client.get("/mentions/1")
     assert page.status_code == 200 and "Raw payload" in page.text and "In the same thread" in page.text
+    assert re.search(r'primary intent <strong class="primary-intent">\w+</strong>', page.text)
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in page.text and "<script>window" not in page.text
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     assert client.post("/mentions/1/correct", data={"sentiment": "neutral"}).status_code == 403  # no CSRF

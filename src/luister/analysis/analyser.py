@@ -21,6 +21,7 @@ from luister.domain.analysis import (
     NO_INTENT,
     SENTIMENT_LABELS,
     Analysis,
+    Sentiment,
     intents_above,
     sentiment_from_probabilities,
 )
@@ -54,6 +55,7 @@ class Analyser:
         self.variant = f"accurate-{encoder.name}" if mode is AnalysisMode.ACCURATE and encoder else mode.value
         self.model_name = f"{self.variant}-{models.version}"
         self._thresholds = models.intent_thresholds(self.variant)
+        self.neutral_scale = models.neutral_scale(self.variant)
 
     def analyse(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list[Analysis]:
         """One :class:`Analysis` per text; a language given by the platform is kept."""
@@ -73,13 +75,18 @@ class Analyser:
             results.append(
                 Analysis(
                     language=known or detected[n],
-                    sentiment=sentiment_from_probabilities(*(float(p) for p in sentiment_row)),
+                    sentiment=self.sentiment(sentiment_row),
                     intents=intents,
                     intent_scores={k: round(v, 3) for k, v in scores.items() if k != NO_INTENT},
                     model=self.model_name,
                 )
             )
         return results
+
+    def sentiment(self, probabilities: np.ndarray) -> Sentiment:
+        """The stored sentiment of one row of :meth:`probabilities`."""
+        negative, neutral, positive = (float(p) for p in probabilities)
+        return sentiment_from_probabilities(negative, neutral, positive, neutral_scale=self.neutral_scale)
 
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Sentiment probabilities (negative, neutral, positive) and intent probabilities per text.

@@ -2,7 +2,9 @@
 
 Held out (never trained on): the whole TweetEval validation file, a fixed 20 % of each Dutch file that
 has no published test split (chosen by a hash of the row id, so the split never changes), and the
-``test`` split of luister's own intent examples. XED's ``mixed`` rows are left out (no neutral class).
+``test`` split of luister's own intent examples and of its webcare examples, and the whole challenge set
+(negation, contrast, thanks for a fixed problem, sarcasm). XED's ``mixed`` rows are left out (no neutral
+class).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from luister.domain.analysis import INTENT_LABELS, SENTIMENT_LABELS
+from luister.domain.analysis import INTENT_LABELS, SENTIMENT_LABELS, primary_intent
 
 INTENT_EXAMPLES = "intent_examples.jsonl"
+WEBCARE_EXAMPLES = "webcare_examples.jsonl"  # with a primary intent and the department that owns each
+CHALLENGE_EXAMPLES = "challenge_examples.jsonl"  # held out entirely: never trained on
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,15 @@ class Example:
     intents: tuple[str, ...] = ()
     source: str = ""
     three_class: bool = True  # False where the set has no neutral class (XED)
+    primary: str | None = None  # the primary intent, where the set gives one
+    department: str | None = None  # who should own the mention (webcare examples)
+
+    @property
+    def gold_primary(self) -> str | None:
+        """The primary intent: as labelled, else the most urgent of the intents (None without either)."""
+        if self.primary is not None:
+            return self.primary
+        return primary_intent(self.intents) if self.intents else None
 
 
 def is_held_out_fifth(row_id: str) -> bool:
@@ -79,17 +92,42 @@ def read_rows(path: Path) -> Iterator[dict[str, str]]:
 
 def intent_examples(split: str, path: Path | None = None) -> list[Example]:
     """luister's own hand-labelled social mentions (NL+EN) with intents and sentiment."""
-    text = path.read_text("utf-8") if path else resources.files(__package__).joinpath("data", INTENT_EXAMPLES)
+    return _jsonl_examples(INTENT_EXAMPLES, split, path)
+
+
+def webcare_examples(split: str, path: Path | None = None) -> list[Example]:
+    """Hand-written webcare mentions (NL, Flemish, EN) with intents, primary intent, sentiment and the
+    department that should own each (``data/WEBCARE_GUIDELINES.md``)."""
+    return _jsonl_examples(WEBCARE_EXAMPLES, split, path)
+
+
+def challenge_examples(path: Path | None = None) -> list[Example]:
+    """The negation / contrast / thanks-for-a-fix / sarcasm challenge set: sentiment and primary intent."""
+    return _jsonl_examples(CHALLENGE_EXAMPLES, None, path)
+
+
+def _jsonl_examples(name: str, split: str | None, path: Path | None) -> list[Example]:
+    text = path.read_text("utf-8") if path else resources.files(__package__).joinpath("data", name)
     lines = text.splitlines() if isinstance(text, str) else text.read_text("utf-8").splitlines()
     found = []
     for line in lines:
         if not line.strip():
             continue
         row = json.loads(line)
-        if row["split"] != split:
+        if split is not None and row["split"] != split:
             continue
-        labels = tuple(label for label in INTENT_LABELS if label in row["labels"])
-        found.append(Example(row["text"], row["lang"], row["sentiment"], labels, source=INTENT_EXAMPLES))
+        labels = tuple(label for label in INTENT_LABELS if label in row.get("labels", ()))
+        found.append(
+            Example(
+                row["text"],
+                row["lang"],
+                row["sentiment"],
+                labels,
+                source=name,
+                primary=row.get("primary"),
+                department=row.get("department"),
+            )  # fmt: skip
+        )
     return found
 
 

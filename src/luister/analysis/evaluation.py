@@ -21,6 +21,14 @@ class SentimentScore:
     binary_accuracy: float
     confusion: tuple[tuple[int, ...], ...]  # rows gold, columns predicted, in SENTIMENT_LABELS order
 
+    @property
+    def polar_label_accuracy(self) -> float:
+        """Of the gold positive and negative texts, the share whose *label* (what a user sees) is right:
+        a polar text labelled neutral counts as wrong here, unlike in binary accuracy."""
+        polar = self.confusion[0][0] + self.confusion[2][2]
+        total = sum(self.confusion[0]) + sum(self.confusion[2])
+        return round(polar / total, 3) if total else 0.0
+
 
 @dataclass(frozen=True, slots=True)
 class IntentScore:
@@ -30,6 +38,8 @@ class IntentScore:
     n: int
     macro_f1: float
     per_label: dict[str, tuple[float, float, float, int]]  # precision, recall, F1, support
+    primary_macro_f1: float | None = None  # one primary intent per text: macro-F1 over the classes present
+    primary_accuracy: float | None = None
 
 
 def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -85,9 +95,15 @@ def score_intents(
     system: str,
     gold: Sequence[tuple[str, ...]],
     predicted: Sequence[tuple[str, ...]],
+    gold_primary: Sequence[str] = (),
+    predicted_primary: Sequence[str] = (),
 ) -> IntentScore:
-    """Per-label precision/recall/F1 (multi-label) and their unweighted mean over every label present."""
+    """Per-label precision/recall/F1 (multi-label) and their unweighted mean over every label present;
+    with primary intents, also their single-label macro-F1 (over the classes in gold) and accuracy."""
     per_label = {}
+    primary_f1 = primary_accuracy = None
+    if gold_primary:
+        primary_f1, primary_accuracy = score_primary(gold_primary, predicted_primary)
     for label in INTENT_LABELS:
         tp = sum(label in g and label in p for g, p in zip(gold, predicted, strict=True))
         fp = sum(label not in g and label in p for g, p in zip(gold, predicted, strict=True))
@@ -97,4 +113,20 @@ def score_intents(
             precision, recall, score = f1(tp, fp, fn)
             per_label[label] = (round(precision, 3), round(recall, 3), round(score, 3), support)
     macro = sum(v[2] for v in per_label.values()) / len(per_label) if per_label else 0.0
-    return IntentScore(dataset, lang, system, len(gold), round(macro, 3), per_label)
+    n = len(gold_primary) if gold_primary else len(gold)
+    return IntentScore(dataset, lang, system, n, round(macro, 3), per_label, primary_f1, primary_accuracy)
+
+
+def score_primary(gold: Sequence[str], predicted: Sequence[str]) -> tuple[float, float]:
+    """Macro-F1 over the primary intents that occur in ``gold`` (single label), and accuracy."""
+    pairs = list(zip(gold, predicted, strict=True))
+    scores = []
+    for label in INTENT_LABELS:
+        if not any(g == label for g, _ in pairs):
+            continue
+        tp = sum(g == p == label for g, p in pairs)
+        fp = sum(p == label != g for g, p in pairs)
+        fn = sum(g == label != p for g, p in pairs)
+        scores.append(f1(tp, fp, fn)[2])
+    accuracy = sum(g == p for g, p in pairs) / len(pairs) if pairs else 0.0
+    return round(sum(scores) / len(scores), 3) if scores else 0.0, round(accuracy, 3)

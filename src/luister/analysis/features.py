@@ -1,7 +1,9 @@
 """Hashed word features for the linear models: fast, stable across processes, no vocabulary to ship.
 
 A text becomes the bucket numbers of its folded words, word pairs and negated words (``niet goed`` →
-``¬goed``), plus a bias bucket so no text is empty. Links, handles and numbers become placeholders.
+``¬goed``, ``nog nooit een probleem`` → ``¬probleem``), the words after a turn (``eerst … maar nu``,
+``used to … but now``: what comes after ``maar``/``but`` is what the author ends on), plus a bias bucket
+so no text is empty. Links, handles and numbers become placeholders.
 Buckets come from CRC-32 (Python's ``hash`` differs per process).
 """
 
@@ -30,8 +32,12 @@ _TOKEN = re.compile(
 )
 _NEGATORS = frozenset(
     "not no never nothing nobody none cannot cant can't dont don't doesnt doesn't isnt isn't wasnt wasn't "
-    "won't wont didnt didn't aint ain't niet geen nooit niks niets noch nergens geeneens".split()
+    "won't wont didnt didn't aint ain't zero without hardly couldn't couldnt haven't havent hasn't hasnt "
+    "shouldn't wouldn't aren't arent weren't "
+    "niet geen nooit niks niets noch nergens geeneens zonder niemand nauwelijks amper ni".split()
 )
+# Words that turn a text: what follows is what the author ends on (``eerst … maar nu``, ``but now``).
+_TURNS = frozenset("maar but however though although yet toch echter alleen ondanks despite".split())
 _SCOPE_END = frozenset(".,;:!?")
 _SKIP = frozenset(".,;:\"'()[]{}-")
 
@@ -53,19 +59,33 @@ def tokens(text: str) -> list[str]:
 
 
 def feature_strings(text: str) -> list[str]:
-    """Unigrams, bigrams and negation-scoped words (until the next punctuation, at most three words)."""
+    """Unigrams, bigrams, and words in a negation's scope (until the next punctuation, at most three
+    words) as negated words *instead of* plain ones: in ``nooit een probleem gehad`` the word
+    ``probleem`` must not count as a problem."""
     words = tokens(text)
-    features = [BIAS, *words]
+    features = [BIAS]
     features.extend(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    if _NEGATORS.isdisjoint(words) and _TURNS.isdisjoint(words):  # most texts: no scopes to track
+        features.extend(words)
+        return features
     negated = 0
+    turned = False
     for word in words:
         if word in _NEGATORS:
             negated = 3
+            features.append(word)
         elif word in _SCOPE_END:
             negated = 0
+            features.append(word)
         elif negated:
             features.append("\x00not " + word)
             negated -= 1
+        else:
+            features.append(word)
+        if word in _TURNS:
+            turned = True
+        elif turned:
+            features.append("\x00then " + word)
     return features
 
 

@@ -82,6 +82,10 @@ class ModelSet:
         """Thresholds for ``fast`` or ``accurate-<encoder>``."""
         return {k: float(v) for k, v in self.manifest.get("intent_thresholds", {}).get(mode, {}).items()}
 
+    def neutral_scale(self, mode: str) -> float:
+        """How much neutral's probability counts when choosing the label (1.0 where never calibrated)."""
+        return float(self.manifest.get("neutral_scale", {}).get(mode, 1.0))
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob("heads_*.npz"):

@@ -1,9 +1,9 @@
 """``/mentions``: search with the topic query language and filters, read one, correct its labels."""
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlalchemy.engine import Engine
 
 from luister.api.auth import caller
@@ -25,7 +25,7 @@ from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.runtime import Runtime
 from luister.services.accounts import UserRead
 from luister.services.corrections import CorrectionError, correct_mention
-from luister.services.mentions import mention_detail, read_cursor, search_mentions
+from luister.services.mentions import mention_detail, mentions_csv, read_cursor, search_mentions
 from luister.services.topics import UnknownTopicError, get_topic
 
 CURSOR = r"^-?[0-9]*(\.[0-9]+)?$"  # luister.services.mentions.page_cursor: <µs since 1970>.<id>
@@ -71,7 +71,11 @@ def routes(runtime: Runtime) -> APIRouter:
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
     Corrector = Annotated[UserRead, Depends(caller(engine, Permission.correct))]
 
-    @router.get("/mentions", response_model=MentionPage, responses=responses(403))
+    csv_answer: dict[int | str, dict[str, Any]] = {
+        200: {"content": {"text/csv": {}}, "description": "The page as CSV with `format=csv`."}
+    }
+
+    @router.get("/mentions", response_model=MentionPage, responses={**responses(403), **csv_answer})
     def mentions_list(
         user: Reader,
         q: Annotated[
@@ -84,6 +88,9 @@ def routes(runtime: Runtime) -> APIRouter:
         ] = None,
         sentiment: Sentiment | None = None,
         intent: Intent | None = None,
+        primary_intent: Annotated[
+            Intent | None, Query(description="Only mentions whose primary intent is this.")
+        ] = None,
         channel: Filter = None,
         country: Filter = None,
         language: Filter = None,
@@ -94,7 +101,11 @@ def routes(runtime: Runtime) -> APIRouter:
             Query(max_length=40, pattern=CURSOR, description="The `next` of the previous page."),
         ] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    ) -> MentionPage:
+        format: Annotated[
+            Literal["json", "csv"],
+            Query(description="`csv`: the page as CSV (the next page's cursor in the `X-Next` header)."),
+        ] = "json",
+    ) -> MentionPage | Response:
         """Mentions, newest first, in pages of `limit`; follow `next` until it is null."""
         topic_id = visible_topic_id(engine, topic, user) if topic else None
         try:
@@ -104,6 +115,7 @@ def routes(runtime: Runtime) -> APIRouter:
                 topic_id=topic_id,
                 sentiment=sentiment,
                 intent=intent,
+                primary_intent=primary_intent,
                 channel=channel or None,
                 country=unknown_as_empty(country),
                 language=unknown_as_empty(language),
@@ -117,6 +129,11 @@ def routes(runtime: Runtime) -> APIRouter:
             raise query_problem(exc) from None
         except QueryReferenceError as exc:
             raise invalid(f"q: {exc}") from None
+        if format == "csv":
+            headers = {"X-Next": page.next_before} if page.next_before else {}
+            return Response(
+                mentions_csv(page.mentions), media_type="text/csv; charset=utf-8", headers=headers
+            )
         return MentionPage(
             items=[MentionRead.of(m) for m in page.mentions],
             next=page.next_before,

@@ -65,6 +65,10 @@ class MentionRead(MentionBase):
     duplicate_of: int | None = Field(description="The earlier mention this one nearly copies.")
     sentiment: Sentiment | None
     intents: list[Intent]
+    primary_intent: Intent | None = Field(
+        description="The most urgent of `intents` (crisis > churn > lead > complaint > question > feedback > "
+        "praise > other): the one routing goes by."
+    )
 
     @classmethod
     def of(cls, m: mention_service.MentionRead) -> MentionRead:
@@ -81,6 +85,7 @@ class MentionRead(MentionBase):
             duplicate_of=m.duplicate_of,
             sentiment=m.sentiment,  # type: ignore[arg-type]
             intents=list(parse_intents(m.intents)),  # type: ignore[arg-type]
+            primary_intent=m.primary_intent,  # type: ignore[arg-type]
         )
 
 

@@ -20,10 +20,18 @@ def analyse_command(
     text: Annotated[str | None, typer.Argument(help="Analyse this text instead of stored mentions.")] = None,
     accurate: Annotated[bool, typer.Option(help="Use the sentence encoder (slower, better).")] = False,
     missing: Annotated[bool, typer.Option(help="Only mentions that were never analysed.")] = False,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            help="Keep going: relabel new mentions as they arrive (the background job that "
+            "upgrades fast ingest labels with --accurate); stop with Ctrl-C."
+        ),
+    ] = False,
+    interval: Annotated[float, typer.Option(help="With --follow: seconds to wait when all is done.")] = 30.0,
 ) -> None:
     """Analyse stored mentions again (e.g. a fast-analysed backlog with --accurate), or one given text.
 
-    Mentions a person corrected keep their labels.
+    Mentions a person corrected keep their labels; each mention's model name says which model labelled it.
     """
     from luister.analysis.analyser import AnalysisMode
     from luister.services import analysis, stats
@@ -44,6 +52,18 @@ def analyse_command(
         console.print(Text(f"words that drove the fast score: {words}", style="dim"))
         return
     engine = state.engine()
+    if follow:
+        console.print(f"relabelling with {analyser.model_name} as mentions arrive (Ctrl-C stops) …")
+
+        def report(result: analysis.ReanalyseResult) -> None:
+            if result.mentions:
+                console.print(f"  relabelled {result.mentions:,} mentions")
+
+        try:
+            analysis.relabel_continuously(engine=engine, analyser=analyser, interval=interval, on_pass=report)
+        except KeyboardInterrupt:
+            console.print("stopped")
+        return
     total = stats.count_mentions(engine=engine)
     with Progress(
         TextColumn(f"analysing ({mode.value})"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
@@ -138,18 +158,28 @@ def eval_command(
     state = state_of(ctx)
     report = evaluate_models(settings=state.settings(), data_dir=data or _data_option(),
                              progress=lambda step: err.print(Text(f"  {step}", style="dim")))  # fmt: skip
-    table = Table("dataset", "lang", "n", "system", "binary acc.", "3-class acc.", "macro-F1",
+    table = Table("dataset", "lang", "n", "system", "binary acc.", "polar label", "3-class acc.", "macro-F1",
                   title=f"Sentiment on held-out data (models {report.model_version})")  # fmt: skip
     for s in report.sentiment:
         table.add_row(Text(s.dataset), s.lang, str(s.n), Text(s.system), f"{s.binary_accuracy:.3f}",
+                      "–" if s.accuracy is None else f"{s.polar_label_accuracy:.3f}",
                       "–" if s.accuracy is None else f"{s.accuracy:.3f}",
                       "–" if s.macro_f1 is None else f"{s.macro_f1:.3f}")  # fmt: skip
     console.print(table)
-    intents = Table("lang", "n", "system", "macro-F1", "per intent F1", title="Intents (luister test split)")
+    intents = Table("dataset", "lang", "n", "system", "primary macro-F1", "set macro-F1", "per intent F1",
+                    title="Intents (luister test splits)")  # fmt: skip
     for i in report.intents:
         per = ", ".join(f"{label} {v[2]:.2f}" for label, v in i.per_label.items())
-        intents.add_row(i.lang, str(i.n), Text(i.system), f"{i.macro_f1:.3f}", per)
+        primary = "–" if i.primary_macro_f1 is None else f"{i.primary_macro_f1:.3f}"
+        intents.add_row(Text(i.dataset), i.lang, str(i.n), Text(i.system), primary, f"{i.macro_f1:.3f}", per)
     console.print(intents)
+    challenge = Table("lang", "n", "system", "binary acc.", "polar label", "macro-F1", "primary macro-F1",
+                      title="Challenge set: negation, contrast, thanks for a fix, sarcasm")  # fmt: skip
+    for s, found in report.challenge:
+        primary = "–" if found is None or found.primary_macro_f1 is None else f"{found.primary_macro_f1:.3f}"
+        challenge.add_row(s.lang, str(s.n), Text(s.system), f"{s.binary_accuracy:.3f}",
+                          f"{s.polar_label_accuracy:.3f}", f"{s.macro_f1 or 0:.3f}", primary)  # fmt: skip
+    console.print(challenge)
     if markdown is not None:
         markdown.write_text(render_markdown(report), "utf-8")
         console.print(f"[green]✓[/] wrote {markdown}")

@@ -11,6 +11,8 @@ UNDETERMINED = "und"  # ISO 639-2 for "undetermined": too short or too mixed to 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 INTENT_LABELS = ("complaint", "question", "praise", "lead", "churn", "feedback", "crisis", "other")
 NO_INTENT = "other"
+# The one intent a mention is routed by when it has several: the most urgent first (issue #29).
+PRIMARY_ORDER = ("crisis", "churn", "lead", "complaint", "question", "feedback", "praise", "other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +38,19 @@ class Analysis:
     intent_scores: dict[str, float] = field(default_factory=dict)
     model: str = ""
 
+    @property
+    def primary_intent(self) -> str:
+        return primary_intent(self.intents)
 
-def sentiment_from_probabilities(negative: float, neutral: float, positive: float) -> Sentiment:
-    """The label with the highest probability; the score is P(positive) − P(negative)."""
+
+def sentiment_from_probabilities(
+    negative: float, neutral: float, positive: float, *, neutral_scale: float = 1.0
+) -> Sentiment:
+    """The label with the highest probability, neutral's weighed by ``neutral_scale`` (below 1: a polar
+    label needs less of a lead; calibrated per model on held-out rows); the score is P(pos) − P(neg)."""
     probabilities = {"negative": negative, "neutral": neutral, "positive": positive}
-    label = max(probabilities, key=probabilities.__getitem__)
+    weighed = {"negative": negative, "neutral": neutral * neutral_scale, "positive": positive}
+    label = max(weighed, key=weighed.__getitem__)
     return Sentiment(label, round(positive - negative, 4), round(probabilities[label], 4))
 
 
@@ -52,6 +62,14 @@ def intents_above(scores: dict[str, float], thresholds: dict[str, float]) -> tup
         if label != NO_INTENT and scores.get(label, 0.0) >= thresholds.get(label, 0.5)
     )
     return found or (NO_INTENT,)
+
+
+def primary_intent(intents: tuple[str, ...] | list[str]) -> str:
+    """The most urgent of ``intents`` by :data:`PRIMARY_ORDER`; ``other`` for none."""
+    for label in PRIMARY_ORDER:
+        if label in intents:
+            return label
+    return NO_INTENT
 
 
 def format_intents(intents: tuple[str, ...]) -> str:

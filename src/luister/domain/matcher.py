@@ -156,7 +156,7 @@ class _State:
         return self._author
 
 
-_FieldValues = tuple[str | None, str | None, str | None, str | None, tuple[str, ...]]
+_FieldValues = tuple[str | None, str | None, str | None, str | None, tuple[str, ...], str | None]
 
 
 class TopicMatcher:
@@ -251,7 +251,7 @@ class TopicMatcher:
         title = doc.title
         if title is not None:
             title = normalise(title)
-        values = (doc.language, doc.channel, doc.country, doc.sentiment, doc.intents)
+        values = (doc.language, doc.channel, doc.country, doc.sentiment, doc.intents, doc.primary_intent)
         fields = self._fields.get(values)
         if fields is None:
             fields = self._field_keys(values)
@@ -281,15 +281,17 @@ class TopicMatcher:
         return [match(doc) for doc in docs]
 
     def _field_keys(self, values: _FieldValues) -> tuple[frozenset[str], frozenset[int]]:
-        """Keys for the mention's language (``pt-br`` also ``pt``), channel, country, sentiment, intents;
-        the topics to check whatever the text says."""
-        language, channel, country, sentiment, intents = values
+        """Keys for the mention's language (``pt-br`` also ``pt``), channel, country, sentiment, intents,
+        primary intent; the topics to check whatever the text says."""
+        language, channel, country, sentiment, intents, primary = values
         keys = {f"{FIELD_KEY}intent:{intent.upper()}" for intent in intents}
         if language is not None:
             language = language.lower()
             keys.add(f"{FIELD_KEY}lang:{language}")
             keys.update(f"{FIELD_KEY}lang:{language[:at]}" for at, char in enumerate(language) if char == "-")
-        for name, value in (("channel", channel), ("country", country), ("sentiment", sentiment)):
+        for name, value in (
+            ("channel", channel), ("country", country), ("sentiment", sentiment), ("primary", primary)
+        ):  # fmt: skip
             if value is not None:
                 keys.add(f"{FIELD_KEY}{name}:{value.upper()}")
         topics = {

@@ -95,7 +95,8 @@ def simple_value(node: Query) -> str | None:
 
 
 def field_key(node: Field) -> str:
-    """The key a mention has when its ``lang``, ``channel``, ``country``, ``sentiment`` or ``intent`` fits."""
+    """The key a mention has when its ``lang``, ``channel``, ``country``, ``sentiment``, ``intent`` or
+    ``primary`` fits."""
     value = node.value if node.name == "lang" else node.value.upper()
     return f"{FIELD_KEY}{node.name}:{value}"
 
@@ -437,7 +438,9 @@ def _field(node: Field | Followers) -> Check:
     if node.name == "intent":
         wanted = value.upper()
         return lambda state: any(intent.upper() == wanted for intent in state.doc.intents)
-    attribute = {"channel": "channel", "country": "country", "sentiment": "sentiment"}[node.name]
+    attribute = {
+        "channel": "channel", "country": "country", "sentiment": "sentiment", "primary": "primary_intent"
+    }[node.name]  # fmt: skip
     return lambda state: (
         (found := getattr(state.doc, attribute)) is not None and found.upper() == value.upper()
     )

@@ -140,6 +140,8 @@ class Document(Protocol):
     def sentiment(self) -> str | None: ...
     @property
     def intents(self) -> tuple[str, ...]: ...
+    @property
+    def primary_intent(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +159,7 @@ class MatchDoc:
     followers: int | None = None
     sentiment: str | None = None
     intents: tuple[str, ...] = ()
+    primary_intent: str | None = None
 
     @classmethod
     def from_mention(cls, mention: Mention) -> MatchDoc:
@@ -172,6 +175,7 @@ class MatchDoc:
             followers=mention.author_followers,
             sentiment=mention.sentiment,
             intents=mention.intents,
+            primary_intent=mention.primary_intent,
         )
 
 
@@ -318,6 +322,8 @@ class _Evaluation:
             return self.url is not None and domain_matches(url_host(self.url), value)
         if name == "intent":
             return value.lower() in (intent.lower() for intent in doc.intents)
+        if name == "primary":
+            return doc.primary_intent is not None and doc.primary_intent.lower() == value.lower()
         found = {
             "lang": doc.language,
             "channel": doc.channel,

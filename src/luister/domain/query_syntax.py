@@ -53,6 +53,7 @@ FIELDS = (
     "followers",
     "intent",
     "lang",
+    "primary",
     "sentiment",
     "site",
     "title",
@@ -119,6 +120,7 @@ _FIELD_VALUES = {  # name: (normalise, valid form, what to write)
     "author": (lambda v: " ".join(normalise(v).lstrip("@").split()), re.compile(r".*\w.*"), "a name"),
     "sentiment": (str.lower, re.compile("|".join(SENTIMENTS)), f"one of {', '.join(SENTIMENTS)}"),
     "intent": (str.lower, re.compile("|".join(INTENTS)), f"one of {', '.join(INTENTS)}"),
+    "primary": (str.lower, re.compile("|".join(INTENTS)), f"one of {', '.join(INTENTS)}"),
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-FieldName = Literal["author", "lang", "channel", "country", "site", "sentiment", "intent"]
+FieldName = Literal["author", "lang", "channel", "country", "site", "sentiment", "intent", "primary"]
 
 
 class QuerySyntaxError(ValueError):

@@ -23,8 +23,6 @@ from luister.storage.tables import mention
 
 HUMAN = "human"  # analysis_model of mentions a person labelled
 CACHE_SIZE = 50_000  # reposts, boosts and copy-pasted texts are analysed once
-ACCURATE_BUDGET = 2.0  # seconds of accurate analysis per ingest batch; the rest of the batch goes fast
-INITIAL_RATE = 20.0  # texts per second assumed before the encoder has been measured
 
 
 def build_analyser(*, settings: Settings, mode: AnalysisMode | None = None) -> Analyser:
@@ -40,40 +38,28 @@ def build_analyser(*, settings: Settings, mode: AnalysisMode | None = None) -> A
 
 
 def ingest_enrichers(*, settings: Settings) -> list[AnalysisEnricher]:
-    """The analysis step of the ingest pipeline as the settings ask for it (none when ``off``)."""
+    """The analysis step of the ingest pipeline as the settings ask for it (none when ``off``).
+
+    ``accurate`` analyses every mention with the encoder, however long that takes: an earlier version
+    gave whatever did not fit a time budget fast-mode labels, so an "accurate" import stored mostly
+    fast labels without saying so (issue #29). Each mention's ``analysis_model`` names its model.
+    """
     if settings.analysis.value == AnalysisMode.OFF.value:
         return []
-    analyser = build_analyser(settings=settings)
-    if analyser.mode is AnalysisMode.ACCURATE:  # what the encoder cannot keep up with goes fast
-        fast = Analyser(analyser.models, mode=AnalysisMode.FAST, language=analyser.language)  # same models
-        return [AnalysisEnricher(analyser, fallback=fast)]
-    return [AnalysisEnricher(analyser)]
+    return [AnalysisEnricher(build_analyser(settings=settings))]
 
 
 class AnalysisEnricher:
     """Sets language, sentiment and intents on every mention of a batch, before topics are matched.
 
-    With a ``fallback`` (accurate mode), each batch gets about ``budget_seconds`` of the accurate
-    analyser, judged by its measured speed; the rest of the batch is analysed by the fallback (fast) and
-    marked so, for ``luister analyse --accurate`` to upgrade later. Ingest never waits on the encoder.
+    Every mention gets the one analyser's labels (never a mix of models); identical texts are analysed
+    once.
     """
 
     name = "analysis"
 
-    def __init__(
-        self,
-        analyser: Analyser,
-        *,
-        fallback: Analyser | None = None,
-        budget_seconds: float = ACCURATE_BUDGET,
-        cache_size: int = CACHE_SIZE,
-        clock: Callable[[], float] = time.perf_counter,
-    ) -> None:
+    def __init__(self, analyser: Analyser, *, cache_size: int = CACHE_SIZE) -> None:
         self.analyser = analyser
-        self.fallback = fallback
-        self.budget_seconds = budget_seconds
-        self.clock = clock
-        self.rate = INITIAL_RATE  # accurate texts per second, measured as batches go by
         self._cache: OrderedDict[str, Analysis] = OrderedDict()
         self._cache_size = cache_size
 
@@ -89,21 +75,10 @@ class AnalysisEnricher:
             return
         texts = list(todo)
         languages = [todo[text][0].language for text in texts]
-        for text, result in zip(texts, self._analyse(texts, languages), strict=True):
+        for text, result in zip(texts, self.analyser.analyse(texts, languages), strict=True):
             for m in todo[text]:
                 apply(m, result)
             self._remember(text, result)
-
-    def _analyse(self, texts: list[str], languages: list[str | None]) -> list[Analysis]:
-        if self.fallback is None:
-            return self.analyser.analyse(texts, languages)
-        affordable = max(1, int(self.rate * self.budget_seconds))
-        started = self.clock()
-        first = self.analyser.analyse(texts[:affordable], languages[:affordable])
-        elapsed = self.clock() - started
-        if elapsed > 0:
-            self.rate = 0.7 * self.rate + 0.3 * (len(first) / elapsed)
-        return first + self.fallback.analyse(texts[affordable:], languages[affordable:])
 
     def _remember(self, text: str, result: Analysis) -> None:
         self._cache[text] = result
@@ -125,6 +100,7 @@ def labelled_fields(result: Analysis) -> dict[str, Any]:
         "sentiment_score": result.sentiment.score,
         "sentiment_confidence": result.sentiment.confidence,
         "intents": result.intents,
+        "primary_intent": result.primary_intent,
         "intent_scores": result.intent_scores,
         "analysis_model": result.model,
     }
@@ -177,6 +153,33 @@ def reanalyse(
         result.mentions += len(rows)
         if on_batch is not None:
             on_batch(len(rows))
+
+
+def relabel_continuously(
+    *,
+    engine: Engine,
+    analyser: Analyser,
+    interval: float = 30.0,
+    passes: int | None = None,
+    on_pass: Callable[[ReanalyseResult], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """The background re-label job: ingest stores fast labels at full speed; this replaces them with
+    ``analyser``'s (accurate mode) pass after pass, waiting ``interval`` seconds when nothing is left.
+    Each mention's ``analysis_model`` says which model labelled it, so a fast label is never mistaken
+    for an accurate one; people's corrections are kept. ``passes``: stop after that many (None: run
+    until interrupted). Returns how many mentions were relabelled."""
+    done = 0
+    count = 0
+    while passes is None or count < passes:
+        result = reanalyse(engine=engine, analyser=analyser)
+        done += result.mentions
+        count += 1
+        if on_pass is not None:
+            on_pass(result)
+        if not result.mentions and (passes is None or count < passes):
+            sleep(interval)
+    return done
 
 
 def _update_values(row_id: int, language: str | None, found: Analysis) -> dict[str, object]:

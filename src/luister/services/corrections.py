@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from luister.domain.analysis import INTENT_LABELS, NO_INTENT, SENTIMENT_LABELS, parse_intents
+from luister.domain.analysis import (
+    INTENT_LABELS,
+    NO_INTENT,
+    SENTIMENT_LABELS,
+    parse_intents,
+    primary_intent,
+)
 from luister.domain.mentions import full_text
 from luister.services import audit
 from luister.services.analysis import HUMAN
@@ -59,6 +65,7 @@ def correct_mention(
             records.append({"field": "sentiment", "value": sentiment, "previous": row.sentiment})
         if intents is not None:
             values["intents"] = ",".join(intents)
+            values["primary_intent"] = primary_intent(intents)
             records.append({"field": "intents", "value": ",".join(intents), "previous": row.intents})
         with rollups.changing(conn, mention.c.id == mention_id):
             conn.execute(mention.update().where(mention.c.id == mention_id).values(**values))

@@ -19,7 +19,7 @@ from luister.storage.tables import mention, mention_topic, topic
 MATCH_COLUMNS = (
     mention.c.id, mention.c.text, mention.c.title, mention.c.author_handle, mention.c.author_name,
     mention.c.language, mention.c.channel, mention.c.country, mention.c.url, mention.c.author_followers,
-    mention.c.sentiment, mention.c.intents,
+    mention.c.sentiment, mention.c.intents, mention.c.primary_intent,
 )  # fmt: skip
 
 
@@ -104,4 +104,5 @@ def doc_from_row(row: Any) -> MatchDoc:
         text=row.text, title=row.title, author_handle=row.author_handle, author_name=row.author_name,
         language=row.language, channel=row.channel, country=row.country, url=row.url,
         followers=row.author_followers, sentiment=row.sentiment, intents=parse_intents(row.intents),
+        primary_intent=row.primary_intent,
     )  # fmt: skip

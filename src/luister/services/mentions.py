@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +33,7 @@ class MentionRead:
     duplicate_of: int | None
     sentiment: str | None
     intents: str | None
+    primary_intent: str | None = None  # the most urgent of ``intents``, what routing goes by
     author_followers: int | None = None
     like_count: int | None = None
     share_count: int | None = None
@@ -123,6 +126,7 @@ def search_mentions(
     topic_id: int | None = None,
     sentiment: str | None = None,
     intent: str | None = None,
+    primary_intent: str | None = None,
     channel: str | None = None,
     country: str | None = None,
     language: str | None = None,
@@ -155,6 +159,8 @@ def search_mentions(
         base = base.where(mention.c.sentiment == sentiment)
     if intent:
         base = base.where(mention.c.intents.contains(intent))
+    if primary_intent:
+        base = base.where(mention.c.primary_intent == primary_intent)
     for column, value in ((mention.c.channel, channel), (mention.c.country, country),
                           (mention.c.language, language)):  # fmt: skip
         if value is not None:
@@ -235,6 +241,31 @@ def mention_detail(
     return MentionDetail(_read(row), row.author_name, row.author_followers, row.sentiment_score,
                          row.sentiment_confidence, row.intent_scores, row.analysis_model, row.raw,
                          thread, topics)  # fmt: skip
+
+
+CSV_COLUMNS = (
+    "id", "published_at", "channel", "author_handle", "url", "language", "country", "sentiment",
+    "primary_intent", "intents", "title", "text",
+)  # fmt: skip
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula
+
+
+def mentions_csv(mentions: list[MentionRead]) -> str:
+    """The mentions as CSV with a header row, for spreadsheets. Mention text is hostile: a cell that a
+    spreadsheet would take for a formula gets a leading ``'`` (the OWASP advice on CSV injection)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for m in mentions:
+        cells = [getattr(m, name) for name in CSV_COLUMNS]
+        cells[1] = m.published_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        writer.writerow(
+            [
+                "" if cell is None else f"'{cell}" if str(cell).startswith(_FORMULA_START) else cell
+                for cell in cells
+            ]
+        )
+    return out.getvalue()
 
 
 def _read(row: Any) -> MentionRead:

@@ -62,7 +62,10 @@ def retrain(
     )  # fmt: skip
     if not accurate:  # the encoder heads (and their thresholds) stay as they were
         thresholds = before.manifest.get("intent_thresholds", {}) | after.manifest["intent_thresholds"]
-        manifest = after.manifest | {"encoders": sorted(before.heads), "intent_thresholds": thresholds}
+        scales = before.manifest.get("neutral_scale", {}) | after.manifest.get("neutral_scale", {})
+        manifest = after.manifest | {
+            "encoders": sorted(before.heads), "intent_thresholds": thresholds, "neutral_scale": scales
+        }  # fmt: skip
         after = replace(after, heads=before.heads, manifest=manifest)
     reports = [
         evaluate(

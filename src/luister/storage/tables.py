@@ -11,7 +11,7 @@ from sqlalchemy.engine import Dialect
 
 from luister.domain.rollups import PROJECTIONS, Projection
 
-SCHEMA_REVISION = "0013"
+SCHEMA_REVISION = "0014"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -141,6 +141,7 @@ mention = sa.Table(
     sa.Column("sentiment_score", sa.Float, nullable=True),
     sa.Column("sentiment_confidence", sa.Float, nullable=True),
     sa.Column("intents", sa.String(120), nullable=True),  # labels joined by commas: "complaint,churn"
+    sa.Column("primary_intent", sa.String(12), nullable=True),  # the most urgent of them, for routing
     sa.Column("intent_scores", JsonText, nullable=True),
     sa.Column("analysis_model", sa.String(40), nullable=True),  # which model (or "human") set the labels
     sa.UniqueConstraint("channel", "external_id"),

@@ -29,7 +29,7 @@ MENTION_COLUMNS = (
     "title", "text", "language", "country", "published_at", "fetched_at", "parent_id", "thread_id",
     "like_count", "share_count", "reply_count", "view_count", "fingerprint", "raw",
     "sentiment", "sentiment_score", "sentiment_confidence", "intents", "intent_scores", "analysis_model",
-    "date_known",
+    "date_known", "primary_intent",
 )  # fmt: skip
 REJECTION_COLUMNS = ("origin", "position", "reason", "raw", "raw_hash", "source_id", "created_at")
 # Each new row looks up the earliest mention with its fingerprint: one probe of (fingerprint, id) per row.
@@ -233,7 +233,7 @@ class SqlMentionStore:
             m.title, m.text, m.language, m.country, published, fetched, m.parent_id, m.thread_id,
             m.like_count, m.share_count, m.reply_count, m.view_count, m.fingerprint, without_nul(m.raw),
             m.sentiment, m.sentiment_score, m.sentiment_confidence, format_intents(m.intents) or None,
-            self._json(m.intent_scores), m.analysis_model, m.date_known,
+            self._json(m.intent_scores), m.analysis_model, m.date_known, m.primary_intent,
         )  # fmt: skip
 
 
