@@ -335,7 +335,7 @@ def test_a_mention_pickles_with_every_field() -> None:
         "reply_count": 3, "view_count": 4, "source_id": 5, "fingerprint": -6, "topic_ids": (7, 8),
         "sentiment": "negative", "sentiment_score": -0.5, "sentiment_confidence": 0.9,
         "intents": ("complaint",), "intent_scores": {"complaint": 0.8}, "analysis_model": "fast-1",
-        "extra": {"k": "v"}, "date_known": False,
+        "extra": {"k": "v"}, "date_known": False, "primary_intent": "complaint",
     }  # fmt: skip
     assert set(values) == {spec.name for spec in dataclasses.fields(Mention)}
     original = Mention(**values)  # type: ignore[arg-type]

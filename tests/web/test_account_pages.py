@@ -7,13 +7,14 @@ import re
 from fastapi.testclient import TestClient
 
 from luister.accounts.actions import SignInRefused, sign_in
+from luister.app import create_app
 from luister.domain.accounts import Role
+from luister.runtime import Runtime
 from luister.services.accounts import create_user, get_user, set_role
 from luister.services.audit import entries
 from luister.services.database import open_database
 from luister.settings import Settings
 from luister.testing import EMAIL, PASSWORD, signed_in_client
-from luister.web.app import create_app
 
 OTHER = "bram@voltaro.example"
 
@@ -23,7 +24,7 @@ def csrf(client: TestClient, path: str = "/account") -> str:
 
 
 def second_browser(settings: Settings, password: str = PASSWORD) -> TestClient:
-    client = TestClient(create_app(settings=settings, engine=open_database(settings=settings)))
+    client = TestClient(create_app(Runtime(settings, engine=open_database(settings=settings))))
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)  # type: ignore[union-attr]
     answer = client.post("/login", data={"email": EMAIL, "password": password, "csrf": token},
                          follow_redirects=False)  # fmt: skip

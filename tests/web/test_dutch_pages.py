@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from luister.app import create_app
 from luister.connectors.records import FieldMapping
+from luister.runtime import Runtime
 from luister.services.accounts import set_language
 from luister.services.database import open_database
 from luister.services.ingest import Pipeline
 from luister.settings import Settings
 from luister.storage.writer import SqlMentionStore
 from luister.testing import EMAIL, raise_alert, raw_item, record, signed_in_client
-from luister.web.app import create_app
 
 
 def dutch_client(settings: Settings) -> TestClient:
@@ -45,7 +46,7 @@ def test_error_pages_have_the_layout_and_a_way_back_in_the_readers_language(
     assert gone.status_code == 404 and "Deze vermelding bestaat niet." in gone.text
     expired = client.post("/topics/1/delete", data={"csrf": "oud"})
     assert expired.status_code == 403 and "Het formulier is verlopen; laad de pagina opnieuw." in expired.text
-    english = TestClient(create_app(settings=sqlite_settings, engine=open_database(settings=sqlite_settings)))
+    english = TestClient(create_app(Runtime(sqlite_settings, engine=open_database(settings=sqlite_settings))))
     anonymous = english.get("/nergens")
     assert "Page not found" in anonymous.text and '<a href="/login">Sign in</a>' in anonymous.text
     problem = client.get("/api/v1/nergens")
@@ -71,7 +72,7 @@ def test_alerts_intents_and_connector_help_in_dutch(sqlite_settings: Settings) -
     mentions = client.get("/mentions").text
     assert "opzegging" in mentions and "churn" not in mentions.split("</select>")[-1]
     rss = client.get("/sources/new", params={"connector": "rss"}).text
-    assert "Een RSS 1.0/2.0- of Atom-feed" in rss and "De http(s)-URL van de feed." in rss
+    assert "Een RSS 1.0/2.0-, Atom- of JSON Feed" in rss and "De http(s)-URL van de feed." in rss
     assert "<code>/comments/feed/</code>" in rss
 
 

@@ -25,7 +25,9 @@ def seed(settings: Settings) -> int:
     engine = open_database(settings=settings)
     create_account(settings)
     set_role(engine=engine, email=EMAIL, role=Role.admin, actor="cli")
-    save_topic(engine=engine, name="Voltaro " + LONG, kind=TopicKind.brand, query="voltaro OR storing")
+    save_topic(
+        engine=engine, name=("Voltaro " + LONG)[:120], kind=TopicKind.brand, query="voltaro OR storing"
+    )
     add_source(engine=engine, connectors=load_plugins().connectors(), name="energieblog", connector="rss",
                options={"url": "https://energieblog.example/feed/", "channel": "blog"})  # fmt: skip
     text = f"Datalek bij Voltaro: mijn gegevens zijn gelekt {LONG} https://x.example/{LONG}"

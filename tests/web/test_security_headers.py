@@ -9,19 +9,20 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, ConsoleMessage
 
+from luister.app import create_app
 from luister.connectors.records import FieldMapping
+from luister.runtime import Runtime
 from luister.services.audit import entries
 from luister.services.database import open_database
 from luister.services.ingest import Pipeline
 from luister.settings import Settings
 from luister.storage.writer import SqlMentionStore
 from luister.testing import EMAIL, PASSWORD, create_account, raw_item, record, sign_in
-from luister.web.app import create_app
 from luister.web.security import CONTENT_SECURITY_POLICY
 
 
 def app_client(settings: Settings) -> TestClient:
-    return TestClient(create_app(settings=settings, engine=open_database(settings=settings)))
+    return TestClient(create_app(Runtime(settings, engine=open_database(settings=settings))))
 
 
 def test_every_answer_carries_the_security_headers(sqlite_settings: Settings) -> None:

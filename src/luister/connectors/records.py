@@ -73,8 +73,9 @@ FIELDS = tuple(ALIASES)
 DEFAULT_CHANNEL = "import"
 REPORTED_MISSING = ("external_id", "published_at", "author_handle")
 _DEFAULT_DATES = DateReading()  # the summary says when not found
-_HTML_MARKUP = re.compile(
-    r"</?(?:p|br|a|span|div|b|i|em|strong|ul|ol|li|blockquote|img|h[1-6]|pre|code)\b[^>]*>"
+_HTML_MARKUP = re.compile(  # what HTML fields hold (an outbox's <p>, an archive's &gt;); a lone <b> or
+    # <img onerror=…> in a plain-text post is what someone wrote: kept as text, escaped where shown
+    r"</?(?:p|br|a|span|div|ul|ol|li|blockquote|h[1-6]|pre|code)\b[^>]*>"
     r"|&(?:[a-z]{2,8}|#\d{1,7}|#x[0-9a-f]{1,6});",
     re.IGNORECASE,
 )
