@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,6 +13,11 @@ from rich.text import Text
 from luister.cli.app import app, console, fail, state_of
 from luister.cli.output import Format, FormatOption, emit
 from luister.domain.accounts import Role
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from luister.services.accounts import UserRead
 
 users_app = typer.Typer(
     help="Accounts: who may sign in to the web app, with which role.", no_args_is_help=True
@@ -120,39 +126,38 @@ def users_department(
 def users_deactivate(ctx: typer.Context, email: str) -> None:
     """Switch an account off (it can no longer sign in, its sessions end; its history stays)."""
     from luister.accounts.actions import set_active
-    from luister.services.accounts import AccountError
 
-    try:
-        user = set_active(engine=state_of(ctx).engine(), email=email, active=False, actor="cli")
-    except AccountError as exc:
-        fail(str(exc), code=2)
-    console.print(Text(f"✓ {user.email} switched off and signed out everywhere", style="green"))
+    _change(ctx, lambda engine: set_active(engine=engine, email=email, active=False, actor="cli"),
+            "{email} switched off and signed out everywhere")  # fmt: skip
 
 
 @users_app.command("activate")
 def users_activate(ctx: typer.Context, email: str) -> None:
     """Switch an account on again (and lift any wait on signing in)."""
     from luister.accounts.actions import set_active
-    from luister.services.accounts import AccountError
 
-    try:
-        user = set_active(engine=state_of(ctx).engine(), email=email, active=True, actor="cli")
-    except AccountError as exc:
-        fail(str(exc), code=2)
-    console.print(Text(f"✓ {user.email} switched on", style="green"))
+    _change(ctx, lambda engine: set_active(engine=engine, email=email, active=True, actor="cli"),
+            "{email} switched on")  # fmt: skip
 
 
 @users_app.command("unlock")
 def users_unlock(ctx: typer.Context, email: str) -> None:
     """Lift the wait that wrong passwords put on signing in to an account."""
     from luister.accounts.actions import unlock
+
+    _change(ctx, lambda engine: unlock(engine=engine, email=email, actor="cli"),
+            "{email} may sign in again at once")  # fmt: skip
+
+
+def _change(ctx: typer.Context, act: Callable[[Engine], UserRead], done: str) -> None:
+    """Run one account action, a refusal as a clear error, and say what was done."""
     from luister.services.accounts import AccountError
 
     try:
-        user = unlock(engine=state_of(ctx).engine(), email=email, actor="cli")
+        user = act(state_of(ctx).engine())
     except AccountError as exc:
         fail(str(exc), code=2)
-    console.print(Text(f"✓ {user.email} may sign in again at once", style="green"))
+    console.print(Text("✓ " + done.format(email=user.email), style="green"))
 
 
 @users_app.command("reset-password")
