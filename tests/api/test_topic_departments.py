@@ -119,6 +119,7 @@ def test_topic_references_keep_to_the_callers_departments(api: Api) -> None:
     hidden, unknown = tested("topic:Claims AND voltaro"), tested("topic:Nobody AND voltaro")
     assert hidden[0] == unknown[0] == 422
     assert hidden[1].replace("Claims", "X") == unknown[1].replace("Nobody", "X")  # no oracle
+    assert hidden[1] == "query: the query refers to unknown topic 'Claims'"  # no inner name
     assert tested("topic:Voltaro AND storing")[0] == 200  # the company's topics may be used
     wrapped = api.client.post("/api/v1/topics", headers=mia, json={"name": "Spy", "query": "topic:Claims"})
     assert wrapped.status_code == 422 and "unknown topic 'Claims'" in wrapped.text

@@ -225,13 +225,15 @@ def check_references(queries: Mapping[str, Query]) -> None:
         _visit(name, edges, (), done)
 
 
-def check_query_references(query: Query, queries: Mapping[str, Query]) -> None:
-    """Raise :class:`QueryReferenceError` for a ``topic:`` in an unsaved ``query`` (a search, a test)
-    that names none of ``queries`` (saved topics were checked for cycles when they were saved)."""
+def check_query_references(query: Query, queries: Mapping[str, object], *, topic: str = "") -> None:
+    """Raise :class:`QueryReferenceError` for a ``topic:`` in ``query`` that names none of ``queries``
+    (the topics the asker may build on; saved topics are checked for cycles when they are saved).
+    ``topic``: the name of the topic whose query it is, for the message; none for a search or a test."""
     for reference in sorted(referenced_topics(query)):
         if resolve_topic(reference, queries) is None:
-            message = f"the query refers to unknown topic {reference!r}"
-            raise QueryReferenceError(message, topic="", reference=reference)
+            whose = f"topic {topic!r}" if topic else "the query"
+            message = f"{whose} refers to unknown topic {reference!r}"
+            raise QueryReferenceError(message, topic=topic, reference=reference)
 
 
 def _visit(name: str, edges: Mapping[str, list[str]], path: tuple[str, ...], done: set[str]) -> None:

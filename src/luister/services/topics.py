@@ -12,7 +12,6 @@ from luister.domain.accounts import EVERYTHING, Scope
 from luister.domain.matcher import TopicMatcher
 from luister.domain.queries import (
     Query,
-    QueryReferenceError,
     check_query_references,
     check_references,
     parse_query,
@@ -201,10 +200,7 @@ def _check_visible(name: str, parsed: Query, conn: sa.Connection, scope: Scope) 
         return
     names = sa.select(topic.c.name).where(seen(topic.c.department, scope))
     visible = {found: found for found in conn.execute(names).scalars()} | {name: name}
-    for reference in sorted(referenced_topics(parsed)):
-        if resolve_topic(reference, visible) is None:
-            message = f"topic {name!r} refers to unknown topic {reference!r}"
-            raise QueryReferenceError(message, topic=name, reference=reference)
+    check_query_references(parsed, visible, topic=name)
 
 
 def _queries(conn: sa.Connection) -> dict[str, Query]:
@@ -295,10 +291,9 @@ def try_query(
     """Run ``query`` over the newest ``sample`` stored mentions without saving it; its ``topic:``
     references resolve among the topics in ``scope`` only."""
     parsed = parse_query(query)
-    with engine.connect() as conn:
-        _check_visible(_PROBE_NAME, parsed, conn, scope)
-    topics = {t.id: (t.name, parse_query(t.query)) for t in list_topics(engine=engine)}
-    check_query_references(parsed, dict(topics.values()))
+    everything = list_topics(engine=engine)
+    check_query_references(parsed, {t.name: t for t in everything if scope.sees(t.department)})
+    topics = {t.id: (t.name, parse_query(t.query)) for t in everything}
     matcher = TopicMatcher.compile({**topics, _PROBE_ID: (_PROBE_NAME, parsed)})
     with engine.connect() as conn:
         rows = conn.execute(sa.select(*MATCH_COLUMNS).order_by(mention.c.id.desc()).limit(sample)).all()
