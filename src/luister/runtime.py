@@ -53,7 +53,6 @@ class Runtime:
         self.clock = clock
         self._engine = engine
         self._plugins = plugins
-        self._lock = threading.Lock()
 
     @property
     def engine(self) -> Engine:
@@ -81,8 +80,7 @@ class Runtime:
         """The analysis step as the settings ask for it; its models are loaded once."""
         from luister.services.analysis import ingest_enrichers
 
-        with self._lock:
-            return list(ingest_enrichers(settings=self.settings))
+        return list(ingest_enrichers(settings=self.settings))
 
     def enrichers(self) -> list[Enricher]:
         """THE enricher chain of ingest: analysis (unless switched off), then topic matching (which may
@@ -171,14 +169,15 @@ class Runtime:
 
     @cached_property
     def push_receiver(self) -> PushReceiver:
-        """Receives webhook pushes, through the same chain as every other ingest."""
+        """Receives webhook pushes, through the same chain as every other ingest (made at the first push,
+        with its alert watcher)."""
         from luister.services.ingest_push import PushReceiver
 
         return PushReceiver(
             engine=self.engine,
             connectors=self.connectors(),
             enrichers=self.enrichers,
-            events=self.event_bus,
+            events=self.event_bus(),
             clock=self.clock,
         )
 

@@ -11,7 +11,6 @@ idempotent on channel and id).
 from __future__ import annotations
 
 import hmac
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -125,7 +124,7 @@ def parse_items(body: bytes) -> list[RawItem]:
 class PushReceiver:
     """Receives pushes for every webhook source: one per app. The enricher chain comes from the runtime
     (its models are loaded once; topic queries are read for every push, so a topic saved a moment ago
-    already matches); the alert watcher is made at the first push and reused."""
+    already matches); ``events`` is the alert watcher's bus."""
 
     def __init__(
         self,
@@ -133,7 +132,7 @@ class PushReceiver:
         engine: Engine,
         connectors: Mapping[str, type[Any]],
         enrichers: Callable[[], Sequence[Enricher]] = list,
-        events: Callable[[], EventBus | None] = lambda: None,
+        events: EventBus | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.engine = engine
@@ -141,16 +140,7 @@ class PushReceiver:
         self.store = SqlMentionStore(engine)
         self.clock = clock
         self.enrichers = enrichers  # the runtime's chain; the topics are read again for every push
-        self._events_factory = events
-        self._events: tuple[EventBus | None] | None = None
-        self._lock = threading.Lock()
-
-    def _event_bus(self) -> EventBus | None:
-        """The alert watcher's bus: made at the first push, then reused."""
-        with self._lock:
-            if self._events is None:
-                self._events = (self._events_factory(),)
-            return self._events[0]
+        self.events = events
 
     def receive(
         self, *, source_name: str, body: bytes, timestamp: str | None, signature: str | None
@@ -182,7 +172,7 @@ class PushReceiver:
             origin=f"source:{target.name}",
             source_id=target.id,
             enrichers=self.enrichers(),
-            events=self._event_bus(),
+            events=self.events,
         )
         summary = pipeline.run(items, batch_size=MAX_ITEMS)
         record_push(
