@@ -109,9 +109,7 @@ class Runtime:
         """What outbound fetches may do: the SSRF allow-list, the timeout and the size limit."""
         from luister.net.http import FetchPolicy
 
-        settings = self.settings
-        return FetchPolicy(allow=frozenset(settings.fetch_allow), timeout=settings.fetch_timeout,
-                           max_bytes=settings.fetch_max_bytes)  # fmt: skip
+        return FetchPolicy.of(self.settings)
 
     def http(self) -> SafeHttp:
         from luister.net.http import SafeHttp

@@ -184,9 +184,7 @@ async def deliver_due_async(
     enabled ``alert_channel`` rows, built through the installed plugins; ``now`` is for tests."""
     report = DeliveryReport()
     start = now or datetime.now(UTC)
-    async with SafeHttp(
-        FetchPolicy(allow=frozenset(settings.fetch_allow), timeout=settings.fetch_timeout)
-    ) as http:
+    async with SafeHttp(FetchPolicy.of(settings)) as http:
         usable: Mapping[str, AlertChannel | str] = (
             dict(channels) if channels is not None else usable_channels(engine=engine, http=http)
         )

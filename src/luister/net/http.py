@@ -37,6 +37,7 @@ import httpcore
 import httpx
 
 from luister.domain.errors import ConnectorError
+from luister.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,12 @@ class FetchPolicy:
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     user_agent: str = "luister/0.1 (+https://github.com/luister)"
+
+    @classmethod
+    def of(cls, settings: Settings) -> FetchPolicy:
+        """The policy the settings ask for: the allow-list, the timeout and the size limit."""
+        return cls(allow=frozenset(settings.fetch_allow), timeout=settings.fetch_timeout,
+                   max_bytes=settings.fetch_max_bytes)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

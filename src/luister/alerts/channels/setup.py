@@ -131,8 +131,7 @@ def test_channel(
     kinds = kinds if kinds is not None else channel_kinds()
 
     async def send() -> None:
-        policy = FetchPolicy(allow=frozenset(settings.fetch_allow), timeout=settings.fetch_timeout)
-        async with SafeHttp(policy) as http:
+        async with SafeHttp(FetchPolicy.of(settings)) as http:
             await build_channel(engine=engine, name=name, http=http, kinds=kinds).send(sample_message(name))
 
     try:
