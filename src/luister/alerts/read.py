@@ -167,9 +167,10 @@ def get_alert(*, engine: Engine, alert_id: int, scope: Scope = EVERYTHING) -> Al
     return _read(row)
 
 
-def alert_detail(*, engine: Engine, alert_id: int) -> AlertDetail:
+def alert_detail(*, engine: Engine, alert_id: int, scope: Scope = EVERYTHING) -> AlertDetail:
+    """One alert with its samples, steps, timeline and deliveries; outside ``scope`` as unknown."""
     with engine.connect() as conn:
-        row = conn.execute(_select().where(alert.c.id == alert_id)).first()
+        row = conn.execute(_select().where(alert.c.id == alert_id, _in_scope(scope))).first()
         if row is None:
             raise AlertError(f"no alert with id {alert_id}")
         steps = [

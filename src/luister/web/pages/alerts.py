@@ -51,8 +51,7 @@ def routes(web: Web) -> APIRouter:
 
     def _detail(request: Request, session: Session, alert_id: int, *, conflict: bool = False) -> Response:
         try:
-            get_alert(engine=engine, alert_id=alert_id, scope=session.user.scope)  # the department rule
-            detail = alert_detail(engine=engine, alert_id=alert_id)
+            detail = alert_detail(engine=engine, alert_id=alert_id, scope=session.user.scope)
         except AlertError:
             raise Refused("No such alert.", status=404) from None
         gettext = translations(web.language(request, session)).gettext
