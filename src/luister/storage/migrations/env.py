@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import luister.accounts.tables  # noqa: F401  # capability tables join the shared metadata on import
+import luister.inbox.tables  # noqa: F401
 from luister.storage.tables import metadata
 
 connection = context.config.attributes.get("connection")

@@ -1,0 +1,232 @@
+"""The inbox capability's tables: departments and their people, routing rules, SLA policies,
+conversations with their messages, events and tags, canned responses, notifications and digests.
+
+A department's ``key`` is the same string topics, sources and user accounts carry in their
+``department`` column (``customer-service``), so department scoping stays one rule
+(:func:`luister.domain.accounts.scope_of`)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from luister.storage.tables import BigId, JsonText, UtcDateTime, _now, _where_not_null, metadata
+
+_PRIORITY = "priority IN ('urgent', 'high', 'normal', 'low')"
+
+department = sa.Table(
+    "department",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(40), nullable=False, unique=True),
+    sa.Column("name_en", sa.String(80), nullable=False),
+    sa.Column("name_nl", sa.String(80), nullable=False),
+    # business hours: {"zone": "Europe/Amsterdam", "shifts": [[weekday, "08:00", "12:00"], ...],
+    # "holidays": ["NL"]}; an empty object means around the clock
+    sa.Column("calendar", JsonText, nullable=False),
+    sa.Column("digest_every", sa.String(8), nullable=False, default="weekly"),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.Column("updated_at", UtcDateTime, nullable=False, default=_now, onupdate=_now),
+    sa.CheckConstraint("digest_every IN ('daily', 'weekly', 'monthly')", name="digest_every"),
+)
+
+department_member = sa.Table(
+    "department_member",
+    metadata,
+    sa.Column("department_id", BigId, sa.ForeignKey("department.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", BigId, sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("languages", sa.String(40), nullable=False, default="nl,en"),  # ISO 639-1, comma-separated
+    sa.Column("availability", sa.String(10), nullable=False, default="available"),
+    sa.Column("capacity", sa.Integer, nullable=False, default=20),  # most open conversations at once
+    sa.Column("last_assigned_at", UtcDateTime, nullable=True),  # round-robin takes the longest waiting
+    sa.CheckConstraint("availability IN ('available', 'away', 'off')", name="availability"),
+    sa.CheckConstraint("capacity >= 0", name="capacity"),
+    sa.Index("ix_department_member_user_id", "user_id"),
+)
+
+sla_policy = sa.Table(
+    "sla_policy",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("department_id", BigId, sa.ForeignKey("department.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("priority", sa.String(8), nullable=False),
+    sa.Column("first_response_minutes", sa.Integer, nullable=True),
+    sa.Column("next_response_minutes", sa.Integer, nullable=True),
+    sa.Column("resolution_minutes", sa.Integer, nullable=True),
+    sa.Column("warn_minutes", sa.Integer, nullable=False, default=15),
+    sa.Column("business_hours", sa.Boolean, nullable=False, default=True),  # false: the wall clock
+    sa.UniqueConstraint("department_id", "priority"),
+    sa.CheckConstraint(_PRIORITY, name="priority"),
+)
+
+routing_rule = sa.Table(
+    "routing_rule",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(120), nullable=False, unique=True),
+    sa.Column("position", sa.Integer, nullable=False),  # lower first; the first rule that matches routes
+    # {"topics": [...], "query": "...", "intents": [...], "sentiments": [...], "languages": [...],
+    #  "channels": [...], "countries": [...], "min_followers": n}
+    sa.Column("conditions", JsonText, nullable=False),
+    sa.Column("department_id", BigId, sa.ForeignKey("department.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("priority", sa.String(8), nullable=True),  # NULL: the priority the mention earns itself
+    sa.Column("tags", sa.String(400), nullable=False, default=""),  # comma-separated
+    sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.Column("updated_at", UtcDateTime, nullable=False, default=_now, onupdate=_now),
+    sa.CheckConstraint(f"priority IS NULL OR {_PRIORITY}", name="priority"),
+)
+
+conversation = sa.Table(
+    "conversation",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("author_handle", sa.String(255), nullable=True),
+    sa.Column("author_name", sa.String(255), nullable=True),
+    sa.Column("author_followers", sa.BigInteger, nullable=True),
+    sa.Column("thread_key", sa.String(512), nullable=True),  # the platform's thread of its first mention
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("language", sa.String(8), nullable=True),
+    sa.Column("intent", sa.String(12), nullable=True),  # the primary intent of what opened it
+    sa.Column("sentiment", sa.String(8), nullable=True),
+    sa.Column("department_id", BigId, sa.ForeignKey("department.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("assignee_id", BigId, sa.ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False, default="new"),
+    sa.Column("snoozed_until", UtcDateTime, nullable=True),
+    sa.Column("priority", sa.String(8), nullable=False, default="normal"),
+    sa.Column("route", JsonText, nullable=False),  # why it went where it went (rule, or model label + score)
+    sa.Column("cycle", sa.Integer, nullable=False, default=1),  # 2 after the first reopen, ...
+    sa.Column("cycle_started_at", UtcDateTime, nullable=False),  # when the customer wrote (platform time)
+    sa.Column("last_customer_at", UtcDateTime, nullable=False),
+    sa.Column("first_response_at", UtcDateTime, nullable=True),  # of this cycle
+    sa.Column("last_agent_at", UtcDateTime, nullable=True),
+    sa.Column("resolved_at", UtcDateTime, nullable=True),
+    # the SLA clock's next deadline and state, kept by every action for the queues ("about to breach")
+    sa.Column("sla_due_at", UtcDateTime, nullable=True),
+    sa.Column("sla_state", sa.String(10), nullable=False, default="none"),
+    sa.Column("answered_elsewhere", sa.String(12), nullable=True),  # phone, email, in_person
+    sa.Column("merged_into_id", BigId, sa.ForeignKey("conversation.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("message_count", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.Column("updated_at", UtcDateTime, nullable=False, default=_now, onupdate=_now),
+    sa.CheckConstraint(
+        "status IN ('new', 'open', 'waiting_customer', 'waiting_department', 'snoozed', 'resolved',"
+        " 'reopened')",
+        name="status",
+    ),
+    sa.CheckConstraint(_PRIORITY, name="priority"),
+    sa.CheckConstraint("sla_state IN ('none', 'ok', 'warning', 'breached', 'paused', 'met')", name="sla"),
+    sa.Index("ix_conversation_queue", "status", "department_id", "priority", "last_customer_at"),
+    sa.Index("ix_conversation_assignee", "assignee_id", "status"),
+    sa.Index("ix_conversation_author", "channel", "author_handle", "last_customer_at"),
+    sa.Index("ix_conversation_thread", "channel", "thread_key", **_where_not_null("thread_key")),
+    sa.Index("ix_conversation_sla_due_at", "sla_due_at", **_where_not_null("sla_due_at")),
+)
+
+conversation_message = sa.Table(
+    "conversation_message",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", BigId, sa.ForeignKey("conversation.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("mention_id", BigId, sa.ForeignKey("mention.id", ondelete="SET NULL"), nullable=True),
+    # customer: a mention; agent: our reply; note: internal; automated: never a first response;
+    # elsewhere: answered by phone, e-mail or in person
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("author", sa.String(255), nullable=True),  # the customer's handle, or the user's e-mail
+    sa.Column("user_id", BigId, sa.ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),  # when it was really posted (the platform's time)
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.CheckConstraint("kind IN ('customer', 'agent', 'note', 'automated', 'elsewhere')", name="kind"),
+    sa.Index("ix_conversation_message_conversation", "conversation_id", "at", "id"),
+    sa.Index(
+        "ix_conversation_message_mention_id", "mention_id", unique=True, **_where_not_null("mention_id")
+    ),
+)
+
+conversation_event = sa.Table(
+    "conversation_event",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", BigId, sa.ForeignKey("conversation.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("actor", sa.String(254), nullable=False),  # an e-mail, "cli", "router", "system"
+    sa.Column("kind", sa.String(30), nullable=False),  # created, routed, assigned, status, transferred, ...
+    sa.Column("detail", JsonText, nullable=True),
+    sa.Index("ix_conversation_event_conversation", "conversation_id", "id"),
+)
+
+conversation_tag = sa.Table(
+    "conversation_tag",
+    metadata,
+    sa.Column(
+        "conversation_id", BigId, sa.ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("tag", sa.String(60), primary_key=True),
+    sa.Index("ix_conversation_tag_tag", "tag", "conversation_id"),
+)
+
+canned_response = sa.Table(
+    "canned_response",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("language", sa.String(5), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # may hold {first_name}, {case_number}, {agent_name}
+    sa.Column("department_id", BigId, sa.ForeignKey("department.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.UniqueConstraint("name", "language"),
+)
+
+notification = sa.Table(
+    "notification",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("user_id", BigId, sa.ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # mentioned, assigned, sla_warning, sla_breach, digest
+    sa.Column("conversation_id", BigId, sa.ForeignKey("conversation.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("read_at", UtcDateTime, nullable=True),
+    sa.Index("ix_notification_user", "user_id", "read_at"),
+)
+
+digest = sa.Table(
+    "digest",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("department_id", BigId, sa.ForeignKey("department.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("period_start", UtcDateTime, nullable=False),
+    sa.Column("period_end", UtcDateTime, nullable=False),
+    sa.Column("every", sa.String(8), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.UniqueConstraint("department_id", "period_start", "period_end"),
+)
+
+digest_item = sa.Table(
+    "digest_item",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("digest_id", BigId, sa.ForeignKey("digest.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(12), nullable=False),  # complaint, idea, question
+    sa.Column("theme", sa.String(160), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("previous_count", sa.Integer, nullable=False),
+    sa.Column("decision", sa.String(10), nullable=True),  # taken_up, declined
+    sa.Column("outcome", sa.Text, nullable=True),
+    sa.Column("decided_by", sa.String(254), nullable=True),
+    sa.Column("decided_at", UtcDateTime, nullable=True),
+    sa.CheckConstraint("kind IN ('complaint', 'idea', 'question')", name="kind"),
+    sa.CheckConstraint("decision IS NULL OR decision IN ('taken_up', 'declined')", name="decision"),
+    sa.Index("ix_digest_item_digest_id", "digest_id"),
+)
+
+digest_item_mention = sa.Table(
+    "digest_item_mention",
+    metadata,
+    sa.Column("item_id", BigId, sa.ForeignKey("digest_item.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("mention_id", BigId, sa.ForeignKey("mention.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("example", sa.Boolean, nullable=False, default=False),  # shown in the digest
+    sa.Index("ix_digest_item_mention_mention_id", "mention_id"),
+)
