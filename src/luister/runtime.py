@@ -100,10 +100,13 @@ class Runtime:
         return AlertWatcher(engine=self.engine, settings=self.settings, deliver=deliver)
 
     def event_bus(self, *, watcher: AlertWatcher | None = None) -> EventBus:
-        """An event bus on which stored mentions are checked against the alert rules."""
+        """An event bus on which stored mentions are checked against the alert rules and become the
+        inbox's conversations."""
+        from luister.inbox.intake import InboxWatcher
         from luister.services.events import EventBus
 
-        return (watcher or self.alert_watcher()).subscribe(EventBus())
+        bus = (watcher or self.alert_watcher()).subscribe(EventBus())
+        return InboxWatcher(engine=self.engine, clock=self.clock).subscribe(bus)
 
     def http_policy(self) -> FetchPolicy:
         """What outbound fetches may do: the SSRF allow-list, the timeout and the size limit."""
@@ -151,6 +154,7 @@ class Runtime:
                 for result in await self.listener(http=http, events=events).run_due(names=names):
                     on_result(result)
                 await asyncio.to_thread(watcher.tick)  # alerts on time passing, delivery retries
+                await asyncio.to_thread(self.inbox_tick, events)  # snoozes, SLA clocks, the queues
                 if retention != RetentionPolicy() and self.clock() >= retention_due:
                     now = self.clock()
                     report = await asyncio.to_thread(
@@ -164,6 +168,12 @@ class Runtime:
                     if stop is not None and stop.is_set():
                         return
                     await asyncio.sleep(0.1)
+
+    def inbox_tick(self, events: EventBus | None = None) -> None:
+        """What time passing does to the inbox (``luister.inbox.timers``), as of the runtime's clock."""
+        from luister.inbox.timers import tick
+
+        tick(engine=self.engine, now=self.clock(), bus=events)
 
     @cached_property
     def push_receiver(self) -> PushReceiver:

@@ -1,0 +1,611 @@
+"""Reading the inbox: the views with their counts, a conversation with its messages, timeline and author,
+departments with their people, routing rules and SLA policies. No writes.
+
+Department scoping is applied here (:func:`in_scope`): someone of a department sees their department's
+conversations and those nobody owns yet; admins and people without a department see all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from luister.domain.accounts import EVERYTHING, Scope
+from luister.inbox.model import Route, UnknownConversation
+from luister.inbox.status import PRIORITY_ORDER, Status
+from luister.inbox.tables import (
+    canned_response,
+    conversation,
+    conversation_event,
+    conversation_message,
+    conversation_tag,
+    department,
+    department_member,
+    digest,
+    digest_item,
+    digest_item_mention,
+    notification,
+    routing_rule,
+    sla_policy,
+)
+from luister.storage.scoping import seen
+from luister.storage.tables import mention, user_account
+
+PAGE = 50
+ABOUT_TO_BREACH = timedelta(hours=1)
+
+
+class View(StrEnum):
+    mine = "mine"
+    unassigned = "unassigned"
+    departments = "departments"  # my departments' (all of them for someone across departments)
+    all = "all"
+    breaching = "breaching"  # about to breach or breached
+    snoozed = "snoozed"
+    resolved = "resolved"
+
+
+def in_scope(scope: Scope) -> sa.ColumnElement[bool]:
+    """Conversations ``scope`` sees: its department's and those without a department."""
+    if scope.department is None:
+        return sa.true()
+    owned = sa.select(department.c.id).where(seen(department.c.key, scope)).scalar_subquery()
+    return sa.or_(conversation.c.department_id.is_(None), conversation.c.department_id.in_(owned))
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    department: str | None = None
+    status: str | None = None
+    priority: str | None = None
+    intent: str | None = None
+    channel: str | None = None
+    tag: str | None = None
+    assignee: str | None = None
+    text: str | None = None  # words in the subject or the author
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRow:
+    id: int
+    subject: str
+    channel: str
+    author_handle: str | None
+    author_name: str | None
+    language: str | None
+    intent: str | None
+    sentiment: str | None
+    department: str | None
+    assignee: str | None
+    status: str
+    priority: str
+    sla_state: str
+    sla_due_at: datetime | None
+    last_customer_at: datetime
+    message_count: int
+    snoozed_until: datetime | None
+    route: Route
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[ConversationRow]
+    counts: dict[str, int]  # per view, for the tabs
+    total: int  # in this view with these filters
+    page: int
+
+
+def _select() -> sa.Select[Any]:
+    return sa.select(
+        conversation,
+        department.c.key.label("department_key"),
+        user_account.c.email.label("assignee_email"),
+    ).select_from(
+        conversation.outerjoin(department, department.c.id == conversation.c.department_id).outerjoin(
+            user_account, user_account.c.id == conversation.c.assignee_id
+        )
+    )
+
+
+def _row(r: Any) -> ConversationRow:
+    return ConversationRow(
+        r.id,
+        r.subject,
+        r.channel,
+        r.author_handle,
+        r.author_name,
+        r.language,
+        r.intent,
+        r.sentiment,
+        r.department_key,
+        r.assignee_email,
+        r.status,
+        r.priority,
+        r.sla_state,
+        r.sla_due_at,
+        r.last_customer_at,
+        r.message_count,
+        r.snoozed_until,
+        Route.from_json(r.route),
+    )
+
+
+_LIVE = conversation.c.status.in_([s.value for s in Status if s not in (Status.resolved, Status.snoozed)])
+
+
+def view_condition(view: View, *, user_id: int | None, scope: Scope, now: datetime) -> sa.ColumnElement[bool]:
+    if view is View.mine:
+        return sa.and_(conversation.c.assignee_id == (user_id or -1), _LIVE)
+    if view is View.unassigned:
+        return sa.and_(conversation.c.assignee_id.is_(None), _LIVE)
+    if view is View.departments:
+        if scope.department is None:
+            return _LIVE
+        return sa.and_(department.c.key == scope.department, _LIVE)
+    if view is View.breaching:
+        return sa.and_(
+            _LIVE,
+            sa.or_(
+                conversation.c.sla_state.in_(("warning", "breached")),
+                conversation.c.sla_due_at <= now + ABOUT_TO_BREACH,
+            ),
+        )
+    if view is View.snoozed:
+        return conversation.c.status == Status.snoozed.value
+    if view is View.resolved:
+        return conversation.c.status == Status.resolved.value
+    return _LIVE
+
+
+def _filtered(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
+    if filters.department:
+        query = query.where(department.c.key == filters.department)
+    for column, value in (
+        (conversation.c.status, filters.status),
+        (conversation.c.priority, filters.priority),
+        (conversation.c.intent, filters.intent),
+        (conversation.c.channel, filters.channel),
+    ):
+        if value:
+            query = query.where(column == value)
+    if filters.assignee:
+        query = query.where(user_account.c.email == filters.assignee.lower())
+    if filters.tag:
+        tagged = sa.select(conversation_tag.c.conversation_id).where(
+            conversation_tag.c.tag == filters.tag.lower()
+        )
+        query = query.where(conversation.c.id.in_(tagged))
+    if filters.text:
+        pattern = (
+            "%" + filters.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        query = query.where(
+            sa.or_(
+                sa.func.lower(conversation.c.subject).like(pattern, escape="\\"),
+                sa.func.lower(conversation.c.author_handle).like(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+_PRIORITY_RANK = sa.case({p.value: n for n, p in enumerate(PRIORITY_ORDER)}, value=conversation.c.priority)
+
+
+def list_conversations(
+    *,
+    engine: Engine,
+    view: View = View.all,
+    scope: Scope = EVERYTHING,
+    user_id: int | None = None,
+    filters: Filters = Filters(),
+    page: int = 1,
+    now: datetime,
+    per_page: int = PAGE,
+) -> Page:
+    """One page of a view, most urgent first (priority, then the nearest SLA deadline, then the oldest
+    customer message), with the count of every view for the tabs."""
+    where = sa.and_(in_scope(scope), view_condition(view, user_id=user_id, scope=scope, now=now))
+    query = _filtered(_select().where(where), filters)
+    if view is View.resolved:
+        order: list[Any] = [conversation.c.resolved_at.desc(), conversation.c.id.desc()]
+    else:
+        order = [
+            _PRIORITY_RANK,
+            conversation.c.sla_due_at.is_(None),
+            conversation.c.sla_due_at,
+            conversation.c.last_customer_at,
+            conversation.c.id,
+        ]
+    with engine.connect() as conn:
+        rows = [
+            _row(r)
+            for r in conn.execute(query.order_by(*order).limit(per_page).offset((page - 1) * per_page))
+        ]
+        total = conn.execute(
+            sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+        ).scalar_one()
+        counts = view_counts(conn, scope=scope, user_id=user_id, now=now)
+    return Page(rows=rows, counts=counts, total=total, page=page)
+
+
+def view_counts(conn: Connection, *, scope: Scope, user_id: int | None, now: datetime) -> dict[str, int]:
+    """How many conversations each view holds, in one query."""
+    columns = [
+        sa.func.sum(sa.case((view_condition(v, user_id=user_id, scope=scope, now=now), 1), else_=0)).label(
+            v.value
+        )
+        for v in View
+        if v is not View.resolved  # grows without end; its tab shows no count
+    ]
+    query = (
+        sa.select(*columns)
+        .select_from(conversation.outerjoin(department, department.c.id == conversation.c.department_id))
+        .where(in_scope(scope), conversation.c.status != Status.resolved.value)
+    )
+    row = conn.execute(query).one()
+    return {key: int(value or 0) for key, value in row._mapping.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRead:
+    id: int
+    kind: str
+    author: str | None
+    body: str
+    at: datetime
+    mention_id: int | None
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventRead:
+    at: datetime
+    actor: str
+    kind: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorHistory:
+    """The person's other conversations and mentions, across channels (by handle)."""
+
+    conversations: list[ConversationRow]
+    mentions: list[tuple[int, str, str, datetime, str | None]]  # id, channel, text, published_at, url
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a department decided on a digest item this conversation's mentions were part of."""
+
+    department: str
+    kind: str
+    theme: str
+    decision: str | None
+    outcome: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationDetail:
+    conversation: ConversationRow
+    messages: list[MessageRead]
+    events: list[EventRead]
+    tags: list[str]
+    cycle: int
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    answered_elsewhere: str | None
+    merged_into: int | None
+    author: AuthorHistory
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+def conversation_detail(
+    *, engine: Engine, conversation_id: int, scope: Scope = EVERYTHING, messages: int = 500
+) -> ConversationDetail:
+    """One conversation with its (newest ``messages``) messages, timeline, tags and author history.
+    One outside ``scope`` is as unknown as one that does not exist."""
+    with engine.connect() as conn:
+        r = conn.execute(_select().where(conversation.c.id == conversation_id, in_scope(scope))).first()
+        if r is None:
+            raise UnknownConversation(f"no conversation #{conversation_id}")
+        found = conn.execute(
+            sa.select(conversation_message, mention.c.url)
+            .outerjoin(mention, mention.c.id == conversation_message.c.mention_id)
+            .where(conversation_message.c.conversation_id == conversation_id)
+            .order_by(conversation_message.c.at.desc(), conversation_message.c.id.desc())
+            .limit(messages)
+        ).all()
+        items = [
+            MessageRead(m.id, m.kind, m.author, m.body, m.at, m.mention_id, m.url) for m in reversed(found)
+        ]
+        events = [
+            EventRead(e.at, e.actor, e.kind, dict(e.detail or {}))
+            for e in conn.execute(
+                sa.select(conversation_event)
+                .where(conversation_event.c.conversation_id == conversation_id)
+                .order_by(conversation_event.c.id)
+            )
+        ]
+        tags = sorted(
+            conn.scalars(
+                sa.select(conversation_tag.c.tag).where(conversation_tag.c.conversation_id == conversation_id)
+            )
+        )
+        author = _author_history(conn, r, scope)
+        outcomes = _outcomes(conn, conversation_id)
+    return ConversationDetail(
+        _row(r),
+        items,
+        events,
+        tags,
+        r.cycle,
+        r.first_response_at,
+        r.resolved_at,
+        r.answered_elsewhere,
+        r.merged_into_id,
+        author,
+        outcomes,
+    )
+
+
+def _author_history(conn: Connection, r: Any, scope: Scope) -> AuthorHistory:
+    if not r.author_handle:
+        return AuthorHistory([], [])
+    others = conn.execute(
+        _select()
+        .where(conversation.c.author_handle == r.author_handle, conversation.c.id != r.id, in_scope(scope))
+        .order_by(conversation.c.last_customer_at.desc())
+        .limit(20)
+    )
+    mentions = conn.execute(
+        sa.select(mention.c.id, mention.c.channel, mention.c.text, mention.c.published_at, mention.c.url)
+        .where(mention.c.author_handle == r.author_handle)
+        .order_by(mention.c.published_at.desc())
+        .limit(20)
+    )
+    return AuthorHistory(
+        [_row(o) for o in others], [(m.id, m.channel, m.text, m.published_at, m.url) for m in mentions]
+    )
+
+
+def _outcomes(conn: Connection, conversation_id: int) -> list[Outcome]:
+    mentions = sa.select(conversation_message.c.mention_id).where(
+        conversation_message.c.conversation_id == conversation_id,
+        conversation_message.c.mention_id.is_not(None),
+    )
+    rows = conn.execute(
+        sa.select(department.c.key, digest_item)
+        .distinct()
+        .join(digest_item_mention, digest_item_mention.c.item_id == digest_item.c.id)
+        .join(digest, digest.c.id == digest_item.c.digest_id)
+        .join(department, department.c.id == digest.c.department_id)
+        .where(digest_item_mention.c.mention_id.in_(mentions))
+        .order_by(digest_item.c.id)
+    )
+    return [Outcome(o.key, o.kind, o.theme, o.decision, o.outcome, o.decided_by, o.decided_at) for o in rows]
+
+
+# --- departments, rules, policies, canned responses, notifications ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRead:
+    user_id: int
+    email: str
+    name: str
+    languages: str
+    availability: str
+    capacity: int
+    open_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentRead:
+    id: int
+    key: str
+    name_en: str
+    name_nl: str
+    calendar: dict[str, Any]
+    digest_every: str
+    assignment: str
+    reclaim_minutes: int | None
+    members: list[MemberRead]
+    open_count: int
+
+    def name(self, language: str) -> str:
+        return self.name_nl if language == "nl" else self.name_en
+
+
+def list_departments(*, engine: Engine) -> list[DepartmentRead]:
+    with engine.connect() as conn:
+        load: dict[int | None, int] = dict(
+            conn.execute(
+                sa.select(conversation.c.assignee_id, sa.func.count())
+                .where(
+                    conversation.c.status.in_(
+                        [s.value for s in Status if s not in (Status.resolved, Status.snoozed)]
+                    )
+                )
+                .group_by(conversation.c.assignee_id)
+            ).all()
+        )
+        open_per_department: dict[int | None, int] = dict(
+            conn.execute(
+                sa.select(conversation.c.department_id, sa.func.count())
+                .where(conversation.c.status != Status.resolved.value)
+                .group_by(conversation.c.department_id)
+            ).all()
+        )
+        members: dict[int, list[MemberRead]] = {}
+        for m in conn.execute(
+            sa.select(department_member, user_account.c.email, user_account.c.name)
+            .join(user_account, user_account.c.id == department_member.c.user_id)
+            .order_by(user_account.c.name)
+        ):
+            members.setdefault(m.department_id, []).append(
+                MemberRead(
+                    m.user_id,
+                    m.email,
+                    m.name,
+                    m.languages,
+                    m.availability,
+                    m.capacity,
+                    int(load.get(m.user_id, 0)),
+                )
+            )
+        return [
+            DepartmentRead(
+                d.id,
+                d.key,
+                d.name_en,
+                d.name_nl,
+                dict(d.calendar or {}),
+                d.digest_every,
+                d.assignment,
+                d.reclaim_minutes,
+                members.get(d.id, []),
+                int(open_per_department.get(d.id, 0)),
+            )
+            for d in conn.execute(sa.select(department).order_by(department.c.id))
+        ]
+
+
+def department_keys(*, engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.scalars(sa.select(department.c.key).order_by(department.c.id)))
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRead:
+    id: int
+    name: str
+    position: int
+    conditions: dict[str, Any]
+    department: str
+    priority: str | None
+    tags: list[str]
+    enabled: bool
+    created_by: str
+
+
+def list_rules(*, engine: Engine) -> list[RuleRead]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(routing_rule, department.c.key)
+            .join(department, department.c.id == routing_rule.c.department_id)
+            .order_by(routing_rule.c.position, routing_rule.c.id)
+        )
+        return [
+            RuleRead(
+                r.id,
+                r.name,
+                r.position,
+                dict(r.conditions or {}),
+                r.key,
+                r.priority,
+                [t for t in r.tags.split(",") if t],
+                r.enabled,
+                r.created_by,
+            )
+            for r in rows
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRead:
+    department: str
+    priority: str
+    first_response_minutes: int | None
+    next_response_minutes: int | None
+    resolution_minutes: int | None
+    warn_minutes: int
+    business_hours: bool
+
+
+def list_policies(*, engine: Engine) -> list[PolicyRead]:
+    rank = sa.case({p.value: n for n, p in enumerate(PRIORITY_ORDER)}, value=sla_policy.c.priority)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(sla_policy, department.c.key)
+            .join(department, department.c.id == sla_policy.c.department_id)
+            .order_by(department.c.id, rank)
+        )
+        return [
+            PolicyRead(
+                r.key,
+                r.priority,
+                r.first_response_minutes,
+                r.next_response_minutes,
+                r.resolution_minutes,
+                r.warn_minutes,
+                r.business_hours,
+            )
+            for r in rows
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class CannedRead:
+    id: int
+    name: str
+    language: str
+    body: str
+    department: str | None
+
+
+def list_canned(*, engine: Engine, language: str | None = None) -> list[CannedRead]:
+    query = (
+        sa.select(canned_response, department.c.key)
+        .outerjoin(department, department.c.id == canned_response.c.department_id)
+        .order_by(canned_response.c.name, canned_response.c.language)
+    )
+    if language:
+        query = query.where(canned_response.c.language == language)
+    with engine.connect() as conn:
+        return [CannedRead(r.id, r.name, r.language, r.body, r.key) for r in conn.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRead:
+    id: int
+    at: datetime
+    kind: str
+    conversation_id: int | None
+    text: str
+    read: bool
+
+
+def notifications(*, engine: Engine, user_id: int, limit: int = 30) -> list[NotificationRead]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(notification)
+            .where(notification.c.user_id == user_id)
+            .order_by(notification.c.id.desc())
+            .limit(limit)
+        )
+        return [
+            NotificationRead(n.id, n.at, n.kind, n.conversation_id, n.text, n.read_at is not None)
+            for n in rows
+        ]
+
+
+def unread_count(*, engine: Engine, user_id: int) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.select(sa.func.count()).where(
+                    notification.c.user_id == user_id, notification.c.read_at.is_(None)
+                )
+            ).scalar_one()
+        )
+
+
+def conversation_ids(rows: Sequence[ConversationRow]) -> list[int]:
+    return [r.id for r in rows]
