@@ -34,16 +34,28 @@ PASSWORD = "lang-genoeg-wachtwoord-42"
 def _store(settings: Settings, engine: Engine, *records: dict[str, Any], now: datetime = NOW) -> None:
     runtime = runtime_for(settings, engine)
     runtime.clock = lambda: now
-    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test",
-             enrichers=runtime.enrichers(), events=runtime.event_bus()).run_batch(
-        [raw_item(r) for r in records])  # fmt: skip
+    Pipeline(
+        mapper=FieldMapping().map,
+        store=SqlMentionStore(engine),
+        origin="test",
+        enrichers=runtime.enrichers(),
+        events=runtime.event_bus(),
+    ).run_batch([raw_item(r) for r in records])
 
 
 def _post(
     n: int, text: str, *, author: str = "klant_anna", at: datetime = NOW, **extra: Any
 ) -> dict[str, Any]:
-    return {"id": f"p{n}", "channel": "mastodon", "text": text, "author": author, "lang": "nl",
-            "created_at": at.isoformat(), "url": f"https://social.example/@{author}/{n}", **extra}  # fmt: skip
+    return {
+        "id": f"p{n}",
+        "channel": "mastodon",
+        "text": text,
+        "author": author,
+        "lang": "nl",
+        "created_at": at.isoformat(),
+        "url": f"https://social.example/@{author}/{n}",
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -52,10 +64,19 @@ def voltaro(engine: Engine) -> Engine:
     create_topic(
         engine=engine, name="Stroomkracht", kind=TopicKind.competitor, query="stroomkracht", actor="test"
     )
-    for email, department in (("anna@voltaro.example", "customer-service"), ("bob@voltaro.example", "sales"),
-                              ("carla@voltaro.example", "customer-service")):  # fmt: skip
-        create_user(engine=engine, email=email, name=email.split("@")[0].title(), password=PASSWORD,
-                    role=Role.agent, department=department)  # fmt: skip
+    for email, department in (
+        ("anna@voltaro.example", "customer-service"),
+        ("bob@voltaro.example", "sales"),
+        ("carla@voltaro.example", "customer-service"),
+    ):
+        create_user(
+            engine=engine,
+            email=email,
+            name=email.split("@")[0].title(),
+            password=PASSWORD,
+            role=Role.agent,
+            department=department,
+        )
         setup.set_member(engine=engine, actor="test", department_key=department, email=email, now=NOW)
     return engine
 
@@ -69,8 +90,15 @@ def test_a_complaint_becomes_a_routed_assigned_conversation_that_is_worked_and_r
     settings: Settings, voltaro: Engine
 ) -> None:
     engine = voltaro
-    _store(settings, engine, _post(1, "@Voltaro mijn laadpaal doet het al drie dagen niet, slechte service! "
-                                      "Wanneer komt er eindelijk een monteur?"))  # fmt: skip
+    _store(
+        settings,
+        engine,
+        _post(
+            1,
+            "@Voltaro mijn laadpaal doet het al drie dagen niet, slechte service! "
+            "Wanneer komt er eindelijk een monteur?",
+        ),
+    )
     row = _only(engine)
     assert row.status == Status.new and row.intent in ("complaint", "question")
     detail = conversation_detail(engine=engine, conversation_id=row.id)
@@ -82,20 +110,37 @@ def test_a_complaint_becomes_a_routed_assigned_conversation_that_is_worked_and_r
     assert {e.kind for e in detail.events} >= {"created", "routed", "assigned"}
 
     later = NOW + timedelta(minutes=5)
-    told = actions.add_note(engine=engine, conversation_id=row.id, body="@bob is dit een verkoopkans?",
-                            actor="anna@voltaro.example", now=later)  # fmt: skip
+    told = actions.add_note(
+        engine=engine,
+        conversation_id=row.id,
+        body="@bob is dit een verkoopkans?",
+        actor="anna@voltaro.example",
+        now=later,
+    )
     assert told == ["bob@voltaro.example"]
     bob = get_user(engine=engine, email="bob@voltaro.example")
     assert [n.kind for n in notifications(engine=engine, user_id=bob.id)] == ["mentioned"]
 
-    actions.answered_elsewhere(engine=engine, conversation_id=row.id, how="phone", note="Gebeld, monteur komt",
-                               actor="anna@voltaro.example", now=later)  # fmt: skip
+    actions.answered_elsewhere(
+        engine=engine,
+        conversation_id=row.id,
+        how="phone",
+        note="Gebeld, monteur komt",
+        actor="anna@voltaro.example",
+        now=later,
+    )
     assert _only(engine).status == Status.resolved and _only(engine).sla_state == "met"
     with pytest.raises(Conflict, match="resolved"):
         actions.move(engine=engine, conversation_id=row.id, to=Move.resolve, actor="x", now=later)
 
-    _store(settings, engine, _post(2, "Voltaro, de monteur is niet gekomen. Nu wil ik mijn geld terug.",
-                                   at=NOW + timedelta(hours=2)), now=NOW + timedelta(hours=2))  # fmt: skip
+    _store(
+        settings,
+        engine,
+        _post(
+            2, "Voltaro, de monteur is niet gekomen. Nu wil ik mijn geld terug.", at=NOW + timedelta(hours=2)
+        ),
+        now=NOW + timedelta(hours=2),
+    )
     again = _only(engine)
     assert (
         again.status == Status.reopened and again.cycle == 2 and again.message_count == 4
@@ -115,9 +160,15 @@ def test_competitor_mentions_are_not_ours_except_leads(settings: Settings, volta
 
 
 def test_routing_rules_come_first_and_say_which(settings: Settings, voltaro: Engine) -> None:
-    setup.save_rule(engine=voltaro, actor="test", name="Laadpassen naar product",
-                    conditions={"query": "laadpas*", "topics": ["Voltaro"]},
-                    department_key="product", priority="high", tags="laadpas")  # fmt: skip
+    setup.save_rule(
+        engine=voltaro,
+        actor="test",
+        name="Laadpassen naar product",
+        conditions={"query": "laadpas*", "topics": ["Voltaro"]},
+        department_key="product",
+        priority="high",
+        tags="laadpas",
+    )
     _store(settings, voltaro, _post(1, "Voltaro, mijn laadpas werkt niet meer bij de paal, heel vervelend"))
     detail = conversation_detail(engine=voltaro, conversation_id=_only(voltaro).id)
     assert detail.conversation.department == "product" and detail.conversation.priority == "high"
@@ -126,19 +177,29 @@ def test_routing_rules_come_first_and_say_which(settings: Settings, voltaro: Eng
         and detail.conversation.route.rule_name == "Laadpassen naar product"
     )
     assert detail.tags == ["laadpas"]
-    simulation = setup.simulate_rule(engine=voltaro, conditions={"query": "laadpas*"}, department_key="sales",
-                                     now=NOW + timedelta(minutes=1))  # fmt: skip
+    simulation = setup.simulate_rule(
+        engine=voltaro,
+        conditions={"query": "laadpas*"},
+        department_key="sales",
+        now=NOW + timedelta(minutes=1),
+    )
     assert simulation.matched == 1 and simulation.taken_from == {"product": 1}
 
 
 def test_bad_input_is_refused_and_changes_nothing(settings: Settings, voltaro: Engine) -> None:
     with pytest.raises(QuerySyntaxError) as bad:
-        setup.save_rule(engine=voltaro, actor="t", name="r", conditions={"query": "laadpaal AND (storing"},
-                        department_key="product")  # fmt: skip
+        setup.save_rule(
+            engine=voltaro,
+            actor="t",
+            name="r",
+            conditions={"query": "laadpaal AND (storing"},
+            department_key="product",
+        )
     assert bad.value.position > 0
     with pytest.raises(UnknownDepartment):
-        setup.save_rule(engine=voltaro, actor="t", name="r", conditions={"intents": ["lead"]},
-                        department_key="finance")  # fmt: skip
+        setup.save_rule(
+            engine=voltaro, actor="t", name="r", conditions={"intents": ["lead"]}, department_key="finance"
+        )
     _store(settings, voltaro, _post(1, "@Voltaro al weken geen stroom uit mijn laadpaal, dit is schandalig"))
     row = _only(voltaro)
     with pytest.raises(NotAMember, match="not a member"):
@@ -146,8 +207,14 @@ def test_bad_input_is_refused_and_changes_nothing(settings: Settings, voltaro: E
             engine=voltaro, conversation_id=row.id, assignee="bob@voltaro.example", actor="t", now=NOW
         )
     with pytest.raises(UnknownConversation):
-        actions.move(engine=voltaro, conversation_id=row.id, to=Move.open, actor="bob@voltaro.example", now=NOW,
-                     scope=Scope("sales"))  # fmt: skip
+        actions.move(
+            engine=voltaro,
+            conversation_id=row.id,
+            to=Move.open,
+            actor="bob@voltaro.example",
+            now=NOW,
+            scope=Scope("sales"),
+        )
     with pytest.raises(Conflict):
         actions.move(engine=voltaro, conversation_id=row.id, to=Move.reopen, actor="t", now=NOW)
     assert _only(voltaro).status == Status.new and _only(voltaro).assignee_id == row.assignee_id

@@ -24,9 +24,13 @@ department = sa.Table(
     # "holidays": ["NL"]}; an empty object means around the clock
     sa.Column("calendar", JsonText, nullable=False),
     sa.Column("digest_every", sa.String(8), nullable=False, default="weekly"),
+    sa.Column("assignment", sa.String(12), nullable=False, default="least_loaded"),  # or round_robin, manual
+    # an assigned conversation without a reply from its agent for this long goes back to the queue
+    sa.Column("reclaim_minutes", sa.Integer, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
     sa.Column("updated_at", UtcDateTime, nullable=False, default=_now, onupdate=_now),
     sa.CheckConstraint("digest_every IN ('daily', 'weekly', 'monthly')", name="digest_every"),
+    sa.CheckConstraint("assignment IN ('manual', 'round_robin', 'least_loaded')", name="assignment"),
 )
 
 department_member = sa.Table(
@@ -92,6 +96,7 @@ conversation = sa.Table(
     sa.Column("sentiment", sa.String(8), nullable=True),
     sa.Column("department_id", BigId, sa.ForeignKey("department.id", ondelete="SET NULL"), nullable=True),
     sa.Column("assignee_id", BigId, sa.ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("assigned_at", UtcDateTime, nullable=True),
     sa.Column("status", sa.String(20), nullable=False, default="new"),
     sa.Column("snoozed_until", UtcDateTime, nullable=True),
     sa.Column("priority", sa.String(8), nullable=False, default="normal"),

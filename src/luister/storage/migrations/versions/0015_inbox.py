@@ -67,10 +67,15 @@ def upgrade() -> None:
         sa.Column("name_nl", sa.String(length=80), nullable=False),
         sa.Column("calendar", JsonText, nullable=False),
         sa.Column("digest_every", sa.String(length=8), nullable=False),
+        sa.Column("assignment", sa.String(length=12), nullable=False),
+        sa.Column("reclaim_minutes", sa.Integer(), nullable=True),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.CheckConstraint(
             "digest_every IN ('daily', 'weekly', 'monthly')", name=op.f("ck_department_digest_every")
+        ),
+        sa.CheckConstraint(
+            "assignment IN ('manual', 'round_robin', 'least_loaded')", name=op.f("ck_department_assignment")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_department")),
         sa.UniqueConstraint("key", name=op.f("uq_department_key")),
@@ -106,6 +111,7 @@ def upgrade() -> None:
         sa.Column("sentiment", sa.String(length=8), nullable=True),
         sa.Column("department_id", BigId, nullable=True),
         sa.Column("assignee_id", BigId, nullable=True),
+        sa.Column("assigned_at", UtcDateTime(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("snoozed_until", UtcDateTime(), nullable=True),
         sa.Column("priority", sa.String(length=8), nullable=False),
@@ -432,7 +438,8 @@ def upgrade() -> None:
     departments = sa.table(
         "department", sa.column("id", BigId), sa.column("key", sa.String),
         sa.column("name_en", sa.String), sa.column("name_nl", sa.String), sa.column("calendar", JsonText),
-        sa.column("digest_every", sa.String),
+        sa.column("digest_every", sa.String), sa.column("assignment", sa.String),
+        sa.column("reclaim_minutes", sa.Integer),
         sa.column("created_at", UtcDateTime()), sa.column("updated_at", UtcDateTime()),
     )  # fmt: skip
     policies = sa.table(
@@ -443,7 +450,8 @@ def upgrade() -> None:
     )  # fmt: skip
     op.bulk_insert(departments, [
         {"id": number, "key": key, "name_en": en, "name_nl": nl, "calendar": calendar,
-         "digest_every": "weekly", "created_at": now, "updated_at": now}
+         "digest_every": "weekly", "assignment": "least_loaded",
+         "reclaim_minutes": 60 if key == "customer-service" else None, "created_at": now, "updated_at": now}
         for number, (key, en, nl, calendar) in enumerate(DEPARTMENTS, start=1)
     ])  # fmt: skip
     rows = []
