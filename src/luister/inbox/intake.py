@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from luister.inbox import bookkeeping as book
 from luister.inbox.model import ACTION_INTENTS, ConversationChanged, Route
 from luister.inbox.rules import Candidate, Conditions, RoutingRule, first_rule
 from luister.inbox.status import Move, Priority, Status, next_status
-from luister.inbox.tables import conversation, conversation_message, department, routing_rule
+from luister.inbox.tables import conversation, conversation_message, department, routing_rule, voice
 from luister.inbox.threading import JOIN_WINDOW, Open, conversation_to_join, thread_key
 from luister.inbox.triage import TriageInput, suggest
 from luister.services.events import EventBus, MentionsStored
@@ -42,6 +42,7 @@ class Intake:
     opened: list[int] = field(default_factory=list)
     joined: list[int] = field(default_factory=list)
     reopened: list[int] = field(default_factory=list)
+    replied: list[int] = field(default_factory=list)  # our own posts, answering in a conversation
     skipped: int = 0
 
 
@@ -52,6 +53,10 @@ class Routing:
     rules: tuple[RoutingRule, ...]
     topic_queries: dict[str, Query]
     departments: dict[str, int]
+    voices: frozenset[tuple[str, str]] = frozenset()  # (channel, lower-case handle) we speak from
+
+    def ours(self, row: Any) -> bool:
+        return bool(row.author_handle) and (row.channel, row.author_handle.lower()) in self.voices
 
     @classmethod
     def load(cls, conn: Connection) -> Routing:
@@ -64,7 +69,10 @@ class Routing:
         queries = {
             name: parse_query(text) for name, text in conn.execute(sa.select(topic.c.name, topic.c.query))
         }
-        return cls(rules=rules, topic_queries=queries, departments=departments)
+        voices = frozenset(
+            (c, h.lower()) for c, h in conn.execute(sa.select(voice.c.channel, voice.c.handle))
+        )
+        return cls(rules=rules, topic_queries=queries, departments=departments, voices=voices)
 
 
 def rule_of(row: Any, department_key: str) -> RoutingRule:
@@ -177,9 +185,12 @@ def intake(
                 done.skipped += 1
                 continue
             action, conversation_id = result
-            {"opened": done.opened, "joined": done.joined, "reopened": done.reopened}[action].append(
-                conversation_id
-            )
+            {
+                "opened": done.opened,
+                "joined": done.joined,
+                "reopened": done.reopened,
+                "replied": done.replied,
+            }[action].append(conversation_id)
             changed.append(ConversationChanged(conversation_id, action, "router"))
     if bus is not None:
         for event in changed:
@@ -191,6 +202,8 @@ def _take(
     conn: Connection, row: Any, topics: list[tuple[str, str]], routing: Routing, *, now: datetime
 ) -> tuple[str, int] | None:
     keys = [k for k in (row.thread_id, row.parent_id, row.external_id) if k]
+    if routing.ours(row):
+        return _our_reply(conn, row, keys, now=now)
     nearby = conn.execute(
         sa.select(
             conversation.c.id,
@@ -335,6 +348,62 @@ def join(conn: Connection, conversation_id: int, row: Any, *, now: datetime) -> 
     return action
 
 
+def _our_reply(conn: Connection, row: Any, keys: list[str], *, now: datetime) -> tuple[str, int] | None:
+    """A post from one of our voices: an agent's reply in the conversation of the thread it answers
+    (made at the source, outside luister, it still counts as a response); otherwise not the inbox's."""
+    found = conn.execute(
+        sa.select(
+            conversation.c.id,
+            conversation.c.status,
+            conversation.c.first_response_at,
+            conversation.c.cycle_started_at,
+        )
+        .where(
+            conversation.c.channel == row.channel,
+            conversation.c.thread_key.in_(keys[:2] or ["-"]),
+            conversation.c.merged_into_id.is_(None),
+        )
+        .order_by(conversation.c.last_customer_at.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    conn.execute(
+        conversation_message.insert().values(
+            conversation_id=found.id,
+            mention_id=row.id,
+            kind="agent",
+            author=row.author_handle,
+            body=row.text,
+            at=row.published_at,
+        )
+    )
+    values: dict[str, Any] = {
+        "message_count": conversation.c.message_count + 1,
+        "updated_at": now,
+        "last_agent_at": row.published_at,
+    }
+    if found.first_response_at is None and row.published_at >= found.cycle_started_at:
+        values["first_response_at"] = row.published_at
+    status = Status(found.status)
+    if status is not Status.resolved:
+        after = next_status(status, Move.agent_replied)
+        if after is not status:
+            values["status"] = after.value
+            book.add_event(
+                conn,
+                found.id,
+                at=row.published_at,
+                actor=row.author_handle,
+                kind="status",
+                **{"from": status.value, "to": after.value},
+            )
+    conn.execute(conversation.update().where(conversation.c.id == found.id).values(**values))
+    book.add_event(conn, found.id, at=now, actor=row.author_handle, kind="replied", mention_id=row.id)
+    book.refresh_sla(conn, found.id, now=now)
+    return "replied", found.id
+
+
 class InboxWatcher:
     """An ``EventBus`` subscriber: stored mentions go through intake at once."""
 
@@ -361,6 +430,3 @@ class InboxWatcher:
                 now=self.clock(),
                 bus=self.bus,
             )
-
-
-RECENT = timedelta(minutes=1)

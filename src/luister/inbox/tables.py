@@ -235,3 +235,17 @@ digest_item_mention = sa.Table(
     sa.Column("example", sa.Boolean, nullable=False, default=False),  # shown in the digest
     sa.Index("ix_digest_item_mention_mention_id", "mention_id"),
 )
+
+# The accounts the company speaks from, per channel: their posts are our replies (agent messages in the
+# thread's conversation, counting as responses), never customers' conversations. Replying from them
+# (credentials, the effects ledger) comes with the replies capability.
+voice = sa.Table(
+    "voice",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("handle", sa.String(255), nullable=False),  # as mentions carry it, compared lower-case
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.UniqueConstraint("channel", "handle"),
+)

@@ -22,7 +22,7 @@ depends_on = None
 
 TABLES = (
     "digest_item_mention notification digest_item conversation_tag conversation_message conversation_event"
-    " sla_policy routing_rule digest department_member conversation canned_response department"
+    " sla_policy routing_rule digest department_member conversation canned_response department voice"
 ).split()
 OFFICE = {"zone": "Europe/Amsterdam", "holidays": ["NL"],
           "shifts": [[day, "09:00", "17:00"] for day in range(5)]}  # fmt: skip
@@ -434,6 +434,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("item_id", "mention_id", name=op.f("pk_digest_item_mention")),
     )
     op.create_index("ix_digest_item_mention_mention_id", "digest_item_mention", ["mention_id"], unique=False)
+    op.create_table(
+        "voice",
+        sa.Column("id", BigId, autoincrement=True, nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("handle", sa.String(length=255), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_voice")),
+        sa.UniqueConstraint("channel", "handle", name=op.f("uq_voice_channel_handle")),
+    )
     now = datetime.now(UTC)
     departments = sa.table(
         "department", sa.column("id", BigId), sa.column("key", sa.String),
