@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from luister.inbox.evaluation import score_routing
 from luister.inbox.status import Priority
-from luister.inbox.triage import DEPARTMENTS, RULE_SCORE, TriageInput, cue_words, suggest
+from luister.inbox.triage import DEPARTMENTS, REASONS, RULE_SCORE, TriageInput, cue_words, suggest
 
 
 def item(
@@ -221,7 +221,7 @@ def test_any_mention_gets_a_known_department_or_none(
         TriageInput(text, None, language, intents or ("other",), None, sentiment, followers, about)
     )
     assert found.department in (*DEPARTMENTS, None)
-    assert found.because and 0.0 <= found.score <= 1.0
+    assert found.because in REASONS and 0.0 <= found.score <= 1.0
     if about == "competitor":
         assert found.department in ("sales", None)
 
