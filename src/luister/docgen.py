@@ -166,7 +166,14 @@ def accuracy_report() -> str:
     models = ModelSet.load(packaged_models_dir())
     cache = Path(__file__).resolve().parents[2] / ".cache"
     analysis = render_markdown(evaluate(analysers=all_analysers(models, cache=cache), data_dir=data_dir))
-    return analysis + "\n" + spike_detector_report()
+    return analysis + "\n" + routing_report() + "\n" + spike_detector_report()
+
+
+def routing_report() -> str:
+    """Department routing (``luister.inbox.evaluation``) through the shipped models in fast mode."""
+    from luister.inbox.evaluation import evaluate_routing, render_markdown
+
+    return render_markdown(evaluate_routing())
 
 
 def spike_detector_report() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -12,6 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from luister.cli.app import app, console, err, fail, state_of
+
+if TYPE_CHECKING:
+    from luister.settings import Settings
 
 
 @app.command("analyse")
@@ -180,9 +183,28 @@ def eval_command(
         challenge.add_row(s.lang, str(s.n), Text(s.system), f"{s.binary_accuracy:.3f}",
                           f"{s.polar_label_accuracy:.3f}", f"{s.macro_f1 or 0:.3f}", primary)  # fmt: skip
     console.print(challenge)
+    routing = _routing_table(state.settings())
     if markdown is not None:
-        markdown.write_text(render_markdown(report), "utf-8")
+        markdown.write_text(render_markdown(report) + "\n" + routing, "utf-8")
         console.print(f"[green]✓[/] wrote {markdown}")
+
+
+def _routing_table(settings: Settings) -> str:
+    """Department routing on the routing examples through the fast analyser; its markdown section."""
+    from luister.analysis.analyser import AnalysisMode
+    from luister.inbox.evaluation import evaluate_routing
+    from luister.inbox.evaluation import render_markdown as render_routing
+    from luister.services.analysis import build_analyser
+
+    found = evaluate_routing(build_analyser(settings=settings, mode=AnalysisMode.FAST))
+    table = Table("department", "precision", "recall", "F1", "n", "train F1", "train n",
+                  title=f"Department routing (test split): macro-F1 {found.test.macro_f1:.3f}, "
+                  f"train {found.train.macro_f1:.3f}")  # fmt: skip
+    for row, train in zip(found.test.per_department, found.train.per_department, strict=True):
+        table.add_row(row.department, f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}",
+                      str(row.n), f"{train.f1:.3f}", str(train.n))  # fmt: skip
+    console.print(table)
+    return render_routing(found)
 
 
 TopicOption = Annotated[str | None, typer.Option("--topic", help="Only this topic's mentions (its name).")]

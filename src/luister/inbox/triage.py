@@ -150,6 +150,12 @@ INTENT_DEPARTMENT = {
     "other": "customer-service",
 }
 CUE_DEPARTMENT = {"press": "communications", "safety": "customer-service", "legal": "legal"}
+# Every ``because`` code suggest() gives, for the edges to say in Dutch and English.
+REASONS = (
+    "words:press", "words:safety", "words:legal", "words:product",
+    *(f"intent:{label}" for label in INTENT_DEPARTMENT),
+    "competitor", "competitor:lead", "competitor:churn",
+)  # fmt: skip
 UNSCORED = 0.5  # an intent whose score the input does not carry: the analyser's usual threshold
 
 
