@@ -125,6 +125,7 @@ def decide(
             sentiment=row.sentiment,
             followers=row.author_followers,
             about=about,  # type: ignore[arg-type]
+            intent_scores=_scores(row.intent_scores),
         )
     )
     candidate = Candidate(doc=doc, topics=tuple(name for name, _kind in topics))
@@ -145,6 +146,12 @@ def decide(
         score=round(suggestion.score, 3),
     )
     return route, suggestion.priority, ()
+
+
+def _scores(stored: Any) -> tuple[tuple[str, float], ...]:
+    if not isinstance(stored, dict):
+        return ()
+    return tuple((str(k), float(v)) for k, v in stored.items() if isinstance(v, (int, float)))
 
 
 def intake(
