@@ -236,3 +236,28 @@ def test_time_passing_warns_breaches_and_reclaims(settings: Settings, voltaro: E
     breached = tick(engine=voltaro, now=due + timedelta(minutes=1))
     assert breached.breached == [row.id] and _only(voltaro).sla_state == "breached"
     assert "sla_breached" in {n.kind for n in notifications(engine=voltaro, user_id=holder)}
+
+
+def test_a_persons_conversations_are_exported_and_erased_with_them(
+    settings: Settings, voltaro: Engine
+) -> None:
+    from luister.privacy import actions as privacy_actions
+    from luister.privacy import read as privacy_read
+    from luister.privacy.subjects import Subject
+
+    _store(settings, voltaro, _post(1, "@Voltaro mijn laadpaal is stuk, wie helpt me?", author="piet"))
+    _store(
+        settings,
+        voltaro,
+        _post(2, "@Voltaro al twee dagen geen stroom uit mijn laadpaal, slechte service!", author="klaas"),
+    )
+    subject = Subject.of(channel="mastodon", handle="piet")
+    found = privacy_read.find(engine=voltaro, subject=subject)
+    assert [c["author_handle"] for c in found.conversations] == ["piet"]
+    assert found.conversations[0]["messages"][0]["body"].startswith("@Voltaro mijn laadpaal")
+    done = privacy_actions.erase(engine=voltaro, subject=subject, actor="test", now=NOW)
+    assert done.conversations == 1
+    with voltaro.connect() as conn:
+        left = conn.execute(sa.select(conversation.c.author_handle)).scalars().all()
+    assert left == ["klaas"]
+    assert privacy_read.find(engine=voltaro, subject=subject).empty

@@ -32,6 +32,7 @@ class PrivacyCounts(BaseModel):
     quarantine: int
     corrections: int
     alerts: int
+    conversations: int = 0  # inbox conversations (opened by them, or quoting them)
 
 
 class PrivacyFindings(BaseModel):
@@ -113,6 +114,7 @@ def routes(runtime: Runtime) -> APIRouter:
             quarantine=done.quarantine,
             corrections=done.corrections,
             alerts=done.alerts,
+            conversations=done.conversations,
         )
 
     return router

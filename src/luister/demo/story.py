@@ -15,6 +15,7 @@ from luister.alerts.detection import replay, replayed_findings
 from luister.alerts.model import RuleKind, Severity
 from luister.alerts.read import alert_detail, list_alerts
 from luister.connectors.records import FieldMapping
+from luister.demo import inbox as demo_inbox
 from luister.demo.data import DEMO_TOPICS, generate_demo_mentions
 from luister.demo.sources import add_demo_sources
 from luister.domain.ingest import RawItem
@@ -33,6 +34,7 @@ class DemoResult:
     start: datetime
     end: datetime
     alerts: int = 0
+    inbox: demo_inbox.DemoInbox | None = None
 
 
 OUTAGE_PLAYBOOK = {
@@ -99,8 +101,9 @@ def load_demo(
     summary = pipeline.run(_raw_items(records), batch_size=batch_size, on_batch=on_batch)
     start = end - timedelta(days=days)
     alerts = _demo_alerts(engine=engine, start=start, end=end)
+    inbox = demo_inbox.play(engine=engine, start=start, end=end, seed=seed)
     add_demo_sources(engine=engine, connectors=connectors, start=start, end=end, seed=seed)
-    return DemoResult(topics=topics, summary=summary, start=start, end=end, alerts=alerts)
+    return DemoResult(topics=topics, summary=summary, start=start, end=end, alerts=alerts, inbox=inbox)
 
 
 def _demo_alerts(*, engine: Engine, start: datetime, end: datetime) -> int:

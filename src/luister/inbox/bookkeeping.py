@@ -3,6 +3,8 @@ kept on the row, and assignment within a department. Only ``actions`` and ``inta
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,18 +59,21 @@ def notify(
 
 def clock_events(conn: Connection, conversation_id: int) -> list[ClockEvent]:
     """The conversation's history as the SLA clock reads it: messages at their platform times, and the
-    status changes that pause (waiting on the customer), resume, resolve and reopen it."""
+    status changes that pause (waiting on the customer), resume, resolve and reopen it (one query)."""
+    messages = sa.select(
+        conversation_message.c.kind, conversation_message.c.at, sa.null().label("detail")
+    ).where(conversation_message.c.conversation_id == conversation_id)
+    statuses = sa.select(
+        sa.literal("status").label("kind"), conversation_event.c.at, conversation_event.c.detail
+    ).where(conversation_event.c.conversation_id == conversation_id, conversation_event.c.kind == "status")
     found: list[ClockEvent] = []
-    messages = sa.select(conversation_message.c.kind, conversation_message.c.at).where(
-        conversation_message.c.conversation_id == conversation_id
-    )
-    for kind, at in conn.execute(messages):
+    for kind, at, detail in conn.execute(sa.union_all(messages, statuses)):
         if kind in _MESSAGE_KINDS:
             found.append(ClockEvent(at=at, kind=_MESSAGE_KINDS[kind]))
-    statuses = sa.select(conversation_event.c.at, conversation_event.c.detail).where(
-        conversation_event.c.conversation_id == conversation_id, conversation_event.c.kind == "status"
-    )
-    for at, detail in conn.execute(statuses):
+        if kind != "status":
+            continue
+        if isinstance(detail, str):  # SQLite hands JSON back as text through the union
+            detail = json.loads(detail)
         before, after = (detail or {}).get("from"), (detail or {}).get("to")
         if after == Status.waiting_customer:
             found.append(ClockEvent(at=at, kind=EventKind.waiting_customer))
@@ -81,6 +86,27 @@ def clock_events(conn: Connection, conversation_id: int) -> list[ClockEvent]:
     return found
 
 
+@functools.lru_cache(maxsize=256)
+def _calendar(text: str) -> BusinessCalendar:
+    """Calendars parsed once per process (a department's calendar JSON, as text, is the key)."""
+    return BusinessCalendar.from_json(json.loads(text))
+
+
+def _minutes(value: int | None) -> timedelta | None:
+    return None if value is None else timedelta(minutes=value)
+
+
+def _policy(row: Any) -> tuple[SlaPolicy, BusinessCalendar]:
+    policy = SlaPolicy(
+        first_response=_minutes(row.first_response_minutes),
+        next_response=_minutes(row.next_response_minutes),
+        resolution=_minutes(row.resolution_minutes),
+        warn_before=timedelta(minutes=row.warn_minutes),
+        business_hours=row.business_hours,
+    )
+    return policy, _calendar(json.dumps(row.calendar or {}, sort_keys=True))
+
+
 def policy_for(
     conn: Connection, department_id: int | None, priority: str
 ) -> tuple[SlaPolicy, BusinessCalendar] | None:
@@ -91,35 +117,30 @@ def policy_for(
         .join(department, department.c.id == sla_policy.c.department_id)
         .where(sla_policy.c.department_id == department_id, sla_policy.c.priority == priority)
     ).first()
-    if row is None:
-        return None
-
-    def minutes(value: int | None) -> timedelta | None:
-        return None if value is None else timedelta(minutes=value)
-
-    policy = SlaPolicy(
-        first_response=minutes(row.first_response_minutes),
-        next_response=minutes(row.next_response_minutes),
-        resolution=minutes(row.resolution_minutes),
-        warn_before=timedelta(minutes=row.warn_minutes),
-        business_hours=row.business_hours,
-    )
-    return policy, BusinessCalendar.from_json(row.calendar or {})
+    return None if row is None else _policy(row)
 
 
 def refresh_sla(conn: Connection, conversation_id: int, *, now: datetime) -> str:
     """Run the SLA clock over the conversation's history and keep its next deadline and state on the row
     (the queues sort and filter by them). Returns the state."""
     row = conn.execute(
-        sa.select(conversation.c.department_id, conversation.c.priority).where(
-            conversation.c.id == conversation_id
+        sa.select(sla_policy, department.c.calendar)
+        .select_from(conversation)
+        .join(department, department.c.id == conversation.c.department_id)
+        .join(
+            sla_policy,
+            sa.and_(
+                sla_policy.c.department_id == conversation.c.department_id,
+                sla_policy.c.priority == conversation.c.priority,
+            ),
         )
-    ).one()
-    found = policy_for(conn, row.department_id, row.priority)
-    if found is None:
+        .where(conversation.c.id == conversation_id)
+    ).first()
+    if row is None:
         due, state = None, "none"
     else:
-        clock = sla_clock(clock_events(conn, conversation_id), found[0], found[1], now)
+        policy, calendar = _policy(row)
+        clock = sla_clock(clock_events(conn, conversation_id), policy, calendar, now)
         due, state = clock.next_due, clock.state
     conn.execute(
         conversation.update()
@@ -130,10 +151,14 @@ def refresh_sla(conn: Connection, conversation_id: int, *, now: datetime) -> str
 
 
 def agents_of(conn: Connection, department_id: int) -> list[Agent]:
-    """The department's members with their open conversations counted (their load)."""
+    """The department's members with their open conversations counted (their load; the assignee index
+    serves the count for just these people)."""
+    members = sa.select(department_member.c.user_id).where(department_member.c.department_id == department_id)
     load = (
         sa.select(conversation.c.assignee_id, sa.func.count().label("n"))
-        .where(conversation.c.status.in_([s.value for s in OPEN_STATES]))
+        .where(
+            conversation.c.assignee_id.in_(members), conversation.c.status.in_([s.value for s in OPEN_STATES])
+        )
         .group_by(conversation.c.assignee_id)
         .subquery()
     )

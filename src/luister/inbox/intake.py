@@ -9,6 +9,7 @@ is kept on the conversation with why (``Route``)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -75,6 +76,12 @@ class Routing:
         return cls(rules=rules, topic_queries=queries, departments=departments, voices=voices)
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> Query:
+    """Queries parsed once per process (parsing is pure; a batch re-reads the topics, not the grammar)."""
+    return parse_query(text)
+
+
 def rule_of(row: Any, department_key: str) -> RoutingRule:
     conditions = Conditions.from_json(row.conditions or {})
     return RoutingRule(
@@ -86,7 +93,7 @@ def rule_of(row: Any, department_key: str) -> RoutingRule:
         priority=Priority(row.priority) if row.priority else None,
         tags=tuple(t for t in (row.tags or "").split(",") if t),
         enabled=row.enabled,
-        query=parse_query(conditions.query) if conditions.query else None,
+        query=_parsed(conditions.query) if conditions.query else None,
     )
 
 

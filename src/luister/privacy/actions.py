@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.rollups import rollup
+from luister.inbox import privacy as inbox_privacy
 from luister.privacy.read import alerts_showing, chunks, mention_ids, quarantine_ids
 from luister.privacy.retention import RetentionPolicy, cutoff, mention_cutoff
 from luister.privacy.subjects import Subject
@@ -40,6 +41,7 @@ class Erasure:
     quarantine: int
     corrections: int
     alerts: int  # alerts that lost an example
+    conversations: int = 0  # inbox conversations they opened
 
 
 def erase(
@@ -55,11 +57,18 @@ def erase(
         corrections = _count(conn, correction, correction.c.mention_id, ids)
         erased_keys = _keys(conn, ids)
         alerts = _forget_examples(conn, set(ids))
+        conversations = inbox_privacy.erase(conn, ids)
         _delete_mentions(conn, ids, keep_counts=False)
         _suppress(conn, erased_keys, now)
         for chunk in chunks(quarantined):
             conn.execute(rejected.delete().where(rejected.c.id.in_(chunk)))
-        done = Erasure(mentions=len(ids), quarantine=len(quarantined), corrections=corrections, alerts=alerts)
+        done = Erasure(
+            mentions=len(ids),
+            quarantine=len(quarantined),
+            corrections=corrections,
+            alerts=alerts,
+            conversations=conversations,
+        )
         detail = {"subject": subject.kind, "channel": subject.channel, **_as_dict(done)}
         record(conn, actor=actor, action="privacy.erase", target=reference, detail=detail)
     return done

@@ -16,6 +16,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from luister.inbox import privacy as inbox_privacy
 from luister.privacy.subjects import Subject
 from luister.storage.tables import alert, correction, mention, mention_topic, rejected, topic
 
@@ -32,14 +33,16 @@ class Findings:
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     corrections: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    conversations: list[dict[str, Any]] = field(default_factory=list)  # inbox conversations with messages
 
     @property
     def empty(self) -> bool:
-        return not (self.mentions or self.quarantine or self.corrections or self.alerts)
+        return not (self.mentions or self.quarantine or self.corrections or self.alerts or self.conversations)
 
     def counts(self) -> dict[str, int]:
         return {"mentions": len(self.mentions), "quarantine": len(self.quarantine),
-                "corrections": len(self.corrections), "alerts": len(self.alerts)}  # fmt: skip
+                "corrections": len(self.corrections), "alerts": len(self.alerts),
+                "conversations": len(self.conversations)}  # fmt: skip
 
 
 def find(*, engine: Engine, subject: Subject) -> Findings:
@@ -59,6 +62,7 @@ def find(*, engine: Engine, subject: Subject) -> Findings:
             {"id": a.id, "title": a.title, "opened_at": a.opened_at, "status": a.status, "mention_ids": shown}
             for a, shown in alerts_showing(conn, set(ids))
         ]
+        found.conversations = inbox_privacy.export(conn, ids)
     return found
 
 
@@ -167,7 +171,7 @@ def archive(findings: Findings, *, now: datetime) -> bytes:
         counts = ", ".join(f"{n} {what}" for what, n in findings.counts().items())
         readme = ARCHIVE_README.format(subject=findings.subject.describe(), at=now.isoformat(), counts=counts)
         bundle.writestr("README.txt", readme)
-        for name in ("mentions", "quarantine", "corrections", "alerts"):
+        for name in ("mentions", "quarantine", "corrections", "alerts", "conversations"):
             rows: list[dict[str, Any]] = getattr(findings, name)
             bundle.writestr(f"{name}.json", orjson.dumps(rows, default=str, option=_JSON_OPTIONS))
             bundle.writestr(f"{name}.csv", _csv(rows))

@@ -1,0 +1,105 @@
+"""What the inbox holds about one person, for privacy's find, export and erase (``luister.privacy``
+calls these inside its own transaction; the inbox decides how its rows are found and forgotten).
+
+A person is found through their mentions: the conversations they opened (by channel and handle) and every
+customer message that quotes one of their mentions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from luister.inbox.tables import conversation, conversation_message
+
+CHUNK = 500
+
+
+def _authors(conn: Connection, mention_ids: Sequence[int]) -> set[tuple[str, str]]:
+    from luister.storage.tables import mention
+
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(mention_ids), CHUNK):
+        part = mention_ids[start : start + CHUNK]
+        query = sa.select(mention.c.channel, mention.c.author_handle).where(
+            mention.c.id.in_(part), mention.c.author_handle.is_not(None)
+        )
+        found |= {(channel, handle) for channel, handle in conn.execute(query)}
+    return found
+
+
+def conversation_ids(conn: Connection, mention_ids: Sequence[int]) -> list[int]:
+    """The conversations a person opened, or that quote one of their mentions."""
+    found: set[int] = set()
+    for channel, handle in _authors(conn, mention_ids):
+        found |= set(
+            conn.scalars(
+                sa.select(conversation.c.id).where(
+                    conversation.c.channel == channel, conversation.c.author_handle == handle
+                )
+            )
+        )
+    for start in range(0, len(mention_ids), CHUNK):
+        part = mention_ids[start : start + CHUNK]
+        found |= set(
+            conn.scalars(
+                sa.select(conversation_message.c.conversation_id).where(
+                    conversation_message.c.mention_id.in_(part)
+                )
+            )
+        )
+    return sorted(found)
+
+
+def export(conn: Connection, mention_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Their conversations with the messages that are theirs (not colleagues' internal notes)."""
+    rows = []
+    for conversation_id in conversation_ids(conn, mention_ids):
+        head = conn.execute(
+            sa.select(
+                conversation.c.id,
+                conversation.c.channel,
+                conversation.c.author_handle,
+                conversation.c.subject,
+                conversation.c.status,
+                conversation.c.created_at,
+            ).where(conversation.c.id == conversation_id)
+        ).one()
+        messages = conn.execute(
+            sa.select(conversation_message.c.kind, conversation_message.c.body, conversation_message.c.at)
+            .where(
+                conversation_message.c.conversation_id == conversation_id,
+                conversation_message.c.kind.in_(("customer", "agent", "elsewhere")),
+            )
+            .order_by(conversation_message.c.at, conversation_message.c.id)
+        )
+        rows.append({**head._asdict(), "messages": [m._asdict() for m in messages]})
+    return rows
+
+
+def erase(conn: Connection, mention_ids: Sequence[int]) -> int:
+    """Before their mentions go: delete the conversations they opened (messages, notes, events, tags
+    and notifications with them), and their messages in anyone else's. Returns conversations deleted."""
+    opened: set[int] = set()
+    for channel, handle in _authors(conn, mention_ids):
+        opened |= set(
+            conn.scalars(
+                sa.select(conversation.c.id).where(
+                    conversation.c.channel == channel, conversation.c.author_handle == handle
+                )
+            )
+        )
+    for start in range(0, len(mention_ids), CHUNK):
+        part = mention_ids[start : start + CHUNK]
+        conn.execute(conversation_message.delete().where(conversation_message.c.mention_id.in_(part)))
+    ids = sorted(opened)
+    for start in range(0, len(ids), CHUNK):
+        conn.execute(
+            conversation.update()
+            .where(conversation.c.merged_into_id.in_(ids[start : start + CHUNK]))
+            .values(merged_into_id=None)
+        )
+        conn.execute(conversation.delete().where(conversation.c.id.in_(ids[start : start + CHUNK])))
+    return len(ids)
