@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from luister.domain.accounts import Permission, Scope
 from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.domain.topics import TopicKind
+from luister.inbox.read import department_keys
 from luister.services import topic_admin
 from luister.services.accounts import known_departments
 from luister.services.matching import rematch
@@ -84,7 +85,8 @@ def routes(web: Web) -> APIRouter:
         groups = [(kind.value, [t for t in topics if t.kind is kind]) for kind in TopicKind]
         context = {"topics": topics, "groups": [g for g in groups if g[1]], "form": form, "editing": editing,
                    "kinds": [k.value for k in TopicKind], "tested": tested, "note": note or {},
-                   "departments": known_departments(engine=engine),
+                   "departments": sorted({*known_departments(engine=engine),
+                                          *department_keys(engine=engine)}),
                    "own_department": session.user.scope.department}  # fmt: skip
         name = "topic_edit.html" if editing else "topics.html"
         return web.render(request, name, context, session=session, status=status)
