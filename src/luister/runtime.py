@@ -102,10 +102,12 @@ class Runtime:
     def event_bus(self, *, watcher: AlertWatcher | None = None) -> EventBus:
         """An event bus on which stored mentions are checked against the alert rules and become the
         inbox's conversations."""
+        from luister.alerts.escalation import SlaEscalation
         from luister.inbox.intake import InboxWatcher
         from luister.services.events import EventBus
 
         bus = (watcher or self.alert_watcher()).subscribe(EventBus())
+        SlaEscalation(engine=self.engine, clock=self.clock).subscribe(bus)  # breaches → alert channels
         return InboxWatcher(engine=self.engine, clock=self.clock).subscribe(bus)
 
     def http_policy(self) -> FetchPolicy:

@@ -261,3 +261,21 @@ def test_a_persons_conversations_are_exported_and_erased_with_them(
         left = conn.execute(sa.select(conversation.c.author_handle)).scalars().all()
     assert left == ["klaas"]
     assert privacy_read.find(engine=voltaro, subject=subject).empty
+
+
+def test_a_breach_reaches_the_alert_channels_of_an_sla_rule(settings: Settings, voltaro: Engine) -> None:
+    from luister.alerts.actions import save_rule
+    from luister.alerts.model import RuleKind
+    from luister.alerts.read import list_alerts
+
+    save_rule(engine=voltaro, actor="test", name="SLA", kind=RuleKind.sla_breach)
+    _store(
+        settings, voltaro, _post(1, "@Voltaro mijn laadpaal is kapot en niemand reageert, slechte service")
+    )
+    due = _only(voltaro).sla_due_at
+    runtime = runtime_for(settings, voltaro)
+    runtime.clock = lambda: due + timedelta(minutes=1)
+    runtime.inbox_tick(runtime.event_bus())
+    alerts = list_alerts(engine=voltaro)
+    assert [a.kind for a in alerts] == ["sla_breach"]
+    assert f"#{_only(voltaro).id}" in alerts[0].title

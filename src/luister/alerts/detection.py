@@ -23,7 +23,15 @@ from sqlalchemy.engine import Connection, Engine
 from luister.alerts import texts
 from luister.alerts.actions import raise_alert
 from luister.alerts.coverage import RunRecord, SourceRuns, data_start, known_hours, source_gaps
-from luister.alerts.model import EVENT_KINDS, SPIKE_KINDS, AlertChange, Finding, Outcome, RuleKind
+from luister.alerts.model import (
+    EVENT_KINDS,
+    INBOX_KINDS,
+    SPIKE_KINDS,
+    AlertChange,
+    Finding,
+    Outcome,
+    RuleKind,
+)
 from luister.alerts.read import list_rules
 from luister.alerts.rules import RuleRead
 from luister.alerts.spikes import (
@@ -70,6 +78,8 @@ def check_rules(
     changes = []
     memo: dict[Any, Any] = {}  # what the spike rules of this moment share
     for rule in rules if rules is not None else list_rules(engine=engine, enabled_only=True):
+        if rule.kind in INBOX_KINDS:  # raised by the inbox's events (alerts.escalation)
+            continue
         try:
             change = raise_alert(
                 engine=engine,
@@ -407,6 +417,8 @@ def replay_rules(
     memo: dict[Any, Any] = {}
     with engine.connect() as conn:
         for rule in rules:
+            if rule.kind in INBOX_KINDS:
+                continue
             if rule.kind in EVENT_KINDS:
                 result.hits.extend(_replay_events(conn, rule, start, end))
             else:

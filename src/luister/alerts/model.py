@@ -17,6 +17,7 @@ class RuleKind(StrEnum):
     intent = "intent"  # any new mention with an intent (crisis, churn)
     influencer = "influencer"  # a mention by an author with at least N followers
     negative_share = "negative_share"  # share of negative mentions in the window above X %
+    sla_breach = "sla_breach"  # an inbox conversation breached its SLA (the inbox tells; nothing is scanned)
 
 
 class AlertStatus(StrEnum):
@@ -33,6 +34,7 @@ class Severity(StrEnum):
 
 SPIKE_KINDS = frozenset({RuleKind.volume_spike, RuleKind.negative_spike})
 EVENT_KINDS = frozenset({RuleKind.query, RuleKind.intent, RuleKind.influencer})
+INBOX_KINDS = frozenset({RuleKind.sla_breach})  # raised by the inbox's events, not by checking mentions
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ TITLES: dict[str, str] = {
     "intent_one": "%(subject)s: 1 new mention with intent %(intent)s",
     "influencer": "%(subject)s: %(count)s new mentions by authors with ≥ %(followers)s followers",
     "influencer_one": "%(subject)s: 1 new mention by an author with ≥ %(followers)s followers",
+    "sla_breach": "%(subject)s: conversation #%(conversation)s breached its SLA",
 }  # fmt: skip
 SUMMARIES: dict[str, str] = {  # values are formatted before they go in: times, ratios, percentages
     "spike": "Mentions of %(subject)s rose to %(count)s in the hour before %(at)s UTC, %(ratio)s× the usual "
@@ -40,6 +41,8 @@ SUMMARIES: dict[str, str] = {  # values are formatted before they go in: times, 
                            "and %(end)s UTC.",
     "negative_share": "The share of negative mentions of %(subject)s reached %(share)s (threshold "
                       "%(threshold)s).",
+    "sla_breach": "Conversation #%(conversation)s (%(department)s) was not answered in time; due %(due)s "
+                  "UTC.",
     "events": "%(count)s new mention(s) matched rule %(rule)s; the most-followed author has %(followers)s "
               "followers.",
     "events_of": "%(count)s new mention(s) of %(subject)s matched rule %(rule)s; the most-followed author "

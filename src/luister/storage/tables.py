@@ -222,7 +222,8 @@ alert_rule = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
     sa.Column("updated_at", UtcDateTime, nullable=False, default=_now, onupdate=_now),
     sa.CheckConstraint(
-        "kind IN ('volume_spike', 'negative_spike', 'query', 'intent', 'influencer', 'negative_share')",
+        "kind IN ('volume_spike', 'negative_spike', 'query', 'intent', 'influencer', 'negative_share',"
+        " 'sla_breach')",
         name="kind",
     ),
 )

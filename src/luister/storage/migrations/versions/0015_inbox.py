@@ -20,6 +20,7 @@ down_revision = "0014"
 branch_labels = None
 depends_on = None
 
+RULE_KINDS = "'volume_spike', 'negative_spike', 'query', 'intent', 'influencer', 'negative_share'"
 TABLES = (
     "digest_item_mention notification digest_item conversation_tag conversation_message conversation_event"
     " sla_policy routing_rule digest department_member conversation canned_response department voice"
@@ -444,6 +445,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_voice")),
         sa.UniqueConstraint("channel", "handle", name=op.f("uq_voice_channel_handle")),
     )
+    with op.batch_alter_table("alert_rule", schema=None) as batch_op:  # inbox SLA breaches as alerts
+        batch_op.drop_constraint(op.f("ck_alert_rule_kind"), type_="check")
+        batch_op.create_check_constraint("kind", f"kind IN ({RULE_KINDS}, 'sla_breach')")
     now = datetime.now(UTC)
     departments = sa.table(
         "department", sa.column("id", BigId), sa.column("key", sa.String),
@@ -480,5 +484,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM alert_rule WHERE kind = 'sla_breach'")
+    with op.batch_alter_table("alert_rule", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_alert_rule_kind"), type_="check")
+        batch_op.create_check_constraint("kind", f"kind IN ({RULE_KINDS})")
     for name in TABLES:
         op.drop_table(name)
