@@ -69,12 +69,19 @@ def add_conversation(
     resolved = [m_at for m_at, _, to in moves if to == "resolved"]
     new_id = conn.execute(
         conversation.insert().values(
-            channel=channel, author_handle=f"klant_{len(messages)}", subject=subject or f"{intent} via {channel}",
-            language="nl", intent=intent, sentiment="negative",
+            channel=channel,
+            author_handle=f"klant_{len(messages)}",
+            subject=subject or f"{intent} via {channel}",
+            language="nl",
+            intent=intent,
+            sentiment="negative",
             department_id=_id(conn, department, department.c.key, dept),
             assignee_id=_id(conn, user_account, user_account.c.email, agent) if agent else None,
-            status=status, priority="normal", route={"by": "rule", "department": dept},
-            cycle_started_at=customer[0], last_customer_at=customer[-1],
+            status=status,
+            priority="normal",
+            route={"by": "rule", "department": dept},
+            cycle_started_at=customer[0],
+            last_customer_at=customer[-1],
             resolved_at=resolved[-1] if resolved and status == "resolved" else None,
             message_count=len(messages),
         )  # fmt: skip
@@ -135,3 +142,37 @@ def seed(engine: Engine) -> Seeded:
             ),
         }  # fmt: skip
     return Seeded(ids)
+
+
+def add_mention(
+    conn: Connection, number: int, text: str, *, intent: str, when: datetime, followers: int = 10
+) -> int:
+    """A stored mention with its labels set (as the analysis would have set them)."""
+    from luister.storage.tables import mention
+
+    return int(
+        conn.execute(
+            mention.insert().values(
+                channel="mastodon",
+                external_id=f"m{number}",
+                url=f"https://social.example/@klant/{number}",
+                author_handle=f"klant{number}",
+                author_followers=followers,
+                text=text,
+                language="nl",
+                published_at=when,
+                fetched_at=when,
+                raw="{}",
+                primary_intent=intent,
+                intents=intent,
+                sentiment="negative",
+            )  # fmt: skip
+        ).inserted_primary_key[0]
+    )
+
+
+def said(conn: Connection, dept: str, number: int, text: str, *, intent: str, when: datetime) -> int:
+    """A customer's mention in a conversation of its own, routed to ``dept``; returns the conversation."""
+    mention_id = add_mention(conn, number, text, intent=intent, when=when, followers=number)
+    return add_conversation(conn, dept=dept, agent=None, intent=intent, channel="mastodon",
+                            messages=[("customer", when)], mention_ids=[mention_id], subject=text)  # fmt: skip

@@ -91,7 +91,9 @@ def test_a_department_sees_its_own_figures_only(engine: Engine) -> None:
     found = report(engine=engine, since=SINCE, until=NOW, now=NOW, scope=Scope("product"))
     assert found.total.volume == (ids["unanswered"],)
     assert [g.key for g in found.groups[Dimension.department]] == ["product"]
-    listed = conversations_by_id(engine=engine, ids=[ids["weekend"], ids["unanswered"]], scope=Scope("product"))
+    listed = conversations_by_id(
+        engine=engine, ids=[ids["weekend"], ids["unanswered"]], scope=Scope("product")
+    )
     assert [c.id for c in listed] == [ids["unanswered"]]
 
 
