@@ -42,8 +42,15 @@ def people(engine: Engine) -> None:
         ("bob@voltaro.example", "sales"),
         ("pia@voltaro.example", "product"),
     ):
-        create_user(engine=engine, email=email, name=email.split("@")[0].title(), password=PASSWORD,
-                    role=Role.agent, department=dept, language="nl" if dept == "product" else "en")  # fmt: skip
+        create_user(
+            engine=engine,
+            email=email,
+            name=email.split("@")[0].title(),
+            password=PASSWORD,
+            role=Role.agent,
+            department=dept,
+            language="nl" if dept == "product" else "en",
+        )
         setup.set_member(engine=engine, actor="test", department_key=dept, email=email, now=SINCE)
 
 
@@ -84,19 +91,30 @@ def add_conversation(
             last_customer_at=customer[-1],
             resolved_at=resolved[-1] if resolved and status == "resolved" else None,
             message_count=len(messages),
-        )  # fmt: skip
+        )
     ).inserted_primary_key[0]
     for number, (kind, m_at) in enumerate(messages):
         mention_id = mention_ids[number] if mention_ids and number < len(mention_ids) else None
-        conn.execute(conversation_message.insert().values(
-            conversation_id=new_id, kind=kind, body=f"{kind} message", at=m_at,
-            author="agent@voltaro.example" if kind == "agent" else "klant",
-            mention_id=mention_id if kind == "customer" else None,
-        ))  # fmt: skip
+        conn.execute(
+            conversation_message.insert().values(
+                conversation_id=new_id,
+                kind=kind,
+                body=f"{kind} message",
+                at=m_at,
+                author="agent@voltaro.example" if kind == "agent" else "klant",
+                mention_id=mention_id if kind == "customer" else None,
+            )
+        )
     for m_at, before, after in moves:
-        conn.execute(conversation_event.insert().values(
-            conversation_id=new_id, at=m_at, actor="test", kind="status", detail={"from": before, "to": after}
-        ))  # fmt: skip
+        conn.execute(
+            conversation_event.insert().values(
+                conversation_id=new_id,
+                at=m_at,
+                actor="test",
+                kind="status",
+                detail={"from": before, "to": after},
+            )
+        )
     return int(new_id)
 
 
@@ -107,40 +125,68 @@ def seed(engine: Engine) -> Seeded:
         ids = {
             # Friday 16:00 local → Monday 10:00 local: 2 business hours, 66 on the wall clock; resolved Monday
             "weekend": add_conversation(
-                conn, dept="sales", agent="alice@voltaro.example", intent="complaint", channel="mastodon",
+                conn,
+                dept="sales",
+                agent="alice@voltaro.example",
+                intent="complaint",
+                channel="mastodon",
                 messages=[("customer", at(27, 15)), ("agent", at(30, 9))],
                 moves=[(at(30, 10), "open", "resolved")],
             ),
             # Tuesday: answered in 30 minutes, resolved after an hour
             "quick": add_conversation(
-                conn, dept="sales", agent="alice@voltaro.example", intent="question", channel="x",
+                conn,
+                dept="sales",
+                agent="alice@voltaro.example",
+                intent="question",
+                channel="x",
                 messages=[("customer", at(31, 9)), ("agent", at(31, 9, 30))],
                 moves=[(at(31, 10), "open", "resolved")],
             ),
             # Tuesday 09:00 local → Wednesday 11:00 local: 10 business hours (8 + 2), 26 on the wall; late
             "late": add_conversation(
-                conn, dept="sales", agent="bob@voltaro.example", intent="complaint", channel="mastodon",
+                conn,
+                dept="sales",
+                agent="bob@voltaro.example",
+                intent="complaint",
+                channel="mastodon",
                 messages=[("customer", at(31, 8)), ("agent", at(32, 10))],
             ),
             # Wednesday, product, nobody answered: breached, and in the backlog
             "unanswered": add_conversation(
-                conn, dept="product", agent=None, intent="feedback", channel="mastodon",
+                conn,
+                dept="product",
+                agent=None,
+                intent="feedback",
+                channel="mastodon",
                 messages=[("customer", at(32, 8))],
             ),
             # Monday: first response after 1 hour, the customer writes again at 12:00 and is answered at
             # 14:00 (a next response of 2 hours); then waiting on the customer
             "twice": add_conversation(
-                conn, dept="sales", agent="alice@voltaro.example", intent="question", channel="x",
-                messages=[("customer", at(30, 10)), ("agent", at(30, 11)), ("customer", at(30, 12)),
-                          ("agent", at(30, 14))],
+                conn,
+                dept="sales",
+                agent="alice@voltaro.example",
+                intent="question",
+                channel="x",
+                messages=[
+                    ("customer", at(30, 10)),
+                    ("agent", at(30, 11)),
+                    ("customer", at(30, 12)),
+                    ("agent", at(30, 14)),
+                ],
                 moves=[(at(30, 14), "open", "waiting_customer")],
             ),
             # before the period: counts only in the backlog (it is still open)
             "old": add_conversation(
-                conn, dept="sales", agent="bob@voltaro.example", intent="question", channel="x",
+                conn,
+                dept="sales",
+                agent="bob@voltaro.example",
+                intent="question",
+                channel="x",
                 messages=[("customer", at(20, 10)), ("agent", at(20, 11))],
             ),
-        }  # fmt: skip
+        }
     return Seeded(ids)
 
 
@@ -166,7 +212,7 @@ def add_mention(
                 primary_intent=intent,
                 intents=intent,
                 sentiment="negative",
-            )  # fmt: skip
+            )
         ).inserted_primary_key[0]
     )
 
@@ -174,5 +220,13 @@ def add_mention(
 def said(conn: Connection, dept: str, number: int, text: str, *, intent: str, when: datetime) -> int:
     """A customer's mention in a conversation of its own, routed to ``dept``; returns the conversation."""
     mention_id = add_mention(conn, number, text, intent=intent, when=when, followers=number)
-    return add_conversation(conn, dept=dept, agent=None, intent=intent, channel="mastodon",
-                            messages=[("customer", when)], mention_ids=[mention_id], subject=text)  # fmt: skip
+    return add_conversation(
+        conn,
+        dept=dept,
+        agent=None,
+        intent=intent,
+        channel="mastodon",
+        messages=[("customer", when)],
+        mention_ids=[mention_id],
+        subject=text,
+    )

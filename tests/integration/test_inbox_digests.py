@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from inbox_report_data import people, said
 from sqlalchemy.engine import Engine
 
+from inbox_report_data import people, said
 from luister.domain.accounts import Scope
 from luister.domain.topics import TopicKind
 from luister.inbox.digest_actions import build_digest, build_due_digests, decide_item
@@ -39,25 +39,43 @@ def history(engine: Engine) -> dict[str, int]:
     create_topic(engine=engine, name="Voltaro", kind=TopicKind.brand, query="voltaro", actor="test")
     with engine.begin() as conn:
         c = {
-            "card1": said(conn, "product", 1, "Mijn laadpas doet het niet bij Voltaro", intent="complaint",
-                          when=IN_WEEK),
-            "card2": said(conn, "product", 2, "Voltaro laadpas geweigerd bij de paal", intent="churn",
-                          when=IN_WEEK + timedelta(hours=1)),
-            "card3": said(conn, "product", 3, "<script>alert(1)</script> weer problemen met de laadpas",
-                          intent="complaint", when=IN_WEEK + timedelta(hours=2)),
-            "crash1": said(conn, "product", 4, "De app crasht steeds bij het laden", intent="complaint",
-                           when=IN_WEEK),
-            "crash2": said(conn, "product", 5, "Voltaro, de app crasht weer", intent="complaint", when=IN_WEEK),
+            "card1": said(
+                conn, "product", 1, "Mijn laadpas doet het niet bij Voltaro", intent="complaint", when=IN_WEEK
+            ),
+            "card2": said(
+                conn,
+                "product",
+                2,
+                "Voltaro laadpas geweigerd bij de paal",
+                intent="churn",
+                when=IN_WEEK + timedelta(hours=1),
+            ),
+            "card3": said(
+                conn,
+                "product",
+                3,
+                "<script>alert(1)</script> weer problemen met de laadpas",
+                intent="complaint",
+                when=IN_WEEK + timedelta(hours=2),
+            ),
+            "crash1": said(
+                conn, "product", 4, "De app crasht steeds bij het laden", intent="complaint", when=IN_WEEK
+            ),
+            "crash2": said(
+                conn, "product", 5, "Voltaro, de app crasht weer", intent="complaint", when=IN_WEEK
+            ),
             "bill": said(conn, "product", 6, "Factuur klopt niet", intent="complaint", when=IN_WEEK),
-            "dark1": said(conn, "product", 7, "Graag een donkere modus in de app", intent="feedback",
-                          when=IN_WEEK),
+            "dark1": said(
+                conn, "product", 7, "Graag een donkere modus in de app", intent="feedback", when=IN_WEEK
+            ),
             "dark2": said(conn, "product", 8, "Donkere modus zou fijn zijn", intent="feedback", when=IN_WEEK),
-            "ask": said(conn, "product", 9, "Wanneer komt de nieuwe thuislader?", intent="question",
-                        when=IN_WEEK),
+            "ask": said(
+                conn, "product", 9, "Wanneer komt de nieuwe thuislader?", intent="question", when=IN_WEEK
+            ),
             "praise": said(conn, "product", 10, "Top laadpas!", intent="praise", when=IN_WEEK),
             "sales": said(conn, "sales", 11, "Laadpas kapot", intent="complaint", when=IN_WEEK),
             "before": said(conn, "product", 12, "Laadpas kwijt", intent="complaint", when=WEEK_BEFORE),
-        }  # fmt: skip
+        }
     return c
 
 
@@ -99,8 +117,13 @@ def test_building_again_gives_the_same_digest(engine: Engine, history: dict[str,
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(digest)).scalar_one() == 1
     with pytest.raises(DigestError, match="not ended"):
-        build_digest(engine=engine, department="product", period_start=WEEK[1], period_end=NOW + timedelta(days=1),
-                     now=NOW)  # fmt: skip
+        build_digest(
+            engine=engine,
+            department="product",
+            period_start=WEEK[1],
+            period_end=NOW + timedelta(days=1),
+            now=NOW,
+        )
 
 
 def test_a_decision_shows_on_the_conversations_it_came_from(engine: Engine, history: dict[str, int]) -> None:
@@ -109,12 +132,26 @@ def test_a_decision_shows_on_the_conversations_it_came_from(engine: Engine, hist
     )
     card = digest_detail(engine=engine, digest_id=built.digest_id).items[0]
     with pytest.raises(UnknownDigest):  # sales does not see product's digests
-        decide_item(engine=engine, item_id=card.id, decision="taken_up", outcome="x", actor="bob",
-                    now=NOW, scope=Scope("sales"))  # fmt: skip
+        decide_item(
+            engine=engine,
+            item_id=card.id,
+            decision="taken_up",
+            outcome="x",
+            actor="bob",
+            now=NOW,
+            scope=Scope("sales"),
+        )
     with pytest.raises(DigestError):
         decide_item(engine=engine, item_id=card.id, decision="maybe", outcome="", actor="pia", now=NOW)
-    decide_item(engine=engine, item_id=card.id, decision="taken_up", outcome="Nieuwe laadpassen besteld",
-                actor="pia@voltaro.example", now=NOW, scope=Scope("product"))  # fmt: skip
+    decide_item(
+        engine=engine,
+        item_id=card.id,
+        decision="taken_up",
+        outcome="Nieuwe laadpassen besteld",
+        actor="pia@voltaro.example",
+        now=NOW,
+        scope=Scope("product"),
+    )
     outcomes = conversation_detail(engine=engine, conversation_id=history["card2"]).outcomes
     assert [(o.department, o.theme, o.decision, o.outcome, o.decided_by) for o in outcomes] == [
         ("product", "laadpas", "taken_up", "Nieuwe laadpassen besteld", "pia@voltaro.example")
@@ -138,8 +175,13 @@ def test_the_digest_as_e_mail_in_the_recipient_s_language(engine: Engine, histor
         engine=engine, department="product", period_start=WEEK[0], period_end=WEEK[1], now=NOW
     )
     detail = digest_detail(engine=engine, digest_id=built.digest_id)
-    dutch = render_digest_email(detail, language="nl", recipient="pia@voltaro.example",
-                                sender="luister@voltaro.example", base_url="https://luister.example")  # fmt: skip
+    dutch = render_digest_email(
+        detail,
+        language="nl",
+        recipient="pia@voltaro.example",
+        sender="luister@voltaro.example",
+        base_url="https://luister.example",
+    )
     assert dutch["Subject"] == "Overzicht Product: 2026-11-23 – 2026-11-29"
     text = dutch.get_body(("plain",))
     html = dutch.get_body(("html",))
@@ -148,8 +190,13 @@ def test_the_digest_as_e_mail_in_the_recipient_s_language(engine: Engine, histor
     assert "Klachten" in plain and "laadpas: 3 vermeldingen (vorige periode: 1, +2)" in plain
     assert f"https://luister.example/inbox/{history['card1']}" in plain
     assert "<script>" not in markup and "&lt;script&gt;" in markup
-    english = render_digest_email(detail, language="en", recipient="a@b.example", sender="l@b.example",
-                                  base_url="https://luister.example")  # fmt: skip
+    english = render_digest_email(
+        detail,
+        language="en",
+        recipient="a@b.example",
+        sender="l@b.example",
+        base_url="https://luister.example",
+    )
     assert (
         english["Subject"].startswith("Digest Product")
         and "Complaints" in english.get_body(("plain",)).get_content()
@@ -176,12 +223,14 @@ WORDS = ["laadpas", "app", "factuur", "modus", "storing", "monteur", "de", "niet
 @settings(max_examples=60)
 @given(
     st.lists(
-        st.tuples(st.lists(st.sampled_from(WORDS), min_size=1, max_size=5),
-                  st.sampled_from(["complaint", "feedback", "question", "praise"])),
+        st.tuples(
+            st.lists(st.sampled_from(WORDS), min_size=1, max_size=5),
+            st.sampled_from(["complaint", "feedback", "question", "praise"]),
+        ),
         max_size=25,
     ),
     st.integers(min_value=0, max_value=25),
-)  # fmt: skip
+)
 def test_every_mention_of_a_digest_kind_lands_in_exactly_one_theme(
     texts: list[tuple[list[str], str]], split: int
 ) -> None:

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from inbox_report_data import NOW, SINCE, H, M, seed
 from sqlalchemy.engine import Engine
 
+from inbox_report_data import NOW, SINCE, H, M, seed
 from luister.domain.accounts import Scope
 from luister.domain.periods import PeriodError
 from luister.inbox.reports import (
