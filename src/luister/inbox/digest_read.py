@@ -67,6 +67,7 @@ class ItemRead:
     decided_by: str | None
     decided_at: datetime | None
     examples: list[MentionRead] = field(default_factory=list)
+    digest_id: int = 0
 
     @property
     def trend(self) -> int:
@@ -177,4 +178,4 @@ def item_mentions(
 def _item(i: sa.Row[Any], examples: list[MentionRead]) -> ItemRead:
     m = i._mapping  # ``count`` is also a method of a row
     return ItemRead(m["id"], m["kind"], m["theme"], m["count"], m["previous_count"], m["decision"],
-                    m["outcome"], m["decided_by"], m["decided_at"], examples)  # fmt: skip
+                    m["outcome"], m["decided_by"], m["decided_at"], examples, m["digest_id"])  # fmt: skip
