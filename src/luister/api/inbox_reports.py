@@ -308,7 +308,7 @@ def routes(runtime: Runtime) -> APIRouter:
             raise ApiError(404, f"no digest item with id {item_id}") from None
         return [_mention(m) for m in found]
 
-    @router.post("/digests", response_model=BuiltRead, responses=responses(403, 404, 422))
+    @router.post("/digests", response_model=BuiltRead, responses=responses(400, 403, 404, 422))
     def digest_build(body: DigestBuild, user: Worker) -> BuiltRead:
         """Build a department's digest of a past period (or get the one built for it already)."""
         if user.scope.department not in (None, body.department):  # another department's: as unknown
@@ -324,7 +324,7 @@ def routes(runtime: Runtime) -> APIRouter:
         return BuiltRead(digest_id=built.digest_id, created=built.created)
 
     @router.post(
-        "/digests/items/{item_id}/decision", response_model=DigestItemRead, responses=responses(403, 404, 422)
+        "/digests/items/{item_id}/decision", response_model=DigestItemRead, responses=responses(400, 403, 404, 422)
     )
     def digest_decide(item_id: RowId, body: DigestDecision, user: Worker) -> DigestItemRead:
         """Taken up or declined, with the outcome in words: shown on every conversation behind the theme."""

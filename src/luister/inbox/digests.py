@@ -31,6 +31,7 @@ OTHER = ""  # the theme of a kind's mentions that share no term with enough othe
 MOST_THEMES = 8
 MIN_MENTIONS = 2
 EXAMPLES = 3
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class DigestError(ValueError):
@@ -193,6 +194,8 @@ def checked_period(start: datetime, end: datetime, now: datetime) -> tuple[datet
         raise DigestError("the period has not ended yet")
     if end - start > timedelta(days=366):
         raise DigestError("a digest covers at most a year")
+    if start < EARLIEST:  # the period before it is counted too: keep far from datetime's first year
+        raise DigestError("choose a period after 1970")
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
