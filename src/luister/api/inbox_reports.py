@@ -324,7 +324,9 @@ def routes(runtime: Runtime) -> APIRouter:
         return BuiltRead(digest_id=built.digest_id, created=built.created)
 
     @router.post(
-        "/digests/items/{item_id}/decision", response_model=DigestItemRead, responses=responses(400, 403, 404, 422)
+        "/digests/items/{item_id}/decision",
+        response_model=DigestItemRead,
+        responses=responses(400, 403, 404, 422),
     )
     def digest_decide(item_id: RowId, body: DigestDecision, user: Worker) -> DigestItemRead:
         """Taken up or declined, with the outcome in words: shown on every conversation behind the theme."""

@@ -7,7 +7,6 @@ reader's department, one digest with its themes, every mention behind a theme, a
 
 Registered before the inbox's own pages: ``/inbox/{id}`` would otherwise take ``/inbox/reports``."""
 
-
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
