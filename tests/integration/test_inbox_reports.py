@@ -14,10 +14,12 @@ from sqlalchemy.engine import Engine
 from inbox_report_data import NOW, SINCE, H, M, seed
 from luister.domain.accounts import Scope
 from luister.domain.periods import PeriodError
+from luister.inbox.bookkeeping import clock_events
 from luister.inbox.reports import (
     Dimension,
     Figure,
     Group,
+    clock_events_of,
     conversations_by_id,
     median,
     p90,
@@ -118,3 +120,11 @@ def test_median_and_p90_against_their_definitions(seconds: list[int]) -> None:
     assert high in values
     assert sum(v <= high for v in values) >= 0.9 * len(values)
     assert all(sum(v <= lower for v in values) < 0.9 * len(values) for lower in ordered if lower < high)
+
+
+def test_the_batched_history_reads_as_the_clock_reads_it(engine: Engine) -> None:
+    ids = seed(engine).ids
+    with engine.connect() as conn:
+        batched = clock_events_of(conn, sorted(ids.values()))
+        for conversation_id in ids.values():
+            assert batched.get(conversation_id, []) == clock_events(conn, conversation_id)

@@ -27,11 +27,19 @@ from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.domain.periods import PeriodError, checked_days, checked_period
-from luister.inbox.bookkeeping import clock_events, policy_for
+from luister.inbox.bookkeeping import policy_for
 from luister.inbox.calendar import BusinessCalendar
-from luister.inbox.sla import ClockEvent, ClockState, CycleTimes, SlaPolicy, response_times, sla_clock
+from luister.inbox.sla import (
+    ClockEvent,
+    ClockState,
+    CycleTimes,
+    EventKind,
+    SlaPolicy,
+    response_times,
+    sla_clock,
+)
 from luister.inbox.status import Status
-from luister.inbox.tables import conversation, department
+from luister.inbox.tables import conversation, conversation_event, conversation_message, department
 from luister.storage.tables import user_account
 
 P90 = 0.9
@@ -404,13 +412,15 @@ def collect_facts(
         )
         .order_by(conversation.c.id)
     )
+    rows = conn.execute(query).all()
+    history = clock_events_of(conn, [row.id for row in rows])
     calendars: dict[int | None, BusinessCalendar] = {}
     policies: dict[tuple[int | None, str], tuple[SlaPolicy, BusinessCalendar] | None] = {}
     found: list[ConversationFacts] = []
-    for row in conn.execute(query).all():
+    for row in rows:
         if row.department_id not in calendars:
             calendars[row.department_id] = BusinessCalendar.from_json(row.calendar or {})
-        events = [e for e in clock_events(conn, row.id) if e.at <= now]
+        events = [e for e in history.get(row.id, []) if e.at <= now]
         cycles = tuple(response_times(events, calendars[row.department_id]))
         policy_key = (row.department_id, row.priority)
         if policy_key not in policies:
@@ -430,6 +440,47 @@ def collect_facts(
                 open_since=None if row.status == Status.resolved.value else row.cycle_started_at,
             )
         )
+    return found
+
+
+_CHUNK = 500  # ids per IN (...): well below every backend's limit on bound parameters
+_MESSAGE_KINDS = {"customer": EventKind.customer, "agent": EventKind.agent,
+                  "automated": EventKind.automated, "elsewhere": EventKind.elsewhere}  # fmt: skip
+
+
+def clock_events_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[ClockEvent]]:
+    """:func:`luister.inbox.bookkeeping.clock_events` for many conversations in two queries per 500
+    (a report reads thousands; one by one took 60 % of its time). The same reading of the history: a
+    test holds it equal to ``clock_events`` for every conversation."""
+    found: dict[int, list[ClockEvent]] = {}
+    for at in range(0, len(ids), _CHUNK):
+        chunk = list(ids[at : at + _CHUNK])
+        messages = sa.select(
+            conversation_message.c.conversation_id, conversation_message.c.kind, conversation_message.c.at
+        ).where(conversation_message.c.conversation_id.in_(chunk))
+        for cid, kind, moment in conn.execute(messages):
+            if kind in _MESSAGE_KINDS:
+                found.setdefault(cid, []).append(ClockEvent(at=moment, kind=_MESSAGE_KINDS[kind]))
+        statuses = sa.select(
+            conversation_event.c.conversation_id, conversation_event.c.at, conversation_event.c.detail
+        ).where(conversation_event.c.conversation_id.in_(chunk), conversation_event.c.kind == "status")
+        for cid, moment, detail in conn.execute(statuses):
+            found.setdefault(cid, []).extend(status_events(moment, detail))
+    return found
+
+
+def status_events(moment: datetime, detail: Any) -> list[ClockEvent]:
+    """What one status change means to the SLA clock (as ``bookkeeping.clock_events`` reads it)."""
+    before, after = (detail or {}).get("from"), (detail or {}).get("to")
+    found: list[ClockEvent] = []
+    if after == Status.waiting_customer:
+        found.append(ClockEvent(at=moment, kind=EventKind.waiting_customer))
+    elif before == Status.waiting_customer:
+        found.append(ClockEvent(at=moment, kind=EventKind.resumed))
+    if after == Status.resolved:
+        found.append(ClockEvent(at=moment, kind=EventKind.resolved))
+    elif after == Status.reopened:
+        found.append(ClockEvent(at=moment, kind=EventKind.reopened))
     return found
 
 
