@@ -133,6 +133,7 @@ def test_the_reports_page_fits_a_phone(sqlite_settings: Settings, live_server: s
     sign_in(page, live_server)
     pages = (
         ("/inbox/reports?period=90d", "inbox-reports"),
+        ("/inbox/reports/list?period=90d&figure=first_response", "inbox-report-list"),
         ("/inbox/digests", "inbox-digests"),
         (f"/inbox/digests/{digest_id.digest_id}", "inbox-digest"),
     )
