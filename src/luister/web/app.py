@@ -16,6 +16,7 @@ from luister.web.pages import (
     account,
     alerts,
     auth,
+    inbox_reports,
     mentions,
     overview,
     privacy,
@@ -26,7 +27,8 @@ from luister.web.pages import (
 )
 
 HERE = Path(__file__).parent
-PAGES = (auth, overview, mentions, alerts, topics, sources, tokens, account, users, privacy)
+# inbox_reports before the inbox's own pages: its /inbox/reports and /inbox/digests are not /inbox/{id}
+PAGES = (auth, overview, mentions, alerts, inbox_reports, topics, sources, tokens, account, users, privacy)
 
 
 def install(app: FastAPI, runtime: Runtime) -> Web:
