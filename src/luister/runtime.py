@@ -172,10 +172,14 @@ class Runtime:
                     await asyncio.sleep(0.1)
 
     def inbox_tick(self, events: EventBus | None = None) -> None:
-        """What time passing does to the inbox (``luister.inbox.timers``), as of the runtime's clock."""
+        """What time passing does to the inbox (``luister.inbox.timers``) and the departments' digests
+        that are due, as of the runtime's clock."""
+        from luister.inbox.digest_actions import build_due_digests
         from luister.inbox.timers import tick
 
-        tick(engine=self.engine, now=self.clock(), bus=events)
+        now = self.clock()
+        tick(engine=self.engine, now=now, bus=events)
+        build_due_digests(engine=self.engine, now=now)  # each department's last whole period, once
 
     @cached_property
     def push_receiver(self) -> PushReceiver:
