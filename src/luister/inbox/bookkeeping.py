@@ -26,13 +26,6 @@ from luister.inbox.tables import (
     sla_policy,
 )
 
-_MESSAGE_KINDS = {
-    "customer": EventKind.customer,
-    "agent": EventKind.agent,
-    "automated": EventKind.automated,
-    "elsewhere": EventKind.elsewhere,
-}
-
 
 def add_event(
     conn: Connection, conversation_id: int, *, at: datetime, actor: str, kind: str, **detail: Any
@@ -57,9 +50,36 @@ def notify(
         )
 
 
+MESSAGE_KINDS = {
+    "customer": EventKind.customer,
+    "agent": EventKind.agent,
+    "automated": EventKind.automated,
+    "elsewhere": EventKind.elsewhere,
+}
+
+
+def status_events(moment: datetime, detail: Any) -> list[ClockEvent]:
+    """What one status change means to the SLA clock: waiting on the customer pauses it, leaving that
+    resumes it, resolving ends the cycle, reopening starts one. A reopen the customer caused by writing
+    (``by: customer``) is already a new cycle through their message."""
+    if isinstance(detail, str):  # SQLite hands JSON back as text through a union
+        detail = json.loads(detail)
+    before, after = (detail or {}).get("from"), (detail or {}).get("to")
+    found: list[ClockEvent] = []
+    if after == Status.waiting_customer:
+        found.append(ClockEvent(at=moment, kind=EventKind.waiting_customer))
+    elif before == Status.waiting_customer:
+        found.append(ClockEvent(at=moment, kind=EventKind.resumed))
+    if after == Status.resolved:
+        found.append(ClockEvent(at=moment, kind=EventKind.resolved))
+    elif after == Status.reopened and (detail or {}).get("by") != "customer":
+        found.append(ClockEvent(at=moment, kind=EventKind.reopened))
+    return found
+
+
 def clock_events(conn: Connection, conversation_id: int) -> list[ClockEvent]:
     """The conversation's history as the SLA clock reads it: messages at their platform times, and the
-    status changes that pause (waiting on the customer), resume, resolve and reopen it (one query)."""
+    status changes (:func:`status_events`), in one query."""
     messages = sa.select(
         conversation_message.c.kind, conversation_message.c.at, sa.null().label("detail")
     ).where(conversation_message.c.conversation_id == conversation_id)
@@ -68,21 +88,10 @@ def clock_events(conn: Connection, conversation_id: int) -> list[ClockEvent]:
     ).where(conversation_event.c.conversation_id == conversation_id, conversation_event.c.kind == "status")
     found: list[ClockEvent] = []
     for kind, at, detail in conn.execute(sa.union_all(messages, statuses)):
-        if kind in _MESSAGE_KINDS:
-            found.append(ClockEvent(at=at, kind=_MESSAGE_KINDS[kind]))
-        if kind != "status":
-            continue
-        if isinstance(detail, str):  # SQLite hands JSON back as text through the union
-            detail = json.loads(detail)
-        before, after = (detail or {}).get("from"), (detail or {}).get("to")
-        if after == Status.waiting_customer:
-            found.append(ClockEvent(at=at, kind=EventKind.waiting_customer))
-        elif before == Status.waiting_customer:
-            found.append(ClockEvent(at=at, kind=EventKind.resumed))
-        if after == Status.resolved:
-            found.append(ClockEvent(at=at, kind=EventKind.resolved))
-        elif after == Status.reopened:
-            found.append(ClockEvent(at=at, kind=EventKind.reopened))
+        if kind in MESSAGE_KINDS:
+            found.append(ClockEvent(at=at, kind=MESSAGE_KINDS[kind]))
+        elif kind == "status":
+            found.extend(status_events(at, detail))
     return found
 
 

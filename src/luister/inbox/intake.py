@@ -354,7 +354,7 @@ def join(conn: Connection, conversation_id: int, row: Any, *, now: datetime) -> 
             at=row.published_at,
             actor="customer",
             kind="status",
-            **{"from": status.value, "to": after.value},
+            **{"from": status.value, "to": after.value, "by": "customer"},
         )
     conn.execute(conversation.update().where(conversation.c.id == conversation_id).values(**values))
     book.add_event(conn, conversation_id, at=now, actor="router", kind="message", mention_id=row.id)

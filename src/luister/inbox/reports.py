@@ -27,13 +27,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.domain.periods import PeriodError, checked_days, checked_period
-from luister.inbox.bookkeeping import policy_for
+from luister.inbox.bookkeeping import MESSAGE_KINDS, policy_for, status_events
 from luister.inbox.calendar import BusinessCalendar
 from luister.inbox.sla import (
     ClockEvent,
     ClockState,
     CycleTimes,
-    EventKind,
     SlaPolicy,
     response_times,
     sla_clock,
@@ -444,8 +443,6 @@ def collect_facts(
 
 
 _CHUNK = 500  # ids per IN (...): well below every backend's limit on bound parameters
-_MESSAGE_KINDS = {"customer": EventKind.customer, "agent": EventKind.agent,
-                  "automated": EventKind.automated, "elsewhere": EventKind.elsewhere}  # fmt: skip
 
 
 def clock_events_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[ClockEvent]]:
@@ -459,28 +456,13 @@ def clock_events_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[Cloc
             conversation_message.c.conversation_id, conversation_message.c.kind, conversation_message.c.at
         ).where(conversation_message.c.conversation_id.in_(chunk))
         for cid, kind, moment in conn.execute(messages):
-            if kind in _MESSAGE_KINDS:
-                found.setdefault(cid, []).append(ClockEvent(at=moment, kind=_MESSAGE_KINDS[kind]))
+            if kind in MESSAGE_KINDS:
+                found.setdefault(cid, []).append(ClockEvent(at=moment, kind=MESSAGE_KINDS[kind]))
         statuses = sa.select(
             conversation_event.c.conversation_id, conversation_event.c.at, conversation_event.c.detail
         ).where(conversation_event.c.conversation_id.in_(chunk), conversation_event.c.kind == "status")
         for cid, moment, detail in conn.execute(statuses):
             found.setdefault(cid, []).extend(status_events(moment, detail))
-    return found
-
-
-def status_events(moment: datetime, detail: Any) -> list[ClockEvent]:
-    """What one status change means to the SLA clock (as ``bookkeeping.clock_events`` reads it)."""
-    before, after = (detail or {}).get("from"), (detail or {}).get("to")
-    found: list[ClockEvent] = []
-    if after == Status.waiting_customer:
-        found.append(ClockEvent(at=moment, kind=EventKind.waiting_customer))
-    elif before == Status.waiting_customer:
-        found.append(ClockEvent(at=moment, kind=EventKind.resumed))
-    if after == Status.resolved:
-        found.append(ClockEvent(at=moment, kind=EventKind.resolved))
-    elif after == Status.reopened:
-        found.append(ClockEvent(at=moment, kind=EventKind.reopened))
     return found
 
 
