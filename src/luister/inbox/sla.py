@@ -102,7 +102,8 @@ class SlaPolicy:
 class Target:
     """One target of the current cycle. ``spent``: counted time from its start to ``met_at`` or ``now``.
     ``due``: when the limit is (or was) reached: set for running targets, and for targets met late or
-    breached while paused; ``None`` for paused targets and targets met in time. A target met late has
+    breached while paused; ``None`` for paused targets, targets met in time and targets a calendar of a few
+    minutes a week would take years to reach. A target met late has
     state ``met`` and ``breached`` True; a breach is never undone by a pause."""
 
     kind: TargetKind
@@ -233,7 +234,8 @@ class _Meter:
         self, start: datetime, limit: timedelta, pauses: Sequence[tuple[datetime, datetime | None]]
     ) -> datetime | None:
         """The first moment counted time since ``start`` reaches ``limit``, if no pause other than
-        ``pauses`` comes; ``None`` when a pause still running holds it."""
+        ``pauses`` comes; ``None`` when a pause still running holds it, or when the calendar has not
+        enough business time for it within years (a calendar of a few minutes a week)."""
         remaining, cursor = limit, start
         for pause_start, pause_end in pauses:
             if pause_end is not None and pause_end <= cursor:
@@ -245,7 +247,10 @@ class _Meter:
             if pause_end is None:
                 return None
             cursor = max(cursor, pause_end)
-        return self.advance(cursor, remaining)
+        try:
+            return self.advance(cursor, remaining)
+        except ValueError:
+            return None
 
 
 def sla_clock(
@@ -300,7 +305,7 @@ def _target(
     spent = meter.counted(start, now, pauses)
     if due is not None and due < now:
         return Target(kind, limit, start, spent, due, None, True, ClockState.breached)
-    if due is None or (pauses and pauses[-1][1] is None):  # held by a pause that is still running
+    if pauses and pauses[-1][1] is None:  # held by a pause that is still running
         return Target(kind, limit, start, spent, None, None, False, ClockState.paused)
     state = ClockState.warning if limit - spent <= warn_before else ClockState.ok
     return Target(kind, limit, start, spent, due, None, False, state)
