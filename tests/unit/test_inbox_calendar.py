@@ -28,9 +28,11 @@ WEBCARE = {  # the customer-service calendar migration 0015 seeds
 }
 
 
-def local(*parts: int, zone: ZoneInfo = AMSTERDAM, fold: int = 0) -> datetime:
+def local(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, zone: ZoneInfo = AMSTERDAM, fold: int = 0
+) -> datetime:
     """A local time as UTC: aware datetimes in a repeated hour never compare equal across zones (PEP 495)."""
-    return datetime(*parts, tzinfo=zone, fold=fold).astimezone(UTC)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, tzinfo=zone, fold=fold).astimezone(UTC)
 
 
 def hours(amount: float) -> timedelta:
@@ -227,7 +229,7 @@ HOLIDAY_DATES = [
     date(2026, 12, 31),  # the year changes: holidays of two years
     date(2026, 6, 10),  # an ordinary Wednesday
 ]
-NEAR_CHANGES = [0, 60, 90, 120, 150, 180, 210, 240, 1440]  # local minutes of the day around the changes
+NEAR_CHANGES = [0, 60, 90, 105, 120, 135, 150, 165, 180, 210, 240]  # local minutes around the clock changes
 
 
 @functools.cache
@@ -269,20 +271,20 @@ def _moment(minute: int) -> datetime:
     return datetime.fromtimestamp(minute * 60, UTC)
 
 
-def _shift(weekday: int, start: int, end: int) -> Shift:
-    if end <= start:  # keep it a valid shift, still ending on one of the drawn minutes' neighbours
-        end = start + 1 + end % (1440 - start)
+def _shift(weekday: int, start: int, length: int) -> Shift:
+    end = min(start + length, 1440)
     as_time = [time(0) if minute == 1440 else time(minute // 60, minute % 60) for minute in (start, end)]
     return Shift(weekday, as_time[0], as_time[1])
 
 
 # strategies built once: hypothesis validates a strategy the first time it draws from it
+_SHIFT_STARTS = st.integers(-1440, 1439).map(lambda m: NEAR_CHANGES[m % len(NEAR_CHANGES)] if m < 0 else m)
 _SHIFTS = st.lists(
     st.builds(
         _shift,
         st.integers(0, 12).map(lambda day: min(day, 6)),  # half of them on Sundays, when the clocks change
-        st.integers(-400, 1439).map(lambda minute: NEAR_CHANGES[minute % 8] if minute < 0 else minute),
-        st.integers(-400, 1440).map(lambda minute: NEAR_CHANGES[1 + minute % 8] if minute < 1 else minute),
+        _SHIFT_STARTS,  # half of them near the clock changes
+        st.one_of(st.sampled_from([15, 30, 45, 60, 120]), st.integers(1, 1440)),  # within the hour, often
     ),
     min_size=1,
     max_size=6,

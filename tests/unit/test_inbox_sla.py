@@ -21,6 +21,7 @@ from luister.inbox.sla import (
     SlaClock,
     SlaPolicy,
     Span,
+    Target,
     TargetKind,
     response_times,
     sla_clock,
@@ -66,7 +67,7 @@ def clock(events: list[tuple[datetime, EventKind]], now: datetime, policy: SlaPo
     return sla_clock([ClockEvent(moment, kind) for moment, kind in events], policy, WEBCARE, now)
 
 
-def target(result: SlaClock, kind: TargetKind):  # type: ignore[no-untyped-def]
+def target(result: SlaClock, kind: TargetKind) -> Target:
     (found,) = [item for item in result.targets if item.kind is kind]
     return found
 
@@ -205,7 +206,7 @@ ANCHORS = {  # zones generated, with dates their clocks change in 2026, and holi
     "America/New_York": [date(2026, 3, 8), date(2026, 11, 1), date(2026, 7, 21)],
     "Australia/Lord_Howe": [date(2026, 4, 5), date(2026, 4, 27)],
 }
-NEAR_CHANGES = [0, 60, 90, 120, 150, 180, 210, 240, 1440]
+NEAR_CHANGES = [0, 60, 90, 105, 120, 135, 150, 165, 180, 210, 240]  # local minutes around the clock changes
 
 
 @functools.cache
@@ -338,19 +339,19 @@ def _moment(minute: int) -> datetime:
     return datetime.fromtimestamp(minute * 60, UTC)
 
 
-def _shift(weekday: int, start: int, end: int) -> Shift:
-    if end <= start:
-        end = start + 1 + end % (1440 - start)
+def _shift(weekday: int, start: int, length: int) -> Shift:
+    end = min(start + length, 1440)
     as_time = [time(0) if minute == 1440 else time(minute // 60, minute % 60) for minute in (start, end)]
     return Shift(weekday, as_time[0], as_time[1])
 
 
+_SHIFT_STARTS = st.integers(-1440, 1439).map(lambda m: NEAR_CHANGES[m % len(NEAR_CHANGES)] if m < 0 else m)
 _SHIFTS = st.lists(
     st.builds(
         _shift,
         st.integers(0, 12).map(lambda day: min(day, 6)),
-        st.integers(-400, 1439).map(lambda minute: NEAR_CHANGES[minute % 8] if minute < 0 else minute),
-        st.integers(-400, 1440).map(lambda minute: NEAR_CHANGES[1 + minute % 8] if minute < 1 else minute),
+        _SHIFT_STARTS,  # half of them near the clock changes
+        st.one_of(st.sampled_from([15, 30, 45, 60, 120]), st.integers(1, 1440)),  # within the hour, often
     ),
     min_size=1,
     max_size=8,
@@ -359,16 +360,20 @@ _ZONES = st.sampled_from(sorted(ANCHORS))
 _COUNTRIES = st.sampled_from([(), ("NL",), ("BE",)])
 _ANCHORS = {zone: st.sampled_from(dates) for zone, dates in ANCHORS.items()}
 _KINDS = st.sampled_from([C, C, C, A, A, A, AUTO, ELSEWHERE, WAIT, WAIT, RESUME, RESOLVE, REOPEN])
-_EVENTS = st.lists(st.tuples(st.integers(0, 600), _KINDS), max_size=10)
-_LIMIT = st.one_of(st.none(), st.integers(0, 240))
+# on a five-minute grid half of the time, so that replies fall exactly due and pauses start as limits run out
+_OFFSETS = st.one_of(st.integers(0, 120).map(lambda five: 5 * five), st.integers(0, 600))
+_EVENTS = st.lists(st.tuples(_OFFSETS, _KINDS), max_size=10)
+_LIMIT = st.one_of(st.none(), st.sampled_from([0, 5, 10, 15, 30, 60]), st.integers(0, 240))
 _START = st.integers(-360, 1080)
+_WARN = st.sampled_from([0, 5, 15, 30, 45])
+_NOW = st.one_of(st.integers(0, 144).map(lambda five: 5 * five), st.integers(0, 720))
 
 
 @settings(max_examples=4500)
 @given(
     zone=_ZONES, countries=_COUNTRIES, shifts=_SHIFTS, data=st.data(), events=_EVENTS, opening=st.booleans(),
-    first=_LIMIT, following=_LIMIT, resolution=_LIMIT, warn=st.integers(0, 60), business=st.booleans(),
-    now=st.integers(0, 720),
+    first=_LIMIT, following=_LIMIT, resolution=_LIMIT, warn=_WARN, business=st.booleans(),
+    now=_NOW,
 )  # fmt: skip
 def test_sla_clock_matches_a_minute_by_minute_simulation(
     zone: str, countries: tuple[str, ...], shifts: list[Shift], data: st.DataObject,
@@ -384,7 +389,9 @@ def test_sla_clock_matches_a_minute_by_minute_simulation(
     now += base
     horizon = now + 1440  # the simulation looks a day past now; the clock must agree so far
     policy = SlaPolicy(
-        *(None if limit is None else minutes(limit) for limit in (first, following, resolution)),
+        first_response=None if first is None else minutes(first),
+        next_response=None if following is None else minutes(following),
+        resolution=None if resolution is None else minutes(resolution),
         warn_before=minutes(warn),
         business_hours=business,
     )

@@ -108,12 +108,12 @@ class Target:
 
     kind: TargetKind
     limit: timedelta
-    started_at: datetime
     spent: timedelta
     due: datetime | None
     met_at: datetime | None
     breached: bool
     state: ClockState
+    started_at: datetime | None = None  # the cycle's start, or the customer message a next response answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,14 +301,14 @@ def _target(
     if met_at is not None:
         late = due is not None and due < met_at
         spent = meter.counted(start, met_at, pauses)
-        return Target(kind, limit, start, spent, due if late else None, met_at, late, ClockState.met)
+        return Target(kind, limit, spent, due if late else None, met_at, late, ClockState.met, start)
     spent = meter.counted(start, now, pauses)
     if due is not None and due < now:
-        return Target(kind, limit, start, spent, due, None, True, ClockState.breached)
+        return Target(kind, limit, spent, due, None, True, ClockState.breached, start)
     if pauses and pauses[-1][1] is None:  # held by a pause that is still running
-        return Target(kind, limit, start, spent, None, None, False, ClockState.paused)
+        return Target(kind, limit, spent, None, None, False, ClockState.paused, start)
     state = ClockState.warning if limit - spent <= warn_before else ClockState.ok
-    return Target(kind, limit, start, spent, due, None, False, state)
+    return Target(kind, limit, spent, due, None, False, state, start)
 
 
 def response_times(events: Iterable[ClockEvent], calendar: BusinessCalendar) -> list[CycleTimes]:
