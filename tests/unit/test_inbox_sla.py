@@ -358,7 +358,7 @@ _SHIFTS = st.lists(
 )
 _ZONES = st.sampled_from(sorted(ANCHORS))
 _COUNTRIES = st.sampled_from([(), ("NL",), ("BE",)])
-_ANCHORS = {zone: st.sampled_from(dates) for zone, dates in ANCHORS.items()}
+_ANCHOR = st.integers(0, 99)  # an index into the zone's dates
 _KINDS = st.sampled_from([C, C, C, A, A, A, AUTO, ELSEWHERE, WAIT, WAIT, RESUME, RESOLVE, REOPEN])
 # on a five-minute grid half of the time, so that replies fall exactly due and pauses start as limits run out
 _OFFSETS = st.one_of(st.integers(0, 120).map(lambda five: 5 * five), st.integers(0, 600))
@@ -371,18 +371,18 @@ _NOW = st.one_of(st.integers(0, 144).map(lambda five: 5 * five), st.integers(0, 
 
 @settings(max_examples=4500)
 @given(
-    zone=_ZONES, countries=_COUNTRIES, shifts=_SHIFTS, data=st.data(), events=_EVENTS, opening=st.booleans(),
-    first=_LIMIT, following=_LIMIT, resolution=_LIMIT, warn=_WARN, business=st.booleans(),
-    now=_NOW,
+    zone=_ZONES, countries=_COUNTRIES, shifts=_SHIFTS, anchor=_ANCHOR, events=_EVENTS, opening=st.booleans(),
+    first=_LIMIT, following=_LIMIT, resolution=_LIMIT, warn=_WARN, business=st.booleans(), now=_NOW,
+    start=_START,
 )  # fmt: skip
 def test_sla_clock_matches_a_minute_by_minute_simulation(
-    zone: str, countries: tuple[str, ...], shifts: list[Shift], data: st.DataObject,
+    zone: str, countries: tuple[str, ...], shifts: list[Shift], anchor: int,
     events: list[tuple[int, EventKind]], opening: bool, first: int | None, following: int | None,
-    resolution: int | None, warn: int, business: bool, now: int,
+    resolution: int | None, warn: int, business: bool, now: int, start: int,
 ) -> None:  # fmt: skip
     calendar = BusinessCalendar(zone, tuple(shifts), countries)
-    midnight = datetime.combine(data.draw(_ANCHORS[zone]), time(0), ZoneInfo(zone))
-    base = int(midnight.timestamp()) // 60 + data.draw(_START)
+    midnight = datetime.combine(ANCHORS[zone][anchor % len(ANCHORS[zone])], time(0), ZoneInfo(zone))
+    base = int(midnight.timestamp()) // 60 + start
     if opening:
         events = [(0, C), *events]  # most conversations start with the customer
     events = [(base + offset, kind) for offset, kind in events]
@@ -424,7 +424,7 @@ def test_sla_clock_matches_a_minute_by_minute_simulation(
         else:
             assert got.state == ("warning" if want.limit - (want.spent or 0) <= warn else "ok")
             assert not got.breached
-            if want.due is None:  # past the simulation's horizon (None: years away, a calendar of minutes)
+            if want.due is None:  # past the simulation's horizon (None: over 400 days away)
                 assert got.due is None or got.due >= _moment(horizon)
             else:
                 assert got.due == _moment(want.due)

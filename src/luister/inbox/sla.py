@@ -11,8 +11,8 @@ until ``resumed``, the customer's next message, ``resolved`` or the start of a n
 moved away from waiting on the customer).
 
 A target falls *due* at the first moment its counted time since its start reaches its limit; it is
-*breached* when it is met after that moment, or still running after it. Everything is to the minute as
-precise as the datetimes given; there is no rounding."""
+*breached* when it is met after that moment, or still running after it. Times are used as given, to the
+microsecond; nothing is rounded to minutes."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ class Target:
     """One target of the current cycle. ``spent``: counted time from its start to ``met_at`` or ``now``.
     ``due``: when the limit is (or was) reached: set for running targets, and for targets met late or
     breached while paused; ``None`` for paused targets, targets met in time and targets a calendar of a few
-    minutes a week would take years to reach. A target met late has
+    minutes a week would take more than 400 days to reach. A target met late has
     state ``met`` and ``breached`` True; a breach is never undone by a pause."""
 
     kind: TargetKind
@@ -235,7 +235,7 @@ class _Meter:
     ) -> datetime | None:
         """The first moment counted time since ``start`` reaches ``limit``, if no pause other than
         ``pauses`` comes; ``None`` when a pause still running holds it, or when the calendar has not
-        enough business time for it within years (a calendar of a few minutes a week)."""
+        enough business time for it within 400 days (a calendar of a few minutes a week)."""
         remaining, cursor = limit, start
         for pause_start, pause_end in pauses:
             if pause_end is not None and pause_end <= cursor:
