@@ -30,7 +30,7 @@ MIDNIGHT = time(0)  # as a shift's end: midnight at the end of the day, written 
 _ZERO = timedelta(0)
 _DAY = timedelta(days=1)
 _FULL_DAY = ((_ZERO, _DAY),)
-_SEARCH_DAYS = 3 * 366  # add_working_time gives up after this many days without enough business time
+_SEARCH_DAYS = 400  # add_working_time gives up after this many days without enough business time
 _CACHE_DAYS = 4096  # day intervals cached per calendar before the cache starts afresh
 _TIME = re.compile(r"\d{2}:\d{2}(:\d{2})?")
 
@@ -199,6 +199,8 @@ class BusinessCalendar:
 
     def spans_of(self, day: date) -> tuple[Span, ...]:
         """The business-time intervals (UTC, end excluded) of one local date, in order."""
+        if not self._week[day.weekday()]:
+            return ()  # no shift on this weekday: nothing to convert or look up
         spans = self._days.get(day)
         if spans is None:
             spans = () if self.is_holiday(day) else self._spans_of(day)

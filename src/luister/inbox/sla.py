@@ -11,8 +11,8 @@ until ``resumed``, the customer's next message, ``resolved`` or the start of a n
 moved away from waiting on the customer).
 
 A target falls *due* at the first moment its counted time since its start reaches its limit; it is
-*breached* when it is met after that moment, or still running after it. Everything is to the minute as
-precise as the datetimes given; there is no rounding."""
+*breached* when it is met after that moment, or still running after it. Times are used as given, to the
+microsecond; nothing is rounded to minutes."""
 
 from __future__ import annotations
 
@@ -102,17 +102,18 @@ class SlaPolicy:
 class Target:
     """One target of the current cycle. ``spent``: counted time from its start to ``met_at`` or ``now``.
     ``due``: when the limit is (or was) reached: set for running targets, and for targets met late or
-    breached while paused; ``None`` for paused targets and targets met in time. A target met late has
+    breached while paused; ``None`` for paused targets, targets met in time and targets a calendar of a few
+    minutes a week would take more than 400 days to reach. A target met late has
     state ``met`` and ``breached`` True; a breach is never undone by a pause."""
 
     kind: TargetKind
     limit: timedelta
-    started_at: datetime
     spent: timedelta
     due: datetime | None
     met_at: datetime | None
     breached: bool
     state: ClockState
+    started_at: datetime | None = None  # the cycle's start, or the customer message a next response answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +234,8 @@ class _Meter:
         self, start: datetime, limit: timedelta, pauses: Sequence[tuple[datetime, datetime | None]]
     ) -> datetime | None:
         """The first moment counted time since ``start`` reaches ``limit``, if no pause other than
-        ``pauses`` comes; ``None`` when a pause still running holds it."""
+        ``pauses`` comes; ``None`` when a pause still running holds it, or when the calendar has not
+        enough business time for it within 400 days (a calendar of a few minutes a week)."""
         remaining, cursor = limit, start
         for pause_start, pause_end in pauses:
             if pause_end is not None and pause_end <= cursor:
@@ -245,7 +247,10 @@ class _Meter:
             if pause_end is None:
                 return None
             cursor = max(cursor, pause_end)
-        return self.advance(cursor, remaining)
+        try:
+            return self.advance(cursor, remaining)
+        except ValueError:
+            return None
 
 
 def sla_clock(
@@ -296,14 +301,14 @@ def _target(
     if met_at is not None:
         late = due is not None and due < met_at
         spent = meter.counted(start, met_at, pauses)
-        return Target(kind, limit, start, spent, due if late else None, met_at, late, ClockState.met)
+        return Target(kind, limit, spent, due if late else None, met_at, late, ClockState.met, start)
     spent = meter.counted(start, now, pauses)
     if due is not None and due < now:
-        return Target(kind, limit, start, spent, due, None, True, ClockState.breached)
-    if due is None or (pauses and pauses[-1][1] is None):  # held by a pause that is still running
-        return Target(kind, limit, start, spent, None, None, False, ClockState.paused)
+        return Target(kind, limit, spent, due, None, True, ClockState.breached, start)
+    if pauses and pauses[-1][1] is None:  # held by a pause that is still running
+        return Target(kind, limit, spent, None, None, False, ClockState.paused, start)
     state = ClockState.warning if limit - spent <= warn_before else ClockState.ok
-    return Target(kind, limit, start, spent, due, None, False, state)
+    return Target(kind, limit, spent, due, None, False, state, start)
 
 
 def response_times(events: Iterable[ClockEvent], calendar: BusinessCalendar) -> list[CycleTimes]:
