@@ -16,6 +16,9 @@ from luister.web.pages import (
     account,
     alerts,
     auth,
+    inbox,
+    inbox_conversation,
+    inbox_setup,
     mentions,
     overview,
     privacy,
@@ -26,7 +29,8 @@ from luister.web.pages import (
 )
 
 HERE = Path(__file__).parent
-PAGES = (auth, overview, mentions, alerts, topics, sources, tokens, account, users, privacy)
+PAGES = (auth, overview, inbox, inbox_setup, inbox_conversation, mentions, alerts, topics, sources, tokens,
+         account, users, privacy)  # inbox_setup before inbox_conversation: /inbox/rules is not /inbox/{id}
 
 
 def install(app: FastAPI, runtime: Runtime) -> Web:
