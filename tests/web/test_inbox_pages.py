@@ -1,7 +1,7 @@
 """The inbox in the browser: a mention arrives, is listed, opened, assigned, noted, resolved and reopened
 when the customer writes again (in Chromium); forms, refusals, scope and escaping in-process on both
 backends; the set-up pages; phones. Screenshots at 390 and 1440 px in Dutch and English when
-``LUISTER_SHOTS`` names a folder."""
+``INBOX_SHOTS`` names a folder."""
 
 from __future__ import annotations
 
@@ -194,7 +194,7 @@ def test_bulk_changes_and_dutch(sqlite_settings: Settings) -> None:
     page = client.get(f"/inbox/{ids[0]}").text
     assert "Waarom hier:" in page and "Heropenen" in page
     forbidden = client.post(f"/inbox/{ids[0]}/move", data={"csrf": token, "to": "resolve"})
-    assert forbidden.status_code == 409 and "kan niet naar “Oplossen”" in forbidden.text
+    assert forbidden.status_code == 409 and "kan niet naar “Afsluiten”" in forbidden.text
     engine.dispose()
 
 
@@ -322,7 +322,7 @@ def test_inbox_pages_fit_a_phone_and_a_desktop(
     store(sqlite_settings, engine, 1, f"{COMPLAINT} {long_word} https://x.example/{long_word} {HOSTILE}")
     store(sqlite_settings, engine, 2, "Voltaro, ik wil graag een offerte voor zonnepanelen", author="lead_luuk")
     cid = list_conversations(engine=engine, view=View.all, now=now()).rows[0].id
-    shots = os.environ.get("LUISTER_SHOTS")
+    shots = os.environ.get("INBOX_SHOTS")
     for size, viewport in (("390", PHONE), ("1440", DESKTOP)):
         context = browser.new_context(viewport=viewport, extra_http_headers={"accept-language": language})
         page = context.new_page()
