@@ -40,15 +40,34 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def store(settings: Settings, engine: Engine, n: int, text: str, *, author: str = "klant_anna",
-          minutes_ago: int = 30) -> None:  # fmt: skip
+def store(
+    settings: Settings,
+    engine: Engine,
+    n: int,
+    text: str,
+    *,
+    author: str = "klant_anna",
+    minutes_ago: int = 30,
+) -> None:
     """A post stored through the real pipeline, so the inbox's watcher routes it (as in production)."""
     at = now() - timedelta(minutes=minutes_ago)
-    record = {"id": f"p{n}", "channel": "mastodon", "text": text, "author": author, "lang": "nl",
-              "created_at": at.isoformat(), "url": f"https://social.example/@{author}/{n}"}  # fmt: skip
+    record = {
+        "id": f"p{n}",
+        "channel": "mastodon",
+        "text": text,
+        "author": author,
+        "lang": "nl",
+        "created_at": at.isoformat(),
+        "url": f"https://social.example/@{author}/{n}",
+    }
     runtime = runtime_for(settings, engine)
-    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test",
-             enrichers=runtime.enrichers(), events=runtime.event_bus()).run_batch([raw_item(record)])  # fmt: skip
+    Pipeline(
+        mapper=FieldMapping().map,
+        store=SqlMentionStore(engine),
+        origin="test",
+        enrichers=runtime.enrichers(),
+        events=runtime.event_bus(),
+    ).run_batch([raw_item(record)])
 
 
 def seed(settings: Settings, *, role: str = "agent", available: str = "away") -> Engine:
@@ -58,10 +77,17 @@ def seed(settings: Settings, *, role: str = "agent", available: str = "away") ->
     engine = open_database(settings=settings)
     create_topic(engine=engine, name="Voltaro", kind=TopicKind.brand, query="voltaro", actor="test")
     set_department(engine=engine, email=EMAIL, department="customer-service", actor="test")
-    setup.set_member(engine=engine, actor="test", department_key="customer-service", email=EMAIL,
-                     availability=available, now=now())  # fmt: skip
-    create_user(engine=engine, email=BOB, name="Bob Verkoop", password=PASSWORD, role=Role.agent,
-                department="sales")  # fmt: skip
+    setup.set_member(
+        engine=engine,
+        actor="test",
+        department_key="customer-service",
+        email=EMAIL,
+        availability=available,
+        now=now(),
+    )
+    create_user(
+        engine=engine, email=BOB, name="Bob Verkoop", password=PASSWORD, role=Role.agent, department="sales"
+    )
     setup.set_member(engine=engine, actor="test", department_key="sales", email=BOB, now=now())
     return engine
 
@@ -82,8 +108,11 @@ def client_for(settings: Settings, email: str) -> TestClient:
 
     client = TestClient(create_app(Runtime(settings, engine=open_database(settings=settings))))
     token = csrf(client.get("/login").text)
-    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf": token, "next": "/"},
-                         follow_redirects=False)  # fmt: skip
+    answer = client.post(
+        "/login",
+        data={"email": email, "password": PASSWORD, "csrf": token, "next": "/"},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303, answer.text
     return client
 
@@ -104,8 +133,10 @@ def test_working_a_conversation_with_forms_and_what_is_refused(settings: Setting
     assert "<script>window" not in page and "&lt;script&gt;window" in page
     assert "Why here:" in page and "triage sent it to Customer service" in page
     token = csrf(page)
-    post = lambda path, **data: client.post(f"/inbox/{cid}/{path}", data={"csrf": token, **data},  # noqa: E731
-                                            follow_redirects=False)  # fmt: skip
+
+    def post(path: str, **data: str) -> Any:
+        return client.post(f"/inbox/{cid}/{path}", data={"csrf": token, **data}, follow_redirects=False)
+
     assert client.post(f"/inbox/{cid}/assign", data={"assignee": "me"}).status_code == 403  # no token
     assert post("assign", assignee="me").status_code == 303
     refused = post("assign", assignee=BOB)  # Bob is of sales
@@ -163,8 +194,11 @@ def test_notifications_the_bell_and_availability(sqlite_settings: Settings) -> N
     assert bob.post("/inbox/notifications/999/open", data={"csrf": bob_token}).status_code == 404
     # availability from the inbox's head: available drains the queue to me
     assert 'name="availability"' in me.get("/inbox").text
-    answer = me.post("/inbox/availability", data={"csrf": token, "availability": "available", "back": "//evil"},
-                     follow_redirects=False)  # fmt: skip
+    answer = me.post(
+        "/inbox/availability",
+        data={"csrf": token, "availability": "available", "back": "//evil"},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303 and answer.headers["location"] == "/inbox"
     assert conversation_detail(engine=engine, conversation_id=cid).conversation.assignee == EMAIL
     assert f'href="/inbox/{cid}"' in me.get("/inbox", params={"view": "mine"}).text
@@ -174,17 +208,29 @@ def test_notifications_the_bell_and_availability(sqlite_settings: Settings) -> N
 def test_bulk_changes_and_dutch(sqlite_settings: Settings) -> None:
     engine = seed(sqlite_settings)
     store(sqlite_settings, engine, 1, COMPLAINT, author="een")
-    store(sqlite_settings, engine, 2, "Voltaro, mijn factuur klopt niet en niemand belt terug!", author="twee")
+    store(
+        sqlite_settings, engine, 2, "Voltaro, mijn factuur klopt niet en niemand belt terug!", author="twee"
+    )
     ids = [r.id for r in list_conversations(engine=engine, view=View.all, now=now()).rows]
     assert len(ids) == 2
     client = client_for(sqlite_settings, EMAIL)
     token = csrf(client.get("/inbox").text)
-    data: Any = {"csrf": token, "operation": "assign_me", "id": [str(i) for i in ids], "back": "/inbox?view=all"}
+    data: Any = {
+        "csrf": token,
+        "operation": "assign_me",
+        "id": [str(i) for i in ids],
+        "back": "/inbox?view=all",
+    }
     done = client.post("/inbox/bulk", data=data, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/inbox?view=all&done=2&failed=0"
-    tagged = client.post("/inbox/bulk", data=data | {"operation": "tag", "tags": "factuur"}, follow_redirects=True)
+    tagged = client.post(
+        "/inbox/bulk", data=data | {"operation": "tag", "tags": "factuur"}, follow_redirects=True
+    )
     assert "Changed: 2; could not be changed: 0." in tagged.text
-    assert client.get("/inbox", params={"view": "all", "tag": "factuur"}).text.count('class="conversation-row') == 2
+    assert (
+        client.get("/inbox", params={"view": "all", "tag": "factuur"}).text.count('class="conversation-row')
+        == 2
+    )
     client.post("/inbox/bulk", data=data | {"operation": "resolve"})
     listing = client.get("/inbox", params={"view": "resolved"}).text
     assert listing.count('class="conversation-row') == 2 and "2 conversations" in listing
@@ -200,12 +246,26 @@ def test_bulk_changes_and_dutch(sqlite_settings: Settings) -> None:
 
 def test_setup_pages_rules_simulated_before_saving_and_query_errors(sqlite_settings: Settings) -> None:
     engine = seed(sqlite_settings, role="analyst")
-    store(sqlite_settings, engine, 1, "@Voltaro mijn laadpas doet het al drie dagen niet, slechte service! Wanneer komt er een nieuwe?", minutes_ago=60)
+    store(
+        sqlite_settings,
+        engine,
+        1,
+        "@Voltaro mijn laadpas doet het al drie dagen niet, slechte service! Wanneer komt er een nieuwe?",
+        minutes_ago=60,
+    )
     client = client_for(sqlite_settings, EMAIL)
     page = client.get("/inbox/rules").text
     token = csrf(page)
-    rule = {"csrf": token, "name": "Laadpassen", "department": "product", "query": "laadpas*", "topics": "Voltaro",
-            "priority": "high", "tags": "laadpas", "enabled": "on"}  # fmt: skip
+    rule = {
+        "csrf": token,
+        "name": "Laadpassen",
+        "department": "product",
+        "query": "laadpas*",
+        "topics": "Voltaro",
+        "priority": "high",
+        "tags": "laadpas",
+        "enabled": "on",
+    }
     simulated = client.post("/inbox/rules", data=rule | {"do": "simulate"})
     assert simulated.status_code == 200 and "data-simulation" in simulated.text
     assert "would have routed 1 of 1 mentions" in simulated.text and "Customer service: 1" in simulated.text
@@ -219,7 +279,12 @@ def test_setup_pages_rules_simulated_before_saving_and_query_errors(sqlite_setti
     edit = re.search(r'href="/inbox/rules\?edit=(\d+)', listing)
     assert edit and 'value="Laadpassen"' in client.get(f"/inbox/rules?edit={edit.group(1)}").text
     # canned responses: saved, then offered on a conversation filled in
-    canned = {"csrf": token, "name": "Monteur", "language": "nl", "body": "Hoi {first_name}, zaak {case_number}."}
+    canned = {
+        "csrf": token,
+        "name": "Monteur",
+        "language": "nl",
+        "body": "Hoi {first_name}, zaak {case_number}.",
+    }
     assert client.post("/inbox/canned", data=canned, follow_redirects=False).status_code == 303
     bad = client.post("/inbox/canned", data=canned | {"body": "Hoi {voornaam}"})
     assert bad.status_code == 422 and "unknown variable" in bad.text
@@ -231,21 +296,47 @@ def test_setup_pages_rules_simulated_before_saving_and_query_errors(sqlite_setti
     departments = client.get("/inbox/departments").text
     assert "<h3>Customer service <span" in departments and EMAIL in departments
     member = {"csrf": token, "email": BOB, "languages": "en", "capacity": "5", "availability": "off"}
-    assert client.post("/inbox/departments/product/members", data=member, follow_redirects=False).status_code == 303
+    assert (
+        client.post("/inbox/departments/product/members", data=member, follow_redirects=False).status_code
+        == 303
+    )
     wrong = client.post("/inbox/departments/product/members", data=member | {"email": "niemand@x.example"})
     assert wrong.status_code == 422 and "no active account" in wrong.text
-    settings_form = {"csrf": token, "name_en": "Product", "name_nl": "Product", "assignment": "round_robin",
-                     "reclaim_minutes": "30", "digest_every": "daily", "zone": "Europe/Amsterdam",
-                     "holidays": "NL", "weekday": ["0", "1"], "start": ["09:00", "09:00"], "end": ["17:00", "17:00"]}  # fmt: skip
-    assert client.post("/inbox/departments/product", data=settings_form, follow_redirects=False).status_code == 303
+    settings_form = {
+        "csrf": token,
+        "name_en": "Product",
+        "name_nl": "Product",
+        "assignment": "round_robin",
+        "reclaim_minutes": "30",
+        "digest_every": "daily",
+        "zone": "Europe/Amsterdam",
+        "holidays": "NL",
+        "weekday": ["0", "1"],
+        "start": ["09:00", "09:00"],
+        "end": ["17:00", "17:00"],
+    }
+    assert (
+        client.post("/inbox/departments/product", data=settings_form, follow_redirects=False).status_code
+        == 303
+    )
     late = client.post("/inbox/departments/product", data=settings_form | {"start": ["18:00", "09:00"]})
     assert late.status_code == 422 and "Not saved:" in late.text
-    policy = {"csrf": token, "department": "sales", "priority": "urgent", "first_response_minutes": "15",
-              "next_response_minutes": "", "resolution_minutes": "240", "warn_minutes": "5", "business_hours": "on"}  # fmt: skip
+    policy = {
+        "csrf": token,
+        "department": "sales",
+        "priority": "urgent",
+        "first_response_minutes": "15",
+        "next_response_minutes": "",
+        "resolution_minutes": "240",
+        "warn_minutes": "5",
+        "business_hours": "on",
+    }
     assert client.post("/inbox/policies", data=policy, follow_redirects=False).status_code == 303
     # an agent reads the set-up but changes nothing
     set_role(engine=engine, email=EMAIL, role=Role.agent, actor="test")
-    assert client.get("/inbox/rules").status_code == 200 and "Save rule" not in client.get("/inbox/rules").text
+    assert (
+        client.get("/inbox/rules").status_code == 200 and "Save rule" not in client.get("/inbox/rules").text
+    )
     assert client.post("/inbox/rules", data=rule | {"do": "save"}).status_code == 403
     engine.dispose()
 
@@ -295,7 +386,13 @@ def test_a_mention_is_worked_through_the_inbox_in_chromium(
     expect(page.locator(".message.kind-note")).to_contain_text("monteur komt morgen <script>")
     page.keyboard.press("e")  # resolve
     expect(page.locator(".status-badge")).to_have_text("resolved")
-    store(sqlite_settings, engine, 2, "Voltaro, de monteur is niet gekomen. Ik wil mijn geld terug.", minutes_ago=2)
+    store(
+        sqlite_settings,
+        engine,
+        2,
+        "Voltaro, de monteur is niet gekomen. Ik wil mijn geld terug.",
+        minutes_ago=2,
+    )
     page.reload()
     expect(page.locator(".status-badge")).to_have_text("reopened")
     expect(page.locator(".cycle")).to_have_text("cycle 2")
@@ -320,15 +417,23 @@ def test_inbox_pages_fit_a_phone_and_a_desktop(
     engine = seed(sqlite_settings, role="analyst")
     long_word = "Voltaro_storing_" * 12
     store(sqlite_settings, engine, 1, f"{COMPLAINT} {long_word} https://x.example/{long_word} {HOSTILE}")
-    store(sqlite_settings, engine, 2, "Voltaro, ik wil graag een offerte voor zonnepanelen", author="lead_luuk")
+    store(
+        sqlite_settings, engine, 2, "Voltaro, ik wil graag een offerte voor zonnepanelen", author="lead_luuk"
+    )
     cid = list_conversations(engine=engine, view=View.all, now=now()).rows[0].id
     shots = os.environ.get("INBOX_SHOTS")
     for size, viewport in (("390", PHONE), ("1440", DESKTOP)):
         context = browser.new_context(viewport=viewport, extra_http_headers={"accept-language": language})
         page = context.new_page()
         sign_in(page, live_server)
-        for path in ("/inbox?view=all", f"/inbox/{cid}", "/inbox/departments", "/inbox/rules", "/inbox/canned",
-                     "/inbox/notifications"):  # fmt: skip
+        for path in (
+            "/inbox?view=all",
+            f"/inbox/{cid}",
+            "/inbox/departments",
+            "/inbox/rules",
+            "/inbox/canned",
+            "/inbox/notifications",
+        ):
             answer = page.goto(live_server + path)
             assert answer is not None and answer.status == 200, path
             no_sideways_scroll(page, viewport["width"])

@@ -43,7 +43,9 @@ def mark_read(*, engine: Engine, user_id: int, notification_id: int, now: dateti
         if row is None:
             raise LookupError(f"no notification #{notification_id}")
         if row.read_at is None:
-            conn.execute(notification.update().where(notification.c.id == notification_id).values(read_at=now))
+            conn.execute(
+                notification.update().where(notification.c.id == notification_id).values(read_at=now)
+            )
         return None if row.conversation_id is None else int(row.conversation_id)
 
 

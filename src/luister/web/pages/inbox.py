@@ -5,7 +5,6 @@ availability, and notifications (the bell in the header). Conversations themselv
 Reading needs a sign-in; working conversations needs ``correct`` (agents and up), as for alerts. Which
 conversations someone sees is the inbox's own rule (``inbox.read.in_scope``)."""
 
-
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,7 +17,14 @@ from luister.inbox.actions import bulk
 from luister.inbox.assignment import Availability
 from luister.inbox.model import Conflict, InboxError
 from luister.inbox.notifications import mark_all_read, mark_read, waiting_count
-from luister.inbox.read import DepartmentRead, Filters, View, list_conversations, list_departments, notifications
+from luister.inbox.read import (
+    DepartmentRead,
+    Filters,
+    View,
+    list_conversations,
+    list_departments,
+    notifications,
+)
 from luister.inbox.read import unread_count as count_unread
 from luister.inbox.setup import set_availability
 from luister.inbox.status import PRIORITY_ORDER, Status
@@ -72,8 +78,15 @@ def routes(web: Web) -> APIRouter:
         filters = Filters(**{name: value or None for name, value in values.items()})
         number = min(max(page, 1), MAX_PAGE)
         now = web.runtime.clock()
-        found = list_conversations(engine=engine, view=chosen, scope=user.scope, user_id=user.id,
-                                   filters=filters, page=number, now=now)  # fmt: skip
+        found = list_conversations(
+            engine=engine,
+            view=chosen,
+            scope=user.scope,
+            user_id=user.id,
+            filters=filters,
+            page=number,
+            now=now,
+        )
         departments = list_departments(engine=engine)
         lang = web.language(request, session)
         visible = [d for d in departments if user.scope.sees(d.key)]
@@ -84,13 +97,25 @@ def routes(web: Web) -> APIRouter:
             return "/inbox" + (f"?{urlencode(kept)}" if kept else "")
 
         context = {
-            "found": found, "view": chosen.value, "views": list(View), "values": values, "now": now,
-            "departments": visible, "names": department_names(departments, lang), "link": link,
-            "statuses": list(Status), "priorities": [p.value for p in PRIORITY_ORDER], "intents": INTENT_LABELS,
-            "availability": my_availability(departments, user.id), "availabilities": list(Availability),
-            "filtered": any(values.values()), "pages": max(1, -(-found.total // 50)),
-            "here": link(), "done": params.get("done"), "failed": params.get("failed"),
-        }  # fmt: skip
+            "found": found,
+            "view": chosen.value,
+            "views": list(View),
+            "values": values,
+            "now": now,
+            "departments": visible,
+            "names": department_names(departments, lang),
+            "link": link,
+            "statuses": list(Status),
+            "priorities": [p.value for p in PRIORITY_ORDER],
+            "intents": INTENT_LABELS,
+            "availability": my_availability(departments, user.id),
+            "availabilities": list(Availability),
+            "filtered": any(values.values()),
+            "pages": max(1, -(-found.total // 50)),
+            "here": link(),
+            "done": params.get("done"),
+            "failed": params.get("failed"),
+        }
         return web.render(request, "inbox.html", context, session=session)
 
     def _has_work(user: UserRead) -> bool:
@@ -111,9 +136,16 @@ def routes(web: Web) -> APIRouter:
             return RedirectResponse(_with(back, done=0, failed=0), status_code=303)
         assignee = user.email if operation == "assign_me" else (post.text("assignee") or None)
         try:
-            problems = bulk(engine=engine, conversation_ids=ids, operation=operation.removesuffix("_me"),
-                            actor=user.email, now=web.runtime.clock(), scope=user.scope, assignee=assignee,
-                            tags=[t for t in post.text("tags").split(",") if t.strip()])  # fmt: skip
+            problems = bulk(
+                engine=engine,
+                conversation_ids=ids,
+                operation=operation.removesuffix("_me"),
+                actor=user.email,
+                now=web.runtime.clock(),
+                scope=user.scope,
+                assignee=assignee,
+                tags=[t for t in post.text("tags").split(",") if t.strip()],
+            )
         except Conflict as exc:
             raise Refused(str(exc), status=409) from None
         done = len(set(ids)) - len(problems)
@@ -126,8 +158,13 @@ def routes(web: Web) -> APIRouter:
             raise Refused("Choose available, away or off.", status=422)
         user = post.session.user
         try:
-            set_availability(engine=engine, actor=user.email, email=user.email, availability=chosen,
-                             now=web.runtime.clock())  # fmt: skip
+            set_availability(
+                engine=engine,
+                actor=user.email,
+                email=user.email,
+                availability=chosen,
+                now=web.runtime.clock(),
+            )
         except InboxError as exc:
             raise Refused(str(exc), status=422) from None
         return RedirectResponse(back_to_inbox(post.text("back")), status_code=303)
@@ -138,12 +175,14 @@ def routes(web: Web) -> APIRouter:
         return web.render(request, "inbox_notifications.html", {"items": found}, session=session)
 
     @router.post("/inbox/notifications/{notification_id}/open")
-    def open_notification(
-        notification_id: RowId, post: Annotated[FormPost, Depends(web.form())]
-    ) -> Response:
+    def open_notification(notification_id: RowId, post: Annotated[FormPost, Depends(web.form())]) -> Response:
         try:
-            about = mark_read(engine=engine, user_id=post.session.user.id, notification_id=notification_id,
-                              now=web.runtime.clock())  # fmt: skip
+            about = mark_read(
+                engine=engine,
+                user_id=post.session.user.id,
+                notification_id=notification_id,
+                now=web.runtime.clock(),
+            )
         except LookupError:
             raise Refused("No such notification.", status=404) from None
         target = f"/inbox/{about}" if about else "/inbox/notifications"

@@ -3,7 +3,6 @@ author's other conversations, and working it (status moves, assign, transfer, pr
 answered elsewhere, merge). Each form calls one ``inbox.actions`` function; what the inbox refuses is
 shown on the page (409 for a move that does not fit, 422 for bad input), never as a server error."""
 
-
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -64,15 +63,23 @@ def allowed_moves(status: str) -> list[str]:
     return found
 
 
-def canned_for(detail: ConversationDetail, user: UserRead, language: str, engine: Any) -> list[tuple[CannedRead, str]]:
+def canned_for(
+    detail: ConversationDetail, user: UserRead, language: str, engine: Any
+) -> list[tuple[CannedRead, str]]:
     """Canned responses in the conversation's language (else the reader's), for its department or for all,
     filled in with the customer's first name, the case number and the agent's name."""
     talk = detail.conversation.language if detail.conversation.language in ("nl", "en") else language
-    found = [c for c in list_canned(engine=engine, language=talk)
-             if c.department in (None, detail.conversation.department)]  # fmt: skip
+    found = [
+        c
+        for c in list_canned(engine=engine, language=talk)
+        if c.department in (None, detail.conversation.department)
+    ]
     name = (detail.conversation.author_name or detail.conversation.author_handle or "").split()
-    values = {"first_name": name[0] if name else "", "case_number": str(detail.conversation.id),
-              "agent_name": user.name}  # fmt: skip
+    values = {
+        "first_name": name[0] if name else "",
+        "case_number": str(detail.conversation.id),
+        "agent_name": user.name,
+    }
     return [(c, fill_canned(c.body, values)) for c in found]
 
 
@@ -82,15 +89,22 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/inbox/{conversation_id}", response_class=HTMLResponse)
     def conversation_page(
-        request: Request, conversation_id: RowId, session: Annotated[Session, Depends(web.signed_in)],
+        request: Request,
+        conversation_id: RowId,
+        session: Annotated[Session, Depends(web.signed_in)],
         canned: int = 0,
-    ) -> Response:  # fmt: skip
+    ) -> Response:
         return _page(request, session, conversation_id, canned=canned)
 
     def _page(
-        request: Request, session: Session, conversation_id: int, *, problem: Problem | None = None,
-        draft: str = "", canned: int = 0,
-    ) -> Response:  # fmt: skip
+        request: Request,
+        session: Session,
+        conversation_id: int,
+        *,
+        problem: Problem | None = None,
+        draft: str = "",
+        canned: int = 0,
+    ) -> Response:
         user = session.user
         try:
             detail = conversation_detail(engine=engine, conversation_id=conversation_id, scope=user.scope)
@@ -99,19 +113,35 @@ def routes(web: Web) -> APIRouter:
         lang = web.language(request, session)
         departments = list_departments(engine=engine)
         here = next((d for d in departments if d.key == detail.conversation.department), None)
-        policy = next((p for p in list_policies(engine=engine) if p.department == detail.conversation.department
-                       and p.priority == detail.conversation.priority), None)  # fmt: skip
+        policy = next(
+            (
+                p
+                for p in list_policies(engine=engine)
+                if p.department == detail.conversation.department
+                and p.priority == detail.conversation.priority
+            ),
+            None,
+        )
         responses = canned_for(detail, user, lang, engine)
         if canned and not draft:
             draft = next((text for c, text in responses if c.id == canned), "")
         context = {
-            "d": detail, "c": detail.conversation, "now": web.runtime.clock(), "problem": problem,
-            "draft": draft, "moves": allowed_moves(detail.conversation.status),
-            "members": here.members if here else [], "departments": departments,
-            "names": department_names(departments, lang), "policy": policy, "canned": responses,
-            "priorities": [p.value for p in PRIORITY_ORDER], "elsewhere": ELSEWHERE,
-            "snooze_hours": SNOOZE_HOURS, "member": any(m.user_id == user.id for m in (here.members if here else [])),
-        }  # fmt: skip
+            "d": detail,
+            "c": detail.conversation,
+            "now": web.runtime.clock(),
+            "problem": problem,
+            "draft": draft,
+            "moves": allowed_moves(detail.conversation.status),
+            "members": here.members if here else [],
+            "departments": departments,
+            "names": department_names(departments, lang),
+            "policy": policy,
+            "canned": responses,
+            "priorities": [p.value for p in PRIORITY_ORDER],
+            "elsewhere": ELSEWHERE,
+            "snooze_hours": SNOOZE_HOURS,
+            "member": any(m.user_id == user.id for m in (here.members if here else [])),
+        }
         status = problem.status if problem else 200
         return web.render(request, "conversation.html", context, session=session, status=status)
 
@@ -119,14 +149,21 @@ def routes(web: Web) -> APIRouter:
 
     def _act(request: Request, post: FormPost, conversation_id: int, change: Any) -> Response:
         user = post.session.user
-        common = {"engine": engine, "conversation_id": conversation_id, "actor": user.email,
-                  "now": web.runtime.clock(), "scope": user.scope}  # fmt: skip
+        common = {
+            "engine": engine,
+            "conversation_id": conversation_id,
+            "actor": user.email,
+            "now": web.runtime.clock(),
+            "scope": user.scope,
+        }
         try:
             change(common)
         except UnknownConversation:
             raise Refused("No such conversation.", status=404) from None
         except InboxError as exc:
-            return _page(request, post.session, conversation_id, problem=problem_of(exc), draft=post.text("body"))
+            return _page(
+                request, post.session, conversation_id, problem=problem_of(exc), draft=post.text("body")
+            )
         return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
 
     @router.post("/inbox/{conversation_id}/move")
@@ -137,36 +174,56 @@ def routes(web: Web) -> APIRouter:
         until = None
         if chosen == Move.snooze:
             until = _snooze_until(post, web.runtime.clock())
-        return _act(request, post, conversation_id,
-                    lambda common: actions.move(to=Move(chosen), snooze_until=until, **common))  # fmt: skip
+        return _act(
+            request,
+            post,
+            conversation_id,
+            lambda common: actions.move(to=Move(chosen), snooze_until=until, **common),
+        )
 
     @router.post("/inbox/{conversation_id}/assign")
     def assign_page(request: Request, conversation_id: RowId, post: Worker) -> Response:
         chosen = post.text("assignee")
         assignee = post.session.user.email if chosen == "me" else (chosen or None)
-        return _act(request, post, conversation_id, lambda common: actions.assign(assignee=assignee, **common))
+        return _act(
+            request, post, conversation_id, lambda common: actions.assign(assignee=assignee, **common)
+        )
 
     @router.post("/inbox/{conversation_id}/transfer")
     def transfer_page(request: Request, conversation_id: RowId, post: Worker) -> Response:
         level = post.text("priority")
         priority = Priority(level) if level in Priority.__members__ else None
-        return _act(request, post, conversation_id, lambda common: actions.transfer(
-            to_department=post.text("department"), reason=post.text("reason")[:500], priority=priority,
-            **common))  # fmt: skip
+        return _act(
+            request,
+            post,
+            conversation_id,
+            lambda common: actions.transfer(
+                to_department=post.text("department"),
+                reason=post.text("reason")[:500],
+                priority=priority,
+                **common,
+            ),
+        )
 
     @router.post("/inbox/{conversation_id}/priority")
     def priority_page(request: Request, conversation_id: RowId, post: Worker) -> Response:
         level = post.text("priority")
         if level not in Priority.__members__:
             raise Refused("Choose a priority.", status=422)
-        return _act(request, post, conversation_id,
-                    lambda common: actions.set_priority(priority=Priority(level), **common))  # fmt: skip
+        return _act(
+            request,
+            post,
+            conversation_id,
+            lambda common: actions.set_priority(priority=Priority(level), **common),
+        )
 
     @router.post("/inbox/{conversation_id}/tags")
     def tags_page(request: Request, conversation_id: RowId, post: Worker) -> Response:
         add = [t for t in post.text("add").split(",") if t.strip()]
         remove = post.texts("remove")
-        return _act(request, post, conversation_id, lambda common: actions.tag(add=add, remove=remove, **common))
+        return _act(
+            request, post, conversation_id, lambda common: actions.tag(add=add, remove=remove, **common)
+        )
 
     @router.post("/inbox/{conversation_id}/note")
     def note_page(request: Request, conversation_id: RowId, post: Worker) -> Response:
@@ -176,15 +233,23 @@ def routes(web: Web) -> APIRouter:
     @router.post("/inbox/{conversation_id}/elsewhere")
     def elsewhere_page(request: Request, conversation_id: RowId, post: Worker) -> Response:
         how, note = post.text("how"), post.text("note")[:2000]
-        return _act(request, post, conversation_id,
-                    lambda common: actions.answered_elsewhere(how=how, note=note, **common))  # fmt: skip
+        return _act(
+            request,
+            post,
+            conversation_id,
+            lambda common: actions.answered_elsewhere(how=how, note=note, **common),
+        )
 
     @router.post("/inbox/{conversation_id}/merge")
     def merge_page(request: Request, conversation_id: RowId, post: Worker) -> Response:
         into = post.text("into").lstrip("#")
         if not into.isdigit() or not 0 < int(into) < 2**62:
-            return _page(request, post.session, conversation_id,
-                         problem=Problem(422, "give the number of the conversation to merge into"))  # fmt: skip
+            return _page(
+                request,
+                post.session,
+                conversation_id,
+                problem=Problem(422, "give the number of the conversation to merge into"),
+            )
         return _act(request, post, conversation_id, lambda common: actions.merge(into=int(into), **common))
 
     return router

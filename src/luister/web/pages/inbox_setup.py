@@ -3,7 +3,6 @@ policies; routing rules in order, simulated over the last 30 days before they ar
 Everyone signed in reads them; changing them needs ``manage`` (analysts and admins), as topics do. Each
 form calls one ``inbox.setup`` function; what it refuses is shown beside the form (422)."""
 
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -41,9 +40,20 @@ def whole(text: str, name: str) -> int | None:
 
 def rule_form(post: FormPost) -> dict[str, Any]:
     """The rule form as it was sent (to show it again), and its conditions as ``inbox.rules`` reads them."""
-    form: dict[str, Any] = {name: post.text(name) for name in ("name", "department", "priority", "tags",
-                                                               "position", "query", "min_followers",
-                                                               "max_followers", *LISTS)}  # fmt: skip
+    form: dict[str, Any] = {
+        name: post.text(name)
+        for name in (
+            "name",
+            "department",
+            "priority",
+            "tags",
+            "position",
+            "query",
+            "min_followers",
+            "max_followers",
+            *LISTS,
+        )
+    }
     form |= {name: post.texts(name) for name in CHOICES} | {"enabled": post.text("enabled") == "on"}
     return form
 
@@ -61,10 +71,17 @@ def conditions_of(form: dict[str, Any]) -> dict[str, Any]:
 
 def calendar_of(post: FormPost) -> dict[str, Any]:
     """Business hours from the form's rows (weekday, start, end); no rows: around the clock."""
-    shifts = [[int(day), start, end] for day, start, end in zip(post.texts("weekday"), post.texts("start"),
-              post.texts("end"), strict=False) if day.isdigit() and start.strip() and end.strip()]  # fmt: skip
-    calendar: dict[str, Any] = {"zone": post.text("zone") or "Europe/Amsterdam",
-                                "holidays": [c.strip().upper() for c in post.text("holidays").split(",") if c.strip()]}  # fmt: skip
+    shifts = [
+        [int(day), start, end]
+        for day, start, end in zip(
+            post.texts("weekday"), post.texts("start"), post.texts("end"), strict=False
+        )
+        if day.isdigit() and start.strip() and end.strip()
+    ]
+    calendar: dict[str, Any] = {
+        "zone": post.text("zone") or "Europe/Amsterdam",
+        "holidays": [c.strip().upper() for c in post.text("holidays").split(",") if c.strip()],
+    }
     if shifts:
         calendar["shifts"] = shifts
     return calendar
@@ -78,15 +95,25 @@ def routes(web: Web) -> APIRouter:
 
     # --- departments, their people and SLA policies ---------------------------------------------------
 
-    def _departments(request: Request, session: Session, *, problem: str | None = None,
-                     where: str | None = None) -> Response:  # fmt: skip
+    def _departments(
+        request: Request, session: Session, *, problem: str | None = None, where: str | None = None
+    ) -> Response:
         departments = list_departments(engine=engine)
-        context = {"departments": departments, "names": department_names(departments, web.language(request, session)),
-                   "policies": list_policies(engine=engine), "strategies": list(Strategy),
-                   "availabilities": list(Availability), "priorities": [p.value for p in PRIORITY_ORDER],
-                   "weekdays": WEEKDAYS, "empty_shifts": EMPTY_SHIFTS, "problem": problem, "where": where}  # fmt: skip
-        return web.render(request, "inbox_departments.html", context, session=session,
-                          status=422 if problem else 200)  # fmt: skip
+        context = {
+            "departments": departments,
+            "names": department_names(departments, web.language(request, session)),
+            "policies": list_policies(engine=engine),
+            "strategies": list(Strategy),
+            "availabilities": list(Availability),
+            "priorities": [p.value for p in PRIORITY_ORDER],
+            "weekdays": WEEKDAYS,
+            "empty_shifts": EMPTY_SHIFTS,
+            "problem": problem,
+            "where": where,
+        }
+        return web.render(
+            request, "inbox_departments.html", context, session=session, status=422 if problem else 200
+        )
 
     @router.get("/inbox/departments", response_class=HTMLResponse)
     def departments_page(request: Request, session: Reader) -> Response:
@@ -103,11 +130,16 @@ def routes(web: Web) -> APIRouter:
     def department_save(request: Request, key: str, post: Manager) -> Response:
         def change() -> None:
             setup.save_department(
-                engine=engine, actor=post.session.user.email, key=key, name_en=post.text("name_en"),
-                name_nl=post.text("name_nl") or None, calendar=calendar_of(post),
-                digest_every=post.text("digest_every"), assignment=post.text("assignment"),
+                engine=engine,
+                actor=post.session.user.email,
+                key=key,
+                name_en=post.text("name_en"),
+                name_nl=post.text("name_nl") or None,
+                calendar=calendar_of(post),
+                digest_every=post.text("digest_every"),
+                assignment=post.text("assignment"),
                 reclaim_minutes=whole(post.text("reclaim_minutes"), "reclaim_minutes"),
-            )  # fmt: skip
+            )
 
         return _change(request, post, f"department-{key}", change)
 
@@ -115,48 +147,90 @@ def routes(web: Web) -> APIRouter:
     def member_save(request: Request, key: str, post: Manager) -> Response:
         def change() -> None:
             setup.set_member(
-                engine=engine, actor=post.session.user.email, department_key=key, email=post.text("email"),
-                languages=post.text("languages") or "nl,en", capacity=whole(post.text("capacity"), "capacity") or 0,
-                availability=post.text("availability") or "available", now=web.runtime.clock(),
-            )  # fmt: skip
+                engine=engine,
+                actor=post.session.user.email,
+                department_key=key,
+                email=post.text("email"),
+                languages=post.text("languages") or "nl,en",
+                capacity=whole(post.text("capacity"), "capacity") or 0,
+                availability=post.text("availability") or "available",
+                now=web.runtime.clock(),
+            )
 
         return _change(request, post, f"department-{key}", change)
 
     @router.post("/inbox/departments/{key}/members/remove")
     def member_remove(request: Request, key: str, post: Manager) -> Response:
-        return _change(request, post, f"department-{key}", lambda: setup.remove_member(
-            engine=engine, actor=post.session.user.email, department_key=key, email=post.text("email")))  # fmt: skip
+        return _change(
+            request,
+            post,
+            f"department-{key}",
+            lambda: setup.remove_member(
+                engine=engine, actor=post.session.user.email, department_key=key, email=post.text("email")
+            ),
+        )
 
     @router.post("/inbox/policies")
     def policy_save(request: Request, post: Manager) -> Response:
         def change() -> None:
             setup.save_policy(
-                engine=engine, actor=post.session.user.email, department_key=post.text("department"),
+                engine=engine,
+                actor=post.session.user.email,
+                department_key=post.text("department"),
                 priority=post.text("priority"),
                 first_response_minutes=whole(post.text("first_response_minutes"), "first_response_minutes"),
                 next_response_minutes=whole(post.text("next_response_minutes"), "next_response_minutes"),
                 resolution_minutes=whole(post.text("resolution_minutes"), "resolution_minutes"),
                 warn_minutes=whole(post.text("warn_minutes"), "warn_minutes") or 0,
                 business_hours=post.text("business_hours") == "on",
-            )  # fmt: skip
+            )
 
         return _change(request, post, "policies", change)
 
     # --- routing rules ----------------------------------------------------------------------------------
 
-    def _rules(request: Request, session: Session, form: dict[str, Any] | None = None, *,
-               problem: str | None = None, simulation: Any = None, caret: str | None = None) -> Response:  # fmt: skip
+    def _rules(
+        request: Request,
+        session: Session,
+        form: dict[str, Any] | None = None,
+        *,
+        problem: str | None = None,
+        simulation: Any = None,
+        caret: str | None = None,
+    ) -> Response:
         departments = list_departments(engine=engine)
         names = department_names(departments, web.language(request, session))
-        context = {"rules": list_rules(engine=engine), "names": names, "departments": departments,
-                   "form": form or blank_rule(), "problem": problem, "simulation": simulation, "caret": caret,
-                   "priorities": [p.value for p in PRIORITY_ORDER], "choices": CHOICES, "lists": LISTS}  # fmt: skip
-        return web.render(request, "inbox_rules.html", context, session=session, status=422 if problem else 200)
+        context = {
+            "rules": list_rules(engine=engine),
+            "names": names,
+            "departments": departments,
+            "form": form or blank_rule(),
+            "problem": problem,
+            "simulation": simulation,
+            "caret": caret,
+            "priorities": [p.value for p in PRIORITY_ORDER],
+            "choices": CHOICES,
+            "lists": LISTS,
+        }
+        return web.render(
+            request, "inbox_rules.html", context, session=session, status=422 if problem else 200
+        )
 
     def blank_rule() -> dict[str, Any]:
-        return {name: "" for name in ("name", "department", "priority", "tags", "position", "query",
-                                      "min_followers", "max_followers", *LISTS)} | {
-            "intents": [], "sentiments": [], "enabled": True}  # fmt: skip
+        return dict.fromkeys(
+            (
+                "name",
+                "department",
+                "priority",
+                "tags",
+                "position",
+                "query",
+                "min_followers",
+                "max_followers",
+                *LISTS,
+            ),
+            "",
+        ) | {"intents": [], "sentiments": [], "enabled": True}
 
     @router.get("/inbox/rules", response_class=HTMLResponse)
     def rules_page(request: Request, session: Reader, edit: int = 0) -> Response:
@@ -164,11 +238,23 @@ def routes(web: Web) -> APIRouter:
         found = next((r for r in list_rules(engine=engine) if r.id == edit), None) if edit else None
         if found is not None:
             cond = found.conditions
-            form = blank_rule() | {name: ", ".join(cond.get(name, [])) for name in LISTS} | {
-                "name": found.name, "department": found.department, "priority": found.priority or "",
-                "tags": ", ".join(found.tags), "position": str(found.position), "query": cond.get("query", ""),
-                "min_followers": str(cond.get("min_followers", "")), "max_followers": str(cond.get("max_followers", "")),
-                "intents": cond.get("intents", []), "sentiments": cond.get("sentiments", []), "enabled": found.enabled}  # fmt: skip
+            form = (
+                blank_rule()
+                | {name: ", ".join(cond.get(name, [])) for name in LISTS}
+                | {
+                    "name": found.name,
+                    "department": found.department,
+                    "priority": found.priority or "",
+                    "tags": ", ".join(found.tags),
+                    "position": str(found.position),
+                    "query": cond.get("query", ""),
+                    "min_followers": str(cond.get("min_followers", "")),
+                    "max_followers": str(cond.get("max_followers", "")),
+                    "intents": cond.get("intents", []),
+                    "sentiments": cond.get("sentiments", []),
+                    "enabled": found.enabled,
+                }
+            )
         return _rules(request, session, form)
 
     @router.post("/inbox/rules")
@@ -178,16 +264,28 @@ def routes(web: Web) -> APIRouter:
         try:
             conditions = conditions_of(form)
             if post.text("do") == "simulate":
-                found = setup.simulate_rule(engine=engine, conditions=conditions, department_key=form["department"],
-                                            now=web.runtime.clock())  # fmt: skip
+                found = setup.simulate_rule(
+                    engine=engine,
+                    conditions=conditions,
+                    department_key=form["department"],
+                    now=web.runtime.clock(),
+                )
                 return _rules(request, post.session, form, simulation=found)
-            setup.save_rule(engine=engine, actor=post.session.user.email, name=form["name"], conditions=conditions,
-                            department_key=form["department"], priority=form["priority"] or None, tags=form["tags"],
-                            position=whole(form["position"], "position"), enabled=form["enabled"])  # fmt: skip
+            setup.save_rule(
+                engine=engine,
+                actor=post.session.user.email,
+                name=form["name"],
+                conditions=conditions,
+                department_key=form["department"],
+                priority=form["priority"] or None,
+                tags=form["tags"],
+                position=whole(form["position"], "position"),
+                enabled=form["enabled"],
+            )
         except QuerySyntaxError as exc:
             return _rules(request, post.session, form, problem=explain(exc, gettext), caret=exc.caret())
         except QueryReferenceError as exc:
-            return _rules(request, post.session, form, problem=explain_reference(exc, gettext))
+            return _rules(request, post.session, form, problem=explain_reference(str(exc), gettext))
         except (InboxError, RuleProblem, ValueError) as exc:
             return _rules(request, post.session, form, problem=str(exc))
         return RedirectResponse("/inbox/rules", status_code=303)
@@ -202,29 +300,49 @@ def routes(web: Web) -> APIRouter:
 
     # --- canned responses -------------------------------------------------------------------------------
 
-    def _canned(request: Request, session: Session, form: dict[str, str] | None = None, *,
-                problem: str | None = None) -> Response:  # fmt: skip
+    def _canned(
+        request: Request, session: Session, form: dict[str, str] | None = None, *, problem: str | None = None
+    ) -> Response:
         departments = list_departments(engine=engine)
-        context = {"items": list_canned(engine=engine), "departments": departments, "problem": problem,
-                   "names": department_names(departments, web.language(request, session)),
-                   "form": form or {"name": "", "language": "nl", "body": "", "department": ""},
-                   "variables": setup.VARIABLES}  # fmt: skip
-        return web.render(request, "inbox_canned.html", context, session=session, status=422 if problem else 200)
+        context = {
+            "items": list_canned(engine=engine),
+            "departments": departments,
+            "problem": problem,
+            "names": department_names(departments, web.language(request, session)),
+            "form": form or {"name": "", "language": "nl", "body": "", "department": ""},
+            "variables": setup.VARIABLES,
+        }
+        return web.render(
+            request, "inbox_canned.html", context, session=session, status=422 if problem else 200
+        )
 
     @router.get("/inbox/canned", response_class=HTMLResponse)
     def canned_page(request: Request, session: Reader, edit: int = 0) -> Response:
         found = next((c for c in list_canned(engine=engine) if c.id == edit), None) if edit else None
-        form = {"name": found.name, "language": found.language, "body": found.body,
-                "department": found.department or ""} if found else None  # fmt: skip
+        form = (
+            {
+                "name": found.name,
+                "language": found.language,
+                "body": found.body,
+                "department": found.department or "",
+            }
+            if found
+            else None
+        )
         return _canned(request, session, form)
 
     @router.post("/inbox/canned")
     def canned_save(request: Request, post: Manager) -> Response:
         form = {name: post.text(name) for name in ("name", "language", "body", "department")}
         try:
-            setup.save_canned(engine=engine, actor=post.session.user.email, name=form["name"],
-                              language=form["language"], body=form["body"],
-                              department_key=form["department"] or None)  # fmt: skip
+            setup.save_canned(
+                engine=engine,
+                actor=post.session.user.email,
+                name=form["name"],
+                language=form["language"],
+                body=form["body"],
+                department_key=form["department"] or None,
+            )
         except InboxError as exc:
             return _canned(request, post.session, form, problem=str(exc))
         return RedirectResponse("/inbox/canned", status_code=303)
