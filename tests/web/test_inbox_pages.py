@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from luister.connectors.records import FieldMapping
 from luister.domain.accounts import Role
 from luister.domain.topics import TopicKind
-from luister.inbox import setup
+from luister.inbox import actions, setup
 from luister.inbox.read import View, conversation_detail, list_conversations, notifications
 from luister.services.accounts import create_user, get_user, set_department, set_language, set_role
 from luister.services.database import open_database
@@ -415,12 +415,33 @@ def test_inbox_pages_fit_a_phone_and_a_desktop(
     sqlite_settings: Settings, live_server: str, browser: Browser, language: str
 ) -> None:
     engine = seed(sqlite_settings, role="analyst")
+    set_language(engine=engine, email=EMAIL, language=language, actor="test")  # the account decides
     long_word = "Voltaro_storing_" * 12
     store(sqlite_settings, engine, 1, f"{COMPLAINT} {long_word} https://x.example/{long_word} {HOSTILE}")
     store(
         sqlite_settings, engine, 2, "Voltaro, ik wil graag een offerte voor zonnepanelen", author="lead_luuk"
     )
-    cid = list_conversations(engine=engine, view=View.all, now=now()).rows[0].id
+    cid = next(
+        r.id
+        for r in list_conversations(engine=engine, view=View.all, now=now()).rows
+        if "laadpaal" in r.subject
+    )
+    actions.assign(engine=engine, conversation_id=cid, assignee=EMAIL, actor=EMAIL, now=now())
+    actions.add_note(
+        engine=engine,
+        conversation_id=cid,
+        body=f"@bob klant belt morgen terug {HOSTILE}",
+        actor=EMAIL,
+        now=now(),
+    )
+    actions.tag(engine=engine, conversation_id=cid, add=["laadpaal", "monteur"], actor=EMAIL, now=now())
+    setup.save_canned(
+        engine=engine,
+        actor="test",
+        name="Monteur",
+        language="nl",
+        body="Hoi {first_name}, we sturen een monteur (zaak {case_number}).",
+    )
     shots = os.environ.get("INBOX_SHOTS")
     for size, viewport in (("390", PHONE), ("1440", DESKTOP)):
         context = browser.new_context(viewport=viewport, extra_http_headers={"accept-language": language})
@@ -437,8 +458,10 @@ def test_inbox_pages_fit_a_phone_and_a_desktop(
             answer = page.goto(live_server + path)
             assert answer is not None and answer.status == 200, path
             no_sideways_scroll(page, viewport["width"])
-            if shots and path in ("/inbox?view=all", f"/inbox/{cid}"):
-                name = "inbox" if path.startswith("/inbox?") else "conversation"
+            if shots:
+                name = {"/inbox?view=all": "inbox", f"/inbox/{cid}": "conversation"}.get(
+                    path, path[1:].replace("/", "-")
+                )
                 page.screenshot(path=str(Path(shots) / f"{name}-{language}-{size}.png"), full_page=True)
         if size == "390":
             for item in page.locator("header nav a").all():
