@@ -405,6 +405,21 @@ def test_a_mention_is_worked_through_the_inbox_in_chromium(
     expect(page.locator(".conversation-row .status")).to_have_text("reopened")
     page.keyboard.press("?")
     expect(page.locator("#shortcuts dl")).to_be_visible()
+    # from the list by keyboard: the next one that arrives, taken with j and a
+    store(
+        sqlite_settings,
+        engine,
+        3,
+        "Voltaro, mijn factuur klopt niet en niemand belt terug!",
+        author="b",
+        minutes_ago=1,
+    )
+    page.click(".inbox-tabs >> text=Unassigned")
+    expect(page.locator(".conversation-row")).to_have_count(1)
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    expect(page.locator(".note[role=status]")).to_contain_text("Changed: 1; could not be changed: 0.")
+    expect(page.locator(".inbox-tabs a[href*='view=mine'] .count")).to_have_text("2")
     assert page.evaluate("window.__pwned === undefined") and dialogs == []
     page.close()
     engine.dispose()
