@@ -29,21 +29,9 @@ from luister.web.pages import (
 )
 
 HERE = Path(__file__).parent
-PAGES = (
-    auth,
-    overview,
-    inbox,
-    inbox_setup,
-    inbox_conversation,
-    mentions,
-    alerts,
-    topics,
-    sources,
-    tokens,
-    account,
-    users,
-    privacy,
-)  # inbox_setup before inbox_conversation: /inbox/rules is not /inbox/{id}
+# inbox_setup before inbox_conversation: /inbox/rules is not /inbox/{id}
+PAGES = (auth, overview, inbox, inbox_setup, inbox_conversation, mentions, alerts, topics, sources, tokens,
+         account, users, privacy)  # fmt: skip
 
 
 def install(app: FastAPI, runtime: Runtime) -> Web:

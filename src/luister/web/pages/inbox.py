@@ -11,13 +11,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from luister.domain.accounts import Permission
+from luister.domain.accounts import Permission, can
 from luister.domain.analysis import INTENT_LABELS
 from luister.inbox.actions import bulk
 from luister.inbox.assignment import Availability
 from luister.inbox.model import Conflict, InboxError
 from luister.inbox.notifications import mark_all_read, mark_read, waiting_count
 from luister.inbox.read import (
+    PAGE,
     DepartmentRead,
     Filters,
     View,
@@ -72,7 +73,11 @@ def routes(web: Web) -> APIRouter:
         request: Request, session: Annotated[Session, Depends(web.signed_in)], view: str = "", page: int = 1
     ) -> Response:
         user = session.user
-        chosen = View(view) if view in View.__members__ else (View.mine if _has_work(user) else View.all)
+        chosen = (
+            View(view)
+            if view in View.__members__
+            else (View.mine if can(user.role, Permission.correct) else View.all)
+        )  # agents start on their own
         params = request.query_params
         values = {name: params.get(name, "").strip()[:200] for name in FILTERS}
         filters = Filters(**{name: value or None for name, value in values.items()})
@@ -111,18 +116,12 @@ def routes(web: Web) -> APIRouter:
             "availability": my_availability(departments, user.id),
             "availabilities": list(Availability),
             "filtered": any(values.values()),
-            "pages": max(1, -(-found.total // 50)),
+            "pages": max(1, -(-found.total // PAGE)),
             "here": link(),
             "done": params.get("done"),
             "failed": params.get("failed"),
         }
         return web.render(request, "inbox.html", context, session=session)
-
-    def _has_work(user: UserRead) -> bool:
-        """Agents start on their own conversations; readers who work none start on all."""
-        from luister.domain.accounts import can
-
-        return can(user.role, Permission.correct)
 
     @router.post("/inbox/bulk")
     def bulk_page(post: Annotated[FormPost, Depends(web.form(Permission.correct))]) -> Response:
