@@ -34,11 +34,19 @@ def test_switching_language_in_the_browser_sticks(
     create_account(sqlite_settings)
     page = browser.new_page()
     sign_in(page, live_server)
-    assert page.locator("nav").inner_text().split() == ["Overview", "Mentions", "Alerts", "Topics", "Sources"]
+    assert page.locator("nav").inner_text().split() == [
+        "Overview",
+        "Inbox",
+        "Mentions",
+        "Alerts",
+        "Topics",
+        "Sources",
+    ]
     page.click("form.language button")
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     assert page.locator("nav").inner_text().split() == [
         "Overzicht",
+        "Inbox",
         "Vermeldingen",
         "Meldingen",
         "Onderwerpen",

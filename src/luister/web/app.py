@@ -16,7 +16,10 @@ from luister.web.pages import (
     account,
     alerts,
     auth,
+    inbox,
+    inbox_conversation,
     inbox_reports,
+    inbox_setup,
     mentions,
     overview,
     privacy,
@@ -27,8 +30,9 @@ from luister.web.pages import (
 )
 
 HERE = Path(__file__).parent
-# inbox_reports before the inbox's own pages: its /inbox/reports and /inbox/digests are not /inbox/{id}
-PAGES = (auth, overview, mentions, alerts, inbox_reports, topics, sources, tokens, account, users, privacy)
+# the inbox's fixed paths (/inbox/rules, /inbox/reports, /inbox/digests) before /inbox/{id}
+PAGES = (auth, overview, inbox, inbox_setup, inbox_reports, inbox_conversation, mentions, alerts, topics,
+         sources, tokens, account, users, privacy)  # fmt: skip
 
 
 def install(app: FastAPI, runtime: Runtime) -> Web:
