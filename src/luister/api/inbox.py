@@ -201,7 +201,7 @@ def routes(runtime: Runtime) -> APIRouter:
         )
         return ConversationPage.of(found, per_page)
 
-    @router.post("/conversations/bulk", response_model=BulkRead, responses=responses(403, 409))
+    @router.post("/conversations/bulk", response_model=BulkRead, responses=responses(400, 403, 409))
     def conversations_bulk(body: BulkCreate, user: Worker) -> BulkRead:
         """Assign, resolve or tag many conversations; each is changed on its own, and what could not be
         changed is listed with why."""
@@ -235,7 +235,7 @@ def routes(runtime: Runtime) -> APIRouter:
     @router.post(
         "/conversations/{conversation_id}/status",
         response_model=ConversationDetailRead,
-        responses=responses(403, 404, 409),
+        responses=responses(400, 403, 404, 409),
     )
     def conversation_status(
         conversation_id: ConversationId, body: StatusUpdate, user: Worker
@@ -251,7 +251,7 @@ def routes(runtime: Runtime) -> APIRouter:
     @router.post(
         "/conversations/{conversation_id}/assign",
         response_model=ConversationDetailRead,
-        responses=responses(403, 404, 409),
+        responses=responses(400, 403, 404, 409),
     )
     def conversation_assign(
         conversation_id: ConversationId, body: AssignmentUpdate, user: Worker
@@ -263,7 +263,7 @@ def routes(runtime: Runtime) -> APIRouter:
         "/conversations/{conversation_id}/transfer",
         response_model=ConversationDetailRead,
         responses={
-            **responses(403, 404, 409),
+            **responses(400, 403, 404, 409),
             204: {
                 "description": "Transferred to a department outside the caller's: no longer theirs to see."
             },
@@ -288,7 +288,7 @@ def routes(runtime: Runtime) -> APIRouter:
     @router.post(
         "/conversations/{conversation_id}/notes",
         response_model=ConversationDetailRead,
-        responses=responses(403, 404, 409),
+        responses=responses(400, 403, 404, 409),
     )
     def conversation_note(
         conversation_id: ConversationId, body: NoteCreate, user: Worker
@@ -299,7 +299,7 @@ def routes(runtime: Runtime) -> APIRouter:
     @router.post(
         "/conversations/{conversation_id}/tags",
         response_model=ConversationDetailRead,
-        responses=responses(403, 404, 409),
+        responses=responses(400, 403, 404, 409),
     )
     def conversation_tags(
         conversation_id: ConversationId, body: TagsUpdate, user: Worker
@@ -309,7 +309,7 @@ def routes(runtime: Runtime) -> APIRouter:
     @router.post(
         "/conversations/{conversation_id}/priority",
         response_model=ConversationDetailRead,
-        responses=responses(403, 404),
+        responses=responses(400, 403, 404),
     )
     def conversation_priority(
         conversation_id: ConversationId, body: PriorityUpdate, user: Worker
@@ -319,7 +319,7 @@ def routes(runtime: Runtime) -> APIRouter:
     @router.post(
         "/conversations/{conversation_id}/answered-elsewhere",
         response_model=ConversationDetailRead,
-        responses=responses(403, 404, 409),
+        responses=responses(400, 403, 404, 409),
     )
     def conversation_answered_elsewhere(
         conversation_id: ConversationId, body: AnsweredElsewhereCreate, user: Worker
@@ -335,7 +335,7 @@ def routes(runtime: Runtime) -> APIRouter:
     @router.post(
         "/conversations/{conversation_id}/merge",
         response_model=ConversationDetailRead,
-        responses=responses(403, 404, 409),
+        responses=responses(400, 403, 404, 409),
     )
     def conversation_merge(
         conversation_id: ConversationId, body: MergeCreate, user: Worker
@@ -363,7 +363,7 @@ def routes(runtime: Runtime) -> APIRouter:
         and open conversations."""
         return [DepartmentRead.of(d) for d in list_departments(engine=engine)]
 
-    @router.put("/departments/{key}", response_model=DepartmentRead, responses=responses(403))
+    @router.put("/departments/{key}", response_model=DepartmentRead, responses=responses(400, 403))
     def department_save(key: KeyPath, body: DepartmentUpdate, user: Manager) -> DepartmentRead:
         """Create or change a department (`key`: lower-case letters, digits and dashes)."""
         _own(user, key)
@@ -382,7 +382,9 @@ def routes(runtime: Runtime) -> APIRouter:
         return department_read(key)
 
     @router.put(
-        "/departments/{key}/members/{email}", response_model=DepartmentRead, responses=responses(403, 404)
+        "/departments/{key}/members/{email}",
+        response_model=DepartmentRead,
+        responses=responses(400, 403, 404),
     )
     def department_member_save(
         key: KeyPath, email: EmailPath, body: MemberUpdate, user: Manager
@@ -427,7 +429,7 @@ def routes(runtime: Runtime) -> APIRouter:
         """The routing rules in the order they are tried; the first enabled one that holds routes."""
         return [RoutingRuleRead.of(r) for r in list_rules(engine=engine)]
 
-    @router.post("/routing-rules/simulate", response_model=RuleSimulationRead, responses=responses(403))
+    @router.post("/routing-rules/simulate", response_model=RuleSimulationRead, responses=responses(400, 403))
     def routing_rule_simulate(body: RuleSimulationCreate, user: Manager) -> RuleSimulationRead:
         """What a rule, unsaved, would have routed over the last `days`: how many, where they went without
         it, and examples (an invalid query answers 422 with its position)."""
@@ -441,7 +443,7 @@ def routes(runtime: Runtime) -> APIRouter:
             )
         return RuleSimulationRead.of(found)
 
-    @router.put("/routing-rules/{name}", response_model=RoutingRuleRead, responses=responses(403))
+    @router.put("/routing-rules/{name}", response_model=RoutingRuleRead, responses=responses(400, 403))
     def routing_rule_save(name: NamePath, body: RoutingRuleUpdate, user: Manager) -> RoutingRuleRead:
         """Create or replace a routing rule (an invalid query answers 422 with its position, line and
         column; an unknown department or topic 422)."""
@@ -486,7 +488,9 @@ def routes(runtime: Runtime) -> APIRouter:
         """The SLA targets per department and priority."""
         return [SlaPolicyRead.of(p) for p in list_policies(engine=engine)]
 
-    @router.put("/sla-policies/{key}/{priority}", response_model=SlaPolicyRead, responses=responses(403, 404))
+    @router.put(
+        "/sla-policies/{key}/{priority}", response_model=SlaPolicyRead, responses=responses(400, 403, 404)
+    )
     def sla_policy_save(
         key: KeyPath, priority: Priority, body: SlaPolicyUpdate, user: Manager
     ) -> SlaPolicyRead:
@@ -517,7 +521,9 @@ def routes(runtime: Runtime) -> APIRouter:
         return [CannedResponseRead.of(c) for c in list_canned(engine=engine, language=language)]
 
     @router.put(
-        "/canned-responses/{name}/{language}", response_model=CannedResponseRead, responses=responses(403)
+        "/canned-responses/{name}/{language}",
+        response_model=CannedResponseRead,
+        responses=responses(400, 403),
     )
     def canned_response_save(
         name: NamePath, language: Language, body: CannedResponseUpdate, user: Manager
