@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from api_helpers import Api
 
 from luister.connectors.records import FieldMapping
@@ -18,6 +19,7 @@ from luister.services.accounts import create_user
 from luister.services.api_tokens import create_token
 from luister.services.ingest import Pipeline
 from luister.services.topics import create_topic
+from luister.storage.tables import audit_log
 from luister.storage.writer import SqlMentionStore
 from luister.testing import PASSWORD, raw_item, runtime_for
 
@@ -127,6 +129,91 @@ def test_a_conversation_arrives_is_worked_resolved_and_reopened(inbox: Api) -> N
     assert {"assigned", "noted", "tagged", "status"} <= audited
 
 
+def audited(api: Api) -> list[tuple[str, str, str | None]]:
+    with api.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(audit_log.c.actor, audit_log.c.action, audit_log.c.target).order_by(audit_log.c.id)
+        )
+        return [(r.actor, r.action, r.target) for r in rows if r.action.split(".")[0] in AUDITED]
+
+
+AUDITED = {"conversation", "department", "routing_rule", "sla_policy", "canned_response"}
+
+
+def test_the_other_changes_of_a_conversation_and_their_audit(inbox: Api) -> None:
+    api = inbox
+    cid = complaint(api)
+    store(api, post(2, "@Voltaro nog steeds geen monteur, ik bel morgen", author="klant_bert"))
+    other = next(c["id"] for c in api.get("/api/v1/conversations").json()["items"] if c["id"] != cid)
+    url = f"/api/v1/conversations/{cid}"
+    assert (
+        api.post(f"{url}/priority", role="anna", json={"priority": "urgent"}).json()["priority"] == "urgent"
+    )
+    urgent = api.get("/api/v1/conversations", role="anna", params={"priority": "urgent"}).json()
+    assert [c["id"] for c in urgent["items"]] == [cid]
+    merged = api.post(f"/api/v1/conversations/{other}/merge", role="anna", json={"into": cid})
+    assert merged.status_code == 200 and merged.json()["merged_into"] == cid
+    assert merged.json()["status"] == "resolved"
+    assert api.get(url).json()["message_count"] == 2
+    called = api.post(f"{url}/answered-elsewhere", role="anna", json={"how": "phone", "note": "Gebeld"})
+    assert called.status_code == 200, called.text
+    assert called.json()["status"] == "resolved" and called.json()["answered_elsewhere"] == "phone"
+    assert called.json()["first_response_at"] is not None and called.json()["sla_state"] == "met"
+    assert api.post(f"{url}/answered-elsewhere", role="anna", json={"how": "phone"}).status_code == 409
+    reopened = api.post(f"{url}/status", role="anna", json={"move": "reopen"})
+    assert reopened.json()["status"] == "reopened" and reopened.json()["cycle"] == 2
+    snoozed = api.post(
+        f"{url}/status", role="anna", json={"move": "snooze", "snooze_until": "2026-12-02T09:00:00+01:00"}
+    )
+    assert snoozed.json()["status"] == "snoozed" and snoozed.json()["snoozed_until"].startswith(
+        "2026-12-02T08:00"
+    )
+    assert api.get("/api/v1/conversations", params={"view": "snoozed"}).json()["total"] == 1
+    anna = "anna@voltaro.example"
+    assert [a for a in audited(api) if a[0] == anna] == [
+        (anna, "conversation.priority", str(cid)),
+        (anna, "conversation.merge", str(other)),
+        (anna, "conversation.answered_elsewhere", str(cid)),
+        (anna, "conversation.reopen", str(cid)),
+        (anna, "conversation.snooze", str(cid)),
+    ]
+
+
+def test_a_departments_people_change_only_their_own_set_up(inbox: Api) -> None:
+    api = inbox
+    create_user(
+        engine=api.engine,
+        email="sam@voltaro.example",
+        name="Sam",
+        password=PASSWORD,
+        role=Role.analyst,
+        department="sales",
+    )
+    api.tokens["sam"] = create_token(engine=api.engine, email="sam@voltaro.example", name="t").secret
+    before = audited(api)
+    policy = {"first_response_minutes": 30, "next_response_minutes": None, "resolution_minutes": None}
+    member = {"languages": ["nl"]}
+    rule = {"conditions": {"intents": ["lead"]}, "department": "legal"}
+    for answer in (
+        api.put("/api/v1/sla-policies/legal/high", role="sam", json=policy),
+        api.put("/api/v1/departments/legal", role="sam", json={"name_en": "Legal"}),
+        api.put("/api/v1/departments/legal/members/anna@voltaro.example", role="sam", json=member),
+        api.put("/api/v1/routing-rules/Leads", role="sam", json=rule),
+    ):
+        assert answer.status_code == 403, answer.text
+    assert audited(api) == before
+    assert api.put("/api/v1/sla-policies/sales/high", role="sam", json=policy).status_code == 200
+    saved = api.put("/api/v1/routing-rules/Leads", role="sam", json={**rule, "department": "sales"})
+    assert saved.status_code == 200 and saved.json()["created_by"] == "sam@voltaro.example"
+    canned = api.put("/api/v1/canned-responses/Offerte/nl", role="sam", json={"body": "Hoi {first_name}!"})
+    assert canned.json()["department"] == "sales"
+    assert audited(api)[len(before) :] == [
+        ("sam@voltaro.example", "sla_policy.save", "sales/high"),
+        ("sam@voltaro.example", "routing_rule.save", "Leads"),
+        ("sam@voltaro.example", "canned_response.save", "Offerte (nl)"),
+    ]
+
+
 def _state(api: Api, cid: int) -> dict[str, Any]:
     return dict(api.get(f"/api/v1/conversations/{cid}").json())
 
@@ -159,6 +246,7 @@ def test_every_refusal_answers_its_status_and_changes_nothing(inbox: Api) -> Non
         assert answer.headers["content-type"].startswith("application/problem+json")
     after = _state(api, cid)
     assert after == before
+    assert [a[1] for a in audited(api)] == ["department.member"] * 3  # the fixture's: no refusal wrote one
 
     assert api.get("/api/v1/conversations", role="bob").json()["total"] == 0
     bulk = api.post("/api/v1/conversations/bulk", role="bob", json={"ids": [cid], "operation": "resolve"})
