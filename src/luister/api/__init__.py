@@ -6,7 +6,18 @@ app, for ``/api`` paths only. The API takes what it needs from the runtime, neve
 
 from fastapi import APIRouter
 
-from luister.api import alerts, analytics, inbox_reports, ingest, mentions, privacy, problems, sources, topics
+from luister.api import (
+    alerts,
+    analytics,
+    inbox,
+    inbox_reports,
+    ingest,
+    mentions,
+    privacy,
+    problems,
+    sources,
+    topics,
+)
 from luister.runtime import Runtime
 
 install = problems.install
@@ -21,6 +32,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(analytics.routes(runtime))
     router.include_router(ingest.routes(runtime))
     router.include_router(privacy.routes(runtime))
+    router.include_router(inbox.routes(runtime))
     router.include_router(inbox_reports.routes(runtime))
     return router
 

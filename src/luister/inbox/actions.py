@@ -54,6 +54,13 @@ def _changing(
         )
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(of=conversation)
+        else:  # SQLite reads outside the transaction until its first write: write first, so that the
+            # database's write lock is held and the row read below stays current until the commit
+            conn.execute(
+                conversation.update()
+                .where(conversation.c.id == conversation_id)
+                .values(updated_at=conversation.c.updated_at)
+            )
         row = conn.execute(query).first()
         if row is None:
             raise UnknownConversation(f"no conversation #{conversation_id}")
