@@ -161,7 +161,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversation")),
     )
-    op.create_index("ix_conversation_assignee", "conversation", ["assignee_id", "status"], unique=False)
+    op.create_index(
+        "ix_conversation_assignee",
+        "conversation",
+        ["assignee_id", "status", "priority", "sla_due_at", "last_customer_at", "id"],
+        unique=False,
+    )
     op.create_index(
         "ix_conversation_author",
         "conversation",
@@ -171,7 +176,16 @@ def upgrade() -> None:
     op.create_index(
         "ix_conversation_queue",
         "conversation",
-        ["status", "department_id", "priority", "last_customer_at"],
+        [
+            "status",
+            "department_id",
+            "assignee_id",
+            "priority",
+            "sla_state",
+            "sla_due_at",
+            "last_customer_at",
+            "id",
+        ],
         unique=False,
     )
     op.create_index(
