@@ -139,6 +139,7 @@ conversation = sa.Table(
         "ix_conversation_assignee",
         "assignee_id",
         "status",
+        "department_id",
         "priority",
         "sla_due_at",
         "last_customer_at",

@@ -164,7 +164,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_conversation_assignee",
         "conversation",
-        ["assignee_id", "status", "priority", "sla_due_at", "last_customer_at", "id"],
+        ["assignee_id", "status", "department_id", "priority", "sla_due_at", "last_customer_at", "id"],
         unique=False,
     )
     op.create_index(
