@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
+from luister.inbox import read
 from luister.inbox.read import (
     ABOUT_TO_BREACH,
     ConversationRow,
@@ -60,7 +61,12 @@ def _belongs(view: View, row: ConversationRow, *, agent: str, department: str | 
     return True
 
 
-def test_the_inbox_bench_builds_and_reads_right(engine: Engine, bench: ModuleType) -> None:
+@pytest.mark.parametrize("walk", [False, True], ids=["sorted", "index order"])
+def test_the_inbox_bench_builds_and_reads_right(
+    engine: Engine, bench: ModuleType, walk: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pages of a big view are read in the order's index, of a small one sorted: both, on any view, agree
+    monkeypatch.setattr(read, "_walk_in_order", lambda size, unresolved, depth: walk)
     fixture = bench.build(engine, open_count=200, resolved_count=40)
     now = bench.NOW
     for scope in (Scope(fixture.agent_department), EVERYTHING):

@@ -145,6 +145,21 @@ conversation = sa.Table(
         "last_customer_at",
         "id",
     ),
+    # The inbox's order (priority, then the deadline, then the oldest customer message) over what is not
+    # resolved, with the views' columns: a big view's page is read in this order instead of sorted
+    sa.Index(
+        "ix_conversation_order",
+        "priority",
+        "sla_due_at",
+        "last_customer_at",
+        "id",
+        "status",
+        "department_id",
+        "assignee_id",
+        "sla_state",
+        sqlite_where=sa.text("status <> 'resolved'"),
+        postgresql_where=sa.text("status <> 'resolved'"),
+    ),
     sa.Index("ix_conversation_author", "channel", "author_handle", "last_customer_at"),
     sa.Index("ix_conversation_thread", "channel", "thread_key", **_where_not_null("thread_key")),
     sa.Index("ix_conversation_sla_due_at", "sla_due_at", **_where_not_null("sla_due_at")),

@@ -174,6 +174,23 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index(
+        "ix_conversation_order",
+        "conversation",
+        [
+            "priority",
+            "sla_due_at",
+            "last_customer_at",
+            "id",
+            "status",
+            "department_id",
+            "assignee_id",
+            "sla_state",
+        ],
+        unique=False,
+        sqlite_where=sa.text("status <> 'resolved'"),
+        postgresql_where=sa.text("status <> 'resolved'"),
+    )
+    op.create_index(
         "ix_conversation_queue",
         "conversation",
         [
