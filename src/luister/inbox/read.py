@@ -303,15 +303,45 @@ def _ids_in_order(where: sa.ColumnElement[bool], *, offset: int, per_page: int) 
 
 
 def view_counts(conn: Connection, *, scope: Scope, user_id: int | None, now: datetime) -> dict[str, int]:
-    """How many conversations each view holds, in one pass over the unresolved conversations (an index
-    holds every column the views look at, so the table itself is not read)."""
-    columns = [
-        sa.func.count().filter(view_condition(v, user_id=user_id, scope=scope, now=now)).label(v.value)
-        for v in View
-        if v is not View.resolved  # grows without end; its tab shows no count
-    ]
-    row = conn.execute(sa.select(*columns).where(in_scope(scope), _UNRESOLVED)).one()
-    return {key: int(value or 0) for key, value in row._mapping.items()}
+    """How many conversations each view holds: one pass over ix_conversation_queue (it holds every column
+    the views look at), grouped on its leading columns so that the database only counts, and the views
+    (:func:`view_condition`, :func:`in_scope`) added up here from the groups. Resolved conversations are
+    not counted: they grow without end, and their tab shows no count."""
+    soon = now + ABOUT_TO_BREACH
+    breaching = sa.or_(
+        conversation.c.sla_state.in_(("warning", "breached")), conversation.c.sla_due_at <= soon
+    )
+    groups = conn.execute(
+        sa.select(
+            conversation.c.status,
+            conversation.c.department_id,
+            conversation.c.assignee_id,
+            sa.func.count(),
+            sa.func.count().filter(breaching),
+        )
+        .where(_UNRESOLVED)
+        .group_by(conversation.c.status, conversation.c.department_id, conversation.c.assignee_id)
+    ).all()
+    keys: dict[int, str] = {d.id: d.key for d in conn.execute(sa.select(department.c.id, department.c.key))}
+    mine = user_id or -1
+    counts = {v.value: 0 for v in View if v is not View.resolved}
+    for status, department_id, assignee_id, count, breaching_count in groups:
+        if department_id is not None and not scope.sees(keys.get(department_id)):
+            continue  # in_scope: the scope's departments' and those without a department
+        if status == Status.snoozed.value:
+            counts[View.snoozed] += count
+            continue
+        counts[View.all] += count  # live: neither resolved nor snoozed
+        counts[View.breaching] += breaching_count
+        if assignee_id is None:
+            counts[View.unassigned] += count
+        elif assignee_id == mine:
+            counts[View.mine] += count
+        if scope.department is None or (
+            department_id is not None and keys[department_id] == scope.department
+        ):
+            counts[View.departments] += count
+    return counts
 
 
 @dataclass(frozen=True, slots=True)
