@@ -103,6 +103,7 @@ def test_the_inbox_bench_builds_and_reads_right(
                     Filters(assignee=fixture.agent_email)):  # fmt: skip
         found = list_conversations(engine=engine, view=View.all, filters=filters, now=now, per_page=1000)
         assert found.total == len(found.rows) > 0, filters
+        assert [r.id for r in found.rows] == [r.id for r in sorted(found.rows, key=_urgency)]
 
     detail = conversation_detail(
         engine=engine, conversation_id=fixture.long_conversation, scope=Scope(fixture.agent_department)

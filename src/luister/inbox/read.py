@@ -237,9 +237,12 @@ def list_conversations(
     offset = (page - 1) * per_page
     with engine.connect() as conn:
         counts = view_counts(conn, scope=scope, user_id=user_id, now=now)
-        unfiltered = view is not View.resolved and filters == Filters()
-        if unfiltered and _walk_in_order(
-            counts[view.value], counts["all"] + counts["snoozed"], page * per_page
+        if view is not View.resolved and filters == Filters():
+            total = counts[view.value]  # the same condition, counted in the same pass
+        else:
+            total = conn.execute(sa.select(sa.func.count()).where(where)).scalar_one()
+        if view is not View.resolved and _walk_in_order(
+            total, counts["all"] + counts["snoozed"], page * per_page
         ):
             ids = _ids_in_order(where, offset=offset, per_page=per_page)
         else:
@@ -249,10 +252,6 @@ def list_conversations(
         found = ids.subquery("page_ids")
         query = _select().join(found, found.c.id == conversation.c.id).order_by(*order)
         rows = [_row(r) for r in conn.execute(query)]
-        if unfiltered:
-            total = counts[view.value]  # the same condition, counted in the same pass
-        else:
-            total = conn.execute(sa.select(sa.func.count()).where(where)).scalar_one()
     return Page(rows=rows, counts=counts, total=total, page=page)
 
 
@@ -262,10 +261,11 @@ _IN_ORDER_INDEX = conversation.c.status != sa.literal_column("'resolved'")
 
 
 def _walk_in_order(size: int, unresolved: int, depth: int) -> bool:
-    """Whether walking the order's index beats sorting the view: the walk reads about ``depth`` rows of
-    the view in each of the order's 8 parts, passing over the scope's other unresolved conversations in
-    between (``depth * unresolved / size`` entries a part); sorting reads and sorts all ``size`` rows.
-    Big views (all, a big department's, the unassigned) walk, small ones (mine, a small department) sort."""
+    """Whether walking the order's index beats sorting the view (with its filters, ``size`` rows): the
+    walk reads about ``depth`` rows of the view in each of the order's 8 parts, passing over the scope's
+    other unresolved conversations in between (``depth * unresolved / size`` entries a part); sorting
+    reads and sorts all ``size``. Big views (all, a big department's, the unassigned) walk, small ones
+    (mine, a small department, a narrow filter) sort."""
     return 16 * depth * unresolved < size * size
 
 
