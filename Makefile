@@ -48,6 +48,8 @@ test: install services lint typecheck  ## everything CI runs
 bench: install services  ## benchmarks; copy the figures into BENCHMARKS.md
 	$(PY) bench/ingest.py
 	$(PY) bench/ingest.py --postgres $(PG_URL)
+	$(PY) bench/inbox.py
+	$(PY) bench/inbox.py --postgres $(PG_URL)
 
 docs: install  ## regenerate the generated parts of docs/
 	$(PY) scripts/gen_docs.py

@@ -136,6 +136,13 @@ def _row(r: Any) -> ConversationRow:
 
 
 _LIVE = conversation.c.status.in_([s.value for s in Status if s not in (Status.resolved, Status.snoozed)])
+_UNRESOLVED = conversation.c.status.in_([s.value for s in Status if s is not Status.resolved])
+
+
+def _department_id(key: str) -> sa.ScalarSelect[Any]:
+    # a subquery rather than a join on department: the queries below then read the conversation table
+    # (or its covering indexes) alone
+    return sa.select(department.c.id).where(department.c.key == key).scalar_subquery()
 
 
 def view_condition(view: View, *, user_id: int | None, scope: Scope, now: datetime) -> sa.ColumnElement[bool]:
@@ -146,7 +153,7 @@ def view_condition(view: View, *, user_id: int | None, scope: Scope, now: dateti
     if view is View.departments:
         if scope.department is None:
             return _LIVE
-        return sa.and_(department.c.key == scope.department, _LIVE)
+        return sa.and_(conversation.c.department_id == _department_id(scope.department), _LIVE)
     if view is View.breaching:
         return sa.and_(
             _LIVE,
@@ -162,9 +169,11 @@ def view_condition(view: View, *, user_id: int | None, scope: Scope, now: dateti
     return _LIVE
 
 
-def _filtered(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
+def _filter_conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """The filters as conditions on the conversation table alone (departments and assignees by subquery)."""
+    conditions: list[sa.ColumnElement[bool]] = []
     if filters.department:
-        query = query.where(department.c.key == filters.department)
+        conditions.append(conversation.c.department_id == _department_id(filters.department))
     for column, value in (
         (conversation.c.status, filters.status),
         (conversation.c.priority, filters.priority),
@@ -172,25 +181,26 @@ def _filtered(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
         (conversation.c.channel, filters.channel),
     ):
         if value:
-            query = query.where(column == value)
+            conditions.append(column == value)
     if filters.assignee:
-        query = query.where(user_account.c.email == filters.assignee.lower())
+        assignee = sa.select(user_account.c.id).where(user_account.c.email == filters.assignee.lower())
+        conditions.append(conversation.c.assignee_id == assignee.scalar_subquery())
     if filters.tag:
         tagged = sa.select(conversation_tag.c.conversation_id).where(
             conversation_tag.c.tag == filters.tag.lower()
         )
-        query = query.where(conversation.c.id.in_(tagged))
+        conditions.append(conversation.c.id.in_(tagged))
     if filters.text:
         pattern = (
             "%" + filters.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         )
-        query = query.where(
+        conditions.append(
             sa.or_(
                 sa.func.lower(conversation.c.subject).like(pattern, escape="\\"),
                 sa.func.lower(conversation.c.author_handle).like(pattern, escape="\\"),
             )
         )
-    return query
+    return conditions
 
 
 _PRIORITY_RANK = sa.case({p.value: n for n, p in enumerate(PRIORITY_ORDER)}, value=conversation.c.priority)
@@ -209,8 +219,11 @@ def list_conversations(
 ) -> Page:
     """One page of a view, most urgent first (priority, then the nearest SLA deadline, then the oldest
     customer message), with the count of every view for the tabs."""
-    where = sa.and_(in_scope(scope), view_condition(view, user_id=user_id, scope=scope, now=now))
-    query = _filtered(_select().where(where), filters)
+    where = sa.and_(
+        in_scope(scope),
+        view_condition(view, user_id=user_id, scope=scope, now=now),
+        *_filter_conditions(filters),
+    )
     if view is View.resolved:
         order: list[Any] = [conversation.c.resolved_at.desc(), conversation.c.id.desc()]
     else:
@@ -221,34 +234,114 @@ def list_conversations(
             conversation.c.last_customer_at,
             conversation.c.id,
         ]
+    offset = (page - 1) * per_page
     with engine.connect() as conn:
-        rows = [
-            _row(r)
-            for r in conn.execute(query.order_by(*order).limit(per_page).offset((page - 1) * per_page))
-        ]
-        total = conn.execute(
-            sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-        ).scalar_one()
         counts = view_counts(conn, scope=scope, user_id=user_id, now=now)
+        if view is not View.resolved and filters == Filters():
+            total = counts[view.value]  # the same condition, counted in the same pass
+        else:
+            total = conn.execute(sa.select(sa.func.count()).where(where)).scalar_one()
+        if view is not View.resolved and _walk_in_order(
+            total, counts["all"] + counts["snoozed"], page * per_page
+        ):
+            ids = _ids_in_order(where, offset=offset, per_page=per_page)
+        else:
+            ids = sa.select(conversation.c.id).where(where).order_by(*order).limit(per_page).offset(offset)
+        # The page's ids first, found on the narrow indexed columns; only those rows are then read whole
+        # and joined (sorting whole rows of a large view is what is slow)
+        found = ids.subquery("page_ids")
+        query = _select().join(found, found.c.id == conversation.c.id).order_by(*order)
+        rows = [_row(r) for r in conn.execute(query)]
     return Page(rows=rows, counts=counts, total=total, page=page)
 
 
-def view_counts(conn: Connection, *, scope: Scope, user_id: int | None, now: datetime) -> dict[str, int]:
-    """How many conversations each view holds, in one query."""
-    columns = [
-        sa.func.sum(sa.case((view_condition(v, user_id=user_id, scope=scope, now=now), 1), else_=0)).label(
-            v.value
-        )
-        for v in View
-        if v is not View.resolved  # grows without end; its tab shows no count
-    ]
-    query = (
-        sa.select(*columns)
-        .select_from(conversation.outerjoin(department, department.c.id == conversation.c.department_id))
-        .where(in_scope(scope), conversation.c.status != Status.resolved.value)
+# What ix_conversation_order holds; written out (not a bound parameter) so that SQLite sees the query's
+# condition is the partial index's
+_IN_ORDER_INDEX = conversation.c.status != sa.literal_column("'resolved'")
+
+
+def _walk_in_order(size: int, unresolved: int, depth: int) -> bool:
+    """Whether walking the order's index beats sorting the view (with its filters, ``size`` rows): the
+    walk reads about ``depth`` rows of the view in each of the order's 8 parts, passing over the scope's
+    other unresolved conversations in between (``depth * unresolved / size`` entries a part); sorting
+    reads and sorts all ``size``. Big views (all, a big department's, the unassigned) walk, small ones
+    (mine, a small department, a narrow filter) sort."""
+    return 16 * depth * unresolved < size * size
+
+
+def _ids_in_order(where: sa.ColumnElement[bool], *, offset: int, per_page: int) -> sa.Select[Any]:
+    """A page's ids in the inbox's order without sorting the view: each priority's conversations with a
+    deadline, then those without, are read in ix_conversation_order's order up to the page's end, and
+    only those parts (8 × the page's end at most) are put in order."""
+    due = conversation.c.sla_due_at
+    parts = []
+    for rank, priority in enumerate(PRIORITY_ORDER):
+        for part, has_due, part_order in (
+            (2 * rank, due.is_not(None), [due, conversation.c.last_customer_at, conversation.c.id]),
+            (2 * rank + 1, due.is_(None), [conversation.c.last_customer_at, conversation.c.id]),
+        ):
+            ordered = (
+                sa.select(
+                    conversation.c.id,
+                    sa.literal(part).label("part"),
+                    due.label("due"),
+                    conversation.c.last_customer_at.label("last_customer_at"),
+                )
+                .where(where, _IN_ORDER_INDEX, conversation.c.priority == priority.value, has_due)
+                .order_by(*part_order)
+                .limit(offset + per_page)
+                .subquery()
+            )
+            parts.append(sa.select(ordered))  # a subquery each: SQLite takes no LIMIT inside UNION ALL
+    merged = sa.union_all(*parts).subquery("parts")
+    return (
+        sa.select(merged.c.id)
+        .order_by(merged.c.part, merged.c.due, merged.c.last_customer_at, merged.c.id)
+        .limit(per_page)
+        .offset(offset)
     )
-    row = conn.execute(query).one()
-    return {key: int(value or 0) for key, value in row._mapping.items()}
+
+
+def view_counts(conn: Connection, *, scope: Scope, user_id: int | None, now: datetime) -> dict[str, int]:
+    """How many conversations each view holds: one pass over ix_conversation_queue (it holds every column
+    the views look at), grouped on its leading columns so that the database only counts, and the views
+    (:func:`view_condition`, :func:`in_scope`) added up here from the groups. Resolved conversations are
+    not counted: they grow without end, and their tab shows no count."""
+    soon = now + ABOUT_TO_BREACH
+    breaching = sa.or_(
+        conversation.c.sla_state.in_(("warning", "breached")), conversation.c.sla_due_at <= soon
+    )
+    groups = conn.execute(
+        sa.select(
+            conversation.c.status,
+            conversation.c.department_id,
+            conversation.c.assignee_id,
+            sa.func.count(),
+            sa.func.count().filter(breaching),
+        )
+        .where(_UNRESOLVED)
+        .group_by(conversation.c.status, conversation.c.department_id, conversation.c.assignee_id)
+    ).all()
+    keys: dict[int, str] = {d.id: d.key for d in conn.execute(sa.select(department.c.id, department.c.key))}
+    mine = user_id or -1
+    counts = {v.value: 0 for v in View if v is not View.resolved}
+    for status, department_id, assignee_id, count, breaching_count in groups:
+        if department_id is not None and not scope.sees(keys.get(department_id)):
+            continue  # in_scope: the scope's departments' and those without a department
+        if status == Status.snoozed.value:
+            counts[View.snoozed] += count
+            continue
+        counts[View.all] += count  # live: neither resolved nor snoozed
+        counts[View.breaching] += breaching_count
+        if assignee_id is None:
+            counts[View.unassigned] += count
+        elif assignee_id == mine:
+            counts[View.mine] += count
+        if scope.department is None or (
+            department_id is not None and keys[department_id] == scope.department
+        ):
+            counts[View.departments] += count
+    return counts
 
 
 @dataclass(frozen=True, slots=True)

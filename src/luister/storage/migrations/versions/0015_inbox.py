@@ -162,7 +162,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversation")),
     )
-    op.create_index("ix_conversation_assignee", "conversation", ["assignee_id", "status"], unique=False)
+    op.create_index(
+        "ix_conversation_assignee",
+        "conversation",
+        ["assignee_id", "status", "department_id", "priority", "sla_due_at", "last_customer_at", "id"],
+        unique=False,
+    )
     op.create_index(
         "ix_conversation_author",
         "conversation",
@@ -170,9 +175,35 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index(
+        "ix_conversation_order",
+        "conversation",
+        [
+            "priority",
+            "sla_due_at",
+            "last_customer_at",
+            "id",
+            "status",
+            "department_id",
+            "assignee_id",
+            "sla_state",
+        ],
+        unique=False,
+        sqlite_where=sa.text("status <> 'resolved'"),
+        postgresql_where=sa.text("status <> 'resolved'"),
+    )
+    op.create_index(
         "ix_conversation_queue",
         "conversation",
-        ["status", "department_id", "priority", "last_customer_at"],
+        [
+            "status",
+            "department_id",
+            "assignee_id",
+            "priority",
+            "sla_state",
+            "sla_due_at",
+            "last_customer_at",
+            "id",
+        ],
         unique=False,
     )
     op.create_index(
