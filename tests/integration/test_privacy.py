@@ -98,7 +98,8 @@ def test_find_export_erase_and_a_refetch_does_not_restore(engine: Engine, tmp_pa
     subject = Subject.of(channel="mastodon", handle="@ANNA")
 
     found = find(engine=engine, subject=subject)
-    assert found.counts() == {"mentions": 3, "quarantine": 1, "corrections": 1, "alerts": 1, "conversations": 0}
+    expected = {"mentions": 3, "quarantine": 1, "corrections": 1, "alerts": 1, "conversations": 0}
+    assert found.counts() == expected
     assert sorted(m["id"] for m in found.mentions) == sorted(annas)
     assert all(m["raw"] and m["topics"] == ["voltaro"] for m in found.mentions)
     assert found.alerts[0]["mention_ids"] == [annas[1]]
@@ -107,8 +108,10 @@ def test_find_export_erase_and_a_refetch_does_not_restore(engine: Engine, tmp_pa
     assert find(engine=engine, subject=Subject.of(mention_id=annas[2])).counts()["mentions"] == 3
 
     bundle = zipfile.ZipFile(io.BytesIO(archive(found, now=NOW)))
-    assert sorted(bundle.namelist()) == sorted(["README.txt"] + [f"{n}.{e}" for n in
-        ("mentions", "quarantine", "corrections", "alerts", "conversations") for e in ("json", "csv")])  # fmt: skip
+    kinds = ("mentions", "quarantine", "corrections", "alerts", "conversations")
+    assert sorted(bundle.namelist()) == sorted(
+        ["README.txt"] + [f"{n}.{e}" for n in kinds for e in ("json", "csv")]
+    )
     exported = orjson.loads(bundle.read("mentions.json"))
     assert {m["text"] for m in exported} >= {COPIED} and all('"author":' in m["raw"] for m in exported)
     rows = list(csv.DictReader(io.StringIO(bundle.read("mentions.csv").decode())))

@@ -18,6 +18,9 @@ from sqlalchemy.engine import Engine
 from luister.demo import texts as tx
 from luister.domain.accounts import Role
 from luister.inbox import actions, setup
+from luister.inbox.digest_actions import build_digest, decide_item
+from luister.inbox.digest_read import digest_detail
+from luister.inbox.digests import last_period
 from luister.inbox.intake import intake
 from luister.inbox.read import list_departments
 from luister.inbox.status import Move, Status
@@ -89,6 +92,8 @@ class DemoInbox:
     conversations: int = 0
     resolved: int = 0
     replies: int = 0
+    digests: int = 0
+    decided: int = 0
 
 
 def voices() -> list[tuple[str, str, str]]:
@@ -147,7 +152,7 @@ def play(*, engine: Engine, start: datetime, end: datetime, seed: int = 42) -> D
             .where(mention.c.published_at >= start)
             .order_by(mention.c.published_at, mention.c.id)
         ).all()
-    hour, batch = start.replace(minute=0, second=0, microsecond=0), []
+    hour, batch = start.replace(minute=0, second=0, microsecond=0), list[int]()
     for mention_id, published in rows:
         while published >= hour + timedelta(hours=1):
             _hour(engine, batch, hour + timedelta(hours=1), end, rng, done)
@@ -155,6 +160,7 @@ def play(*, engine: Engine, start: datetime, end: datetime, seed: int = 42) -> D
         batch.append(mention_id)
     _hour(engine, batch, hour + timedelta(hours=1), end, rng, done)
     tick(engine=engine, now=end)
+    done.digests, done.decided = _digests(engine, end)
     with engine.connect() as conn:
         done.conversations = conn.execute(sa.select(sa.func.count()).select_from(conversation)).scalar_one()
     return done
@@ -229,6 +235,50 @@ def _work(engine: Engine, now: datetime, rng: random.Random, done: DemoInbox) ->
                 now=now,
             )
             done.resolved += 1
+
+
+# What the departments did with the first themes of their digests: (department, kind) → decision, outcome
+OUTCOMES = {
+    ("customer-service", "complaint"): (
+        "taken_up",
+        "Storingspagina en sms-melding bij storingen komen er in januari; de app toont dan ook de status.",
+    ),
+    ("product", "idea"): ("taken_up", "Op de roadmap voor Q1: export van het verbruik per uur in de app."),
+    ("sales", "question"): (
+        "declined",
+        "Geen aparte actie: de Zonnedeal-FAQ beantwoordt dit al; webcare verwijst ernaar.",
+    ),
+}
+
+
+def _digests(engine: Engine, end: datetime) -> tuple[int, int]:
+    """The departments' weekly digests of the last three weeks, and what they decided on the newest."""
+    built = 0
+    newest: dict[str, int] = {}
+    for weeks_back in (2, 1, 0):
+        for key in ("customer-service", "sales", "product", "marketing", "communications", "legal"):
+            start, stop = last_period("weekly", end - timedelta(weeks=weeks_back))
+            result = build_digest(
+                engine=engine, department=key, period_start=start, period_end=stop, now=stop
+            )
+            built += result.created
+            newest[key] = result.digest_id
+    decided = 0
+    for (key, kind), (decision, outcome) in OUTCOMES.items():
+        item = next(
+            (i for i in digest_detail(engine=engine, digest_id=newest[key]).items if i.kind == kind), None
+        )
+        if item is not None:
+            decide_item(
+                engine=engine,
+                item_id=item.id,
+                decision=decision,
+                outcome=outcome,
+                actor=next(e for e, _n, d, _l, _r in PEOPLE if d == key),
+                now=end,
+            )
+            decided += 1
+    return built, decided
 
 
 def _someone(rng: random.Random) -> str:
