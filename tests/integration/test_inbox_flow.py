@@ -3,6 +3,8 @@ worked, resolved and reopened; bad input changes nothing. On SQLite and PostgreS
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -255,6 +257,8 @@ def test_a_persons_conversations_are_exported_and_erased_with_them(
     found = privacy_read.find(engine=voltaro, subject=subject)
     assert [c["author_handle"] for c in found.conversations] == ["piet"]
     assert found.conversations[0]["messages"][0]["body"].startswith("@Voltaro mijn laadpaal")
+    bundle = zipfile.ZipFile(io.BytesIO(privacy_read.archive(found, now=NOW)))
+    assert "@Voltaro mijn laadpaal" in bundle.read("conversations.csv").decode()
     done = privacy_actions.erase(engine=voltaro, subject=subject, actor="test", now=NOW)
     assert done.conversations == 1
     with voltaro.connect() as conn:

@@ -75,7 +75,7 @@ def export(conn: Connection, mention_ids: Sequence[int]) -> list[dict[str, Any]]
             )
             .order_by(conversation_message.c.at, conversation_message.c.id)
         )
-        rows.append({**head._asdict(), "messages": [m._asdict() for m in messages]})
+        rows.append({**_plain(head), "messages": [_plain(m) for m in messages]})
     return rows
 
 
@@ -103,3 +103,8 @@ def erase(conn: Connection, mention_ids: Sequence[int]) -> int:
         )
         conn.execute(conversation.delete().where(conversation.c.id.in_(ids[start : start + CHUNK])))
     return len(ids)
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    """A row as a dict with plain string keys (SQLAlchemy's keys are a str subclass)."""
+    return {str(key): value for key, value in row._mapping.items()}

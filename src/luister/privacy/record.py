@@ -81,6 +81,39 @@ PURPOSES: dict[str, Purpose] = {
         ("key",),
         "until it has cooled down",
     ),
+    # The inbox (luister.inbox): webcare's work on mentions that need action
+    "department": Purpose("the organisation's departments, their business hours and digest cadence"),
+    "department_member": Purpose(
+        "who works in which department, their languages and availability", ("user_id",)
+    ),
+    "sla_policy": Purpose("response and resolution targets per department and priority"),
+    "routing_rule": Purpose("which department gets which mentions", ("created_by",)),
+    "conversation": Purpose(
+        "mentions that need action, routed and worked by webcare (legitimate interest: answering customers)",
+        ("author_handle", "author_name", "author_followers", "thread_key", "subject", "assignee_id"),
+        "until a person's erasure removes it; not yet shortened by the mention retention settings",
+    ),
+    "conversation_message": Purpose(
+        "what the customer and the team wrote in a conversation, and internal notes",
+        ("author", "user_id", "body", "mention_id"),
+        "with its conversation",
+    ),
+    "conversation_event": Purpose(
+        "what happened to a conversation, and who did it", ("actor", "detail"), "with its conversation"
+    ),
+    "conversation_tag": Purpose("labels on conversations", kept="with its conversation"),
+    "canned_response": Purpose("prepared answers, per language"),
+    "notification": Purpose(
+        "in-app notices to people (assigned, mentioned, SLA)",
+        ("user_id", "text"),
+        "with its conversation or person",
+    ),
+    "digest": Purpose("periodic summaries of what customers said, per department"),
+    "digest_item": Purpose("themes in a digest and what the department decided", ("decided_by",)),
+    "digest_item_mention": Purpose(
+        "which mentions a digest theme is made of", ("mention_id",), "with its mention"
+    ),
+    "voice": Purpose("the organisation's own accounts on each platform (its replies are recognised)"),
     "rollup_final": Purpose(
         "the moment before which rollup counts are final (after retention)", kept="for good"
     ),
