@@ -112,7 +112,7 @@ def build(engine: Engine, *, open_count: int, resolved_count: int, seed: int = 7
     with engine.connect() as conn:
         departments = dict(conn.execute(sa.select(department.c.key, department.c.id)).all())
     keys = sorted(departments)
-    users = []
+    users: list[dict[str, Any]] = []
     for n in range(1, AGENTS + 1):
         home = "customer-service" if n <= 15 else keys[n % len(keys)]
         users.append({"id": n, "email": f"agent{n}@voltaro.example", "name": f"Agent {n}",

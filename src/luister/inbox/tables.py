@@ -122,8 +122,9 @@ conversation = sa.Table(
     ),
     sa.CheckConstraint(_PRIORITY, name="priority"),
     sa.CheckConstraint("sla_state IN ('none', 'ok', 'warning', 'breached', 'paused', 'met')", name="sla"),
-    # The queues: every column the views, their counts and their order look at, so that counting the tabs
-    # and ordering a page read these indexes alone (bench/inbox.py: 100,000 open conversations)
+    # The queues: every column the views, their counts, their order and the intent and channel filters look
+    # at, so that counting the tabs and finding a page read these indexes alone (bench/inbox.py: 100,000
+    # open conversations)
     sa.Index(
         "ix_conversation_queue",
         "status",
@@ -133,6 +134,8 @@ conversation = sa.Table(
         "sla_state",
         "sla_due_at",
         "last_customer_at",
+        "intent",
+        "channel",
         "id",
     ),
     sa.Index(
@@ -157,6 +160,8 @@ conversation = sa.Table(
         "department_id",
         "assignee_id",
         "sla_state",
+        "intent",
+        "channel",
         sqlite_where=sa.text("status <> 'resolved'"),
         postgresql_where=sa.text("status <> 'resolved'"),
     ),
