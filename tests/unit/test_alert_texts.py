@@ -25,7 +25,7 @@ def test_titles_in_english_and_dutch() -> None:
 
 def test_every_title_fills_in_and_unknown_keys_are_refused() -> None:
     values = {"count": 3, "expected": 1, "share": 5, "negative": 1, "total": 20, "query": "a%b",
-              "intent": "lead", "followers": "10,000", "hours": 4}  # fmt: skip
+              "intent": "lead", "followers": "10,000", "hours": 4, "conversation": 12}  # fmt: skip
     dutch = translations("nl").gettext
     for key in TITLES:
         assert render(message(key, subject="T", **values), dutch).startswith("T: ")
@@ -45,7 +45,8 @@ def test_stored_english_summaries_and_titles_read_back_in_dutch() -> None:
 
     values = {"subject": "Voltaro: app", "count": "87", "at": "2026-12-07 09:00", "ratio": "12.5",
               "p": "1.0e-09", "start": "2026-12-07 08:00", "end": "10:00", "share": "40%", "threshold": "30%",
-              "rule": "'Crisis'", "followers": "12,000"}  # fmt: skip
+              "rule": "'Crisis'", "followers": "12,000", "conversation": "12", "department": "legal",
+              "due": "2026-12-07 10:00"}  # fmt: skip
     dutch = translations("nl").gettext
     for key in SUMMARIES:
         english = summary(key, **values)
