@@ -304,8 +304,10 @@ def _ids_in_order(where: sa.ColumnElement[bool], *, offset: int, per_page: int) 
 def view_counts(conn: Connection, *, scope: Scope, user_id: int | None, now: datetime) -> dict[str, int]:
     """How many conversations each view holds: one pass over ix_conversation_queue (it holds every column
     the views look at), grouped on its leading columns so that the database only counts, and the views
-    (:func:`view_condition`, :func:`in_scope`) added up here from the groups. Resolved conversations are
-    not counted: they grow without end, and their tab shows no count."""
+    (:func:`view_condition`, :func:`in_scope`) added up here from the groups — a change to a view's
+    condition is made here too (tests/integration/test_inbox_bench_smoke.py checks every tab's count
+    against its list). Resolved conversations are not counted: they grow without end, and their tab
+    shows no count."""
     soon = now + ABOUT_TO_BREACH
     breaching = sa.or_(
         conversation.c.sla_state.in_(("warning", "breached")), conversation.c.sla_due_at <= soon
@@ -337,7 +339,7 @@ def view_counts(conn: Connection, *, scope: Scope, user_id: int | None, now: dat
         elif assignee_id == mine:
             counts[View.mine] += count
         if scope.department is None or (
-            department_id is not None and keys[department_id] == scope.department
+            department_id is not None and keys.get(department_id) == scope.department
         ):
             counts[View.departments] += count
     return counts
