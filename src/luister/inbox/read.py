@@ -276,10 +276,9 @@ def _ids_in_order(where: sa.ColumnElement[bool], *, offset: int, per_page: int) 
     due = conversation.c.sla_due_at
     parts = []
     for rank, priority in enumerate(PRIORITY_ORDER):
-        for part, has_due, part_order in (
-            (2 * rank, due.is_not(None), [due, conversation.c.last_customer_at, conversation.c.id]),
-            (2 * rank + 1, due.is_(None), [conversation.c.last_customer_at, conversation.c.id]),
-        ):
+        # Both parts are ordered by the index's own columns, the deadline too where it is NULL throughout:
+        # PostgreSQL reads the index in order only for an ORDER BY that names its columns
+        for part, has_due in ((2 * rank, due.is_not(None)), (2 * rank + 1, due.is_(None))):
             ordered = (
                 sa.select(
                     conversation.c.id,
@@ -288,7 +287,7 @@ def _ids_in_order(where: sa.ColumnElement[bool], *, offset: int, per_page: int) 
                     conversation.c.last_customer_at.label("last_customer_at"),
                 )
                 .where(where, _IN_ORDER_INDEX, conversation.c.priority == priority.value, has_due)
-                .order_by(*part_order)
+                .order_by(due, conversation.c.last_customer_at, conversation.c.id)
                 .limit(offset + per_page)
                 .subquery()
             )
@@ -305,8 +304,10 @@ def _ids_in_order(where: sa.ColumnElement[bool], *, offset: int, per_page: int) 
 def view_counts(conn: Connection, *, scope: Scope, user_id: int | None, now: datetime) -> dict[str, int]:
     """How many conversations each view holds: one pass over ix_conversation_queue (it holds every column
     the views look at), grouped on its leading columns so that the database only counts, and the views
-    (:func:`view_condition`, :func:`in_scope`) added up here from the groups. Resolved conversations are
-    not counted: they grow without end, and their tab shows no count."""
+    (:func:`view_condition`, :func:`in_scope`) added up here from the groups — a change to a view's
+    condition is made here too (tests/integration/test_inbox_bench_smoke.py checks every tab's count
+    against its list). Resolved conversations are not counted: they grow without end, and their tab
+    shows no count."""
     soon = now + ABOUT_TO_BREACH
     breaching = sa.or_(
         conversation.c.sla_state.in_(("warning", "breached")), conversation.c.sla_due_at <= soon
@@ -338,7 +339,7 @@ def view_counts(conn: Connection, *, scope: Scope, user_id: int | None, now: dat
         elif assignee_id == mine:
             counts[View.mine] += count
         if scope.department is None or (
-            department_id is not None and keys[department_id] == scope.department
+            department_id is not None and keys.get(department_id) == scope.department
         ):
             counts[View.departments] += count
     return counts
