@@ -420,6 +420,14 @@ def test_a_mention_is_worked_through_the_inbox_in_chromium(
     page.keyboard.press("a")
     expect(page.locator(".note[role=status]")).to_contain_text("Changed: 1; could not be changed: 0.")
     expect(page.locator(".inbox-tabs a[href*='view=mine'] .count")).to_have_text("2")
+    # and it is counted in the reports: two conversations opened, each listed behind the figure
+    page.click(".inbox-links >> text=Inbox reports")
+    page.click("a[href='/inbox/reports?period=7d']")
+    opened = page.locator(".report-table").first.locator("td.n a").first
+    expect(opened).to_have_text("2")
+    opened.click()
+    expect(page.locator("table.drill-list")).to_have_attribute("data-count", "2")
+    expect(page.locator(f"table.drill-list a[href='/inbox/{cid}']")).to_have_count(1)
     assert page.evaluate("window.__pwned === undefined") and dialogs == []
     page.close()
     engine.dispose()
