@@ -11,6 +11,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -83,6 +84,7 @@ CANNED = [
         "away (case {case_number}).",
     ),
 ]
+TEAM_ZONE = ZoneInfo("Europe/Amsterdam")
 OPEN_HOURS = 20  # the newest hours stay as the team left them: the inbox has work to show
 INBOX_DAYS = 21  # the inbox was switched on three weeks ago: just before the outage (day 40 of 60)
 
@@ -174,8 +176,8 @@ def _hour(
         done.replies += len(found.replied)
         for conversation_id in found.opened:
             _route_extra(engine, conversation_id, now, rng)
-    if now <= end - timedelta(hours=OPEN_HOURS):
-        _work(engine, now, rng, done)
+    if now <= end - timedelta(hours=OPEN_HOURS) and 8 <= now.astimezone(TEAM_ZONE).hour < 22:
+        _work(engine, now, rng, done)  # the team works from 08:00 to 22:00
 
 
 def _route_extra(engine: Engine, conversation_id: int, now: datetime, rng: random.Random) -> None:
