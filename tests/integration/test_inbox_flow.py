@@ -283,3 +283,10 @@ def test_a_breach_reaches_the_alert_channels_of_an_sla_rule(settings: Settings, 
     alerts = list_alerts(engine=voltaro)
     assert [a.kind for a in alerts] == ["sla_breach"]
     assert f"#{_only(voltaro).id}" in alerts[0].title
+
+
+def test_history_imported_late_stays_out_of_the_inbox(settings: Settings, voltaro: Engine) -> None:
+    old = NOW - timedelta(days=30)
+    _store(settings, voltaro, _post(1, "@Voltaro mijn laadpaal is kapot, slechte service!", at=old))
+    with voltaro.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(conversation)).scalar() == 0

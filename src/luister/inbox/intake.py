@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +34,9 @@ from luister.storage.tables import mention, mention_topic, topic
 
 log = logging.getLogger(__name__)
 SUBJECT_LENGTH = 200
+# Mentions published longer ago than this (an import of last year's export, a late backfill) are history,
+# not work: they stay out of the inbox, as event alert rules ignore late mentions.
+INTAKE_LOOKBACK = timedelta(days=7)
 
 
 @dataclass(slots=True)
@@ -437,10 +440,7 @@ class InboxWatcher:
         return events
 
     def __call__(self, event: MentionsStored) -> None:
+        now = self.clock()
+        recent = [s.id for s in event.mentions if s.mention.published_at >= now - INTAKE_LOOKBACK]
         with self._lock:
-            intake(
-                engine=self.engine,
-                mention_ids=[stored.id for stored in event.mentions],
-                now=self.clock(),
-                bus=self.bus,
-            )
+            intake(engine=self.engine, mention_ids=recent, now=now, bus=self.bus)
