@@ -13,12 +13,9 @@ from typing import Any
 import schemathesis
 from api_helpers import Api, make_api
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, Phase, given
-from hypothesis import settings as hypothesis_settings
-from schemathesis import GenerationMode
 from sqlalchemy.engine import Engine
 from test_inbox_api import PEOPLE, post, store
-from test_schemathesis import CHECKS
+from test_schemathesis import call_every_operation
 
 from luister.domain.accounts import Role
 from luister.domain.topics import TopicKind
@@ -85,32 +82,7 @@ def test_no_inbox_operation_answers_with_a_server_error_or_off_schema(
             if "inbox" in op.definition.raw["tags"]
         ]
         assert len(operations) >= 20
-        failures: list[str] = []
-        calls = 0
-        for operation in operations:
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-                @given(case=operation.as_strategy(generation_mode=mode))
-                @hypothesis_settings(
-                    max_examples=MAX_EXAMPLES,
-                    derandomize=True,
-                    deadline=None,
-                    database=None,
-                    phases=[Phase.explicit, Phase.generate],
-                    suppress_health_check=list(HealthCheck),
-                )
-                def run(case: schemathesis.Case) -> None:
-                    nonlocal calls
-                    calls += 1
-                    case.call_and_validate(headers=headers, checks=CHECKS)
-
-                try:
-                    run()
-                except (
-                    Exception,
-                    BaseExceptionGroup,
-                ) as exc:  # every operation is tried; all failures listed
-                    failures.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {exc}")
+        failures, calls = call_every_operation(operations, headers=headers, max_examples=MAX_EXAMPLES)
     assert not failures, "\n\n".join(failures)
     assert calls >= len(operations) * MAX_EXAMPLES
 

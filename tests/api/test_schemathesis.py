@@ -8,6 +8,8 @@ loader does not work with pytest 9), and every operation's failures are reported
 
 from __future__ import annotations
 
+from typing import Any
+
 import schemathesis
 from api_helpers import make_api
 from hypothesis import HealthCheck, Phase, given
@@ -45,31 +47,37 @@ def test_no_operation_answers_with_a_server_error_or_off_schema(settings: Settin
         schema = schemathesis.openapi.from_asgi("/api/openapi.json", api.client.app)
         operations = [result.ok() for result in schema.get_all_operations()]
         assert len(operations) >= 13
-        failures: list[str] = []
-        calls = 0
-        for operation in operations:
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-                @given(case=operation.as_strategy(generation_mode=mode))
-                @hypothesis_settings(
-                    max_examples=MAX_EXAMPLES,
-                    derandomize=True,
-                    deadline=None,
-                    database=None,
-                    phases=[Phase.explicit, Phase.generate],
-                    suppress_health_check=list(HealthCheck),
-                )
-                def run(case: schemathesis.Case) -> None:
-                    nonlocal calls
-                    calls += 1
-                    case.call_and_validate(headers=headers, checks=CHECKS)
-
-                try:
-                    run()
-                except (
-                    Exception,
-                    BaseExceptionGroup,
-                ) as exc:  # every operation is tried; all failures listed
-                    failures.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {exc}")
+        failures, calls = call_every_operation(operations, headers=headers, max_examples=MAX_EXAMPLES)
     assert not failures, "\n\n".join(failures)
     assert calls >= len(operations) * MAX_EXAMPLES
+
+
+def call_every_operation(
+    operations: list[Any], *, headers: dict[str, str], max_examples: int
+) -> tuple[list[str], int]:
+    """Each operation in both generation modes, its own derandomised Hypothesis run; every failure is
+    listed (not only the first). Returns the failures and how many requests were made."""
+    failures: list[str] = []
+    calls = 0
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @hypothesis_settings(
+                max_examples=max_examples,
+                derandomize=True,
+                deadline=None,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            def run(case: schemathesis.Case) -> None:
+                nonlocal calls
+                calls += 1
+                case.call_and_validate(headers=headers, checks=CHECKS)
+
+            try:
+                run()
+            except (Exception, BaseExceptionGroup) as exc:  # every operation is tried; all failures listed
+                failures.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {exc}")
+    return failures, calls
