@@ -8,7 +8,7 @@ never for a platform name.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -82,30 +82,97 @@ class Searching(Connector, Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ReplyTarget:
-    """Where a reply goes: the mention answered, as the platform knows it."""
+    """Where a reply goes: the mention answered, as the platform knows it.
+
+    ``raw`` is the mention's raw item exactly as the platform sent it (what a replier needs beyond the id:
+    Bluesky's ``cid`` and thread root, Discourse's ``topic_id`` and ``post_number``, Reddit's fullname);
+    ``root_raw`` the raw item of the thread's first post where luister has it."""
 
     external_id: str  # the platform's id of the post replied to
     url: str | None = None
     thread_id: str | None = None  # the thread's root, where the platform needs it (Bluesky ``root``)
+    author: str | None = None  # the handle replied to, for a mention where the platform needs one
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    root_raw: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Posted:
-    """What the platform answered for a post it accepted."""
+    """What the platform answered for a post it accepted. ``wait``: seconds before this voice may post
+    again, when the platform's rate-limit headers say its allowance is used up (else None)."""
 
     external_id: str
     url: str | None = None
+    wait: float | None = None
+
+
+class ReplyRefused(ConnectorError):
+    """The platform certainly did not take the post, and will not take it as it is: an expired token, a
+    deleted parent, a locked thread, a text too long, no permission. ``code`` is one of
+    :data:`REFUSAL_CODES`; the message says what happened, for the conversation."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+REFUSAL_CODES = frozenset(
+    {"credentials", "forbidden", "parent_gone", "locked", "too_long", "invalid", "quota", "not_found"}
+)
+
+
+class ReplyDeferred(ConnectorError):
+    """The platform did not take the post now but may later: a rate limit or a quota, with the seconds to
+    wait (from ``Retry-After``, ``X-RateLimit-Reset``, ``RateLimit-Reset`` ...)."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class ReplyUncertain(ConnectorError):
+    """The post may or may not have been taken: a time-out after the request went out, a dropped
+    connection, a 5xx. Never a failure: the effects ledger reconciles with :meth:`Replier.find_reply`."""
+
+
+class Replier(Protocol):
+    """One voice's way of answering on one platform. Every method raises only the three errors above
+    (and :class:`ConnectorError` for what is wrong with the voice's settings)."""
+
+    async def limit(self) -> int:
+        """The longest text the platform takes, in :meth:`length`'s unit (Mastodon asks its instance)."""
+        ...
+
+    def length(self, text: str) -> int:
+        """Pure: ``text``'s length as the platform counts it (Bluesky: graphemes; Mastodon: a link is 23)."""
+        ...
+
+    async def reply(self, target: ReplyTarget, text: str, *, key: str) -> Posted:
+        """Post ``text`` as an answer to ``target``. ``key`` is the effect's key (13 characters of
+        base32-sortable time, a valid Bluesky record key); sent as the idempotency key where the platform
+        keeps one, or as the record's key."""
+        ...
+
+    async def find_reply(self, target: ReplyTarget, *, key: str, text: str) -> Posted | None:
+        """The reply posted with ``key`` (or, where the platform keeps no key, this voice's answer to
+        ``target`` with exactly ``text``), or None when it is certainly not there. Raises
+        :class:`ReplyUncertain` when it cannot tell."""
+        ...
 
 
 @runtime_checkable
 class Replying(Connector, Protocol):
-    """``Capability.reply``: answer a mention where it was posted, exactly once. ``key`` identifies the
-    attempt (an idempotency key, or a record key the platform keeps): :meth:`find_reply` looks for a reply
-    made with it, so that after a crash or a timeout nothing is sent twice."""
+    """``Capability.reply``: answer a mention where it was posted, exactly once. A voice (an account we
+    speak from) stores ``voice_model`` (where and how to post; credentials as ``SecretStr``); ``replier``
+    builds the voice's :class:`Replier`. The effects ledger commits before each call and, after a crash
+    or a time-out, asks ``find_reply`` before it tries again."""
 
-    async def reply(self, target: ReplyTarget, text: str, *, key: str) -> Posted: ...
+    voice_model: ClassVar[type[BaseModel]]
 
-    async def find_reply(self, target: ReplyTarget, *, key: str, text: str) -> Posted | None: ...
+    @classmethod
+    def replier(cls, voice: Any, *, http: Any) -> Replier:
+        """``voice`` is an instance of ``voice_model``; ``http`` the guarded client (``luister.net``)."""
+        ...
 
 
 @runtime_checkable
@@ -123,7 +190,7 @@ class CapabilityMissing(LookupError):
 
 _PROTOCOLS: dict[Capability, tuple[type[Any], tuple[str, ...]]] = {
     Capability.search: (Searching, ("search_prefix", "own_terms")),
-    Capability.reply: (Replying, ("reply", "find_reply")),
+    Capability.reply: (Replying, ("voice_model", "replier")),
     Capability.publish: (Publishing, ("publish", "find_published")),
 }
 

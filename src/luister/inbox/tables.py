@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+import luister.effects.tables  # noqa: F401  # reply_draft.effect_id refers to the ledger's table
 from luister.storage.tables import BigId, JsonText, UtcDateTime, _now, _where_not_null, metadata
 
 _PRIORITY = "priority IN ('urgent', 'high', 'normal', 'low')"
@@ -113,6 +114,8 @@ conversation = sa.Table(
     sa.Column("answered_elsewhere", sa.String(12), nullable=True),  # phone, email, in_person
     sa.Column("merged_into_id", BigId, sa.ForeignKey("conversation.id", ondelete="SET NULL"), nullable=True),
     sa.Column("message_count", sa.Integer, nullable=False, default=0),
+    # +1 on every answer (ours from luister, or a voice's seen at the source): the send-time guard's check
+    sa.Column("reply_seq", sa.Integer, nullable=False, default=0),
     sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
     sa.Column("updated_at", UtcDateTime, nullable=False, default=_now, onupdate=_now),
     sa.CheckConstraint(
@@ -183,12 +186,16 @@ conversation_message = sa.Table(
     sa.Column("user_id", BigId, sa.ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("at", UtcDateTime, nullable=False),  # when it was really posted (the platform's time)
+    # our reply's id on the platform: the mention fetched back later is this message, not a new one
+    sa.Column("remote_id", sa.String(512), nullable=True),
+    sa.Column("draft_id", BigId, sa.ForeignKey("reply_draft.id", ondelete="SET NULL"), nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
     sa.CheckConstraint("kind IN ('customer', 'agent', 'note', 'automated', 'elsewhere')", name="kind"),
     sa.Index("ix_conversation_message_conversation", "conversation_id", "at", "id"),
     sa.Index(
         "ix_conversation_message_mention_id", "mention_id", unique=True, **_where_not_null("mention_id")
     ),
+    sa.Index("ix_conversation_message_remote_id", "remote_id", **_where_not_null("remote_id")),
 )
 
 conversation_event = sa.Table(
@@ -278,8 +285,8 @@ digest_item_mention = sa.Table(
 )
 
 # The accounts the company speaks from, per channel: their posts are our replies (agent messages in the
-# thread's conversation, counting as responses), never customers' conversations. Replying from them
-# (credentials, the effects ledger) comes with the replies capability.
+# thread's conversation, counting as responses), never customers' conversations. A voice with a
+# ``connector`` that can reply and ``credentials`` answers from the inbox, through the effects ledger.
 voice = sa.Table(
     "voice",
     metadata,
@@ -287,6 +294,71 @@ voice = sa.Table(
     sa.Column("channel", sa.String(32), nullable=False),
     sa.Column("handle", sa.String(255), nullable=False),  # as mentions carry it, compared lower-case
     sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("connector", sa.String(64), nullable=True),  # the connector that replies for it
+    # the connector's voice_model as JSON, encrypted (Fernet, the key from settings); never shown
+    sa.Column("credentials", sa.Text, nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("department_id", BigId, sa.ForeignKey("department.id", ondelete="SET NULL"), nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.Column("updated_at", UtcDateTime, nullable=False, default=_now),
     sa.UniqueConstraint("channel", "handle"),
+)
+
+# A reply as an agent writes it, before and while it goes out. Several may be proposed for one
+# conversation; one is approved (the others are superseded). ``seen_reply_seq`` is the conversation's
+# ``reply_seq`` when the composer opened: the send-time guard refuses when an answer came since.
+reply_draft = sa.Table(
+    "reply_draft",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", BigId, sa.ForeignKey("conversation.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("voice_id", BigId, sa.ForeignKey("voice.id", ondelete="RESTRICT"), nullable=False),
+    sa.Column("mention_id", BigId, sa.ForeignKey("mention.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("author_id", BigId, sa.ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("body", sa.Text, nullable=False),  # what goes out (the approver's edit, if any)
+    sa.Column("original_body", sa.Text, nullable=True),  # the author's text, when an approver edited it
+    sa.Column("state", sa.String(12), nullable=False, default="pending"),
+    sa.Column("approval", JsonText, nullable=True),  # why it needs approval: the rules that asked
+    sa.Column("approver_id", BigId, sa.ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("decided_at", UtcDateTime, nullable=True),
+    sa.Column("decision_note", sa.Text, nullable=True),
+    sa.Column("seen_reply_seq", sa.Integer, nullable=False, default=0),
+    sa.Column("effect_id", BigId, sa.ForeignKey("effect.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.Column("updated_at", UtcDateTime, nullable=False, default=_now),
+    sa.CheckConstraint(
+        "state IN ('pending', 'approval', 'approved', 'rejected', 'superseded', 'withdrawn', 'sending',"
+        " 'sent', 'failed')",
+        name="state",
+    ),
+    sa.Index("ix_reply_draft_conversation", "conversation_id", "id"),
+    sa.Index("ix_reply_draft_state", "state"),
+)
+
+# When a reply waits for an approver: every reply, or those on a topic, with an intent, of a department,
+# of a priority, or the first ``value`` replies of an agent.
+approval_rule = sa.Table(
+    "approval_rule",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("kind", sa.String(12), nullable=False),
+    sa.Column("value", sa.String(255), nullable=True),  # topic id, intent, department key, priority, N
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    sa.CheckConstraint(
+        "kind IN ('all', 'topic', 'intent', 'department', 'priority', 'new_agent')", name="kind"
+    ),
+)
+
+# Who has a conversation open, and who is typing in it, for the collision warning (seconds old at most).
+conversation_presence = sa.Table(
+    "conversation_presence",
+    metadata,
+    sa.Column(
+        "conversation_id", BigId, sa.ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("user_id", BigId, sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("typing", sa.Boolean, nullable=False, default=False),
+    sa.Column("seen_at", UtcDateTime, nullable=False),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import luister.accounts.tables  # noqa: F401  # capability tables join the shared metadata on import
+import luister.effects.tables  # noqa: F401
 import luister.inbox.tables  # noqa: F401
 from luister.storage.tables import metadata
 
