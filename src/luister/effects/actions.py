@@ -1,0 +1,60 @@
+"""Planning and withdrawing effects. An effect is planned inside the caller's transaction (with the change
+that asks for it: a draft approved, a reply sent), so that it exists exactly when that change does; the
+runner (:mod:`luister.effects.runner`) sends it later."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from luister.effects.keys import new_key
+from luister.effects.model import State, body_hash
+from luister.effects.tables import effect, effect_event
+
+
+def plan(
+    conn: Connection,
+    *,
+    kind: str,
+    lane: str,
+    target: Mapping[str, Any],
+    body: str,
+    origin: str | None,
+    actor_id: int | None,
+    now: datetime,
+    max_attempts: int = 3,
+) -> int:
+    """Plan one effect (``planned``, with a fresh key) in ``conn``'s transaction; returns its id."""
+    values = {
+        "kind": kind, "lane": lane, "target": dict(target), "body": body, "body_hash": body_hash(body),
+        "state": State.planned.value, "origin": origin, "attempts": 0, "max_attempts": max_attempts,
+        "created_by": actor_id, "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    for _ in range(5):  # two keys in one microsecond with the same random clock id: draw again
+        key = new_key(now, random.randrange(1024))
+        if conn.execute(sa.select(effect.c.id).where(effect.c.key == key)).first() is None:
+            break
+    effect_id = int(conn.execute(effect.insert().values(key=key, **values)).inserted_primary_key[0])
+    conn.execute(effect_event.insert().values(effect_id=effect_id, at=now, state=State.planned.value))
+    return effect_id
+
+
+def cancel(conn: Connection, *, effect_id: int, now: datetime, reason: str) -> bool:
+    """Withdraw an effect that has not been tried yet; False when it is already on its way or done."""
+    done = conn.execute(
+        effect.update()
+        .where(effect.c.id == effect_id, effect.c.state == State.planned.value, effect.c.attempts == 0)
+        .values(state=State.cancelled.value, updated_at=now, last_error=reason)
+    ).rowcount
+    if done:
+        conn.execute(
+            effect_event.insert().values(
+                effect_id=effect_id, at=now, state=State.cancelled.value, detail=reason
+            )
+        )
+    return bool(done)
