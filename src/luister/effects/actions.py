@@ -39,7 +39,9 @@ def plan(
         key = new_key(now, random.randrange(1024))
         if conn.execute(sa.select(effect.c.id).where(effect.c.key == key)).first() is None:
             break
-    effect_id = int(conn.execute(effect.insert().values(key=key, **values).returning(effect.c.id)).scalar_one())
+    effect_id = int(
+        conn.execute(effect.insert().values(key=key, **values).returning(effect.c.id)).scalar_one()
+    )
     conn.execute(effect_event.insert().values(effect_id=effect_id, at=now, state=State.planned.value))
     return effect_id
 
