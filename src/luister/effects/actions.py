@@ -60,3 +60,24 @@ def cancel(conn: Connection, *, effect_id: int, now: datetime, reason: str) -> b
             )
         )
     return bool(done)
+
+
+def retry(conn: Connection, *, effect_id: int, now: datetime, actor: str) -> bool:
+    """Give a ``dead`` effect (certainly never arrived) new attempts, by hand: ``planned`` again with its
+    key, so that a runner checks once more before it sends. False for any other state."""
+    done = conn.execute(
+        effect.update()
+        .where(effect.c.id == effect_id, effect.c.state == State.dead.value)
+        .values(
+            state=State.unknown.value,
+            max_attempts=effect.c.attempts + 1,
+            not_before=None,
+            error_code=None,
+            updated_at=now,
+        )  # fmt: skip
+    ).rowcount
+    if done:
+        detail = f"retried by {actor}: checked at the platform first, then sent if not there"
+        conn.execute(effect_event.insert().values(effect_id=effect_id, at=now, state=State.unknown.value,
+                                                  detail=detail))  # fmt: skip
+    return bool(done)
