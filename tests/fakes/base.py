@@ -8,7 +8,10 @@ lets a test inject faults into the next write requests:
   time-out fires) — the case that must end "unknown", then be reconciled, never re-sent blindly;
 - ``drop_after_accept``: the post is stored and the connection is closed without a response;
 - ``rate_limit``: refused with the platform's 429 and its headers, nothing stored;
-- ``fail``: refused with a given status and the platform's error body, nothing stored.
+- ``fail``: refused with a given status and the platform's error body, nothing stored;
+- ``kill_client``: the post is stored, then ``on_kill_client`` is called (the chaos test SIGKILLs the
+  runner process there: killed after its request arrived, before the response) and no answer is sent;
+- ``none``: no fault (a test fills the queue with a pattern of faults and ``none``).
 
 The server runs in threads of the test process, so a runner in another process can be killed with
 SIGKILL while the fake keeps what it accepted: the chaos test counts replies per draft on it.
@@ -56,6 +59,7 @@ class FakePlatform:
         self.lock = threading.RLock()
         self.faults: deque[Fault] = deque()
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request, for assertions
+        self.on_kill_client: Callable[[], None] = lambda: None
         self._map = Map(self.rules())
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -98,6 +102,9 @@ class FakePlatform:
         if fault is not None and fault.kind == "stall_after_accept":
             time.sleep(self.stall_seconds)
         if fault is not None and fault.kind == "drop_after_accept":
+            raise Dropped
+        if fault is not None and fault.kind == "kill_client":
+            self.on_kill_client()
             raise Dropped
         return response
 
