@@ -76,7 +76,9 @@ class MastodonVoice(BaseModel):
     instance: str = Field(
         description="Base URL of the voice's Mastodon instance, e.g. https://mastodon.social."
     )
-    token: SecretStr = Field(description="Access token with scope write:statuses (and read:accounts).")
+    token: SecretStr = Field(
+        description="Access token with scopes write:statuses and read (search, own statuses)."
+    )
     account_id: str | None = Field(
         None, description="The voice's account id on its instance; asked (verify_credentials) when empty."
     )
