@@ -106,6 +106,15 @@ def connectors_reference() -> str:
         example = getattr(cls, "example", None)
         if example:
             lines += ["", "```bash", example, "```"]
+        voice_model = getattr(cls, "voice_model", None)
+        if voice_model is not None:  # Capability.reply: what a voice on this platform needs
+            lines += ["", "Replies from a voice with these settings (secrets are stored encrypted):", "",
+                      "| setting | default | meaning |", "|---|---|---|"]  # fmt: skip
+            for key, info in voice_model.model_fields.items():
+                default = (
+                    "required" if info.is_required() else f"`{info.get_default(call_default_factory=True)!r}`"
+                )
+                lines.append(f"| `{key}` | {default} | {info.description or ''} |")
         if name == "file":
             from luister.connectors.export_formats import EXPORT_FORMATS
 

@@ -20,6 +20,7 @@ import orjson
 from pydantic import BaseModel, Field, HttpUrl, TypeAdapter, field_validator, model_validator
 
 from luister.connectors.base import Capability, Health, Page
+from luister.connectors.bluesky_reply import BlueskyReplier, BlueskyVoice
 from luister.connectors.common import (
     PROBE_TERMS,
     TOPICS_DESCRIPTION,
@@ -90,11 +91,19 @@ class BlueskyConnector(HttpConnector):
 
     name: ClassVar[str] = "bluesky"
     options_model: ClassVar[type[BaseModel]] = BlueskyOptions
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.read, Capability.search})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.read, Capability.search, Capability.reply}
+    )
     max_concurrency: ClassVar[int] = 2
     poll_interval: ClassVar[int] = 600
 
     search_prefix: ClassVar[str | None] = None
+    voice_model: ClassVar[type[BaseModel]] = BlueskyVoice
+
+    @classmethod
+    def replier(cls, voice: Any, *, http: Any) -> BlueskyReplier:
+        """The voice's way of answering on its PDS (``luister.connectors.bluesky_reply``)."""
+        return BlueskyReplier(BlueskyVoice.model_validate(voice), http=http)
 
     def own_terms(self) -> str | None:
         """What the source listens to without topics, or ``None``."""

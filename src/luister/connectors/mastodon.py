@@ -35,6 +35,7 @@ from luister.connectors.common import (
     as_text,
 )
 from luister.connectors.html_text import html_to_text
+from luister.connectors.mastodon_reply import MastodonReplier, MastodonVoice
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
@@ -114,11 +115,19 @@ class MastodonConnector(HttpConnector):
 
     name: ClassVar[str] = "mastodon"
     options_model: ClassVar[type[BaseModel]] = MastodonOptions
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.read, Capability.search})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.read, Capability.search, Capability.reply}
+    )
     max_concurrency: ClassVar[int] = 2
     poll_interval: ClassVar[int] = 600
 
     search_prefix: ClassVar[str | None] = None
+    voice_model: ClassVar[type[BaseModel]] = MastodonVoice
+
+    @classmethod
+    def replier(cls, voice: Any, *, http: Any) -> MastodonReplier:
+        """The voice's way of answering on its instance (``luister.connectors.mastodon_reply``)."""
+        return MastodonReplier(MastodonVoice.model_validate(voice), http=http)
 
     def own_terms(self) -> str | None:
         """What the source listens to without topics, or ``None``."""

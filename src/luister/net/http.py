@@ -11,7 +11,8 @@ the listener runs the source no sooner than that.
 returns the response whatever its status, so the caller decides what is worth another try; a failure to get
 any response raises :class:`FetchError` with ``retryable`` telling time-outs and connection errors apart
 from refusals. It sends raw ``content`` or a ``form`` (``application/x-www-form-urlencoded``), optionally
-with HTTP Basic ``basic_auth`` (an OAuth token request).
+with HTTP Basic ``basic_auth`` (an OAuth token request). :meth:`SafeHttp.request` is the same single attempt
+for any method (a reply, whose error bodies the caller reads and which must never be re-sent blindly).
 
 Secrets in URLs (``?token=…``) never reach a log line or an error message: see :func:`redact_url`.
 """
@@ -359,49 +360,68 @@ class SafeHttp:
             pair = f"{basic_auth[0]}:{basic_auth[1]}".encode()
             sent["Authorization"] = f"Basic {base64.b64encode(pair).decode('ascii')}"
         assert content is not None
+        return await self.request("POST", url, content=content, headers=sent, timeout=timeout)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> FetchResponse:
+        """One guarded request of any method: no retry, no redirect (one is an error), the response
+        whatever its status. For a caller that must read an error's body (a platform's error code) or
+        decide itself what is worth another try (a reply, which must never go out twice). Raises as
+        :meth:`post` does."""
         try:
             target = httpx.URL(url)
+            if params:
+                target = target.copy_merge_params(dict(params))
         except (httpx.InvalidURL, ValueError, TypeError) as exc:
-            raise FetchError(f"invalid URL: {exc}", url=url, method="POST") from None
+            raise FetchError(f"invalid URL: {exc}", url=url, method=method) from None
         limit = timeout or self.policy.timeout
+        sent = dict(headers or {})
         try:
             await self._guard.check(target)
             async with asyncio.timeout(limit):
-                response = await self._post_once(target, content, sent, limit)
+                response = await self._send_once(method, target, content, sent, limit)
         except BlockedAddressError as exc:
-            raise BlockedAddressError(exc.reason, url=str(target), method="POST") from None
+            raise BlockedAddressError(exc.reason, url=str(target), method=method) from None
         except FetchError as exc:
             retry = exc.retryable or (exc.status is None and exc.reason.startswith("cannot resolve"))
             raise FetchError(
-                exc.reason, url=str(target), status=exc.status, method="POST", retryable=retry
+                exc.reason, url=str(target), status=exc.status, method=method, retryable=retry
             ) from None
         except (TimeoutError, httpx.TimeoutException):
             raise FetchError(
-                f"timed out after {limit:g}s", url=str(target), method="POST", retryable=True
+                f"timed out after {limit:g}s", url=str(target), method=method, retryable=True
             ) from None
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             reason = f"connection failed: {type(exc).__name__}"
-            raise FetchError(reason, url=str(target), method="POST", retryable=True) from None
+            raise FetchError(reason, url=str(target), method=method, retryable=True) from None
         except httpx.HTTPError as exc:
             raise FetchError(
-                f"request failed: {type(exc).__name__}", url=str(target), method="POST"
+                f"request failed: {type(exc).__name__}", url=str(target), method=method
             ) from None
         finally:
             self._client.cookies.clear()
         return response
 
-    async def _post_once(
-        self, url: httpx.URL, content: bytes, headers: dict[str, str], timeout: float
+    async def _send_once(
+        self, method: str, url: httpx.URL, content: bytes | None, headers: dict[str, str], timeout: float
     ) -> FetchResponse:
         request = self._client.build_request(
-            "POST", url, content=content, headers=headers, timeout=httpx.Timeout(timeout)
+            method, url, content=content, headers=headers, timeout=httpx.Timeout(timeout)
         )
         response = await self._client.send(request, stream=True)
         try:
             status = response.status_code
             if status in REDIRECT_STATUSES:
                 raise FetchError(
-                    f"HTTP {status}: redirects are not followed for POST", url=str(url), status=status
+                    f"HTTP {status}: redirects are not followed for {method}", url=str(url), status=status
                 )
             content_read = await self._read_limited(response, url)
             return FetchResponse(url=str(url), status=status, headers=response.headers, content=content_read)
