@@ -113,7 +113,30 @@ PURPOSES: dict[str, Purpose] = {
     "digest_item_mention": Purpose(
         "which mentions a digest theme is made of", ("mention_id",), "with its mention"
     ),
-    "voice": Purpose("the organisation's own accounts on each platform (its replies are recognised)"),
+    "voice": Purpose(
+        "the organisation's own accounts on each platform: its replies are recognised, and luister answers "
+        "from them (credentials encrypted at rest, never shown)"
+    ),
+    "reply_draft": Purpose(
+        "replies as agents wrote them, their approval (who approved, both versions when edited) and outcome",
+        ("author_id", "approver_id", "body", "original_body", "decision_note", "mention_id"),
+        "with its conversation",
+    ),
+    "approval_rule": Purpose("when a reply waits for an approver"),
+    "conversation_presence": Purpose(
+        "who has a conversation open, or is typing in it (the collision warning)",
+        ("user_id",),
+        "seconds; old rows are removed",
+    ),
+    "effect": Purpose(
+        "every outbound action (a reply) exactly once: its text, target and outcome at the platform",
+        ("target", "body", "remote_id", "remote_url", "created_by"),
+        "until deleted by a person; erased with the mention it answers",
+    ),
+    "effect_event": Purpose(
+        "the history of each outbound action (states and platform errors)", ("detail",), "with its effect"
+    ),  # fmt: skip
+    "effect_pace": Purpose("when each of our accounts may post again (platform rate limits)"),
     "rollup_final": Purpose(
         "the moment before which rollup counts are final (after retention)", kept="for good"
     ),
