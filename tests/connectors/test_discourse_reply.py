@@ -225,3 +225,18 @@ def test_a_dropped_connection_is_uncertain_and_reconciled(forum: FakeDiscourse) 
     found = run(forum, go)
     assert found is not None and found.external_id == f"{topic}/2"
     assert len(forum.replies_to(f"{topic}/1")) == 1
+
+
+def test_find_reply_reads_the_raw_of_the_likeliest_candidate_first(forum: FakeDiscourse) -> None:
+    topic = forum.seed_topic()
+    for n in range(8):  # the voice's earlier answers to the same post, with other words
+        forum.seed_post(topic, raw=f"Earlier answer {n}", username="acme", reply_to=1)
+    effect = key()
+    run(forum, lambda r: r.reply(target(forum, topic, 1), "This one", key=effect))
+    for n in range(8):
+        forum.seed_post(topic, raw=f"Later answer {n}", username="acme", reply_to=1)
+    before = len(forum.requests)
+    found = run(forum, lambda r: r.find_reply(target(forum, topic, 1), key=effect, text="This one"))
+    assert found is not None and found.external_id == f"{topic}/10"
+    raws = [path for _, path in forum.requests[before:] if path.startswith("/posts/")]
+    assert len(raws) == 1  # the reply itself, not the sixteen other candidates

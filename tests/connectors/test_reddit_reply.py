@@ -287,3 +287,24 @@ def test_a_token_endpoint_out_of_reach_defers() -> None:
 
     with pytest.raises(ReplyDeferred):
         asyncio.run(go())
+
+
+def test_two_voices_of_one_app_get_their_own_tokens(reddit: FakeReddit) -> None:
+    reddit.accounts["other"] = "pa55"
+    post = reddit.seed_post()
+
+    async def go() -> None:
+        policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=0.5, retries=0)
+        tokens = TokenCache()  # shared, as the process's TOKENS is
+        async with SafeHttp(policy) as http:
+            for name, password in (("acme", "hunter2"), ("other", "pa55")):
+                replier = RedditReplier(
+                    voice(reddit, username=name, password=password), http=http, tokens=tokens
+                )
+                await replier.reply(target(reddit, post), f"from {name}", key=key())
+
+    asyncio.run(go())
+    assert {(c["author"], c["body"]) for c in reddit.replies_to(post)} == {
+        ("acme", "from acme"),
+        ("other", "from other"),
+    }

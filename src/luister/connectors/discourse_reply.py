@@ -29,7 +29,7 @@ must be the text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -47,6 +47,7 @@ from luister.connectors.base import (
 )
 from luister.connectors.reply_common import (
     json_of,
+    key_time,
     mapping,
     reading_failed,
     same_text,
@@ -146,11 +147,11 @@ class DiscourseReplier:
             wanted = [i for i in chunk if i not in loaded]
             if wanted:
                 posts += await self._chunk(topic_id, wanted)
-            for post in sorted(posts, key=lambda p: -_int(p.get("post_number"))):
-                if self._ours(post, number):
-                    found = await self._if_same(post, text, topic)
-                    if found is not None:
-                        return found
+            # each candidate's raw costs a request: the one posted closest after the key is the likeliest
+            for post in sorted((p for p in posts if self._ours(p, number)), key=_nearest(key_time(key))):
+                found = await self._if_same(post, text, topic)
+                if found is not None:
+                    return found
             numbers = [_int(post.get("post_number")) for post in posts]
             times = [t for t in (_moment(post.get("created_at")) for post in posts) if t is not None]
             if (numbers and min(numbers) <= number) or (oldest is not None and times and min(times) < oldest):
@@ -268,6 +269,19 @@ def where(target: ReplyTarget) -> tuple[int, int]:
     if topic_id <= 0 or number <= 0:
         raise ConnectorError(f"not a Discourse post: {target.external_id!r} has no topic and post number")
     return topic_id, number
+
+
+def _nearest(moment: float | None) -> Callable[[Mapping[str, Any]], tuple[int, float]]:
+    """Sort key: posts made after ``moment`` first, earliest first; then those before it, latest first
+    (a server clock behind ours); newest first when there is no moment."""
+
+    def order(post: Mapping[str, Any]) -> tuple[int, float]:
+        created = _moment(post.get("created_at"))
+        if moment is None or created is None:
+            return (2, -float(_int(post.get("post_number"))))
+        return (0, created - moment) if created >= moment else (1, moment - created)
+
+    return order
 
 
 def _posts(stream: Mapping[str, Any]) -> list[Mapping[str, Any]]:
