@@ -46,12 +46,13 @@ from luister.connectors.common import (
     as_dict,
     as_text,
 )
+from luister.connectors.discourse_reply import DiscourseReplier, DiscourseVoice
 from luister.connectors.html_text import html_to_text
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
 from luister.domain.timestamps import parse_timestamp
-from luister.net.http import FetchError, FetchResponse
+from luister.net.http import FetchError, FetchResponse, SafeHttp
 
 _HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
 _CHUNK = 20  # post ids per posts.json request, as Discourse's own client asks
@@ -131,11 +132,19 @@ class DiscourseConnector(HttpConnector):
 
     name: ClassVar[str] = "discourse"
     options_model: ClassVar[type[BaseModel]] = DiscourseOptions
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.read, Capability.search})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.read, Capability.search, Capability.reply}
+    )
     max_concurrency: ClassVar[int] = 2
     poll_interval: ClassVar[int] = 900
 
     search_prefix: ClassVar[str | None] = None
+    voice_model: ClassVar[type[BaseModel]] = DiscourseVoice
+
+    @classmethod
+    def replier(cls, voice: DiscourseVoice, *, http: SafeHttp) -> DiscourseReplier:
+        """Posts as ``voice`` (see :mod:`luister.connectors.discourse_reply`)."""
+        return DiscourseReplier(voice, http=http)
 
     def own_terms(self) -> str | None:
         """What the source listens to without topics (its query, or the latest list), or ``None``."""

@@ -36,6 +36,15 @@ from luister.net.http import FetchError, FetchResponse
 
 ALGOLIA_MAX_HITS = 1000  # Algolia's paginationLimitedTo for the HN index
 ITEM_URL = "https://news.ycombinator.com/item?id="
+REPLY_URL = "https://news.ycombinator.com/reply?id="
+
+
+def reply_url(external_id: str) -> str | None:
+    """Where a person answers a story or comment by hand: Hacker News has no write API, so the connector
+    declares no ``Capability.reply`` and the inbox offers this link ("answer elsewhere"). ``external_id``
+    is the item's id as the connector stores it (Algolia's ``objectID``); None when it is not one."""
+    text = external_id.strip()
+    return f"{REPLY_URL}{text}" if text.isascii() and text.isdigit() else None
 
 
 class HackerNewsOptions(BaseModel):
@@ -300,4 +309,4 @@ def _strs(value: Any) -> list[str]:
     return [str(v) for v in value if isinstance(v, str | int)] if isinstance(value, list) else []
 
 
-__all__ = ["HackerNewsConnector", "HackerNewsOptions", "parse_response"]
+__all__ = ["HackerNewsConnector", "HackerNewsOptions", "parse_response", "reply_url"]

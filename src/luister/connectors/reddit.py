@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from luister.connectors.base import Capability, Health, Page
 from luister.connectors.common import PROBE_TERMS, TOPICS_DESCRIPTION, HttpConnector, TopicNames, as_count
+from luister.connectors.reddit_reply import RedditReplier, RedditVoice
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
@@ -108,11 +109,19 @@ class RedditConnector(HttpConnector):
 
     name: ClassVar[str] = "reddit"
     options_model: ClassVar[type[BaseModel]] = RedditOptions
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.read, Capability.search})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.read, Capability.search, Capability.reply}
+    )
     max_concurrency: ClassVar[int] = 1
     poll_interval: ClassVar[int] = 900
 
     search_prefix: ClassVar[str | None] = None
+    voice_model: ClassVar[type[BaseModel]] = RedditVoice
+
+    @classmethod
+    def replier(cls, voice: RedditVoice, *, http: SafeHttp) -> RedditReplier:
+        """Comments as ``voice`` (see :mod:`luister.connectors.reddit_reply`)."""
+        return RedditReplier(voice, http=http)
 
     def __init__(
         self, options: RedditOptions, *, http: SafeHttp | None = None, tokens: TokenCache | None = None

@@ -48,11 +48,12 @@ from luister.connectors.base import Capability, Health, Page
 from luister.connectors.common import HttpConnector, as_count, as_dict, as_text
 from luister.connectors.hackernews import parse_json
 from luister.connectors.html_text import html_to_text
+from luister.connectors.youtube_reply import YouTubeReplier, YouTubeVoice
 from luister.domain.errors import MappingError
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention, new_mention
 from luister.domain.timestamps import parse_timestamp
-from luister.net.http import FetchError, FetchResponse
+from luister.net.http import FetchError, FetchResponse, SafeHttp
 
 PATH = "/youtube/v3/commentThreads"
 WATCH_URL = "https://www.youtube.com/watch"
@@ -129,9 +130,15 @@ class YouTubeConnector(HttpConnector):
 
     name: ClassVar[str] = "youtube"
     options_model: ClassVar[type[BaseModel]] = YouTubeOptions
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.read})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.read, Capability.reply})
     max_concurrency: ClassVar[int] = 2
     poll_interval: ClassVar[int] = 900
+    voice_model: ClassVar[type[BaseModel]] = YouTubeVoice
+
+    @classmethod
+    def replier(cls, voice: YouTubeVoice, *, http: SafeHttp) -> YouTubeReplier:
+        """Replies as ``voice``'s channel (see :mod:`luister.connectors.youtube_reply`)."""
+        return YouTubeReplier(voice, http=http)
 
     async def check_credentials(self) -> Health:
         """One request for one thread: the key, the quota and the video or channel."""

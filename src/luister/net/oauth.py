@@ -1,9 +1,13 @@
-"""OAuth 2 client credentials (RFC 6749 §4.4) for connectors: an app's token, reused until it expires.
+"""OAuth 2 access tokens for connectors, reused until they expire.
 
 A connector that reads with an app's credentials asks :class:`TokenCache` for a bearer token. The cache
-POSTs ``grant_type=client_credentials`` with HTTP Basic auth (``client_id:client_secret``) to the token
-URL once, keeps the token in process memory (never stored, never logged) until shortly before
+POSTs ``grant_type=client_credentials`` (RFC 6749 §4.4) with HTTP Basic auth (``client_id:client_secret``)
+to the token URL once, keeps the token in process memory (never stored, never logged) until shortly before
 ``expires_in`` runs out, and fetches a new one when asked to (``refresh=True``, after a 401).
+
+A voice that posts as a user takes another grant the same way: ``grant_type=password`` with ``username``
+and ``password`` (RFC 6749 §4.3, Reddit's "script" apps) or ``grant_type=refresh_token`` with the
+``refresh_token`` (§6, Google): :attr:`ClientCredentials.grant_type` and :attr:`ClientCredentials.grant`.
 """
 
 from __future__ import annotations
@@ -27,11 +31,21 @@ class ClientCredentials:
     token_url: str
     client_id: SecretStr
     client_secret: SecretStr
+    grant_type: str = "client_credentials"
+    grant: tuple[tuple[str, SecretStr], ...] = ()  # the grant's other form fields (username, password …)
 
     def key(self) -> tuple[str, str, str]:
-        """What tokens are cached by; the secret only as a hash, so a changed secret gets a new token."""
-        secret = hashlib.sha256(self.client_secret.get_secret_value().encode()).hexdigest()
-        return (self.token_url, self.client_id.get_secret_value(), secret)
+        """What tokens are cached by; the secrets only as a hash, so a changed secret gets a new token."""
+        digest = hashlib.sha256(self.client_secret.get_secret_value().encode())
+        if self.grant_type != "client_credentials" or self.grant:
+            digest.update(b"\0" + self.grant_type.encode())
+            for name, value in self.grant:
+                digest.update(b"\0" + name.encode() + b"=" + value.get_secret_value().encode())
+        return (self.token_url, self.client_id.get_secret_value(), digest.hexdigest())
+
+    def form(self) -> dict[str, str]:
+        """The token request's form: the grant type and its fields."""
+        return {"grant_type": self.grant_type, **{n: v.get_secret_value() for n, v in self.grant}}
 
 
 @dataclass(slots=True)
@@ -76,7 +90,7 @@ class TokenCache:
         self.requests += 1
         response = await http.post(
             url,
-            form={"grant_type": "client_credentials"},
+            form=credentials.form(),
             basic_auth=(
                 credentials.client_id.get_secret_value(),
                 credentials.client_secret.get_secret_value(),
