@@ -76,7 +76,7 @@ def test_require_gives_the_typed_capability_or_says_what_is_missing() -> None:
     class Boasting(example.GuestbookConnector):
         capabilities = frozenset({Capability.read, Capability.reply})
 
-    with pytest.raises(CapabilityMissing, match="declares reply but lacks reply, find_reply"):
+    with pytest.raises(CapabilityMissing, match="declares reply but lacks voice_model, replier"):
         require(Boasting, Capability.reply)
     assert not can(Boasting, Capability.reply)
 
