@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,10 +35,12 @@ def plan(
         "state": State.planned.value, "origin": origin, "attempts": 0, "max_attempts": max_attempts,
         "created_by": actor_id, "created_at": now, "updated_at": now,
     }  # fmt: skip
-    for _ in range(5):  # two keys in one microsecond with the same random clock id: draw again
-        key = new_key(now, random.randrange(1024))
+    for _ in range(20):  # many effects planned at one ``now``: spread over a millisecond and the clock ids
+        key = new_key(now + timedelta(microseconds=random.randrange(1000)), random.randrange(1024))
         if conn.execute(sa.select(effect.c.id).where(effect.c.key == key)).first() is None:
             break
+    else:  # pragma: no cover - a million keys per millisecond taken
+        raise RuntimeError("no free effect key: too many effects planned at the same moment")
     effect_id = int(
         conn.execute(effect.insert().values(key=key, **values).returning(effect.c.id)).scalar_one()
     )
