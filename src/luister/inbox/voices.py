@@ -26,12 +26,12 @@ from luister.effects.tables import effect
 from luister.inbox.credentials import (
     UNSET,
     UnknownVoice,
+    Unset,
     VoiceCheck,
     VoiceError,
     VoiceForbidden,
     VoiceRead,
     VoiceUnusable,
-    Unset,
     masked,
     plain_json,
     replying_connector,
