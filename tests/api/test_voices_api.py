@@ -48,8 +48,13 @@ def api(settings: Settings, engine: Engine) -> Iterator[Api]:
 
 def body(base_url: str = "http://127.0.0.1:9", **extra: object) -> dict[str, object]:
     credentials = {"base_url": base_url, "access_token": TOKEN, "password": PASSWORD_VALUE}
-    return {"channel": "echo", "handle": "@voltaro", "name": "Voltaro", "connector": "echo",
-            "credentials": credentials} | extra  # fmt: skip
+    return {
+        "channel": "echo",
+        "handle": "@voltaro",
+        "name": "Voltaro",
+        "connector": "echo",
+        "credentials": credentials,
+    } | extra
 
 
 def no_secrets(text: str) -> None:
@@ -71,8 +76,9 @@ def test_managers_add_read_change_and_remove_voices_never_seeing_secrets(api: Ap
     no_secrets(listed.text)
     one = api.get(f"/api/v1/voices/{voice['id']}")
     assert one.json() == voice
-    changed = api.client.patch(f"/api/v1/voices/{voice['id']}", headers=api.headers(),
-                               json={"name": "Voltaro NL", "active": False})  # fmt: skip
+    changed = api.client.patch(
+        f"/api/v1/voices/{voice['id']}", headers=api.headers(), json={"name": "Voltaro NL", "active": False}
+    )
     assert changed.status_code == 200 and changed.json()["name"] == "Voltaro NL"
     assert changed.json()["credentials"] == voice["credentials"] and not changed.json()["active"]
     dropped = api.client.patch(
@@ -92,8 +98,12 @@ def test_agents_and_viewers_cannot_manage_voices(api: Api) -> None:
         refused = api.post("/api/v1/voices", json=body(), role=role)
         assert refused.status_code == 403, refused.text
     voice_id = api.post("/api/v1/voices", json=body()).json()["id"]
-    assert api.client.patch(f"/api/v1/voices/{voice_id}", headers=api.headers("agent"),
-                            json={"name": "x"}).status_code == 403  # fmt: skip
+    assert (
+        api.client.patch(
+            f"/api/v1/voices/{voice_id}", headers=api.headers("agent"), json={"name": "x"}
+        ).status_code
+        == 403
+    )
     assert api.delete(f"/api/v1/voices/{voice_id}", role="agent").status_code == 403
     assert api.post(f"/api/v1/voices/{voice_id}/check", role="agent").status_code == 403
     assert api.post("/api/v1/voices", json=body(handle="@analyst"), role="analyst").status_code == 201
@@ -127,8 +137,14 @@ def test_check_tells_whether_the_platform_takes_the_credentials(api: Api) -> Non
 def test_a_departments_people_manage_only_their_departments_voices(api: Api) -> None:
     for key in ("customer-service", "sales"):
         save_department(engine=api.engine, actor="cli", key=key, name_en=key)
-    create_user(engine=api.engine, email="ann@voltaro.example", name="Ann", password=PASSWORD,
-                role=Role.analyst, department="customer-service")  # fmt: skip
+    create_user(
+        engine=api.engine,
+        email="ann@voltaro.example",
+        name="Ann",
+        password=PASSWORD,
+        role=Role.analyst,
+        department="customer-service",
+    )
     token = create_token(engine=api.engine, email="ann@voltaro.example", name="t").secret
     headers = {"Authorization": f"Bearer {token}"}
     own = api.client.post("/api/v1/voices", headers=headers, json=body(department="customer-service"))
@@ -144,9 +160,10 @@ def test_a_departments_people_manage_only_their_departments_voices(api: Api) -> 
 def test_presence_answers_who_else_is_viewing_and_typing(api: Api) -> None:
     with api.engine.begin() as conn:
         conversation_id = conn.execute(
-            conversation.insert().values(channel="echo", subject="s", route={}, cycle_started_at=NOW,
-                                         last_customer_at=NOW).returning(conversation.c.id)
-        ).scalar_one()  # fmt: skip
+            conversation.insert()
+            .values(channel="echo", subject="s", route={}, cycle_started_at=NOW, last_customer_at=NOW)
+            .returning(conversation.c.id)
+        ).scalar_one()
     url = f"/api/v1/conversations/{conversation_id}/presence"
     assert api.post(url, json={"typing": True}, role="agent").json() == {"viewing": [], "typing": []}
     seen = api.post(url, json={}, role="viewer")

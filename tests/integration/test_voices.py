@@ -52,10 +52,16 @@ def creds(base_url: str = "http://127.0.0.1:9", token: str = TOKEN) -> dict[str,
 
 
 def add(engine: Engine, **given: object) -> int:
-    values: dict[str, object] = {"channel": "echo", "handle": "@voltaro", "name": "Voltaro",
-                                 "connector": "echo", "credentials": creds()} | given  # fmt: skip
-    return add_voice(engine=engine, actor="anouk@voltaro.example", connectors=CONNECTORS, cipher=cipher(),
-                     **values)  # type: ignore[arg-type]  # fmt: skip
+    values: dict[str, object] = {
+        "channel": "echo",
+        "handle": "@voltaro",
+        "name": "Voltaro",
+        "connector": "echo",
+        "credentials": creds(),
+    } | given
+    return add_voice(
+        engine=engine, actor="anouk@voltaro.example", connectors=CONNECTORS, cipher=cipher(), **values
+    )  # type: ignore[arg-type]
 
 
 def audit_text(engine: Engine) -> str:
@@ -112,20 +118,33 @@ def test_a_voice_without_a_connector_only_recognises_our_posts(engine: Engine) -
 
 def test_update_replaces_credentials_only_when_given(engine: Engine) -> None:
     voice_id = add(engine)
-    c = {"engine": engine, "actor": "anouk@voltaro.example", "voice_id": voice_id, "now": NOW,
-         "connectors": CONNECTORS, "cipher": cipher()}  # fmt: skip
+    c = {
+        "engine": engine,
+        "actor": "anouk@voltaro.example",
+        "voice_id": voice_id,
+        "now": NOW,
+        "connectors": CONNECTORS,
+        "cipher": cipher(),
+    }
     update_voice(name="Voltaro NL", **c)  # type: ignore[arg-type]
     found = voice_detail(engine=engine, voice_id=voice_id, connectors=CONNECTORS, cipher=cipher())
     assert found.name == "Voltaro NL" and found.credentials["access_token"] == "••••XY"
-    update_voice(credentials={"base_url": "http://127.0.0.1:9", "access_token": "", "password": "new-pass"},
-                 keep_blank=True, **c)  # type: ignore[arg-type]  # fmt: skip
+    update_voice(
+        credentials={"base_url": "http://127.0.0.1:9", "access_token": "", "password": "new-pass"},
+        keep_blank=True,
+        **c,
+    )  # type: ignore[arg-type]
     replier = voice_replier(engine, voice_id, connectors=CONNECTORS, cipher=cipher(), http=None)
     assert isinstance(replier, EchoReplier)
     assert replier.voice.access_token.get_secret_value() == TOKEN  # kept: left blank
     assert replier.voice.password is not None and replier.voice.password.get_secret_value() == "new-pass"
     update_voice(credentials=creds(token="another-token-AB"), **c)  # type: ignore[arg-type]
-    assert voice_detail(engine=engine, voice_id=voice_id, connectors=CONNECTORS,
-                        cipher=cipher()).credentials["access_token"] == "••••AB"  # fmt: skip
+    assert (
+        voice_detail(engine=engine, voice_id=voice_id, connectors=CONNECTORS, cipher=cipher()).credentials[
+            "access_token"
+        ]
+        == "••••AB"
+    )
     with pytest.raises(VoiceError) as caught:
         update_voice(credentials={"base_url": "x"}, **c)  # type: ignore[arg-type]
     assert caught.value.field == "credentials.access_token"
@@ -146,8 +165,7 @@ def test_department_scope_decides_who_manages_a_voice(engine: Engine) -> None:
     with pytest.raises(VoiceForbidden):
         deactivate_voice(engine=engine, actor="x", voice_id=company, now=NOW, scope=own)
     with pytest.raises(UnknownVoice):
-        voice_detail(engine=engine, voice_id=add(engine, handle="@s", department_key="sales"),
-                     scope=own)  # fmt: skip
+        voice_detail(engine=engine, voice_id=add(engine, handle="@s", department_key="sales"), scope=own)
     assert {v.handle for v in list_voices(engine=engine, scope=own)} == {"@voltaro", "@company"}
     deactivate_voice(engine=engine, actor="x", voice_id=voice_id, now=NOW, scope=own)
     assert not voice_detail(engine=engine, voice_id=voice_id).active
@@ -159,9 +177,10 @@ def test_delete_only_when_unused(engine: Engine) -> None:
     voice_id, used = add(engine), add(engine, handle="@used")
     with engine.begin() as conn:
         conversation_id = conn.execute(
-            conversation.insert().values(channel="echo", subject="s", route={}, cycle_started_at=NOW,
-                                         last_customer_at=NOW).returning(conversation.c.id)
-        ).scalar_one()  # fmt: skip
+            conversation.insert()
+            .values(channel="echo", subject="s", route={}, cycle_started_at=NOW, last_customer_at=NOW)
+            .returning(conversation.c.id)
+        ).scalar_one()
         conn.execute(reply_draft.insert().values(conversation_id=conversation_id, voice_id=used, body="hi"))
     with pytest.raises(VoiceError, match="deactivate it instead"):
         delete_voice(engine=engine, actor="x", voice_id=used)
@@ -190,17 +209,34 @@ def test_a_changed_key_is_a_clear_error_and_rekey_rotates(engine: Engine) -> Non
 def test_production_without_a_key_refuses_to_save_credentials(engine: Engine) -> None:
     refusing = Cipher.of(get_settings(mode="production", secret_key="x" * 40))
     with pytest.raises(VoiceUnusable, match="LUISTER_ENCRYPTION_KEY is not set"):
-        add_voice(engine=engine, actor="x", channel="echo", handle="@v", name="V", connector="echo",
-                  credentials=creds(), connectors=CONNECTORS, cipher=refusing)  # fmt: skip
-    add_voice(engine=engine, actor="x", channel="echo", handle="@v", name="V", connectors=CONNECTORS,
-              cipher=refusing)  # a voice without credentials needs no key  # fmt: skip
+        add_voice(
+            engine=engine,
+            actor="x",
+            channel="echo",
+            handle="@v",
+            name="V",
+            connector="echo",
+            credentials=creds(),
+            connectors=CONNECTORS,
+            cipher=refusing,
+        )
+    add_voice(
+        engine=engine,
+        actor="x",
+        channel="echo",
+        handle="@v",
+        name="V",
+        connectors=CONNECTORS,
+        cipher=refusing,
+    )  # a voice without credentials needs no key
 
 
 def test_check_voice_proves_the_credentials_with_the_platform(engine: Engine) -> None:
     async def check(voice_id: int) -> tuple[bool, str]:
         async with SafeHttp(FetchPolicy(allow=frozenset({"127.0.0.1"}), retries=0, timeout=5)) as http:
-            found = await check_voice(engine=engine, voice_id=voice_id, connectors=CONNECTORS,
-                                      cipher=cipher(), http=http)  # fmt: skip
+            found = await check_voice(
+                engine=engine, voice_id=voice_id, connectors=CONNECTORS, cipher=cipher(), http=http
+            )
         return found.ok, found.message
 
     with EchoPlatform() as platform:
@@ -215,14 +251,20 @@ def test_check_voice_proves_the_credentials_with_the_platform(engine: Engine) ->
 def test_presence_upserts_and_reads_who_else_is_there(engine: Engine) -> None:
     users = []
     for name in ("Anna", "Bram <b>", "Carla"):
-        create_user(engine=engine, email=f"{name[:4].lower().strip()}@voltaro.example", name=name,
-                    password="a long and secret passphrase", role=Role.agent)  # fmt: skip
+        create_user(
+            engine=engine,
+            email=f"{name[:4].lower().strip()}@voltaro.example",
+            name=name,
+            password="a long and secret passphrase",
+            role=Role.agent,
+        )
     with engine.begin() as conn:
         users = [r.id for r in conn.execute(sa.text("SELECT id FROM user_account ORDER BY id"))]
         conversation_id = conn.execute(
-            conversation.insert().values(channel="echo", subject="s", route={}, cycle_started_at=NOW,
-                                         last_customer_at=NOW).returning(conversation.c.id)
-        ).scalar_one()  # fmt: skip
+            conversation.insert()
+            .values(channel="echo", subject="s", route={}, cycle_started_at=NOW, last_customer_at=NOW)
+            .returning(conversation.c.id)
+        ).scalar_one()
     anna, bram, carla = users
     ping = presence.ping
     assert (
@@ -267,5 +309,11 @@ def test_presence_upserts_and_reads_who_else_is_there(engine: Engine) -> None:
         sales = sa.text("(SELECT id FROM department WHERE key = 'sales')")
         conn.execute(conversation.update().values(department_id=sales))
     with pytest.raises(UnknownConversation):
-        ping(engine=engine, conversation_id=conversation_id, user_id=anna, typing=False, now=NOW,
-             scope=Scope("customer-service"))  # fmt: skip
+        ping(
+            engine=engine,
+            conversation_id=conversation_id,
+            user_id=anna,
+            typing=False,
+            now=NOW,
+            scope=Scope("customer-service"),
+        )

@@ -50,9 +50,10 @@ class VoiceCreate(VoiceBase):
     channel: Channel = Field(description="The platform, as mentions carry it.", examples=["mastodon"])
     handle: Handle = Field(description="The account, as mentions carry it.", examples=["@voltaro"])
     connector: ConnectorName | None = Field(
-        None, description="The connector that replies for it (one that can reply); none: it only "
+        None,
+        description="The connector that replies for it (one that can reply); none: it only "
         "recognises our own posts.",
-    )  # fmt: skip
+    )
     credentials: dict[str, Credential] | None = Field(None, description=CREDENTIALS)
 
 
@@ -86,10 +87,18 @@ class VoiceRead(BaseModel):
     @classmethod
     def of(cls, v: voices.VoiceRead) -> "VoiceRead":
         return cls(
-            id=v.id, channel=v.channel, handle=v.handle, name=v.name, connector=v.connector,
-            active=v.active, department=v.department, credentials=dict(v.credentials),
-            has_credentials=v.has_credentials, created_at=v.created_at, updated_at=v.updated_at,
-        )  # fmt: skip
+            id=v.id,
+            channel=v.channel,
+            handle=v.handle,
+            name=v.name,
+            connector=v.connector,
+            active=v.active,
+            department=v.department,
+            credentials=dict(v.credentials),
+            has_credentials=v.has_credentials,
+            created_at=v.created_at,
+            updated_at=v.updated_at,
+        )
 
 
 class VoiceCheckRead(BaseModel):
@@ -135,15 +144,21 @@ def routes(runtime: Runtime) -> APIRouter:
 
     def shown(user: UserRead, voice_id: int) -> VoiceRead:
         with refusals():
-            found = voices.voice_detail(engine=engine, voice_id=voice_id, scope=user.scope,
-                                        connectors=runtime.connectors(), cipher=runtime.cipher)  # fmt: skip
+            found = voices.voice_detail(
+                engine=engine,
+                voice_id=voice_id,
+                scope=user.scope,
+                connectors=runtime.connectors(),
+                cipher=runtime.cipher,
+            )
         return VoiceRead.of(found)
 
     @router.get("/voices", response_model=list[VoiceRead], responses=responses(403))
     def voices_list(user: Reader) -> list[VoiceRead]:
         """The voices of the caller's department and the company's, credentials masked."""
-        found = voices.list_voices(engine=engine, scope=user.scope, connectors=runtime.connectors(),
-                                   cipher=runtime.cipher)  # fmt: skip
+        found = voices.list_voices(
+            engine=engine, scope=user.scope, connectors=runtime.connectors(), cipher=runtime.cipher
+        )
         return [VoiceRead.of(v) for v in found]
 
     @router.post("/voices", status_code=201, response_model=VoiceRead, responses=responses(400, 403))
@@ -153,11 +168,19 @@ def routes(runtime: Runtime) -> APIRouter:
         `LUISTER_ENCRYPTION_KEY`)."""
         with refusals():
             voice_id = voices.add_voice(
-                engine=engine, actor=user.email, channel=body.channel, handle=body.handle,
-                name=body.name, connector=body.connector, credentials=body.credentials,
-                department_key=body.department, active=body.active, scope=user.scope,
-                connectors=runtime.connectors(), cipher=runtime.cipher,
-            )  # fmt: skip
+                engine=engine,
+                actor=user.email,
+                channel=body.channel,
+                handle=body.handle,
+                name=body.name,
+                connector=body.connector,
+                credentials=body.credentials,
+                department_key=body.department,
+                active=body.active,
+                scope=user.scope,
+                connectors=runtime.connectors(),
+                cipher=runtime.cipher,
+            )
         return shown(user, voice_id)
 
     @router.get("/voices/{voice_id}", response_model=VoiceRead, responses=responses(403, 404))
@@ -175,10 +198,18 @@ def routes(runtime: Runtime) -> APIRouter:
             changes["department_key"] = body.department
         with refusals():
             voices.update_voice(
-                engine=engine, actor=user.email, voice_id=voice_id, now=runtime.clock(), name=body.name,
-                credentials=body.credentials, active=body.active, scope=user.scope,
-                connectors=runtime.connectors(), cipher=runtime.cipher, **changes,
-            )  # fmt: skip
+                engine=engine,
+                actor=user.email,
+                voice_id=voice_id,
+                now=runtime.clock(),
+                name=body.name,
+                credentials=body.credentials,
+                active=body.active,
+                scope=user.scope,
+                connectors=runtime.connectors(),
+                cipher=runtime.cipher,
+                **changes,
+            )
         return shown(user, voice_id)
 
     @router.delete(
@@ -196,9 +227,13 @@ def routes(runtime: Runtime) -> APIRouter:
         with refusals():
             async with runtime.http() as http:
                 found = await voices.check_voice(
-                    engine=engine, voice_id=voice_id, scope=user.scope, connectors=runtime.connectors(),
-                    cipher=runtime.cipher, http=http,
-                )  # fmt: skip
+                    engine=engine,
+                    voice_id=voice_id,
+                    scope=user.scope,
+                    connectors=runtime.connectors(),
+                    cipher=runtime.cipher,
+                    http=http,
+                )
         return VoiceCheckRead(ok=found.ok, message=found.message, limit=found.limit)
 
     @router.post(
@@ -212,8 +247,14 @@ def routes(runtime: Runtime) -> APIRouter:
         """The caller has the conversation open (and is typing, or not); answers who else has it open and
         who of them is typing, as of the last few seconds. Ping it every second or so."""
         try:
-            found = presence.ping(engine=engine, conversation_id=conversation_id, user_id=user.id,
-                                  typing=body.typing, now=runtime.clock(), scope=user.scope)  # fmt: skip
+            found = presence.ping(
+                engine=engine,
+                conversation_id=conversation_id,
+                user_id=user.id,
+                typing=body.typing,
+                now=runtime.clock(),
+                scope=user.scope,
+            )
         except UnknownConversation as exc:
             raise ApiError(404, str(exc)) from None
         return PresenceRead(viewing=found.viewing, typing=found.typing)

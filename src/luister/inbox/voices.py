@@ -214,12 +214,24 @@ def add_voice(
             raise VoiceError(f"handle: {channel} already has the voice {handle!r}", field="handle")
         voice_id = conn.execute(
             voice.insert()
-            .values(channel=channel, handle=handle, name=name, connector=connector or None,
-                    credentials=token, active=active, department_id=department_id)
+            .values(
+                channel=channel,
+                handle=handle,
+                name=name,
+                connector=connector or None,
+                credentials=token,
+                active=active,
+                department_id=department_id,
+            )
             .returning(voice.c.id)
-        ).scalar_one()  # fmt: skip
-        detail = {"channel": channel, "handle": handle, "connector": connector or None,
-                  "department": department_key or None, "credentials": _fields(model)}  # fmt: skip
+        ).scalar_one()
+        detail = {
+            "channel": channel,
+            "handle": handle,
+            "connector": connector or None,
+            "department": department_key or None,
+            "credentials": _fields(model),
+        }
         audit.record(conn, actor=actor, action="voice.add", target=f"voice:{voice_id}", detail=detail)
     return int(voice_id)
 
@@ -292,8 +304,13 @@ def update_voice(
                 fields = _fields(model)
                 changed.append("credentials")
         conn.execute(voice.update().where(voice.c.id == voice_id).values(**values))
-        audit.record(conn, actor=actor, action="voice.update", target=f"voice:{voice_id}",
-                     detail={"changed": changed, "credentials": fields})  # fmt: skip
+        audit.record(
+            conn,
+            actor=actor,
+            action="voice.update",
+            target=f"voice:{voice_id}",
+            detail={"changed": changed, "credentials": fields},
+        )
 
 
 def deactivate_voice(
@@ -321,8 +338,13 @@ def delete_voice(*, engine: Engine, actor: str, voice_id: int, scope: Scope = EV
                 f"voice {row.name!r} has replies ({drafts + effects}); deactivate it instead", field="voice"
             )
         conn.execute(voice.delete().where(voice.c.id == voice_id))
-        audit.record(conn, actor=actor, action="voice.delete", target=f"voice:{voice_id}",
-                     detail={"channel": row.channel, "handle": row.handle})  # fmt: skip
+        audit.record(
+            conn,
+            actor=actor,
+            action="voice.delete",
+            target=f"voice:{voice_id}",
+            detail={"channel": row.channel, "handle": row.handle},
+        )
 
 
 def rekey_voices(*, engine: Engine, actor: str, cipher: Cipher) -> int:

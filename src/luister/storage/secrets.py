@@ -62,9 +62,12 @@ class Cipher:
                 try:
                     Fernet(part.encode())
                 except ValueError:
-                    return cls([], refusal=f"{SETTING} holds something that is not a Fernet key (key "
-                               f"{number} of {len(parts)}: 32 url-safe base64-encoded bytes); make one "
-                               f"with: {MAKE_A_KEY}")  # fmt: skip
+                    return cls(
+                        [],
+                        refusal=f"{SETTING} holds something that is not a Fernet key (key "
+                        f"{number} of {len(parts)}: 32 url-safe base64-encoded bytes); make one "
+                        f"with: {MAKE_A_KEY}",
+                    )
                 keys.append(part.encode())
             return cls(keys)
         if settings.mode is Mode.production:
