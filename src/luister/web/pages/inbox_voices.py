@@ -100,7 +100,7 @@ def routes(web: Web) -> APIRouter:
                 if k.startswith(prefix) and isinstance(v, str)
             }
             credentials = {k: v.strip() for k, v in given.items() if v.strip()}
-        common = {
+        common: dict[str, Any] = {
             "engine": engine, "actor": post.session.user.email, "scope": post.session.user.scope,
             "connectors": runtime.connectors(), "cipher": runtime.cipher,
         }  # fmt: skip
