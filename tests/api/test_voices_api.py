@@ -171,3 +171,24 @@ def test_presence_answers_who_else_is_viewing_and_typing(api: Api) -> None:
     assert api.post(url, json={"typing": False}, role="agent").json() == {"viewing": ["viewer"], "typing": []}
     assert api.post("/api/v1/conversations/999999/presence", json={}).status_code == 404
     assert api.client.post(url, json={}).status_code == 401
+
+
+def test_schemathesis_finds_no_server_error_in_voices_and_presence(api: Api) -> None:
+    """Generated valid and invalid requests against the voices and presence operations, with a voice and
+    a conversation in the database: no 5xx, every answer as the schema says, no secret in any answer."""
+    import schemathesis
+    from test_schemathesis import call_every_operation
+
+    api.post("/api/v1/voices", json=body())
+    with api.engine.begin() as conn:
+        conn.execute(conversation.insert().values(channel="echo", subject="s", route={}, cycle_started_at=NOW,
+                                                  last_customer_at=NOW))  # fmt: skip
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", api.client.app)
+    operations = [
+        op for op in (r.ok() for r in schema.get_all_operations())
+        if "/voices" in op.path or op.path.endswith("/presence")
+    ]  # fmt: skip
+    assert len(operations) == 7
+    failures, _ = call_every_operation(operations, headers=api.headers("admin"), max_examples=8)
+    assert not failures, "\n\n".join(failures)
+    no_secrets(api.get("/api/v1/voices").text)
