@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from luister.services.ingest import Enricher
     from luister.services.ingest_push import PushReceiver
     from luister.services.listen import Listener, SourceRunResult
+    from luister.storage.secrets import Cipher
 
 
 class Runtime:
@@ -109,6 +110,13 @@ class Runtime:
         bus = (watcher or self.alert_watcher()).subscribe(EventBus())
         SlaEscalation(engine=self.engine, clock=self.clock).subscribe(bus)  # breaches → alert channels
         return InboxWatcher(engine=self.engine, clock=self.clock).subscribe(bus)
+
+    @cached_property
+    def cipher(self) -> Cipher:
+        """Encrypts and decrypts secrets at rest (voices' credentials) with the settings' key."""
+        from luister.storage.secrets import Cipher
+
+        return Cipher.of(self.settings)
 
     def http_policy(self) -> FetchPolicy:
         """What outbound fetches may do: the SSRF allow-list, the timeout and the size limit."""

@@ -56,6 +56,14 @@ class Settings(BaseSettings):
         SecretStr(""),
         description="Signs sessions and tokens. Generated per process in dev mode; required in production.",
     )
+    encryption_key: SecretStr = Field(
+        SecretStr(""),
+        description="Encrypts voices' credentials at rest: one or more Fernet keys, comma-separated; the "
+        "first encrypts, all decrypt (to rotate: put a new key first, run `luister inbox voices rekey`, "
+        'then drop the old key). Make one with `python -c "from '
+        'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`. Unset in dev mode: '
+        "derived from `secret_key`; required in production to save or use credentials.",
+    )
     log_level: str = Field("INFO", description="Python logging level: DEBUG, INFO, WARNING, ERROR.")
     ingest_batch_size: int = Field(
         10_000,

@@ -11,6 +11,7 @@ from luister.api import (
     analytics,
     inbox,
     inbox_reports,
+    inbox_voices,
     ingest,
     mentions,
     privacy,
@@ -34,6 +35,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(privacy.routes(runtime))
     router.include_router(inbox.routes(runtime))
     router.include_router(inbox_reports.routes(runtime))
+    router.include_router(inbox_voices.routes(runtime))
     return router
 
 

@@ -7,6 +7,7 @@ from luister.cli import (  # noqa: F401  (each module registers its commands)
     core,
     inbox,
     inbox_reports,
+    inbox_voices,
     privacy,
     sources,
     tokens,
