@@ -104,13 +104,14 @@ rules = st.sampled_from(list(RuleKind)).flatmap(
 def _brute(rule: ApprovalRule, c: ApprovalContext) -> bool:
     if not rule.active:
         return False
+    if rule.kind is RuleKind.new_agent:
+        return c.sent_by_author < int(rule.value or 0)
     facts = {
         RuleKind.all: True,
         RuleKind.topic: rule.value in {str(t) for t in c.topics},
         RuleKind.intent: rule.value == c.intent,
         RuleKind.department: rule.value == c.department,
         RuleKind.priority: rule.value == c.priority,
-        RuleKind.new_agent: c.sent_by_author < int(rule.value or 0),
     }
     return facts[rule.kind]
 
