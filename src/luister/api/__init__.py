@@ -10,6 +10,7 @@ from luister.api import (
     alerts,
     analytics,
     inbox,
+    inbox_replies,
     inbox_reports,
     ingest,
     mentions,
@@ -34,6 +35,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(privacy.routes(runtime))
     router.include_router(inbox.routes(runtime))
     router.include_router(inbox_reports.routes(runtime))
+    router.include_router(inbox_replies.routes(runtime))
     return router
 
 

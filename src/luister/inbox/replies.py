@@ -39,7 +39,7 @@ from luister.storage.tables import mention_topic, user_account
 
 __all__ = [
     "Answered", "NotAllowed", "Proposed", "TooLong", "UnknownDraft", "approve", "propose", "reject",
-    "settle", "unit_of", "withdraw",
+    "conversation_of", "settle", "unit_of", "voice_of", "withdraw",
 ]  # fmt: skip
 
 MAX_BODY = 10_000
@@ -294,8 +294,8 @@ def propose(
     return Proposed(draft_id, "approval" if reasons else "sending", reasons, effect_id)
 
 
-def _draft(engine: Engine, draft_id: int, scope: Scope) -> int:
-    """The conversation of a draft the actor sees."""
+def conversation_of(engine: Engine, draft_id: int, scope: Scope = EVERYTHING) -> int:
+    """The conversation of a draft the actor sees (:class:`UnknownDraft` otherwise)."""
     with engine.connect() as conn:
         found = conn.execute(
             sa.select(reply_draft.c.conversation_id)
@@ -305,6 +305,15 @@ def _draft(engine: Engine, draft_id: int, scope: Scope) -> int:
     if found is None:
         raise UnknownDraft(f"no reply draft #{draft_id}")
     return int(found.conversation_id)
+
+
+def voice_of(engine: Engine, draft_id: int) -> int:
+    """The voice a draft goes out from (the edges measure its text with that voice's Replier)."""
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(reply_draft.c.voice_id).where(reply_draft.c.id == draft_id)).scalar()
+    if found is None:
+        raise UnknownDraft(f"no reply draft #{draft_id}")
+    return int(found)
 
 
 def _current(conn: Connection, draft_id: int) -> Any:
@@ -341,7 +350,7 @@ def approve(
     edit if ``body`` differs (the author's text kept in ``original_body``). The conversation's other
     drafts waiting for approval are superseded; then the guard (with the draft's ``seen_reply_seq``) and
     the plan."""
-    conversation_id = _draft(engine, draft_id, scope)
+    conversation_id = conversation_of(engine, draft_id, scope)
     with _changing(engine, conversation_id, scope, bus, "reply_approved", actor) as (conn, row, detail):
         draft = _current(conn, draft_id)
         user = _approver(conn, actor, draft, "approve")
@@ -400,7 +409,7 @@ def reject(
     reason = " ".join(reason.split())[:2000]
     if not reason:
         raise InboxError("say why the reply is rejected")
-    conversation_id = _draft(engine, draft_id, scope)
+    conversation_id = conversation_of(engine, draft_id, scope)
     with _changing(engine, conversation_id, scope, bus, "reply_rejected", actor) as (conn, _row, detail):
         draft = _current(conn, draft_id)
         user = _approver(conn, actor, draft, "reject")
@@ -430,7 +439,7 @@ def withdraw(
 ) -> None:
     """The author takes their draft back: while it waits, or while its effect is planned but not yet
     tried (then the effect is cancelled). Once on its way it cannot be withdrawn."""
-    conversation_id = _draft(engine, draft_id, scope)
+    conversation_id = conversation_of(engine, draft_id, scope)
     with _changing(engine, conversation_id, scope, bus, "reply_withdrawn", actor) as (conn, _row, detail):
         draft = _current(conn, draft_id)
         user = _user(conn, actor)
