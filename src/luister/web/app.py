@@ -18,6 +18,7 @@ from luister.web.pages import (
     auth,
     inbox,
     inbox_conversation,
+    inbox_replies,
     inbox_reports,
     inbox_setup,
     mentions,
@@ -31,8 +32,8 @@ from luister.web.pages import (
 
 HERE = Path(__file__).parent
 # the inbox's fixed paths (/inbox/rules, /inbox/reports, /inbox/digests) before /inbox/{id}
-PAGES = (auth, overview, inbox, inbox_setup, inbox_reports, inbox_conversation, mentions, alerts, topics,
-         sources, tokens, account, users, privacy)  # fmt: skip
+PAGES = (auth, overview, inbox, inbox_setup, inbox_reports, inbox_replies, inbox_conversation, mentions,
+         alerts, topics, sources, tokens, account, users, privacy)  # fmt: skip
 
 
 def install(app: FastAPI, runtime: Runtime) -> Web:
