@@ -33,6 +33,7 @@ from luister.services.events import EventBus
 Id = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1])]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=replies.MAX_BODY, pattern=NO_NUL)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NO_NUL)]
+DECIDED = responses(400, 403, 404, 409)
 RuleKindName = Literal["all", "topic", "intent", "department", "priority", "new_agent"]
 
 
@@ -153,7 +154,7 @@ def routes(runtime: Runtime) -> APIRouter:
 
     @router.post(
         "/conversations/{conversation_id}/drafts", response_model=DraftOut,
-        status_code=status.HTTP_201_CREATED, responses=responses(403, 404, 409),
+        status_code=status.HTTP_201_CREATED, responses=responses(400, 403, 404, 409),
     )  # fmt: skip
     def draft_create(conversation_id: Id, body: DraftCreate, user: Worker) -> DraftOut:
         """Propose a reply. It waits for an approver when approval rules hold (state ``approval``), else it
@@ -190,7 +191,9 @@ def routes(runtime: Runtime) -> APIRouter:
             work(common)
         return draft(user, conversation_id, draft_id)
 
-    @router.post("/drafts/{draft_id}/approve", response_model=DraftOut, responses=responses(403, 404, 409))
+    @router.post(
+        "/drafts/{draft_id}/approve", response_model=DraftOut, responses=responses(400, 403, 404, 409)
+    )
     def draft_approve(draft_id: Id, body: DraftApprove, user: Manager) -> DraftOut:
         """Approve (and optionally edit) a draft waiting for approval: 403 for its own author; the
         conversation's other waiting drafts are superseded; 409 when someone answered since it was written."""
@@ -201,7 +204,9 @@ def routes(runtime: Runtime) -> APIRouter:
 
         return decided(user, draft_id, work)
 
-    @router.post("/drafts/{draft_id}/reject", response_model=DraftOut, responses=responses(403, 404, 409))
+    @router.post(
+        "/drafts/{draft_id}/reject", response_model=DraftOut, responses=responses(400, 403, 404, 409)
+    )
     def draft_reject(draft_id: Id, body: DraftReject, user: Manager) -> DraftOut:
         """Turn a draft down with a reason its author is told."""
         return decided(user, draft_id, lambda c: replies.reject(reason=body.reason, **c))
@@ -223,7 +228,7 @@ def routes(runtime: Runtime) -> APIRouter:
 
     @router.post(
         "/approval-rules", response_model=ApprovalRuleOut, status_code=status.HTTP_201_CREATED,
-        responses=responses(403),
+        responses=responses(400, 403),
     )  # fmt: skip
     def rule_create(body: ApprovalRuleCreate, user: Manager) -> ApprovalRuleOut:
         """A rule: every reply (``all``), a topic (value: its id), an intent, a department (its key), a
