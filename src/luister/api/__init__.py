@@ -10,6 +10,7 @@ from luister.api import (
     alerts,
     analytics,
     inbox,
+    inbox_replies,
     inbox_reports,
     inbox_voices,
     ingest,
@@ -36,6 +37,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(inbox.routes(runtime))
     router.include_router(inbox_reports.routes(runtime))
     router.include_router(inbox_voices.routes(runtime))
+    router.include_router(inbox_replies.routes(runtime))
     return router
 
 

@@ -200,6 +200,9 @@ class ConversationDetailRead(ConversationRead):
     merged_into: int | None = Field(description="The conversation this one was merged into.")
     author: AuthorHistoryRead
     outcomes: list[OutcomeRead]
+    reply_seq: int = Field(
+        0, description="The send-time guard's number: propose a reply with it as seen_reply_seq."
+    )
 
     @classmethod
     def of_detail(cls, d: inbox_read.ConversationDetail) -> ConversationDetailRead:
@@ -234,6 +237,7 @@ class ConversationDetailRead(ConversationRead):
             answered_elsewhere=d.answered_elsewhere,
             merged_into=d.merged_into,
             author=history,
+            reply_seq=d.reply_seq,
             outcomes=[
                 OutcomeRead(
                     department=o.department,

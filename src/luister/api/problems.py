@@ -46,6 +46,9 @@ class Problem(BaseModel):
     position: int | None = Field(None, description="Query syntax errors: the 0-based offset in the query.")
     line: int | None = Field(None, description="Query or JSON syntax errors: the line (from 1).")
     column: int | None = Field(None, description="Query or JSON syntax errors: the column (from 1).")
+    reply_seq: int | None = Field(
+        None, description="A reply refused by the send-time guard: the conversation's number now."
+    )
 
 
 class ApiError(Exception):

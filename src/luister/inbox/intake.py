@@ -24,6 +24,7 @@ from luister.domain.queries import MatchDoc, Query
 from luister.domain.query_syntax import parse_query
 from luister.inbox import bookkeeping as book
 from luister.inbox.model import ACTION_INTENTS, ConversationChanged, Route
+from luister.inbox.replies_settle import recognise_fetched_back
 from luister.inbox.rules import Candidate, Conditions, RoutingRule, first_rule
 from luister.inbox.status import Move, Priority, Status, next_status
 from luister.inbox.tables import conversation, conversation_message, department, routing_rule, voice
@@ -367,7 +368,12 @@ def join(conn: Connection, conversation_id: int, row: Any, *, now: datetime) -> 
 
 def _our_reply(conn: Connection, row: Any, keys: list[str], *, now: datetime) -> tuple[str, int] | None:
     """A post from one of our voices: an agent's reply in the conversation of the thread it answers
-    (made at the source, outside luister, it still counts as a response); otherwise not the inbox's."""
+    (made at the source, outside luister, it still counts as a response, and the send-time guard hears of
+    it: ``reply_seq`` goes up); otherwise not the inbox's. A reply luister sent itself, fetched back, is
+    attached to the message it already is (:func:`recognise_fetched_back`), never counted twice."""
+    ours = recognise_fetched_back(conn, row)
+    if ours is not None:
+        return "replied", ours
     found = conn.execute(
         sa.select(
             conversation.c.id,
@@ -399,6 +405,7 @@ def _our_reply(conn: Connection, row: Any, keys: list[str], *, now: datetime) ->
         "message_count": conversation.c.message_count + 1,
         "updated_at": now,
         "last_agent_at": row.published_at,
+        "reply_seq": conversation.c.reply_seq + 1,
     }
     if found.first_response_at is None and row.published_at >= found.cycle_started_at:
         values["first_response_at"] = row.published_at

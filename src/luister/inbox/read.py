@@ -398,6 +398,7 @@ class ConversationDetail:
     merged_into: int | None
     author: AuthorHistory
     outcomes: list[Outcome] = field(default_factory=list)
+    reply_seq: int = 0  # the send-time guard's number: a reply composed now is sent against it
 
 
 def conversation_detail(
@@ -446,6 +447,7 @@ def conversation_detail(
         r.merged_into_id,
         author,
         outcomes,
+        r.reply_seq,
     )
 
 

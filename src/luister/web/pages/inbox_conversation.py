@@ -28,6 +28,7 @@ from luister.services.accounts import UserRead
 from luister.web.auth import Session
 from luister.web.context import FormPost, Refused, RowId, Web
 from luister.web.pages.inbox import department_names
+from luister.web.pages.inbox_replies import composer_context
 
 BY_HAND = (Move.open, Move.wait_customer, Move.wait_department, Move.resolve, Move.reopen, Move.wake)
 SNOOZE_HOURS = (1, 4, 24, 72, 168)
@@ -141,6 +142,7 @@ def routes(web: Web) -> APIRouter:
             "elsewhere": ELSEWHERE,
             "snooze_hours": SNOOZE_HOURS,
             "member": any(m.user_id == user.id for m in (here.members if here else [])),
+            **composer_context(web, detail, user),
         }
         status = problem.status if problem else 200
         return web.render(request, "conversation.html", context, session=session, status=status)
