@@ -25,10 +25,15 @@ from luister.settings import Settings
 
 log = logging.getLogger("luister.listen")
 RETENTION_EVERY = timedelta(days=1)
+EFFECTS_EVERY = 1.0  # seconds between the effects runner's passes in `listen` and `serve`
+LIMIT_KEPT = timedelta(hours=1)  # a voice's reply limit (Mastodon asks its instance) is asked again after
 
 if TYPE_CHECKING:
     from luister.alerts.watch import AlertWatcher
+    from luister.connectors.base import Replier
     from luister.demo.story import DemoResult
+    from luister.effects.runner import EffectRunner, RunReport
+    from luister.inbox.replies import Measure
     from luister.net.http import FetchPolicy, SafeHttp
     from luister.plugins import Plugins
     from luister.services.events import EventBus
@@ -54,6 +59,7 @@ class Runtime:
         self.clock = clock
         self._engine = engine
         self._plugins = plugins
+        self._limits: dict[int, tuple[Replier, int, datetime]] = {}  # voice → replier, limit, asked again at
 
     @property
     def engine(self) -> Engine:
@@ -118,6 +124,75 @@ class Runtime:
 
         return Cipher.of(self.settings)
 
+    def voice_replier(self, voice_id: int, *, http: Any) -> Replier:
+        """The voice's Replier: its connector, its credentials decrypted (``VoiceUnusable`` says why not)."""
+        from luister.inbox.voices import voice_replier
+
+        connectors = self.connectors()
+        return voice_replier(self.engine, voice_id, connectors=connectors, cipher=self.cipher, http=http)
+
+    def reply_measure(self, voice_id: int) -> Measure | None:
+        """How the voice's platform counts a reply's length, and its limit (asked of the platform once an
+        hour). None when the voice cannot reply or its platform cannot be asked now: then only luister's
+        own cap applies, and the platform's refusal, if any, is shown in the conversation."""
+        from luister.connectors.base import ConnectorError
+        from luister.inbox.credentials import VoiceError
+
+        cached = self._limits.get(voice_id)
+        if cached is not None and cached[2] > self.clock():
+            replier, limit, _ = cached
+            return lambda text: (replier.length(text), limit)
+
+        async def ask() -> tuple[Replier, int]:
+            async with self.http() as http:
+                replier = self.voice_replier(voice_id, http=http)
+                return replier, await replier.limit()
+
+        try:
+            replier, limit = _run_async(ask())
+        except (VoiceError, ConnectorError) as exc:
+            log.info("voice %s: no reply limit (%s)", voice_id, exc)
+            return None
+        self._limits[voice_id] = (replier, limit, self.clock() + LIMIT_KEPT)
+        return lambda text: (replier.length(text), limit)
+
+    def effect_runner(self, http: Any, **options: Any) -> EffectRunner:
+        """The effects runner over this runtime's database: lanes ``voice:<id>`` are the voices' Repliers,
+        and each outcome is settled in the inbox (the draft, the conversation's message) in the same
+        transaction. The lease outlasts a call several times over, so a live runner is never overtaken."""
+        from luister.effects.runner import EffectRunner, LaneUnavailable
+        from luister.inbox.credentials import VoiceError
+        from luister.inbox.replies_settle import settle
+
+        async def resolve(lane: str) -> Replier:
+            kind, _, ident = lane.partition(":")
+            if kind != "voice" or not ident.isdigit():
+                raise LaneUnavailable(f"no one answers for lane {lane!r}")
+            try:
+                return self.voice_replier(int(ident), http=http)
+            except VoiceError as exc:
+                raise LaneUnavailable(str(exc)) from None
+
+        lease = timedelta(seconds=4 * self.settings.fetch_timeout + 30)
+        return EffectRunner(self.engine, resolve=resolve, on_settled=settle, clock=self.clock, lease=lease,
+                            **options)  # fmt: skip
+
+    async def run_effects(self, *, once: bool = True, stop: threading.Event | None = None) -> RunReport:
+        """Send what is planned and reconcile what is uncertain: once, or every second until ``stop``."""
+        from luister.effects.runner import RunReport
+
+        total = RunReport()
+        async with self.http() as http:
+            runner = self.effect_runner(http)
+            while True:
+                report = await runner.run_due()
+                for name in ("sent", "failed", "dead", "unknown", "deferred", "reconciled"):
+                    setattr(total, name, getattr(total, name) + getattr(report, name))
+                total.problems.extend(report.problems)
+                if once or (stop is not None and stop.is_set()):
+                    return total
+                await asyncio.sleep(EFFECTS_EVERY)
+
     def http_policy(self) -> FetchPolicy:
         """What outbound fetches may do: the SSRF allow-list, the timeout and the size limit."""
         from luister.net.http import FetchPolicy
@@ -153,31 +228,57 @@ class Runtime:
         """The listening loop of `luister listen` and of `luister serve`: due sources, then alerts (time
         passing, delivery retries), retention once a day when set, then a pause; until ``once`` is done
         or ``stop`` is set."""
-        from luister.privacy import RetentionPolicy, enforce_retention
+        from luister.privacy import RetentionPolicy
 
         watcher = self.alert_watcher()
         events = self.event_bus(watcher=watcher)
         retention = RetentionPolicy.from_settings(self.settings)
-        retention_due = self.clock()  # then daily; `luister privacy retention` runs it by hand
         async with self.http() as http:
-            while stop is None or not stop.is_set():
-                for result in await self.listener(http=http, events=events).run_due(names=names):
-                    on_result(result)
-                await asyncio.to_thread(watcher.tick)  # alerts on time passing, delivery retries
-                await asyncio.to_thread(self.inbox_tick, events)  # snoozes, SLA clocks, the queues
-                if retention != RetentionPolicy() and self.clock() >= retention_due:
-                    now = self.clock()
-                    report = await asyncio.to_thread(
-                        enforce_retention, engine=self.engine, policy=retention, now=now
-                    )
-                    log.info("retention as of %s removed %s", now.isoformat(), report.removed or "nothing")
-                    retention_due = now + RETENTION_EVERY
-                if once:
+            effects = asyncio.create_task(self._effects_loop(self.effect_runner(http)))
+            try:
+                await self._listen_loop(http, events, watcher, retention, names=names, once=once,
+                                        on_result=on_result, stop=stop)  # fmt: skip
+            finally:
+                effects.cancel()  # a call cut short stays "sending" and is reconciled by the next runner
+            if once:
+                await self.effect_runner(http).run_due()  # what this pass planned goes out now
+
+    async def _listen_loop(
+        self, http: Any, events: EventBus, watcher: AlertWatcher, retention: Any, *, names: list[str] | None,
+        once: bool, on_result: Callable[[SourceRunResult], None], stop: threading.Event | None,
+    ) -> None:  # fmt: skip
+        from luister.privacy import RetentionPolicy, enforce_retention
+
+        retention_due = self.clock()  # then daily; `luister privacy retention` runs it by hand
+        while stop is None or not stop.is_set():
+            for result in await self.listener(http=http, events=events).run_due(names=names):
+                on_result(result)
+            await asyncio.to_thread(watcher.tick)  # alerts on time passing, delivery retries
+            await asyncio.to_thread(self.inbox_tick, events)  # snoozes, SLA clocks, the queues
+            if retention != RetentionPolicy() and self.clock() >= retention_due:
+                now = self.clock()
+                report = await asyncio.to_thread(
+                    enforce_retention, engine=self.engine, policy=retention, now=now
+                )
+                log.info("retention as of %s removed %s", now.isoformat(), report.removed or "nothing")
+                retention_due = now + RETENTION_EVERY
+            if once:
+                return
+            for _ in range(self.settings.listen_idle_seconds * 10):
+                if stop is not None and stop.is_set():
                     return
-                for _ in range(self.settings.listen_idle_seconds * 10):
-                    if stop is not None and stop.is_set():
-                        return
-                    await asyncio.sleep(0.1)
+                await asyncio.sleep(0.1)
+
+    async def _effects_loop(self, runner: EffectRunner) -> None:
+        """Replies go out within a second or two of their approval, whatever the listening rhythm."""
+        while True:
+            try:
+                report = await runner.run_due()
+                for problem in report.problems:
+                    log.warning("effects: %s", problem)
+            except Exception:  # the loop outlives a database hiccup; the lease keeps every effect safe
+                log.exception("effects runner pass failed")
+            await asyncio.sleep(EFFECTS_EVERY)
 
     def inbox_tick(self, events: EventBus | None = None) -> None:
         """What time passing does to the inbox (``luister.inbox.timers``) and the departments' digests
@@ -210,3 +311,26 @@ class Runtime:
         return load_demo(
             engine=self.engine, enrichers=self.enrichers, connectors=self.connectors(), **options
         )
+
+
+def _run_async(coroutine: Any) -> Any:
+    """Run ``coroutine`` to its end from synchronous code, also where this thread already runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    result: list[Any] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(asyncio.run(coroutine))
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from luister.api import (
     alerts,
     analytics,
+    effects,
     inbox,
     inbox_replies,
     inbox_reports,
@@ -38,6 +39,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(inbox_reports.routes(runtime))
     router.include_router(inbox_voices.routes(runtime))
     router.include_router(inbox_replies.routes(runtime))
+    router.include_router(effects.routes(runtime))
     return router
 
 

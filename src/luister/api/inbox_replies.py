@@ -141,8 +141,7 @@ def routes(runtime: Runtime) -> APIRouter:
 
     def measure(voice_id: int) -> Measure | None:
         """The voice's length and limit, from its Replier, where the runtime can make one."""
-        make: Callable[[int], Measure | None] | None = getattr(runtime, "reply_measure", None)
-        return make(voice_id) if make is not None else None
+        return runtime.reply_measure(voice_id)
 
     def draft(user: UserRead, conversation_id: int, draft_id: int) -> DraftOut:
         found = drafts_of(engine=engine, conversation_id=conversation_id, scope=user.scope)

@@ -5,6 +5,7 @@ from luister.cli import (  # noqa: F401  (each module registers its commands)
     alerts,
     analysis,
     core,
+    effects,
     inbox,
     inbox_replies,
     inbox_reports,

@@ -69,7 +69,7 @@ def routes(web: Web) -> APIRouter:
             replies.propose(
                 engine, conversation_id=conversation_id, voice_id=int(voice), body=post.text("body"),
                 actor=user.email, seen_reply_seq=int(seen), now=web.runtime.clock(), scope=user.scope,
-                confirm=post.text("confirm") == "1",
+                confirm=post.text("confirm") == "1", measure=web.runtime.reply_measure(int(voice)),
             )  # fmt: skip
         except UnknownConversation:
             raise Refused("No such conversation.", status=404) from None
