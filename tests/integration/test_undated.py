@@ -22,6 +22,7 @@ from luister.services.matching import TopicMatchEnricher, load_matcher
 from luister.services.mentions import search_mentions
 from luister.services.sources import add_source, get_source, list_sources
 from luister.services.topics import list_topics, save_topic
+from luister.services.trends import top_authors, trending_terms
 from luister.settings import Settings
 from luister.storage import rollups
 from luister.storage.tables import ROLLUP_TABLES, source_run
@@ -123,3 +124,13 @@ def test_a_source_health_warns_of_mentions_without_a_date(settings: Settings, en
     assert health["blog"].warnings == ("1 mention without a date in the last 24 hours: dated when fetched",)
     assert get_source(engine=engine, name="nieuws", now=now).health.undated == 12
     assert get_source(engine=engine, name="nieuws", now=now + timedelta(days=2)).health.warnings == ()
+
+
+def test_undated_mentions_make_no_trending_terms(settings: Settings, engine: Engine) -> None:
+    """An import of old undated items about one thing is no burst of that thing in the fetch window."""
+    now = FETCHED + timedelta(hours=1)
+    store(settings, engine, [undated(n, text=f"Voltaro faillissement archief {n}") for n in range(40)],
+          fetched_at=FETCHED)  # fmt: skip
+    found = trending_terms(engine=engine, now=now, hours=24, min_mentions=3)
+    assert found.mentions == 0 and found.bursts == []
+    assert top_authors(engine=engine, start=now - timedelta(days=1), end=now) == []
