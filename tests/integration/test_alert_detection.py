@@ -15,7 +15,7 @@ from luister.alerts.read import get_rule, list_rules
 from luister.connectors.records import FieldMapping
 from luister.domain.topics import TopicKind
 from luister.services.analysis import ingest_enrichers
-from luister.services.ingest import Pipeline
+from luister.services.ingest import Pipeline, prepare_batch
 from luister.services.matching import TopicMatchEnricher, load_matcher
 from luister.services.topics import save_topic
 from luister.settings import Settings
@@ -124,6 +124,31 @@ def test_a_volume_spike_opens_one_alert_with_a_playbook_and_updates_it(engine: E
     with engine.connect() as conn:
         kinds = conn.execute(sa.select(alert_event.c.kind).order_by(alert_event.c.id)).scalars().all()
     assert kinds == ["opened", "updated"]
+
+
+def test_an_import_of_undated_mentions_raises_no_volume_spike(engine: Engine, feed: Feed) -> None:
+    """500 old items without a date are kept, dated when fetched (issue #24): they have no hour, so
+    they are no spike in the hour they were fetched, nor examples of one."""
+    history(feed)
+    save_rule(engine=engine, actor="test", name="Voltaro piek", kind=RuleKind.volume_spike,
+              topic_name="Voltaro", severity=Severity.critical)  # fmt: skip
+    save_rule(engine=engine, actor="test", name="Alles piek", kind=RuleKind.volume_spike)
+    items = [raw_item({"id": f"old{n}", "channel": "mastodon", "text": f"Voltaro storing, archief {n}",
+                       "author": f"user{n % 50}", "lang": "nl"}, f"row {n}") for n in range(500)]  # fmt: skip
+    pipeline = feed.pipeline
+    result = pipeline.store_prepared(prepare_batch(items, mapper=pipeline.mapper, origin="import",
+                                                   enrichers=pipeline.enrichers,
+                                                   fetched_at=NOW + timedelta(minutes=50)))  # fmt: skip
+    assert len(result.stored) == 500
+    later = NOW + timedelta(minutes=55)
+    with engine.connect() as conn:
+        assert hourly_counts(conn, topic_id=None, end=later, hours=1) == [0]
+    assert check_rules(engine=engine, now=later) == [] and alerts(engine) == []
+    # the same burst with its dates would have fired: the rule is not simply asleep
+    feed.add_many(
+        [(NOW + timedelta(minutes=m % 50), "Voltaro storing, app ligt eruit", {}) for m in range(40)]
+    )
+    assert [c.mentions for c in check_rules(engine=engine, now=later)] == [40, 40]
 
 
 def test_event_rules_fire_on_new_mentions_only(engine: Engine, feed: Feed) -> None:

@@ -262,6 +262,7 @@ def test_the_primary_intent_is_the_most_urgent() -> None:
 
 def test_mention_csv_defuses_formulas_and_keeps_the_text() -> None:
     import csv
+    import dataclasses
     import io
     from datetime import UTC, datetime
 
@@ -272,12 +273,15 @@ def test_mention_csv_defuses_formulas_and_keeps_the_text() -> None:
         language="nl", country=None, published_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
         duplicate_of=None, sentiment="negative", intents="complaint,churn", primary_intent="churn",
     )  # fmt: skip
-    rows = list(csv.DictReader(io.StringIO(mentions_csv([hostile]))))
-    assert rows == [
-        {"id": "7", "published_at": "2026-12-01T09:30:00Z", "channel": "x", "author_handle": "'@a",
-         "url": "", "language": "nl", "country": "", "sentiment": "negative", "primary_intent": "churn",
-         "intents": "complaint,churn", "title": "", "text": '\'=HYPERLINK("http://evil")'}
-    ]  # fmt: skip
+    undated = dataclasses.replace(hostile, id=8, text="geen datum", date_known=False)
+    rows = list(csv.DictReader(io.StringIO(mentions_csv([hostile, undated]))))
+    assert rows[0] == {
+        "id": "7", "published_at": "2026-12-01T09:30:00Z", "date_known": "true", "channel": "x",
+        "author_handle": "'@a", "url": "", "language": "nl", "country": "", "sentiment": "negative",
+        "primary_intent": "churn", "intents": "complaint,churn", "title": "", "text": '\'=HYPERLINK("http://evil")'
+    }  # fmt: skip
+    # a mention whose source gave no date says so: its published_at is when it was fetched
+    assert (rows[1]["id"], rows[1]["date_known"], rows[1]["text"]) == ("8", "false", "geen datum")
 
 
 def test_the_neutral_weight_is_chosen_on_held_out_probabilities() -> None:

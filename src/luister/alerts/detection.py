@@ -112,13 +112,17 @@ def find(
     return Outcome(_events(conn, rule, now))
 
 
+DATED = mention.c.date_known.is_(True)  # a mention without a known date has no hour to count in
+
 # --- spikes ------------------------------------------------------------------------------------------------
 
 
 def hourly_counts(
     conn: Connection, *, topic_id: int | None, end: datetime, hours: int, negative_only: bool = False
 ) -> list[int]:
-    """Mentions per hour in the ``hours`` hours before ``end``, oldest first; the last is [end − 1 h, end)."""
+    """Mentions per hour in the ``hours`` hours before ``end``, oldest first; the last is [end − 1 h, end).
+    Mentions without a known date are left out: their time is when they were fetched, and an import of
+    old undated items is no spike."""
     start = end - hours * HOUR
     if conn.dialect.name == "sqlite":
         ago = sa.cast((sa.func.julianday(sqlite_time(end)) - sa.func.julianday(mention.c.published_at)) * 24,
@@ -130,7 +134,10 @@ def hourly_counts(
     query = (
         sa.select(ago.label("ago"), sa.func.count())
         .where(
-            mention.c.published_at >= start, mention.c.published_at < end, mention.c.duplicate_of.is_(None)
+            mention.c.published_at >= start,
+            mention.c.published_at < end,
+            mention.c.duplicate_of.is_(None),
+            DATED,
         )
         .group_by(ago)
     )
@@ -151,9 +158,9 @@ def coverage(conn: Connection, *, end: datetime, hours: int) -> list[bool]:
     """Which of the ``hours`` hours before ``end`` have data (see :mod:`luister.alerts.coverage`)."""
     first_run = conn.scalar(sa.select(sa.func.min(source_run.c.started_at)))
     first_unpolled = conn.scalar(
-        sa.select(sa.func.min(mention.c.published_at)).where(mention.c.source_id.is_(None))
+        sa.select(sa.func.min(mention.c.published_at)).where(mention.c.source_id.is_(None), DATED)
     )
-    first_mention = conn.scalar(sa.select(sa.func.min(mention.c.published_at)))
+    first_mention = conn.scalar(sa.select(sa.func.min(mention.c.published_at)).where(DATED))
     start = data_start(
         first_run=first_run, first_unpolled_mention=first_unpolled, first_mention=first_mention
     )
@@ -270,7 +277,10 @@ def _negative_share(conn: Connection, rule: RuleRead, now: datetime) -> Finding 
     query = sa.select(
         sa.func.count(), sa.func.sum(sa.case((mention.c.sentiment == "negative", 1), else_=0))
     ).where(
-        mention.c.published_at >= now - HOUR, mention.c.published_at < now, mention.c.sentiment.is_not(None)
+        mention.c.published_at >= now - HOUR,
+        mention.c.published_at < now,
+        mention.c.sentiment.is_not(None),
+        DATED,
     )
     query = _in_topic(query, rule.topic_id)
     total, negative = conn.execute(query).one()
@@ -357,7 +367,9 @@ def _samples(
     conn: Connection, rule: RuleRead, start: datetime, end: datetime, *, negative_only: bool = False
 ) -> tuple[int, ...]:
     """The window's mentions that reach most people, as examples."""
-    query = sa.select(mention.c.id).where(mention.c.published_at >= start, mention.c.published_at < end)
+    query = sa.select(mention.c.id).where(
+        mention.c.published_at >= start, mention.c.published_at < end, DATED
+    )
     if negative_only:
         query = query.where(mention.c.sentiment == "negative")
     query = _in_topic(query, rule.topic_id).order_by(

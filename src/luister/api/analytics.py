@@ -79,6 +79,11 @@ class OverviewRead(BaseModel):
     channel_country: list[ChannelCountryRead]
     languages: list[CountRead]
     intents: list[CountRead] = Field(description="A mention counts once per intent.")
+    undated: int = Field(
+        0,
+        description="Mentions of the topic (with the filters, at any time) whose date is unknown: the "
+        "source gave none. They lie in no period, so none of the figures above counts them.",
+    )
 
     @classmethod
     def of(cls, o: analytics.Overview, topic: str | None) -> "OverviewRead":
@@ -127,6 +132,7 @@ class OverviewRead(BaseModel):
             ],
             languages=[CountRead(key=str(k), mentions=n) for k, n in o.languages],
             intents=[CountRead(key=k, mentions=n) for k, n in o.intents],
+            undated=o.undated,
         )
 
 

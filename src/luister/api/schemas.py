@@ -57,7 +57,10 @@ class MentionBase(BaseModel):
     text: str
     language: str | None
     country: str | None
-    published_at: datetime
+    published_at: datetime = Field(
+        description="When it was said; when `date_known` is false, when it was fetched (the source gave no "
+        "date)."
+    )
 
 
 class MentionRead(MentionBase):
@@ -68,6 +71,11 @@ class MentionRead(MentionBase):
     primary_intent: Intent | None = Field(
         description="The most urgent of `intents` (crisis > churn > lead > complaint > question > feedback > "
         "praise > other): the one routing goes by."
+    )
+    date_known: bool = Field(
+        True,
+        description="false: the source gave no date; `published_at` is when it was fetched, and the mention "
+        "counts in no period's figures.",
     )
 
     @classmethod
@@ -86,6 +94,7 @@ class MentionRead(MentionBase):
             sentiment=m.sentiment,  # type: ignore[arg-type]
             intents=list(parse_intents(m.intents)),  # type: ignore[arg-type]
             primary_intent=m.primary_intent,  # type: ignore[arg-type]
+            date_known=m.date_known,
         )
 
 
@@ -223,6 +232,16 @@ class HealthRead(BaseModel):
     items_per_hour: float
     rejected_ratio: float = Field(description="Share of fetched items that could not be mapped (24 h).")
     detail: str
+    undated: int = Field(
+        0,
+        description="Mentions stored in the last 24 hours whose date the source did not give: kept, dated "
+        "when fetched. A warning, not a fault: the status does not change for it.",
+    )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description='What is worth knowing without being a fault, e.g. "12 mentions '
+        'without a date in the last 24 hours: dated when fetched".',
+    )
 
 
 class SourceRead(SourceBase):
@@ -254,6 +273,8 @@ class SourceRead(SourceBase):
                 items_per_hour=h.items_per_hour,
                 rejected_ratio=h.rejected_ratio,
                 detail=h.detail,
+                undated=h.undated,
+                warnings=list(h.warnings),
             ),
         )
 

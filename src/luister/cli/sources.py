@@ -71,7 +71,8 @@ def sources_kinds(ctx: typer.Context) -> None:
 
 @sources_app.command("list")
 def sources_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
-    """Every source with its health: status, items per hour, rejected share, last success and error."""
+    """Every source with its health: status, items per hour, rejected share, last success, error and
+    warnings (mentions without a date in the last 24 hours)."""
     found = sources.list_sources(engine=state_of(ctx).engine())
     if fmt is not Format.table:
         return emit(fmt, found)  # secrets in options are masked
@@ -91,7 +92,10 @@ def sources_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
             f"{health.items_per_hour:,.1f}",
             f"{health.rejected_ratio:.0%}",
             f"{item.last_success_at:%Y-%m-%d %H:%M}" if item.last_success_at else "–",
-            Text((health.detail or "")[:60]),
+            Text(
+                "; ".join(filter(None, (health.detail, *health.warnings)))[:80],
+                style="yellow" if health.warnings and not health.detail else "",
+            ),
             f"{item.next_run_at:%Y-%m-%d %H:%M}" if item.next_run_at else "now",
         )
     console.print(table)

@@ -2,16 +2,19 @@
 
 Every mention counts once for "all mentions" (topic 0) and once for each topic it matched, in the hour
 it was published, under its channel, country, language and sentiment; intents are counted apart
-because one mention can carry several. Adding and removing are the same sums with opposite signs, so a
-change to stored mentions (a correction, a re-analysis, a re-match) is "remove what they added, change
-them, add again".
+because one mention can carry several. A mention whose date is unknown (``date_known`` false: its
+``published_at`` is only when it was fetched) has no hour: it is counted in the :data:`UNDATED` bucket,
+which lies before any period a reader asks for, so that it adds to totals (a topic's mentions) but to
+no time series (an import of old undated items is no spike today). Adding and removing are the same
+sums with opposite signs, so a change to stored mentions (a correction, a re-analysis, a re-match) is
+"remove what they added, change them, add again".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from luister.domain.mentions import Mention
@@ -19,6 +22,8 @@ from luister.domain.mentions import Mention
 ALL_TOPICS = 0  # the rollup rows of every mention, matched or not
 UNKNOWN = ""  # a text dimension without a value (no country, not analysed, …)
 ONE_HOUR = timedelta(hours=1)
+# the bucket (hour and day) of mentions without a known date; before timestamps.EARLIEST, so no real hour
+UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 HourKey = tuple[int, datetime, str, str, str, str]  # topic, hour, channel, country, language, sentiment
 IntentKey = tuple[int, datetime, str, str]  # topic, hour, channel, intent
@@ -39,6 +44,7 @@ class RollupInput:
     followers: int
     duplicate: bool
     topic_ids: tuple[int, ...]
+    date_known: bool
 
     def __init__(
         self,
@@ -53,6 +59,7 @@ class RollupInput:
         followers: int,
         duplicate: bool,
         topic_ids: tuple[int, ...],
+        date_known: bool = True,
     ) -> None:
         """Written out so that, compiled, one is made natively (see ``Mention.__init__``)."""
         self.published_at = published_at
@@ -66,6 +73,7 @@ class RollupInput:
         self.followers = followers
         self.duplicate = duplicate
         self.topic_ids = topic_ids
+        self.date_known = date_known
 
 
 @dataclass(slots=True)
@@ -80,7 +88,9 @@ class Rollup:
     def add(self, item: RollupInput, sign: int = 1) -> None:
         moment = item.published_at
         last = self._hour
-        if last is not None and last[0].tzinfo is moment.tzinfo and last[0] <= moment < last[1]:
+        if not item.date_known:
+            hour = UNDATED
+        elif last is not None and last[0].tzinfo is moment.tzinfo and last[0] <= moment < last[1]:
             hour = last[0]
         else:
             hour = hour_of(moment)
@@ -217,6 +227,7 @@ def mention_input(m: Mention, *, duplicate: bool = False) -> RollupInput:
         followers=m.author_followers or 0,
         duplicate=duplicate,
         topic_ids=tuple(sorted(set(m.topic_ids))),
+        date_known=m.date_known,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -40,6 +40,15 @@ class Health:
     items_per_hour: float
     rejected_ratio: float
     detail: str
+    undated: int = 0  # mentions stored in the health window whose date the source did not give
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What is worth knowing but no fault: the source works, yet part of what it gives is incomplete."""
+        if not self.undated:
+            return ()
+        mentions = "1 mention" if self.undated == 1 else f"{self.undated:,} mentions"
+        return (f"{mentions} without a date in the last 24 hours: dated when fetched",)
 
 
 def next_run(
@@ -64,8 +73,13 @@ def next_run(
     return due
 
 
-def assess(runs: Sequence[Run], *, now: datetime, poll_interval: timedelta) -> Health:
-    """Health from the run history, newest first."""
+def assess(runs: Sequence[Run], *, now: datetime, poll_interval: timedelta, undated: int = 0) -> Health:
+    """Health from the run history, newest first; ``undated``: the mentions stored in the last
+    :data:`HEALTH_WINDOW` without a date (a warning in every status, never a fault)."""
+    return replace(_assess(runs, now=now, poll_interval=poll_interval), undated=undated)
+
+
+def _assess(runs: Sequence[Run], *, now: datetime, poll_interval: timedelta) -> Health:
     if not runs:
         return Health(SourceStatus.new, 0.0, 0.0, "has not run yet")
     recent = [r for r in runs if now - r.started_at <= HEALTH_WINDOW]

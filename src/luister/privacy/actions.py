@@ -174,8 +174,9 @@ def _delete_rows(
 
 def _delete_mentions(conn: Connection, ids: Sequence[int], *, keep_counts: bool) -> None:
     """Delete mentions with their topic matches and corrections. Unless ``keep_counts``, the rollups lose
-    what they counted. Their near-copies point at the earliest remaining copy instead (as the writer
-    would have marked them), with the rollups corrected for any that is now an original."""
+    what they counted (and even then what the undated ones counted: that bucket is never final). Their
+    near-copies point at the earliest remaining copy instead (as the writer would have marked them), with
+    the rollups corrected for any that is now an original."""
     for part in chunks(ids):
         gone = mention.c.id.in_(part)
         copies = list(
@@ -183,6 +184,9 @@ def _delete_mentions(conn: Connection, ids: Sequence[int], *, keep_counts: bool)
         )
         if not keep_counts:
             rollups.apply(conn, rollup(rollups.read_inputs(conn, gone), sign=-1))
+        else:  # the undated bucket belongs to no period, so it never becomes final: it loses them
+            undated = sa.and_(gone, mention.c.date_known.is_(False))
+            rollups.apply(conn, rollup(rollups.read_inputs(conn, undated), sign=-1))
         with rollups.changing(conn, mention.c.id.in_(copies or [-1])):
             conn.execute(sa.update(mention).where(mention.c.id.in_(copies or [-1])).values(duplicate_of=None))
             conn.execute(mention_topic.delete().where(mention_topic.c.mention_id.in_(part)))

@@ -2,7 +2,9 @@
 
 Every figure here is a sum over rollup rows of the period, never a scan of the mentions: each question
 goes to the narrowest rollup table that has its dimensions and filters (``_pick``) — per day when the
-period is whole days — so it costs about the same at a thousand mentions or ten million.
+period is whole days — so it costs about the same at a thousand mentions or ten million. Mentions
+without a known date lie in no period (see ``luister.domain.rollups.UNDATED``); how many the scope has
+is said apart (``Overview.undated``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.analysis import SENTIMENT_LABELS
-from luister.domain.rollups import ALL_TOPICS, PROJECTIONS, UNKNOWN
+from luister.domain.rollups import ALL_TOPICS, PROJECTIONS, UNDATED, UNKNOWN
 from luister.storage.tables import ROLLUP_TABLES, topic
 
 HOURLY_UP_TO = timedelta(days=3)  # longer periods are shown per day
@@ -117,6 +119,7 @@ class Overview:
     channel_country: list[tuple[str, str, int]]  # channel, country ('' unknown), mentions
     languages: list[tuple[str, int]]
     intents: list[tuple[str, int]] = field(default_factory=list)
+    undated: int = 0  # the scope's mentions (any time) whose date is unknown: in none of the figures
 
 
 def net_sentiment(counts: dict[str, int]) -> float | None:
@@ -147,7 +150,7 @@ def overview(*, engine: Engine, scope: Scope) -> Overview:
             channels=_grouped(conn, scope, ("channel",)),  # type: ignore[arg-type]
             channel_country=_grouped(conn, scope, ("channel", "country")),  # type: ignore[arg-type]
             languages=_grouped(conn, scope, ("language",)),  # type: ignore[arg-type]
-            intents=_intents(conn, scope),
+            intents=_intents(conn, scope), undated=undated(conn, scope),
         )  # fmt: skip
 
 
@@ -178,7 +181,7 @@ def _where(
     scope: Scope, table: sa.Table, *, topic_ids: list[int] | None = None
 ) -> list[sa.ColumnElement[bool]]:
     c = table.c
-    conditions = [c.bucket >= scope.since, c.bucket < scope.until]
+    conditions = [c.bucket >= max(scope.since, UNDATED + timedelta(days=1)), c.bucket < scope.until]
     conditions.append(c.topic_id.in_(topic_ids) if topic_ids is not None else c.topic_id == scope.topic_id)
     for name, value in _filters(scope).items():
         if name in c:
@@ -263,6 +266,18 @@ def share_of_voice(conn: Connection, scope: Scope) -> list[Voice]:
     return sorted(voices, key=lambda v: (v.kind != "brand", -v.mentions, v.name))
 
 
+def undated(conn: Connection, scope: Scope) -> int:
+    """How many of the scope's mentions (its topic and filters, at any time) have no known date: one
+    bucket of a day table, however many mentions there are."""
+    t = _pick(scope, {"sentiment"}, bucket="day")
+    c = t.c
+    conditions = [c.bucket == UNDATED, c.topic_id == scope.topic_id]
+    conditions += [c[name] == value for name, value in _filters(scope).items()]
+    return int(
+        conn.execute(sa.select(sa.func.coalesce(sa.func.sum(c.mentions), 0)).where(*conditions)).scalar_one()
+    )
+
+
 def _grouped(conn: Connection, scope: Scope, dims: tuple[str, ...]) -> list[tuple[object, ...]]:
     """Mentions per combination of ``dims``, the largest first."""
     t = _pick(scope, set(dims))
@@ -277,7 +292,8 @@ def _intents(conn: Connection, scope: Scope) -> list[tuple[str, int]]:
     """Intents per period; only the channel filter applies (intents are counted per channel)."""
     t = _pick(scope, {"channel", "intent"}, intents=True)
     c = t.c
-    conditions = [c.topic_id == scope.topic_id, c.bucket >= scope.since, c.bucket < scope.until]
+    since = max(scope.since, UNDATED + timedelta(days=1))  # the undated bucket lies in no period
+    conditions = [c.topic_id == scope.topic_id, c.bucket >= since, c.bucket < scope.until]
     if scope.channel is not None:
         conditions.append(c.channel == scope.channel)
     total = sa.func.sum(c.mentions)

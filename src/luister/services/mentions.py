@@ -38,6 +38,7 @@ class MentionRead:
     like_count: int | None = None
     share_count: int | None = None
     reply_count: int | None = None
+    date_known: bool = True  # False: the source gave no date and ``published_at`` is when it was fetched
 
     @property
     def engagement(self) -> int:
@@ -244,7 +245,7 @@ def mention_detail(
 
 
 CSV_COLUMNS = (
-    "id", "published_at", "channel", "author_handle", "url", "language", "country", "sentiment",
+    "id", "published_at", "date_known", "channel", "author_handle", "url", "language", "country", "sentiment",
     "primary_intent", "intents", "title", "text",
 )  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula
@@ -259,6 +260,7 @@ def mentions_csv(mentions: list[MentionRead]) -> str:
     for m in mentions:
         cells = [getattr(m, name) for name in CSV_COLUMNS]
         cells[1] = m.published_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        cells[2] = "true" if m.date_known else "false"  # false: published_at is when it was fetched
         writer.writerow(
             [
                 "" if cell is None else f"'{cell}" if str(cell).startswith(_FORMULA_START) else cell

@@ -15,10 +15,10 @@ from luister.connectors.common import ALL_TOPICS
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.domain.queries import Query, QuerySyntaxError, parse_query, resolve_topic
 from luister.domain.query_search import SearchPlan, merge_searches, plan_searches
-from luister.domain.sources import Health, Run, assess, masked
+from luister.domain.sources import HEALTH_WINDOW, Health, Run, assess, masked
 from luister.services import audit
 from luister.storage.scoping import seen
-from luister.storage.tables import source, source_run, topic
+from luister.storage.tables import mention, source, source_run, topic
 
 RUNS_FOR_HEALTH = 200
 
@@ -94,7 +94,7 @@ def get_source(
         ).mappings().first()  # fmt: skip
         if row is None:
             raise SourceError(f"no source named {name!r}")
-        return _read(row, _runs(conn, row["id"]), now)
+        return _read(row, _runs(conn, row["id"]), now, _undated(conn, now, row["id"]).get(row["id"], 0))
 
 
 def list_sources(
@@ -106,7 +106,8 @@ def list_sources(
         rows = conn.execute(
             sa.select(source).where(seen(source.c.department, scope)).order_by(source.c.name)
         ).mappings().all()  # fmt: skip
-        return [_read(row, _runs(conn, row["id"]), now) for row in rows]
+        undated = _undated(conn, now)
+        return [_read(row, _runs(conn, row["id"]), now, undated.get(row["id"], 0)) for row in rows]
 
 
 def remove_source(*, engine: Engine, name: str, actor: str = "cli", scope: Scope = EVERYTHING) -> None:
@@ -202,7 +203,21 @@ def _runs(conn: sa.Connection, source_id: int) -> list[Run]:
     return [Run(r["started_at"], r["fetched"], r["stored"], r["rejected"], r["error"]) for r in rows]
 
 
-def _read(row: sa.RowMapping, runs: list[Run], now: datetime) -> SourceRead:
+def _undated(conn: sa.Connection, now: datetime, source_id: int | None = None) -> dict[int, int]:
+    """Per source: its mentions stored in the health window whose date is unknown. Their
+    ``published_at`` is when they were fetched, so the published index finds them."""
+    query = (
+        sa.select(mention.c.source_id, sa.func.count())
+        .where(mention.c.published_at >= now - HEALTH_WINDOW, mention.c.published_at <= now,
+               mention.c.date_known.is_(False), mention.c.source_id.is_not(None))
+        .group_by(mention.c.source_id)
+    )  # fmt: skip
+    if source_id is not None:
+        query = query.where(mention.c.source_id == source_id)
+    return {int(found): int(n) for found, n in conn.execute(query)}
+
+
+def _read(row: sa.RowMapping, runs: list[Run], now: datetime, undated: int = 0) -> SourceRead:
     interval = timedelta(seconds=row["poll_interval_s"] or 900)
     return SourceRead(
         id=row["id"],
@@ -214,6 +229,6 @@ def _read(row: sa.RowMapping, runs: list[Run], now: datetime) -> SourceRead:
         last_success_at=row["last_success_at"],
         last_error=row["last_error"],
         next_run_at=row["next_run_at"],
-        health=assess(runs, now=now, poll_interval=interval),
+        health=assess(runs, now=now, poll_interval=interval, undated=undated),
         department=row["department"],
     )

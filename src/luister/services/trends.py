@@ -18,15 +18,16 @@ ORGANIC_REACH = 0.2  # share of an author's followers assumed to see a post when
 
 
 def _within(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(mention.c.published_at >= start, mention.c.published_at < end)
+    """Said in [start, end): a mention without a known date was only fetched then, so it is left out."""
+    return sa.and_(
+        mention.c.published_at >= start, mention.c.published_at < end, mention.c.date_known.is_(True)
+    )
 
 
 def _texts(engine: Engine, *, topic_id: int | None, start: datetime, end: datetime) -> list[str]:
     query = (
         sa.select(mention.c.title, mention.c.text)
-        .where(
-            mention.c.published_at >= start, mention.c.published_at < end, mention.c.duplicate_of.is_(None)
-        )
+        .where(_within(start, end), mention.c.duplicate_of.is_(None))
         .order_by(mention.c.published_at.desc())
         .limit(MAX_TEXTS)
     )

@@ -4,7 +4,9 @@ The batch writer adds each new batch's counts in its own transaction. Code that 
 mentions wraps the change in :func:`changing`, which takes out what those mentions counted before and
 adds what they count after, in the same transaction. :func:`rebuild` recounts from scratch, and
 :func:`recount` says what differed. Retention (``luister.privacy``) deletes old mentions but keeps their
-counts: buckets before :func:`final_line` are left as they are by a recount.
+counts: buckets before :func:`final_line` are left as they are by a recount — except the bucket of
+mentions without a known date (:data:`~luister.domain.rollups.UNDATED`), which belongs to no period: it
+is always recounted, and retention takes out what the undated mentions it deletes counted.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from luister.domain.analysis import parse_intents
 from luister.domain.rollups import (
     ALL_TOPICS,
     PROJECTIONS,
+    UNDATED,
     Projection,
     Rollup,
     RollupInput,
@@ -40,6 +43,8 @@ _READ = (
     mention.c.sentiment, mention.c.sentiment_score, mention.c.intents, mention.c.like_count,
     mention.c.share_count, mention.c.reply_count, mention.c.author_followers, mention.c.duplicate_of,
 )  # fmt: skip
+_DATE_KNOWN = mention.c.date_known
+_ALL_DATED = sa.true().label("date_known")  # before migration 0012 every stored mention had its date
 
 
 def upsert_statement(projection: Projection, mark: str) -> str:
@@ -88,9 +93,13 @@ def _same(value: Any) -> Any:
     return value
 
 
-def read_inputs(conn: Connection, condition: sa.ColumnElement[bool]) -> list[RollupInput]:
-    """What the mentions selected by ``condition`` count, with the topics they are matched to now."""
-    rows = conn.execute(sa.select(*_READ).where(condition)).all()
+def read_inputs(
+    conn: Connection, condition: sa.ColumnElement[bool], *, before_date_known: bool = False
+) -> list[RollupInput]:
+    """What the mentions selected by ``condition`` count, with the topics they are matched to now.
+    ``before_date_known``: the mention table has no ``date_known`` column yet (a migration before 0012)."""
+    date_known = _ALL_DATED if before_date_known else _DATE_KNOWN
+    rows = conn.execute(sa.select(*_READ, date_known).where(condition)).all()
     if not rows:
         return []
     topics: dict[int, list[int]] = {}
@@ -116,6 +125,7 @@ def read_inputs(conn: Connection, condition: sa.ColumnElement[bool]) -> list[Rol
             followers=row.author_followers or 0,
             duplicate=row.duplicate_of is not None,
             topic_ids=tuple(sorted(topics.get(row.id, ()))),
+            date_known=bool(row.date_known),
         )  # fmt: skip
         for row in rows
     ]
@@ -175,9 +185,17 @@ def mark_final(conn: Connection, before: datetime) -> None:
         conn.execute(rollup_final.update().where(rollup_final.c.id == 1).values(before=before))
 
 
+def _recounted(table: sa.Table, line: datetime | None) -> sa.ColumnElement[bool] | None:
+    """The rows of ``table`` a recount replaces: all, or those after the final line and the undated."""
+    if line is None:
+        return None
+    return sa.or_(table.c.bucket >= line, table.c.bucket == UNDATED)
+
+
 def _clear(conn: Connection, line: datetime | None) -> None:
     for table in ROLLUP_TABLES.values():
-        conn.execute(table.delete() if line is None else table.delete().where(table.c.bucket >= line))
+        rows = _recounted(table, line)
+        conn.execute(table.delete() if rows is None else table.delete().where(rows))
 
 
 def rebuild(
@@ -241,7 +259,8 @@ def _rows(conn: Connection, line: datetime | None) -> dict[tuple[str, tuple[Any,
     for projection in PROJECTIONS:
         table = ROLLUP_TABLES[projection.table]
         width = 2 + len(projection.dims)
-        query = sa.select(table) if line is None else sa.select(table).where(table.c.bucket >= line)
+        recounted = _recounted(table, line)
+        query = sa.select(table) if recounted is None else sa.select(table).where(recounted)
         for row in conn.execute(query):
             rows[(projection.table, tuple(row[:width]))] = tuple(float(v) for v in row[width:])
     return rows
@@ -269,9 +288,11 @@ def count_all(
     batch_size: int = 20_000,
     on_batch: Callable[[int], None] | None = None,
     since: datetime | None = None,
+    before_date_known: bool = False,
 ) -> int:
-    """Add every stored mention (published ``since``, if given) to the (empty) rollups, in id ranges of
-    ``batch_size``."""
+    """Add every stored mention (published ``since``, if given, or without a known date) to the (empty)
+    rollups, in id ranges of ``batch_size``. ``before_date_known``: run by a migration before 0012, when
+    every mention had its date (see :func:`read_inputs`)."""
     counted, after = 0, 0
     while True:
         last = conn.execute(
@@ -280,8 +301,10 @@ def count_all(
         ).scalar()  # fmt: skip
         condition = mention.c.id > after if last is None else mention.c.id.between(after + 1, last)
         if since is not None:
-            condition = sa.and_(condition, mention.c.published_at >= since)
-        inputs = read_inputs(conn, condition)
+            condition = sa.and_(
+                condition, sa.or_(mention.c.published_at >= since, mention.c.date_known.is_(False))
+            )
+        inputs = read_inputs(conn, condition, before_date_known=before_date_known)
         apply(conn, rollup(inputs))
         counted += len(inputs)
         if on_batch is not None and inputs:
