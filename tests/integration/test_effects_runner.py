@@ -12,7 +12,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from luister.connectors.base import Posted, ReplyDeferred, ReplyRefused, ReplyTarget, ReplyUncertain
+from luister.connectors.base import (
+    ConnectorError,
+    Posted,
+    ReplyDeferred,
+    ReplyRefused,
+    ReplyTarget,
+    ReplyUncertain,
+)
 from luister.effects.actions import cancel, plan
 from luister.effects.model import Settled, State
 from luister.effects.runner import EffectRunner, LaneUnavailable, RunReport
@@ -56,6 +63,8 @@ class ScriptedReplier:
             raise ReplyRefused("locked", "the thread is locked")
         if what == "defer":
             raise ReplyDeferred("429 Too Many Requests", retry_after=60)
+        if what == "settings":
+            raise ConnectorError("the voice's server address is refused: 10.0.0.1 is not public")
         if what == "lose":
             raise ReplyUncertain("connection dropped before the server read it")
         self.accepted[key] = (target.external_id, text)
@@ -254,3 +263,13 @@ def test_two_runners_racing_send_each_effect_once(engine: Engine) -> None:
         and [c for c in replier.calls if c.startswith("reply")] == ["reply:ok"] * 30
     )
     assert {_row(engine, i).state for i in ids} == {"sent"}
+
+
+def test_a_voice_whose_settings_are_wrong_fails_the_reply_with_that_reason(engine: Engine) -> None:
+    clock = Clock()
+    settled: list[Settled] = []
+    effect_id = _plan(engine)
+    _run(_runner(engine, ScriptedReplier(["settings"]), clock, settled))
+    row = _row(engine, effect_id)
+    assert (row.state, row.error_code) == ("failed", "settings") and "10.0.0.1" in row.last_error
+    assert [s.state for s in settled] == [State.failed]

@@ -26,9 +26,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from luister.connectors.base import Posted, Replier, ReplyDeferred, ReplyRefused, ReplyTarget, ReplyUncertain
+from luister.connectors.base import (
+    ConnectorError,
+    Posted,
+    Replier,
+    ReplyDeferred,
+    ReplyRefused,
+    ReplyTarget,
+    ReplyUncertain,
+)
 from luister.effects.model import Due, Settled, State, Step, retry_delay, step
 from luister.effects.tables import effect, effect_event, effect_pace
+from luister.net.http import BlockedAddressError, FetchError
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +240,15 @@ class EffectRunner:
         except ReplyUncertain as exc:
             self._uncertain(row, str(exc))
             report.unknown += 1
+        except BlockedAddressError as exc:  # refused before any request: nothing went out
+            self._finish(row, State.failed, error=str(exc), code="settings")
+            report.failed += 1
+        except FetchError as exc:  # a replier that let an HTTP failure through: it may have gone out
+            self._uncertain(row, str(exc))
+            report.unknown += 1
+        except ConnectorError as exc:  # the voice's settings (the Replier contract): nothing went out
+            self._finish(row, State.failed, error=str(exc), code="settings")
+            report.failed += 1
         except Exception as exc:  # noqa: BLE001 - whatever happened, the post may have gone out
             self._uncertain(row, f"{type(exc).__name__}: {exc}")
             report.unknown += 1

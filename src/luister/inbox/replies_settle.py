@@ -37,6 +37,7 @@ PLAIN = {
     "quota": "the platform's quota for this voice is used up",
     "not_found": "the platform cannot find the post replied to",
     "attempts": "it did not arrive after every attempt",
+    "settings": "the voice's settings are wrong (its server address or credentials): correct the voice",
 }
 
 
