@@ -7,6 +7,7 @@ our reply back it is recognised as that message — not a new conversation, not 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -119,4 +120,83 @@ def test_a_reply_goes_from_the_inbox_to_mastodon_once_and_comes_back_as_itself(
             ).all()  # fmt: skip
         assert conversations == 1
         assert len(agent_messages) == 1 and agent_messages[0].mention_id is not None
+        assert len(fake.replies_to(str(status["id"]))) == 1
+
+
+def _scene(
+    settings: Settings, engine: Engine, fake: FakeMastodon, *, token: str
+) -> tuple[Any, int, int, int, dict[str, Any]]:
+    """A conversation from a customer's status on the fake, an agent, and our voice (no approval rules)."""
+    settings = settings.model_copy(update={"fetch_allow": ["127.0.0.1"]})
+    runtime = runtime_for(settings, engine, analysis=False)
+    now = datetime.now(UTC)
+    create_user(engine=engine, email=AGENT, name="Anna", password="lang-genoeg-wachtwoord-42",
+                role=Role.agent, department="customer-service")  # fmt: skip
+    setup.set_member(engine=engine, actor="test", department_key="customer-service", email=AGENT, now=now)
+    setup.save_rule(engine=engine, actor="test", name="Laadpalen", conditions={"query": "laadpaal"},
+                    department_key="customer-service")  # fmt: skip
+    host = fake.url.split("//")[1].split(":")[0]
+    voice_id = add_voice(
+        engine=engine, actor="test", channel="mastodon", handle=f"@voltaro@{host}", name="Voltaro",
+        connector="mastodon", credentials={"instance": fake.url, "token": token},
+        connectors=runtime.connectors(), cipher=runtime.cipher,
+    )  # fmt: skip
+    status = fake.seed("Mijn laadpaal laadt niet", username="klant")
+    _ingest(runtime, engine, [status], fake.url)
+    with engine.connect() as conn:
+        conversation_id, seq = conn.execute(sa.select(conversation.c.id, conversation.c.reply_seq)).one()
+    replies.propose(engine, conversation_id=conversation_id, voice_id=voice_id, body="We helpen je graag!",
+                    actor=AGENT, seen_reply_seq=seq, now=now)  # fmt: skip
+    return runtime, conversation_id, seq, voice_id, status
+
+
+def _timeline(engine: Engine, conversation_id: int) -> list[tuple[str, Any]]:
+    from luister.inbox.tables import conversation_event
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(conversation_event.c.kind, conversation_event.c.detail)
+            .where(conversation_event.c.conversation_id == conversation_id)
+            .order_by(conversation_event.c.id)
+        ).all()  # fmt: skip
+    return [(kind, detail) for kind, detail in rows]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("problem", ["expired token", "deleted parent"])
+def test_a_refused_reply_says_why_in_the_conversation_and_is_never_retried(
+    settings: Settings, engine: Engine, problem: str
+) -> None:
+    with FakeMastodon() as fake:
+        _, token = fake.add_account("voltaro", "voltaro-token")
+        used = "expired-token" if problem == "expired token" else token
+        runtime, conversation_id, _seq, _voice, status = _scene(settings, engine, fake, token=used)
+        if problem == "deleted parent":
+            fake.delete(str(status["id"]))
+        report = asyncio.run(runtime.run_effects(once=True))
+        assert report.failed == 1 and not fake.replies_to(str(status["id"]))
+        (draft,) = drafts_of(engine=engine, conversation_id=conversation_id)
+        words = "credentials" if problem == "expired token" else "was deleted"
+        assert draft.state == "failed" and words in (draft.error or "")
+        failed = [detail for kind, detail in _timeline(engine, conversation_id) if kind == "reply_failed"]
+        assert len(failed) == 1 and words in failed[0]["reason"]
+        assert asyncio.run(runtime.run_effects(once=True)).failed == 0  # failed is final: nothing re-sent
+
+
+@pytest.mark.postgres
+def test_a_rate_limited_reply_waits_says_so_and_goes_out_once_later(
+    settings: Settings, engine: Engine
+) -> None:
+    with FakeMastodon() as fake:
+        _, token = fake.add_account("voltaro", "voltaro-token")
+        runtime, conversation_id, _seq, _voice, status = _scene(settings, engine, fake, token=token)
+        fake.inject("rate_limit", headers={"X-RateLimit-Reset": "2020-01-01T00:00:00.000Z"})
+        report = asyncio.run(runtime.run_effects(once=True))
+        assert (report.deferred, report.sent) == (1, 0) and not fake.replies_to(str(status["id"]))
+        (draft,) = drafts_of(engine=engine, conversation_id=conversation_id)
+        assert draft.state == "sending" and draft.waiting_until is not None
+        waiting = [detail for kind, detail in _timeline(engine, conversation_id) if kind == "reply_waiting"]
+        assert len(waiting) == 1 and "waiting until" in waiting[0]["reason"]
+        time.sleep(1.1)  # the wait the platform asked for (at least a second)
+        assert asyncio.run(runtime.run_effects(once=True)).sent == 1
         assert len(fake.replies_to(str(status["id"]))) == 1

@@ -72,8 +72,9 @@ def body_hash(body: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Settled:
     """An effect's outcome, handed to the capability that planned it (its ``origin``) inside the same
-    transaction that records it: ``sent`` with the remote id, ``failed`` or ``dead`` with the reason, or
-    ``unknown`` (still being reconciled; shown, not final)."""
+    transaction that records it: ``sent`` with the remote id, ``failed`` or ``dead`` with the reason,
+    ``unknown`` (still being reconciled; shown, not final), or ``planned`` with ``error`` saying until when
+    the platform asked to wait (a rate limit, a quota; not final either)."""
 
     effect_id: int
     origin: str | None

@@ -338,7 +338,10 @@ class EffectRunner:
         with self.engine.begin() as conn:
             conn.execute(effect.update().where(effect.c.id == row.id).values(**values))
             self._pace_lane(conn, row.lane, until, reason)
-            self._event(conn, row.id, now, state, f"waiting until {until:%H:%M:%S} UTC: {reason}")
+            waiting = f"waiting until {until:%Y-%m-%d %H:%M} UTC: {reason}"
+            self._event(conn, row.id, now, state, waiting)
+            if state is State.planned:  # the owner tells its people why the reply has not gone out yet
+                self._settle(conn, row, State.planned, now, error=waiting)
 
     def _uncertain(self, row: Any, reason: str) -> None:
         now = self.clock()

@@ -41,6 +41,8 @@ class DraftRead:
     error: str | None  # why it failed, in plain words
     url: str | None  # where it is, once sent
     created_at: datetime
+    waiting_until: datetime | None = None  # the platform asked to wait (rate limit, quota) until then
+    waiting_reason: str | None = None
 
 
 def _select() -> sa.Select[Any]:
@@ -49,6 +51,7 @@ def _select() -> sa.Select[Any]:
             reply_draft, conversation.c.subject, conversation.c.channel, voice.c.handle,
             author_account.c.email.label("author"), approver_account.c.email.label("approver"),
             effect.c.state.label("effect_state"), effect.c.remote_url, effect.c.last_error,
+            effect.c.not_before,
         )
         .join(conversation, conversation.c.id == reply_draft.c.conversation_id)
         .join(voice, voice.c.id == reply_draft.c.voice_id)
@@ -67,6 +70,8 @@ def _draft(r: Any) -> DraftRead:
         r.original_body, r.state, [str(x) for x in reasons], r.approver, r.decided_at, note,
         r.seen_reply_seq, r.effect_state,
         error or (r.last_error if r.state == "failed" else None), r.remote_url, r.created_at,
+        r.not_before if r.effect_state in ("planned", "unknown") else None,
+        r.last_error if r.effect_state in ("planned", "unknown") else None,
     )  # fmt: skip
 
 

@@ -155,17 +155,19 @@ def settle(conn: Connection, settled: Settled) -> None:
                 conn, [draft.author_id], at=at, kind="reply_failed", conversation_id=draft.conversation_id,
                 text=f"your reply on conversation #{draft.conversation_id} was not sent: {reason}",
             )  # fmt: skip
-    elif settled.state is State.unknown:
+    elif settled.state in (State.unknown, State.planned):  # being checked; or waiting on the platform
+        kind = "reply_checking" if settled.state is State.unknown else "reply_waiting"
         told = conn.execute(
             sa.select(conversation_event.c.id, conversation_event.c.detail).where(
                 conversation_event.c.conversation_id == draft.conversation_id,
-                conversation_event.c.kind == "reply_checking",
+                conversation_event.c.kind == kind,
             )
         ).all()
         if not any(_decoded(e.detail).get("draft_id") == draft_id for e in told):
+            extra = {"reason": settled.error} if settled.state is State.planned else {}
             book.add_event(
-                conn, draft.conversation_id, at=at, actor="system", kind="reply_checking",
-                draft_id=draft_id, channel=draft.channel,
+                conn, draft.conversation_id, at=at, actor="system", kind=kind,
+                draft_id=draft_id, channel=draft.channel, **extra,
             )  # fmt: skip
 
 
