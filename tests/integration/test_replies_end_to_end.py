@@ -23,7 +23,7 @@ from luister.effects.tables import effect
 from luister.inbox import replies, setup
 from luister.inbox.approval_rules import add_rule
 from luister.inbox.replies_read import drafts_of
-from luister.inbox.tables import conversation, conversation_message, voice
+from luister.inbox.tables import conversation, conversation_message, reply_draft, voice
 from luister.inbox.voices import add_voice
 from luister.services.accounts import create_user
 from luister.services.ingest import Pipeline
@@ -121,6 +121,17 @@ def test_a_reply_goes_from_the_inbox_to_mastodon_once_and_comes_back_as_itself(
         assert conversations == 1
         assert len(agent_messages) == 1 and agent_messages[0].mention_id is not None
         assert len(fake.replies_to(str(status["id"]))) == 1
+
+        # the customer asks to be forgotten: our reply's effect (their post in its target) goes too
+        from luister.privacy import actions as privacy_actions
+        from luister.privacy.subjects import Subject
+
+        subject = Subject.of(channel="mastodon", handle=f"@klant@{host}")
+        privacy_actions.erase(engine=engine, subject=subject, actor="test", now=now)
+        with engine.connect() as conn:
+            left = [conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                    for t in (effect, conversation, reply_draft)]  # fmt: skip
+        assert left == [0, 0, 0]
 
 
 def _scene(

@@ -5,7 +5,7 @@ runner (:mod:`luister.effects.runner`) sends it later."""
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -83,3 +83,13 @@ def retry(conn: Connection, *, effect_id: int, now: datetime, actor: str) -> boo
         conn.execute(effect_event.insert().values(effect_id=effect_id, at=now, state=State.unknown.value,
                                                   detail=detail))  # fmt: skip
     return bool(done)
+
+
+def forget(conn: Connection, *, origins: Sequence[str]) -> int:
+    """Delete the effects these origins planned, with their history (an erasure request: their target
+    and text hold the person's post). Returns how many went."""
+    gone = 0
+    for start in range(0, len(origins), 500):
+        part = list(origins[start : start + 500])
+        gone += conn.execute(effect.delete().where(effect.c.origin.in_(part))).rowcount
+    return gone

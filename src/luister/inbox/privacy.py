@@ -12,7 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from luister.inbox.tables import conversation, conversation_message
+from luister.effects.actions import forget
+from luister.inbox.replies_settle import origin_of
+from luister.inbox.tables import conversation, conversation_message, reply_draft
 
 CHUNK = 500
 
@@ -91,10 +93,17 @@ def erase(conn: Connection, mention_ids: Sequence[int]) -> int:
                 )
             )
         )
+    ids = sorted(opened)
+    drafts: set[int] = set()
+    for start in range(0, max(len(mention_ids), len(ids)), CHUNK):
+        answering = reply_draft.c.mention_id.in_(mention_ids[start : start + CHUNK])
+        in_theirs = reply_draft.c.conversation_id.in_(ids[start : start + CHUNK])
+        drafts |= set(conn.scalars(sa.select(reply_draft.c.id).where(sa.or_(answering, in_theirs))))
+    forget(conn, origins=[origin_of(d) for d in sorted(drafts)])  # replies to them: target and text
+    conn.execute(reply_draft.delete().where(reply_draft.c.id.in_(sorted(drafts))))
     for start in range(0, len(mention_ids), CHUNK):
         part = mention_ids[start : start + CHUNK]
         conn.execute(conversation_message.delete().where(conversation_message.c.mention_id.in_(part)))
-    ids = sorted(opened)
     for start in range(0, len(ids), CHUNK):
         conn.execute(
             conversation.update()

@@ -131,7 +131,7 @@ PURPOSES: dict[str, Purpose] = {
     "effect": Purpose(
         "every outbound action (a reply) exactly once: its text, target and outcome at the platform",
         ("target", "body", "remote_id", "remote_url", "created_by"),
-        "until deleted by a person; erased with the mention it answers",
+        "until deleted by a person; erased with the person whose post it answers",
     ),
     "effect_event": Purpose(
         "the history of each outbound action (states and platform errors)", ("detail",), "with its effect"
