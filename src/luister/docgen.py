@@ -26,7 +26,7 @@ def configuration_reference() -> str:
     ]
     for name, field in Settings.model_fields.items():
         default = field.default
-        special = {"secret_key": "(generated in dev mode)", "encryption_key": "(derived in dev mode)"}
+        special = {"secret_key": "(generated in dev mode)", "encryption_key": "(a key file in dev mode)"}
         shown = special.get(name) or f"`{getattr(default, 'value', default)}`"
         lines.append(f"| `LUISTER_{name.upper()}` | {shown} | {field.description or ''} |")
     return "\n".join(lines) + "\n"

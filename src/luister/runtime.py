@@ -160,9 +160,13 @@ class Runtime:
         """The effects runner over this runtime's database: lanes ``voice:<id>`` are the voices' Repliers,
         and each outcome is settled in the inbox (the draft, the conversation's message) in the same
         transaction. The lease outlasts a call several times over, so a live runner is never overtaken."""
+        from pydantic import ValidationError
+
+        from luister.connectors.base import ConnectorError
         from luister.effects.runner import EffectRunner, LaneUnavailable
         from luister.inbox.credentials import VoiceError
         from luister.inbox.replies_settle import settle
+        from luister.storage.secrets import CannotDecrypt, SecretsUnavailable
 
         async def resolve(lane: str) -> Replier:
             kind, _, ident = lane.partition(":")
@@ -170,8 +174,8 @@ class Runtime:
                 raise LaneUnavailable(f"no one answers for lane {lane!r}")
             try:
                 return self.voice_replier(int(ident), http=http)
-            except VoiceError as exc:
-                raise LaneUnavailable(str(exc)) from None
+            except (VoiceError, ConnectorError, SecretsUnavailable, CannotDecrypt, ValidationError) as exc:
+                raise LaneUnavailable(str(exc)) from None  # the replies wait; the voice's page says why
 
         lease = timedelta(seconds=4 * self.settings.fetch_timeout + 30)
         return EffectRunner(self.engine, resolve=resolve, on_settled=settle, clock=self.clock, lease=lease,
@@ -309,7 +313,8 @@ class Runtime:
         from luister.demo.story import load_demo
 
         return load_demo(
-            engine=self.engine, enrichers=self.enrichers, connectors=self.connectors(), **options
+            engine=self.engine, enrichers=self.enrichers, connectors=self.connectors(), cipher=self.cipher,
+            **options,
         )
 
 

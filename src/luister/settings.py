@@ -62,7 +62,8 @@ class Settings(BaseSettings):
         "first encrypts, all decrypt (to rotate: put a new key first, run `luister inbox voices rekey`, "
         'then drop the old key). Make one with `python -c "from '
         'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`. Unset in dev mode: '
-        "derived from `secret_key`; required in production to save or use credentials.",
+        "a key generated once into `data_dir/encryption.key`; required in production to save or use "
+        "credentials.",
     )
     log_level: str = Field("INFO", description="Python logging level: DEBUG, INFO, WARNING, ERROR.")
     ingest_batch_size: int = Field(

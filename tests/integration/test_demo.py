@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from luister.alerts.model import AlertStatus
 from luister.alerts.read import alert_detail, list_alerts
+from luister.inbox.tables import conversation_message, reply_draft
 from luister.services.sources import list_sources
 from luister.services.stats import collect_stats
 from luister.services.topics import list_topics
@@ -47,6 +50,18 @@ def test_the_demo_outage_was_alerted_and_worked_through_its_playbook(
     detail = alert_detail(engine=engine, alert_id=outage[-1].id)
     assert [step.done_by for step in detail.steps] == ["webcare", "communications", "legal"]
     assert detail.alert.status is AlertStatus.resolved and detail.samples
+    # the team answered at the source: sent replies, one refused (a deleted post), one awaiting approval,
+    # one approved with an edit (both versions kept)
+    replies = result.replies
+    assert replies is not None and replies.sent >= 3 and replies.failed == 1 and replies.waiting == 1
+    with engine.connect() as conn:
+        drafts = conn.execute(sa.select(reply_draft.c.state, reply_draft.c.original_body)).all()
+        sent_messages = conn.execute(
+            sa.select(sa.func.count()).where(conversation_message.c.remote_id.is_not(None))
+        ).scalar_one()
+    states = Counter(d.state for d in drafts)
+    assert states["sent"] == replies.sent == sent_messages and states["failed"] == 1
+    assert states["approval"] == 1 and sum(1 for d in drafts if d.original_body) == 1
     assert (
         runtime_for(settings, engine, analysis=False).load_demo(count=8000, end=END, batch_size=2000).alerts
         == 0

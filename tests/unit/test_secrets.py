@@ -4,6 +4,7 @@ derives a dev key (saying so once), never logs or repeats a key; credentials are
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -75,20 +76,25 @@ def test_a_malformed_key_is_refused_without_repeating_it() -> None:
     assert "not a Fernet key" in str(caught.value) and "hunter2" not in str(caught.value)
 
 
-def test_dev_mode_derives_a_key_from_the_secret_key_and_says_so_once(
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+def test_dev_mode_keeps_a_key_in_the_data_dir_and_says_so_once(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setattr(secrets, "_said_derived", set())
-    settings = get_settings(secret_key=SECRET)
+    settings = get_settings(secret_key=SECRET, data_dir=tmp_path / "data")
     with caplog.at_level(logging.WARNING, logger="luister.storage.secrets"):
         first, second = Cipher.of(settings), Cipher.of(settings)
     assert caplog.text.count("LUISTER_ENCRYPTION_KEY is not set") == 1
-    assert SECRET not in caplog.text and derive_key(SECRET).decode() not in caplog.text
+    key_file = tmp_path / "data" / "encryption.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert key_file.read_text() not in caplog.text and SECRET not in caplog.text
     token = first.encrypt("hello")
     assert second.decrypt(token, what="x") == "hello"
-    assert Fernet(derive_key(SECRET)).decrypt(token.encode()) == b"hello"
-    assert derive_key(SECRET) != derive_key(SECRET + "!")
+    # a restart (a new random dev secret key) still reads what was stored
+    again = Cipher.of(get_settings(secret_key=SECRET + "-restarted", data_dir=tmp_path / "data"))
+    assert again.decrypt(token, what="x") == "hello"
+    assert Fernet(key_file.read_bytes()).decrypt(token.encode()) == b"hello"
     assert SECRET not in repr(first)
+    assert derive_key(SECRET) != derive_key(SECRET + "!")
 
 
 class Voice(BaseModel):

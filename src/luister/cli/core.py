@@ -340,6 +340,10 @@ def _serve(state: CliState, *, host: str, port: int, listen: bool) -> None:
         console.print(
             "listening to the sources that fall due (`luister sources list`; --no-listen turns it off)"
         )
+    else:  # replies approved on the pages still go out (listening does this too)
+        threading.Thread(
+            target=_effects_in_background, args=(state, stop), name="effects", daemon=True
+        ).start()
     console.print(f"[bold green]luister is running at http://{host}:{port}/[/]  (Ctrl+C stops it)")
     try:
         # proxy headers: the app believes them from `trusted_proxies` only (luister.web.security)
@@ -359,6 +363,19 @@ def _listen_in_background(state: CliState, stop: threading.Event) -> None:
             asyncio.run(state.runtime().listen(stop=stop))
         except Exception:  # noqa: BLE001 — the web app stays up; the next pass tries again
             logging.getLogger("luister.listen").exception("the listening loop failed; starting it again")
+            stop.wait(30)
+
+
+def _effects_in_background(state: CliState, stop: threading.Event) -> None:
+    """Send approved replies and reconcile uncertain ones every second, without listening."""
+    import asyncio
+    import logging
+
+    while not stop.is_set():
+        try:
+            asyncio.run(state.runtime().run_effects(once=False, stop=stop))
+        except Exception:  # noqa: BLE001 — the web app stays up; the lease keeps every effect safe
+            logging.getLogger("luister.effects").exception("the effects runner failed; starting it again")
             stop.wait(30)
 
 

@@ -16,12 +16,14 @@ from luister.alerts.model import RuleKind, Severity
 from luister.alerts.read import alert_detail, list_alerts
 from luister.connectors.records import FieldMapping
 from luister.demo import inbox as demo_inbox
+from luister.demo import replies as demo_replies
 from luister.demo.data import DEMO_TOPICS, generate_demo_mentions
 from luister.demo.sources import add_demo_sources
 from luister.domain.ingest import RawItem
 from luister.domain.topics import TopicKind
 from luister.services.ingest import BatchResult, Enricher, IngestSummary, Pipeline
 from luister.services.topics import TopicRead, save_topic
+from luister.storage.secrets import Cipher
 from luister.storage.writer import SqlMentionStore
 
 DEMO_ORIGIN = "demo"
@@ -35,6 +37,7 @@ class DemoResult:
     end: datetime
     alerts: int = 0
     inbox: demo_inbox.DemoInbox | None = None
+    replies: demo_replies.DemoReplies | None = None
 
 
 OUTAGE_PLAYBOOK = {
@@ -73,6 +76,7 @@ def load_demo(
     batch_size: int = 2000,
     enrichers: Callable[[], Sequence[Enricher]],
     connectors: Mapping[str, type[Any]],
+    cipher: Cipher,
     on_batch: Callable[[BatchResult, int], None] | None = None,
 ) -> DemoResult:
     """Save the demo topics and ingest ``count`` demo mentions ending at ``end`` (default: this hour).
@@ -102,8 +106,10 @@ def load_demo(
     start = end - timedelta(days=days)
     alerts = _demo_alerts(engine=engine, start=start, end=end)
     inbox = demo_inbox.play(engine=engine, start=start, end=end, seed=seed)
+    replies = demo_replies.play(engine=engine, end=end, cipher=cipher, connectors=connectors)
     add_demo_sources(engine=engine, connectors=connectors, start=start, end=end, seed=seed)
-    return DemoResult(topics=topics, summary=summary, start=start, end=end, alerts=alerts, inbox=inbox)
+    return DemoResult(topics=topics, summary=summary, start=start, end=end, alerts=alerts, inbox=inbox,
+                      replies=replies)  # fmt: skip
 
 
 def _demo_alerts(*, engine: Engine, start: datetime, end: datetime) -> int:

@@ -2,15 +2,16 @@
 
 The key comes from ``encryption_key`` (``LUISTER_ENCRYPTION_KEY``): one or more Fernet keys, comma-separated;
 the first encrypts, all decrypt, so a key is rotated by putting a new one first, re-encrypting
-(:meth:`Cipher.rotate`) and then dropping the old one. In dev mode without a key one is derived from
-``secret_key`` (HKDF-SHA256), and the log says so once; in production without one, every use is refused
-with a message that names the setting and how to make a key. Neither keys nor plain text are ever logged,
-and no error message carries them."""
+(:meth:`Cipher.rotate`) and then dropping the old one. In dev mode without a key, one is generated once
+into ``data_dir/encryption.key`` (0600) and the log says so once; in production without one, every use is
+refused with a message that names the setting and how to make a key. Neither keys nor plain text are
+ever logged, and no error message carries them."""
 
 from __future__ import annotations
 
 import base64
 import logging
+import os
 from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 SETTING = "LUISTER_ENCRYPTION_KEY"
 MAKE_A_KEY = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 _HKDF_INFO = b"luister voice credentials v1"
-_said_derived: set[str] = set()  # the dev-mode notice, once per process
+_said_derived: set[str] = set()  # the dev-mode notice, once per process and key file
+DEV_KEY_FILE = "encryption.key"
 
 
 class SecretsUnavailable(RuntimeError):
@@ -38,6 +40,29 @@ def derive_key(secret_key: str) -> bytes:
     """A Fernet key derived from ``secret_key`` (HKDF-SHA256): dev mode's key when none is set."""
     raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(secret_key.encode())
     return base64.urlsafe_b64encode(raw)
+
+
+def dev_key(settings: Settings) -> bytes:
+    """Dev mode's key when none is set: generated once and kept in ``data_dir/encryption.key`` (mode 0600),
+    so credentials stay readable across restarts (the dev secret key is new in every process)."""
+    path = settings.data_dir / DEV_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(Fernet.generate_key())
+    if str(path) not in _said_derived:
+        _said_derived.add(str(path))
+        log.warning(
+            "%s is not set: voices' credentials are encrypted with the dev key in %s (dev mode only; "
+            "production needs the setting)", SETTING, path,
+        )  # fmt: skip
+    key = path.read_bytes().strip()
+    try:
+        Fernet(key)
+    except ValueError:
+        raise SecretsUnavailable(f"{path} does not hold a Fernet key: remove it to make a new one") from None
+    return key
 
 
 class Cipher:
@@ -76,15 +101,7 @@ class Cipher:
                 refusal=f"{SETTING} is not set: production mode needs it to save or use a voice's "
                 f"credentials. Make a key with: {MAKE_A_KEY}",
             )
-        secret = settings.secret_key.get_secret_value()
-        if "derived" not in _said_derived:
-            _said_derived.add("derived")
-            log.warning(
-                "%s is not set: voices' credentials are encrypted with a key derived from "
-                "LUISTER_SECRET_KEY (dev mode); set both to keep them readable across restarts",
-                SETTING,
-            )
-        return cls([derive_key(secret)])
+        return cls([dev_key(settings)])
 
     @property
     def available(self) -> bool:
