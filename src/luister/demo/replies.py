@@ -41,18 +41,18 @@ SETTINGS: Mapping[str, tuple[str, dict[str, str]]] = {
                             "app_password": "demo-demo-demo-demo"}),
 }  # fmt: skip
 ANSWERS = [  # by agent, answered in the demo's last hours
-    ("anouk@voltaro.example", "Vervelend dat je laadpaal niet werkt! Stuur je ons een DM met je klantnummer? "
-     "Dan kijken we meteen mee."),
+    ("anouk@voltaro.example", "Vervelend om te horen! Stuur je ons een DM met je klantnummer? Dan kijken we "
+     "meteen mee."),
     ("sem@voltaro.example", "Dank voor je melding. We zoeken het uit en laten het je vandaag nog weten."),
     ("grace@voltaro.example", "Sorry to hear that! Could you DM us your customer number? We'll look into it "
      "right away."),
-    ("daan@voltaro.example", "Goed dat je het meldt. Onze monteur kan morgen langskomen; stuur je ons "
-     "een DM?"),
+    ("daan@voltaro.example", "Goed dat je het meldt. Stuur je ons een DM met je adres? Dan plannen we "
+     "een afspraak."),
 ]  # fmt: skip
-EDITED = ("Klopt, de storing is verholpen. Excuses voor het ongemak!",
-          "Klopt, de storing is sinds 14:10 verholpen. Excuses voor het ongemak; de compensatie volgt "
-          "vanzelf.")  # fmt: skip
-WAITING = "We begrijpen je zorg. Zet de laadpaal uit en bel ons direct op 0800-1234; we sturen iemand langs."
+EDITED = ("Sorry voor het wachten! We bellen je vandaag.",
+          "Sorry voor het lange wachten! Een collega belt je vandaag nog, voor 17:00; je hoeft niets te "
+          "doen.")  # fmt: skip
+WAITING = "We begrijpen je zorg. Bel ons direct op 0800-1234, dan zoeken we het samen uit."
 
 
 @dataclass
@@ -87,14 +87,16 @@ def play(
     *, engine: Engine, end: datetime, cipher: Cipher, connectors: Mapping[str, type[Any]]
 ) -> DemoReplies:
     done = DemoReplies()
-    now = end - timedelta(hours=3)
+    now = end - timedelta(minutes=40)  # the last hour's answers
     with engine.connect() as conn:
         if conn.execute(sa.select(voice.c.id).where(voice.c.connector.is_not(None)).limit(1)).first():
             return done  # played before
-        voices = conn.execute(sa.select(voice.c.id, voice.c.channel)).all()
+        voices = conn.execute(sa.select(voice.c.id, voice.c.channel, voice.c.handle)).all()
     for account in voices:
         if account.channel in SETTINGS:
             name, credentials = SETTINGS[account.channel]
+            if account.channel == "bluesky":  # each account signs in with its own handle
+                credentials = credentials | {"handle": account.handle}
             update_voice(engine=engine, actor="demo", voice_id=account.id, now=now, connector=name,
                          credentials=credentials, connectors=connectors, cipher=cipher)  # fmt: skip
     _people(engine, now)
