@@ -156,6 +156,12 @@ class Runtime:
         self._limits[voice_id] = (replier, limit, self.clock() + LIMIT_KEPT)
         return lambda text: (replier.length(text), limit)
 
+    def known_reply_limit(self, voice_id: int) -> int | None:
+        """The voice's platform limit if it was asked for within the hour (no call to the platform: the
+        composer shows it; a reply is measured against the platform's answer when it is proposed)."""
+        cached = self._limits.get(voice_id)
+        return cached[1] if cached is not None and cached[2] > self.clock() else None
+
     def effect_runner(self, http: Any, **options: Any) -> EffectRunner:
         """The effects runner over this runtime's database: lanes ``voice:<id>`` are the voices' Repliers,
         and each outcome is settled in the inbox (the draft, the conversation's message) in the same

@@ -22,7 +22,7 @@ from luister.connectors.base import (
 )
 from luister.connectors.discourse import DiscourseConnector
 from luister.connectors.discourse_reply import DiscourseReplier, DiscourseVoice
-from luister.effects.keys import new_key
+from luister.domain.tid import new_key
 from luister.net.http import FetchPolicy, SafeHttp
 
 T = TypeVar("T")

@@ -22,7 +22,7 @@ from luister.connectors.base import (
 )
 from luister.connectors.reddit import RedditConnector
 from luister.connectors.reddit_reply import RedditReplier, RedditVoice
-from luister.effects.keys import new_key
+from luister.domain.tid import new_key
 from luister.net.http import FetchPolicy, SafeHttp
 from luister.net.oauth import TokenCache
 

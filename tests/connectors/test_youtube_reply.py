@@ -23,7 +23,7 @@ from luister.connectors.base import (
 )
 from luister.connectors.youtube import YouTubeConnector
 from luister.connectors.youtube_reply import PACIFIC, YouTubeReplier, YouTubeVoice, until_quota_reset
-from luister.effects.keys import new_key
+from luister.domain.tid import new_key
 from luister.net.http import FetchPolicy, SafeHttp
 from luister.net.oauth import TokenCache
 

@@ -40,7 +40,7 @@ from luister.connectors.base import (
     ReplyUncertain,
 )
 from luister.connectors.common import as_dict, as_text
-from luister.connectors.reply_http import (
+from luister.connectors.reply_common import (
     RETRY_SOON,
     error_of,
     json_body,

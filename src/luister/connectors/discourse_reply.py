@@ -46,15 +46,15 @@ from luister.connectors.base import (
     ReplyUncertain,
 )
 from luister.connectors.reply_common import (
-    json_of,
+    json_body,
     key_time,
     mapping,
     reading_failed,
     same_text,
     seconds,
-    sending_failed,
     since,
     text_of,
+    transport_failure,
 )
 from luister.net.http import FetchError, FetchResponse, SafeHttp
 
@@ -98,7 +98,7 @@ class DiscourseReplier:
     async def limit(self) -> int:
         if self._limit is None:
             try:
-                settings = mapping(json_of(await self._get("/site/settings.json")))
+                settings = mapping(json_body(await self._get("/site/settings.json")))
             except FetchError:
                 return DEFAULT_LIMIT  # not remembered: the next call asks again
             found = settings.get("max_post_length")
@@ -118,7 +118,7 @@ class DiscourseReplier:
                 f"{self.voice.url}/posts.json", content=orjson.dumps(body), headers=headers
             )
         except FetchError as exc:
-            raise sending_failed(exc, PLATFORM) from None
+            raise transport_failure(exc, posting=True, platform=PLATFORM) from None
         if response.status == 200:
             return self._posted(response)
         failure = await self._refusal(response, target, text, key)
@@ -134,7 +134,7 @@ class DiscourseReplier:
             if exc.status in (404, 410):
                 return None  # the topic is gone, and any reply with it
             raise reading_failed(exc, PLATFORM) from None
-        topic = mapping(json_of(response))
+        topic = mapping(json_body(response))
         stream = mapping(topic.get("post_stream"))
         ids = [i for i in (stream.get("stream") or []) if isinstance(i, int) and not isinstance(i, bool)]
         if not isinstance(stream.get("stream"), list):
@@ -172,7 +172,7 @@ class DiscourseReplier:
         raw = post.get("raw")
         if not isinstance(raw, str):
             try:
-                raw = mapping(json_of(await self._get(f"/posts/{post['id']}.json"))).get("raw")
+                raw = mapping(json_body(await self._get(f"/posts/{post['id']}.json"))).get("raw")
             except FetchError as exc:
                 raise reading_failed(exc, PLATFORM) from None
         if not same_text(raw, text):
@@ -185,7 +185,7 @@ class DiscourseReplier:
             response = await self._get(f"/t/{topic_id}/posts.json?{query}")
         except FetchError as exc:
             raise reading_failed(exc, PLATFORM) from None
-        return _posts(mapping(mapping(json_of(response)).get("post_stream")))
+        return _posts(mapping(mapping(json_body(response)).get("post_stream")))
 
     async def _get(self, path: str) -> FetchResponse:
         return await self.http.get(f"{self.voice.url}{path}", headers=self._headers())
@@ -198,7 +198,7 @@ class DiscourseReplier:
         }
 
     def _posted(self, response: FetchResponse) -> Posted:
-        body = mapping(json_of(response))
+        body = mapping(json_body(response))
         pending = mapping(body.get("pending_post"))
         if body.get("action") == "enqueued" and pending.get("id") is not None:
             return Posted(external_id=f"pending:{pending['id']}")  # held for the forum's review
@@ -217,7 +217,7 @@ class DiscourseReplier:
         self, response: FetchResponse, target: ReplyTarget, text: str, key: str
     ) -> ConnectorError | Posted:
         status = response.status
-        body = mapping(json_of(response))
+        body = mapping(json_body(response))
         errors = body.get("errors")
         said = "; ".join(str(e) for e in errors) if isinstance(errors, list) and errors else f"HTTP {status}"
         message = f"Discourse: {said}"
@@ -251,7 +251,7 @@ class DiscourseReplier:
         """Whether the topic answered is closed or archived (a 403's usual reason), as far as it can tell."""
         topic_id, _ = where(target)
         try:
-            topic = mapping(json_of(await self._get(f"/t/{topic_id}.json")))
+            topic = mapping(json_body(await self._get(f"/t/{topic_id}.json")))
         except FetchError:
             return False
         return bool(topic.get("closed") or topic.get("archived"))

@@ -43,13 +43,14 @@ from luister.connectors.base import (
 )
 from luister.connectors.common import as_dict, as_text
 from luister.connectors.html_text import html_to_text
-from luister.connectors.reply_http import (
+from luister.connectors.reply_common import (
     RETRY_SOON,
     error_of,
     json_body,
     seconds_until,
     transport_failure,
 )
+from luister.domain.tid import key_time
 from luister.net.http import FetchError, FetchResponse, SafeHttp
 
 DEFAULT_LIMIT = 500
@@ -131,19 +132,6 @@ def addressed(text: str, acct: str | None, *, instance: str) -> str:
         if same_user and ((match.group(2) or "").lower() == domain.lower() or (local and not match.group(2))):
             return text
     return f"@{user if local else acct} {text}"
-
-
-def key_time(key: str) -> datetime | None:
-    """The moment an effect key (an AT Protocol TID) was made, or None when it is not one."""
-    if len(key) != 13 or any(char not in _TID for char in key):
-        return None
-    value = 0
-    for char in key:
-        value = value * 32 + _TID.index(char)
-    try:
-        return datetime.fromtimestamp((value >> 10) / 1_000_000, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 class MastodonReplier:

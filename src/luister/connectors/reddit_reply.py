@@ -40,15 +40,15 @@ from luister.connectors.base import (
     ReplyUncertain,
 )
 from luister.connectors.reply_common import (
-    json_of,
+    json_body,
     mapping,
     reading_failed,
     same_text,
     seconds,
-    sending_failed,
     since,
     text_of,
     token_failed,
+    transport_failure,
 )
 from luister.net.http import FetchError, FetchResponse, SafeHttp
 from luister.net.oauth import TOKENS, ClientCredentials, TokenCache
@@ -134,7 +134,7 @@ class RedditReplier:
             try:
                 response = await self.http.post(url, form=form, headers=self._headers(token))
             except FetchError as exc:
-                raise sending_failed(exc, PLATFORM) from None
+                raise transport_failure(exc, posting=True, platform=PLATFORM) from None
             if response.status == 401 and not attempt:
                 continue  # the token expired or was revoked: certainly not posted, so ask again
             return self._posted(response)
@@ -149,7 +149,7 @@ class RedditReplier:
             params = {"limit": "100", "sort": "new", "raw_json": "1"}
             if after:
                 params["after"] = after
-            listing = mapping(mapping(json_of(await self._get(path, params))).get("data"))
+            listing = mapping(mapping(json_body(await self._get(path, params))).get("data"))
             children = listing.get("children")
             if not isinstance(children, list):
                 raise ReplyUncertain(
@@ -208,7 +208,7 @@ class RedditReplier:
             raise ReplyRefused("parent_gone", "Reddit does not know the post or comment (HTTP 404)")
         if status != 200:
             raise ReplyRefused("invalid", f"Reddit refused the reply (HTTP {status})")
-        body = mapping(mapping(json_of(response)).get("json"))
+        body = mapping(mapping(json_body(response)).get("json"))
         errors = body.get("errors")
         if isinstance(errors, list) and errors:
             raise _refusal(errors, body)

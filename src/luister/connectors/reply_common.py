@@ -1,10 +1,14 @@
-"""What the repliers of platforms without an idempotency key share (Reddit, Discourse, YouTube).
+"""What the repliers share: one HTTP attempt turned into the Replier's three errors, JSON bodies, and
+recognising a reply by its text.
 
-They send one POST and read what came back; a failure to get an answer after the request went out is
-:class:`ReplyUncertain`, never a failure. Reconciling (``find_reply``) looks for this voice's answer to the
-target with the same text, among posts made since the effect was planned: the effect's key is a TID, whose
-first 53 bits are the microseconds at which it was made (see ``luister.effects.keys``), so a search can stop
-at posts older than that, less :data:`KEY_MARGIN` for clocks that differ.
+A reply must never go out twice, so a replier makes every call with one attempt (``SafeHttp.post`` /
+``request``: any status back) and decides itself: a failure before the post could have reached the
+platform is :class:`ReplyDeferred` (try later, nothing was sent); one after it may have is
+:class:`ReplyUncertain` (the effects ledger reconciles before anything else). Platforms without an
+idempotency key (Reddit, Discourse, YouTube) are reconciled by looking for this voice's answer to the
+target with the same text, among posts made since the effect was planned: the effect's key is a TID
+(``luister.domain.tid``) that tells when it was made, so a search can stop at posts older than that, less
+:data:`KEY_MARGIN` for clocks that differ.
 """
 
 from __future__ import annotations
@@ -12,28 +16,27 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from luister.connectors.base import ConnectorError, ReplyDeferred, ReplyRefused, ReplyUncertain
+from luister.domain import tid
 from luister.net.http import BlockedAddressError, FetchError, FetchResponse
 
 KEY_MARGIN = 3600.0  # seconds: posts this much older than the key still count (clock skew, a late send)
 TOKEN_RETRY = 60.0  # seconds before trying again when the token endpoint was out of reach
-_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
-_KEY = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
+RETRY_SOON = 60.0  # seconds before another try when the platform could not be reached at all
+# reasons SafeHttp gives when no byte of the request reached the server
+_NEVER_SENT = ("cannot resolve", "connection failed: ConnectError")
 _SPACE_AT_LINE_END = re.compile(r"[ \t]+\n")
 
 
 def key_time(key: str) -> float | None:
     """The Unix time (seconds) at which an effect key was made, or None when ``key`` is not a TID."""
-    if not _KEY.match(key):
-        return None
-    value = 0
-    for char in key:
-        value = (value << 5) | _ALPHABET.index(char)
-    return (value >> 10) / 1_000_000
+    moment = tid.key_time(key)
+    return None if moment is None else moment.timestamp()
 
 
 def since(key: str) -> float | None:
@@ -53,12 +56,31 @@ def _normal(text: str) -> str:
     return _SPACE_AT_LINE_END.sub("\n", text).strip()
 
 
-def json_of(response: FetchResponse) -> Any:
-    """The response's JSON body, or None when it has none."""
+def json_body(response: FetchResponse) -> Any:
+    """The response's JSON, or None when it is empty or not JSON (an error page)."""
     try:
         return orjson.loads(response.content) if response.content.strip() else None
     except orjson.JSONDecodeError:
         return None
+
+
+def error_of(response: FetchResponse) -> tuple[str, str]:
+    """``(error, message)`` of an error body: XRPC's ``{"error", "message"}`` or Mastodon's ``{"error"}``
+    (then the message is the error); empty strings where the body says nothing."""
+    body = json_body(response)
+    if not isinstance(body, dict):
+        return "", ""
+    error = body.get("error")
+    message = body.get("message", body.get("error_description"))
+    error_text = error if isinstance(error, str) else ""
+    return error_text, message if isinstance(message, str) else error_text
+
+
+def seconds_until(moment: datetime | None, now: datetime, *, at_least: float = 1.0) -> float:
+    """Seconds from ``now`` to ``moment`` (never less than ``at_least``); ``RETRY_SOON`` when unknown."""
+    if moment is None:
+        return RETRY_SOON
+    return max(at_least, (moment - now).total_seconds())
 
 
 def seconds(value: Any) -> float | None:
@@ -75,12 +97,17 @@ def seconds(value: Any) -> float | None:
     return None
 
 
-def sending_failed(exc: FetchError, platform: str) -> ConnectorError:
-    """What a POST that got no usable answer means: a time-out or a dropped connection may have posted;
-    a refused address, an invalid URL or a redirect is the voice's settings, and nothing was posted."""
-    if exc.retryable and not isinstance(exc, BlockedAddressError):
-        return ReplyUncertain(f"{platform} did not answer; the reply may have been posted ({exc.reason})")
-    return ConnectorError(f"{platform}: {exc}")
+def transport_failure(exc: FetchError, *, posting: bool, platform: str = "the platform") -> ConnectorError:
+    """The error for a request that got no usable answer. ``posting``: the request was the post itself,
+    so a time-out, a dropped connection or a redirect may come after the platform took it. A refused
+    address or an invalid URL is the voice's settings (nothing was sent)."""
+    if isinstance(exc, BlockedAddressError):
+        return ConnectorError(f"the voice's server address is refused: {exc.reason}")
+    if exc.status is None and not exc.retryable:
+        return ConnectorError(f"{platform}: {exc}")
+    if not posting or exc.reason.startswith(_NEVER_SENT):
+        return ReplyDeferred(f"{platform} could not be reached: {exc.reason}", retry_after=RETRY_SOON)
+    return ReplyUncertain(f"{platform} did not answer; the reply may have been posted ({exc.reason})")
 
 
 def token_failed(exc: FetchError, platform: str) -> ConnectorError:

@@ -46,14 +46,14 @@ from luister.connectors.base import (
     ReplyUncertain,
 )
 from luister.connectors.reply_common import (
-    json_of,
+    json_body,
     mapping,
     reading_failed,
     same_text,
     seconds,
-    sending_failed,
     text_of,
     token_failed,
+    transport_failure,
 )
 from luister.net.http import FetchError, FetchResponse, SafeHttp
 from luister.net.oauth import TOKENS, ClientCredentials, TokenCache
@@ -141,11 +141,11 @@ class YouTubeReplier:
             try:
                 response = await self.http.post(url, content=content, headers=headers)
             except FetchError as exc:
-                raise sending_failed(exc, PLATFORM) from None
+                raise transport_failure(exc, posting=True, platform=PLATFORM) from None
             if response.status == 401 and not attempt:
                 continue  # the access token expired: certainly not posted, so buy another
             if response.status == 200:
-                comment = mapping(json_of(response))
+                comment = mapping(json_body(response))
                 if not text_of(comment.get("id")):
                     raise ReplyUncertain("YouTube answered 200 without the comment; it may have been posted")
                 return _posted(comment, video)
@@ -160,7 +160,7 @@ class YouTubeReplier:
             params = {"part": "snippet", "parentId": parent, "maxResults": "100", "textFormat": "plainText"}
             if token:
                 params["pageToken"] = token
-            body = mapping(json_of(await self._get("/youtube/v3/comments", params)))
+            body = mapping(json_body(await self._get("/youtube/v3/comments", params)))
             items = body.get("items")
             if not isinstance(items, list):
                 raise ReplyUncertain("YouTube answered the thread's replies without an items list")
@@ -177,7 +177,7 @@ class YouTubeReplier:
 
     async def _my_channel(self) -> str:
         if self._channel is None:
-            body = mapping(json_of(await self._get("/youtube/v3/channels", {"part": "id", "mine": "true"})))
+            body = mapping(json_body(await self._get("/youtube/v3/channels", {"part": "id", "mine": "true"})))
             items = body.get("items")
             first = mapping(items[0]) if isinstance(items, list) and items else {}
             channel = text_of(first.get("id"))
@@ -206,7 +206,7 @@ class YouTubeReplier:
 
     def _refusal(self, response: FetchResponse) -> ConnectorError:
         status = response.status
-        error = mapping(mapping(json_of(response)).get("error"))
+        error = mapping(mapping(json_body(response)).get("error"))
         entries = error.get("errors")
         reasons = [
             reason

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from luister.effects.keys import new_key
+from luister.domain.tid import new_key
 from luister.effects.model import State, body_hash
 from luister.effects.tables import effect, effect_event
 

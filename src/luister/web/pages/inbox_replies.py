@@ -29,10 +29,12 @@ def composer_context(web: Web, detail: ConversationDetail, user: UserRead) -> di
     limit and its unit, the guard's number, the drafts, and where to answer at the source otherwise."""
     channel = detail.conversation.channel
     source = next((m.url for m in reversed(detail.messages) if m.kind == "customer" and m.url), None)
+    voices = reply_voices(engine=web.engine, channel=channel)
+    known = web.runtime.known_reply_limit(voices[0].id) if voices else None  # asked of the platform
     return {
         "reply": {
-            "voices": reply_voices(engine=web.engine, channel=channel),
-            "limit": DEFAULT_LIMITS.get(channel, replies.MAX_BODY),
+            "voices": voices,
+            "limit": known or DEFAULT_LIMITS.get(channel, replies.MAX_BODY),
             "unit": replies.unit_of(channel),
             "seq": detail.reply_seq,
             "drafts": drafts_of(engine=web.engine, conversation_id=detail.conversation.id, scope=user.scope),
