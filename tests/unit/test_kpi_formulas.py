@@ -62,12 +62,14 @@ SOV = [
     (TopicSums(2, 400, 100_000), [TopicSums(1, 200, 40_000)], SovWeight.reach, (66.666667, 11.14503, 100.0)),
     # reach equal: 1000 each (4 mentions of 250: Σw² = 250 000): R = 0.5; Var = (1e6·2.5e5·2)/2000⁴
     # = 5e11/1.6e13 = 0.03125, √ = 0.176777, ± 0.346476 → [15.3524, 84.6476]
-    (TopicSums(4, 1000, 250_000), [TopicSums(4, 1000, 250_000)], SovWeight.reach, (50.0, 15.352404, 84.647596)),
+    (TopicSums(4, 1000, 250_000), [TopicSums(4, 1000, 250_000)], SovWeight.reach,
+     (50.0, 15.352404, 84.647596)),
     # nobody with followers: no reach to share
     (TopicSums(3), [TopicSums(1)], SovWeight.reach, (None, None, None)),
     # engagement: ours Σ = 30 (Σw² = 500), theirs 10 (58): R = 0.75; Var = (100·500 + 900·58)/40⁴
     # = (50 000 + 52 200)/2 560 000 = 0.039922, √ = 0.199805, ± 0.391610 → [35.8390, 114.16 → 100]
-    (TopicSums(3, 0, 0, 30, 500), [TopicSums(2, 0, 0, 10, 58)], SovWeight.engagement, (75.0, 35.83902, 100.0)),
+    (TopicSums(3, 0, 0, 30, 500), [TopicSums(2, 0, 0, 10, 58)], SovWeight.engagement,
+     (75.0, 35.83902, 100.0)),
     # engagement 1000 (Σw² 20 000) vs 3000 (120 000): R = 0.25; Var = (9e6·2e4 + 1e6·1.2e5)/4000⁴
     # = (1.8e11 + 1.2e11)/2.56e14 = 0.001171875, √ = 0.034233, ± 0.067095 → [18.2905, 31.7095]
     (TopicSums(100, 0, 0, 1000, 20_000), [TopicSums(100, 0, 0, 3000, 120_000)], SovWeight.engagement,
@@ -137,7 +139,11 @@ def test_without_neutral_mentions_the_points_interval_is_the_polar_one_in_points
 def test_positive_share_own() -> None:
     # 30 of 100: Wilson(30,100): centre = (.3 + .019207)/1.038415 = .307400, half = 1.887458·√(.0021 +
     # .000096) = 1.887458·.046862 = .088450 → [21.8949, 39.5849]
-    assert r6(f.positive_share(TopicSums(positive=30, neutral=50, negative=20))) == (30.0, 21.894885, 39.584855)
+    assert r6(f.positive_share(TopicSums(positive=30, neutral=50, negative=20))) == (
+        30.0,
+        21.894885,
+        39.584855,
+    )
 
 
 def test_positive_share_own_without_positive() -> None:
@@ -153,7 +159,10 @@ def test_positive_gap_newcombe() -> None:
     # ours 56/100, theirs 48/100: d = 8 points; Wilson(56,100) = [.462291, .653358], Wilson(48,100) =
     # [.384655, .576788]; low = .08 − √(.097709² + .096788²) = .08 − .137571; high = .08 + √(.093358² +
     # .095345²) = .08 + .133393
-    ours, theirs = TopicSums(positive=56, neutral=30, negative=14), TopicSums(positive=48, neutral=40, negative=12)
+    ours, theirs = (
+        TopicSums(positive=56, neutral=30, negative=14),
+        TopicSums(positive=48, neutral=40, negative=12),
+    )
     assert r6(f.positive_gap(ours, theirs)) == (8.0, -5.757129, 21.33926)
 
 
@@ -166,10 +175,12 @@ def test_positive_gap_small_samples() -> None:
 
 def test_positive_against_each_competitor() -> None:
     # ours 40/100; a 20/100, b 30/100 → pooled 50/200 = 25 %: gap 15 points; against a 20, against b 10
-    # pooled: Wilson(40,100) = [.309401, .497997], Wilson(50,200) = [.195042, .314102];
-    # low = .15 − √(.090599² + .064102²) = .15 − .110981; high = .15 + √(.097997² + .054958²) = .15 + .112355
-    found = f.positive_against(TopicSums(positive=40, neutral=60),
-                               [("a", TopicSums(positive=20, neutral=80)), ("b", TopicSums(positive=30, negative=70))])  # fmt: skip
+    # pooled: Wilson(40,100) = [.309401, .497997], Wilson(50,200) = [.195082, .314341];
+    # low = .15 − √(.090599² + .064341²) = .15 − .111122; high = .15 + √(.097997² + .054918²) = .15 + .112336
+    found = f.positive_against(
+        TopicSums(positive=40, neutral=60),
+        [("a", TopicSums(positive=20, neutral=80)), ("b", TopicSums(positive=30, negative=70))],
+    )
     assert r6(found) == (15.0, 3.887894, 26.233661)
     assert [(name, round(v or 0, 6)) for name, v in found.parts] == [("a", 20.0), ("b", 10.0)]
 
@@ -233,9 +244,14 @@ AMS_OFFICE = BusinessCalendar(zone="Europe/Amsterdam", holidays=("NL",),
 
 def _facts(cid: int, events: list[tuple[str, EventKind]]) -> ConversationFacts:
     # times are local Amsterdam wall-clock in November/December: UTC+1
-    clock = [ClockEvent(datetime.fromisoformat(at).replace(tzinfo=UTC) - timedelta(hours=1), kind) for at, kind in events]
+    clock = [
+        ClockEvent(datetime.fromisoformat(at).replace(tzinfo=UTC) - timedelta(hours=1), kind)
+        for at, kind in events
+    ]
     cycles = tuple(response_times(clock, AMS_OFFICE))
-    return ConversationFacts(cid, "service", None, "question", "mastodon", cycles[0].started_at, cycles, (), None)
+    return ConversationFacts(
+        cid, "service", None, "question", "mastodon", cycles[0].started_at, cycles, (), None
+    )
 
 
 def _report() -> object:

@@ -87,9 +87,13 @@ def create_goal(
     with engine.begin() as conn:
         clean = _name(name)
         _unique(conn, goal, "name", clean)
-        values = {"name": clean, "description": description.strip()[:10_000],
-                  "owner_id": _owner_id(conn, owner), "department": _department(scope, department),
-                  "parent_id": _goal_row(conn, parent_id, scope).id if parent_id is not None else None}  # fmt: skip
+        values = {
+            "name": clean,
+            "description": description.strip()[:10_000],
+            "owner_id": _owner_id(conn, owner),
+            "department": _department(scope, department),
+            "parent_id": _goal_row(conn, parent_id, scope).id if parent_id is not None else None,
+        }
         goal_id = int(conn.execute(goal.insert().values(**values)).inserted_primary_key[0])  # type: ignore[index]
         audit.record(
             conn, actor=actor, action="goal.create", target=str(goal_id), detail={"name": values["name"]}
@@ -205,9 +209,19 @@ def create_kpi(
         _unique(conn, kpi, "key", key)
         if series is not None:
             _ensure_series(conn, series, name, kpi_unit, _department(scope, department))
-        values = {"goal_id": goal_id, "key": key, "name": _name(name), "formula": formula, "params": clean,
-                  "series_key": series, "unit": kpi_unit.value, "direction": way.value, "baseline": baseline,
-                  "owner_id": _owner_id(conn, owner), "department": _department(scope, department)}  # fmt: skip
+        values = {
+            "goal_id": goal_id,
+            "key": key,
+            "name": _name(name),
+            "formula": formula,
+            "params": clean,
+            "series_key": series,
+            "unit": kpi_unit.value,
+            "direction": way.value,
+            "baseline": baseline,
+            "owner_id": _owner_id(conn, owner),
+            "department": _department(scope, department),
+        }
         kpi_id = int(conn.execute(kpi.insert().values(**values)).inserted_primary_key[0])  # type: ignore[index]
         audit.record(conn, actor=actor, action="kpi.create", target=key, detail=_jsonable(values))
     return kpi_id
@@ -353,8 +367,13 @@ def import_points(
             conn.execute(external_point.insert(), [
                 {"series_id": series_id, "period": p.period, "value": p.value, "unit": unit.value,
                  "source": source[:120], "imported_at": now} for p in parsed.points])  # fmt: skip
-        audit.record(conn, actor=actor, action="series.import", target=key,
-                     detail={"stored": len(parsed.points), "problems": len(parsed.problems), "source": source[:120]})  # fmt: skip
+        audit.record(
+            conn,
+            actor=actor,
+            action="series.import",
+            target=key,
+            detail={"stored": len(parsed.points), "problems": len(parsed.problems), "source": source[:120]},
+        )
     return Imported(key, len(parsed.points), parsed.problems)
 
 
