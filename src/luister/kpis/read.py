@@ -187,7 +187,7 @@ def topic_ids(conn: Connection, names: Sequence[str], scope: Scope) -> dict[str,
     query = sa.select(topic.c.name, topic.c.id).where(
         topic.c.name.in_(list(names)), seen(topic.c.department, scope)
     )
-    return {name: int(tid) for name, tid in conn.execute(query).tuples()}
+    return {name: int(tid) for name, tid in conn.execute(query)}
 
 
 def topic_sums(
