@@ -143,6 +143,28 @@ class Settings(BaseSettings):
     retention_audit_days: int | None = Field(
         None, ge=1, description="Delete audit log entries older than this."
     )
+    kpi_cost_per_contact_eur: float = Field(
+        6.0, ge=0, description="KPIs: what one customer contact costs (EUR), for service-cost deflection."
+    )
+    kpi_deflection_rate_direct: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="KPIs: share of questions answered in public that would otherwise "
+        "have been a contact (direct deflection).",
+    )
+    kpi_deflection_readers_per_answer: float = Field(
+        10.0, ge=0, description="KPIs: people who read a public answer besides the one who asked."
+    )
+    kpi_deflection_rate_indirect: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="KPIs: share of those readers who then did not contact us (indirect deflection).",
+    )
+    kpi_sales_department: str = Field(
+        "sales", max_length=40, description="KPIs: the department whose lead conversations count as leads."
+    )
 
     @field_validator("time_zone")
     @classmethod

@@ -1,0 +1,3 @@
+"""Goals → KPIs with targets: the KPI library over luister's own data (rollups, mentions, the inbox) and
+imported external series, each KPI with its formula text and version, its value per period, a forecast to
+the period's end and a status against its target."""
