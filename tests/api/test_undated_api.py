@@ -64,3 +64,29 @@ def test_mentions_and_sources_say_when_a_date_is_unknown(api: Api) -> None:
     assert "3 mentions without a date in the last 24 hours" in " ".join(table.output.split())
     listed = CliRunner().invoke(app, ["sources", "list", "--format", "json"], env=env)
     assert orjson.loads(listed.output)[0]["health"]["undated"] == 3
+
+
+def test_a_conversation_says_when_its_mentions_date_is_unknown(api: Api) -> None:
+    import sqlalchemy as sa
+
+    from luister.inbox.tables import conversation, conversation_message
+    from luister.storage.tables import mention
+
+    fetched = seed(api)
+    with api.engine.begin() as conn:
+        undated = conn.execute(sa.select(mention.c.id, mention.c.published_at)
+                               .where(mention.c.date_known.is_(False)).limit(1)).one()  # fmt: skip
+        cid = conn.execute(
+            conversation.insert().values(
+                channel="rss", author_handle="iemand", subject="Geen datum", status="new", priority="normal",
+                route={}, cycle=1, cycle_started_at=fetched, last_customer_at=fetched, message_count=1,
+            ).returning(conversation.c.id)
+        ).scalar_one()  # fmt: skip
+        values = {"conversation_id": cid, "mention_id": undated.id, "kind": "customer", "body": "geen datum"}
+        conn.execute(conversation_message.insert().values(at=fetched, **values))
+    (message,) = api.get(f"/api/v1/conversations/{cid}", role="viewer").json()["messages"]
+    assert message["date_known"] is False
+    from luister.testing import signed_in_client
+
+    page = signed_in_client(api.settings).get(f"/inbox/{cid}").text
+    assert "date unknown — fetched" in page

@@ -142,7 +142,7 @@ class ConversationPage(BaseModel):
 class MessageRead(BaseModel):
     id: int
     kind: str = Field(
-        description="customer (a mention), note (internal), reply, or elsewhere (answered by "
+        description="customer (a mention), agent (our reply), note (internal), or elsewhere (answered by "
         "phone, e-mail or in person)."
     )
     author: str | None
@@ -150,6 +150,9 @@ class MessageRead(BaseModel):
     at: datetime
     mention_id: int | None
     url: str | None = Field(description="Where the mention was published.")
+    date_known: bool = Field(
+        True, description="False when the source gave no date: `at` is then when the mention was fetched."
+    )
 
 
 class ConversationEventRead(BaseModel):
@@ -224,6 +227,7 @@ class ConversationDetailRead(ConversationRead):
                     at=m.at,
                     mention_id=m.mention_id,
                     url=m.url,
+                    date_known=m.date_known,
                 )
                 for m in d.messages
             ],

@@ -354,6 +354,7 @@ class MessageRead:
     at: datetime
     mention_id: int | None
     url: str | None
+    date_known: bool = True  # False: the source gave no date; ``at`` is when the mention was fetched
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,14 +412,15 @@ def conversation_detail(
         if r is None:
             raise UnknownConversation(f"no conversation #{conversation_id}")
         found = conn.execute(
-            sa.select(conversation_message, mention.c.url)
+            sa.select(conversation_message, mention.c.url, mention.c.date_known)
             .outerjoin(mention, mention.c.id == conversation_message.c.mention_id)
             .where(conversation_message.c.conversation_id == conversation_id)
             .order_by(conversation_message.c.at.desc(), conversation_message.c.id.desc())
             .limit(messages)
         ).all()
         items = [
-            MessageRead(m.id, m.kind, m.author, m.body, m.at, m.mention_id, m.url) for m in reversed(found)
+            MessageRead(m.id, m.kind, m.author, m.body, m.at, m.mention_id, m.url, m.date_known is not False)
+            for m in reversed(found)
         ]
         events = [
             EventRead(e.at, e.actor, e.kind, dict(e.detail or {}))
