@@ -1,0 +1,1 @@
+"""Goals, KPIs, social projects and the attribution of their outcomes."""
