@@ -43,14 +43,17 @@ class Rule(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Touchpoint:
-    """One exposure to a project before a conversion (a mention, a sign-up, a day's KPI value)."""
+    """One exposure to a project before a conversion (a mention, a sign-up, a day's KPI value): ``at`` its
+    latest touch (time decay counts from there), ``first`` its first (position orders by it; ``at`` if
+    not given)."""
 
     project: int
     at: datetime
+    first: datetime | None = None
 
 
 def _ordered(touchpoints: Iterable[Touchpoint]) -> list[Touchpoint]:
-    return sorted(touchpoints, key=lambda t: (t.at, t.project))
+    return sorted(touchpoints, key=lambda t: (t.first or t.at, t.project))
 
 
 def _collect(weights: Iterable[tuple[int, float]]) -> dict[int, float]:
