@@ -391,6 +391,17 @@ def _daily(conn: Connection, measure: str, topic_id: int, since: date, until: da
     return [got.get(since + timedelta(days=i), 0.0) for i in range((until - since).days + 1)]
 
 
+def _data_span(conn: Connection, topic_id: int) -> tuple[date, date] | None:
+    """The first and last day the topic has counts for (days after the last are unknown, not zero)."""
+    day = ROLLUP_TABLES["rollup_day"]
+    first, last = conn.execute(
+        sa.select(sa.func.min(day.c.bucket), sa.func.max(day.c.bucket)).where(day.c.topic_id == topic_id)
+    ).one()  # fmt: skip
+    if first is None or last is None:
+        return None
+    return first.astimezone(UTC).date(), last.astimezone(UTC).date()
+
+
 def attribute(
     *, engine: Engine, scope: Scope = EVERYTHING, project_id: int, kpi: str, method: str, today: date
 ) -> Attribution:
@@ -405,10 +416,15 @@ def attribute(
         raise ProjectError("kpi", "no project of this group has started yet")
     with engine.connect() as conn:
         measure, topic_id = _parse_kpi(conn, kpi, scope)
+        span = _data_span(conn, topic_id)
+        if span is None:
+            raise ProjectError("kpi", f"topic {topic_id} has no counts yet")
+        until = min(max(p.ends_on for p in group) + LOOKBACK, today - timedelta(days=1), span[1])
         if method in ("shapley", "causal"):
-            return _modelled(conn, group, kpi, measure, topic_id, method, today)
+            return _modelled(conn, group, kpi, measure, topic_id, method, (span[0], until))
         since = min(p.starts_on for p in group)
-        until = min(max(p.ends_on for p in group) + LOOKBACK, today - timedelta(days=1))
+        if until < since:
+            raise ProjectError("kpi", f"topic {topic_id} has no counts since the projects started")
         values = _daily(conn, measure, topic_id, since, until)
     conversions = []
     for i, value in enumerate(values):
@@ -432,15 +448,10 @@ def attribute(
 
 
 def _modelled(
-    conn: Connection, group: list[Project], kpi: str, measure: str, topic_id: int, method: str, today: date
-) -> Attribution:
-    first_data = conn.execute(
-        sa.select(sa.func.min(ROLLUP_TABLES["rollup_day"].c.bucket))
-        .where(ROLLUP_TABLES["rollup_day"].c.topic_id == topic_id)
-    ).scalar()  # fmt: skip
-    start = min(p.starts_on for p in group)
-    since = max(start - HISTORY, first_data.astimezone(UTC).date() if first_data else start)
-    until = min(max(p.ends_on for p in group) + LOOKBACK, today - timedelta(days=1))
+    conn: Connection, group: list[Project], kpi: str, measure: str, topic_id: int, method: str,
+    span: tuple[date, date],
+) -> Attribution:  # fmt: skip
+    since, until = max(min(p.starts_on for p in group) - HISTORY, span[0]), span[1]
     own_topics = {t for p in group for t in p.topics} | {topic_id}
     controls = conn.execute(
         sa.select(topic.c.id, topic.c.name)
