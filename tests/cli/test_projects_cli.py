@@ -29,8 +29,9 @@ def test_projects_commands(sqlite_settings: Settings) -> None:
     engine = create_engine(sqlite_settings)
     upgrade(engine)
     brand, a, b, _ = seed_world(engine)
-    made = invoke(sqlite_settings, "projects", "add", "[red]Pilot[/red]", "--kind", "webcare_pilot", "--start",
-                  "2026-03-01", "--end", "2026-03-31", "--budget", "1250.5", "--country", "nl")  # fmt: skip
+    made = invoke(sqlite_settings, "projects", "add", "[red]Pilot[/red]", "--kind", "webcare_pilot",
+                  "--start", "2026-03-01", "--end", "2026-03-31", "--budget", "1250.5",
+                  "--country", "nl")  # fmt: skip
     assert made.exit_code == 0, made.output
     bad = invoke(sqlite_settings, "projects", "add", "X", "--start", "2026-03-01", "--end", "maart")
     assert bad.exit_code == 2 and "--end" in bad.output
