@@ -478,9 +478,8 @@ def _modelled(
     if not controls:
         notes.append("no competitor topics as controls: the baseline rests on the trend and weekdays alone")
     if report.merged_overlaps:
-        notes.append(
-            "overlaps without their own term: " + ", ".join(f"{a}+{b}" for a, b in report.merged_overlaps)
-        )
+        pairs = ", ".join(f"{names[a]} + {names[b]}" for a, b in report.merged_overlaps)
+        notes.append(f"overlaps without their own term (too short, or never apart): {pairs}")
     if report.placebo_note:
         notes.append("no placebo: " + report.placebo_note)
     return Attribution(
