@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from luister.api.auth import caller
 from luister.api.problems import ApiError, invalid, responses
-from luister.api.schemas import NO_CONTROL
+from luister.api.schemas import NO_CONTROL, NO_NUL
 from luister.domain.accounts import Permission
 from luister.domain.addressing import MAX_ID
 from luister.kpis import projects as service
@@ -21,6 +21,7 @@ Kind = Literal["campaign", "community", "webcare_pilot"]
 Method = Literal["linear", "time_decay", "position", "shapley", "causal"]
 ProjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Line = Annotated[str, Field(max_length=200, pattern=NO_CONTROL)]
+Link = Annotated[str, Field(max_length=2000, pattern=NO_CONTROL)]
 
 
 class ProjectBase(BaseModel):
@@ -30,10 +31,10 @@ class ProjectBase(BaseModel):
     budget_cents: int | None = Field(None, ge=0, le=10**15, description="The budget in cents.")
     topics: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=100)
     hashtags: list[Line] = Field(default_factory=list, max_length=100)
-    links: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=100)
+    links: list[Link] = Field(default_factory=list, max_length=100)
     channels: list[Line] = Field(default_factory=list, max_length=50)
     countries: list[Line] = Field(default_factory=list, max_length=250)
-    objectives: str = Field("", max_length=10_000)
+    objectives: str = Field("", max_length=10_000, pattern=NO_NUL)
     kpi_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=100)
 
 
@@ -56,10 +57,10 @@ class ProjectUpdate(BaseModel):
     ends_on: date | None = None
     topics: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(None, max_length=100)
     hashtags: list[Line] | None = Field(None, max_length=100)
-    links: list[Annotated[str, Field(max_length=2000)]] | None = Field(None, max_length=100)
+    links: list[Link] | None = Field(None, max_length=100)
     channels: list[Line] | None = Field(None, max_length=50)
     countries: list[Line] | None = Field(None, max_length=250)
-    objectives: str | None = Field(None, max_length=10_000)
+    objectives: str | None = Field(None, max_length=10_000, pattern=NO_NUL)
     kpi_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(None, max_length=100)
 
 
@@ -93,7 +94,7 @@ class SpendRead(BaseModel):
 
 class EvaluationCreate(BaseModel):
     objectives_met: bool
-    evaluation: str = Field(min_length=1, max_length=20_000)
+    evaluation: str = Field(min_length=1, max_length=20_000, pattern=NO_NUL)
 
 
 class OverlapRead(BaseModel):
@@ -177,7 +178,7 @@ def routes(runtime: Runtime) -> APIRouter:
         return [_read(p) for p in service.list_projects(engine=engine, scope=user.scope, kind=kind,
                                                         running_on=running_on)]  # fmt: skip
 
-    @router.post("/projects", response_model=ProjectDetail, status_code=201, responses=responses(403))
+    @router.post("/projects", response_model=ProjectDetail, status_code=201, responses=responses(400, 403))
     def projects_create(user: Manager, body: ProjectCreate) -> ProjectDetail:
         """A new project; a department's people create their own department's."""
         try:
@@ -197,18 +198,20 @@ def routes(runtime: Runtime) -> APIRouter:
         they share)."""
         return shown(user, project_id)
 
-    @router.patch("/projects/{project_id}", response_model=ProjectDetail, responses=responses(403, 404))
+    @router.patch("/projects/{project_id}", response_model=ProjectDetail, responses=responses(400, 403, 404))
     def projects_update(user: Manager, project_id: ProjectId, body: ProjectUpdate) -> ProjectDetail:
         """Change the fields sent."""
         return acting(user, project_id, "update", changes=body.model_dump(exclude_unset=True))
 
-    @router.post("/projects/{project_id}/spend", response_model=ProjectDetail, responses=responses(403, 404))
+    @router.post(
+        "/projects/{project_id}/spend", response_model=ProjectDetail, responses=responses(400, 403, 404)
+    )
     def projects_spend(user: Manager, project_id: ProjectId, body: SpendCreate) -> ProjectDetail:
         """Record a line of spend."""
         return acting(user, project_id, "record_spend", **body.model_dump())
 
     @router.post(
-        "/projects/{project_id}/evaluation", response_model=ProjectDetail, responses=responses(403, 404)
+        "/projects/{project_id}/evaluation", response_model=ProjectDetail, responses=responses(400, 403, 404)
     )
     def projects_evaluate(user: Manager, project_id: ProjectId, body: EvaluationCreate) -> ProjectDetail:
         """The end-of-project evaluation: objectives met or not, and the lessons."""

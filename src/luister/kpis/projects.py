@@ -169,6 +169,20 @@ def overlap(a: Project, b: Project) -> Overlap | None:
 def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     """Checked, normalised column values; raises :class:`ProjectError` naming the field."""
     out = dict(values)
+    for key, value in out.items():  # PostgreSQL text holds no NUL; refuse it the same on SQLite
+        if any(
+            "\x00" in v for v in (value if isinstance(value, list | tuple) else [value]) if isinstance(v, str)
+        ):
+            raise ProjectError(key, "must not contain NUL characters")
+    for key in ("name", "kind", "starts_on", "ends_on", "currency"):
+        if key in out and out[key] is None:
+            raise ProjectError(key, "cannot be empty")
+    for key in ("topics", "hashtags", "links", "channels", "countries", "kpi_ids"):
+        out[key] = [] if key in out and out[key] is None else out.get(key, ())
+        if key not in values:
+            del out[key]
+    if "objectives" in out:
+        out["objectives"] = (out["objectives"] or "").strip()
     if "name" in out:
         out["name"] = str(out["name"]).strip()
         if not 1 <= len(out["name"]) <= 200:
@@ -282,6 +296,8 @@ def record_spend(
     """One line of spend (a correction may be negative); returns its id."""
     if amount_cents == 0:
         raise ProjectError("amount", "cannot be zero")
+    if note and "\x00" in note:
+        raise ProjectError("note", "must not contain NUL characters")
     with engine.begin() as conn:
         row = _row(conn, project_id, scope)
         _may_change(scope, row.department)
@@ -303,6 +319,8 @@ def evaluate(
     """The end-of-project evaluation: were the objectives met, and the lessons."""
     if not evaluation.strip():
         raise ProjectError("evaluation", "say what was learned")
+    if "\x00" in evaluation:
+        raise ProjectError("evaluation", "must not contain NUL characters")
     with engine.begin() as conn:
         row = _row(conn, project_id, scope)
         _may_change(scope, row.department)
