@@ -18,6 +18,7 @@ from luister.api import (
     mentions,
     privacy,
     problems,
+    projects,
     sources,
     topics,
 )
@@ -40,6 +41,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(inbox_voices.routes(runtime))
     router.include_router(inbox_replies.routes(runtime))
     router.include_router(effects.routes(runtime))
+    router.include_router(projects.routes(runtime))
     return router
 
 

@@ -11,6 +11,7 @@ from luister.cli import (  # noqa: F401  (each module registers its commands)
     inbox_reports,
     inbox_voices,
     privacy,
+    projects,
     sources,
     tokens,
     topics,

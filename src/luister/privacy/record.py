@@ -146,6 +146,14 @@ PURPOSES: dict[str, Purpose] = {
     "rollup_final": Purpose(
         "the moment before which rollup counts are final (after retention)", kept="for good"
     ),
+    "project": Purpose(
+        "social projects (campaigns, community launches, webcare pilots): budget, timing, objectives and "
+        "their evaluation, to plan the work and attribute its results",
+        ("owner", "evaluated_by", "created_by"),
+    ),
+    "project_spend": Purpose(
+        "what was spent on a project, line by line", ("recorded_by",), "with its project"
+    ),
 }
 
 

@@ -58,6 +58,8 @@ def pick_language(preferred: str | None, accept_language: str | None) -> str:
 
 
 EXTRA_MESSAGES = (  # texts that reach the templates as values: roles, labels, statuses, service errors
+    "community", "webcare_pilot", "mentions", "reach", "engagement",  # project kinds, KPI measures
+    "linear", "time_decay", "position", "shapley", "causal",
     "admin", "analyst", "agent", "viewer",
     "negative", "neutral", "positive",
     "complaint", "question", "praise", "lead", "churn", "feedback", "crisis", "other",
@@ -70,6 +72,7 @@ EXTRA_MESSAGES = (  # texts that reach the templates as values: roles, labels, s
     "the new passwords differ", "the current password is not right",
     "Your role may not do this.", "The form expired; reload the page.", "There is no such account.",
     "No such token.", "No such mention.", "No such topic.", "No such source.", "No such alert.",
+    "No such project.",
     "brand", "competitor", "campaign",  # topic kinds
     "country", "language", "since", "until",  # filter names on the mention list
     "a source needs a name", "a source with this name exists already", "a topic needs a name",
