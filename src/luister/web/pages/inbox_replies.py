@@ -31,7 +31,7 @@ def composer_context(web: Web, detail: ConversationDetail, user: UserRead) -> di
     source = next((m.url for m in reversed(detail.messages) if m.kind == "customer" and m.url), None)
     return {
         "reply": {
-            "voices": reply_voices(engine=web.engine, channel=channel),
+            "voices": reply_voices(engine=web.engine, channel=channel, scope=user.scope),
             "limit": DEFAULT_LIMITS.get(channel, replies.MAX_BODY),
             "unit": replies.unit_of(channel),
             "seq": detail.reply_seq,
