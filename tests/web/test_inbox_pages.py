@@ -296,6 +296,11 @@ def test_setup_pages_rules_simulated_before_saving_and_query_errors(sqlite_setti
     departments = client.get("/inbox/departments").text
     assert "<h3>Customer service <span" in departments and EMAIL in departments
     member = {"csrf": token, "email": BOB, "languages": "en", "capacity": "5", "availability": "off"}
+    # someone of customer service changes only customer service's set-up (as over the API) ...
+    theirs = client.post("/inbox/departments/product/members", data=member)
+    assert theirs.status_code == 422 and "only people of product" in theirs.text
+    # ... an analyst across departments changes any department's
+    set_department(engine=engine, email=EMAIL, department=None, actor="test")
     assert (
         client.post("/inbox/departments/product/members", data=member, follow_redirects=False).status_code
         == 303

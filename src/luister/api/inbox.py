@@ -49,7 +49,14 @@ from luister.domain.accounts import Permission
 from luister.domain.addressing import MAX_ID
 from luister.domain.query_tree import QueryReferenceError, QuerySyntaxError
 from luister.inbox import actions, setup
-from luister.inbox.model import Conflict, InboxError, NotAMember, UnknownConversation, UnknownDepartment
+from luister.inbox.model import (
+    Conflict,
+    InboxError,
+    NotAMember,
+    NotYours,
+    UnknownConversation,
+    UnknownDepartment,
+)
 from luister.inbox.read import (
     Filters,
     View,
@@ -100,6 +107,8 @@ def refusals(*, department_on_path: bool = False, account_on_path: bool = False)
         raise ApiError(409, str(exc)) from None
     except UnknownDepartment as exc:
         raise (ApiError(404, str(exc)) if department_on_path else invalid(f"department: {exc}")) from None
+    except NotYours as exc:
+        raise ApiError(403, str(exc)) from None
     except NotAMember as exc:
         raise (ApiError(404, str(exc)) if account_on_path else invalid(str(exc))) from None
     except RuleProblem as exc:
@@ -369,6 +378,7 @@ def routes(runtime: Runtime) -> APIRouter:
         _own(user, key)
         with refusals():
             setup.save_department(
+                scope=user.scope,
                 engine=engine,
                 actor=user.email,
                 key=key,
@@ -394,6 +404,7 @@ def routes(runtime: Runtime) -> APIRouter:
         _own(user, key)
         with refusals(department_on_path=True, account_on_path=True):
             setup.set_member(
+                scope=user.scope,
                 engine=engine,
                 actor=user.email,
                 department_key=key,
@@ -415,7 +426,9 @@ def routes(runtime: Runtime) -> APIRouter:
         """Take someone out of a department (their conversations there stay theirs until reassigned)."""
         _own(user, key)
         with refusals(department_on_path=True, account_on_path=True):
-            setup.remove_member(engine=engine, actor=user.email, department_key=key, email=email)
+            setup.remove_member(
+                scope=user.scope, engine=engine, actor=user.email, department_key=key, email=email
+            )
         return Response(status_code=204)
 
     # --- routing rules ---------------------------------------------------------------------------------
@@ -499,6 +512,7 @@ def routes(runtime: Runtime) -> APIRouter:
         _own(user, key)
         with refusals(department_on_path=True):
             setup.save_policy(
+                scope=user.scope,
                 engine=engine,
                 actor=user.email,
                 department_key=key,
@@ -518,7 +532,9 @@ def routes(runtime: Runtime) -> APIRouter:
     @router.get("/canned-responses", response_model=list[CannedResponseRead], responses=responses(403))
     def canned_responses_list(user: Reader, language: Language | None = None) -> list[CannedResponseRead]:
         """Canned responses by name, in one language or both."""
-        return [CannedResponseRead.of(c) for c in list_canned(engine=engine, language=language)]
+        return [
+            CannedResponseRead.of(c) for c in list_canned(engine=engine, language=language, scope=user.scope)
+        ]
 
     @router.put(
         "/canned-responses/{name}/{language}",
@@ -537,6 +553,7 @@ def routes(runtime: Runtime) -> APIRouter:
                 _own(user, existing.department)
         with refusals():
             setup.save_canned(
+                scope=user.scope,
                 engine=engine,
                 actor=user.email,
                 name=name,

@@ -24,6 +24,10 @@ class NotAMember(InboxError):
     """Someone who is not in the conversation's department cannot be assigned it."""
 
 
+class NotYours(InboxError):
+    """Another department's set-up: someone of a department changes only their own (the API answers 403)."""
+
+
 class Conflict(InboxError):
     """The change does not fit the conversation's state (the API answers 409)."""
 

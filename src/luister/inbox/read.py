@@ -658,10 +658,14 @@ class CannedRead:
     department: str | None
 
 
-def list_canned(*, engine: Engine, language: str | None = None) -> list[CannedRead]:
+def list_canned(
+    *, engine: Engine, language: str | None = None, scope: Scope = EVERYTHING
+) -> list[CannedRead]:
+    """Canned responses: the company's and those of the departments ``scope`` sees."""
     query = (
         sa.select(canned_response, department.c.key)
         .outerjoin(department, department.c.id == canned_response.c.department_id)
+        .where(seen(department.c.key, scope))
         .order_by(canned_response.c.name, canned_response.c.language)
     )
     if language:

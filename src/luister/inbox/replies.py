@@ -31,6 +31,7 @@ from luister.inbox.tables import (
     approval_rule,
     conversation,
     conversation_message,
+    department,
     reply_draft,
     voice,
 )
@@ -183,9 +184,13 @@ def approval_context(conn: Connection, row: Any, author_id: int) -> ApprovalCont
     return ApprovalContext(topics, row.intent, row.department, row.priority, int(sent))
 
 
-def _voice(conn: Connection, voice_id: int, channel: str) -> Any:
-    found = conn.execute(sa.select(voice).where(voice.c.id == voice_id)).first()
-    if found is None or not found.active:
+def _voice(conn: Connection, voice_id: int, channel: str, scope: Scope) -> Any:
+    found = conn.execute(
+        sa.select(voice, department.c.key)
+        .outerjoin(department, department.c.id == voice.c.department_id)
+        .where(voice.c.id == voice_id)
+    ).first()
+    if found is None or not found.active or not scope.sees(found.key):  # another department's: as unknown
         raise InboxError(f"there is no active voice #{voice_id}")
     if found.channel != channel or not found.connector:
         raise InboxError(f"voice {found.handle} cannot reply on {channel}")
@@ -257,7 +262,7 @@ def propose(
         user = _user(conn, actor)
         if not can(Role(user.role), Permission.correct):
             raise NotAllowed("viewers do not reply")
-        found = _voice(conn, voice_id, row.channel)
+        found = _voice(conn, voice_id, row.channel, scope)
         text = _check_text(body, channel=row.channel, measure=measure)
         replied_to = _mention_replied_to(conn, conversation_id, mention_id)
         reasons = needs_approval(approval_rules(conn), approval_context(conn, row, user.id))

@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.effects.tables import effect
 from luister.inbox.read import in_scope
-from luister.inbox.tables import conversation, reply_draft, voice
+from luister.inbox.tables import conversation, department, reply_draft, voice
+from luister.storage.scoping import seen
 from luister.storage.tables import user_account
 
 author_account = user_account.alias("author_account")
@@ -113,14 +114,20 @@ class ReplyVoice:
     connector: str
 
 
-def reply_voices(*, engine: Engine, channel: str) -> list[ReplyVoice]:
-    """Active voices with a connector on ``channel``: those a reply can go out from."""
+def reply_voices(*, engine: Engine, channel: str, scope: Scope = EVERYTHING) -> list[ReplyVoice]:
+    """Active voices with a connector on ``channel`` that ``scope`` sees: those a reply can go out from."""
     with engine.connect() as conn:
         return [
             ReplyVoice(v.id, v.handle, v.name, v.connector)
             for v in conn.execute(
                 sa.select(voice)
-                .where(voice.c.channel == channel, voice.c.active, voice.c.connector.is_not(None))
+                .outerjoin(department, department.c.id == voice.c.department_id)
+                .where(
+                    voice.c.channel == channel,
+                    voice.c.active,
+                    voice.c.connector.is_not(None),
+                    seen(department.c.key, scope),
+                )  # fmt: skip
                 .order_by(voice.c.name)
             )
         ]

@@ -14,11 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from luister.domain.accounts import EVERYTHING, Scope
 from luister.inbox import bookkeeping as book
 from luister.inbox.assignment import Availability, Strategy, parse_languages
 from luister.inbox.calendar import BusinessCalendar
 from luister.inbox.intake import Routing, decide, rule_of
-from luister.inbox.model import InboxError, NotAMember, UnknownDepartment
+from luister.inbox.model import InboxError, NotAMember, NotYours, UnknownDepartment
 from luister.inbox.rules import Candidate, Conditions, RuleProblem, clean_tags, holds
 from luister.inbox.status import Priority
 from luister.inbox.tables import (
@@ -44,6 +45,13 @@ def _department_id(conn: Connection, key: str) -> int:
     return int(found)
 
 
+def _own(scope: Scope, key: str | None) -> None:
+    """``domain.accounts.Scope.owns``: a department's set-up (its people, hours, policies, canned responses)
+    is changed by its own people, or by someone across departments."""
+    if not scope.owns(key or None):
+        raise NotYours(f"only people of {key or 'every department'} (or across departments) may change this")
+
+
 def save_department(
     *,
     engine: Engine,
@@ -55,8 +63,10 @@ def save_department(
     digest_every: str = "weekly",
     assignment: str = "least_loaded",
     reclaim_minutes: int | None = None,
+    scope: Scope = EVERYTHING,
 ) -> None:
     """Create or change the department ``key`` (lower-case letters, digits and dashes)."""
+    _own(scope, key)
     if not _KEY.match(key):
         raise InboxError(
             f"key: {key!r} must be 2-40 lower-case letters, digits or dashes, starting with a letter"
@@ -104,9 +114,11 @@ def set_member(
     capacity: int = 20,
     availability: str = "available",
     now: datetime,
+    scope: Scope = EVERYTHING,
 ) -> None:
     """Add someone to a department (or change their languages, capacity, availability). Becoming
     available drains the department's queue to them."""
+    _own(scope, department_key)
     try:
         codes = parse_languages(languages)
         state = Availability(availability)
@@ -164,7 +176,10 @@ def set_availability(*, engine: Engine, actor: str, email: str, availability: st
                 drain(conn, department_id, now=now)
 
 
-def remove_member(*, engine: Engine, actor: str, department_key: str, email: str) -> None:
+def remove_member(
+    *, engine: Engine, actor: str, department_key: str, email: str, scope: Scope = EVERYTHING
+) -> None:
+    _own(scope, department_key)
     with engine.begin() as conn:
         department_id = _department_id(conn, department_key)
         user = conn.execute(sa.select(user_account.c.id).where(user_account.c.email == email.lower())).first()
@@ -383,7 +398,9 @@ def save_policy(
     resolution_minutes: int | None,
     warn_minutes: int = 15,
     business_hours: bool = True,
+    scope: Scope = EVERYTHING,
 ) -> None:
+    _own(scope, department_key)
     level = Priority(priority)
     for label, value in (
         ("first_response_minutes", first_response_minutes),
@@ -426,9 +443,18 @@ VARIABLES = ("first_name", "case_number", "agent_name")
 
 
 def save_canned(
-    *, engine: Engine, actor: str, name: str, language: str, body: str, department_key: str | None = None
+    *,
+    engine: Engine,
+    actor: str,
+    name: str,
+    language: str,
+    body: str,
+    department_key: str | None = None,
+    scope: Scope = EVERYTHING,
 ) -> None:
-    """A canned response in one language; its body may use {first_name}, {case_number}, {agent_name}."""
+    """A canned response in one language; its body may use {first_name}, {case_number}, {agent_name}.
+    Someone of a department saves only their own department's (and changes no other's)."""
+    _own(scope, department_key)
     name, body = " ".join(name.split()), body.strip()
     if not name or not body:
         raise InboxError("a canned response needs a name and a text")
@@ -439,6 +465,14 @@ def save_canned(
         raise InboxError(f"body: unknown variable {{{sorted(unknown)[0]}}}; known: {', '.join(VARIABLES)}")
     with engine.begin() as conn:
         department_id = _department_id(conn, department_key) if department_key else None
+        owner = conn.execute(
+            sa.select(department.c.key)
+            .select_from(canned_response)
+            .outerjoin(department, department.c.id == canned_response.c.department_id)
+            .where(canned_response.c.name == name, canned_response.c.language == language)
+        ).first()
+        if owner is not None:
+            _own(scope, owner.key)  # the one it would change
         done = conn.execute(
             canned_response.update()
             .where(canned_response.c.name == name, canned_response.c.language == language)

@@ -72,7 +72,7 @@ def canned_for(
     talk = detail.conversation.language if detail.conversation.language in ("nl", "en") else language
     found = [
         c
-        for c in list_canned(engine=engine, language=talk)
+        for c in list_canned(engine=engine, language=talk, scope=user.scope)
         if c.department in (None, detail.conversation.department)
     ]
     name = (detail.conversation.author_name or detail.conversation.author_handle or "").split()

@@ -29,7 +29,7 @@ def composer_context(web: Web, detail: ConversationDetail, user: UserRead) -> di
     limit and its unit, the guard's number, the drafts, and where to answer at the source otherwise."""
     channel = detail.conversation.channel
     source = next((m.url for m in reversed(detail.messages) if m.kind == "customer" and m.url), None)
-    voices = reply_voices(engine=web.engine, channel=channel)
+    voices = reply_voices(engine=web.engine, channel=channel, scope=user.scope)
     known = web.runtime.known_reply_limit(voices[0].id) if voices else None  # asked of the platform
     return {
         "reply": {

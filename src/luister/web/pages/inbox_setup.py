@@ -130,6 +130,7 @@ def routes(web: Web) -> APIRouter:
     def department_save(request: Request, key: str, post: Manager) -> Response:
         def change() -> None:
             setup.save_department(
+                scope=post.session.user.scope,
                 engine=engine,
                 actor=post.session.user.email,
                 key=key,
@@ -147,6 +148,7 @@ def routes(web: Web) -> APIRouter:
     def member_save(request: Request, key: str, post: Manager) -> Response:
         def change() -> None:
             setup.set_member(
+                scope=post.session.user.scope,
                 engine=engine,
                 actor=post.session.user.email,
                 department_key=key,
@@ -166,7 +168,11 @@ def routes(web: Web) -> APIRouter:
             post,
             f"department-{key}",
             lambda: setup.remove_member(
-                engine=engine, actor=post.session.user.email, department_key=key, email=post.text("email")
+                scope=post.session.user.scope,
+                engine=engine,
+                actor=post.session.user.email,
+                department_key=key,
+                email=post.text("email"),
             ),
         )
 
@@ -174,6 +180,7 @@ def routes(web: Web) -> APIRouter:
     def policy_save(request: Request, post: Manager) -> Response:
         def change() -> None:
             setup.save_policy(
+                scope=post.session.user.scope,
                 engine=engine,
                 actor=post.session.user.email,
                 department_key=post.text("department"),
@@ -305,7 +312,7 @@ def routes(web: Web) -> APIRouter:
     ) -> Response:
         departments = list_departments(engine=engine)
         context = {
-            "items": list_canned(engine=engine),
+            "items": list_canned(engine=engine, scope=session.user.scope),
             "departments": departments,
             "problem": problem,
             "names": department_names(departments, web.language(request, session)),
@@ -318,7 +325,11 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/inbox/canned", response_class=HTMLResponse)
     def canned_page(request: Request, session: Reader, edit: int = 0) -> Response:
-        found = next((c for c in list_canned(engine=engine) if c.id == edit), None) if edit else None
+        found = (
+            next((c for c in list_canned(engine=engine, scope=session.user.scope) if c.id == edit), None)
+            if edit
+            else None
+        )
         form = (
             {
                 "name": found.name,
@@ -336,12 +347,14 @@ def routes(web: Web) -> APIRouter:
         form = {name: post.text(name) for name in ("name", "language", "body", "department")}
         try:
             setup.save_canned(
+                scope=post.session.user.scope,
                 engine=engine,
                 actor=post.session.user.email,
                 name=form["name"],
                 language=form["language"],
                 body=form["body"],
-                department_key=form["department"] or None,
+                # someone of a department saves their department's, as over the API
+                department_key=post.session.user.scope.department or form["department"] or None,
             )
         except InboxError as exc:
             return _canned(request, post.session, form, problem=str(exc))

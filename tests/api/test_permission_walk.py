@@ -1,0 +1,404 @@
+"""The permission walk (issue #26): every page and API route of the app, for every role in customer service,
+in legal and without a department, called with the other department's things in its path (and its own),
+signed in on the web (with the form token) or with an API token.
+
+What must hold: no answer is a 5xx; nobody reads another department's things (a refusal, and none of the
+words only that department's things carry in any body); no write to another department's things succeeds
+(and the database is unchanged); roles hold (viewers never write, agents do not manage, only admins
+administer). Every route needs an expectation here, so a route added later fails this test until it has one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi.routing import iter_route_contexts
+from permission_world import MARKS, OTHER, Person, Targets, World, build, sign_in_everyone
+
+from luister.app import create_app
+from luister.domain.accounts import Permission, can
+from luister.runtime import Runtime
+from luister.settings import get_settings
+from luister.storage.engine import create_engine
+from luister.storage.migrate import upgrade
+
+P = Permission
+PUBLIC = None
+
+
+@dataclass(frozen=True)
+class Expect:
+    need: Permission | None  # None: anyone, signed in or not
+    owned: bool = False  # the path names a department's thing: another department's is refused
+    personal: bool = False  # the path names one person's thing: someone else's is refused, admins too
+
+
+V, C, M, A = Expect(P.view), Expect(P.correct), Expect(P.manage), Expect(P.admin)
+VO, CO, MO = Expect(P.view, owned=True), Expect(P.correct, owned=True), Expect(P.manage, owned=True)
+
+EXPECT: dict[str, Expect] = {
+    "GET /api/openapi.json": Expect(PUBLIC), "GET /api/docs": Expect(PUBLIC), "GET /healthz": Expect(PUBLIC),
+    "GET /login": Expect(PUBLIC), "POST /login": Expect(PUBLIC), "GET /vendor/plotly.min.js": Expect(PUBLIC),
+    "POST /logout": V, "POST /language": V, "GET /": V, "GET /overview/panel/{name}": V,
+    "GET /inbox": V, "POST /inbox/bulk": C, "POST /inbox/availability": V, "GET /inbox/notifications": V,
+    "POST /inbox/notifications/{notification_id}/open": Expect(P.view, personal=True),
+    "POST /inbox/notifications/read": V, "GET /inbox/departments": V,
+    "POST /inbox/departments/{key}": MO, "POST /inbox/departments/{key}/members": MO,
+    "POST /inbox/departments/{key}/members/remove": MO, "POST /inbox/policies": M,
+    "GET /inbox/rules": V, "POST /inbox/rules": M, "POST /inbox/rules/remove": M,
+    "GET /inbox/canned": V, "POST /inbox/canned": M, "GET /inbox/voices": V, "POST /inbox/voices": M,
+    "POST /inbox/voices/{voice_id}/check": MO, "POST /inbox/voices/{voice_id}/remove": MO,
+    "GET /inbox/reports": V, "GET /inbox/reports/list": V, "GET /inbox/digests": V,
+    "GET /inbox/digests/{digest_id}": VO, "GET /inbox/digests/items/{item_id}": VO,
+    "POST /inbox/digests/items/{item_id}/decide": CO, "POST /inbox/digests/build": C,
+    "POST /inbox/{conversation_id}/presence": VO, "POST /inbox/{conversation_id}/reply": CO,
+    "POST /inbox/drafts/{draft_id}/approve": CO, "POST /inbox/drafts/{draft_id}/reject": CO,
+    "POST /inbox/drafts/{draft_id}/withdraw": CO, "GET /inbox/approvals": V,
+    "POST /inbox/approval-rules": M, "POST /inbox/approval-rules/{rule_id}/remove": M,
+    "GET /inbox/{conversation_id}": VO, "POST /inbox/{conversation_id}/move": CO,
+    "POST /inbox/{conversation_id}/assign": CO, "POST /inbox/{conversation_id}/transfer": CO,
+    "POST /inbox/{conversation_id}/priority": CO, "POST /inbox/{conversation_id}/tags": CO,
+    "POST /inbox/{conversation_id}/note": CO, "POST /inbox/{conversation_id}/elsewhere": CO,
+    "POST /inbox/{conversation_id}/merge": CO,
+    "GET /mentions": V, "GET /mentions/{mention_id}": V, "POST /mentions/{mention_id}/correct": C,
+    "GET /alerts": V, "GET /alerts/{alert_id}": VO, "POST /alerts/{alert_id}/acknowledge": CO,
+    "POST /alerts/{alert_id}/resolve": CO, "POST /alerts/{alert_id}/steps/{position}": CO,
+    "GET /topics": V, "GET /topics/test": V, "POST /topics": M, "GET /topics/{topic_id}/edit": MO,
+    "POST /topics/{topic_id}/edit": MO, "POST /topics/{topic_id}/enabled": MO,
+    "GET /topics/{topic_id}/delete": MO, "POST /topics/{topic_id}/delete": MO,
+    "GET /sources": V, "GET /sources/new": M, "POST /sources/new": M, "GET /sources/{name:path}/remove": MO,
+    "POST /sources/{name:path}/remove": MO, "POST /sources/{name:path}/enabled": MO,
+    "GET /sources/{name:path}": VO,
+    "GET /account/tokens": V, "POST /account/tokens": V,
+    "POST /account/tokens/{token_id}/revoke": Expect(P.view, personal=True),
+    "GET /account": V, "POST /account/password": V, "POST /account/sign-out-everywhere": V,
+    "GET /users": A, "POST /users/{user_id}/unlock": A, "POST /users/{user_id}/password": A,
+    "POST /users/{user_id}/active": A, "POST /users/{user_id}/sessions/end": A,
+    "GET /privacy": A, "GET /privacy/export": A, "POST /privacy/erase": A,
+    "GET /api/v1/mentions": V, "GET /api/v1/mentions/{mention_id}": V,
+    "POST /api/v1/mentions/{mention_id}/labels": C,
+    "GET /api/v1/topics": V, "POST /api/v1/topics/test": V, "POST /api/v1/topics": M,
+    "GET /api/v1/topics/{name:path}": VO, "PUT /api/v1/topics/{name:path}": MO,
+    "DELETE /api/v1/topics/{name:path}": MO,
+    "GET /api/v1/sources": V, "POST /api/v1/sources": M, "DELETE /api/v1/sources/{name:path}": MO,
+    "GET /api/v1/alerts": V, "GET /api/v1/alerts/{alert_id}": VO,
+    "POST /api/v1/alerts/{alert_id}/acknowledge": CO, "POST /api/v1/alerts/{alert_id}/steps/{position}": CO,
+    "POST /api/v1/alerts/{alert_id}/resolve": CO, "GET /api/v1/analytics/overview": V,
+    "POST /api/v1/ingest/{source}": Expect(PUBLIC),  # a push authenticates with its source's secret
+    "GET /api/v1/privacy/find": A, "GET /api/v1/privacy/export": A, "POST /api/v1/privacy/erase": A,
+    "GET /api/v1/conversations": V, "POST /api/v1/conversations/bulk": C,
+    "GET /api/v1/conversations/{conversation_id}": VO,
+    **{f"POST /api/v1/conversations/{{conversation_id}}/{a}": CO for a in (
+        "status", "assign", "transfer", "notes", "tags", "priority", "answered-elsewhere", "merge")},
+    "POST /api/v1/conversations/{conversation_id}/presence": VO,
+    "GET /api/v1/departments": V, "PUT /api/v1/departments/{key}": MO,
+    "PUT /api/v1/departments/{key}/members/{email}": MO,
+    "DELETE /api/v1/departments/{key}/members/{email}": MO,
+    "GET /api/v1/routing-rules": V, "POST /api/v1/routing-rules/simulate": M,
+    "PUT /api/v1/routing-rules/{name}": M, "DELETE /api/v1/routing-rules/{name}": M,
+    "GET /api/v1/sla-policies": V, "PUT /api/v1/sla-policies/{key}/{priority}": MO,
+    "GET /api/v1/canned-responses": V, "PUT /api/v1/canned-responses/{name}/{language}": MO,
+    "GET /api/v1/inbox/reports": V, "GET /api/v1/digests": V, "GET /api/v1/digests/{digest_id}": VO,
+    "GET /api/v1/digests/items/{item_id}/mentions": VO, "POST /api/v1/digests": C,
+    "POST /api/v1/digests/items/{item_id}/decision": CO,
+    "GET /api/v1/voices": V, "POST /api/v1/voices": M, "GET /api/v1/voices/{voice_id}": VO,
+    "PATCH /api/v1/voices/{voice_id}": MO, "DELETE /api/v1/voices/{voice_id}": MO,
+    "POST /api/v1/voices/{voice_id}/check": MO,
+    "POST /api/v1/inbox/conversations/{conversation_id}/drafts": CO,
+    "GET /api/v1/inbox/conversations/{conversation_id}/drafts": VO,
+    "POST /api/v1/inbox/drafts/{draft_id}/approve": CO, "POST /api/v1/inbox/drafts/{draft_id}/reject": CO,
+    "POST /api/v1/inbox/drafts/{draft_id}/withdraw": CO, "GET /api/v1/inbox/approvals": V,
+    "GET /api/v1/inbox/approval-rules": V, "POST /api/v1/inbox/approval-rules": M,
+    "DELETE /api/v1/inbox/approval-rules/{rule_id}": M,
+    "GET /api/v1/effects": V, "GET /api/v1/effects/{effect_id}": VO,
+    "POST /api/v1/effects/{effect_id}/retry": CO,
+}  # fmt: skip
+
+# Not walked: static files and the API documentation's assets (no data, no state).
+MOUNTS = {"/static", "/api/docs/assets", "/api/docs/start"}
+# Tables a refused request may still write: who signed in and when, the audit of refusals, presence pings,
+# and figures derived from mentions.
+VOLATILE = ("audit_log", "web_session", "api_token", "sign_in_failure", "conversation_presence", "source_run")
+
+
+def routes(app: Any) -> list[tuple[str, str]]:
+    found = []
+    for context in iter_route_contexts(app.routes):
+        if context.path in MOUNTS:
+            continue
+        for method in sorted((context.methods or set()) - {"HEAD"}):
+            found.append((method, context.path))
+    return found
+
+
+def fill(path: str, t: Targets, own: Targets) -> str:
+    """``path`` with ``t``'s things in its parameters (``own``: the caller's, for what is not owned)."""
+    values = {
+        "{conversation_id}": t.conversation,
+        "{topic_id}": t.topic_id,
+        "{alert_id}": t.alert,
+        "{position}": 0,
+        "{voice_id}": t.voice,
+        "{draft_id}": t.draft,
+        "{digest_id}": t.digest,
+        "{item_id}": t.item,
+        "{key}": t.department,
+        "{email}": t.member,
+        "{priority}": "high",
+        "{language}": "nl",
+        "{notification_id}": t.notification,
+        "{user_id}": t.user,
+        "{token_id}": t.token,
+        "{mention_id}": t.mention,
+        "{effect_id}": t.effect,
+        "{rule_id}": t.approval_rule,
+        "{source}": t.source,
+        "{name}": "authors",
+    }
+    if "/topics/{name:path}" in path:
+        values["{name:path}"] = t.topic
+    elif "/sources/{name:path}" in path:
+        values["{name:path}"] = t.source
+    elif "/routing-rules/{name}" in path:
+        values["{name}"] = t.routing_rule or "Walk"
+    elif "/canned-responses/{name}" in path:
+        values["{name}"] = t.canned
+    for key, value in values.items():
+        path = path.replace(key, str(value))
+    return path
+
+
+def api_body(method: str, path: str, t: Targets, own: Targets) -> dict[str, Any] | None:
+    """A valid body: a refusal must come from who asks, not from what they sent."""
+    mine = own.department
+    bodies: dict[str, dict[str, Any]] = {
+        "/labels": {"sentiment": "positive"},
+        "/topics/test": {"query": "voltaro"},
+        "/topics": {"name": "Walk topic", "query": "walk", "department": t.department},
+        "/topics/": {"query": "voltaro OR laadpaal", "kind": "other", "department": t.department},
+        "/sources": {
+            "name": "walk-bron",
+            "connector": "webhook",
+            "options": {"secret": "push-secret-0123456789ab"},
+            "department": t.department,
+        },
+        "/resolve": {"note": "done"},
+        "/privacy/erase": {"handle": "nobody"},
+        "/bulk": {"ids": [t.conversation], "operation": "tag", "tags": ["walk"]},
+        "/status": {"move": "resolve"},
+        "/assign": {"assignee": own.member},
+        "/transfer": {"department": mine, "reason": "walk"},
+        "/notes": {"body": "walk note"},
+        "/tags": {"add": ["walk"]},
+        "/priority": {"priority": "urgent"},
+        "/answered-elsewhere": {"how": "phone", "note": "walk", "resolve": True},
+        "/merge": {"into": t.merge_into},
+        "/departments/": {"name_en": "Walk department"},
+        "/members/": {"languages": ["nl"], "capacity": 3, "availability": "away"},
+        "/simulate": {"conditions": {"query": "voltaro"}, "department": t.department},
+        "/routing-rules/": {"conditions": {"query": "walk"}, "department": t.department},
+        "/sla-policies/": {"first_response_minutes": 5, "next_response_minutes": 5, "resolution_minutes": 50},
+        "/canned-responses/": {"body": "walk", "department": t.department},
+        "/digests": {"department": t.department, "period_start": "2026-01-01", "period_end": "2026-01-08"},
+        "/decision": {"decision": "no_action", "outcome": "walk"},
+        "/voices": {"name": "Walk", "channel": "mastodon", "handle": "walk@x", "department": t.department},
+        "/voices/": {"name": "Walk", "active": False},
+        "/presence": {"typing": True},
+        "/drafts": {"voice_id": t.voice, "body": "walk reply", "seen_reply_seq": 99, "confirm": True},
+        "/approve": {"body": "walk approved"},
+        "/reject": {"reason": "walk"},
+        "/approval-rules": {"name": "walk", "kind": "all"},
+    }
+    if method == "GET" or method == "DELETE":
+        return None
+    for suffix, body in bodies.items():
+        if path.rstrip("/").endswith(suffix.rstrip("/")) and not suffix.endswith("/"):
+            return body
+    for suffix, body in bodies.items():
+        if suffix.endswith("/") and suffix in path:
+            return body
+    return {}
+
+
+def web_form(person: Person, t: Targets, own: Targets) -> dict[str, Any]:
+    """Every field a page's form may read, valid: extra fields are ignored."""
+    return {
+        "csrf": person.csrf,
+        "body": "walk",
+        "note": "walk",
+        "name": "Walk",
+        "department": t.department,
+        "to": own.department,
+        "reason": "walk",
+        "priority": "urgent",
+        "tags": "walk",
+        "add": "walk",
+        "assignee": own.member,
+        "into": str(t.merge_into),
+        "id": [str(t.conversation)],
+        "operation": "tag",
+        "how": "phone",
+        "do": "resolve",
+        "action": "resolve",
+        "query": "walk",
+        "kind": "other",
+        "enabled": "0",
+        "active": "0",
+        "confirm": "yes",
+        "email": own.member,
+        "languages": "nl",
+        "capacity": "3",
+        "availability": "away",
+        "voice_id": str(t.voice),
+        "seen_reply_seq": "99",
+        "decision": "no_action",
+        "outcome": "walk",
+        "sentiment": "positive",
+        "connector": "webhook",
+        "secret": "push-secret-0123456789ab",
+        "channel": "mastodon",
+        "handle": "walk@x",
+        "language": "nl",
+        "name_en": "Walk",
+        "name_nl": "Walk",
+        "value": "",
+        "reference": "walk",
+        "interval": "3600",
+        "expires_days": "30",
+        "typing": "1",
+        "password": "a new long passphrase for the walk",
+        "current": "a long and secret passphrase for the walk",
+    }
+
+
+class Database:
+    """The walk's database: a fingerprint of what it holds, and a way back to how it was."""
+
+    def __init__(self, world: World, path: Path) -> None:
+        self.world, self.path, self.pristine = world, path, path.with_suffix(".pristine")
+        names = sa.inspect(world.engine).get_table_names()
+        self.tables = [n for n in names if n not in VOLATILE and not n.startswith("rollup")]
+        self.watch = sqlite3.connect(path)
+        self.version = -1
+
+    def save(self) -> None:
+        self._copy(self.path, self.pristine)
+
+    def restore(self) -> None:
+        self._copy(self.pristine, self.path)
+
+    def _copy(self, source: Path, target: Path) -> None:
+        """SQLite's online backup (the write-ahead log included), with the app's connections closed."""
+        self.world.engine.dispose()
+        with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
+            origin.backup(copy)
+
+    def written(self) -> bool:
+        """Whether anyone committed since the last question (SQLite's data_version, from a connection of
+        our own): most refused requests write nothing at all, and need no fingerprint."""
+        version = self.watch.execute("PRAGMA data_version").fetchone()[0]
+        wrote, self.version = version != self.version, version
+        return bool(wrote)
+
+    def fingerprint(self) -> dict[str, str]:
+        with self.world.engine.connect() as conn:
+            return {
+                name: hashlib.sha1(
+                    repr(conn.execute(sa.text(f'SELECT * FROM "{name}" ORDER BY 1')).all()).encode()
+                ).hexdigest()
+                for name in self.tables
+            }
+
+
+def echoless(text: str, t: Targets) -> str:
+    """``text`` without the names the request itself sent: a refusal may say what it was asked for."""
+    for name in (t.topic, t.source, t.canned):
+        text = text.replace(name, "").replace(name.replace(" ", "%20"), "")
+    return text
+
+
+def refuse_expected(expect: Expect, person: Person, t: Targets, own: Targets, scoped: bool) -> bool:
+    allowed = expect.need is None or can(person.role, expect.need)
+    return not allowed or (t is not own and (scoped and expect.owned or expect.personal))
+
+
+def call(person: Person, method: str, path: str, t: Targets, own: Targets) -> Any:
+    url = fill(path, t, own)
+    if path.startswith("/api/"):
+        body = api_body(method, path, t, own)
+        headers = {"Authorization": f"Bearer {person.token}"}
+        return person.web.request(method, url, headers=headers, json=body, follow_redirects=False)
+    if method == "GET":
+        return person.web.get(url, follow_redirects=False)
+    return person.web.post(url, data=web_form(person, t, own), follow_redirects=False)
+
+
+def test_every_route_for_every_role_and_department(tmp_path: Path) -> None:
+    db_path = tmp_path / "luister.db"
+    settings = get_settings(database_url=f"sqlite:///{db_path}", data_dir=tmp_path / "data")
+    engine = create_engine(settings)
+    upgrade(engine)
+    world = build(settings, engine)
+    app = create_app(Runtime(settings, engine=engine))
+    sign_in_everyone(world, app)
+    walked = routes(app)
+    missing = [f"{m} {p}" for m, p in walked if f"{m} {p}" not in EXPECT]
+    assert not missing, f"routes without an expectation in EXPECT: {missing}"
+    db = Database(world, db_path)
+    db.save()
+    before = db.fingerprint()
+    failures: list[str] = []
+    done: set[str] = set()  # writes that changed the database for someone allowed: the bodies are valid
+    calls = 0
+    for person in world.people:
+        own = world.targets[person.department or "customer-service"]
+        others = [world.targets[OTHER[person.department]]] if person.department else []
+        scoped = person.department is not None and person.role.value != "admin"
+        for method, path in walked:
+            expect = EXPECT[f"{method} {path}"]
+            for t in [*others, own]:
+                cookies = dict(person.web.cookies)
+                answer = call(person, method, path, t, own)
+                calls += 1
+                what = f"{person.label} {method} {fill(path, t, own)} → {answer.status_code}"
+                if answer.status_code >= 500:
+                    failures.append(f"{what}: a server error")
+                if scoped:  # never another department's words, whatever the route (bar its own request's)
+                    foreign = MARKS[OTHER[person.department]]  # type: ignore[index]
+                    if foreign in echoless(answer.text, t):
+                        failures.append(f"{what}: shows {foreign!r} (another department's)")
+                allowed = expect.need is None or can(person.role, expect.need)
+                theirs = t is not own and scoped and expect.owned
+                if method == "GET":
+                    if not allowed and answer.status_code not in (403,):
+                        failures.append(f"{what}: {expect.need} needed, expected 403")
+                    elif theirs and answer.status_code not in (403, 404):
+                        failures.append(f"{what}: another department's, expected 403 or 404")
+                    continue
+                after = db.fingerprint() if db.written() else before
+                changed = sorted(name for name in after if after[name] != before[name])
+                if changed and not refuse_expected(expect, person, t, own, scoped):
+                    done.add(f"{method} {path}")
+                refuse = refuse_expected(expect, person, t, own, scoped)
+                if refuse and changed:
+                    failures.append(f"{what}: changed {changed} (should have been refused)")
+                if refuse and path.startswith("/api/") and answer.status_code < 400:
+                    failures.append(f"{what}: expected a refusal")
+                if (
+                    changed
+                    or method == "POST"
+                    and path in ("/logout", "/account/password", "/account/sign-out-everywhere")
+                ):
+                    db.restore()
+                    person.web.cookies.clear()
+                    person.web.cookies.update(cookies)
+    print(f"{calls} calls")
+    owned_writes = {k for k, e in EXPECT.items() if e.owned and not k.startswith("GET ")}
+    print("owned writes never done:", sorted(owned_writes - done))
+    assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures)
