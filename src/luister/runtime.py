@@ -319,7 +319,10 @@ class Runtime:
         from luister.demo.story import load_demo
 
         return load_demo(
-            engine=self.engine, enrichers=self.enrichers, connectors=self.connectors(), cipher=self.cipher,
+            engine=self.engine,
+            enrichers=self.enrichers,
+            connectors=self.connectors(),
+            cipher=self.cipher,
             **options,
         )
 

@@ -140,9 +140,12 @@ PURPOSES: dict[str, Purpose] = {
     "goal": Purpose("business goals the KPIs serve, with their owner", ("owner_id",)),
     "kpi": Purpose("what is measured for a goal, how, and who owns it", ("owner_id",)),
     "kpi_target": Purpose("the value a KPI should reach per period", kept="with its KPI"),
-    "external_series": Purpose("series from outside luister (search position, NPS, revenue); no person in them"),
-    "external_point": Purpose("the values of an external series per period; no person in them",
-                              kept="with its series"),  # fmt: skip
+    "external_series": Purpose(
+        "series from outside luister (search position, NPS, revenue); no person in them"
+    ),
+    "external_point": Purpose(
+        "the values of an external series per period; no person in them", kept="with its series"
+    ),  # fmt: skip
     "rollup_final": Purpose(
         "the moment before which rollup counts are final (after retention)", kept="for good"
     ),

@@ -7,8 +7,8 @@ from alembic import context
 import luister.accounts.tables  # noqa: F401  # capability tables join the shared metadata on import
 import luister.effects.tables  # noqa: F401
 import luister.inbox.tables  # noqa: F401
-import luister.kpis.tables  # noqa: F401
 import luister.kpis.projects_tables  # noqa: F401
+import luister.kpis.tables  # noqa: F401
 from luister.storage.tables import metadata
 
 connection = context.config.attributes.get("connection")

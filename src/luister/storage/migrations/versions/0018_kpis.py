@@ -59,7 +59,9 @@ def upgrade() -> None:
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.CheckConstraint("direction IN ('up', 'down')", name=op.f("ck_kpi_direction")),
         sa.CheckConstraint("(formula IS NULL) <> (series_key IS NULL)", name=op.f("ck_kpi_definition")),
-        sa.ForeignKeyConstraint(["goal_id"], ["goal.id"], name=op.f("fk_kpi_goal_id_goal"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["goal_id"], ["goal.id"], name=op.f("fk_kpi_goal_id_goal"), ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(
             ["owner_id"], ["user_account.id"], name=op.f("fk_kpi_owner_id_user_account"), ondelete="SET NULL"
         ),
@@ -80,10 +82,15 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "period_kind IN ('week', 'month', 'quarter', 'year')", name=op.f("ck_kpi_target_period_kind")
         ),
-        sa.ForeignKeyConstraint(["kpi_id"], ["kpi.id"], name=op.f("fk_kpi_target_kpi_id_kpi"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["kpi_id"], ["kpi.id"], name=op.f("fk_kpi_target_kpi_id_kpi"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kpi_target")),
         sa.UniqueConstraint(
-            "kpi_id", "period_kind", "period_start", name=op.f("uq_kpi_target_kpi_id_period_kind_period_start")
+            "kpi_id",
+            "period_kind",
+            "period_start",
+            name=op.f("uq_kpi_target_kpi_id_period_kind_period_start"),
         ),
     )
     op.create_table(
