@@ -147,7 +147,7 @@ def routes(runtime: Runtime) -> APIRouter:
         )
         return [GoalRead.of(g) for g in tree]
 
-    @router.post("/goals", status_code=201, response_model=GoalRead, responses=responses(403, 404, 409))
+    @router.post("/goals", status_code=201, response_model=GoalRead, responses=responses(400, 403, 404, 409))
     def goal_create(body: GoalCreate, user: Manager) -> GoalRead:
         try:
             goal_id = actions.create_goal(
@@ -168,7 +168,7 @@ def routes(runtime: Runtime) -> APIRouter:
     def goal_read(goal_id: RowId, user: Reader, period: PeriodQuery = "month") -> GoalRead:
         return goal(goal_id, user, period)
 
-    @router.patch("/goals/{goal_id}", response_model=GoalRead, responses=responses(403, 404, 409))
+    @router.patch("/goals/{goal_id}", response_model=GoalRead, responses=responses(400, 403, 404, 409))
     def goal_update(goal_id: RowId, body: GoalUpdate, user: Manager) -> GoalRead:
         """Change what is given; ``parent_id`` null makes it a top goal, ``owner`` null leaves it unowned."""
         try:
@@ -209,7 +209,9 @@ def routes(runtime: Runtime) -> APIRouter:
             waiting = node.children + waiting
         return found
 
-    @router.post("/kpis", status_code=201, response_model=KpiDetailRead, responses=responses(403, 404, 409))
+    @router.post(
+        "/kpis", status_code=201, response_model=KpiDetailRead, responses=responses(400, 403, 404, 409)
+    )
     def kpi_create(body: KpiCreate, user: Manager) -> KpiDetailRead:
         """A KPI of a goal: a formula of the KPI library with its parameters, or an external series."""
         try:
@@ -239,7 +241,7 @@ def routes(runtime: Runtime) -> APIRouter:
         and its targets."""
         return detail(kpi_id, user, period)
 
-    @router.patch("/kpis/{kpi_id}", response_model=KpiDetailRead, responses=responses(403, 404))
+    @router.patch("/kpis/{kpi_id}", response_model=KpiDetailRead, responses=responses(400, 403, 404))
     def kpi_update(kpi_id: RowId, body: KpiUpdate, user: Manager) -> KpiDetailRead:
         changes: dict[str, Any] = body.model_dump(exclude_unset=True)
         if body.params is not None:
@@ -258,7 +260,7 @@ def routes(runtime: Runtime) -> APIRouter:
             raise problem(exc) from None
         return Response(status_code=204)
 
-    @router.put("/kpis/{kpi_id}/targets", response_model=TargetRead, responses=responses(403, 404))
+    @router.put("/kpis/{kpi_id}/targets", response_model=TargetRead, responses=responses(400, 403, 404))
     def target_put(kpi_id: RowId, body: TargetPut, user: Manager) -> TargetRead:
         """Set (or replace) the KPI's target for one period; a value in another unit is refused."""
         try:
@@ -303,7 +305,7 @@ def routes(runtime: Runtime) -> APIRouter:
         """The external series (search position, new customers, NPS, …) with how many points each holds."""
         return [SeriesRead.of(s) for s in read.list_series(engine=engine, scope=user.scope)]
 
-    @router.post("/series", status_code=201, response_model=SeriesRead, responses=responses(403, 409))
+    @router.post("/series", status_code=201, response_model=SeriesRead, responses=responses(400, 403, 409))
     def series_create(body: SeriesCreate, user: Manager) -> SeriesRead:
         try:
             actions.create_series(
