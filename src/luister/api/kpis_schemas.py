@@ -185,7 +185,7 @@ class KpiCreate(BaseModel):
     key: Key = Field(description="Lower-case letters, digits, '_', '.', '-'.")
     name: Name
     formula: Line | None = Field(None, description="A formula of the KPI library (or give series).")
-    params: KpiParams = Field(default_factory=KpiParams)
+    params: KpiParams = Field(default_factory=lambda: KpiParams.model_validate({}))
     series: Key | None = Field(None, description="An external series (made when new, in the KPI's unit).")
     unit: UnitName | None = Field(None, description="Needed for a series; a formula has its own.")
     direction: Literal["up", "down"] = "up"

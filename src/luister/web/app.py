@@ -36,7 +36,8 @@ from luister.web.pages import (
 HERE = Path(__file__).parent
 # the inbox's fixed paths (/inbox/rules, /inbox/reports, /inbox/digests) before /inbox/{id}
 PAGES = (auth, overview, inbox, inbox_setup, inbox_voices, inbox_reports, inbox_presence, inbox_replies,
-         inbox_conversation, mentions, alerts, kpis, topics, sources, tokens, account, users, privacy)  # fmt: skip
+         inbox_conversation, mentions, alerts, kpis, topics, sources, tokens, account, users,
+         privacy)  # fmt: skip
 
 
 def install(app: FastAPI, runtime: Runtime) -> Web:
