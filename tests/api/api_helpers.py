@@ -49,6 +49,9 @@ class Api:
     def put(self, url: str, *, role: str = "admin", **kwargs: Any) -> Response:
         return self.client.put(url, headers=self.headers(role), **kwargs)
 
+    def patch(self, url: str, *, role: str = "admin", **kwargs: Any) -> Response:
+        return self.client.patch(url, headers=self.headers(role), **kwargs)
+
     def delete(self, url: str, *, role: str = "admin", **kwargs: Any) -> Response:
         return self.client.delete(url, headers=self.headers(role), **kwargs)
 

@@ -39,6 +39,7 @@ def test_switching_language_in_the_browser_sticks(
         "Inbox",
         "Mentions",
         "Alerts",
+        "Goals",
         "Topics",
         "Sources",
     ]
@@ -49,6 +50,7 @@ def test_switching_language_in_the_browser_sticks(
         "Inbox",
         "Vermeldingen",
         "Meldingen",
+        "Doelen",
         "Onderwerpen",
         "Bronnen",
     ]

@@ -69,8 +69,8 @@ def test_every_page_fits_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     sign_in(page, live_server)
     links = [a.get_attribute("href") for a in page.locator("header nav a").all()]
-    assert links == ["/", "/inbox", "/mentions", "/alerts", "/topics", "/sources", "/users"]
-    paths = ["/", "/inbox", "/mentions", "/mentions/1", "/alerts", f"/alerts/{alert_id}", "/topics",
+    assert links == ["/", "/inbox", "/mentions", "/alerts", "/goals", "/topics", "/sources", "/users"]
+    paths = ["/", "/inbox", "/mentions", "/mentions/1", "/alerts", f"/alerts/{alert_id}", "/goals", "/topics",
              "/topics/1/edit", "/topics/1/delete", "/sources", "/sources/new", "/sources/energieblog",
              "/sources/energieblog/remove", "/account", "/account/tokens", "/users"]  # fmt: skip
     for path in paths:

@@ -15,6 +15,7 @@ from luister.api import (
     inbox_reports,
     inbox_voices,
     ingest,
+    kpis,
     mentions,
     privacy,
     problems,
@@ -42,6 +43,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(inbox_replies.routes(runtime))
     router.include_router(effects.routes(runtime))
     router.include_router(projects.routes(runtime))
+    router.include_router(kpis.routes(runtime))
     return router
 
 

@@ -10,6 +10,7 @@ from luister.cli import (  # noqa: F401  (each module registers its commands)
     inbox_replies,
     inbox_reports,
     inbox_voices,
+    kpis,
     privacy,
     projects,
     sources,

@@ -34,6 +34,10 @@ class KpiProblem(ValueError):
         self.field = field
 
 
+class Taken(KpiProblem):
+    """A name or key another goal, KPI or series has already."""
+
+
 @dataclass(frozen=True, slots=True)
 class Imported:
     series: str
@@ -162,6 +166,11 @@ def _definition(
             isinstance(t, str) for t in params.get(name, [])
         ):
             raise KpiProblem("params", f"{name}: a list of topic names")
+    spend = params.get("spend", 0)
+    if isinstance(spend, bool) or not isinstance(spend, int | float) or not 0 <= spend < 1e15:
+        raise KpiProblem("params", "spend: a number of euros, 0 or more")
+    if not isinstance(params.get("department", ""), str) or not isinstance(params.get("variant", ""), str):
+        raise KpiProblem("params", "department and variant: text")
     if formula is not None:
         try:
             found = formula_of(formula, str(params.get("variant", "")))
@@ -338,6 +347,18 @@ def _ensure_series(conn: Connection, key: str, name: str, unit: Unit, department
         raise UnitMismatch(f"series {key!r} is in {row.unit}, not {unit.value}")
 
 
+def create_series(
+    *, engine: Engine, key: str, name: str, unit: str, actor: str, department: str | None = None,
+    scope: Scope = EVERYTHING,
+) -> None:  # fmt: skip
+    """A new external series (search position, new customers, NPS, …) to import points into."""
+    clean, kind = _name(name), _unit(unit)
+    with engine.begin() as conn:
+        _unique(conn, external_series, "key", key)
+        _ensure_series(conn, key, clean, kind, _department(scope, department))
+        audit.record(conn, actor=actor, action="series.create", target=key, detail={"unit": kind.value})
+
+
 def import_points(
     *, engine: Engine, key: str, data: bytes, actor: str, now: datetime, source: str = "api",
     scope: Scope = EVERYTHING,
@@ -382,7 +403,7 @@ def import_points(
 
 def _unique(conn: Connection, table: sa.Table, column: str, value: str) -> None:
     if conn.execute(sa.select(table.c.id).where(table.c[column] == value)).first():
-        raise KpiProblem(column, f"{column} {value!r} is taken")
+        raise Taken(column, f"{column} {value!r} is taken")
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -35,6 +35,9 @@ from luister.kpis.status import (
 from luister.kpis.tables import external_point, external_series, goal, kpi, kpi_target
 from luister.storage.scoping import seen
 from luister.storage.tables import mention, mention_topic, topic, user_account
+
+if TYPE_CHECKING:
+    from luister.settings import Settings
 
 CUMULATIVE = frozenset({"leads", "volume", "deflection"})  # formulas whose values add up over a period
 CUMULATIVE_UNITS = frozenset({f.Unit.count, f.Unit.eur})  # series in these units add up too
@@ -119,6 +122,30 @@ class Rates:
 
     deflection: f.DeflectionRates = f.DeflectionRates(6.0, 0.6, 10.0, 0.02)
     sales_department: str = "sales"
+
+    @classmethod
+    def of(cls, settings: Settings) -> Rates:
+        s = settings
+        rates = f.DeflectionRates(
+            s.kpi_cost_per_contact_eur,
+            s.kpi_deflection_rate_direct,
+            s.kpi_deflection_readers_per_answer,
+            s.kpi_deflection_rate_indirect,
+        )
+        return cls(rates, s.kpi_sales_department)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRead:
+    """An external series with how many points it holds and the first and last period it has."""
+
+    key: str
+    name: str
+    unit: f.Unit
+    department: str | None
+    points: int
+    first: date | None
+    last: date | None
 
 
 # --- definitions ----------------------------------------------------------------------------------------
@@ -290,6 +317,8 @@ def kpi_value(
         ours = sum((of(n) for n in ours_names), f.TopicSums())
         if key == "share_of_voice":
             estimate = f.share_of_voice(ours, [of(n) for n in their_names], f.SovWeight(variant))
+            if not estimate.parts:  # no mentions at all in the period: nothing to break down
+                return estimate
             named = tuple((n, v) for n, (_, v) in zip(their_names, estimate.parts, strict=True))
             return f.Estimate(estimate.value, estimate.low, estimate.high, estimate.n, named)
         if key == "net_sentiment":
@@ -432,3 +461,36 @@ def series_unit(conn: Connection, key: str) -> tuple[int, f.Unit]:
     if row is None:
         raise UnknownSeries(f"no external series {key!r}")
     return row.id, f.Unit(row.unit)
+
+
+def goal_detail(
+    *, engine: Engine, goal_id: int, now: datetime, scope: Scope = EVERYTHING,
+    kind: PeriodKind = PeriodKind.month, rates: Rates = Rates(),
+) -> GoalNode:  # fmt: skip
+    """One goal of the tree ``scope`` sees, with its KPIs' cards and its sub-goals."""
+    waiting = goal_tree(engine=engine, now=now, scope=scope, kind=kind, rates=rates)
+    while waiting:
+        node = waiting.pop()
+        if node.id == goal_id:
+            return node
+        waiting.extend(node.children)
+    raise UnknownGoal(f"no goal #{goal_id}")
+
+
+def list_series(*, engine: Engine, scope: Scope = EVERYTHING) -> list[SeriesRead]:
+    """The external series ``scope`` sees, by key."""
+    query = (
+        sa.select(
+            external_series,
+            sa.func.count(external_point.c.period).label("points"),
+            sa.func.min(external_point.c.period).label("first"),
+            sa.func.max(external_point.c.period).label("last"),
+        )
+        .outerjoin(external_point, external_point.c.series_id == external_series.c.id)
+        .where(seen(external_series.c.department, scope))
+        .group_by(*external_series.c)
+        .order_by(external_series.c.key)
+    )
+    with engine.connect() as conn:
+        return [SeriesRead(r.key, r.name, f.Unit(r.unit), r.department, int(r.points), r.first, r.last)
+                for r in conn.execute(query)]  # fmt: skip

@@ -23,6 +23,7 @@ from luister.web.pages import (
     inbox_reports,
     inbox_setup,
     inbox_voices,
+    kpis,
     mentions,
     overview,
     privacy,
@@ -36,8 +37,8 @@ from luister.web.pages import (
 HERE = Path(__file__).parent
 # the inbox's fixed paths (/inbox/rules, /inbox/reports, /inbox/digests) before /inbox/{id}
 PAGES = (auth, overview, inbox, inbox_setup, inbox_voices, inbox_reports, inbox_presence, inbox_replies,
-         inbox_conversation, mentions, alerts, topics, sources, tokens, account, users, privacy,
-         projects)  # fmt: skip
+         inbox_conversation, mentions, alerts, kpis, projects, topics, sources, tokens, account, users,
+         privacy)  # fmt: skip
 
 
 def install(app: FastAPI, runtime: Runtime) -> Web:
