@@ -247,6 +247,18 @@ def _plans(first_seed: int) -> list[Plan]:
         paused=(60, 40), quiet="gap of a paused source")  # fmt: skip
     add("source failing this morning, 5 d history, 25/h", test_day=WEDNESDAY, history_days=5, level=25.0,
         test_failing=(7, 11), quiet="gap of a failed source")  # fmt: skip
+    # young databases (issue #25): slow builds on 2, 3 and 5 days of history, a small brand's 3× burst at
+    # noon and at night, and their quiet twins (same history, level and seed family, no incident)
+    for days, level in ((2, 15.0), (3, 25.0), (5, 10.0)):
+        add(f"slow crisis, young: {days} d history, {level:g}/h", test_day=WEDNESDAY, history_days=days,
+            level=level, incident=Shape.crisis, onset_hour=9)  # fmt: skip
+        add(f"quiet twin of the slow crisis, {days} d history, {level:g}/h", test_day=WEDNESDAY,
+            history_days=days, level=level, quiet="normal day, young database")  # fmt: skip
+    for hour, level in ((12, 6.0), (2, 6.0)):
+        add(f"small brand's burst at {hour:02d}:00, 3 d history, {level:g}/h", test_day=WEDNESDAY,
+            history_days=3, level=level, incident=Shape.burst, onset_hour=hour)  # fmt: skip
+        add(f"quiet twin of the small brand's burst at {hour:02d}:00, 3 d history, {level:g}/h",
+            test_day=WEDNESDAY, history_days=3, level=level, quiet="normal day, young database")  # fmt: skip
     return plans
 
 

@@ -13,9 +13,10 @@ Two tests, neither of which lets the hours it judges teach the baseline:
 
 - a *burst*: one hour improbably high for its expectation (negative binomial, the over-dispersion
   learnt from the series' own past), at least ``min_count`` mentions and ``min_ratio`` × expected;
-- a *rise*: a one-sided CUSUM of standardised residuals over the last ``window`` hours, for slowly
-  building incidents that no single hour gives away. The baseline's recent level is taken from the day
-  *before* that window (a lag), so a rise cannot absorb itself.
+- a *rise*: a scan over the last ``window`` hours: the excess of hours ``s..now`` over their expectation,
+  standardised by the variance of that sum (each hour's noise, plus the expectation's uncertainty taken
+  as shared by the hours), for slowly building incidents that no single hour gives away. The baseline's
+  recent level is taken from the day *before* that window (a lag), so a rise cannot absorb itself.
 """
 
 from __future__ import annotations
@@ -53,8 +54,7 @@ class SpikeSettings:
     window: int = 12  # hours a rise is followed; the baseline's recent level lags this much
     prior_weight: float = 2.0  # the prior (level × shape of the day) counts as this many earlier days
     dispersion: float = 0.1  # prior over-dispersion (variance = μ + d·μ²), refined from the series
-    rise_slack: float = 1.0  # CUSUM: standardised excess per hour that is still ordinary
-    rise_limit: float = 6.0  # CUSUM: accumulated excess that makes a rise
+    rise_z: float = 4.0  # a rise: the standardised excess of its hours together reaches this
     rise_ratio: float = 1.4  # and the rise's hours together at least this multiple of expected
 
 
@@ -133,7 +133,6 @@ def _poisson_tail(observed: int, mean: float) -> float:
     return max(0.0, 1.0 - below)
 
 
-RISE_HISTORY = 72  # known hours before a rise is judged: the rhythm of a day or two is too rough
 RISE_HOURLY = 1.2  # a rise: each of its last three hours at least this multiple of expected
 SHARE_PRIOR, SHARE_PSEUDO = 0.2, 20.0  # a part's share starts at 20 % (as if from 20 mentions)
 PRIOR_ERROR = 0.1  # relative variance of the prior expectation (the day's shape is an approximation)
@@ -220,7 +219,9 @@ class Detector:
         if len(same_weekday) >= 2:
             direct = 0.5 * direct + 0.5 * _median([s.counts[j] for j in same_weekday])
         expected = (n * direct + k * (prior or 0.0)) / (n + k)
-        uncertainty = (1.0 / max(expected, 1.0) + settings.dispersion) / (n + k) + PRIOR_ERROR * k / (n + k)
+        # the variance of a weighted mean: each part's relative variance times its weight squared
+        direct_error = 1.0 / max(expected, 1.0) + settings.dispersion
+        uncertainty = (n * direct_error + PRIOR_ERROR * k * k) / (n + k) ** 2
         return _Hour(expected, n, uncertainty, history)
 
     def _comparables(self, i: int) -> tuple[list[int], list[int]]:
@@ -334,34 +335,38 @@ class Detector:
         return p_value < settings.sensitivity
 
     def _rise(self, i: int) -> int:
-        """The hours of a rise ending at ``i`` (0: none): CUSUM over the window's known hours since the
-        last burst (what follows a burst belongs to that incident)."""
+        """The hours of a rise ending at ``i`` (0: none), a scan over the window: for each start ``s``
+        (after the last burst and the last unknown hour; what follows a burst belongs to that incident)
+        the excess of hours ``s..i`` over their expectation, standardised by the variance of that sum.
+        The variance holds each hour's own noise and the expectation's uncertainty, taken as *shared* by
+        the hours (a day's level that was misjudged is misjudged in every hour), so an ordinary busier
+        day does not add up to a rise the way independent hours would."""
         s, settings = self.series, self.settings
-        total = 0.0
-        run_start = -1
-        for j in range(max(0, i - settings.window + 1), i + 1):
-            if not s.known[j] or self._hours[j].history < RISE_HISTORY or (j < i and self._burst(j)):
-                total, run_start = 0.0, -1
-                continue
-            mean = max(self.expected(j), 0.5)
-            z = (s.counts[j] - mean) / math.sqrt(mean + self._variance_factor(j) * mean * mean)
-            total = max(0.0, total + z - settings.rise_slack)
-            if total == 0.0:
-                run_start = -1
-            elif run_start < 0:
-                run_start = j
-        if total < settings.rise_limit or run_start < 0 or i - run_start < 2:
+        if not self._building(i):
             return 0
-        last = range(i - 2, i + 1)
-        building = all(s.counts[j] >= RISE_HOURLY * self.expected(j) for j in last)
-        excess = sum(s.counts[j] - self.expected(j) for j in last)  # the absolute floor, for a rise
-        if (
-            building
-            and s.counts[i] >= settings.rise_ratio * self.expected(i)
-            and excess >= settings.min_count
-        ):
-            return i - run_start + 1
-        return 0
+        excess = noise = expected = 0.0
+        shared = 0.0
+        best = 0
+        for j in range(i, max(-1, i - settings.window), -1):
+            if not s.known[j] or self._hours[j].history < settings.min_history or (j < i and self._burst(j)):
+                break
+            mean = self.expected(j)
+            excess += s.counts[j] - mean
+            noise += mean + self._dispersion[j] * mean * mean
+            expected += mean
+            shared = max(shared, self._hours[j].dispersion)
+            z = excess / math.sqrt(max(noise + shared * expected * expected, 1.0))
+            if i - j >= 2 and z >= settings.rise_z and excess >= settings.min_count:
+                best = i - j + 1
+        return best
+
+    def _building(self, i: int) -> bool:
+        """A rise is still building: each of its last three hours above the expectation by
+        ``RISE_HOURLY`` and the latest by ``rise_ratio``."""
+        s, settings = self.series, self.settings
+        if i < 2 or s.counts[i] < settings.rise_ratio * self.expected(i):
+            return False
+        return all(s.known[j] and s.counts[j] >= RISE_HOURLY * self.expected(j) for j in range(i - 2, i + 1))
 
 
 class _Prefix:
