@@ -174,7 +174,14 @@ def accuracy_report() -> str:
     models = ModelSet.load(packaged_models_dir())
     cache = Path(__file__).resolve().parents[2] / ".cache"
     analysis = render_markdown(evaluate(analysers=all_analysers(models, cache=cache), data_dir=data_dir))
-    return analysis + "\n" + routing_report() + "\n" + spike_detector_report()
+    return analysis + "\n" + routing_report() + "\n" + spike_detector_report() + "\n" + attribution_report()
+
+
+def attribution_report() -> str:
+    """The attribution of overlapping projects on synthetic worlds with known effects."""
+    from luister.kpis.evaluation import render_markdown, simulate
+
+    return render_markdown(simulate())
 
 
 def routing_report() -> str:
