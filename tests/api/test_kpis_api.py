@@ -9,8 +9,8 @@ from api_helpers import Api, make_api
 from httpx import Response
 from sqlalchemy.engine import Engine
 from test_schemathesis import call_every_operation
-from tests.integration.test_kpis import NOW, goals, world
 
+from kpi_world import NOW, goals, world
 from luister.domain.accounts import Role
 from luister.services.accounts import create_user
 from luister.services.api_tokens import create_token

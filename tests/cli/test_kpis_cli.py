@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.integration.test_kpis import goals, world
 from typer.testing import CliRunner
 
+from kpi_world import goals, world
 from luister.cli import app
 from luister.kpis.status import PeriodKind, period_at
 from luister.services.database import open_database

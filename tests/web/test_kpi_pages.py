@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, expect
 from sqlalchemy.engine import Engine
 from test_responsive import check_phone_layout
-from tests.integration.test_kpis import NOW, goals, world
 
+from kpi_world import NOW, goals, world
 from luister.app import create_app
 from luister.domain.accounts import Role
 from luister.kpis import actions
