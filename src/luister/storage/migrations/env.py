@@ -7,7 +7,7 @@ from alembic import context
 import luister.accounts.tables  # noqa: F401  # capability tables join the shared metadata on import
 import luister.effects.tables  # noqa: F401
 import luister.inbox.tables  # noqa: F401
-from luister.storage.tables import metadata
+from luister.storage.tables import declared, metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -18,6 +18,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=declared,
 )
 with context.begin_transaction():
     context.run_migrations()
