@@ -195,9 +195,8 @@ def text_search(text: str, dialect: str) -> sa.ColumnElement[bool]:
         return sa.false()
     if dialect == "postgresql":
         query = " & ".join(f"{w}:*" for w in words)
-        return sa.text(f"{SEARCH_DOCUMENT} @@ to_tsquery('simple', :search_words)").bindparams(
-            search_words=query
-        )
+        matches = sa.text(f"{SEARCH_DOCUMENT} @@ to_tsquery('simple', :search_words)")
+        return sa.and_(matches.bindparams(search_words=query))
     query = " ".join(f'"{w}"*' for w in words)
     found = sa.text(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :search_words")
     return conversation.c.id.in_(found.bindparams(search_words=query))
@@ -336,24 +335,35 @@ def list_conversations(
             conversation.c.id,
         ]
     offset = 0 if cursor else (page - 1) * per_page
+    count = sa.select(sa.func.count()).where(where)
     with engine.connect() as conn:
         counts = view_counts(conn, scope=scope, user_id=user_id, now=now)
+        total: int | None = None
         if view is not View.resolved and filters == Filters():
             total = counts[view.value]  # the same condition, counted in the same pass
-        else:
-            total = conn.execute(sa.select(sa.func.count()).where(where)).scalar_one()
-        if view is not View.resolved and _walk_in_order(
-            total, counts["all"] + counts["snoozed"], offset + per_page
+        elif not filters.text or cursor:
+            total = conn.execute(count).scalar_one()
+        # A search is never walked in the order's index: each row passed would be matched against the
+        # text on its own; the full-text index finds the matches at once, and the sort's pass counts them
+        if (
+            total is not None
+            and view is not View.resolved
+            and not filters.text
+            and _walk_in_order(total, counts["all"] + counts["snoozed"], offset + per_page)
         ):
             ids = _ids_in_order(where, offset=offset, per_page=per_page, cursor=cursor)
         else:
             paged = sa.and_(where, _after(cursor, view)) if cursor else where
-            ids = sa.select(conversation.c.id).where(paged).order_by(*order).limit(per_page).offset(offset)
+            counted = [] if total is not None else [sa.func.count().over().label("total")]
+            ids = sa.select(conversation.c.id, *counted).where(paged).order_by(*order)
+            ids = ids.limit(per_page).offset(offset)
         # The page's ids first, found on the narrow indexed columns; only those rows are then read whole
         # and joined (sorting whole rows of a large view is what is slow)
         found = ids.subquery("page_ids")
-        query = _select().join(found, found.c.id == conversation.c.id).order_by(*order)
-        raw = conn.execute(query).all()
+        query = _select().add_columns(*found.c[1:]).join(found, found.c.id == conversation.c.id)
+        raw = conn.execute(query.order_by(*order)).all()
+        if total is None:
+            total = raw[0].total if raw else conn.execute(count).scalar_one()
     following = None
     if len(raw) == per_page and (view is not View.resolved or raw[-1].resolved_at is not None):
         following = _cursor_of(raw[-1], view).encode()
