@@ -10,8 +10,9 @@ six departments of the migration, 30 agents who are members of one or two of the
 conversations spread over the statuses, priorities, departments, assignees and SLA states an inbox has
 (with tags, a customer message each and its mention), ``--resolved`` resolved ones, and one conversation
 of 500 messages with its timeline. Then ``luister.inbox.read`` is timed as an agent's inbox calls it: each
-view (mine, unassigned, departments, all, breaching) on page 1 and a later page, with filters, and the
-detail of the long conversation. Prints one figure per line: p50 and p95 in milliseconds over --repeat runs.
+view (mine, unassigned, departments, all, breaching) on page 1 and a later page (by offset, and after the
+previous page's cursor), with filters, and the detail of the long conversation. Prints one figure per
+line: p50 and p95 in milliseconds over --repeat runs.
 """
 
 from __future__ import annotations
@@ -303,18 +304,36 @@ def requests(engine: Engine, fixture: Fixture) -> dict[str, Callable[[], object]
             page=page, now=NOW,
         )  # fmt: skip
 
+    def cursor_to(view: View, scope: Scope, page: int) -> str | None:
+        """The cursor a person paging forward holds on reaching ``page`` (found before the timing)."""
+        after = None
+        for _ in range(page - 1):
+            after = list_conversations(
+                engine=engine, view=view, scope=scope, user_id=fixture.agent_id, page=1, now=NOW, after=after
+            ).next_after
+        return after
+
+    def keyset(view: View, scope: Scope, page: int) -> Callable[[], object]:
+        after = cursor_to(view, scope, page)
+        return lambda: list_conversations(
+            engine=engine, view=view, scope=scope, user_id=fixture.agent_id, page=page, now=NOW, after=after
+        )
+
     return {
         "list mine": listing(View.mine, agent),
         "list mine page 3": listing(View.mine, agent, 3),
         "list unassigned": listing(View.unassigned, agent),
         "list unassigned page 20": listing(View.unassigned, agent, 20),
+        "list unassigned page 20 after cursor": keyset(View.unassigned, agent, 20),
         "list departments": listing(View.departments, agent),
         "list departments page 20": listing(View.departments, agent, 20),
+        "list departments page 20 after cursor": keyset(View.departments, agent, 20),
         "list departments high priority": listing(View.departments, agent, priority="high"),
         "list departments tag": listing(View.departments, agent, tag="storing"),
         "list departments text": listing(View.departments, agent, text="monteur"),
         "list all (admin)": listing(View.all, EVERYTHING),
         "list all page 50 (admin)": listing(View.all, EVERYTHING, 50),
+        "list all page 50 after cursor (admin)": keyset(View.all, EVERYTHING, 50),
         "list all sales waiting (admin)": listing(
             View.all, EVERYTHING, department="sales", status="waiting_customer"
         ),

@@ -239,6 +239,8 @@ def test_every_refusal_answers_its_status_and_changes_nothing(inbox: Api) -> Non
         (api.post(f"{url}/merge", role="anna", json={"into": 987654}), 422),
         (api.post(f"{url}/status", role="viewer", json={"move": "open"}), 403),
         (api.get("/api/v1/conversations", params={"department": "finance"}), 422),
+        (api.get("/api/v1/conversations", params={"after": "9.n.5.1"}), 422),  # not a cursor
+        (api.get("/api/v1/conversations", params={"view": "resolved", "after": "1.n.5.1"}), 422),
         (api.client.get(url), 401),
     ]
     for answer, status in refusals:
@@ -255,6 +257,39 @@ def test_every_refusal_answers_its_status_and_changes_nothing(inbox: Api) -> Non
         "problems": [{"id": cid, "problem": f"no conversation #{cid}"}],
     }
     assert _state(api, cid) == before
+
+
+def test_pages_follow_each_other_by_cursor_and_find_words(inbox: Api) -> None:
+    api = inbox
+    things = ["laadpaal", "meter", "app", "thuisbatterij", "zonnepaneel"]
+    store(
+        api,
+        *(
+            post(
+                n,
+                f"@Voltaro mijn {things[n % 5]} doet het al {n + 2} dagen niet, slechte service!",
+                author=f"klant{n}",
+            )
+            for n in range(7)
+        ),
+    )
+    whole = api.get("/api/v1/conversations", role="anna", params={"per_page": 50}).json()
+    assert whole["total"] == 7 and whole["next_after"] is None
+    walked, after = [], None
+    while True:
+        params: dict[str, Any] = {"per_page": 3} | ({"after": after} if after else {})
+        page = api.get("/api/v1/conversations", role="anna", params=params).json()
+        walked += [c["id"] for c in page["items"]]
+        after = page["next_after"]
+        if after is None:
+            break
+    assert walked == [c["id"] for c in whole["items"]]
+    found = api.get("/api/v1/conversations", role="anna", params={"q": "THUISBATTERIJ"}).json()
+    assert found["total"] == 1 and "thuisbatterij" in found["items"][0]["subject"]
+    by_author = api.get("/api/v1/conversations", role="anna", params={"q": "klant3 thuis"}).json()
+    assert [c["author_handle"] for c in by_author["items"]] == ["klant3"]
+    hostile = api.get("/api/v1/conversations", role="anna", params={"q": '") OR * NEAR(:'}).json()
+    assert hostile["total"] == 0
 
 
 def test_transfer_out_of_ones_department_answers_204(inbox: Api) -> None:

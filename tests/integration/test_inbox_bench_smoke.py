@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -28,6 +28,7 @@ from luister.inbox.status import PRIORITY_ORDER
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "inbox.py"
 LIVE = {"new", "open", "waiting_customer", "waiting_department", "reopened"}
 RANK = {p.value: n for n, p in enumerate(PRIORITY_ORDER)}
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # bench/inbox.py's
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +60,20 @@ def _belongs(view: View, row: ConversationRow, *, agent: str, department: str | 
         due_soon = row.sla_due_at is not None and row.sla_due_at <= now + ABOUT_TO_BREACH
         return row.sla_state in ("warning", "breached") or due_soon
     return True
+
+
+def _walk(engine: Engine, *, view: View, scope: Scope, user_id: int | None) -> list[int]:
+    """A view's ids page by page, each page after the last one's cursor (keyset paging)."""
+    walked: list[int] = []
+    after = None
+    while True:
+        found = list_conversations(
+            engine=engine, view=view, scope=scope, user_id=user_id, now=NOW, per_page=9, after=after
+        )
+        walked += [r.id for r in found.rows]
+        if found.next_after is None:
+            return walked
+        after = found.next_after
 
 
 @pytest.mark.parametrize("walk", [False, True], ids=["sorted", "index order"])
@@ -95,9 +110,13 @@ def test_the_inbox_bench_builds_and_reads_right(
                 ).rows
             ]  # fmt: skip
             assert paged == [r.id for r in whole.rows[:35]]
+            assert _walk(engine, view=view, scope=scope, user_id=fixture.agent_id) == [
+                r.id for r in whole.rows
+            ]
         assert everything.counts["all"] + everything.counts["snoozed"] <= fixture.open_conversations
     resolved = list_conversations(engine=engine, view=View.resolved, now=now, per_page=1000)
     assert resolved.total == len(resolved.rows) == fixture.resolved_conversations
+    assert _walk(engine, view=View.resolved, scope=EVERYTHING, user_id=None) == [r.id for r in resolved.rows]
     for filters in (Filters(priority="high"), Filters(tag="storing"), Filters(text="monteur"),
                     Filters(department="sales", status="waiting_customer"), Filters(intent="complaint"),
                     Filters(assignee=fixture.agent_email)):  # fmt: skip

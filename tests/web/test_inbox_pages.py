@@ -354,6 +354,43 @@ def test_unknown_addresses_and_the_menu(sqlite_settings: Settings) -> None:
     assert '<a href="/inbox">Inbox</a>' in client.get("/").text  # nothing waiting: no badge
 
 
+def test_next_carries_the_pages_cursor(sqlite_settings: Settings) -> None:
+    """The next page is found after the last one's cursor; a cursor edited by hand falls back to page=."""
+    import html
+
+    from luister.inbox.tables import conversation
+
+    client = signed_in_client(sqlite_settings)
+    engine = open_database(settings=sqlite_settings)
+    at = now()
+    with engine.begin() as conn:
+        conn.execute(
+            conversation.insert(),
+            [
+                {
+                    "id": n,
+                    "channel": "mastodon",
+                    "author_handle": f"klant{n}",
+                    "subject": f"onderwerp-{n}-einde",
+                    "route": {"by": "test"},
+                    "cycle_started_at": at,
+                    "last_customer_at": at - timedelta(minutes=n),
+                }
+                for n in range(1, 61)
+            ],  # fmt: skip
+        )
+    first = client.get("/inbox", params={"view": "all"}).text
+    link = re.search(r'<a href="([^"]+)" rel="next">', first)
+    assert link and "after=" in link.group(1), first
+    second = client.get(html.unescape(link.group(1))).text
+    shown = {int(n) for n in re.findall(r"onderwerp-(\d+)-einde", first + second)}
+    assert shown == set(range(1, 61)) and not re.search(r'rel="next"', second)
+    edited = client.get("/inbox", params={"view": "all", "page": 2, "after": "9.x"}).text
+    assert set(map(int, re.findall(r"onderwerp-(\d+)-einde", edited))) == set(
+        map(int, re.findall(r"onderwerp-(\d+)-einde", second))
+    )
+
+
 # --- Chromium: the whole flow, phones, screenshots ------------------------------------------------------
 
 

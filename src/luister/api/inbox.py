@@ -182,6 +182,15 @@ def routes(runtime: Runtime) -> APIRouter:
         q: Annotated[FilterText, Query(description="Words in the subject or the author's handle.")] = None,
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
         per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+        after: Annotated[
+            str | None,
+            Query(
+                max_length=80,
+                pattern=r"^[0-9n.-]+$",
+                description="The previous page's `next_after`: the page after it, as fast however deep "
+                "(`page` is then only echoed). Without it, `page` counts from the start.",
+            ),
+        ] = None,
     ) -> ConversationPage:
         """One page of a view of the conversations in the caller's departments, with the counts of every
         view; `department` (422 when there is none), `status`, `priority`, `intent`, `channel`, `tag`,
@@ -198,16 +207,20 @@ def routes(runtime: Runtime) -> APIRouter:
             assignee=assignee,
             text=q,
         )
-        found = list_conversations(
-            engine=engine,
-            view=view,
-            scope=user.scope,
-            user_id=user.id,
-            filters=filters,
-            page=page,
-            now=runtime.clock(),
-            per_page=per_page,
-        )
+        try:
+            found = list_conversations(
+                engine=engine,
+                view=view,
+                scope=user.scope,
+                user_id=user.id,
+                filters=filters,
+                page=page,
+                now=runtime.clock(),
+                per_page=per_page,
+                after=after,
+            )
+        except ValueError as exc:
+            raise invalid(f"after: {exc}") from exc
         return ConversationPage.of(found, per_page)
 
     @router.post("/conversations/bulk", response_model=BulkRead, responses=responses(400, 403, 409))

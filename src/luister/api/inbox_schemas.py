@@ -127,6 +127,10 @@ class ConversationPage(BaseModel):
     total: int = Field(description="How many conversations this view holds with these filters.")
     page: int
     per_page: int
+    next_after: str | None = Field(
+        default=None,
+        description="Pass as `after` for the next page (keyset paging); null on the last page.",
+    )
 
     @classmethod
     def of(cls, p: inbox_read.Page, per_page: int) -> ConversationPage:
@@ -136,6 +140,7 @@ class ConversationPage(BaseModel):
             total=p.total,
             page=p.page,
             per_page=per_page,
+            next_after=p.next_after,
         )
 
 

@@ -6,9 +6,10 @@ conversations and those nobody owns yet; admins and people without a department 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -19,11 +20,15 @@ from luister.domain.accounts import EVERYTHING, Scope
 from luister.inbox.model import Route, UnknownConversation
 from luister.inbox.status import PRIORITY_ORDER, Status
 from luister.inbox.tables import (
+    CALM_DUE,
+    SEARCH_DOCUMENT,
+    SEARCH_TABLE,
     canned_response,
     conversation,
     conversation_event,
     conversation_message,
     conversation_tag,
+    conversation_tally,
     department,
     department_member,
     digest,
@@ -98,6 +103,7 @@ class Page:
     counts: dict[str, int]  # per view, for the tabs
     total: int  # in this view with these filters
     page: int
+    next_after: str | None = None  # the cursor of the next page (``after=``), None on the last one
 
 
 def _select() -> sa.Select[Any]:
@@ -169,7 +175,34 @@ def view_condition(view: View, *, user_id: int | None, scope: Scope, now: dateti
     return _LIVE
 
 
-def _filter_conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a search as both databases index them: runs of letters and digits, lower case."""
+    return _WORD.findall(text.lower())
+
+
+def text_search(text: str, dialect: str) -> sa.ColumnElement[bool]:
+    """Conversations whose subject or author handle has every word of ``text`` (each as a word or the
+    start of one: "monteur" finds "monteurs"), through the database's full-text index (migration 0017):
+    PostgreSQL's 'simple' tsvector with its GIN index, SQLite's FTS5 table. Both split the text into runs
+    of letters and digits, lower their case and keep diacritics, so they find the same conversations
+    (tests/integration/test_inbox_search.py). Words are letters and digits only, so nothing of ``text``
+    reaches either query language as syntax. No words at all: nothing matches."""
+    words = search_words(text)
+    if not words:
+        return sa.false()
+    if dialect == "postgresql":
+        query = " & ".join(f"{w}:*" for w in words)
+        matches = sa.text(f"{SEARCH_DOCUMENT} @@ to_tsquery('simple', :search_words)")
+        return sa.and_(matches.bindparams(search_words=query))
+    query = " ".join(f'"{w}"*' for w in words)
+    found = sa.text(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :search_words")
+    return conversation.c.id.in_(found.bindparams(search_words=query))
+
+
+def _filter_conditions(filters: Filters, dialect: str) -> list[sa.ColumnElement[bool]]:
     """The filters as conditions on the conversation table alone (departments and assignees by subquery)."""
     conditions: list[sa.ColumnElement[bool]] = []
     if filters.department:
@@ -191,19 +224,82 @@ def _filter_conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
         )
         conditions.append(conversation.c.id.in_(tagged))
     if filters.text:
-        pattern = (
-            "%" + filters.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        conditions.append(
-            sa.or_(
-                sa.func.lower(conversation.c.subject).like(pattern, escape="\\"),
-                sa.func.lower(conversation.c.author_handle).like(pattern, escape="\\"),
-            )
-        )
+        conditions.append(text_search(filters.text, dialect))
     return conditions
 
 
 _PRIORITY_RANK = sa.case({p.value: n for n, p in enumerate(PRIORITY_ORDER)}, value=conversation.c.priority)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_PARTS = 2 * len(PRIORITY_ORDER)  # each priority's conversations with a deadline, then those without
+
+
+def _micros(moment: datetime | None) -> str:
+    return "n" if moment is None else str((moment - _EPOCH) // timedelta(microseconds=1))
+
+
+def _moment(text: str) -> datetime | None:
+    return None if text == "n" else _EPOCH + timedelta(microseconds=int(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a page ended in its view's order; the next page starts after it (keyset paging: a later page
+    costs what the first does, and conversations that move in between are neither skipped nor repeated
+    by the shift of an offset). ``part``: the priority's rank × 2, + 1 without a deadline (the order's
+    parts, :func:`_ids_in_order`); -1 in the resolved view, whose ``due`` is then the resolution time."""
+
+    part: int
+    due: datetime | None
+    last_customer_at: datetime | None
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.part}.{_micros(self.due)}.{_micros(self.last_customer_at)}.{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        """``ValueError`` for anything that is not a cursor this module made."""
+        try:
+            part, due, last, id_ = text.split(".")
+            cursor = cls(int(part), _moment(due), _moment(last), int(id_))
+        except (ValueError, OverflowError) as exc:
+            raise ValueError(f"not a page cursor: {text[:40]!r}") from exc
+        if cursor.part == -1:
+            shaped = cursor.due is not None and cursor.last_customer_at is None
+        else:  # a part without deadlines is odd
+            shaped = cursor.last_customer_at is not None and (cursor.due is None) is (cursor.part % 2 == 1)
+        if not (shaped and -1 <= cursor.part < _PARTS and 0 < cursor.id < 2**63):
+            raise ValueError(f"not a page cursor: {text[:40]!r}")
+        return cursor
+
+
+def _cursor_of(r: Any, view: View) -> Cursor:
+    if view is View.resolved:
+        return Cursor(-1, r.resolved_at, None, r.id)
+    rank = next(n for n, p in enumerate(PRIORITY_ORDER) if p.value == r.priority)
+    return Cursor(2 * rank + (r.sla_due_at is None), r.sla_due_at, r.last_customer_at, r.id)
+
+
+def _past(cursor: Cursor) -> sa.ColumnElement[bool]:
+    """Rows after ``cursor`` within its part of the order."""
+    due, last, id_ = conversation.c.sla_due_at, conversation.c.last_customer_at, conversation.c.id
+    mark = [sa.literal(cursor.last_customer_at, last.type), sa.literal(cursor.id, id_.type)]
+    if cursor.due is None:
+        return sa.tuple_(last, id_) > sa.tuple_(*mark)
+    return sa.tuple_(due, last, id_) > sa.tuple_(sa.literal(cursor.due, due.type), *mark)
+
+
+def _after(cursor: Cursor, view: View) -> sa.ColumnElement[bool]:
+    if view is View.resolved:
+        if cursor.part != -1 or cursor.due is None:
+            raise ValueError("a cursor of another view")
+        done = sa.literal(cursor.due, conversation.c.resolved_at.type)
+        mark = sa.tuple_(done, sa.literal(cursor.id, conversation.c.id.type))
+        return sa.tuple_(conversation.c.resolved_at, conversation.c.id) < mark
+    if cursor.part < 0:
+        raise ValueError("a cursor of another view")
+    part = 2 * _PRIORITY_RANK + sa.case((conversation.c.sla_due_at.is_(None), 1), else_=0)
+    return sa.or_(part > cursor.part, sa.and_(part == cursor.part, _past(cursor)))
 
 
 def list_conversations(
@@ -216,13 +312,17 @@ def list_conversations(
     page: int = 1,
     now: datetime,
     per_page: int = PAGE,
+    after: str | None = None,
 ) -> Page:
     """One page of a view, most urgent first (priority, then the nearest SLA deadline, then the oldest
-    customer message), with the count of every view for the tabs."""
+    customer message), with the count of every view for the tabs. ``after``: the previous page's
+    ``next_after`` (then ``page`` is only the number to show); otherwise page ``page`` by offset.
+    ``ValueError`` for a cursor that is not one, or is another view's."""
+    cursor = Cursor.decode(after) if after else None
     where = sa.and_(
         in_scope(scope),
         view_condition(view, user_id=user_id, scope=scope, now=now),
-        *_filter_conditions(filters),
+        *_filter_conditions(filters, engine.dialect.name),
     )
     if view is View.resolved:
         order: list[Any] = [conversation.c.resolved_at.desc(), conversation.c.id.desc()]
@@ -234,25 +334,40 @@ def list_conversations(
             conversation.c.last_customer_at,
             conversation.c.id,
         ]
-    offset = (page - 1) * per_page
+    offset = 0 if cursor else (page - 1) * per_page
+    count = sa.select(sa.func.count()).where(where)
     with engine.connect() as conn:
         counts = view_counts(conn, scope=scope, user_id=user_id, now=now)
+        total: int | None = None
         if view is not View.resolved and filters == Filters():
             total = counts[view.value]  # the same condition, counted in the same pass
-        else:
-            total = conn.execute(sa.select(sa.func.count()).where(where)).scalar_one()
-        if view is not View.resolved and _walk_in_order(
-            total, counts["all"] + counts["snoozed"], page * per_page
+        elif not filters.text or cursor:
+            total = conn.execute(count).scalar_one()
+        # A search is never walked in the order's index: each row passed would be matched against the
+        # text on its own; the full-text index finds the matches at once, and the sort's pass counts them
+        if (
+            total is not None
+            and view is not View.resolved
+            and not filters.text
+            and _walk_in_order(total, counts["all"] + counts["snoozed"], offset + per_page)
         ):
-            ids = _ids_in_order(where, offset=offset, per_page=per_page)
+            ids = _ids_in_order(where, offset=offset, per_page=per_page, cursor=cursor)
         else:
-            ids = sa.select(conversation.c.id).where(where).order_by(*order).limit(per_page).offset(offset)
+            paged = sa.and_(where, _after(cursor, view)) if cursor else where
+            counted = [] if total is not None else [sa.func.count().over().label("total")]
+            ids = sa.select(conversation.c.id, *counted).where(paged).order_by(*order)
+            ids = ids.limit(per_page).offset(offset)
         # The page's ids first, found on the narrow indexed columns; only those rows are then read whole
         # and joined (sorting whole rows of a large view is what is slow)
         found = ids.subquery("page_ids")
-        query = _select().join(found, found.c.id == conversation.c.id).order_by(*order)
-        rows = [_row(r) for r in conn.execute(query)]
-    return Page(rows=rows, counts=counts, total=total, page=page)
+        query = _select().add_columns(*found.c[1:]).join(found, found.c.id == conversation.c.id)
+        raw = conn.execute(query.order_by(*order)).all()
+        if total is None:
+            total = raw[0].total if raw else conn.execute(count).scalar_one()
+    following = None
+    if len(raw) == per_page and (view is not View.resolved or raw[-1].resolved_at is not None):
+        following = _cursor_of(raw[-1], view).encode()
+    return Page(rows=[_row(r) for r in raw], counts=counts, total=total, page=page, next_after=following)
 
 
 # What ix_conversation_order holds; written out (not a bound parameter) so that SQLite sees the query's
@@ -265,20 +380,28 @@ def _walk_in_order(size: int, unresolved: int, depth: int) -> bool:
     walk reads about ``depth`` rows of the view in each of the order's 8 parts, passing over the scope's
     other unresolved conversations in between (``depth * unresolved / size`` entries a part); sorting
     reads and sorts all ``size``. Big views (all, a big department's, the unassigned) walk, small ones
-    (mine, a small department, a narrow filter) sort."""
+    (mine, a small department, a narrow filter) sort. With a cursor the depth is one page."""
     return 16 * depth * unresolved < size * size
 
 
-def _ids_in_order(where: sa.ColumnElement[bool], *, offset: int, per_page: int) -> sa.Select[Any]:
+def _ids_in_order(
+    where: sa.ColumnElement[bool], *, offset: int, per_page: int, cursor: Cursor | None = None
+) -> sa.Select[Any]:
     """A page's ids in the inbox's order without sorting the view: each priority's conversations with a
     deadline, then those without, are read in ix_conversation_order's order up to the page's end, and
-    only those parts (8 × the page's end at most) are put in order."""
+    only those parts (8 × the page's end at most) are put in order. After a cursor, the parts before its
+    part are left out and its own part starts after it: each part is read for one page at most."""
     due = conversation.c.sla_due_at
     parts = []
     for rank, priority in enumerate(PRIORITY_ORDER):
         # Both parts are ordered by the index's own columns, the deadline too where it is NULL throughout:
         # PostgreSQL reads the index in order only for an ORDER BY that names its columns
         for part, has_due in ((2 * rank, due.is_not(None)), (2 * rank + 1, due.is_(None))):
+            if cursor and part < cursor.part:
+                continue
+            conditions = [where, _IN_ORDER_INDEX, conversation.c.priority == priority.value, has_due]
+            if cursor and part == cursor.part:
+                conditions.append(_past(cursor))
             ordered = (
                 sa.select(
                     conversation.c.id,
@@ -286,7 +409,7 @@ def _ids_in_order(where: sa.ColumnElement[bool], *, offset: int, per_page: int) 
                     due.label("due"),
                     conversation.c.last_customer_at.label("last_customer_at"),
                 )
-                .where(where, _IN_ORDER_INDEX, conversation.c.priority == priority.value, has_due)
+                .where(*conditions)
                 .order_by(due, conversation.c.last_customer_at, conversation.c.id)
                 .limit(offset + per_page)
                 .subquery()
@@ -302,38 +425,42 @@ def _ids_in_order(where: sa.ColumnElement[bool], *, offset: int, per_page: int) 
 
 
 def view_counts(conn: Connection, *, scope: Scope, user_id: int | None, now: datetime) -> dict[str, int]:
-    """How many conversations each view holds: one pass over ix_conversation_queue (it holds every column
-    the views look at), grouped on its leading columns so that the database only counts, and the views
-    (:func:`view_condition`, :func:`in_scope`) added up here from the groups — a change to a view's
-    condition is made here too (tests/integration/test_inbox_bench_smoke.py checks every tab's count
-    against its list). Resolved conversations are not counted: they grow without end, and their tab
-    shows no count."""
-    soon = now + ABOUT_TO_BREACH
-    breaching = sa.or_(
-        conversation.c.sla_state.in_(("warning", "breached")), conversation.c.sla_due_at <= soon
-    )
-    groups = conn.execute(
+    """How many conversations each view holds, from conversation_tally (kept by triggers: a few hundred
+    rows, however many conversations are open) and, for the breaching tab, the live conversations not yet
+    warned whose deadline is within the hour (ix_conversation_calm_due: those few alone are read). The
+    views (:func:`view_condition`, :func:`in_scope`) are added up here from the groups — a change to a
+    view's condition is made here too (tests/integration/test_inbox_bench_smoke.py checks every tab's
+    count against its list). Resolved conversations are not counted: their tab shows no count."""
+    tally = conn.execute(
         sa.select(
-            conversation.c.status,
-            conversation.c.department_id,
-            conversation.c.assignee_id,
-            sa.func.count(),
-            sa.func.count().filter(breaching),
-        )
-        .where(_UNRESOLVED)
-        .group_by(conversation.c.status, conversation.c.department_id, conversation.c.assignee_id)
+            conversation_tally.c.status,
+            conversation_tally.c.department_id,
+            conversation_tally.c.assignee_id,
+            conversation_tally.c.sla_hot,
+            conversation_tally.c.conversations,
+        ).where(conversation_tally.c.status != Status.resolved.value, conversation_tally.c.conversations != 0)
+    ).all()
+    near = conn.execute(  # the partial index's own condition, written out so that SQLite uses it too
+        sa.select(conversation.c.department_id, conversation.c.assignee_id, sa.func.count())
+        .where(sa.text(CALM_DUE), conversation.c.sla_due_at <= now + ABOUT_TO_BREACH)
+        .group_by(conversation.c.department_id, conversation.c.assignee_id)
     ).all()
     keys: dict[int, str] = {d.id: d.key for d in conn.execute(sa.select(department.c.id, department.c.key))}
     mine = user_id or -1
     counts = {v.value: 0 for v in View if v is not View.resolved}
-    for status, department_id, assignee_id, count, breaching_count in groups:
-        if department_id is not None and not scope.sees(keys.get(department_id)):
-            continue  # in_scope: the scope's departments' and those without a department
+
+    def seen_here(department_id: int | None) -> bool:  # in_scope: its departments' and nobody's
+        return department_id is None or scope.sees(keys.get(department_id))
+
+    for status, department_id, assignee_id, hot, count in tally:
+        department_id, assignee_id = department_id or None, assignee_id or None  # 0: none
+        if not seen_here(department_id):
+            continue
         if status == Status.snoozed.value:
             counts[View.snoozed] += count
             continue
         counts[View.all] += count  # live: neither resolved nor snoozed
-        counts[View.breaching] += breaching_count
+        counts[View.breaching] += count if hot else 0
         if assignee_id is None:
             counts[View.unassigned] += count
         elif assignee_id == mine:
@@ -342,6 +469,7 @@ def view_counts(conn: Connection, *, scope: Scope, user_id: int | None, now: dat
             department_id is not None and keys.get(department_id) == scope.department
         ):
             counts[View.departments] += count
+    counts[View.breaching] += sum(count for department_id, _, count in near if seen_here(department_id))
     return counts
 
 

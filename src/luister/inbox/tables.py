@@ -13,6 +13,10 @@ import luister.effects.tables  # noqa: F401  # reply_draft.effect_id refers to t
 from luister.storage.tables import BigId, JsonText, UtcDateTime, _now, _where_not_null, metadata
 
 _PRIORITY = "priority IN ('urgent', 'high', 'normal', 'low')"
+CALM_DUE = (
+    "sla_due_at IS NOT NULL AND status NOT IN ('resolved', 'snoozed')"
+    " AND sla_state NOT IN ('warning', 'breached')"
+)
 
 department = sa.Table(
     "department",
@@ -171,7 +175,45 @@ conversation = sa.Table(
     sa.Index("ix_conversation_author", "channel", "author_handle", "last_customer_at"),
     sa.Index("ix_conversation_thread", "channel", "thread_key", **_where_not_null("thread_key")),
     sa.Index("ix_conversation_sla_due_at", "sla_due_at", **_where_not_null("sla_due_at")),
+    # the breaching tab's count beside conversation_tally: live ones not yet warned whose deadline is near
+    sa.Index(
+        "ix_conversation_calm_due",
+        "sla_due_at",
+        "status",
+        "department_id",
+        "assignee_id",
+        sqlite_where=sa.text(CALM_DUE),
+        postgresql_where=sa.text(CALM_DUE),
+    ),
 )
+
+# How many conversations each (status, department, assignee, SLA warning-or-breached) group holds, for the
+# inbox's tabs: kept by triggers on ``conversation`` (migration 0017), so that every writer — actions,
+# intake, timers, privacy, a department's or person's deletion (SET NULL) — keeps it right without knowing
+# of it, and counting the tabs reads these few hundred rows instead of every open conversation. 0 stands
+# for "no department" and "nobody" (a primary key holds no NULL). NB: SQLite's batch migrations recreate
+# a table and drop its triggers; a migration that batch-alters ``conversation`` must create them again.
+conversation_tally = sa.Table(
+    "conversation_tally",
+    metadata,
+    sa.Column("status", sa.String(20), primary_key=True),
+    sa.Column("department_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("assignee_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("sla_hot", sa.Boolean, primary_key=True),  # sla_state is warning or breached
+    sa.Column("conversations", sa.BigInteger, nullable=False),
+)
+
+# Full-text search over a conversation's subject and author handle (migration 0017), outside this
+# metadata because it differs per database: on PostgreSQL a GIN index on SEARCH_DOCUMENT's tsvector, on
+# SQLite an FTS5 table with external content, kept by triggers. Migrations and their
+# comparison with this metadata leave it alone (:func:`luister.storage.tables.declared`).
+SEARCH_TABLE = "conversation_search"
+SEARCH_INDEX = "ix_conversation_search"
+SEARCH_DOCUMENT = (
+    "to_tsvector('simple', regexp_replace("
+    "conversation.subject || ' ' || coalesce(conversation.author_handle, ''), '[^[:alnum:]]+', ' ', 'g'))"
+)
+metadata.info.setdefault("undeclared", set()).update((SEARCH_TABLE, SEARCH_INDEX))
 
 conversation_message = sa.Table(
     "conversation_message",

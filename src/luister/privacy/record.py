@@ -102,6 +102,12 @@ PURPOSES: dict[str, Purpose] = {
         "what happened to a conversation, and who did it", ("actor", "detail"), "with its conversation"
     ),
     "conversation_tag": Purpose("labels on conversations", kept="with its conversation"),
+    "conversation_tally": Purpose(
+        "how many conversations each status, department and assignee holds (the inbox's tabs); kept by "
+        "the database itself",
+        ("assignee_id",),
+        "with its conversations",
+    ),
     "canned_response": Purpose("prepared answers, per language"),
     "notification": Purpose(
         "in-app notices to people (assigned, mentioned, SLA)",

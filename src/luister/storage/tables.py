@@ -48,6 +48,17 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def declared(name: str | None, type_: str, *_: Any) -> bool:
+    """Whether a database object belongs to this metadata for migrations and their comparison: not the
+    per-database ones a capability keeps outside it (``metadata.info["undeclared"]``: an FTS5 table and
+    its shadow tables ``<name>_data``, ``<name>_idx``, …; an expression index). Alembic's ``include_name``
+    hook."""
+    undeclared = metadata.info.get("undeclared", set())
+    if name is None or type_ not in ("table", "index"):
+        return True
+    return not any(name == u or (type_ == "table" and name.startswith(f"{u}_")) for u in undeclared)
+
+
 def _where_not_null(column: str) -> dict[str, Any]:
     """Partial-index options: only rows that have a value are indexed (on both backends)."""
     clause = sa.text(f"{column} IS NOT NULL")
@@ -148,6 +159,8 @@ mention = sa.Table(
     sa.Index("ix_mention_published_at", "published_at"),
     sa.Index("ix_mention_fingerprint", "fingerprint", "id", **_where_not_null("fingerprint")),
     sa.Index("ix_mention_author", "channel", "author_handle", **_where_not_null("author_handle")),
+    # a person's mentions across channels, newest first (the inbox's author panel)
+    sa.Index("ix_mention_author_handle", "author_handle", "published_at", **_where_not_null("author_handle")),
     sa.Index("ix_mention_thread", "channel", "thread_id", **_where_not_null("thread_id")),
 )
 

@@ -9,7 +9,7 @@ import luister.effects.tables  # noqa: F401
 import luister.inbox.tables  # noqa: F401
 import luister.kpis.projects_tables  # noqa: F401
 import luister.kpis.tables  # noqa: F401
-from luister.storage.tables import metadata
+from luister.storage.tables import declared, metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -20,6 +20,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=declared,
 )
 with context.begin_transaction():
     context.run_migrations()

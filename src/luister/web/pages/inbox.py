@@ -5,6 +5,7 @@ availability, and notifications (the bell in the header). Conversations themselv
 Reading needs a sign-in; working conversations needs ``correct`` (agents and up), as for alerts. Which
 conversations someone sees is the inbox's own rule (``inbox.read.in_scope``)."""
 
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -70,7 +71,11 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/inbox", response_class=HTMLResponse)
     def inbox_page(
-        request: Request, session: Annotated[Session, Depends(web.signed_in)], view: str = "", page: int = 1
+        request: Request,
+        session: Annotated[Session, Depends(web.signed_in)],
+        view: str = "",
+        page: int = 1,
+        after: str = "",
     ) -> Response:
         user = session.user
         chosen = (
@@ -83,7 +88,8 @@ def routes(web: Web) -> APIRouter:
         filters = Filters(**{name: value or None for name, value in values.items()})
         number = min(max(page, 1), MAX_PAGE)
         now = web.runtime.clock()
-        found = list_conversations(
+        listing = partial(
+            list_conversations,
             engine=engine,
             view=chosen,
             scope=user.scope,
@@ -92,6 +98,10 @@ def routes(web: Web) -> APIRouter:
             page=number,
             now=now,
         )
+        try:  # "next" carries the page's cursor (keyset paging); a link edited by hand falls back to page=
+            found = listing(after=after[:80] or None)
+        except ValueError:
+            found = listing()
         departments = list_departments(engine=engine)
         lang = web.language(request, session)
         visible = [d for d in departments if user.scope.sees(d.key)]

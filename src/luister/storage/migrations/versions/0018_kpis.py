@@ -1,7 +1,7 @@
 """goals → KPIs with targets per period, and external series with their points (issue #31)
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-10
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from luister.storage.tables import BigId, JsonText, UtcDateTime
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
