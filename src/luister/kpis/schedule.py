@@ -2,8 +2,8 @@
 
 Local wall-clock times are kept across daylight-saving changes (08:00 stays 08:00, so the run moves an hour
 in UTC twice a year). A local time that does not exist on a spring-forward day (02:30) runs an hour later
-(03:30, as the clock would have shown without the change); one that exists twice in autumn runs at the first (``fold=0``). A run is identified by
-its local date (the period it opens), so each week has exactly one."""
+(03:30, as the clock would have shown without the change); one that exists twice in autumn runs at the
+first (``fold=0``). A run is identified by its local date (the period it opens): one per week."""
 
 from __future__ import annotations
 
