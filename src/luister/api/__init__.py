@@ -10,6 +10,7 @@ from luister.api import (
     alerts,
     analytics,
     effects,
+    exports,
     inbox,
     inbox_replies,
     inbox_reports,
@@ -44,6 +45,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(effects.routes(runtime))
     router.include_router(projects.routes(runtime))
     router.include_router(kpis.routes(runtime))
+    router.include_router(exports.routes(runtime))
     return router
 
 

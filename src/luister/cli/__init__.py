@@ -6,6 +6,7 @@ from luister.cli import (  # noqa: F401  (each module registers its commands)
     analysis,
     core,
     effects,
+    exports,
     inbox,
     inbox_replies,
     inbox_reports,

@@ -163,6 +163,14 @@ PURPOSES: dict[str, Purpose] = {
     "project_spend": Purpose(
         "what was spent on a project, line by line", ("recorded_by",), "with its project"
     ),
+    "report_schedule": Purpose(
+        "scheduled reports: which report goes to whom (e-mail addresses), weekly at a local time",
+        ("recipients", "created_by"),
+    ),
+    "report_run": Purpose(
+        "that a scheduled report was sent for a period (once), with its e-mail's effect",
+        kept="with its schedule",
+    ),
 }
 
 

@@ -8,6 +8,7 @@ import luister.accounts.tables  # noqa: F401  # capability tables join the share
 import luister.effects.tables  # noqa: F401
 import luister.inbox.tables  # noqa: F401
 import luister.kpis.projects_tables  # noqa: F401
+import luister.kpis.report_tables  # noqa: F401
 import luister.kpis.tables  # noqa: F401
 from luister.storage.tables import declared, metadata
 

@@ -1,0 +1,101 @@
+"""Streamed exports: 1,000,000 mentions as CSV and as XLSX; time and peak memory of each.
+
+    python bench/exports.py                 # 1,000,000 mentions
+    python bench/exports.py --rows 100000
+
+A fresh SQLite database gets ``--rows`` mentions (inserted in batches, so that loading costs little
+memory). Each export then runs in a child process of its own, through ``luister.kpis.exports`` exactly as
+the API and the CLI call it (server-side cursor, CSV pieces / XLSX written in write-only mode), writing to
+a file; the child reports its peak resident memory (``ru_maxrss``: everything, SQLite's and openpyxl's
+C memory included) and the time. Prints one figure per line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from luister.kpis.exports import Format, chunks, mentions_table
+from luister.settings import Settings
+from luister.storage.engine import create_engine
+from luister.storage.migrate import upgrade
+from luister.storage.tables import mention
+
+START = datetime(2025, 1, 1, tzinfo=UTC)
+BATCH = 20_000
+
+
+def load(url: str, rows: int) -> None:
+    engine = create_engine(Settings(database_url=url))
+    upgrade(engine)
+    with engine.begin() as conn:
+        for first in range(0, rows, BATCH):
+            conn.execute(
+                mention.insert(),
+                [
+                    {
+                        "channel": "mastodon",
+                        "external_id": str(n),
+                        "author_handle": f"@user{n % 5000}",
+                        "text": f'Mijn stroom van Voltaro viel weer uit, bericht {n}: =1+1 ; "quote"',
+                        "language": "nl",
+                        "country": "NL",
+                        "published_at": START + timedelta(seconds=30 * n),
+                        "fetched_at": START + timedelta(seconds=30 * n),
+                        "raw": "{}",
+                        "sentiment": "negative",
+                        "sentiment_score": -0.5 - (n % 50) / 100,
+                        "like_count": n % 17,
+                        "share_count": n % 5,
+                    }  # fmt: skip
+                    for n in range(first, min(first + BATCH, rows))
+                ],
+            )
+    engine.dispose()
+
+
+def export(url: str, fmt: str, out: str, answer: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    engine = create_engine(Settings(database_url=url))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    began = time.perf_counter()
+    size = 0
+    with open(out, "wb") as handle:
+        for piece in chunks(mentions_table(engine=engine), Format(fmt)):
+            handle.write(piece)
+            size += len(piece)
+    took = time.perf_counter() - began
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    answer.put((took, peak / 1024, before / 1024, size))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        began = time.perf_counter()
+        load(url, args.rows)
+        print(f"rows: {args.rows}")
+        print(f"load_s: {time.perf_counter() - began:.1f}")
+        for fmt in ("csv", "csv-nl", "xlsx"):
+            answer: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+            child = multiprocessing.Process(
+                target=export, args=(url, fmt, str(Path(tmp) / f"out.{fmt}"), answer)
+            )
+            child.start()
+            took, peak, before, size = answer.get()
+            child.join()
+            print(f"{fmt}_seconds: {took:.1f}")
+            print(f"{fmt}_rows_per_second: {args.rows / took:,.0f}")
+            print(f"{fmt}_bytes: {size:,}")
+            print(f"{fmt}_peak_rss_mb: {peak:.0f} (at start {before:.0f})")
+
+
+if __name__ == "__main__":
+    main()
