@@ -8,6 +8,7 @@ loader does not work with pytest 9), and every operation's failures are reported
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import schemathesis
@@ -53,14 +54,25 @@ def test_no_operation_answers_with_a_server_error_or_off_schema(settings: Settin
 
 
 def call_every_operation(
-    operations: list[Any], *, headers: dict[str, str], max_examples: int
+    operations: list[Any],
+    *,
+    headers: dict[str, str],
+    max_examples: int,
+    before_each: Callable[[], object] | None = None,
+    prepare: Callable[[schemathesis.Case], None] | None = None,
+    **call: Any,
 ) -> tuple[list[str], int]:
     """Each operation in both generation modes, its own derandomised Hypothesis run; every failure is
-    listed (not only the first). Returns the failures and how many requests were made."""
+    listed (not only the first). Returns the failures and how many requests were made. ``before_each``
+    runs before each operation's run (two clients wait for each other there); ``prepare`` may change a
+    generated case before it is sent (aim it at real things); ``call`` goes to
+    ``Case.call_and_validate`` (``base_url``, ``session`` for a real server)."""
     failures: list[str] = []
     calls = 0
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            if before_each is not None:
+                before_each()
 
             @given(case=operation.as_strategy(generation_mode=mode))
             @hypothesis_settings(
@@ -74,10 +86,21 @@ def call_every_operation(
             def run(case: schemathesis.Case) -> None:
                 nonlocal calls
                 calls += 1
-                case.call_and_validate(headers=headers, checks=CHECKS)
+                if prepare is not None:
+                    prepare(case)
+                case.call_and_validate(headers=headers, checks=CHECKS, **call)
 
             try:
                 run()
             except (Exception, BaseExceptionGroup) as exc:  # every operation is tried; all failures listed
-                failures.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {exc}")
+                failures.append(f"{operation.label} ({mode.value}): {_described(exc)}")
     return failures, calls
+
+
+def _described(exc: BaseException) -> str:
+    """The exception and, for a group that is not schemathesis' own report (Hypothesis' FlakyFailure), what
+    it holds, so that the cause is in the failure message."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, BaseExceptionGroup) and "Schemathesis found" not in str(exc):
+        text += "".join(f"\n  - {_described(inner)}" for inner in exc.exceptions)
+    return text

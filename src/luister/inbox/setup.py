@@ -32,6 +32,7 @@ from luister.inbox.tables import (
 )
 from luister.services import audit
 from luister.storage.tables import mention, mention_topic, topic, user_account
+from luister.storage.unique import put_row
 
 _KEY = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
 SIMULATION_DAYS = 30
@@ -96,12 +97,9 @@ def save_department(
     if calendar is not None:
         values["calendar"] = dict(calendar)
     with engine.begin() as conn:
-        exists = conn.execute(sa.select(department.c.id).where(department.c.key == key)).scalar()
-        if exists is None:
-            conn.execute(department.insert().values(key=key, calendar=values.pop("calendar", {}), **values))
-        else:
-            conn.execute(department.update().where(department.c.id == exists).values(**values))
-        audit.record(conn, actor=actor, action="department.save", target=key, detail={"new": exists is None})
+        calendar = {} if "calendar" in values else {"calendar": {}}
+        new = put_row(conn, department, key={"key": key}, values=values, on_insert=calendar)
+        audit.record(conn, actor=actor, action="department.save", target=key, detail={"new": new})
 
 
 def set_member(
@@ -134,15 +132,9 @@ def set_member(
         if user is None or not user.active:
             raise NotAMember(f"there is no active account {email!r}")
         values = {"languages": ",".join(codes), "capacity": capacity, "availability": state.value}
-        done = conn.execute(
-            department_member.update()
-            .where(department_member.c.department_id == department_id, department_member.c.user_id == user.id)
-            .values(**values)
-        ).rowcount
-        if not done:
-            conn.execute(
-                department_member.insert().values(department_id=department_id, user_id=user.id, **values)
-            )
+        put_row(
+            conn, department_member, key={"department_id": department_id, "user_id": user.id}, values=values
+        )
         audit.record(
             conn,
             actor=actor,
@@ -286,17 +278,10 @@ def save_rule(
             "position": position,
             "enabled": enabled,
         }
-        if existing:
-            conn.execute(routing_rule.update().where(routing_rule.c.id == existing.id).values(**values))
-            rule_id = int(existing.id)
-        else:
-            rule_id = int(
-                conn.execute(
-                    routing_rule.insert()
-                    .values(name=name, created_by=actor, **values)
-                    .returning(routing_rule.c.id)
-                ).scalar_one()
-            )
+        put_row(conn, routing_rule, key={"name": name}, values=values, on_insert={"created_by": actor})
+        rule_id = int(
+            conn.execute(sa.select(routing_rule.c.id).where(routing_rule.c.name == name)).scalar_one()
+        )
         audit.record(conn, actor=actor, action="routing_rule.save", target=name, detail=values)
     return rule_id
 
@@ -420,15 +405,9 @@ def save_policy(
     }
     with engine.begin() as conn:
         department_id = _department_id(conn, department_key)
-        done = conn.execute(
-            sa.update(sla_policy)
-            .where(sla_policy.c.department_id == department_id, sla_policy.c.priority == level.value)
-            .values(**values)
-        ).rowcount
-        if not done:
-            conn.execute(
-                sla_policy.insert().values(department_id=department_id, priority=level.value, **values)
-            )
+        put_row(
+            conn, sla_policy, key={"department_id": department_id, "priority": level.value}, values=values
+        )
         audit.record(
             conn,
             actor=actor,
@@ -465,25 +444,18 @@ def save_canned(
         raise InboxError(f"body: unknown variable {{{sorted(unknown)[0]}}}; known: {', '.join(VARIABLES)}")
     with engine.begin() as conn:
         department_id = _department_id(conn, department_key) if department_key else None
-        owner = conn.execute(
-            sa.select(department.c.key)
-            .select_from(canned_response)
-            .outerjoin(department, department.c.id == canned_response.c.department_id)
-            .where(canned_response.c.name == name, canned_response.c.language == language)
-        ).first()
-        if owner is not None:
-            _own(scope, owner.key)  # the one it would change
-        done = conn.execute(
-            canned_response.update()
-            .where(canned_response.c.name == name, canned_response.c.language == language)
-            .values(body=body, department_id=department_id)
-        ).rowcount
-        if not done:
-            conn.execute(
-                canned_response.insert().values(
-                    name=name, language=language, body=body, department_id=department_id
-                )
-            )
+
+        def own(row: Any) -> None:  # the one it would change; also one saved meanwhile by someone else
+            owner = conn.execute(sa.select(department.c.key).where(department.c.id == row.department_id))
+            _own(scope, owner.scalar())
+
+        put_row(
+            conn,
+            canned_response,
+            key={"name": name, "language": language},
+            values={"body": body, "department_id": department_id},
+            check=own,
+        )
         audit.record(conn, actor=actor, action="canned_response.save", target=f"{name} ({language})")
 
 

@@ -41,6 +41,7 @@ from luister.inbox.credentials import (
 from luister.inbox.tables import department, reply_draft, voice
 from luister.services import audit
 from luister.storage.secrets import CannotDecrypt, Cipher, SecretsUnavailable
+from luister.storage.unique import insert_new
 
 __all__ = [
     "UNSET",
@@ -210,9 +211,11 @@ def add_voice(
                 voice.c.channel == channel, sa.func.lower(voice.c.handle) == handle.lower()
             )
         ).first()
+        taken = VoiceError(f"handle: {channel} already has the voice {handle!r}", field="handle")
         if clash is not None:
-            raise VoiceError(f"handle: {channel} already has the voice {handle!r}", field="handle")
-        voice_id = conn.execute(
+            raise taken
+        added = insert_new(
+            conn,
             voice.insert()
             .values(
                 channel=channel,
@@ -223,8 +226,11 @@ def add_voice(
                 active=active,
                 department_id=department_id,
             )
-            .returning(voice.c.id)
-        ).scalar_one()
+            .returning(voice.c.id),
+        )
+        if added is None:  # added by another request since the look-up above
+            raise taken
+        voice_id = added[0].id
         detail = {
             "channel": channel,
             "handle": handle,

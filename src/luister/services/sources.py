@@ -19,6 +19,7 @@ from luister.domain.sources import HEALTH_WINDOW, Health, Run, assess, masked
 from luister.services import audit
 from luister.storage.scoping import seen
 from luister.storage.tables import mention, source, source_run, topic
+from luister.storage.unique import insert_new
 
 RUNS_FOR_HEALTH = 200
 
@@ -69,7 +70,8 @@ def add_source(
     with engine.begin() as conn:
         if conn.execute(sa.select(source.c.id).where(source.c.name == name)).first():
             raise SourceError(f"a source named {name!r} exists already")
-        conn.execute(
+        added = insert_new(
+            conn,
             source.insert().values(
                 name=name,
                 connector=connector,
@@ -77,8 +79,10 @@ def add_source(
                 enabled=True,
                 poll_interval_s=int(interval.total_seconds()),
                 department=(department or "").strip()[:40] or None,
-            )
+            ),
         )
+        if added is None:  # added by another request since the look-up above
+            raise SourceError(f"a source named {name!r} exists already")
         audit.record(conn, actor=actor, action="source.add", target=name, detail={"connector": connector})
     return get_source(engine=engine, name=name)
 

@@ -25,6 +25,7 @@ from luister.services.matching import MATCH_COLUMNS, doc_from_row
 from luister.storage import rollups
 from luister.storage.scoping import seen
 from luister.storage.tables import ROLLUP_TABLES, mention, mention_topic, topic
+from luister.storage.unique import insert_new
 
 _PROBE_ID = 0  # database ids start at 1
 _PROBE_NAME = "\x00query under test"
@@ -102,7 +103,8 @@ def create_topic(
         values = {"kind": kind.value, "query": query.strip(),
                   "description": (description or "").strip() or None,
                   "department": _department(department) if department is not None else None}  # fmt: skip
-        conn.execute(topic.insert().values(name=name, **values))
+        if insert_new(conn, topic.insert().values(name=name, **values)) is None:
+            raise TopicNameTaken  # created by another request since the look-up above
         audit.record(conn, actor=actor, action="topic.save", target=name, detail={"query": values["query"]})
     return get_topic(engine=engine, name=name)
 
