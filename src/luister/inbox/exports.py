@@ -30,7 +30,7 @@ _SOURCE = {"department": department.c.key, "assignee": user_account.c.email}
 
 def conversations_query(
     *, scope: Scope = EVERYTHING, filters: Filters = NO_FILTERS,
-    since: datetime | None = None, until: datetime | None = None,
+    since: datetime | None = None, until: datetime | None = None, dialect: str = "sqlite",
 ) -> sa.Select[Any]:  # fmt: skip
     """Conversations opened in [since, until) with the filters, in the scope, oldest first."""
     c = conversation.c
@@ -41,7 +41,7 @@ def conversations_query(
                 user_account, user_account.c.id == c.assignee_id
             )
         )
-        .where(in_scope(scope), *_filter_conditions(filters))
+        .where(in_scope(scope), *_filter_conditions(filters, dialect))
         .order_by(c.created_at, c.id)
     )
     if since is not None:
@@ -55,7 +55,8 @@ def conversation_rows(
     *, engine: Engine, scope: Scope = EVERYTHING, filters: Filters = NO_FILTERS,
     since: datetime | None = None, until: datetime | None = None,
 ) -> Iterator[Sequence[Any]]:  # fmt: skip
-    query = conversations_query(scope=scope, filters=filters, since=since, until=until)
+    query = conversations_query(scope=scope, filters=filters, since=since, until=until,
+                                dialect=engine.dialect.name)  # fmt: skip
     with engine.connect() as conn:
         for row in conn.execution_options(stream_results=True, yield_per=BATCH).execute(query):
             yield tuple(row)
