@@ -118,6 +118,20 @@ EXPECT: dict[str, Expect] = {
     "DELETE /api/v1/inbox/approval-rules/{rule_id}": M,
     "GET /api/v1/effects": V, "GET /api/v1/effects/{effect_id}": VO,
     "POST /api/v1/effects/{effect_id}/retry": CO,
+    # goals, KPIs, projects and exports: scoped by department in their reads and actions; the world has
+    # none of them yet, so the walk proves the permissions by role and that nothing answers 5xx
+    "GET /goals": V, "POST /goals": M, "POST /goals/kpis": M, "POST /kpis/targets": M,
+    "GET /kpis/{kpi_id}": V, "POST /kpis/{kpi_id}/import": M, "GET /projects": V, "GET /projects/{project_id:int}": V,
+    "GET /api/v1/projects": V, "POST /api/v1/projects": M, "GET /api/v1/projects/{project_id}": V,
+    "PATCH /api/v1/projects/{project_id}": M, "POST /api/v1/projects/{project_id}/spend": M,
+    "POST /api/v1/projects/{project_id}/evaluation": M, "GET /api/v1/projects/{project_id}/attribution": V,
+    "GET /api/v1/goals": V, "POST /api/v1/goals": M, "GET /api/v1/goals/{goal_id}": V,
+    "PATCH /api/v1/goals/{goal_id}": M, "DELETE /api/v1/goals/{goal_id}": M, "GET /api/v1/kpis": V,
+    "POST /api/v1/kpis": M, "GET /api/v1/kpis/{kpi_id}": V, "PATCH /api/v1/kpis/{kpi_id}": M,
+    "DELETE /api/v1/kpis/{kpi_id}": M, "PUT /api/v1/kpis/{kpi_id}/targets": M,
+    "DELETE /api/v1/kpis/{kpi_id}/targets/{target_id}": M, "GET /api/v1/series": V, "POST /api/v1/series": M,
+    "POST /api/v1/series/{key}/points": M, "GET /api/v1/exports/mentions": V,
+    "GET /api/v1/exports/conversations": V, "GET /api/v1/exports/kpis/{kpi_id}": V,
 }  # fmt: skip
 
 # Not walked: static files and the API documentation's assets (no data, no state).
@@ -160,6 +174,8 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         "{rule_id}": t.approval_rule,
         "{source}": t.source,
         "{name}": "authors",
+        "{project_id}": 999_999, "{project_id:int}": 999_999, "{kpi_id}": 999_999, "{goal_id}": 999_999,
+        "{target_id}": 999_999,
     }
     if "/topics/{name:path}" in path:
         values["{name:path}"] = t.topic
