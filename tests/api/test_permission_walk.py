@@ -121,7 +121,8 @@ EXPECT: dict[str, Expect] = {
     # goals, KPIs, projects and exports: scoped by department in their reads and actions; the world has
     # none of them yet, so the walk proves the permissions by role and that nothing answers 5xx
     "GET /goals": V, "POST /goals": M, "POST /goals/kpis": M, "POST /kpis/targets": M,
-    "GET /kpis/{kpi_id}": V, "POST /kpis/{kpi_id}/import": M, "GET /projects": V, "GET /projects/{project_id:int}": V,
+    "GET /kpis/{kpi_id}": V, "POST /kpis/{kpi_id}/import": M, "GET /projects": V,
+    "GET /projects/{project_id:int}": V,
     "GET /api/v1/projects": V, "POST /api/v1/projects": M, "GET /api/v1/projects/{project_id}": V,
     "PATCH /api/v1/projects/{project_id}": M, "POST /api/v1/projects/{project_id}/spend": M,
     "POST /api/v1/projects/{project_id}/evaluation": M, "GET /api/v1/projects/{project_id}/attribution": V,
