@@ -175,7 +175,10 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         "{rule_id}": t.approval_rule,
         "{source}": t.source,
         "{name}": "authors",
-        "{project_id}": 999_999, "{project_id:int}": 999_999, "{kpi_id}": 999_999, "{goal_id}": 999_999,
+        "{project_id}": 999_999,
+        "{project_id:int}": 999_999,
+        "{kpi_id}": 999_999,
+        "{goal_id}": 999_999,
         "{target_id}": 999_999,
     }
     if "/topics/{name:path}" in path:
