@@ -179,3 +179,19 @@ def test_a_member_set_twice_at_once_is_one_membership(engine: Engine) -> None:
     )
     with engine.connect() as conn:
         assert conn.execute(sa.select(department_member.c.capacity)).scalars().all() == [7]
+
+
+def test_a_goal_and_a_series_named_at_the_same_time_are_taken_not_errors(engine: Engine) -> None:
+    from luister.kpis import actions as kpi_actions
+    from luister.kpis.tables import external_series, goal
+
+    with pytest.raises(kpi_actions.Taken):
+        while_another_inserts(
+            engine, goal.insert().values(name="Meer klanten", description=""),
+            lambda: kpi_actions.create_goal(engine=engine, name="Meer klanten", actor="test"),
+        )  # fmt: skip
+    with pytest.raises(kpi_actions.Taken):
+        while_another_inserts(
+            engine, external_series.insert().values(key="nps", name="NPS", unit="count"),
+            lambda: kpi_actions.create_series(engine=engine, key="nps", name="NPS", unit="count", actor="t"),
+        )  # fmt: skip

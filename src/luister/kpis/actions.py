@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.kpis.formulas import Direction, Unit
@@ -21,6 +22,7 @@ from luister.kpis.status import PeriodKind, is_period_start
 from luister.kpis.tables import external_point, external_series, goal, kpi, kpi_target
 from luister.services import audit
 from luister.storage.tables import user_account
+from luister.storage.unique import insert_new, is_unique_violation
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,59}$")
 _PARAMS = {"topics", "competitors", "department", "variant", "spend"}
@@ -98,7 +100,7 @@ def create_goal(
             "department": _department(scope, department),
             "parent_id": _goal_row(conn, parent_id, scope).id if parent_id is not None else None,
         }
-        goal_id = int(conn.execute(goal.insert().values(**values)).inserted_primary_key[0])  # type: ignore[index]
+        goal_id = _insert_unique(conn, goal.insert().values(**values).returning(goal.c.id), "name", clean)
         audit.record(
             conn, actor=actor, action="goal.create", target=str(goal_id), detail={"name": values["name"]}
         )
@@ -124,7 +126,8 @@ def update_goal(
         if "parent_id" in changes:
             values["parent_id"] = _parent(conn, goal_id, changes["parent_id"], scope)
         if values:
-            conn.execute(goal.update().where(goal.c.id == goal_id).values(**values))
+            _change_unique(conn, goal.update().where(goal.c.id == goal_id).values(**values), "name",
+                           str(values.get("name", "")))  # fmt: skip
         audit.record(conn, actor=actor, action="goal.update", target=str(goal_id), detail=_jsonable(values))
 
 
@@ -231,7 +234,7 @@ def create_kpi(
             "owner_id": _owner_id(conn, owner),
             "department": _department(scope, department),
         }
-        kpi_id = int(conn.execute(kpi.insert().values(**values)).inserted_primary_key[0])  # type: ignore[index]
+        kpi_id = _insert_unique(conn, kpi.insert().values(**values).returning(kpi.c.id), "key", key)
         audit.record(conn, actor=actor, action="kpi.create", target=key, detail=_jsonable(values))
     return kpi_id
 
@@ -311,9 +314,14 @@ def set_target(
         where = (kpi_target.c.kpi_id == kpi_id, kpi_target.c.period_kind == kind.value,
                  kpi_target.c.period_start == period_start)  # fmt: skip
         conn.execute(kpi_target.delete().where(*where))
-        target_id = int(conn.execute(kpi_target.insert().values(
-            kpi_id=kpi_id, period_kind=kind.value, period_start=period_start, value=number)
-        ).inserted_primary_key[0])  # type: ignore[index]  # fmt: skip
+        made = insert_new(conn, kpi_target.insert().values(
+            kpi_id=kpi_id, period_kind=kind.value, period_start=period_start, value=number
+        ).returning(kpi_target.c.id))  # fmt: skip
+        if made is None:  # set at the same moment by someone else: this value stands
+            conn.execute(kpi_target.update().where(*where).values(value=number))
+            target_id = int(conn.execute(sa.select(kpi_target.c.id).where(*where)).scalar_one())
+        else:
+            target_id = int(made[0][0])
         audit.record(conn, actor=actor, action="kpi.target", target=d.key,
                      detail={"period": f"{kind.value} {period_start}", "value": number})  # fmt: skip
     return target_id
@@ -340,10 +348,13 @@ def _ensure_series(conn: Connection, key: str, name: str, unit: Unit, department
         raise KpiProblem("series", "series key: lower-case letters, digits, '_', '.', '-' (at most 60)")
     row = conn.execute(sa.select(external_series.c.unit).where(external_series.c.key == key)).first()
     if row is None:
-        conn.execute(
-            external_series.insert().values(key=key, name=name, unit=unit.value, department=department)
+        made = insert_new(
+            conn, external_series.insert().values(key=key, name=name, unit=unit.value, department=department)
         )
-    elif row.unit != unit.value:
+        if made is not None:
+            return
+        row = conn.execute(sa.select(external_series.c.unit).where(external_series.c.key == key)).one()
+    if row.unit != unit.value:
         raise UnitMismatch(f"series {key!r} is in {row.unit}, not {unit.value}")
 
 
@@ -354,8 +365,13 @@ def create_series(
     """A new external series (search position, new customers, NPS, …) to import points into."""
     clean, kind = _name(name), _unit(unit)
     with engine.begin() as conn:
+        if not _KEY.match(key):
+            raise KpiProblem("series", "series key: lower-case letters, digits, '_', '.', '-' (at most 60)")
         _unique(conn, external_series, "key", key)
-        _ensure_series(conn, key, clean, kind, _department(scope, department))
+        values = {"key": key, "name": clean, "unit": kind.value, "department": _department(scope, department)}
+        _insert_unique(
+            conn, external_series.insert().values(**values).returning(external_series.c.id), "key", key
+        )
         audit.record(conn, actor=actor, action="series.create", target=key, detail={"unit": kind.value})
 
 
@@ -399,6 +415,25 @@ def import_points(
 
 
 # --- helpers --------------------------------------------------------------------------------------------
+
+
+def _insert_unique(conn: Connection, statement: sa.Insert, column: str, value: str) -> int:
+    """The new row's id; :class:`Taken` when another request took ``value`` since :func:`_unique` looked."""
+    made = insert_new(conn, statement)
+    if made is None:
+        raise Taken(column, f"{column} {value!r} is taken")
+    return int(made[0][0])
+
+
+def _change_unique(conn: Connection, statement: sa.Update, column: str, value: str) -> None:
+    """Run ``statement``; :class:`Taken` when a rename meets a name another request took at the same time."""
+    try:
+        with conn.begin_nested():
+            conn.execute(statement)
+    except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        raise Taken(column, f"{column} {value!r} is taken") from None
 
 
 def _unique(conn: Connection, table: sa.Table, column: str, value: str) -> None:
