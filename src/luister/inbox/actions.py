@@ -131,8 +131,8 @@ def move(
 
 
 def _user(conn: Connection, email: str) -> Any:
-    row = conn.execute(sa.select(user_account).where(user_account.c.email == email.strip().lower())).first()
-    if row is None or not row.active:
+    row = book.active_account(conn, email)
+    if row is None:
         raise NotAMember(f"there is no active account {email!r}")
     return row
 

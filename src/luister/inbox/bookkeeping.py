@@ -25,6 +25,13 @@ from luister.inbox.tables import (
     notification,
     sla_policy,
 )
+from luister.storage.tables import user_account
+
+
+def active_account(conn: Connection, email: str) -> Any:
+    """The active user account with this e-mail address (case and spaces ignored), or None."""
+    row = conn.execute(sa.select(user_account).where(user_account.c.email == email.strip().lower())).first()
+    return row if row is not None and row.active else None
 
 
 def add_event(

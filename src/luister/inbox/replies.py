@@ -109,8 +109,8 @@ def _check_text(body: str, *, channel: str, measure: Measure | None) -> str:
 
 
 def _user(conn: Connection, email: str) -> Any:
-    row = conn.execute(sa.select(user_account).where(user_account.c.email == email.strip().lower())).first()
-    if row is None or not row.active:
+    row = book.active_account(conn, email)
+    if row is None:
         raise NotAllowed(f"{email} is not an active account: replies are written and approved by people")
     return row
 
