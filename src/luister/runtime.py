@@ -119,7 +119,8 @@ class Runtime:
 
     @cached_property
     def cipher(self) -> Cipher:
-        """Encrypts and decrypts secrets at rest (voices' credentials) with the settings' key."""
+        """Encrypts and decrypts secrets at rest (voices' credentials, sources' and alert channels' secret
+        options) with the settings' key."""
         from luister.storage.secrets import Cipher
 
         return Cipher.of(self.settings)
@@ -223,6 +224,7 @@ class Runtime:
             store=SqlMentionStore(self.engine),
             http=http,
             connectors=self.connectors(),
+            cipher=self.cipher,
             enrichers=self.enrichers(),
             events=events,
         )
@@ -309,6 +311,7 @@ class Runtime:
         return PushReceiver(
             engine=self.engine,
             connectors=self.connectors(),
+            cipher=self.cipher,
             enrichers=self.enrichers,
             events=self.event_bus(),
             clock=self.clock,

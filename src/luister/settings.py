@@ -58,12 +58,14 @@ class Settings(BaseSettings):
     )
     encryption_key: SecretStr = Field(
         SecretStr(""),
-        description="Encrypts voices' credentials at rest: one or more Fernet keys, comma-separated; the "
-        "first encrypts, all decrypt (to rotate: put a new key first, run `luister inbox voices rekey`, "
-        'then drop the old key). Make one with `python -c "from '
+        description="Encrypts secrets at rest (voices' credentials; sources' and alert channels' tokens, "
+        "passwords and webhook URLs): one or more Fernet keys, comma-separated; the first encrypts, all "
+        "decrypt (to rotate: put a new key first, run `luister secrets rekey`, then drop the old key; the "
+        "same command seals secrets an older version stored in clear)."
+        ' Make one with `python -c "from '
         'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`. Unset in dev mode: '
         "a key generated once into `data_dir/encryption.key`; required in production to save or use "
-        "credentials.",
+        "secrets.",
     )
     log_level: str = Field("INFO", description="Python logging level: DEBUG, INFO, WARNING, ERROR.")
     ingest_batch_size: int = Field(

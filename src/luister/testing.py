@@ -14,6 +14,7 @@ from luister.connectors.base import Capability, ConnectorError, Health, Page
 from luister.connectors.records import FieldMapping
 from luister.domain.ingest import RawItem
 from luister.domain.mentions import Mention
+from luister.storage.secrets import Cipher
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -182,3 +183,11 @@ def runtime_for(settings: Settings, engine: Engine, *, analysis: bool = True) ->
     if not analysis:
         settings = settings.model_copy(update={"analysis": AnalysisSetting.off})
     return Runtime(settings, engine=engine)
+
+
+TESTING_KEY = b"bHVpc3Rlci10ZXN0aW5nLWtleS0wMTIzNDU2Nzg5YWI="  # a Fernet key for tests only
+
+
+def sealing_cipher() -> Cipher:
+    """A cipher with a fixed key, for tests that store secret options without a runtime."""
+    return Cipher([TESTING_KEY])

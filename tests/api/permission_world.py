@@ -128,6 +128,7 @@ def build(settings: Settings, engine: Engine) -> World:
         t.source = f"{mark.lower()}-bron"
         add_source(
             engine=engine,
+            cipher=cipher,
             connectors=connectors,
             name=t.source,
             connector="webhook",

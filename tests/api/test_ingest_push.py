@@ -15,6 +15,7 @@ from luister.plugins import load_plugins
 from luister.services.quarantine import list_rejected
 from luister.services.sources import add_source, get_source
 from luister.services.topics import save_topic
+from luister.storage.secrets import Cipher
 from luister.storage.tables import mention, mention_topic, source_run
 from luister.testing import record
 
@@ -41,6 +42,7 @@ def push(api: Api, payload: object, **kwargs: object) -> tuple[bytes, object]:
 def webhook_source(api: Api, name: str = "crm") -> None:
     add_source(
         engine=api.engine,
+        cipher=Cipher.of(api.settings),
         connectors=load_plugins().connectors(),
         name=name,
         connector="webhook",
@@ -132,6 +134,7 @@ def test_unknown_sources_limits_and_switched_off(api: Api) -> None:
     webhook_source(api)
     add_source(
         engine=api.engine,
+        cipher=Cipher.of(api.settings),
         connectors=load_plugins().connectors(),
         name="news",
         connector="rss",

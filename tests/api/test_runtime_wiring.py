@@ -18,6 +18,7 @@ from luister import plugins
 from luister.cli import app
 from luister.services.sources import add_source
 from luister.settings import Settings
+from luister.storage.secrets import Cipher
 from luister.testing import record, write_jsonl
 
 SRC = Path(luister.__file__).parent
@@ -53,8 +54,8 @@ def test_plugins_load_once_while_the_cli_imports_the_server_answers_and_pushes_a
 
     engine: Engine = open_database(settings=sqlite_settings)
     api = make_api(sqlite_settings, engine)
-    add_source(engine=engine, connectors=plugins.installed().connectors(), name="crm", connector="webhook",
-               options={"secret": SECRET, "channel": "review"})  # fmt: skip
+    add_source(engine=engine, connectors=plugins.installed().connectors(), cipher=Cipher.of(sqlite_settings),
+               name="crm", connector="webhook", options={"secret": SECRET, "channel": "review"})  # fmt: skip
     for path in ("/api/v1/sources", "/api/v1/topics", "/api/v1/mentions", "/api/v1/sources"):
         assert api.get(path).status_code == 200
     for n in range(3):

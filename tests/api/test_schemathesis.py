@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from luister.plugins import load_plugins
 from luister.services.sources import add_source
 from luister.settings import Settings
+from luister.storage.secrets import Cipher
 from luister.testing import runtime_for
 
 MAX_EXAMPLES = 12  # per operation and mode: about 340 requests per backend
@@ -38,6 +39,7 @@ def test_no_operation_answers_with_a_server_error_or_off_schema(settings: Settin
     runtime_for(settings, engine).load_demo(seed=3, count=300, batch_size=300)
     add_source(
         engine=engine,
+        cipher=Cipher.of(settings),
         connectors=load_plugins().connectors(),
         name="crm",
         connector="webhook",

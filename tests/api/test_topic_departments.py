@@ -9,6 +9,7 @@ from luister.domain.topics import TopicKind
 from luister.services.accounts import create_user
 from luister.services.api_tokens import create_token
 from luister.services.topics import list_topics, save_topic
+from luister.storage.secrets import Cipher
 
 
 def test_the_scope_rule() -> None:
@@ -133,8 +134,15 @@ def test_sources_keep_to_their_departments(api: Api) -> None:
 
     feed = {"url": "https://feeds.example/nieuws.xml"}
     for name, owner in (("nieuws", None), ("juridisch", "legal"), ("campagne", "marketing")):
-        add_source(engine=api.engine, connectors=installed().connectors(), name=name, connector="rss",
-                   options=feed, department=owner)  # fmt: skip
+        add_source(
+            engine=api.engine,
+            connectors=installed().connectors(),
+            cipher=Cipher.of(api.settings),
+            name=name,
+            connector="rss",
+            options=feed,
+            department=owner,
+        )
     address = "mia@voltaro.example"
     create_user(engine=api.engine, email=address, name="Mia", password="a long and secret passphrase",
                 role=Role.analyst, department="marketing")  # fmt: skip

@@ -16,6 +16,7 @@ from luister.connectors.records import FieldMapping
 from luister.plugins import load_plugins
 from luister.services.ingest import Pipeline, prepare_batch
 from luister.services.sources import add_source
+from luister.storage.secrets import Cipher
 from luister.storage.tables import source_run
 from luister.storage.writer import SqlMentionStore
 from luister.testing import raw_item, record
@@ -23,8 +24,14 @@ from luister.testing import raw_item, record
 
 def seed(api: Api) -> datetime:
     fetched = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
-    feed = add_source(engine=api.engine, connectors=load_plugins().connectors(), name="archief",
-                      connector="rss", options={"url": "https://archief.example/feed"})  # fmt: skip
+    feed = add_source(
+        engine=api.engine,
+        connectors=load_plugins().connectors(),
+        cipher=Cipher.of(api.settings),
+        name="archief",
+        connector="rss",
+        options={"url": "https://archief.example/feed"},
+    )
     with api.engine.begin() as conn:
         conn.execute(source_run.insert().values(source_id=feed.id, started_at=fetched, finished_at=fetched,
                                                 fetched=4, stored=4, rejected=0))  # fmt: skip

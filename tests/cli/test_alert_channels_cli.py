@@ -105,7 +105,7 @@ def test_add_list_test_remove(settings: Settings, engine: Engine, mailbox: Mailb
     assert listed.exit_code == 0, listed.output
     assert "team-mail" in listed.output and "webcare@example.nl" in listed.output
     assert "SECRETPATH" not in listed.output and "verysecretvalue" not in listed.output
-    assert "https://hooks.slack.com/***" in listed.output and "***ue" in listed.output
+    assert listed.output.count("***") >= 2  # URL and secret: encrypted, masked
 
     tested = invoke(settings, "alerts", "channels", "test", "team-mail")
     assert tested.exit_code == 0, tested.output

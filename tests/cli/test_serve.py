@@ -17,6 +17,7 @@ from luister.connectors.rss import RssConnector
 from luister.services.database import open_database
 from luister.services.sources import add_source
 from luister.settings import Settings
+from luister.storage.secrets import Cipher
 from luister.storage.tables import mention
 
 FEED = Path(__file__).parent.parent / "data" / "rss" / "rss2.xml"
@@ -33,8 +34,14 @@ def test_serve_listens_to_due_sources(sqlite_settings: Settings, httpserver: HTT
         FEED.read_bytes(), content_type="application/rss+xml"
     )
     engine = open_database(settings=sqlite_settings)
-    add_source(engine=engine, connectors={"rss": RssConnector}, name="blog", connector="rss",
-               options={"url": httpserver.url_for("/feed")})  # fmt: skip
+    add_source(
+        engine=engine,
+        connectors={"rss": RssConnector},
+        cipher=Cipher.of(sqlite_settings),
+        name="blog",
+        connector="rss",
+        options={"url": httpserver.url_for("/feed")},
+    )
     port = free_port()
     env = os.environ | {
         "LUISTER_DATABASE_URL": sqlite_settings.database_url,

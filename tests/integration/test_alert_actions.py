@@ -18,6 +18,7 @@ from luister.alerts.read import alert_detail, get_alert, get_rule
 from luister.services.audit import entries
 from luister.services.events import EventBus
 from luister.storage.tables import alert_delivery, audit_log
+from luister.testing import sealing_cipher
 
 NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 PLAYBOOK = {"name": "Storing", "steps": [{"title": "Statuspagina bijwerken", "owner": "webcare"}]}
@@ -106,7 +107,15 @@ def test_adding_and_removing_a_channel_is_audited_without_its_secrets(
 ) -> None:
     bus = recorder.bus()
     options = {"url": "https://hooks.example/T000/B000/s3cretpath"}
-    actions.add_channel(engine=engine, actor="anouk", name="hook", kind="webhook", options=options, bus=bus)
+    actions.add_channel(
+        engine=engine,
+        cipher=sealing_cipher(),
+        actor="anouk",
+        name="hook",
+        kind="webhook",
+        options=options,
+        bus=bus,
+    )
     actions.save_rule(engine=engine, actor="anouk", name="Storing", kind=RuleKind.query, query="storing",
                       channels=["hook"])  # fmt: skip
     assert actions.remove_channel(engine=engine, actor="joris", name="hook", bus=bus) == ["Storing"]
@@ -175,7 +184,7 @@ def test_acknowledge_step_and_resolve_are_audited_with_who_did_them(
 
 
 def test_retrying_failed_deliveries_is_audited(engine: Engine, recorder: Recorder) -> None:
-    actions.add_channel(engine=engine, actor="anouk", name="hook", kind="webhook",
+    actions.add_channel(engine=engine, cipher=sealing_cipher(), actor="anouk", name="hook", kind="webhook",
                         options={"url": "https://hooks.example/x"})  # fmt: skip
     alert_id = rule_with_alert(engine, channels=["hook"])
     with engine.begin() as conn:

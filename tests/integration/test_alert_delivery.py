@@ -28,8 +28,10 @@ from luister.alerts.channels import setup
 from luister.alerts.channels.base import DeliveryError
 from luister.alerts.model import AlertMessage, ChannelError
 from luister.settings import Settings
+from luister.storage.secrets import Cipher
 from luister.storage.tables import alert, alert_channel, alert_event, alert_rule, alert_step, mention, topic
 from luister.storage.tables import alert_delivery as delivery_table
+from luister.testing import sealing_cipher
 
 T0 = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)
 HOSTILE = "<script>alert(1)</script> & <!channel>"
@@ -164,7 +166,7 @@ def local(settings: Settings) -> Settings:
     return settings.model_copy(update={"fetch_allow": ["127.0.0.1"]})
 
 
-def add_email(engine: Engine, box: Mailbox, name: str = "team-mail") -> None:
+def add_email(engine: Engine, settings: Settings, box: Mailbox, name: str = "team-mail") -> None:
     options = {
         "host": "127.0.0.1",
         "port": box.port,
@@ -173,12 +175,18 @@ def add_email(engine: Engine, box: Mailbox, name: str = "team-mail") -> None:
         "to": "webcare@example.nl, pr@example.nl",
         "timeout": 5,
     }
-    actions.add_channel(engine=engine, actor="test", name=name, kind="email", options=options)
+    actions.add_channel(
+        engine=engine, cipher=Cipher.of(settings), actor="test", name=name, kind="email", options=options
+    )
 
 
-def add_webhook(engine: Engine, server: HTTPServer, fmt: str = "json", name: str = "hook") -> None:
+def add_webhook(
+    engine: Engine, settings: Settings, server: HTTPServer, fmt: str = "json", name: str = "hook"
+) -> None:
     options = {"url": server.url_for("/hook"), "format": fmt, "secret": SECRET, "timeout": 5}
-    actions.add_channel(engine=engine, actor="test", name=name, kind="webhook", options=options)
+    actions.add_channel(
+        engine=engine, cipher=Cipher.of(settings), actor="test", name=name, kind="webhook", options=options
+    )
 
 
 @pytest.fixture
@@ -206,7 +214,7 @@ def answering(server: HTTPServer, *statuses: int) -> list[Request]:
 def test_email_arrives_escaped_and_updates_thread_under_it(
     engine: Engine, settings: Settings, mailbox: Mailbox
 ) -> None:
-    add_email(engine, mailbox)
+    add_email(engine, settings, mailbox)
     alert_id = make_alert(engine, channels=["team-mail"])
 
     report = delivery.deliver_due(engine=engine, settings=settings, now=T0)
@@ -243,7 +251,7 @@ def test_email_arrives_escaped_and_updates_thread_under_it(
 def test_smtp_refusal_5xx_fails_for_good_and_4xx_is_retried(
     engine: Engine, settings: Settings, mailbox: Mailbox
 ) -> None:
-    add_email(engine, mailbox)
+    add_email(engine, settings, mailbox)
     make_alert(engine, channels=["team-mail"])
     mailbox.answer = "451 4.3.0 try again later"
     report = delivery.deliver_due(engine=engine, settings=settings, now=T0)
@@ -261,7 +269,7 @@ def test_smtp_refusal_5xx_fails_for_good_and_4xx_is_retried(
 
 def test_smtp_server_down_is_retried(engine: Engine, settings: Settings) -> None:
     box = Mailbox(port=free_port())  # nothing listens there
-    add_email(engine, box)
+    add_email(engine, settings, box)
     make_alert(engine, channels=["team-mail"])
     report = delivery.deliver_due(engine=engine, settings=settings, now=T0)
     assert report.retrying == 1
@@ -288,7 +296,7 @@ def test_json_webhook_is_signed_and_documented(
     engine: Engine, settings: Settings, server: HTTPServer
 ) -> None:
     seen = answering(server, 200)
-    add_webhook(engine, server)
+    add_webhook(engine, settings, server)
     alert_id = make_alert(engine, channels=["hook"])
     assert delivery.deliver_due(engine=engine, settings=local(settings), now=T0).sent == 1
     [request] = seen
@@ -310,7 +318,7 @@ def test_json_webhook_is_signed_and_documented(
 
 def test_slack_webhook_escapes_mention_text(engine: Engine, settings: Settings, server: HTTPServer) -> None:
     seen = answering(server, 200)
-    add_webhook(engine, server, "slack")
+    add_webhook(engine, settings, server, "slack")
     make_alert(engine, channels=["hook"])
     assert delivery.deliver_due(engine=engine, settings=local(settings), now=T0).sent == 1
     payload = verify(seen[0])
@@ -324,7 +332,7 @@ def test_slack_webhook_escapes_mention_text(engine: Engine, settings: Settings, 
 
 def test_teams_webhook_sends_an_adaptive_card(engine: Engine, settings: Settings, server: HTTPServer) -> None:
     seen = answering(server, 200)
-    add_webhook(engine, server, "teams")
+    add_webhook(engine, settings, server, "teams")
     make_alert(engine, channels=["hook"])
     assert delivery.deliver_due(engine=engine, settings=local(settings), now=T0).sent == 1
     payload = verify(seen[0])
@@ -344,7 +352,7 @@ def test_teams_webhook_sends_an_adaptive_card(engine: Engine, settings: Settings
 
 def test_500_then_200_backs_off_then_delivers(engine: Engine, settings: Settings, server: HTTPServer) -> None:
     seen = answering(server, 500, 200)
-    add_webhook(engine, server)
+    add_webhook(engine, settings, server)
     make_alert(engine, channels=["hook"])
 
     report = delivery.deliver_due(engine=engine, settings=local(settings), now=T0)
@@ -363,7 +371,7 @@ def test_500_then_200_backs_off_then_delivers(engine: Engine, settings: Settings
 
 def test_400_fails_without_retry(engine: Engine, settings: Settings, server: HTTPServer) -> None:
     seen = answering(server, 400)
-    add_webhook(engine, server)
+    add_webhook(engine, settings, server)
     make_alert(engine, channels=["hook"])
     report = delivery.deliver_due(engine=engine, settings=local(settings), now=T0)
     assert (report.failed, report.retrying) == (1, 0)
@@ -380,7 +388,7 @@ def test_max_attempts_then_failed_and_retry_failed_requeues(
     engine: Engine, settings: Settings, server: HTTPServer
 ) -> None:
     seen = answering(server, 503, 503, 503, 200)
-    add_webhook(engine, server)
+    add_webhook(engine, settings, server)
     alert_id = make_alert(engine, channels=["hook"])
     now = T0
     for _ in range(3):
@@ -406,7 +414,7 @@ def test_the_ssrf_guard_refuses_a_private_webhook(
     engine: Engine, settings: Settings, server: HTTPServer
 ) -> None:
     seen = answering(server, 200)
-    add_webhook(engine, server)
+    add_webhook(engine, settings, server)
     make_alert(engine, channels=["hook"])
     report = delivery.deliver_due(engine=engine, settings=settings, now=T0)  # no fetch_allow
     assert report.failed == 1 and seen == []
@@ -481,7 +489,7 @@ def test_update_flag_follows_what_the_channel_has_received(engine: Engine, setti
 def test_missing_and_disabled_channels_fail_with_the_reason(
     engine: Engine, settings: Settings, mailbox: Mailbox
 ) -> None:
-    add_email(engine, mailbox, "off")
+    add_email(engine, settings, mailbox, "off")
     with engine.begin() as conn:
         conn.execute(alert_channel.update().where(alert_channel.c.name == "off").values(enabled=False))
     make_alert(engine, channels=["gone", "off"])
@@ -515,11 +523,20 @@ def test_a_claimed_delivery_is_not_sent_twice(engine: Engine, settings: Settings
     assert len(first.messages) == 1
 
 
-def test_channels_are_listed_masked_and_removed(engine: Engine, server: HTTPServer) -> None:
-    add_webhook(engine, server, "slack")
+def test_channels_are_listed_masked_and_removed(
+    engine: Engine, settings: Settings, server: HTTPServer
+) -> None:
+    add_webhook(engine, settings, server, "slack")
     make_alert(engine, channels=["hook"])
     [listed] = read.list_channels(engine=engine)
-    assert listed.options["secret"] == "***89" and listed.options["url"].endswith("/***")
+    assert (listed.options["secret"], listed.options["url"], listed.options["format"]) == (
+        "***",
+        "***",
+        "slack",
+    )
+    with engine.connect() as conn:  # at rest: the URL (its path is the key) and the secret are encrypted
+        stored = conn.execute(sa.select(alert_channel.c.options)).scalar_one()
+    assert SECRET not in str(stored) and "/hook" not in str(stored) and stored["format"] == "slack"
     assert (listed.kind, listed.enabled, listed.pending, listed.failed) == ("webhook", True, 1, 0)
     assert actions.remove_channel(engine=engine, actor="test", name="hook") == [
         "acme-spike"
@@ -543,18 +560,30 @@ def test_add_channel_refuses_bad_kinds_and_options(
     engine: Engine, kind: str, options: dict[str, Any], problem: str
 ) -> None:
     with pytest.raises(ChannelError, match=problem.replace("(", r"\(")):
-        actions.add_channel(engine=engine, actor="test", name="x", kind=kind, options=options)
+        actions.add_channel(
+            engine=engine, cipher=sealing_cipher(), actor="test", name="x", kind=kind, options=options
+        )
     actions.add_channel(
-        engine=engine, actor="test", name="x", kind="webhook", options={"url": "https://x.example/h"}
+        engine=engine,
+        cipher=sealing_cipher(),
+        actor="test",
+        name="x",
+        kind="webhook",
+        options={"url": "https://x.example/h"},
     )
     with pytest.raises(ChannelError, match="exists already"):
         actions.add_channel(
-            engine=engine, actor="test", name="x", kind="webhook", options={"url": "https://x.example/h"}
+            engine=engine,
+            cipher=sealing_cipher(),
+            actor="test",
+            name="x",
+            kind="webhook",
+            options={"url": "https://x.example/h"},
         )
 
 
 def test_test_channel_sends_a_sample(engine: Engine, settings: Settings, mailbox: Mailbox) -> None:
-    add_email(engine, mailbox)
+    add_email(engine, settings, mailbox)
     setup.test_channel(engine=engine, name="team-mail", settings=settings)
     [mail] = mailbox.messages()
     assert mail["Subject"] == "[luister] info: Test alert from luister"

@@ -11,6 +11,7 @@ from luister.plugins import load_plugins
 from luister.services.audit import entries
 from luister.services.sources import add_source, remove_source
 from luister.services.topics import remove_topic, save_topic
+from luister.testing import sealing_cipher
 
 
 def test_changes_are_audited_with_their_actor(engine: Engine) -> None:
@@ -18,8 +19,15 @@ def test_changes_are_audited_with_their_actor(engine: Engine) -> None:
         engine=engine, name="Voltaro", kind=TopicKind.brand, query="voltaro", actor="anouk@voltaro.example"
     )
     options = {"url": "https://blog.example/feed", "token": "s3cret"}
-    add_source(engine=engine, connectors=load_plugins().connectors(), name="blog", connector="rss",
-               options=options, actor="joris@voltaro.example")  # fmt: skip
+    add_source(
+        engine=engine,
+        connectors=load_plugins().connectors(),
+        cipher=sealing_cipher(),
+        name="blog",
+        connector="rss",
+        options=options,
+        actor="joris@voltaro.example",
+    )
     save_rule(engine=engine, actor="cli", name="Piek", kind=RuleKind.volume_spike, topic_name="Voltaro")
     remove_rule(engine=engine, name="Piek", actor="anouk@voltaro.example")
     remove_source(engine=engine, name="blog")

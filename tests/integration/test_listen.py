@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from pytest_httpserver import HTTPServer
 from sqlalchemy.engine import Engine
 
@@ -30,9 +31,10 @@ from luister.services.sources import (
     remove_source,
 )
 from luister.services.topics import save_topic
+from luister.storage.secrets import CannotDecrypt, Cipher
 from luister.storage.tables import mention, source
 from luister.storage.writer import SqlMentionStore
-from luister.testing import FakeConnector, record
+from luister.testing import FakeConnector, record, sealing_cipher
 
 CONNECTORS = {"fake": FakeConnector}
 PAGES = [[record(n) for n in range(p * 3, p * 3 + 3)] for p in range(4)]
@@ -48,7 +50,12 @@ class Clock:
 
 def listener(engine: Engine, clock: Clock) -> Listener:
     return Listener(
-        engine=engine, store=SqlMentionStore(engine), connectors=CONNECTORS, clock=clock, rng=random.Random(1)
+        engine=engine,
+        store=SqlMentionStore(engine),
+        connectors=CONNECTORS,
+        cipher=sealing_cipher(),
+        clock=clock,
+        rng=random.Random(1),
     )
 
 
@@ -67,6 +74,7 @@ def test_a_failure_mid_way_resumes_without_loss_or_duplicates(engine: Engine) ->
     clock = Clock()
     add_source(
         engine=engine,
+        cipher=sealing_cipher(),
         connectors=CONNECTORS,
         name="forum",
         connector="fake",
@@ -92,6 +100,7 @@ def test_failing_sources_back_off_and_recover(engine: Engine) -> None:
     clock = Clock()
     add_source(
         engine=engine,
+        cipher=sealing_cipher(),
         connectors=CONNECTORS,
         name="flaky",
         connector="fake",
@@ -117,7 +126,14 @@ def test_failing_sources_back_off_and_recover(engine: Engine) -> None:
 def test_malformed_payloads_show_as_format_drift(engine: Engine) -> None:
     clock = Clock()
     good = [[record(n) for n in range(10)]]
-    add_source(engine=engine, connectors=CONNECTORS, name="drift", connector="fake", options={"pages": good})
+    add_source(
+        engine=engine,
+        cipher=sealing_cipher(),
+        connectors=CONNECTORS,
+        name="drift",
+        connector="fake",
+        options={"pages": good},
+    )
     asyncio.run(listener(engine, clock).run_due())
     clock.now += timedelta(days=2)
     broken = [[{"id": f"x{n}", "text": ""} for n in range(8)] + [record(100), record(101)]]
@@ -133,6 +149,7 @@ def test_malformed_payloads_show_as_format_drift(engine: Engine) -> None:
 def test_page_problems_without_items_fail_the_run(engine: Engine) -> None:
     add_source(
         engine=engine,
+        cipher=sealing_cipher(),
         connectors=CONNECTORS,
         name="html",
         connector="fake",
@@ -145,26 +162,53 @@ def test_page_problems_without_items_fail_the_run(engine: Engine) -> None:
 
 def test_sources_validate_options_and_mask_secrets(engine: Engine) -> None:
     with pytest.raises(SourceError, match="unknown connector"):
-        add_source(engine=engine, connectors=CONNECTORS, name="x", connector="twitter", options={})
+        add_source(
+            engine=engine,
+            cipher=sealing_cipher(),
+            connectors=CONNECTORS,
+            name="x",
+            connector="twitter",
+            options={},
+        )
     for taken in ("new", "blog/remove"):  # the sources pages' own addresses
         with pytest.raises(SourceError, match="taken by the web pages"):
-            add_source(engine=engine, connectors=CONNECTORS, name=taken, connector="fake", options={})
+            add_source(
+                engine=engine,
+                cipher=sealing_cipher(),
+                connectors=CONNECTORS,
+                name=taken,
+                connector="fake",
+                options={},
+            )
     with pytest.raises(SourceError, match="invalid options for fake: pages"):
         add_source(
-            engine=engine, connectors=CONNECTORS, name="x", connector="fake", options={"pages": "nope"}
+            engine=engine,
+            cipher=sealing_cipher(),
+            connectors=CONNECTORS,
+            name="x",
+            connector="fake",
+            options={"pages": "nope"},
         )
     add_source(
         engine=engine,
+        cipher=sealing_cipher(),
         connectors=CONNECTORS,
         name="secret",
         connector="fake",
         options={"api_token": "abcdefghijkl"},
     )
     [found] = list_sources(engine=engine)
-    assert found.options["api_token"] == "***kl"
+    assert found.options["api_token"] == "***"  # sealed: not even its last characters are shown
     assert found.health.status is SourceStatus.new
     with pytest.raises(SourceError, match="exists"):
-        add_source(engine=engine, connectors=CONNECTORS, name="secret", connector="fake", options={})
+        add_source(
+            engine=engine,
+            cipher=sealing_cipher(),
+            connectors=CONNECTORS,
+            name="secret",
+            connector="fake",
+            options={},
+        )
     remove_source(engine=engine, name="secret")
     assert list_sources(engine=engine) == []
 
@@ -186,6 +230,7 @@ def listen_http(
                 engine=engine,
                 store=SqlMentionStore(engine),
                 connectors=connectors,
+                cipher=sealing_cipher(),
                 http=http,
                 clock=Clock(),
                 rng=random.Random(1),
@@ -217,7 +262,14 @@ def test_topics_become_platform_searches_with_a_cursor_each(engine: Engine, http
     )
     save_topic(engine=engine, name="wild", kind=TopicKind.other, query="*service OR klacht")
     options = {"topics": "*", "api": httpserver.url_for(""), "hits_per_page": 2}
-    add_source(engine=engine, connectors=HN, name="hn", connector="hackernews", options=options)
+    add_source(
+        engine=engine,
+        cipher=sealing_cipher(),
+        connectors=HN,
+        name="hn",
+        connector="hackernews",
+        options=options,
+    )
     expect_search(httpserver, "voltaro", "newer.json")
     expect_search(httpserver, '"volt aro"', NO_HITS)
     [first] = listen_http(engine, HN)
@@ -251,7 +303,14 @@ def test_own_terms_keep_their_cursor_and_a_failing_search_stops_no_other(
     save_topic(engine=engine, name="voltaro", kind=TopicKind.brand, query="voltaro -vacature")
     save_topic(engine=engine, name="x", kind=TopicKind.other, query="NOT x")
     options = {"query": "acme", "api": httpserver.url_for(""), "hits_per_page": 2}
-    add_source(engine=engine, connectors=HN, name="hn", connector="hackernews", options=options)
+    add_source(
+        engine=engine,
+        cipher=sealing_cipher(),
+        connectors=HN,
+        name="hn",
+        connector="hackernews",
+        options=options,
+    )
     with engine.begin() as conn:  # the cursor of a run from before the source had topics
         conn.execute(source.update().values(cursor={"since": 1717588800, "ids": ["40000020"]}))
     set_options(engine, "hn", topics=["voltaro", "x", "missing"])
@@ -275,11 +334,23 @@ def test_own_terms_keep_their_cursor_and_a_failing_search_stops_no_other(
 def test_app_credentials_are_stored_whole_and_shown_masked(engine: Engine) -> None:
     options = {"subreddit": "acme", "client_id": "app-id-123", "client_secret": "s3cret-value-456"}
     added = add_source(
-        engine=engine, connectors={"reddit": RedditConnector}, name="r", connector="reddit", options=options
+        engine=engine,
+        cipher=sealing_cipher(),
+        connectors={"reddit": RedditConnector},
+        name="r",
+        connector="reddit",
+        options=options,
     )
-    assert (added.options["client_id"], added.options["client_secret"]) == ("***23", "***56")
-    stored, _ = raw_options(engine=engine, source_id=added.id)
+    assert (added.options["client_id"], added.options["client_secret"]) == ("***", "***")
+    stored, _ = raw_options(engine=engine, cipher=sealing_cipher(), source_id=added.id)
     assert (stored["client_id"], stored["client_secret"]) == ("app-id-123", "s3cret-value-456")
+    with engine.connect() as conn:  # at rest: encrypted, whatever reads the database file
+        row = conn.execute(sa.select(source.c.options).where(source.c.id == added.id)).scalar_one()
+    assert row["subreddit"] == "acme"
+    assert "app-id-123" not in str(row) and "s3cret-value-456" not in str(row)
+    assert set(row["client_secret"]) == {"$sealed"}
+    with pytest.raises(CannotDecrypt, match="cannot decrypt option 'client_id' of source 'r'"):
+        raw_options(engine=engine, cipher=Cipher([Fernet.generate_key()]), source_id=added.id)
 
 
 def test_push_only_sources_are_not_run_by_listening(engine: Engine) -> None:
@@ -287,9 +358,15 @@ def test_push_only_sources_are_not_run_by_listening(engine: Engine) -> None:
     from luister.storage.tables import source_run
 
     connectors = {"fake": FakeConnector, "webhook": WebhookConnector}
-    add_source(engine=engine, connectors=connectors, name="crm", connector="webhook",
+    add_source(engine=engine, cipher=sealing_cipher(), connectors=connectors, name="crm", connector="webhook",
                options={"secret": "s" * 24})  # fmt: skip
-    runner = Listener(engine=engine, store=SqlMentionStore(engine), connectors=connectors, clock=Clock())
+    runner = Listener(
+        engine=engine,
+        store=SqlMentionStore(engine),
+        connectors=connectors,
+        cipher=sealing_cipher(),
+        clock=Clock(),
+    )
     assert asyncio.run(runner.run_due()) == []
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(source_run)).scalar_one() == 0
@@ -297,7 +374,7 @@ def test_push_only_sources_are_not_run_by_listening(engine: Engine) -> None:
 
 def test_a_long_retry_after_is_kept_to_at_the_next_run(engine: Engine, httpserver: HTTPServer) -> None:
     """Retry-After: 3600 on a feed: one request, and the source is not due again for an hour."""
-    add_source(engine=engine, connectors=RSS, name="feed", connector="rss",
+    add_source(engine=engine, cipher=sealing_cipher(), connectors=RSS, name="feed", connector="rss",
                options={"url": httpserver.url_for("/feed.xml")})  # fmt: skip
     httpserver.expect_request("/feed.xml").respond_with_data("", status=429, headers={"Retry-After": "3600"})
     [run] = listen_http(engine, RSS)

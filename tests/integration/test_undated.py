@@ -27,7 +27,7 @@ from luister.settings import Settings
 from luister.storage import rollups
 from luister.storage.tables import ROLLUP_TABLES, source_run
 from luister.storage.writer import SqlMentionStore
-from luister.testing import raw_item, record
+from luister.testing import raw_item, record, sealing_cipher
 
 FETCHED = datetime(2026, 11, 18, 12, 10, tzinfo=UTC)
 
@@ -100,10 +100,22 @@ def test_undated_mentions_count_in_totals_but_in_no_period(settings: Settings, e
 
 def test_a_source_health_warns_of_mentions_without_a_date(settings: Settings, engine: Engine) -> None:
     now = FETCHED + timedelta(hours=1)
-    feed = add_source(engine=engine, connectors=load_plugins().connectors(), name="nieuws", connector="rss",
-                      options={"url": "https://nieuws.example/feed"})  # fmt: skip
-    other = add_source(engine=engine, connectors=load_plugins().connectors(), name="blog", connector="rss",
-                       options={"url": "https://blog.example/feed"})  # fmt: skip
+    feed = add_source(
+        engine=engine,
+        connectors=load_plugins().connectors(),
+        cipher=sealing_cipher(),
+        name="nieuws",
+        connector="rss",
+        options={"url": "https://nieuws.example/feed"},
+    )
+    other = add_source(
+        engine=engine,
+        connectors=load_plugins().connectors(),
+        cipher=sealing_cipher(),
+        name="blog",
+        connector="rss",
+        options={"url": "https://blog.example/feed"},
+    )
     with engine.begin() as conn:
         conn.execute(source_run.insert(), [
             {"source_id": s.id, "started_at": FETCHED, "finished_at": FETCHED, "fetched": 14, "stored": 14,

@@ -15,6 +15,7 @@ from luister.services.database import open_database
 from luister.services.sources import add_source
 from luister.services.topics import save_topic
 from luister.settings import Settings
+from luister.storage.secrets import Cipher
 from luister.testing import EMAIL, create_account, raise_alert, sign_in
 
 PHONE = {"width": 390, "height": 844}
@@ -28,8 +29,14 @@ def seed(settings: Settings) -> int:
     save_topic(
         engine=engine, name=("Voltaro " + LONG)[:120], kind=TopicKind.brand, query="voltaro OR storing"
     )
-    add_source(engine=engine, connectors=load_plugins().connectors(), name="energieblog", connector="rss",
-               options={"url": "https://energieblog.example/feed/", "channel": "blog"})  # fmt: skip
+    add_source(
+        engine=engine,
+        connectors=load_plugins().connectors(),
+        cipher=Cipher.of(settings),
+        name="energieblog",
+        connector="rss",
+        options={"url": "https://energieblog.example/feed/", "channel": "blog"},
+    )
     text = f"Datalek bij Voltaro: mijn gegevens zijn gelekt {LONG} https://x.example/{LONG}"
     alert_id = raise_alert(engine, settings, rule="Crisis", text=text)
     engine.dispose()

@@ -19,6 +19,7 @@ from luister.services.audit import entries
 from luister.services.database import open_database
 from luister.services.sources import add_source, list_sources, raw_options
 from luister.settings import Settings
+from luister.storage.secrets import Cipher
 from luister.storage.tables import source, source_run
 from luister.testing import EMAIL, create_account, sign_in, signed_in_client
 
@@ -33,8 +34,15 @@ def token(html: str) -> str:
 
 def add(settings: Settings, name: str, connector: str, **options: Any) -> int:
     engine = open_database(settings=settings)
-    added = add_source(engine=engine, connectors=load_plugins().connectors(), name=name, connector=connector,
-                       options=options, actor="test")  # fmt: skip
+    added = add_source(
+        engine=engine,
+        connectors=load_plugins().connectors(),
+        cipher=Cipher.of(settings),
+        name=name,
+        connector=connector,
+        options=options,
+        actor="test",
+    )
     engine.dispose()
     return added.id
 
@@ -148,7 +156,9 @@ def test_adding_a_source_from_its_connectors_form(settings: Settings) -> None:
         "Voltaro",
         "Stroomwijs",
     ]
-    assert raw_options(engine=engine, source_id=saved.id)[0]["token"] == TOKEN  # stored in full
+    assert (
+        raw_options(engine=engine, cipher=Cipher.of(settings), source_id=saved.id)[0]["token"] == TOKEN
+    )  # stored in full
     assert (entries(engine=engine)[0].actor, entries(engine=engine)[0].action) == (EMAIL, "source.add")
     again = client.post("/sources/new", data={**base, "option.tag": "voltaro"})
     assert again.status_code == 400 and "a source with this name exists already" in again.text

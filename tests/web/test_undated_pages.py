@@ -16,6 +16,7 @@ from luister.services.database import open_database
 from luister.services.ingest import Pipeline, prepare_batch
 from luister.services.sources import add_source
 from luister.settings import Settings
+from luister.storage.secrets import Cipher
 from luister.storage.tables import source_run
 from luister.storage.writer import SqlMentionStore
 from luister.testing import EMAIL, create_account, raw_item, record, sign_in, signed_in_client
@@ -27,8 +28,14 @@ def seed(settings: Settings) -> datetime:
     """A source with a run, 12 undated mentions fetched just now and one dated; returns the fetch time."""
     fetched = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=5)
     engine: Engine = open_database(settings=settings)
-    feed = add_source(engine=engine, connectors=load_plugins().connectors(), name="archief", connector="rss",
-                      options={"url": "https://archief.example/feed"})  # fmt: skip
+    feed = add_source(
+        engine=engine,
+        connectors=load_plugins().connectors(),
+        cipher=Cipher.of(settings),
+        name="archief",
+        connector="rss",
+        options={"url": "https://archief.example/feed"},
+    )
     with engine.begin() as conn:
         conn.execute(source_run.insert().values(source_id=feed.id, started_at=fetched, finished_at=fetched,
                                                 fetched=13, stored=13, rejected=0))  # fmt: skip

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 
 from luister.alerts import delivery
-from luister.alerts.channels.setup import NAME, channel_kinds, options_problems
+from luister.alerts.channels.setup import NAME, channel_kinds, is_channel_secret, options_problems
 from luister.alerts.events import AlertChanged, ChannelChanged, RuleChanged
 from luister.alerts.model import (
     SPIKE_KINDS,
@@ -34,6 +34,7 @@ from luister.alerts.read import ChannelRead, StepRead, get_channel, get_rule
 from luister.alerts.rules import RuleRead, check_rule
 from luister.services import audit
 from luister.services.events import EventBus
+from luister.storage.secrets import Cipher, SecretsUnavailable, reseal_options, seal_options
 from luister.storage.tables import (
     alert,
     alert_channel,
@@ -140,11 +141,12 @@ def add_channel(
     name: str,
     kind: str,
     options: Mapping[str, Any],
+    cipher: Cipher,
     kinds: Mapping[str, type[Any]] | None = None,
     bus: EventBus | None = None,
 ) -> ChannelRead:
-    """Validate ``options`` against the plugin's options model and save the channel. The audit row names
-    the kind only: options may hold secrets."""
+    """Validate ``options`` against the plugin's options model and save the channel, its secrets (and
+    URLs) encrypted with ``cipher``. The audit row names the kind only."""
     kinds = kinds if kinds is not None else channel_kinds()
     if not NAME.match(name):
         raise ChannelError(
@@ -157,17 +159,40 @@ def add_channel(
         parsed = cls.options_model(**options)
     except ValidationError as exc:
         raise ChannelError(f"invalid options for {kind}: {options_problems(exc)}") from None
+    try:
+        stored = seal_options(parsed.model_dump(mode="json"), cipher, secret=is_channel_secret)
+    except SecretsUnavailable as exc:
+        raise ChannelError(str(exc)) from None
     with engine.begin() as conn:
         if conn.execute(sa.select(alert_channel.c.id).where(alert_channel.c.name == name)).first():
             raise ChannelError(f"an alert channel named {name!r} exists already")
         conn.execute(
             alert_channel.insert().values(
-                name=name, kind=kind, options=parsed.model_dump(mode="json"), enabled=True
+                name=name,
+                kind=kind,
+                options=stored,
+                enabled=True,
             )
         )
         audit.record(conn, actor=actor, action="alert_channel.add", target=name, detail={"kind": kind})
     _emit(bus, ChannelChanged(name, "added", actor))
     return get_channel(engine=engine, name=name)
+
+
+def reseal_channels(*, engine: Engine, cipher: Cipher, actor: str) -> int:
+    """Encrypt every alert channel's secrets (and URLs) again with the first key, as
+    :func:`~luister.services.sources.reseal_sources` does for sources; how many channels."""
+    with engine.begin() as conn:
+        rows = conn.execute(
+            sa.select(alert_channel.c.id, alert_channel.c.name, alert_channel.c.options)
+        ).all()
+        for row in rows:
+            sealed = reseal_options(
+                row.options or {}, cipher, secret=is_channel_secret, what=f"alert channel {row.name!r}"
+            )
+            conn.execute(alert_channel.update().where(alert_channel.c.id == row.id).values(options=sealed))
+        audit.record(conn, actor=actor, action="alert_channel.reseal", detail={"channels": len(rows)})
+    return len(rows)
 
 
 def remove_channel(*, engine: Engine, actor: str, name: str, bus: EventBus | None = None) -> list[str]:

@@ -30,6 +30,7 @@ from luister.alerts.channels.setup import usable_channels
 from luister.alerts.model import AlertMessage, AlertStatus, RuleKind, SampleMention, Severity
 from luister.net.http import FetchPolicy, SafeHttp
 from luister.settings import Settings
+from luister.storage.secrets import Cipher
 from luister.storage.tables import alert, alert_delivery, alert_event, alert_rule, alert_step, mention, topic
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,9 @@ async def deliver_due_async(
     start = now or datetime.now(UTC)
     async with SafeHttp(FetchPolicy.of(settings)) as http:
         usable: Mapping[str, AlertChannel | str] = (
-            dict(channels) if channels is not None else usable_channels(engine=engine, http=http)
+            dict(channels)
+            if channels is not None
+            else usable_channels(engine=engine, http=http, cipher=Cipher.of(settings))
         )
         for row in _due(engine, start, limit):
             if not _claim(engine, row.id, now or datetime.now(UTC)):

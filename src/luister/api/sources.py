@@ -41,6 +41,7 @@ def routes(runtime: Runtime) -> APIRouter:
             saved = add_source(
                 engine=engine,
                 connectors=connectors,
+                cipher=runtime.cipher,
                 name=body.name,
                 connector=body.connector,
                 options=body.options,

@@ -40,6 +40,7 @@ def channels_add(
     try:
         added = actions.add_channel(
             engine=state_of(ctx).engine(),
+            cipher=state_of(ctx).runtime().cipher,
             actor="cli",
             name=name,
             kind=kind,

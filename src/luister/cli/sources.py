@@ -43,6 +43,7 @@ def sources_add(
         added = sources.add_source(
             engine=state.engine(),
             connectors=state.runtime().connectors(),
+            cipher=state.runtime().cipher,
             name=name,
             connector=connector,
             options=option_pairs(option or []),
@@ -112,7 +113,7 @@ def sources_check(
         found = sources.get_source(engine=engine, name=name)
     except sources.SourceError as exc:
         fail(str(exc), code=2)
-    options, _ = sources.raw_options(engine=engine, source_id=found.id)
+    options, _ = sources.raw_options(engine=engine, cipher=state.runtime().cipher, source_id=found.id)
     cls = state.runtime().connectors().get(found.connector)
     if cls is None:
         fail(f"connector {found.connector!r} is not installed", code=2)

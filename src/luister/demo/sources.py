@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from luister.services.sources import SourceError, add_source
+from luister.storage.secrets import Cipher
 from luister.storage.tables import mention, source, source_run
 
 # name, connector, options, the channel whose stored mentions its runs account for, poll interval (hours)
@@ -35,8 +36,8 @@ OUTAGE_URL = "https://forum.example/latest.json"
 FAILING = "Energieforum"  # the forum's server answers 503 since this morning: its health shows it
 
 
-def add_demo_sources(*, engine: Engine, connectors: Mapping[str, type[Any]], start: datetime, end: datetime,
-                     seed: int = 42) -> int:  # fmt: skip
+def add_demo_sources(*, engine: Engine, connectors: Mapping[str, type[Any]], cipher: Cipher, start: datetime,
+                     end: datetime, seed: int = 42) -> int:  # fmt: skip
     """Add the sources that are not there yet, each with runs from ``start`` to ``end``; how many."""
     rng = random.Random(seed)
     added = 0
@@ -45,8 +46,8 @@ def add_demo_sources(*, engine: Engine, connectors: Mapping[str, type[Any]], sta
         if cls is None:
             continue
         try:
-            created = add_source(engine=engine, connectors=connectors, name=name, connector=connector,
-                                 options=options, poll_interval=timedelta(hours=hours),
+            created = add_source(engine=engine, connectors=connectors, cipher=cipher, name=name,
+                                 connector=connector, options=options, poll_interval=timedelta(hours=hours),
                                  actor="demo")  # fmt: skip
         except SourceError:
             continue  # there already (the demo was loaded before)

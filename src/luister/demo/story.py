@@ -107,7 +107,7 @@ def load_demo(
     alerts = _demo_alerts(engine=engine, start=start, end=end)
     inbox = demo_inbox.play(engine=engine, start=start, end=end, seed=seed)
     replies = demo_replies.play(engine=engine, end=end, cipher=cipher, connectors=connectors)
-    add_demo_sources(engine=engine, connectors=connectors, start=start, end=end, seed=seed)
+    add_demo_sources(engine=engine, connectors=connectors, cipher=cipher, start=start, end=end, seed=seed)
     return DemoResult(topics=topics, summary=summary, start=start, end=end, alerts=alerts, inbox=inbox,
                       replies=replies)  # fmt: skip
 

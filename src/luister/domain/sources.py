@@ -104,10 +104,16 @@ def _rejected_ratio(runs: Sequence[Run]) -> float:
     return sum(r.rejected for r in runs) / fetched if fetched else 0.0
 
 
+def is_secret_name(name: str) -> bool:
+    """Whether an option called ``name`` holds a secret (a token, password, key …): masked when shown,
+    encrypted at rest."""
+    return _SECRET_NAME.search(name) is not None
+
+
 def masked(options: Mapping[str, Any]) -> dict[str, Any]:
     """Options safe to show or log: secret-looking values keep only their last two characters."""
     return {
-        name: _mask(value) if _SECRET_NAME.search(name) and isinstance(value, str) and value else value
+        name: _mask(value) if is_secret_name(name) and isinstance(value, str) and value else value
         for name, value in options.items()
     }
 

@@ -25,6 +25,7 @@ from luister.domain.mentions import Mention
 from luister.net.signing import signature_headers
 from luister.services.events import EventBus
 from luister.services.ingest import Enricher, IngestSummary, Pipeline
+from luister.storage.secrets import Cipher, open_options
 from luister.storage.tables import source, source_run
 from luister.storage.writer import SqlMentionStore
 
@@ -65,7 +66,7 @@ class PushTarget:
     poll_interval: timedelta
 
 
-def find_push_source(*, engine: Engine, name: str) -> PushTarget:
+def find_push_source(*, engine: Engine, cipher: Cipher, name: str) -> PushTarget:
     """The enabled webhook source ``name``; raises :class:`PushError` (``unknown_source``)."""
     with engine.connect() as conn:
         row = conn.execute(sa.select(source).where(source.c.name == name)).mappings().first()
@@ -74,7 +75,10 @@ def find_push_source(*, engine: Engine, name: str) -> PushTarget:
     if not row["enabled"]:
         raise PushError("switched_off", f"the source {name!r} is switched off")
     return PushTarget(
-        row["id"], row["name"], dict(row["options"] or {}), timedelta(seconds=row["poll_interval_s"] or 900)
+        row["id"],
+        row["name"],
+        open_options(row["options"] or {}, cipher, what=f"source {row['name']!r}"),
+        timedelta(seconds=row["poll_interval_s"] or 900),
     )
 
 
@@ -131,12 +135,14 @@ class PushReceiver:
         *,
         engine: Engine,
         connectors: Mapping[str, type[Any]],
+        cipher: Cipher,
         enrichers: Callable[[], Sequence[Enricher]] = list,
         events: EventBus | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.engine = engine
         self.connectors = connectors
+        self.cipher = cipher
         self.store = SqlMentionStore(engine)
         self.clock = clock
         self.enrichers = enrichers  # the runtime's chain; the topics are read again for every push
@@ -147,7 +153,7 @@ class PushReceiver:
     ) -> PushResult:
         """Check, parse and store one push; record it as a run of the source (its health shows pushes)."""
         started = self.clock()
-        target = find_push_source(engine=self.engine, name=source_name)
+        target = find_push_source(engine=self.engine, cipher=self.cipher, name=source_name)
         cls = self.connectors.get(WEBHOOK)
         if cls is None:
             raise PushError("unknown_source", "the webhook connector is not installed")

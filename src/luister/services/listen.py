@@ -28,6 +28,7 @@ from luister.domain.sources import next_run
 from luister.services.events import EventBus
 from luister.services.ingest import Enricher, MentionStore, Pipeline
 from luister.services.sources import raw_options, topic_searches
+from luister.storage.secrets import Cipher
 from luister.storage.tables import source, source_run
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Listener:
     engine: Engine
     store: MentionStore
     connectors: Mapping[str, type[Connector]]
+    cipher: Cipher  # opens the sources' secrets
     http: Any = None
     enrichers: Sequence[Enricher] = ()
     events: EventBus | None = None  # hears about stored batches (alerts)
@@ -115,7 +117,7 @@ class Listener:
         cls = self.connectors.get(row["connector"])
         if cls is None:
             raise LookupError(f"connector {row['connector']!r} is not installed")
-        options, cursor = raw_options(engine=self.engine, source_id=row["id"])
+        options, cursor = raw_options(engine=self.engine, cipher=self.cipher, source_id=row["id"])
         parsed = cls.options_model(**options)
         connector = cls(parsed, http=self.http)
 

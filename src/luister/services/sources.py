@@ -15,9 +15,17 @@ from luister.connectors.common import ALL_TOPICS
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.domain.queries import Query, QuerySyntaxError, parse_query, resolve_topic
 from luister.domain.query_search import SearchPlan, merge_searches, plan_searches
-from luister.domain.sources import HEALTH_WINDOW, Health, Run, assess, masked
+from luister.domain.sources import HEALTH_WINDOW, Health, Run, assess, is_secret_name, masked
 from luister.services import audit
 from luister.storage.scoping import seen
+from luister.storage.secrets import (
+    Cipher,
+    SecretsUnavailable,
+    open_options,
+    reseal_options,
+    seal_options,
+    shown_options,
+)
 from luister.storage.tables import mention, source, source_run, topic
 from luister.storage.unique import insert_new
 
@@ -47,6 +55,7 @@ def add_source(
     *,
     engine: Engine,
     connectors: Mapping[str, type[Any]],
+    cipher: Cipher,
     name: str,
     connector: str,
     options: Mapping[str, Any],
@@ -55,7 +64,7 @@ def add_source(
     department: str | None = None,
 ) -> SourceRead:
     """Validate ``options`` against the connector's options model and save the source (``department``:
-    whose it is; None or "" for the whole company's)."""
+    whose it is; None or "" for the whole company's). Its secrets are stored encrypted with ``cipher``."""
     if name.strip() == "new" or name.endswith(("/remove", "/enabled")):
         raise SourceError(f"{name!r} is taken by the web pages' addresses; choose another name")
     cls = connectors.get(connector)
@@ -67,6 +76,10 @@ def add_source(
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise SourceError(f"invalid options for {connector}: {problems}") from None
     interval = poll_interval or timedelta(seconds=cls.poll_interval)
+    try:
+        stored = _storable(parsed, cipher)
+    except SecretsUnavailable as exc:
+        raise SourceError(str(exc)) from None
     with engine.begin() as conn:
         if conn.execute(sa.select(source.c.id).where(source.c.name == name)).first():
             raise SourceError(f"a source named {name!r} exists already")
@@ -75,7 +88,7 @@ def add_source(
             source.insert().values(
                 name=name,
                 connector=connector,
-                options=_storable(parsed),
+                options=stored,
                 enabled=True,
                 poll_interval_s=int(interval.total_seconds()),
                 department=(department or "").strip()[:40] or None,
@@ -138,11 +151,15 @@ def check_owned(conn: sa.Connection, name: str, scope: Scope) -> None:
         raise SourceNotYours("the whole company relies on this source: ask someone across departments")
 
 
-def raw_options(*, engine: Engine, source_id: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The unmasked options and the saved cursor, for running the connector."""
+def raw_options(
+    *, engine: Engine, cipher: Cipher, source_id: int
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The options with their secrets decrypted, and the saved cursor, for running the connector."""
     with engine.connect() as conn:
-        row = conn.execute(sa.select(source.c.options, source.c.cursor).where(source.c.id == source_id)).one()
-    return dict(row.options), row.cursor
+        row = conn.execute(
+            sa.select(source.c.name, source.c.options, source.c.cursor).where(source.c.id == source_id)
+        ).one()  # fmt: skip
+    return open_options(row.options or {}, cipher, what=f"source {row.name!r}"), row.cursor
 
 
 @dataclass(slots=True, frozen=True)
@@ -187,14 +204,32 @@ def topic_searches(
     return TopicSearches(merge_searches(list(plans.values())), plans, problems)
 
 
-def _storable(options: BaseModel) -> dict[str, Any]:
-    """Options as JSON to store: secrets (``SecretStr``) in full, since the connector needs them."""
+def reseal_sources(*, engine: Engine, cipher: Cipher, actor: str) -> int:
+    """Encrypt every source's secret options again with the first key (after a new key was put first, or
+    for secrets an older version stored in clear); how many sources. A value the keys cannot open stops it
+    all, naming the source and the option (:class:`~luister.storage.secrets.CannotDecrypt`)."""
+    with engine.begin() as conn:
+        rows = conn.execute(sa.select(source.c.id, source.c.name, source.c.options)).all()
+        for row in rows:
+            sealed = reseal_options(
+                row.options or {}, cipher, secret=is_secret_name, what=f"source {row.name!r}"
+            )
+            conn.execute(source.update().where(source.c.id == row.id).values(options=sealed))
+        audit.record(conn, actor=actor, action="source.reseal", detail={"sources": len(rows)})
+    return len(rows)
+
+
+def _storable(options: BaseModel, cipher: Cipher) -> dict[str, Any]:
+    """Options as JSON to store: secrets (``SecretStr`` fields and secret-looking names) encrypted, since
+    the connector needs them in full but nobody reading the database may."""
     stored: dict[str, Any] = options.model_dump(mode="json")
+    sealed_fields: set[str] = set()
     for name in type(options).model_fields:
         value = getattr(options, name)
         if isinstance(value, SecretStr):
             stored[name] = value.get_secret_value()
-    return stored
+            sealed_fields.add(name)
+    return seal_options(stored, cipher, secret=lambda name: name in sealed_fields or is_secret_name(name))
 
 
 def _runs(conn: sa.Connection, source_id: int) -> list[Run]:
@@ -227,7 +262,7 @@ def _read(row: sa.RowMapping, runs: list[Run], now: datetime, undated: int = 0) 
         id=row["id"],
         name=row["name"],
         connector=row["connector"],
-        options=masked(row["options"] or {}),
+        options=masked(shown_options(row["options"] or {})),
         enabled=row["enabled"],
         poll_interval=interval,
         last_success_at=row["last_success_at"],

@@ -1,4 +1,5 @@
-"""Secrets at rest: what luister must keep but never show (voices' credentials), encrypted with Fernet.
+"""Secrets at rest: what luister must keep but never show (voices' credentials, the tokens and passwords in
+sources' and alert channels' options), encrypted with Fernet.
 
 The key comes from ``encryption_key`` (``LUISTER_ENCRYPTION_KEY``): one or more Fernet keys, comma-separated;
 the first encrypts, all decrypt, so a key is rotated by putting a new one first, re-encrypting
@@ -12,7 +13,8 @@ from __future__ import annotations
 import base64
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -54,8 +56,8 @@ def dev_key(settings: Settings) -> bytes:
     if str(path) not in _said_derived:
         _said_derived.add(str(path))
         log.warning(
-            "%s is not set: voices' credentials are encrypted with the dev key in %s (dev mode only; "
-            "production needs the setting)", SETTING, path,
+            "%s is not set: secrets (voices' credentials, secret options) are encrypted with the dev key "
+            "in %s (dev mode only; production needs the setting)", SETTING, path,
         )  # fmt: skip
     key = path.read_bytes().strip()
     try:
@@ -98,8 +100,8 @@ class Cipher:
         if settings.mode is Mode.production:
             return cls(
                 [],
-                refusal=f"{SETTING} is not set: production mode needs it to save or use a voice's "
-                f"credentials. Make a key with: {MAKE_A_KEY}",
+                refusal=f"{SETTING} is not set: production mode needs it to save or use secrets (voices' "
+                f"credentials, sources' and alert channels' secret options). Make a key with: {MAKE_A_KEY}",
             )
         return cls([dev_key(settings)])
 
@@ -139,3 +141,50 @@ class Cipher:
 
     def __repr__(self) -> str:  # never the keys
         return f"Cipher(available={self.available})"
+
+
+SEALED = "$sealed"  # an option stored encrypted: {"$sealed": "<Fernet token>"}
+
+
+def is_sealed(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {SEALED} and isinstance(value[SEALED], str)
+
+
+def seal_options(
+    options: Mapping[str, Any], cipher: Cipher, *, secret: Callable[[str], bool]
+) -> dict[str, Any]:
+    """``options`` to store: each non-empty text under a name ``secret`` calls secret replaced by its
+    encryption (values sealed already are kept). Raises :class:`SecretsUnavailable` without a key: a
+    secret is never stored in clear instead."""
+    return {
+        name: {SEALED: cipher.encrypt(value)} if secret(name) and isinstance(value, str) and value else value
+        for name, value in options.items()
+    }
+
+
+def open_options(stored: Mapping[str, Any], cipher: Cipher, *, what: str) -> dict[str, Any]:
+    """Stored options with every sealed value decrypted, for the code that uses them (a connector, a
+    channel); :class:`CannotDecrypt` names ``what`` and the option. Values stored in clear by an older
+    version are returned as they are (:func:`clear_secrets` finds them)."""
+    return {
+        name: cipher.decrypt(value[SEALED], what=f"option {name!r} of {what}") if is_sealed(value) else value
+        for name, value in stored.items()
+    }
+
+
+def reseal_options(
+    stored: Mapping[str, Any], cipher: Cipher, *, secret: Callable[[str], bool], what: str
+) -> dict[str, Any]:
+    """Stored options encrypted again with the first key: after a key rotation, and for secrets an older
+    version stored in clear."""
+    return seal_options(open_options(stored, cipher, what=what), cipher, secret=secret)
+
+
+def clear_secrets(stored: Mapping[str, Any], *, secret: Callable[[str], bool]) -> list[str]:
+    """The names of secrets stored in clear (rows written before options were sealed)."""
+    return [name for name, value in stored.items() if secret(name) and isinstance(value, str) and value]
+
+
+def shown_options(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored options fit to show without decrypting: a sealed value reads as ``***``."""
+    return {name: "***" if is_sealed(value) else value for name, value in stored.items()}

@@ -20,9 +20,17 @@ from sqlalchemy.engine import Engine
 
 from luister.alerts.channels.base import AlertChannel, DeliveryError
 from luister.alerts.model import AlertMessage, AlertStatus, ChannelError, RuleKind, SampleMention, Severity
-from luister.domain.sources import masked
+from luister.domain.sources import is_secret_name, masked
 from luister.net.http import FetchPolicy, SafeHttp
 from luister.settings import Settings
+from luister.storage.secrets import (
+    CannotDecrypt,
+    Cipher,
+    SecretsUnavailable,
+    is_sealed,
+    open_options,
+    shown_options,
+)
 from luister.storage.tables import alert_channel
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$")
@@ -39,11 +47,17 @@ def options_problems(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors())
 
 
+def is_channel_secret(name: str) -> bool:
+    """Options kept encrypted at rest: secret-looking names, and URLs (a chat webhook's URL is its key)."""
+    return is_secret_name(name) or "url" in name.lower()
+
+
 def masked_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Options fit to show: secrets masked as for sources, URLs cut to scheme and host."""
-    shown = masked(options)
+    """Options fit to show: secrets masked as for sources, URLs cut to scheme and host; what is stored
+    encrypted reads ``***`` (a webhook's URL too: its path is the key)."""
+    shown = masked(shown_options(options))
     for key, value in shown.items():
-        if "url" in key.lower() and isinstance(value, str):
+        if "url" in key.lower() and isinstance(value, str) and not is_sealed(options.get(key)):
             parts = urlsplit(value)
             rest = parts.path.strip("/") or parts.query
             shown[key] = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/{'***' if rest else ''}"
@@ -51,22 +65,25 @@ def masked_options(options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def build_channel(
-    *, engine: Engine, name: str, http: SafeHttp, kinds: Mapping[str, type[Any]]
+    *, engine: Engine, name: str, http: SafeHttp, cipher: Cipher, kinds: Mapping[str, type[Any]]
 ) -> AlertChannel:
     """Channel ``name`` as a ready plugin instance, whether enabled or not."""
     with engine.connect() as conn:
         row = conn.execute(sa.select(alert_channel).where(alert_channel.c.name == name)).mappings().first()
     if row is None:
         raise ChannelError(f"no alert channel named {name!r}")
-    return _instance(row, http, kinds)
+    return _instance(row, http, cipher, kinds)
 
 
-def _instance(row: sa.RowMapping, http: SafeHttp, kinds: Mapping[str, type[Any]]) -> AlertChannel:
+def _instance(
+    row: sa.RowMapping, http: SafeHttp, cipher: Cipher, kinds: Mapping[str, type[Any]]
+) -> AlertChannel:
     cls = kinds.get(row["kind"])
     if cls is None:
         raise ChannelError(f"channel kind {row['kind']!r} of {row['name']!r} is not installed")
     try:
-        options = cls.options_model(**(row["options"] or {}))
+        opened = open_options(row["options"] or {}, cipher, what=f"alert channel {row['name']!r}")
+        options = cls.options_model(**opened)
     except ValidationError as exc:
         raise ChannelError(
             f"options of {row['name']!r} are no longer valid: {options_problems(exc)}"
@@ -76,7 +93,7 @@ def _instance(row: sa.RowMapping, http: SafeHttp, kinds: Mapping[str, type[Any]]
 
 
 def usable_channels(
-    *, engine: Engine, http: SafeHttp, kinds: Mapping[str, type[Any]] | None = None
+    *, engine: Engine, http: SafeHttp, cipher: Cipher, kinds: Mapping[str, type[Any]] | None = None
 ) -> dict[str, AlertChannel | str]:
     """Every configured channel by name: a plugin instance, or the reason it cannot send (disabled,
     kind not installed, options no longer valid)."""
@@ -89,8 +106,8 @@ def usable_channels(
             usable[row["name"]] = f"alert channel {row['name']!r} is disabled"
             continue
         try:
-            usable[row["name"]] = _instance(row, http, kinds)
-        except ChannelError as exc:
+            usable[row["name"]] = _instance(row, http, cipher, kinds)
+        except (ChannelError, CannotDecrypt, SecretsUnavailable) as exc:
             usable[row["name"]] = str(exc)
     return usable
 
@@ -132,9 +149,14 @@ def test_channel(
 
     async def send() -> None:
         async with SafeHttp(FetchPolicy.of(settings)) as http:
-            await build_channel(engine=engine, name=name, http=http, kinds=kinds).send(sample_message(name))
+            channel = build_channel(
+                engine=engine, name=name, http=http, cipher=Cipher.of(settings), kinds=kinds
+            )
+            await channel.send(sample_message(name))
 
     try:
         asyncio.run(send())
     except DeliveryError as exc:
         raise ChannelError(f"{name}: {exc.reason}") from None
+    except (CannotDecrypt, SecretsUnavailable) as exc:
+        raise ChannelError(str(exc)) from None

@@ -114,8 +114,9 @@ def routes(web: Web) -> APIRouter:
         if not errors:
             try:
                 interval = timedelta(minutes=int(minutes)) if minutes else None
-                added = add_source(engine=engine, connectors=installed_connectors(), name=name,
-                                   connector=connector, options=options, poll_interval=interval,
+                added = add_source(engine=engine, connectors=installed_connectors(),
+                                   cipher=web.runtime.cipher, name=name, connector=connector, options=options,
+                                   poll_interval=interval,
                                    actor=post.session.user.email,
                                    department=post.session.user.scope.department)  # fmt: skip
             except SourceError as exc:
