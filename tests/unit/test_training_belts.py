@@ -169,7 +169,8 @@ def test_answers_are_checked_on_the_server() -> None:
         ("x.en.md", '+++\nbelt = "white"\ntitle = "t"\nquestions = []\n+++\nbody', "needs quiz questions"),
         (
             "x.en.md",
-            '+++\nbelt = "white"\ntitle = "t"\n[[questions]]\ntext = "q"\noptions = ["a"]\nanswer = 0\n+++\nb',
+            '+++\nbelt = "white"\ntitle = "t"\n[[questions]]\ntext = "q"\noptions = ["a"]\nanswer = 0\n'
+            "+++\nb",
             "question 1",
         ),
     ],

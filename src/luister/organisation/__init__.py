@@ -1,1 +1,1 @@
-"""Organising the social business (issue #32): training modules, quizzes and the belts that gate permissions."""
+"""Organising the social business (issue #32): training, quizzes and the belts that gate permissions."""

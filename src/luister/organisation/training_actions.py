@@ -58,14 +58,14 @@ def submit_attempt(
         after = belt_of(conn, person.id, now)
         audit.record(
             conn, actor=person.email, action="training.attempt", target=module,
-            detail={"attempt_id": attempt_id, "correct": result.correct, "total": result.total, "passed": passed,
-                    "belt": after.name if after else None},
+            detail={"attempt_id": attempt_id, "correct": result.correct, "total": result.total,
+                    "passed": passed, "belt": after.name if after else None},
         )  # fmt: skip
         if after != before and after is not None:
             audit.record(conn, actor=person.email, action="training.belt", target=after.name,
                          detail={"before": before.name if before else None})  # fmt: skip
-    return AttemptResult(attempt_id, module, result.correct, result.total, result.percent, passed, result.right,
-                         before, after)  # fmt: skip
+    return AttemptResult(attempt_id, module, result.correct, result.total, result.percent, passed,
+                         result.right, before, after)  # fmt: skip
 
 
 def set_gates(*, engine: Engine, actor: str, on: bool, now: datetime) -> bool:

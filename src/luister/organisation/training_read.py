@@ -129,8 +129,8 @@ def standing(*, engine: Engine, email: str, now: datetime, language: str = "en")
     following = (
         Belt(belt + 1) if belt is not None and belt < Belt.black else (Belt.white if belt is None else None)
     )
-    return Standing(person.id, person.email, person.name or person.email, person.department, belt, held, modules,
-                    following, on)  # fmt: skip
+    return Standing(person.id, person.email, person.name or person.email, person.department, belt, held,
+                    modules, following, on)  # fmt: skip
 
 
 def attempts(*, engine: Engine, email: str, module: str | None = None, limit: int = 50) -> list[AttemptRead]:
