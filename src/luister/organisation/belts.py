@@ -56,6 +56,14 @@ GATES: Mapping[Action, Gate] = {
 }
 
 
+DESCRIBED: Mapping[Action, str] = {  # in words, for the pages (translated there)
+    Action.reply_draft: "write a reply that waits for an approver",
+    Action.reply_send: "send a reply without an approver",
+    Action.reply_approve: "approve or reject a colleague's reply",
+    Action.inbox_work: "work conversations: assign, transfer, status, notes, tags, priority, merge, withdraw",
+}
+
+
 def sensitive(context: Mapping[str, object]) -> bool:
     """Whether a conversation is a crisis or legal one: its intent, its department or one of its tags."""
     tags = context.get("tags") or ()
