@@ -30,8 +30,10 @@ def earn(engine: Engine, email: str, belt: Belt, at: datetime) -> None:
     for b, slugs in training.by_belt().items():
         if b <= belt:
             for slug in slugs:
-                assert submit_attempt(engine=engine, actor=email, module=slug, language="en", answers=key(slug),
-                                      now=at).passed  # fmt: skip
+                done = submit_attempt(
+                    engine=engine, actor=email, module=slug, language="en", answers=key(slug), now=at
+                )
+                assert done.passed
 
 
 @pytest.fixture
@@ -49,8 +51,9 @@ def _propose(s: Scene, actor: str, now: datetime) -> replies.Proposed:
 def test_an_attempt_is_scored_stored_and_audited(s: Scene) -> None:
     answers = key("listening-basics")
     wrong = [(answers[0] or 0) + 1, *answers[1:3], None, None]
-    failed = submit_attempt(engine=s.engine, actor=ANNA, module="listening-basics", language="nl", answers=wrong,
-                            now=NOW)  # fmt: skip
+    failed = submit_attempt(
+        engine=s.engine, actor=ANNA, module="listening-basics", language="nl", answers=wrong, now=NOW
+    )
     assert (failed.correct, failed.passed, failed.belt_after) == (2, False, None)
     assert failed.right == (False, True, True, False, False)
     passed = submit_attempt(engine=s.engine, actor=ANNA, module="listening-basics", language="nl",
