@@ -2,7 +2,6 @@
 the server, someone's belt and certificates, the report per department, and the belt gates (docs/training.md).
 """
 
-from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
