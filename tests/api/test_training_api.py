@@ -4,7 +4,7 @@ them), and bad input answered with where and why."""
 
 from __future__ import annotations
 
-from api_helpers import Api, email
+from api_helpers import Api
 
 from luister.organisation import training
 
@@ -56,9 +56,11 @@ def test_only_admins_switch_the_gates(api: Api) -> None:
     shown = api.get("/api/v1/training/gates", role="viewer").json()
     assert shown["on"] is False
     assert {g["action"]: (g["ordinary"], g["sensitive"]) for g in shown["gates"]} == {
-        "reply.draft": ("white", "orange"), "reply.send": ("green", "blue"), "reply.approve": ("black", "black"),
+        "reply.draft": ("white", "orange"),
+        "reply.send": ("green", "blue"),
+        "reply.approve": ("black", "black"),
         "inbox.work": (None, None),
-    }  # fmt: skip
+    }
     assert api.put("/api/v1/training/gates", role="analyst", json={"on": True}).status_code == 403
     assert api.put("/api/v1/training/gates", json={"on": True}).json()["on"] is True
     assert api.get("/api/v1/training/me", role="agent").json()["gates_on"] is True

@@ -46,8 +46,9 @@ def test_training_commands(sqlite_settings: Settings) -> None:
     belt = invoke(sqlite_settings, "belt", ANNA)
     assert "white" in belt.output and "gates off" in belt.output and "to pass: " in belt.output
     report = json.loads(invoke(sqlite_settings, "report", "--format", "json").output)
-    assert report == [{"department": "customer-service", "people": 1, "expiring": 0, "none": 0.0, "white": 1.0,
-                       "yellow": 0.0, "orange": 0.0, "green": 0.0, "blue": 0.0, "black": 0.0}]  # fmt: skip
+    assert report == [{"department": "customer-service", "people": 1, "expiring": 0, "none": 0.0,
+                       "white": 1.0, "yellow": 0.0, "orange": 0.0, "green": 0.0, "blue": 0.0,
+                       "black": 0.0}]  # fmt: skip
     on = invoke(sqlite_settings, "gates", "on")
     assert on.exit_code == 0 and "Belt gates: on" in on.output and "reply.approve" in on.output
     assert "Belt gates: off" in invoke(sqlite_settings, "gates", "off").output
