@@ -2,7 +2,6 @@
 the server, someone's belt and certificates, the report per department, and the belt gates (docs/training.md).
 """
 
-
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -158,7 +157,7 @@ def routes(runtime: Runtime) -> APIRouter:
 
     @router.post(
         "/training/modules/{slug}/attempts", response_model=AttemptOut, status_code=201,
-        responses=responses(403, 404, 422),
+        responses=responses(400, 403, 404, 422),
     )  # fmt: skip
     def attempt_create(user: Reader, slug: Slug, body: AttemptCreate) -> AttemptOut:
         """Answer a module's quiz: scored here (80 % passes), stored, and your belt recomputed."""
@@ -212,7 +211,7 @@ def routes(runtime: Runtime) -> APIRouter:
         """Whether belts gate permissions, and the belt each action needs."""
         return gates()
 
-    @router.put("/training/gates", response_model=GatesRead, responses=responses(403))
+    @router.put("/training/gates", response_model=GatesRead, responses=responses(400, 403))
     def gates_put(user: Admin, body: GatesUpdate) -> GatesRead:
         """Switch the belt gates on or off (admins)."""
         set_gates(engine=engine, actor=user.email, on=body.on, now=runtime.clock())

@@ -68,7 +68,7 @@ def answer(
     from luister.organisation.training_read import UnknownPerson
 
     parts = [p.strip() for p in answers.split(",")]
-    if not all(p.isdigit() or p == "" for p in parts):
+    if not all((p.isascii() and p.isdigit()) or p == "" for p in parts):
         fail(
             "answers: give the option numbers separated by commas, e.g. 0,1,1,0,2 (empty: unanswered)", code=2
         )

@@ -58,7 +58,7 @@ def routes(web: Web) -> APIRouter:
         except training.UnknownModule:
             raise Refused("No such training module.", status=404) from None
         chosen = [post.text(f"q{n}") for n in range(len(found.questions))]
-        answers = [int(c) if c.isdigit() else None for c in chosen]
+        answers = [int(c) if c.isascii() and c.isdigit() else None for c in chosen]
         try:
             result = submit_attempt(engine=engine, actor=session.user.email, module=slug,
                                     language=found.language, answers=answers,
