@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from luister.domain.accounts import Role
 from luister.organisation import belts
 from luister.organisation.belts import Action
-from luister.organisation.training_read import belt_of, gates_on
+from luister.organisation.training_read import belt_of, gates_query
 from luister.storage.tables import user_account
 
 _DOING = {
@@ -35,14 +35,14 @@ def belt_refusal(
     """Why ``user_id`` may not do ``action`` (an :class:`~luister.organisation.belts.Action` value) in a
     conversation described by ``context`` (``intent``, ``department``, ``tags``) at ``now``; None: allowed.
     Read inside the caller's transaction, so the decision and the action commit together."""
-    if not gates_on(conn):
-        return None
-    role = conn.execute(sa.select(user_account.c.role).where(user_account.c.id == user_id)).scalar()
-    if role == Role.admin:
-        return None
     wanted = Action(action)
     need = belts.needed(wanted, context)
     if need is None:
+        return None
+    found = conn.execute(  # one query while the gates are off
+        sa.select(user_account.c.role, gates_query().label("on")).where(user_account.c.id == user_id)
+    ).first()
+    if found is None or not found.on or found.role == Role.admin:
         return None
     belt = belt_of(conn, user_id, now)
     if belt is not None and belt >= need:

@@ -16,7 +16,7 @@ from luister.domain.accounts import EVERYTHING, Scope
 from luister.organisation import belts, training
 from luister.organisation.belts import Belt, Certificate
 from luister.organisation.training_tables import training_attempt, training_setting
-from luister.storage.tables import user_account
+from luister.storage.tables import UtcDateTime, user_account
 
 NO_DEPARTMENT = ""  # the report's key for people without a department
 
@@ -69,6 +69,10 @@ class AttemptRead:
     at: datetime
 
 
+def gates_query() -> sa.ScalarSelect[Any]:
+    return sa.select(training_setting.c.gates_on).where(training_setting.c.id == 1).scalar_subquery()
+
+
 def gates_on(conn: Connection) -> bool:
     """Whether belts gate permissions (off until someone switches training on)."""
     return bool(
@@ -77,23 +81,35 @@ def gates_on(conn: Connection) -> bool:
 
 
 def passes_of(
-    conn: Connection, user_ids: Iterable[int] | None = None
+    conn: Connection, user_ids: Iterable[int] | None = None, *, now: datetime | None = None
 ) -> dict[int, list[tuple[str, datetime]]]:
-    """The passing attempts, per person: (module, when)."""
-    query = sa.select(training_attempt.c.user_id, training_attempt.c.module, training_attempt.c.at).where(
+    """The passing attempts, per person: (module, when). With ``now``: only the newest pass per module
+    made by then (the only one a belt can rest on: if it has expired, every older one has too)."""
+    at = training_attempt.c.at if now is None else sa.func.max(training_attempt.c.at)
+    query = sa.select(training_attempt.c.user_id, training_attempt.c.module, at.label("at")).where(
         training_attempt.c.passed
     )
+    if now is not None:
+        query = query.where(training_attempt.c.at <= now).group_by(
+            training_attempt.c.user_id, training_attempt.c.module
+        )
     if user_ids is not None:
-        query = query.where(training_attempt.c.user_id.in_(list(user_ids)))
+        ids = list(user_ids)
+        column = training_attempt.c.user_id
+        query = query.where(column == ids[0] if len(ids) == 1 else column.in_(ids))
     found: dict[int, list[tuple[str, datetime]]] = {}
     for r in conn.execute(query):
-        found.setdefault(int(r.user_id), []).append((r.module, r.at))
+        moment = (
+            r.at if isinstance(r.at, datetime) else UtcDateTime().process_result_value(r.at, conn.dialect)
+        )
+        assert moment is not None
+        found.setdefault(int(r.user_id), []).append((r.module, moment))
     return found
 
 
 def belt_of(conn: Connection, user_id: int, now: datetime) -> Belt | None:
     """The belt someone holds at ``now`` (certificates expired by then no longer count)."""
-    return belts.belt_at(training.by_belt(), passes_of(conn, [user_id]).get(user_id, []), now)
+    return belts.belt_at(training.by_belt(), passes_of(conn, [user_id], now=now).get(user_id, []), now)
 
 
 def _person(conn: Connection, email: str) -> Any:
