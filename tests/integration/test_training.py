@@ -128,5 +128,6 @@ def test_the_department_report_shares_people_per_belt(s: Scene) -> None:
     assert rows[""].people == 1  # the admin, without a department
     only = department_report(engine=s.engine, now=NOW, scope=Scope("customer-service"))
     assert [r.department for r in only] == ["customer-service"]
+    assert department_report(engine=s.engine, now=NOW, scope=Scope("nobody-here")) == []
     after = {r.department: r for r in department_report(engine=s.engine, now=expires(NOW))}
     assert after["customer-service"].counts == {None: 3}  # every certificate has expired

@@ -95,6 +95,8 @@ def passes_of(
         )
     if user_ids is not None:
         ids = list(user_ids)
+        if not ids:
+            return {}
         column = training_attempt.c.user_id
         query = query.where(column == ids[0] if len(ids) == 1 else column.in_(ids))
     found: dict[int, list[tuple[str, datetime]]] = {}
@@ -123,7 +125,7 @@ def standing(*, engine: Engine, email: str, now: datetime, language: str = "en")
     """Someone's belt, certificates (with when they expire) and every module with its newest valid pass."""
     with engine.connect() as conn:
         person = _person(conn, email)
-        passes = passes_of(conn, [person.id]).get(person.id, [])
+        passes = passes_of(conn, [person.id], now=now).get(person.id, [])
         tries: dict[str, int] = dict(
             conn.execute(
                 sa.select(training_attempt.c.module, sa.func.count())
@@ -169,7 +171,7 @@ def department_report(*, engine: Engine, now: datetime, scope: Scope = EVERYTHIN
             sa.select(user_account.c.id, user_account.c.department).where(user_account.c.active)
         ).all()
         people = [p for p in people if scope.department is None or p.department == scope.department]
-        passes = passes_of(conn, [p.id for p in people])
+        passes = passes_of(conn, [p.id for p in people], now=now)
     modules = training.by_belt()
     grouped: dict[str, list[list[Certificate]]] = {}
     for p in people:
