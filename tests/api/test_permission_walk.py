@@ -133,6 +133,13 @@ EXPECT: dict[str, Expect] = {
     "DELETE /api/v1/kpis/{kpi_id}/targets/{target_id}": M, "GET /api/v1/series": V, "POST /api/v1/series": M,
     "POST /api/v1/series/{key}/points": M, "GET /api/v1/exports/mentions": V,
     "GET /api/v1/exports/conversations": V, "GET /api/v1/exports/kpis/{kpi_id}": V,
+    # training: everyone reads the curriculum and takes quizzes (their own attempts); admins switch the gates
+    "GET /organisation/training": V, "GET /organisation/training/modules/{slug}": V,
+    "POST /organisation/training/modules/{slug}": V, "GET /organisation/training/report": V,
+    "POST /organisation/training/gates": A, "GET /api/v1/training/modules": V,
+    "GET /api/v1/training/modules/{slug}": V, "POST /api/v1/training/modules/{slug}/attempts": V,
+    "GET /api/v1/training/me": V, "GET /api/v1/training/report": V, "GET /api/v1/training/gates": V,
+    "PUT /api/v1/training/gates": A,
 }  # fmt: skip
 
 # Not walked: static files and the API documentation's assets (no data, no state).
@@ -180,6 +187,7 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         "{kpi_id}": 999_999,
         "{goal_id}": 999_999,
         "{target_id}": 999_999,
+        "{slug}": "crisis",
     }
     if "/topics/{name:path}" in path:
         values["{name:path}"] = t.topic

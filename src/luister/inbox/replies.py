@@ -31,10 +31,12 @@ from luister.inbox.tables import (
     approval_rule,
     conversation,
     conversation_message,
+    conversation_tag,
     department,
     reply_draft,
     voice,
 )
+from luister.organisation.belt_gate import belt_refusal
 from luister.services.events import EventBus
 from luister.storage.tables import mention_topic, user_account
 
@@ -113,6 +115,19 @@ def _user(conn: Connection, email: str) -> Any:
     if row is None:
         raise NotAllowed(f"{email} is not an active account: replies are written and approved by people")
     return row
+
+
+def _refusal(conn: Connection, user: Any, action: str, row: Any, now: datetime) -> str | None:
+    """The organisation's gates, asked in this one place before a reply is drafted, sent without an
+    approver, or approved or rejected: why ``user`` may not, or None."""
+    tags = conn.scalars(sa.select(conversation_tag.c.tag).where(conversation_tag.c.conversation_id == row.id))
+    context = {
+        "intent": row.intent,
+        "department": row.department,
+        "priority": row.priority,
+        "tags": list(tags),
+    }
+    return belt_refusal(conn, user_id=user.id, action=action, context=context, now=now)
 
 
 def _answered_since(conn: Connection, conversation_id: int) -> str:
@@ -262,10 +277,14 @@ def propose(
         user = _user(conn, actor)
         if not can(Role(user.role), Permission.correct):
             raise NotAllowed("viewers do not reply")
+        if why := _refusal(conn, user, "reply.draft", row, now):
+            raise NotAllowed(why)
         found = _voice(conn, voice_id, row.channel, scope)
         text = _check_text(body, channel=row.channel, measure=measure)
         replied_to = _mention_replied_to(conn, conversation_id, mention_id)
         reasons = needs_approval(approval_rules(conn), approval_context(conn, row, user.id))
+        if not reasons and (held := _refusal(conn, user, "reply.send", row, now)):
+            reasons = (held,)  # below the belt that sends on its own: the reply waits for an approver
         if reasons and not confirm and row.reply_seq != seen_reply_seq:
             guard(conn, conversation_id, seen_reply_seq=seen_reply_seq, confirm=False)  # refuses, says why
         seen = row.reply_seq if confirm and reasons else seen_reply_seq
@@ -328,10 +347,12 @@ def _current(conn: Connection, draft_id: int) -> Any:
     ).one()  # fmt: skip
 
 
-def _approver(conn: Connection, actor: str, draft: Any, doing: str) -> Any:
+def _approver(conn: Connection, actor: str, draft: Any, doing: str, row: Any, now: datetime) -> Any:
     user = _user(conn, actor)
     if not can(Role(user.role), Permission.manage):
         raise NotAllowed(f"only approvers (analysts and admins) {doing} replies")
+    if why := _refusal(conn, user, "reply.approve", row, now):
+        raise NotAllowed(why)
     if draft.author_id == user.id and doing == "approve":
         raise NotAllowed("nobody approves their own reply: ask a colleague to approve it")
     if draft.state != "approval":
@@ -358,7 +379,7 @@ def approve(
     conversation_id = conversation_of(engine, draft_id, scope)
     with _changing(engine, conversation_id, scope, bus, "reply_approved", actor) as (conn, row, detail):
         draft = _current(conn, draft_id)
-        user = _approver(conn, actor, draft, "approve")
+        user = _approver(conn, actor, draft, "approve", row, now)
         values: dict[str, Any] = {}
         text = draft.body
         if body is not None and body.strip() != draft.body:
@@ -415,9 +436,9 @@ def reject(
     if not reason:
         raise InboxError("say why the reply is rejected")
     conversation_id = conversation_of(engine, draft_id, scope)
-    with _changing(engine, conversation_id, scope, bus, "reply_rejected", actor) as (conn, _row, detail):
+    with _changing(engine, conversation_id, scope, bus, "reply_rejected", actor) as (conn, row, detail):
         draft = _current(conn, draft_id)
-        user = _approver(conn, actor, draft, "reject")
+        user = _approver(conn, actor, draft, "reject", row, now)
         conn.execute(
             reply_draft.update().where(reply_draft.c.id == draft_id).values(
                 state="rejected", approver_id=user.id, decided_at=now, updated_at=now, decision_note=reason

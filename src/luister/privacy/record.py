@@ -171,6 +171,12 @@ PURPOSES: dict[str, Purpose] = {
         "that a scheduled report was sent for a period (once), with its e-mail's effect",
         kept="with its schedule",
     ),
+    "training_setting": Purpose("whether training belts gate who may reply and approve", ("changed_by",)),
+    "training_attempt": Purpose(
+        "each quiz attempt of a person, to award belts and show when certificates expire",
+        ("user_id", "answers"),
+        "with its person's account",
+    ),
 }
 
 
