@@ -253,9 +253,11 @@ def _spike_markdown(results: list[Any]) -> str:
         "## Spike alerts",
         "",
         f"{len(results)} labelled hourly scenarios (`luister.alerts.scenarios`). The detector's settings "
-        "were chosen on them and on the same set drawn with five other seeds (354 scenarios: the volume rule "
-        "found 159 of 174 incidents, the negative rule 142 of 150, five false alerts in all): a brand topic "
-        "with a local daily rhythm "
+        "were chosen on them and on the same set drawn with five other seeds (first seeds 200 to 600, 354 "
+        "scenarios) and checked on five more (700 to 1100, 295 scenarios); over all 649 either rule found "
+        "307 of 319 incidents, 293 in time (within the hour, a slow build before it doubled), with no alert "
+        "on any of the 330 quiet days and two false alerts on incident days. The figures below are seed 100: "
+        "a brand topic with a local daily rhythm "
         "(Europe/Amsterdam), quieter weekends, a Monday-morning rise and over-dispersed noise, fed by one "
         "source polled every 15 minutes, with 1 to 29 days of history. Each is stored in a database of its "
         "own, gets the default `volume_spike` and `negative_spike` rules on the topic, and its test day is "
@@ -268,16 +270,19 @@ def _spike_markdown(results: list[Any]) -> str:
         "the time to detect runs from the onset to the end of the first hour that fired. The negative rule "
         "is scored on the incidents of mostly negative mentions (not the positive campaign). Defaults: "
         f"sensitivity p < {settings.sensitivity:g}, at least {settings.min_count} mentions in the hour, "
-        f"{settings.min_history} hours with data before anything is judged.",
+        f"{settings.min_history} hours with data before anything is judged; a burst is at least "
+        f"{settings.min_ratio:g}× the expected count (from {settings.sharp_ratio:g}× on, "
+        f"p < {settings.sharp_factor * settings.sensitivity:g} suffices).",
         "",
         "| rule kind | incidents | found | within 1 h | recall | alerts | precision | median hours to detect "
         "| slow builds found before 2× | quiet days with an alert |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for kind in evaluation.RULES:
+    for kind in (*evaluation.RULES, evaluation.ANY):
         s = evaluation.score(results, kind)
+        name = "either rule (what the product finds)" if kind == evaluation.ANY else f"`{kind}`"
         lines.append(
-            f"| `{kind}` | {s.incidents} | {s.found} | {s.within_hour} | {s.recall:.2f} | {s.alerts} | "
+            f"| {name} | {s.incidents} | {s.found} | {s.within_hour} | {s.recall:.2f} | {s.alerts} | "
             f"{s.precision:.2f} | {s.median_hours:g} | {s.slow_before_double} of {s.slow_builds} | "
             f"{s.quiet_days_alerted} of {s.quiet_days} |"
         )

@@ -90,6 +90,15 @@ def test_hourly_counts_are_aligned_to_the_moment_of_checking(engine: Engine, fee
         assert hourly_counts(conn, topic_id=None, end=NOW, hours=3) == [0, 2, 1]
 
 
+def test_a_mention_on_the_stroke_of_an_hour_counts_in_that_hour(engine: Engine, feed: Feed) -> None:
+    """Exactly on the hour belongs to the hour it starts, on every backend (SQLite's day fractions once
+    put a third of them an hour late)."""
+    end = NOW.replace(minute=0)
+    feed.add_many([(end - timedelta(hours=h), f"voltaro {h}", {}) for h in range(1, 41)])
+    with engine.connect() as conn:
+        assert str(hourly_counts(conn, topic_id=None, end=end, hours=40)) == str([1] * 40)
+
+
 def test_a_volume_spike_opens_one_alert_with_a_playbook_and_updates_it(engine: Engine, feed: Feed) -> None:
     history(feed)
     rule = save_rule(engine=engine, actor="test", name="Voltaro piek", kind=RuleKind.volume_spike,

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy.stats import nbinom, poisson
 
 from luister.alerts.coverage import RunRecord, SourceRuns, known_hours, source_gaps
-from luister.alerts.scenarios import Shape, scenarios
+from luister.alerts.scenarios import HOUR, Shape, scenarios
 from luister.alerts.spikes import (
     Detector,
     HourlySeries,
@@ -208,8 +208,9 @@ T0 = datetime(2026, 11, 18, 0, 0, tzinfo=UTC)
 
 def runs_every(
     minutes: int, start: datetime, end: datetime, failing: tuple[datetime, datetime] | None = None
-):  # type: ignore[no-untyped-def]
-    found, at = [], start
+) -> list[RunRecord]:
+    found: list[RunRecord] = []
+    at = start
     while at < end:
         failed = failing is not None and failing[0] <= at < failing[1]
         found.append(RunRecord(at, at + timedelta(seconds=30), failed))
@@ -267,3 +268,65 @@ def test_on_a_young_database_a_slow_build_is_a_rise_and_a_busier_day_is_not() ->
     assert fired and fired[0] <= len(history) + 9 + 5, fired  # 1.2×, 1.4×, …, 2.2×
     busier = Detector(HourlySeries.plain(history + [round(n * 1.3) for n in normal]))
     assert not any(busier.check(h).is_spike for h in range(len(history), len(history) + 24))
+
+
+def test_a_monday_after_a_young_weekend_is_expected_at_the_weekday_level() -> None:
+    """A database started on a Friday: the weekend was quieter, and Monday is judged against Friday's
+    level, not against an average the weekend pulled down (which made an ordinary Monday look like a
+    spike)."""
+    weekdays = [4] * 24 + [5] * 24 + [6] * 24 + [0] * 24  # Friday, Saturday, Sunday, Monday
+    counts = [n * 5 if day < 5 else n * 3 for day, n in zip(weekdays, RHYTHM * 4, strict=True)]
+    series = HourlySeries(counts, [True] * len(counts), [i % 24 for i in range(len(counts))], weekdays)
+    detector = Detector(series)
+    monday = range(72, 96)
+    for hour in (72 + 10, 72 + 14, 72 + 19):
+        assert detector.expected(hour) == pytest.approx(counts[hour], rel=0.12), hour
+    assert not any(detector.check(h).is_spike for h in monday)
+
+
+def test_a_burst_is_judged_against_a_day_that_runs_busier_than_expected() -> None:
+    """A campaign doubled the volume since midnight: an hour at 2.5× the usual is that day's normal, not a
+    burst (the day itself is a rise); five times the usual still is a burst."""
+    counts = [n * 3 for n in weeks_of_rhythm(weeks=2, extra_days=2)]  # ends on a Tuesday
+    test_day = len(counts) - 24
+    for hour in range(test_day, len(counts)):
+        counts[hour] *= 2
+    eleven = test_day + 11
+    usual = RHYTHM[11] * 3
+    counts[eleven] = round(usual * 2.5)
+    detector = Detector(HourlySeries.plain(counts))
+    assert detector.expected(eleven) == pytest.approx(usual, rel=0.15)  # the lagged level is yesterday's
+    assert detector.check(eleven).pattern is not Pattern.burst
+    counts[eleven] = usual * 5
+    assert Detector(HourlySeries.plain(counts)).check(eleven).pattern is Pattern.burst
+
+
+@given(counts=st.lists(st.integers(0, 40), min_size=40, max_size=96), extra=st.integers(0, 60))
+def test_a_burst_at_the_looser_p_value_is_at_least_three_times_the_expectation(
+    counts: list[int], extra: int
+) -> None:
+    """From ``sharp_ratio`` × the expectation on a burst may be ``sharp_factor`` times as probable as the
+    sensitivity allows; below that it meets the sensitivity itself."""
+    counts = [*counts[:-1], counts[-1] + extra]
+    hour = len(counts) - 1
+    default = SpikeSettings()
+    loose = Detector(HourlySeries.plain(counts), default)
+    strict = Detector(HourlySeries.plain(counts), SpikeSettings(sharp_factor=1.0))
+    if loose.check(hour).pattern is Pattern.burst and strict.check(hour).pattern is not Pattern.burst:
+        check = loose.check(hour)
+        assert check.observed >= default.sharp_ratio * max(check.expected, 1.0)
+        assert check.observed >= default.min_count
+
+
+def test_the_product_finds_an_incident_when_either_rule_does() -> None:
+    from luister.alerts import evaluation
+
+    scenario = next(s for s in scenarios() if s.incidents and s.incidents[0].shape is Shape.crisis)
+    incident = scenario.incidents[0]
+    volume = evaluation.Fired("volume_spike", incident.onset + 6 * HOUR, incident.onset + 8 * HOUR)
+    negative = evaluation.Fired("negative_spike", incident.onset + 2 * HOUR, incident.onset + 3 * HOUR)
+    result = evaluation.ScenarioResult(scenario, (volume, negative), 0)
+    assert evaluation.score([result], "volume_spike").slow_before_double == 0
+    either = evaluation.score([result], evaluation.ANY)
+    assert (either.found, either.slow_before_double, either.hours_to_detect) == (1, 1, [3.0])
+    assert evaluation.detection_hours(result, evaluation.ANY) == ["3 h"]

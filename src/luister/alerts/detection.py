@@ -124,13 +124,15 @@ def hourly_counts(
     Mentions without a known date are left out: their time is when they were fetched, and an import of
     old undated items is no spike."""
     start = end - hours * HOUR
+    # whole milliseconds before ``end`` (SQLite's day fractions are not exact), so that a mention on the
+    # stroke of an hour counts in the hour it starts: hours ago = (ms − 1) // 3,600,000
     if conn.dialect.name == "sqlite":
-        ago = sa.cast((sa.func.julianday(sqlite_time(end)) - sa.func.julianday(mention.c.published_at)) * 24,
-                      sa.Integer)  # fmt: skip
+        days = sa.func.julianday(sqlite_time(end)) - sa.func.julianday(mention.c.published_at)
+        ms = sa.cast(sa.func.round(days * 86_400_000), sa.BigInteger)
     else:
-        ago = sa.cast(
-            sa.func.floor(sa.extract("epoch", sa.literal(end) - mention.c.published_at) / 3600), sa.Integer
-        )
+        ms = sa.cast(sa.func.round(sa.extract("epoch", sa.literal(end) - mention.c.published_at) * 1000),
+                     sa.BigInteger)  # fmt: skip
+    ago = sa.cast((ms - 1) // 3_600_000, sa.Integer)
     query = (
         sa.select(ago.label("ago"), sa.func.count())
         .where(

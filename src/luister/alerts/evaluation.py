@@ -6,6 +6,7 @@ An alert (a replayed episode) is true when it overlaps an incident or the two ho
 incident is found when an alert overlaps it. The time to detect is from the incident's onset to the end
 of the first hour that fired (a check runs at the end of the hour it judges). The volume rule should
 find every incident; the negative rule the ones of mostly negative mentions (not the positive campaign).
+``ANY`` scores the product: an incident is found when either rule fired on it, at the first that did.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from luister.storage.tables import mention, mention_topic, source, source_run, t
 
 TOPIC = "Voltaro"
 RULES = {"volume_spike": "Piek", "negative_spike": "Negatief"}  # rule kind → the rule's name
+ANY = "any"  # scoring what the product finds: an incident is found when either rule fires on it
 
 
 def store(engine: Engine, scenario: Scenario) -> None:
@@ -108,13 +110,17 @@ def _overlaps(alert: Fired, incident: Incident) -> bool:
 
 
 def targets(scenario: Scenario, rule_kind: str) -> list[Incident]:
-    return [i for i in scenario.incidents if rule_kind == "volume_spike" or i.negative]
+    return [i for i in scenario.incidents if rule_kind in ("volume_spike", ANY) or i.negative]
+
+
+def _of_kind(fired: Sequence[Fired], rule_kind: str) -> list[Fired]:
+    return [f for f in fired if rule_kind in (ANY, f.rule_kind)]
 
 
 def score(results: Sequence[ScenarioResult], rule_kind: str) -> KindScore:
     total = KindScore()
     for result in results:
-        fired = [f for f in result.fired if f.rule_kind == rule_kind]
+        fired = _of_kind(result.fired, rule_kind)
         total.alerts += len(fired)
         total.true_alerts += sum(any(_overlaps(f, i) for i in result.scenario.incidents) for f in fired)
         if result.scenario.quiet is not None:
@@ -141,7 +147,7 @@ def detection_hours(result: ScenarioResult, rule_kind: str) -> list[str]:
     """Per labelled incident: hours to detect, or ``missed``; per false alert, its local hour."""
     from luister.alerts.scenarios import ZONE
 
-    fired = [f for f in result.fired if f.rule_kind == rule_kind]
+    fired = _of_kind(result.fired, rule_kind)
     shown = []
     for incident in targets(result.scenario, rule_kind):
         hits = sorted(f.start for f in fired if _overlaps(f, incident))

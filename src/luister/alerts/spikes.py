@@ -47,7 +47,7 @@ class SpikeSettings:
 
     sensitivity: float = 0.0005
     min_count: int = 10  # never fire on fewer mentions in the hour (the absolute floor)
-    min_ratio: float = 2.0  # a burst is at least this multiple of the expected count
+    min_ratio: float = 2.3  # a burst is at least this multiple of the expected count
     days: int = 7  # same local hour on this many earlier days of the same kind
     weeks: int = 4  # same hour of the week on this many earlier weeks
     min_history: int = 24  # known hours needed before an hour is judged
@@ -56,6 +56,8 @@ class SpikeSettings:
     dispersion: float = 0.1  # prior over-dispersion (variance = μ + d·μ²), refined from the series
     rise_z: float = 4.0  # a rise: the standardised excess of its hours together reaches this
     rise_ratio: float = 1.4  # and the rise's hours together at least this multiple of expected
+    sharp_ratio: float = 3.0  # a burst this many times the expected count may be ``sharp_factor`` times
+    sharp_factor: float = 2.0  # … as probable as ``sensitivity`` allows (small counts: a 3× hour of 10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,9 @@ PRIOR_ERROR = 0.1  # relative variance of the prior expectation (the day's shape
 SHAPE_PSEUDO = 5.0  # mentions: the shape of the day starts flat and learns from the reference counts
 LEVEL_HOURS = 24  # the recent level is the median ratio over the day before the rise window
 LEVEL_SHIFT = 1.5  # … and counts from this ratio on
+TODAY_HOURS = 6  # a burst's expectation follows how the last hours ran, when they ran busier
+WEEKDAY_WEIGHT = 0.5  # the same weekday's share of the direct estimate (half that from a single week)
+KIND_PSEUDO = 12.0  # hours: the level of a kind of day starts at the level of all days
 DISPERSION_PSEUDO = 48  # hours: the learnt over-dispersion starts at the prior
 
 
@@ -176,6 +181,11 @@ class Detector:
         if share_of is None:
             reference = s.reference if s.reference is not None else s.counts
             self._prefix = [_Prefix(idx, s.counts, reference) for idx in self._by_hour]
+            self._prefix_kind = [  # the same, for weekdays and for weekend days apart
+                [_Prefix([j for j in idx if (s.weekday[j] >= 5) == weekend], s.counts, reference)
+                 for idx in self._by_hour]
+                for weekend in (False, True)
+            ]  # fmt: skip
             known_before = 0
             for i in range(n):
                 self._hours.append(self._expect(i, known_before))
@@ -216,8 +226,9 @@ class Detector:
         if n == 0 and prior is None:
             return _Hour(0.0, 0, settings.dispersion + PRIOR_ERROR, history)
         direct = _trimmed_mean([s.counts[j] for j in same_kind]) if n else 0.0
-        if len(same_weekday) >= 2:
-            direct = 0.5 * direct + 0.5 * _median([s.counts[j] for j in same_weekday])
+        if same_weekday and n:  # the same weekday (a Monday morning) counts half from two weeks on
+            weight = WEEKDAY_WEIGHT * min(len(same_weekday), 2) / 2
+            direct = (1 - weight) * direct + weight * _median([s.counts[j] for j in same_weekday])
         expected = (n * direct + k * (prior or 0.0)) / (n + k)
         # the variance of a weighted mean: each part's relative variance times its weight squared
         direct_error = 1.0 / max(expected, 1.0) + settings.dispersion
@@ -258,6 +269,14 @@ class Detector:
                   for h, r in smooth]  # fmt: skip
         weight = sum(h * shape for (h, _, _), shape in zip(sums, shapes, strict=True))
         level = sum(t for _, t, _ in sums) / weight if weight else 0.0
+        # the level on days of the same kind (weekdays are busier than weekends), shrunk toward the level
+        # of all days while few such hours are known
+        kind = [p.before(cutoff) for p in self._prefix_kind[self.series.weekday[i] >= 5]]
+        kind_hours = sum(h for h, _, _ in kind)
+        kind_weight = sum(h * shape for (h, _, _), shape in zip(kind, shapes, strict=True))
+        if kind_weight:
+            kind_level = sum(t for _, t, _ in kind) / kind_weight
+            level = (kind_hours * kind_level + KIND_PSEUDO * level) / (kind_hours + KIND_PSEUDO)
         return level * shapes[self.series.hour_of_day[i]]
 
     def _recent_level(self, i: int) -> float:
@@ -325,13 +344,25 @@ class Detector:
         pattern = Pattern.rise if rise else None
         return SpikeCheck(observed, round(expected, 2), p_value, bool(rise), pattern, history, rise)
 
+    def _today(self, i: int) -> float:
+        """How the hours just before ``i`` ran against their expectation (the median ratio, from 1 to 2):
+        a burst is judged against a day that runs busier than expected, never a quieter one."""
+        s = self.series
+        ratios = [(s.counts[j] + 1.0) / (self.expected(j) + 1.0)
+                  for j in range(max(0, i - TODAY_HOURS), i) if s.known[j]]  # fmt: skip
+        if len(ratios) < TODAY_HOURS // 2:
+            return 1.0
+        return min(max(_median(ratios), 1.0), 2.0)
+
     def _burst(self, i: int, p_value: float | None = None) -> bool:
         s, settings = self.series, self.settings
-        observed, expected = s.counts[i], self.expected(i)
+        observed, expected = s.counts[i], self.expected(i) * self._today(i)
         if observed < settings.min_count or observed < settings.min_ratio * max(expected, 1.0):
             return False  # cheap checks first: the tail is summed term by term
-        if p_value is None:
+        if p_value is None or expected != self.expected(i):
             p_value = negative_binomial_tail(observed, expected, self._variance_factor(i))
+        if observed >= settings.sharp_ratio * max(expected, 1.0):
+            return p_value < settings.sharp_factor * settings.sensitivity
         return p_value < settings.sensitivity
 
     def _rise(self, i: int) -> int:
