@@ -1,0 +1,1 @@
+"""The organisation around social business: maturity, policy, training, the centre of excellence."""
