@@ -13,8 +13,13 @@ MENTORING = "/api/v1/organisation/mentoring"
 
 
 def test_articles_end_to_end(api: Api) -> None:
-    body = {"kind": "playbook", "language": "nl", "title": "Storing <b>in</b> Zwolle",
-            "body": "# Wat we doen\n\nBevestig de storingen bij de netbeheerder.", "tags": ["Storing", "#crisis"]}  # fmt: skip
+    body = {
+        "kind": "playbook",
+        "language": "nl",
+        "title": "Storing <b>in</b> Zwolle",
+        "body": "# Wat we doen\n\nBevestig de storingen bij de netbeheerder.",
+        "tags": ["Storing", "#crisis"],
+    }
     made = api.post(f"{KB}/articles", json=body, role="analyst")
     assert made.status_code == 201, made.text
     nl = made.json()
@@ -24,16 +29,26 @@ def test_articles_end_to_end(api: Api) -> None:
         1,
         "Storing <b>in</b> Zwolle",
     )
-    en = api.post(f"{KB}/articles", json={**body, "language": "en", "title": "Outage in Zwolle",
-                                          "body": "Confirm the outages.", "translation_of": nl["id"]}).json()  # fmt: skip
+    en = api.post(
+        f"{KB}/articles",
+        json={
+            **body,
+            "language": "en",
+            "title": "Outage in Zwolle",
+            "body": "Confirm the outages.",
+            "translation_of": nl["id"],
+        },
+    ).json()
     assert en["translation_of"] == nl["id"]
     assert [t["id"] for t in api.get(f"{KB}/articles/{nl['id']}").json()["translations"]] == [en["id"]]
     twice = api.post(f"{KB}/articles", json={**body, "title": "x", "translation_of": en["id"]})
     assert twice.status_code == 422 and "already has a version in 'nl'" in twice.json()["detail"]
     assert api.post(f"{KB}/articles", json={**body, "slug": nl["slug"]}).status_code == 409
 
-    edited = api.patch(f"{KB}/articles/{nl['id']}", json={"body": "Bel eerst de netbeheerder.",
-                                                          "note": "korter", "expected_version": 1})  # fmt: skip
+    edited = api.patch(
+        f"{KB}/articles/{nl['id']}",
+        json={"body": "Bel eerst de netbeheerder.", "note": "korter", "expected_version": 1},
+    )
     assert edited.status_code == 200, edited.text
     assert [(v["version"], v["note"]) for v in edited.json()["versions"]] == [(2, "korter"), (1, "")]
     stale = api.patch(f"{KB}/articles/{nl['id']}", json={"title": "Oud", "expected_version": 1})
@@ -75,8 +90,14 @@ def test_roles_and_bad_input(api: Api) -> None:
     assert api.get(f"{KB}/articles", role="viewer").status_code == 200
     assert api.get(f"{MENTORING}/pairs", role="agent").status_code == 403
     assert api.get(f"{MENTORING}/evidence", role="viewer").status_code == 200
-    for wrong in ({**body, "kind": "memo"}, {**body, "language": "de"}, {**body, "title": ""},
-                  {**body, "body": "a\x00b"}, {**body, "tags": ["no spaces"]}, {**body, "translation_of": 99}):  # fmt: skip
+    for wrong in (
+        {**body, "kind": "memo"},
+        {**body, "language": "de"},
+        {**body, "title": ""},
+        {**body, "body": "a\x00b"},
+        {**body, "tags": ["no spaces"]},
+        {**body, "translation_of": 99},
+    ):
         answer = api.post(f"{KB}/articles", json=wrong)
         assert answer.status_code == 422, (wrong, answer.text)
         assert answer.headers["content-type"].startswith("application/problem+json")
@@ -85,10 +106,17 @@ def test_roles_and_bad_input(api: Api) -> None:
 
 
 def test_mentoring_pairs_sessions_and_evidence(api: Api) -> None:
-    pair = api.post(f"{MENTORING}/pairs", json={
-        "mentor": "Anouk de Vries", "mentor_role": "webcare", "mentee": "Hester Kok", "mentee_role": "CEO",
-        "goal": "TikTok en webcare begrijpen", "started_on": "2026-09-01",
-    })  # fmt: skip
+    pair = api.post(
+        f"{MENTORING}/pairs",
+        json={
+            "mentor": "Anouk de Vries",
+            "mentor_role": "webcare",
+            "mentee": "Hester Kok",
+            "mentee_role": "CEO",
+            "goal": "TikTok en webcare begrijpen",
+            "started_on": "2026-09-01",
+        },
+    )
     assert pair.status_code == 201, pair.text
     pid = pair.json()["id"]
     session = {"held_on": "2026-10-01", "topics": ["TikTok", "toon van webcare"], "notes": "<i>goed</i>"}
@@ -114,5 +142,7 @@ def test_mentoring_pairs_sessions_and_evidence(api: Api) -> None:
         api.post(f"{MENTORING}/pairs/{pid}/end", json={"ended_on": "2026-11-30"}).json()["ended_on"]
         == "2026-11-30"
     )
-    assert any(e.actor == email("admin") and e.action == "mentoring.session.record"
-               for e in audit.entries(engine=api.engine, limit=20))  # fmt: skip
+    assert any(
+        e.actor == email("admin") and e.action == "mentoring.session.record"
+        for e in audit.entries(engine=api.engine, limit=20)
+    )

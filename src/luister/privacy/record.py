@@ -176,10 +176,13 @@ PURPOSES: dict[str, Purpose] = {
         "policy FAQs (Dutch and English)",
         ("created_by", "updated_by"),
     ),
-    "kb_article_version": Purpose("every version of a knowledge-base article", ("edited_by",), "with its article"),
+    "kb_article_version": Purpose(
+        "every version of a knowledge-base article", ("edited_by",), "with its article"
+    ),
     "kb_link": Purpose(
         "which article helps with which alert rule, conversation intent, department, tag or project",
-        ("created_by",), "with its article",
+        ("created_by",),
+        "with its article",
     ),
     "mentoring_pair": Purpose(
         "reverse mentoring: who mentors which executive, since when, to what end",
