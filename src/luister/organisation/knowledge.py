@@ -222,9 +222,12 @@ def document_stems(text: ArticleText, language: Language) -> tuple[str, str, str
 Target = tuple[TargetKind, str]
 
 
-def alert_targets(*, rule_id: int, rule_kind: str) -> list[Target]:
-    """An alert's articles: those tied to its rule, then those tied to every rule of its kind."""
-    return [(TargetKind.alert_rule, str(rule_id)), (TargetKind.alert_kind, rule_kind.lower())]
+def alert_targets(*, rule_id: int | None, rule_kind: str, intent: str | None = None) -> list[Target]:
+    """An alert's articles: those tied to its rule, then to every rule of its kind, then (a rule that
+    watches an intent, e.g. crisis) to that intent."""
+    mine = [(TargetKind.alert_rule, str(rule_id))] if rule_id is not None else []
+    theirs = [(TargetKind.intent, intent.lower())] if intent else []
+    return [*mine, (TargetKind.alert_kind, rule_kind.lower()), *theirs]
 
 
 def conversation_targets(
