@@ -217,7 +217,7 @@ def routes(runtime: Runtime) -> APIRouter:
         return [_article(a) for a in found]
 
     @router.post("/organisation/kb/articles", response_model=ArticleDetail, status_code=201,
-                 responses=responses(403, 409, 422))  # fmt: skip
+                 responses=responses(400, 403, 409, 422))  # fmt: skip
     def kb_create(user: Manager, body: ArticleCreate) -> ArticleDetail:
         """A new article (version 1); ``translation_of`` makes it the translation of another."""
         try:
@@ -236,7 +236,7 @@ def routes(runtime: Runtime) -> APIRouter:
         return shown(article_id)
 
     @router.patch("/organisation/kb/articles/{article_id}", response_model=ArticleDetail,
-                  responses=responses(403, 404, 409, 422))  # fmt: skip
+                  responses=responses(400, 403, 404, 409, 422))  # fmt: skip
     def kb_edit(user: Manager, article_id: ArticleId, body: ArticleUpdate) -> ArticleDetail:
         """A new version with the fields sent."""
         try:
@@ -270,7 +270,7 @@ def routes(runtime: Runtime) -> APIRouter:
             raise ApiError(404, str(exc)) from None
 
     @router.post("/organisation/kb/articles/{article_id}/links", response_model=ArticleDetail,
-                 responses=responses(403, 404, 422))  # fmt: skip
+                 responses=responses(400, 403, 404, 422))  # fmt: skip
     def kb_link(user: Manager, article_id: ArticleId, body: LinkBody) -> ArticleDetail:
         """Tie the article to an alert rule or kind, an intent, a department, a tag, a project or a kind
         of project: it is shown there as a related playbook."""
@@ -308,7 +308,7 @@ def routes(runtime: Runtime) -> APIRouter:
         return [_pair(p) for p in mentoring_read.pairs(engine=engine)]
 
     @router.post("/organisation/mentoring/pairs", response_model=PairRead, status_code=201,
-                 responses=responses(403, 422))  # fmt: skip
+                 responses=responses(400, 403, 422))  # fmt: skip
     def mentoring_pair_create(user: Manager, body: PairCreate) -> PairRead:
         """A reverse-mentoring pair: a social-savvy colleague mentors an executive."""
         try:
@@ -319,7 +319,7 @@ def routes(runtime: Runtime) -> APIRouter:
         return _pair(mentoring_read.pair(engine=engine, pair_id=new))
 
     @router.post("/organisation/mentoring/pairs/{pair_id}/sessions", response_model=PairRead, status_code=201,
-                 responses=responses(403, 404, 422))  # fmt: skip
+                 responses=responses(400, 403, 404, 422))  # fmt: skip
     def mentoring_session_create(user: Manager, pair_id: PairId, body: SessionCreate) -> PairRead:
         """A session the pair held: date, topics, notes."""
         try:
@@ -332,7 +332,7 @@ def routes(runtime: Runtime) -> APIRouter:
         return _pair(mentoring_read.pair(engine=engine, pair_id=pair_id))
 
     @router.post("/organisation/mentoring/pairs/{pair_id}/end", response_model=PairRead,
-                 responses=responses(403, 404, 422))  # fmt: skip
+                 responses=responses(400, 403, 404, 422))  # fmt: skip
     def mentoring_pair_end(user: Manager, pair_id: PairId, body: PairEnd) -> PairRead:
         try:
             mentoring_actions.end_pair(

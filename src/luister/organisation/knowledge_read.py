@@ -180,20 +180,22 @@ def version(*, engine: Engine, article_id: int, number: int) -> Version:
 # --- search ---------------------------------------------------------------------------------------------
 
 
+# PostgreSQL: the question's words stemmed as Dutch and as English, any of them enough (``|``); ranked
+# by ts_rank with the weights of the title (A 1.0), tags (B 0.4) and body (D 0.1), divided by 1 + the
+# log of the document's length so that long articles do not win by length alone.
+POSTGRES_SEARCH = (
+    f"SELECT kb_article.id, ts_rank('{{0.1, 0.2, 0.4, 1.0}}', {SEARCH_DOCUMENT}, q, 1) AS rank "
+    "FROM kb_article, (SELECT to_tsquery('dutch', :q) || to_tsquery('english', :q) AS q) AS asked "
+    f"WHERE {SEARCH_DOCUMENT} @@ q ORDER BY rank DESC, kb_article.id LIMIT :limit"
+)
+
+
 def _ranked_ids(conn: Connection, text: str, limit: int) -> list[tuple[int, float]]:
     if conn.dialect.name == "postgresql":
         found = query_words(text)
         if not found:
             return []
-        rows = conn.execute(
-            sa.text(
-                f"SELECT kb_article.id, ts_rank('{{0.1, 0.2, 0.4, 1.0}}', {SEARCH_DOCUMENT}, q, 1) AS rank "
-                "FROM kb_article, "
-                "(SELECT to_tsquery('dutch', :q) || to_tsquery('english', :q) AS q) AS asked "
-                f"WHERE {SEARCH_DOCUMENT} @@ q ORDER BY rank DESC, kb_article.id LIMIT :limit"
-            ),
-            {"q": " | ".join(found), "limit": limit},
-        )
+        rows = conn.execute(sa.text(POSTGRES_SEARCH), {"q": " | ".join(found), "limit": limit})
         return [(int(r.id), float(r.rank)) for r in rows]
     stems = query_stems(text)
     if not stems:
