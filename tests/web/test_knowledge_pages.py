@@ -154,6 +154,15 @@ def test_forms_need_the_token_and_the_role(sqlite_settings: Settings) -> None:
     )
     assert stale.status_code == 409 and "changed meanwhile" in stale.text
     assert client.get("/organisation/knowledge/999").status_code == 404
+    client.post(
+        f"/organisation/knowledge/{article}",
+        data={**form, "body": "[x](https://x.example) <b>", "csrf": token},
+    )
+    shown = client.get(f"/organisation/knowledge/{article}").text
+    assert (
+        '<a href="https://x.example" rel="nofollow noopener noreferrer" target="_blank">x</a> &lt;b&gt;'
+        in shown
+    )
     assert client.get(f"/organisation/knowledge/{article}", params={"version": "1"}).status_code == 200
     assert (
         client.post(

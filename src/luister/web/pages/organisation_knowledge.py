@@ -31,7 +31,18 @@ MENTORING = "/organisation/mentoring"
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable("image")
 
 
+def _outside(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    """Links open outside luister, without a referrer and nofollow (as :func:`luister.web.context.linked`)."""
+    tokens[idx].attrSet("rel", "nofollow noopener noreferrer")
+    tokens[idx].attrSet("target", "_blank")
+    return str(renderer.renderToken(tokens, idx, options, env))
+
+
+_MARKDOWN.add_render_rule("link_open", _outside)
+
+
 def markdown(text: str) -> Markup:
+    """An article's Markdown as HTML: CommonMark, raw HTML shown as text, no images, safe link schemes."""
     return Markup(_MARKDOWN.render(text))
 
 
