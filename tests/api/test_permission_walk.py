@@ -140,6 +140,23 @@ EXPECT: dict[str, Expect] = {
     "GET /api/v1/training/modules/{slug}": V, "POST /api/v1/training/modules/{slug}/attempts": V,
     "GET /api/v1/training/me": V, "GET /api/v1/training/report": V, "GET /api/v1/training/gates": V,
     "PUT /api/v1/training/gates": A,
+    # the knowledge base (the company's: no department) and reverse mentoring (its notes: managers only)
+    "GET /organisation/knowledge": V, "POST /organisation/knowledge": M,
+    "GET /organisation/knowledge/{article_id:int}": V, "POST /organisation/knowledge/{article_id:int}": M,
+    "POST /organisation/knowledge/{article_id:int}/links": M, "GET /organisation/mentoring": M,
+    "POST /organisation/mentoring/pairs": M, "POST /organisation/mentoring/pairs/{pair_id:int}/sessions": M,
+    "GET /api/v1/organisation/kb/articles": V, "GET /api/v1/organisation/kb/search": V,
+    "GET /api/v1/organisation/kb/related": V, "POST /api/v1/organisation/kb/articles": M,
+    "GET /api/v1/organisation/kb/articles/{article_id}": V,
+    "PATCH /api/v1/organisation/kb/articles/{article_id}": M,
+    "DELETE /api/v1/organisation/kb/articles/{article_id}": M,
+    "GET /api/v1/organisation/kb/articles/{article_id}/versions/{number}": V,
+    "POST /api/v1/organisation/kb/articles/{article_id}/links": M,
+    "DELETE /api/v1/organisation/kb/articles/{article_id}/links/{target_kind}/{target_key}": M,
+    "GET /api/v1/organisation/mentoring/pairs": M, "POST /api/v1/organisation/mentoring/pairs": M,
+    "POST /api/v1/organisation/mentoring/pairs/{pair_id}/sessions": M,
+    "POST /api/v1/organisation/mentoring/pairs/{pair_id}/end": M,
+    "GET /api/v1/organisation/mentoring/evidence": V,
 }  # fmt: skip
 
 # Not walked: static files and the API documentation's assets (no data, no state).
@@ -188,6 +205,13 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         "{goal_id}": 999_999,
         "{target_id}": 999_999,
         "{slug}": "crisis",
+        "{article_id}": 999_999,
+        "{article_id:int}": 999_999,
+        "{number}": 1,
+        "{target_kind}": "intent",
+        "{target_key}": "walk",
+        "{pair_id}": 999_999,
+        "{pair_id:int}": 999_999,
     }
     if "/topics/{name:path}" in path:
         values["{name:path}"] = t.topic
@@ -242,6 +266,11 @@ def api_body(method: str, path: str, t: Targets, own: Targets) -> dict[str, Any]
         "/approve": {"body": "walk approved"},
         "/reject": {"reason": "walk"},
         "/approval-rules": {"name": "walk", "kind": "all"},
+        "/organisation/kb/articles": {"kind": "playbook", "language": "nl", "title": "Walk", "body": "walk"},
+        "/links": {"target_kind": "intent", "target_key": "walk"},
+        "/mentoring/pairs": {"mentor": "Walk", "mentee": "Exec", "started_on": "2026-01-01"},
+        "/sessions": {"held_on": "2026-01-02", "topics": ["walk"]},
+        "/end": {"ended_on": "2026-02-01"},
     }
     if method == "GET" or method == "DELETE":
         return None

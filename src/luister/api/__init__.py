@@ -18,6 +18,7 @@ from luister.api import (
     ingest,
     kpis,
     mentions,
+    organisation_knowledge,
     organisation_training,
     privacy,
     problems,
@@ -48,6 +49,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(kpis.routes(runtime))
     router.include_router(exports.routes(runtime))
     router.include_router(organisation_training.routes(runtime))
+    router.include_router(organisation_knowledge.routes(runtime))
     return router
 
 

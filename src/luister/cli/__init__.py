@@ -13,6 +13,7 @@ from luister.cli import (  # noqa: F401  (each module registers its commands)
     inbox_voices,
     kpis,
     organisation,
+    organisation_knowledge,
     organisation_training,
     privacy,
     projects,

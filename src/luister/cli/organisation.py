@@ -1,4 +1,4 @@
-"""``luister org``: organising the social business (issue #32); each part adds its own sub-group."""
+"""``luister org``: the organisation around social business (each part adds its own sub-group)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import typer
 from luister.cli.app import app
 
 org_app = typer.Typer(
-    help="Organise the social business: training and belts (more parts join this group).",
+    help="The organisation: maturity, policy and processes, training, the knowledge base and mentoring.",
     no_args_is_help=True,
 )
 app.add_typer(org_app, name="org")

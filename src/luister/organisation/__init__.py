@@ -1,1 +1,1 @@
-"""Organising the social business (issue #32): training, quizzes and the belts that gate permissions."""
+"""The organisation around social business: maturity, policy, training, the centre of excellence."""

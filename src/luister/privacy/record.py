@@ -177,6 +177,26 @@ PURPOSES: dict[str, Purpose] = {
         ("user_id", "answers"),
         "with its person's account",
     ),
+    "kb_article": Purpose(
+        "the centre of excellence's knowledge base: playbooks, holding statements, lessons, evaluations, "
+        "policy FAQs (Dutch and English)",
+        ("created_by", "updated_by"),
+    ),
+    "kb_article_version": Purpose(
+        "every version of a knowledge-base article", ("edited_by",), "with its article"
+    ),
+    "kb_link": Purpose(
+        "which article helps with which alert rule, conversation intent, department, tag or project",
+        ("created_by",),
+        "with its article",
+    ),
+    "mentoring_pair": Purpose(
+        "reverse mentoring: who mentors which executive, since when, to what end",
+        ("mentor", "mentee", "created_by"),
+    ),
+    "mentoring_session": Purpose(
+        "reverse-mentoring sessions: date, topics and notes", ("notes", "recorded_by"), "with its pair"
+    ),
 }
 
 

@@ -25,6 +25,7 @@ from luister.web.pages import (
     inbox_voices,
     kpis,
     mentions,
+    organisation_knowledge,
     organisation_training,
     overview,
     privacy,
@@ -39,7 +40,7 @@ HERE = Path(__file__).parent
 # the inbox's fixed paths (/inbox/rules, /inbox/reports, /inbox/digests) before /inbox/{id}
 PAGES = (auth, overview, inbox, inbox_setup, inbox_voices, inbox_reports, inbox_presence, inbox_replies,
          inbox_conversation, mentions, alerts, kpis, projects, topics, sources, tokens, account, users,
-         privacy, organisation_training)  # fmt: skip
+         privacy, organisation_training, organisation_knowledge)  # fmt: skip
 
 
 def install(app: FastAPI, runtime: Runtime) -> Web:

@@ -16,6 +16,7 @@ from luister.web.auth import Session
 from luister.web.context import FormPost, Refused, RowId, Web
 from luister.web.drill import Drill
 from luister.web.i18n import translations
+from luister.web.pages.organisation_knowledge import related_to_alert
 
 LIST_LIMIT = 200
 
@@ -58,7 +59,8 @@ def routes(web: Web) -> APIRouter:
         context = {"d": detail, "a": detail.alert, "mentions": detail.samples, "error": conflict,
                    "now": datetime.now(UTC),
                    "alert_text": lambda text: alert_texts.translate(text, gettext),
-                   "all_mentions": behind(detail.alert)}  # fmt: skip
+                   "all_mentions": behind(detail.alert),
+                   "related": related_to_alert(web, request, session, detail.alert)}  # fmt: skip
         return web.render(request, "alert.html", context, session=session, status=409 if conflict else 200)
 
     def _act(request: Request, post: FormPost, alert_id: int, action: str, position: int = 0) -> Response:

@@ -24,11 +24,13 @@ from luister.inbox.read import (
 )
 from luister.inbox.setup import fill_canned
 from luister.inbox.status import PRIORITY_ORDER, Move, Priority, Status, TransitionForbidden, next_status
+from luister.organisation.knowledge import conversation_targets
 from luister.services.accounts import UserRead
 from luister.web.auth import Session
 from luister.web.context import FormPost, Refused, RowId, Web
 from luister.web.pages.inbox import department_names
 from luister.web.pages.inbox_replies import composer_context
+from luister.web.pages.organisation_knowledge import related_to
 
 BY_HAND = (Move.open, Move.wait_customer, Move.wait_department, Move.resolve, Move.reopen, Move.wake)
 SNOOZE_HOURS = (1, 4, 24, 72, 168)
@@ -143,6 +145,16 @@ def routes(web: Web) -> APIRouter:
             "snooze_hours": SNOOZE_HOURS,
             "member": any(m.user_id == user.id for m in (here.members if here else [])),
             **composer_context(web, detail, user),
+            "related": related_to(
+                web,
+                request,
+                session,
+                conversation_targets(
+                    intent=detail.conversation.intent,
+                    department=detail.conversation.department,
+                    tags=detail.tags,
+                ),
+            ),
         }
         status = problem.status if problem else 200
         return web.render(request, "conversation.html", context, session=session, status=status)

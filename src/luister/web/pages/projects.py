@@ -11,8 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from luister.domain.accounts import Permission
 from luister.kpis import projects as service
+from luister.organisation.knowledge import project_targets
 from luister.web.auth import Session
 from luister.web.context import Refused, Web
+from luister.web.pages.organisation_knowledge import related_to
 
 PATH = "/projects"
 
@@ -68,7 +70,9 @@ def routes(web: Web) -> APIRouter:
                 error, status = str(exc), 400
         context = {"shown": shown, "p": shown.project, "bars": bars, "first": first, "last": last,
                    "kpi": kpi, "method": method, "methods": service.METHODS, "measures": service.KPI_MEASURES,
-                   "topics": web.topics_for(session), "result": result, "error": error}  # fmt: skip
+                   "topics": web.topics_for(session), "result": result, "error": error,
+                   "related": related_to(web, request, session, project_targets(
+                       project_id=project_id, project_kind=shown.project.kind))}  # fmt: skip
         return web.render(request, "project.html", context, session=session, status=status)
 
     return router
