@@ -47,14 +47,15 @@ def test_training_in_the_browser_at_phone_and_desktop_width(
         sign_in(page, live_server)
         page.goto(live_server + "/organisation/training")
         expect(page.locator("h2")).to_have_text("Training")
-        expect(page.locator(".training-standing .belt")).to_have_text("white")
-        expect(page.locator(".certificates .expiring")).to_contain_text("expires soon")
+        belt = "white" if width == 390 else "yellow"  # the quiz below, passed at 390 px, earns yellow
+        expect(page.locator(".training-standing .belt")).to_have_text(belt)
+        expect(page.locator(".certificates .expiring").first).to_contain_text("expires soon")
         expect(page.locator(".training-modules li")).to_have_count(len(training.modules("en")))
         expect(page.locator(".gates")).to_contain_text("send a reply without an approver")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(shots / f"training-{width}.png"), full_page=True)
         page.click("a[href='/organisation/training/modules/tone-of-voice']")
-        expect(page.locator("h2")).to_have_text("Tone of voice")
+        expect(page.locator("h2").first).to_have_text("Tone of voice")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         for n, answer in enumerate(key("tone-of-voice")):
             page.check(f"input[name=q{n}][value='{answer if n else (answer or 0) + 1}']")  # one wrong: 80 %
