@@ -1,0 +1,1 @@
+"""The organisation behind social business: policy, processes and responsibilities (issue #32)."""
