@@ -84,7 +84,10 @@ class Current:
 
 def acknowledge_by(current: Current, *, user_since: datetime) -> datetime:
     """Until when someone may still work without acknowledging: the grace counts from the publication,
-    or from the day they joined when that is later (a newcomer gets the same days)."""
+    or from the day they joined when that is later (a newcomer gets the same days). Without grace days
+    the gate holds from the publication on, for everyone."""
+    if current.grace_days == 0:
+        return current.published_at
     return max(current.published_at, user_since) + timedelta(days=current.grace_days)
 
 

@@ -98,7 +98,7 @@ def version_diff(*, engine: Engine, old: int, new: int) -> list[DiffLine]:
                 sa.select(policy_version.c.number, policy_version.c.body).where(
                     policy_version.c.number.in_((old, new))
                 )
-            ).tuples()
+            ).all()
         )
     for number in (old, new):
         if number not in bodies:

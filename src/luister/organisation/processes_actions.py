@@ -69,7 +69,7 @@ def save_process(
                 sa.select(process_raci.c.department, process_raci.c.role).where(
                     process_raci.c.process_id == process_id
                 )
-            ).tuples()
+            ).all()
         )
         conn.execute(process_raci.delete().where(process_raci.c.process_id == process_id))
         conn.execute(
