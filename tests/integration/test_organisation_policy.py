@@ -23,7 +23,10 @@ from luister.storage.tables import audit_log
 from replies_helpers import ANNA, CARLA, MAUD, NOW, ROOT, Scene, add_mention, reply_seq, scene
 
 V1 = "# Social media beleid\n\nWe zijn eerlijk en snel.\n\n- Reageer binnen een uur.\n"
-V2 = "# Social media beleid\n\nWe zijn eerlijk en snel.\n\n- Reageer binnen dertig minuten.\n- Geen <b>HTML</b>.\n"
+V2 = (
+    "# Social media beleid\n\nWe zijn eerlijk en snel.\n\n"
+    "- Reageer binnen dertig minuten.\n- Geen <b>HTML</b>.\n"
+)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from luister.domain.accounts import EVERYTHING, Scope
 from luister.organisation.policy import DiffLine, acknowledge_by, diff, render
 from luister.organisation.policy_actions import UnknownVersion
 from luister.organisation.policy_gate import current_version, policy_refusal
@@ -106,8 +107,9 @@ def version_diff(*, engine: Engine, old: int, new: int) -> list[DiffLine]:
     return diff(bodies[old], bodies[new])
 
 
-def acknowledgements(*, engine: Engine, now: datetime, department: str | None = None) -> list[AckRead]:
-    """Every active person and whether they acknowledged the version in force (pending first)."""
+def acknowledgements(*, engine: Engine, now: datetime, scope: Scope = EVERYTHING) -> list[AckRead]:
+    """Every active person in ``scope`` (their department's people, or everyone across departments) and
+    whether they acknowledged the version in force (pending first)."""
     with engine.connect() as conn:
         found = current_version(conn, now=now)
         if found is None:
@@ -121,8 +123,8 @@ def acknowledgements(*, engine: Engine, now: datetime, department: str | None = 
             .where(user_account.c.active)
             .order_by(user_account.c.email)
         )  # fmt: skip
-        if department is not None:
-            query = query.where(user_account.c.department == department)
+        if scope.department is not None:
+            query = query.where(user_account.c.department == scope.department)
         rows = list(conn.execute(query))
     found_rows = [
         AckRead(r.email, r.name, r.department, r.at,
@@ -149,3 +151,9 @@ def standing(*, engine: Engine, user_id: int, now: datetime) -> Standing:
         refused = policy_refusal(conn, user_id=user_id, now=now)
     due = None if acked or since is None else acknowledge_by(current, user_since=since)
     return Standing(current.number, acked is None, due, refused)
+
+
+def refusal_for(*, engine: Engine, user_id: int, now: datetime) -> str | None:
+    """The policy gate (:func:`luister.organisation.policy_gate.policy_refusal`) for the edges."""
+    with engine.connect() as conn:
+        return policy_refusal(conn, user_id=user_id, now=now)
