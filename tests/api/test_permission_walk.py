@@ -133,6 +133,19 @@ EXPECT: dict[str, Expect] = {
     "DELETE /api/v1/kpis/{kpi_id}/targets/{target_id}": M, "GET /api/v1/series": V, "POST /api/v1/series": M,
     "POST /api/v1/series/{key}/points": M, "GET /api/v1/exports/mentions": V,
     "GET /api/v1/exports/conversations": V, "GET /api/v1/exports/kpis/{kpi_id}": V,
+    # the policy and the processes (organisation): writing the policy is the admins', the matrix the managers'
+    "GET /api/v1/organisation/policy": V, "POST /api/v1/organisation/policy/versions": A,
+    "GET /api/v1/organisation/policy/versions/{number}": V,
+    "POST /api/v1/organisation/policy/versions/{number}/publish": A,
+    "POST /api/v1/organisation/policy/versions/{number}/acknowledge": V,
+    "GET /api/v1/organisation/policy/diff": V,
+    "GET /api/v1/organisation/policy/acknowledgements": M, "GET /api/v1/organisation/processes": V,
+    "PUT /api/v1/organisation/processes/{key}": M, "DELETE /api/v1/organisation/processes/{key}": M,
+    "GET /organisation/policy": V, "GET /organisation/policy/diff": V,
+    "GET /organisation/policy/{number:int}": V,
+    "POST /organisation/policy/acknowledge": V, "POST /organisation/policy/versions": A,
+    "POST /organisation/policy/versions/{number:int}/publish": A, "GET /organisation/processes": V,
+    "POST /organisation/processes": M, "POST /organisation/processes/{key}/remove": M,
 }  # fmt: skip
 
 # Not walked: static files and the API documentation's assets (no data, no state).
@@ -180,6 +193,8 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         "{kpi_id}": 999_999,
         "{goal_id}": 999_999,
         "{target_id}": 999_999,
+        "{number}": 1,
+        "{number:int}": 1,
     }
     if "/topics/{name:path}" in path:
         values["{name:path}"] = t.topic

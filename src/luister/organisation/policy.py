@@ -107,3 +107,19 @@ def refusal(
         f"You have not acknowledged the social media policy (version {current.number}): read and acknowledge "
         "it at /organisation/policy before you reply or publish."
     )
+
+
+def parse_rule_lines(text: str) -> list[dict[str, str | None]]:
+    """Approval rules written one a line as ``name | kind | value`` (the value optional), as the pages and
+    the CLI take them; checked further by :func:`luister.organisation.policy_actions.clean_rules`."""
+    found: list[dict[str, str | None]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+            raise PolicyProblem("approval_rules", f"line {n}: write name | kind | value (value optional)")
+        found.append(
+            {"name": parts[0], "kind": parts[1], "value": parts[2] if len(parts) == 3 and parts[2] else None}
+        )
+    return found

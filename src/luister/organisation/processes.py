@@ -69,3 +69,16 @@ def clean_matrix(roles: Mapping[str, str], departments: Mapping[str, object]) ->
 def routing_rule_name(key: str) -> str:
     """The inbox routing rule the process keeps (its Responsible department)."""
     return f"process: {key}"
+
+
+def parse_matrix(text: str) -> dict[str, str]:
+    """A matrix written ``billing=R, webcare=C`` (commas or new lines), as the pages and the CLI take it."""
+    found: dict[str, str] = {}
+    for part in text.replace("\n", ",").split(","):
+        if not part.strip():
+            continue
+        department, sep, letter = part.partition("=")
+        if not sep or not department.strip() or not letter.strip():
+            raise ProcessProblem("matrix", f"{part.strip()!r}: write department=R (or A, C, I)")
+        found[department.strip()] = letter.strip()
+    return found
