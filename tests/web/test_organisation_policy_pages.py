@@ -3,7 +3,9 @@ with its message, acknowledging, the diff and the matrix; Dutch for a Dutch read
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
@@ -58,6 +60,8 @@ def test_policy_and_matrix_pages_in_chromium(
     expect(anna.locator("body")).to_contain_text("not acknowledged the social media policy (version 2)")
     anna.goto(live_server + "/organisation/policy")
     expect(anna.locator(".policy-text h1")).to_have_text("Ons beleid")
+    if os.environ.get("SHOTS_DIR"):
+        anna.screenshot(path=str(Path(os.environ["SHOTS_DIR"]) / "policy-390.png"), full_page=True)
     expect(anna.locator(".policy-text")).to_contain_text("<script>alert(1)</script>")  # text, never run
     fits(anna)
     anna.click("text=I have read the policy and will follow it")
@@ -85,6 +89,8 @@ def test_policy_and_matrix_pages_in_chromium(
     fits(maud)
     maud.goto(live_server + "/organisation/processes")
     expect(maud.locator(".raci")).to_contain_text("Klacht over de factuur")
+    if os.environ.get("SHOTS_DIR"):
+        maud.screenshot(path=str(Path(os.environ["SHOTS_DIR"]) / "processes-390.png"), full_page=True)
     fits(maud)
 
 
