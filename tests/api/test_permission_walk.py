@@ -157,6 +157,19 @@ EXPECT: dict[str, Expect] = {
     "POST /api/v1/organisation/mentoring/pairs/{pair_id}/sessions": M,
     "POST /api/v1/organisation/mentoring/pairs/{pair_id}/end": M,
     "GET /api/v1/organisation/mentoring/evidence": V,
+    # the policy and the processes (organisation): writing the policy is the admins', the matrix the managers'
+    "GET /api/v1/organisation/policy": V, "POST /api/v1/organisation/policy/versions": A,
+    "GET /api/v1/organisation/policy/versions/{number}": V,
+    "POST /api/v1/organisation/policy/versions/{number}/publish": A,
+    "POST /api/v1/organisation/policy/versions/{number}/acknowledge": V,
+    "GET /api/v1/organisation/policy/diff": V,
+    "GET /api/v1/organisation/policy/acknowledgements": M, "GET /api/v1/organisation/processes": V,
+    "PUT /api/v1/organisation/processes/{key}": M, "DELETE /api/v1/organisation/processes/{key}": M,
+    "GET /organisation/policy": V, "GET /organisation/policy/diff": V,
+    "GET /organisation/policy/{number:int}": V,
+    "POST /organisation/policy/acknowledge": V, "POST /organisation/policy/versions": A,
+    "POST /organisation/policy/versions/{number:int}/publish": A, "GET /organisation/processes": V,
+    "POST /organisation/processes": M, "POST /organisation/processes/{key}/remove": M,
 }  # fmt: skip
 
 # Not walked: static files and the API documentation's assets (no data, no state).
@@ -212,6 +225,7 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         "{target_key}": "walk",
         "{pair_id}": 999_999,
         "{pair_id:int}": 999_999,
+        "{number:int}": 1,
     }
     if "/topics/{name:path}" in path:
         values["{name:path}"] = t.topic

@@ -79,7 +79,8 @@ def test_every_page_fits_a_phone(
     assert links == ["/", "/inbox", "/mentions", "/alerts", "/goals", "/topics", "/sources", "/users"]
     paths = ["/", "/inbox", "/mentions", "/mentions/1", "/alerts", f"/alerts/{alert_id}", "/goals", "/topics",
              "/topics/1/edit", "/topics/1/delete", "/sources", "/sources/new", "/sources/energieblog",
-             "/sources/energieblog/remove", "/account", "/account/tokens", "/users"]  # fmt: skip
+             "/sources/energieblog/remove", "/account", "/account/tokens", "/users", "/organisation/policy",
+             "/organisation/processes"]  # fmt: skip
     for path in paths:
         answer = page.goto(live_server + path)
         assert answer is not None and answer.status == 200, path

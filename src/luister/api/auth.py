@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 
 from luister.api.problems import ApiError
 from luister.domain.accounts import Permission, can
+from luister.organisation.policy_read import refusal_for
 from luister.services.accounts import UserRead
 from luister.services.api_tokens import TokenRefused, authenticate_token
 
@@ -48,3 +50,22 @@ def caller(
         return user
 
     return check
+
+
+def acting(
+    engine: Engine, permission: Permission, clock: Callable[[], datetime]
+) -> Callable[[Request, UserRead], UserRead]:
+    """Dependency for the inbox's routers: :func:`caller`, and on a change (any method but GET and HEAD)
+    the organisation's gates on working the inbox: a person who has not acknowledged the policy in force
+    is refused (403, saying why, in their language)."""
+    check = caller(engine, permission)
+
+    # the dependency as a default: the annotations are strings here, and ``check`` is not a global
+    def gate(request: Request, user: UserRead = Depends(check)) -> UserRead:  # noqa: B008
+        if request.method not in ("GET", "HEAD"):
+            refused = refusal_for(engine=engine, user_id=user.id, now=clock())
+            if refused:
+                raise ApiError(403, refused)
+        return user
+
+    return gate

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from luister.api.auth import caller
+from luister.api.auth import acting, caller
 from luister.api.inbox_schemas import (
     AnsweredElsewhereCreate,
     AssignmentUpdate,
@@ -133,8 +133,8 @@ def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["inbox"])
     engine = runtime.engine
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
-    Worker = Annotated[UserRead, Depends(caller(engine, Permission.correct))]
-    Manager = Annotated[UserRead, Depends(caller(engine, Permission.manage))]
+    Worker = Annotated[UserRead, Depends(acting(engine, Permission.correct, lambda: runtime.clock()))]
+    Manager = Annotated[UserRead, Depends(acting(engine, Permission.manage, lambda: runtime.clock()))]
     buses: list[EventBus] = []
 
     def bus() -> EventBus:

@@ -15,14 +15,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
-from luister.api.auth import caller
+from luister.api.auth import acting, caller
 from luister.api.problems import ApiError, invalid, responses
 from luister.api.schemas import NO_NUL, Name
 from luister.domain.accounts import Permission
 from luister.domain.addressing import MAX_ID
 from luister.inbox import approval_rules, replies
 from luister.inbox.approval import ApprovalRuleProblem
-from luister.inbox.model import Conflict, InboxError, UnknownConversation
+from luister.inbox.model import Conflict, InboxError, NotYours, UnknownConversation
 from luister.inbox.read import conversation_detail
 from luister.inbox.replies import Answered, Measure, NotAllowed
 from luister.inbox.replies_read import ApprovalQueue, DraftRead, approval_queue, drafts_of
@@ -114,7 +114,7 @@ def refusals() -> Iterator[None]:
         yield
     except UnknownConversation as exc:
         raise ApiError(404, str(exc)) from None
-    except NotAllowed as exc:
+    except (NotAllowed, NotYours) as exc:  # NotYours: a gate of the organisation refused the person
         raise ApiError(403, str(exc)) from None
     except Answered as exc:
         raise ApiError(409, str(exc), reply_seq=exc.reply_seq) from None
@@ -130,8 +130,8 @@ def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/inbox", tags=["inbox"])
     engine = runtime.engine
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
-    Worker = Annotated[UserRead, Depends(caller(engine, Permission.correct))]
-    Manager = Annotated[UserRead, Depends(caller(engine, Permission.manage))]
+    Worker = Annotated[UserRead, Depends(acting(engine, Permission.correct, lambda: runtime.clock()))]
+    Manager = Annotated[UserRead, Depends(acting(engine, Permission.manage, lambda: runtime.clock()))]
     buses: list[EventBus] = []
 
     def bus() -> EventBus:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from luister.api.auth import caller
+from luister.api.auth import acting, caller
 from luister.api.problems import ApiError, invalid, responses
 from luister.domain.accounts import Permission
 from luister.domain.addressing import MAX_ID
@@ -240,7 +240,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["inbox reports"])
     engine = runtime.engine
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
-    Worker = Annotated[UserRead, Depends(caller(engine, Permission.correct))]
+    Worker = Annotated[UserRead, Depends(acting(engine, Permission.correct, lambda: runtime.clock()))]
 
     @router.get("/inbox/reports", response_model=ReportRead, responses=responses(403, 422))
     def inbox_report(

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, Field, StringConstraints
 
-from luister.api.auth import caller
+from luister.api.auth import acting, caller
 from luister.api.problems import ApiError, invalid, responses
 from luister.api.schemas import NO_CONTROL, NO_NUL, Name
 from luister.domain.accounts import Permission
@@ -140,7 +140,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["inbox"])
     engine = runtime.engine
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
-    Manager = Annotated[UserRead, Depends(caller(engine, Permission.manage))]
+    Manager = Annotated[UserRead, Depends(acting(engine, Permission.manage, lambda: runtime.clock()))]
 
     def shown(user: UserRead, voice_id: int) -> VoiceRead:
         with refusals():

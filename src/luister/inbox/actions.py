@@ -41,12 +41,20 @@ _MENTION = re.compile(r"(?<![\w.])@([\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.-]+)")
 
 @contextmanager
 def _changing(
-    engine: Engine, conversation_id: int, scope: Scope, bus: EventBus | None, action: str, actor: str
+    engine: Engine,
+    conversation_id: int,
+    scope: Scope,
+    bus: EventBus | None,
+    action: str,
+    actor: str,
+    now: datetime,
 ) -> Iterator[tuple[Connection, Any, dict[str, Any]]]:
     """The transaction of one action on one conversation in ``scope``; the event after the commit.
-    The row is locked on PostgreSQL so that two agents' changes do not interleave."""
+    The row is locked on PostgreSQL so that two agents' changes do not interleave. A person the
+    organisation's gates refuse (:func:`luister.inbox.bookkeeping.may_act`) changes nothing."""
     detail: dict[str, Any] = {}
     with engine.begin() as conn:
+        book.may_act(conn, actor, now=now)
         query = (
             sa.select(conversation, department.c.key.label("department"))
             .outerjoin(department, department.c.id == conversation.c.department_id)
@@ -122,7 +130,7 @@ def move(
         raise Conflict(f"{to.value} happens when a message arrives, not by hand")
     if to is Move.snooze and (snooze_until is None or snooze_until <= now):
         raise Conflict("snoozing needs a time in the future")
-    with _changing(engine, conversation_id, scope, bus, to.value, actor) as (conn, row, detail):
+    with _changing(engine, conversation_id, scope, bus, to.value, actor, now) as (conn, row, detail):
         extra = {"snoozed_until": snooze_until} if to is Move.snooze else {}
         after = _set_status(conn, row, to, actor=actor, now=now, **extra)
         detail |= {"from": row.status, "to": after.value}
@@ -149,7 +157,7 @@ def assign(
 ) -> int | None:
     """Give the conversation to ``assignee`` (an e-mail), who must be a member of its department; None
     puts it back in the department's queue."""
-    with _changing(engine, conversation_id, scope, bus, "assign", actor) as (conn, row, detail):
+    with _changing(engine, conversation_id, scope, bus, "assign", actor, now) as (conn, row, detail):
         if row.status == Status.resolved:
             raise Conflict("a resolved conversation cannot be assigned; reopen it first")
         user_id = None
@@ -188,7 +196,7 @@ def transfer(
     reason = " ".join(reason.split())
     if not reason:
         raise Conflict("a transfer needs a reason")
-    with _changing(engine, conversation_id, scope, bus, "transfer", actor) as (conn, row, detail):
+    with _changing(engine, conversation_id, scope, bus, "transfer", actor, now) as (conn, row, detail):
         target = conn.execute(sa.select(department.c.id).where(department.c.key == to_department)).first()
         if target is None:
             from luister.inbox.model import UnknownDepartment
@@ -234,7 +242,7 @@ def add_note(
     body = body.strip()
     if not body or len(body) > MAX_NOTE:
         raise Conflict(f"a note has 1 to {MAX_NOTE:,} characters")
-    with _changing(engine, conversation_id, scope, bus, "note", actor) as (conn, row, detail):
+    with _changing(engine, conversation_id, scope, bus, "note", actor, now) as (conn, row, detail):
         author = conn.execute(sa.select(user_account.c.id).where(user_account.c.email == actor)).first()
         conn.execute(
             conversation_message.insert().values(
@@ -303,7 +311,11 @@ def answered_elsewhere(
     default) resolves the conversation."""
     if how not in ELSEWHERE:
         raise Conflict(f"answered elsewhere is one of {', '.join(ELSEWHERE)}")
-    with _changing(engine, conversation_id, scope, bus, "answered_elsewhere", actor) as (conn, row, detail):
+    with _changing(engine, conversation_id, scope, bus, "answered_elsewhere", actor, now) as (
+        conn,
+        row,
+        detail,
+    ):
         if row.status == Status.resolved:
             raise Conflict("this conversation is already resolved")
         conn.execute(
@@ -346,7 +358,7 @@ def tag(
         adding, removing = clean_tags(add), clean_tags(remove)
     except RuleProblem as exc:
         raise Conflict(str(exc)) from exc
-    with _changing(engine, conversation_id, scope, bus, "tag", actor) as (conn, _row, detail):
+    with _changing(engine, conversation_id, scope, bus, "tag", actor, now) as (conn, _row, detail):
         current = set(
             conn.scalars(
                 sa.select(conversation_tag.c.tag).where(conversation_tag.c.conversation_id == conversation_id)
@@ -381,7 +393,7 @@ def set_priority(
     scope: Scope = EVERYTHING,
     bus: EventBus | None = None,
 ) -> None:
-    with _changing(engine, conversation_id, scope, bus, "priority", actor) as (conn, row, detail):
+    with _changing(engine, conversation_id, scope, bus, "priority", actor, now) as (conn, row, detail):
         conn.execute(
             conversation.update()
             .where(conversation.c.id == conversation_id)
@@ -413,7 +425,7 @@ def merge(
     merged one is resolved and points at the other, and later mentions join ``into``."""
     if conversation_id == into:
         raise Conflict("a conversation cannot be merged into itself")
-    with _changing(engine, conversation_id, scope, bus, "merge", actor) as (conn, row, detail):
+    with _changing(engine, conversation_id, scope, bus, "merge", actor, now) as (conn, row, detail):
         target = conn.execute(
             sa.select(conversation).where(conversation.c.id == into, in_scope(scope))
         ).first()

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from luister.inbox.assignment import Agent, Availability, Strategy, choose_agent, parse_languages
 from luister.inbox.calendar import BusinessCalendar
+from luister.inbox.model import Refused
 from luister.inbox.sla import ClockEvent, EventKind, SlaPolicy, sla_clock
 from luister.inbox.status import OPEN_STATES, Status
 from luister.inbox.tables import (
@@ -25,6 +26,7 @@ from luister.inbox.tables import (
     notification,
     sla_policy,
 )
+from luister.organisation.policy_gate import policy_refusal
 from luister.storage.tables import user_account
 
 
@@ -32,6 +34,18 @@ def active_account(conn: Connection, email: str) -> Any:
     """The active user account with this e-mail address (case and spaces ignored), or None."""
     row = conn.execute(sa.select(user_account).where(user_account.c.email == email.strip().lower())).first()
     return row if row is not None and row.active else None
+
+
+def may_act(conn: Connection, actor: str, *, now: datetime) -> None:
+    """The organisation's gates on working the inbox (reply, approve, note, move …): a person the
+    policy refuses (not acknowledged in time) gets :class:`Refused` (403) with why, in their language.
+    Actors that are not people (the CLI, the router) pass."""
+    user = active_account(conn, actor)
+    if user is None:
+        return
+    for refused in (policy_refusal(conn, user_id=user.id, now=now),):
+        if refused:
+            raise Refused(refused)
 
 
 def add_event(

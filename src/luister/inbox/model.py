@@ -28,6 +28,10 @@ class NotYours(InboxError):
     """Another department's set-up: someone of a department changes only their own (the API answers 403)."""
 
 
+class Refused(NotYours):
+    """A gate of the organisation refuses the person (the policy not acknowledged): 403, saying why."""
+
+
 class Conflict(InboxError):
     """The change does not fit the conversation's state (the API answers 409)."""
 

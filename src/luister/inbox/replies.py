@@ -273,7 +273,7 @@ def propose(
     """Propose a reply from ``voice_id``. When approval rules hold it waits for an approver (who is
     notified); otherwise the guard runs and it is planned at once. Refusals: :class:`Answered` (409),
     :class:`TooLong` (422), :class:`NotAllowed` (403), :class:`InboxError` (422)."""
-    with _changing(engine, conversation_id, scope, bus, "reply_proposed", actor) as (conn, row, detail):
+    with _changing(engine, conversation_id, scope, bus, "reply_proposed", actor, now) as (conn, row, detail):
         user = _user(conn, actor)
         if not can(Role(user.role), Permission.correct):
             raise NotAllowed("viewers do not reply")
@@ -377,7 +377,7 @@ def approve(
     drafts waiting for approval are superseded; then the guard (with the draft's ``seen_reply_seq``) and
     the plan."""
     conversation_id = conversation_of(engine, draft_id, scope)
-    with _changing(engine, conversation_id, scope, bus, "reply_approved", actor) as (conn, row, detail):
+    with _changing(engine, conversation_id, scope, bus, "reply_approved", actor, now) as (conn, row, detail):
         draft = _current(conn, draft_id)
         user = _approver(conn, actor, draft, "approve", row, now)
         values: dict[str, Any] = {}
@@ -436,7 +436,7 @@ def reject(
     if not reason:
         raise InboxError("say why the reply is rejected")
     conversation_id = conversation_of(engine, draft_id, scope)
-    with _changing(engine, conversation_id, scope, bus, "reply_rejected", actor) as (conn, row, detail):
+    with _changing(engine, conversation_id, scope, bus, "reply_rejected", actor, now) as (conn, row, detail):
         draft = _current(conn, draft_id)
         user = _approver(conn, actor, draft, "reject", row, now)
         conn.execute(
@@ -466,7 +466,11 @@ def withdraw(
     """The author takes their draft back: while it waits, or while its effect is planned but not yet
     tried (then the effect is cancelled). Once on its way it cannot be withdrawn."""
     conversation_id = conversation_of(engine, draft_id, scope)
-    with _changing(engine, conversation_id, scope, bus, "reply_withdrawn", actor) as (conn, _row, detail):
+    with _changing(engine, conversation_id, scope, bus, "reply_withdrawn", actor, now) as (
+        conn,
+        _row,
+        detail,
+    ):
         draft = _current(conn, draft_id)
         user = _user(conn, actor)
         if draft.author_id != user.id:

@@ -197,6 +197,23 @@ PURPOSES: dict[str, Purpose] = {
     "mentoring_session": Purpose(
         "reverse-mentoring sessions: date, topics and notes", ("notes", "recorded_by"), "with its pair"
     ),
+    "policy_version": Purpose(
+        "the social media policy's versions (Markdown) with the approval rules each sets, and who wrote and "
+        "published them",
+        ("created_by", "published_by"),
+    ),
+    "policy_ack": Purpose(
+        "who acknowledged which version of the policy, and when: the gate on replying and publishing",
+        ("user_id",),
+        "with the account",
+    ),
+    "process": Purpose(
+        "the organisation's processes and how their mentions are recognised; no person in them"
+    ),
+    "process_raci": Purpose(
+        "which department is responsible, accountable, consulted or informed per process; no person in it",
+        kept="with its process",
+    ),
 }
 
 
