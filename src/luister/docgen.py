@@ -431,6 +431,7 @@ def privacy_record() -> str:
     import luister.accounts.tables  # noqa: F401  (its tables join the shared metadata)
     import luister.kpis.projects_tables  # noqa: F401
     import luister.kpis.report_tables  # noqa: F401
+    import luister.organisation.maturity_tables  # noqa: F401
     from luister.privacy import record_of_processing
     from luister.storage.tables import metadata
 
