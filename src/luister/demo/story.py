@@ -16,6 +16,7 @@ from luister.alerts.model import RuleKind, Severity
 from luister.alerts.read import alert_detail, list_alerts
 from luister.connectors.records import FieldMapping
 from luister.demo import inbox as demo_inbox
+from luister.demo import organisation_maturity as demo_maturity
 from luister.demo import replies as demo_replies
 from luister.demo.data import DEMO_TOPICS, generate_demo_mentions
 from luister.demo.sources import add_demo_sources
@@ -108,6 +109,7 @@ def load_demo(
     inbox = demo_inbox.play(engine=engine, start=start, end=end, seed=seed)
     replies = demo_replies.play(engine=engine, end=end, cipher=cipher, connectors=connectors)
     add_demo_sources(engine=engine, connectors=connectors, start=start, end=end, seed=seed)
+    demo_maturity.play(engine=engine, start=start, end=end)
     return DemoResult(topics=topics, summary=summary, start=start, end=end, alerts=alerts, inbox=inbox,
                       replies=replies)  # fmt: skip
 

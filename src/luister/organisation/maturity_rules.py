@@ -51,22 +51,21 @@ def engagement(*, voices: int, answers: int, at_source: int, median_minutes: flo
 
 
 def routing(*, shares: dict[str, float], routing_rules: int) -> Suggestion:
-    """``shares``: each department's share of the conversations (``""``: not routed)."""
-    units = sum(1 for key, share in shares.items() if key and share >= SHARE_OF_A_UNIT)
+    """``shares``: each department's share of the conversations (``""``: not routed). Routing to the
+    departments responsible is what formalising looks like; that business units act on what they get is
+    for the digests and goals to show."""
     if not shares:
         return None, Text("No conversations yet.", "Nog geen gesprekken.")
-    if units >= 3 and routing_rules >= 1:
-        return Stage.strategic, Text(
-            f"{units} departments each handle at least {SHARE_OF_A_UNIT:.0%} of the conversations.",
-            f"{units} afdelingen behandelen elk minstens {SHARE_OF_A_UNIT:.0%} van de gesprekken.",
-        )
-    if sum(1 for key in shares if key) >= 2 and routing_rules >= 1:
+    units = sum(1 for key, share in shares.items() if key and share >= SHARE_OF_A_UNIT)
+    if units >= 2 and routing_rules >= 1:
         return Stage.formalized, Text(
-            "Routing rules send conversations to the departments responsible.",
-            "Routeringsregels sturen gesprekken naar de verantwoordelijke afdelingen.",
+            f"Routing rules send conversations to the departments responsible ({units} with at least "
+            f"{SHARE_OF_A_UNIT:.0%} of them).",
+            f"Routeringsregels sturen gesprekken naar de verantwoordelijke afdelingen ({units} met minstens "
+            f"{SHARE_OF_A_UNIT:.0%} ervan).",
         )
     return Stage.engagement, Text(
-        "Conversations are handled, by one team.", "Gesprekken worden behandeld, door één team."
+        "Conversations are handled, mostly by one team.", "Gesprekken worden behandeld, vooral door één team."
     )
 
 
