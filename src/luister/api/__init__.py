@@ -18,6 +18,7 @@ from luister.api import (
     ingest,
     kpis,
     mentions,
+    organisation_maturity,
     privacy,
     problems,
     projects,
@@ -46,6 +47,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(projects.routes(runtime))
     router.include_router(kpis.routes(runtime))
     router.include_router(exports.routes(runtime))
+    router.include_router(organisation_maturity.routes(runtime))
     return router
 
 
