@@ -12,6 +12,8 @@ from luister.cli import (  # noqa: F401  (each module registers its commands)
     inbox_reports,
     inbox_voices,
     kpis,
+    organisation,
+    organisation_maturity,
     privacy,
     projects,
     sources,
