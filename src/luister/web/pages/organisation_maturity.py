@@ -104,7 +104,8 @@ def routes(web: Web) -> APIRouter:
         answers: dict[str, object] = {}
         for question in CURRENT.questions:
             value = post.text(question.key)
-            answers[question.key] = int(value) if value.isdigit() else value
+            if value:  # an unanswered question is missing, not an empty answer
+                answers[question.key] = int(value) if value.isdigit() else value
         try:
             actions.answer(
                 engine=engine,
