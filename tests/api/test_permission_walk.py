@@ -133,6 +133,12 @@ EXPECT: dict[str, Expect] = {
     "DELETE /api/v1/kpis/{kpi_id}/targets/{target_id}": M, "GET /api/v1/series": V, "POST /api/v1/series": M,
     "POST /api/v1/series/{key}/points": M, "GET /api/v1/exports/mentions": V,
     "GET /api/v1/exports/conversations": V, "GET /api/v1/exports/kpis/{kpi_id}": V,
+    # the maturity assessment is the company's: everyone reads it, someone across departments answers it
+    "GET /organisation/maturity": V, "GET /organisation/maturity/questionnaire": V,
+    "POST /organisation/maturity/questionnaire": M, "POST /organisation/maturity/snapshot": M,
+    "GET /api/v1/organisation/maturity": V, "GET /api/v1/organisation/maturity/questionnaire": V,
+    "POST /api/v1/organisation/maturity/answers": M, "POST /api/v1/organisation/maturity/snapshots": M,
+    "GET /api/v1/organisation/maturity/history": V,
 }  # fmt: skip
 
 # Not walked: static files and the API documentation's assets (no data, no state).
@@ -234,6 +240,17 @@ def api_body(method: str, path: str, t: Targets, own: Targets) -> dict[str, Any]
         "/approve": {"body": "walk approved"},
         "/reject": {"reason": "walk"},
         "/approval-rules": {"name": "walk", "kind": "all"},
+        "/maturity/answers": {
+            "answers": {
+                "strategy": 2,
+                "people": 2,
+                "governance": 2,
+                "processes": 2,
+                "training": 2,
+                "measurement": 2,
+                "technology": 2,
+            }
+        },
     }
     if method == "GET" or method == "DELETE":
         return None

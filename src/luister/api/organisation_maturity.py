@@ -1,6 +1,6 @@
 """``/organisation/maturity``: the social business maturity assessment — the questionnaire, the answers
 scored, luister's own evidence beside them with the stage it suggests and a link to its figures, the
-organisation model, next steps and the history month by month (docs/organisation_maturity.md)."""
+organisation model, next steps and the history month by month (docs/organisation-maturity.md)."""
 
 from datetime import UTC, date, datetime
 from typing import Annotated
