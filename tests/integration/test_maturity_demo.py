@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from luister.organisation.maturity import Dimension, Stage
+from luister.organisation.maturity import Dimension, Stage, month_start
 from luister.organisation.maturity_model import Model
-from luister.organisation.maturity_read import assessment, history, month_start
+from luister.organisation.maturity_read import assessment, history
 from luister.organisation.maturity_tables import maturity_assessment, maturity_snapshot
 from luister.settings import Settings
 from luister.storage.tables import audit_log

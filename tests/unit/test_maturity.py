@@ -3,12 +3,16 @@ model and the evidence rules."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from itertools import pairwise
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from luister.organisation import maturity_rules as rules
 from luister.organisation.maturity import (
+    MAX_MONTHS,
     AnswerProblem,
     Dimension,
     Evidence,
@@ -18,6 +22,9 @@ from luister.organisation.maturity import (
     Stage,
     Text,
     lower_median,
+    month_end,
+    month_start,
+    months_back,
     next_steps,
     overall,
     score,
@@ -194,3 +201,24 @@ def test_evidence_rules_demonstrate_no_more_than_their_figures() -> None:
     assert rules.approvals(approval_rules=2, approved=5)[0] is Stage.engagement
     assert rules.onboarding(new_agent_rule=True, reviewed_authors=1)[0] is Stage.engagement
     assert rules.onboarding(new_agent_rule=False, reviewed_authors=4)[0] is None
+
+
+moments = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2090, 12, 31), timezones=st.just(UTC)
+)
+
+
+@given(moments, st.integers(1, MAX_MONTHS))
+def test_months_back_are_consecutive_and_end_with_the_month_of_now(now: datetime, months: int) -> None:
+    found = months_back(now, months)
+    assert len(found) == months and found[-1] == month_start(now)
+    assert all(m.day == 1 for m in found)
+    for earlier, later in pairwise(found):
+        assert month_end(earlier) == datetime(later.year, later.month, 1, tzinfo=UTC)
+    assert datetime(found[-1].year, found[-1].month, 1, tzinfo=UTC) <= now < month_end(found[-1])
+
+
+def test_months_back_refuses_what_it_cannot_show() -> None:
+    with pytest.raises(ValueError, match="give 1 to 36"):
+        months_back(datetime(2026, 12, 7, tzinfo=UTC), 0)
+    assert month_end(date(2026, 12, 1)) == datetime(2027, 1, 1, tzinfo=UTC)

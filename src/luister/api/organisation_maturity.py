@@ -14,7 +14,7 @@ from luister.api.schemas import NO_NUL
 from luister.domain.accounts import Permission
 from luister.organisation import maturity_actions as actions
 from luister.organisation import maturity_read as read
-from luister.organisation.maturity import STAGE_NAMES, AnswerProblem, Claim, Stage, Text
+from luister.organisation.maturity import MAX_MONTHS, STAGE_NAMES, AnswerProblem, Claim, Stage, Text
 from luister.organisation.maturity_model import MODEL_NAMES
 from luister.organisation.maturity_questions import CURRENT, VERSIONS
 from luister.runtime import Runtime
@@ -309,7 +309,7 @@ def routes(runtime: Runtime) -> APIRouter:
 
     @router.get("/organisation/maturity/history", response_model=list[MonthRead], responses=responses(403))
     def maturity_history(
-        user: Reader, months: Annotated[int, Query(ge=1, le=read.MAX_MONTHS)] = 6
+        user: Reader, months: Annotated[int, Query(ge=1, le=MAX_MONTHS)] = 6
     ) -> list[MonthRead]:
         """Month by month, oldest first: the stored snapshot, or the month computed from the data as it stood
         at its end."""

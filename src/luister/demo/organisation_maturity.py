@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 from luister.kpis import actions as kpi_actions
 from luister.kpis import projects
 from luister.organisation import maturity_actions
-from luister.organisation.maturity_read import latest_answers, month_end, months_back
+from luister.organisation.maturity import month_end, months_back
+from luister.organisation.maturity_read import latest_answers
 
 HEAD_OF_WEBCARE = "ingrid@voltaro.example"
 ANSWERS = [  # days before the end, the answers, the note

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum, StrEnum
 
 
@@ -241,3 +242,32 @@ def next_steps(questionnaire: Questionnaire, stages: Mapping[Dimension, Stage]) 
             towards = Stage(current + 1)
             steps.append(Step(question.dimension, towards, question.statement(towards)))
     return steps
+
+
+# --- months, for the history ------------------------------------------------------------------------------
+
+MAX_MONTHS = 36
+
+
+def month_start(moment: datetime | date) -> date:
+    """The first day of the month of ``moment`` (its UTC date, for a datetime)."""
+    day = moment.astimezone(UTC).date() if isinstance(moment, datetime) else moment
+    return date(day.year, day.month, 1)
+
+
+def month_end(month: date) -> datetime:
+    """The first moment after the month that starts on ``month`` (UTC)."""
+    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return datetime(following.year, following.month, 1, tzinfo=UTC)
+
+
+def months_back(now: datetime, months: int) -> list[date]:
+    """The first days of the last ``months`` months up to the month of ``now``, oldest first."""
+    if not 1 <= months <= MAX_MONTHS:
+        raise ValueError(f"months: give 1 to {MAX_MONTHS}, not {months}")
+    first = month_start(now)
+    found = [first]
+    for _ in range(months - 1):
+        first = month_start(first - timedelta(days=1))
+        found.append(first)
+    return found[::-1]

@@ -5,7 +5,7 @@ month by month (stored snapshots; a month without one is computed from the data 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +21,8 @@ from luister.organisation.maturity import (
     Stage,
     Step,
     Suggested,
+    month_end,
+    months_back,
     next_steps,
     score,
     suggest,
@@ -29,8 +31,6 @@ from luister.organisation.maturity_evidence import WINDOW, Provider, gather
 from luister.organisation.maturity_model import Inferred, infer_model
 from luister.organisation.maturity_questions import CURRENT, questionnaire
 from luister.organisation.maturity_tables import maturity_assessment, maturity_snapshot
-
-MAX_MONTHS = 36
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,15 +145,6 @@ class MonthRead:
     links: tuple[str, ...]
 
 
-def month_start(moment: datetime | date) -> date:
-    return date(moment.year, moment.month, 1)
-
-
-def month_end(month: date) -> datetime:
-    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return datetime(following.year, following.month, 1, tzinfo=UTC)
-
-
 def _stages(values: dict[str, int | None] | None) -> dict[Dimension, Stage | None] | None:
     if values is None:
         return None
@@ -189,18 +180,6 @@ def computed_month(conn: Connection, month: date, now: datetime) -> MonthRead:
         found.model.model.value,
         tuple(dict.fromkeys(e.link for e in found.evidence)),
     )
-
-
-def months_back(now: datetime, months: int) -> list[date]:
-    """The first days of the last ``months`` months up to the month of ``now``, oldest first."""
-    if not 1 <= months <= MAX_MONTHS:
-        raise ValueError(f"months: give 1 to {MAX_MONTHS}, not {months}")
-    first = month_start(now)
-    found = [first]
-    for _ in range(months - 1):
-        first = month_start(first - timedelta(days=1))
-        found.append(first)
-    return found[::-1]
 
 
 def history(*, engine: Engine, now: datetime, months: int = 6) -> list[MonthRead]:
