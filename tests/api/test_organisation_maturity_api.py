@@ -61,7 +61,7 @@ def test_answering_and_reading_the_assessment(api: Api) -> None:
             audit_log.c.action.like("maturity.%")).order_by(audit_log.c.id))]  # fmt: skip
     assert actions == ["maturity.answer", "maturity.snapshot", "maturity.snapshot"]
 
-    past = api.get(BASE, params={"at": "2020-01-01T00:00:00Z"}).json()
+    past = api.get(BASE, params={"at": "2020-01-01T00:00:00+01:00"}).json()
     assert past["answered"] is None  # nothing was answered yet then
 
 
@@ -75,6 +75,7 @@ def test_bad_answers_and_who_may_answer(api: Api) -> None:
     assert api.post(BASE + "/answers", json={"answers": ANSWERS, "version": "0.1"}).status_code == 422
     assert api.post(BASE + "/answers", json={"answers": "all of them"}).status_code == 422
     assert api.get(BASE, params={"at": "2999-01-01T00:00:00Z"}).status_code == 422
+    assert api.get(BASE, params={"at": "0001-01-01T00:00:00"}).status_code == 422
     assert api.get(BASE + "/history", params={"months": 99}).status_code == 422
     assert api.post(BASE + "/answers", json={"answers": ANSWERS}, role="agent").status_code == 403
     assert api.post(BASE + "/snapshots", role="viewer").status_code == 403

@@ -14,7 +14,15 @@ from luister.api.schemas import NO_NUL
 from luister.domain.accounts import Permission
 from luister.organisation import maturity_actions as actions
 from luister.organisation import maturity_read as read
-from luister.organisation.maturity import MAX_MONTHS, STAGE_NAMES, AnswerProblem, Claim, Stage, Text
+from luister.organisation.maturity import (
+    MAX_MONTHS,
+    STAGE_NAMES,
+    AnswerProblem,
+    Claim,
+    Stage,
+    Text,
+    moment_problem,
+)
 from luister.organisation.maturity_model import MODEL_NAMES
 from luister.organisation.maturity_questions import CURRENT, VERSIONS
 from luister.runtime import Runtime
@@ -256,13 +264,14 @@ def routes(runtime: Runtime) -> APIRouter:
         links of its evidence; the stages the evidence suggests; the organisation model; next steps."""
         now = datetime.now(UTC)
         moment = now if at is None else (at if at.tzinfo else at.replace(tzinfo=UTC))
-        if moment > now:
+        problem = moment_problem(moment, now)
+        if problem:
             raise ApiError(
                 422,
-                "at: give a moment in the past",
+                problem,
                 type=VALIDATION,
                 title="Invalid input",
-                errors=[{"loc": ["query", "at"], "msg": "in the future", "type": "value_error"}],
+                errors=[{"loc": ["query", "at"], "msg": problem, "type": "value_error"}],
             )
         return assessment_read(read.assessment(engine=engine, at=moment))
 

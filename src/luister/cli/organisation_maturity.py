@@ -30,9 +30,12 @@ def _at(text: str | None) -> datetime:
         at = datetime.fromisoformat(text)
     except ValueError:
         fail(f"--at: {text!r} is not a date or time (e.g. 2026-11-30 or 2026-11-30T12:00)", code=2)
+    from luister.organisation.maturity import moment_problem
+
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
-    if at > now:
-        fail("--at: give a moment in the past", code=2)
+    problem = moment_problem(at, now)
+    if problem:
+        fail(f"--{problem}", code=2)
     return at
 
 

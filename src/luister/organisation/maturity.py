@@ -247,6 +247,16 @@ def next_steps(questionnaire: Questionnaire, stages: Mapping[Dimension, Stage]) 
 # --- months, for the history ------------------------------------------------------------------------------
 
 MAX_MONTHS = 36
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # an assessment "as it stood" before this is a typo
+
+
+def moment_problem(at: datetime, now: datetime) -> str | None:
+    """Why ``at`` cannot be assessed (in the future, or before 2000), or None."""
+    if at > now:
+        return "at: give a moment in the past"
+    if at < EARLIEST:
+        return f"at: give a moment after {EARLIEST:%Y-%m-%d}"
+    return None
 
 
 def month_start(moment: datetime | date) -> date:

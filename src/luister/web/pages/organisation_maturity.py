@@ -13,7 +13,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from luister.domain.accounts import Permission
 from luister.organisation import maturity_actions as actions
 from luister.organisation import maturity_read as read
-from luister.organisation.maturity import DIMENSION_NAMES, STAGE_NAMES, AnswerProblem, Dimension, Stage
+from luister.organisation.maturity import (
+    DIMENSION_NAMES,
+    STAGE_NAMES,
+    AnswerProblem,
+    Dimension,
+    Stage,
+    moment_problem,
+)
 from luister.organisation.maturity_model import MODEL_NAMES
 from luister.organisation.maturity_questions import CURRENT
 from luister.web.auth import Session
@@ -31,7 +38,8 @@ def _moment(text: str | None, now: datetime) -> tuple[datetime, str | None]:
     except ValueError:
         return now, "at: give a date or time, e.g. 2026-11-30"
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
-    return (at, None) if at <= now else (now, "at: give a moment in the past")
+    problem = moment_problem(at, now)
+    return (now, problem) if problem else (at, None)
 
 
 def routes(web: Web) -> APIRouter:
