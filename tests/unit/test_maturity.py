@@ -50,8 +50,15 @@ def test_the_questionnaire_covers_every_dimension_in_both_languages() -> None:
 
 
 def test_scoring_a_known_set_of_answers() -> None:
-    answers = {"strategy": 4, "people": 3, "governance": 3, "processes": 4, "training": 2,
-               "measurement": 4, "technology": 5}  # fmt: skip
+    answers = {
+        "strategy": 4,
+        "people": 3,
+        "governance": 3,
+        "processes": 4,
+        "training": 2,
+        "measurement": 4,
+        "technology": 5,
+    }
     scored = score(CURRENT, answers)
     assert scored.dimensions[Dimension.training] is Stage.presence
     assert scored.dimensions[Dimension.technology] is Stage.strategic
@@ -129,11 +136,13 @@ def _evidence(key: str, dims: tuple[Dimension, ...], stage: Stage | None, link: 
 
 
 def test_evidence_suggests_the_highest_stage_it_demonstrates_and_every_claim_links_to_it() -> None:
-    found = suggest([
-        _evidence("a", (Dimension.technology,), Stage.presence, "/topics"),
-        _evidence("b", (Dimension.technology, Dimension.processes), Stage.formalized, "/inbox/reports"),
-        _evidence("c", (Dimension.training,), None, "/inbox/approvals"),
-    ])  # fmt: skip
+    found = suggest(
+        [
+            _evidence("a", (Dimension.technology,), Stage.presence, "/topics"),
+            _evidence("b", (Dimension.technology, Dimension.processes), Stage.formalized, "/inbox/reports"),
+            _evidence("c", (Dimension.training,), None, "/inbox/approvals"),
+        ]
+    )
     assert found.dimensions[Dimension.technology] is Stage.formalized
     assert found.dimensions[Dimension.training] is None
     assert found.overall is Stage.formalized  # over the dimensions with a suggestion
@@ -161,8 +170,10 @@ def test_the_organisation_model(answers: dict[str, int], approvals: dict[str, in
     assert found.reason.en and found.reason.nl
 
 
-@given(st.dictionaries(st.sampled_from("abcdef"), st.integers(0, 500)),
-       st.dictionaries(st.sampled_from("abcdef"), st.integers(0, 500)))  # fmt: skip
+@given(
+    st.dictionaries(st.sampled_from("abcdef"), st.integers(0, 500)),
+    st.dictionaries(st.sampled_from("abcdef"), st.integers(0, 500)),
+)
 def test_the_model_is_always_one_of_owyangs_with_its_figures(
     answers: dict[str, int], approvals: dict[str, int]
 ) -> None:
@@ -222,3 +233,42 @@ def test_months_back_refuses_what_it_cannot_show() -> None:
     with pytest.raises(ValueError, match="give 1 to 36"):
         months_back(datetime(2026, 12, 7, tzinfo=UTC), 0)
     assert month_end(date(2026, 12, 1)) == datetime(2027, 1, 1, tzinfo=UTC)
+
+
+evidence_sets = st.lists(
+    st.tuples(
+        st.sets(st.sampled_from(list(Dimension)), min_size=1), st.none() | st.sampled_from(list(Stage))
+    ),
+    max_size=8,
+)
+
+
+Drawn = list[tuple[set[Dimension], Stage | None]]
+
+
+@given(evidence_sets, evidence_sets)
+def test_more_evidence_never_lowers_a_suggested_stage(first: Drawn, more: Drawn) -> None:
+    def made(items: Drawn) -> list[Evidence]:
+        return [
+            _evidence(f"e{n}", tuple(sorted(dims)), stage, f"/e/{n}") for n, (dims, stage) in enumerate(items)
+        ]
+
+    before, after = suggest(made(first)), suggest(made(first) + made(more))
+    for d in Dimension:
+        assert (after.dimensions[d] or 0) >= (before.dimensions[d] or 0)
+    assert all(
+        set(c.links) >= {e.link for e in made(first) if c.dimension in e.dimensions}
+        for c in before.claims[1:]
+    )
+
+
+@given(
+    st.dictionaries(st.sampled_from("abcdef"), st.integers(0, 300)),
+    st.dictionaries(st.sampled_from("abcdef"), st.integers(0, 300)),
+    st.integers(2, 9),
+)
+def test_the_model_depends_on_shares_not_on_volume(
+    answers: dict[str, int], approvals: dict[str, int], k: int
+) -> None:
+    scaled = infer_model({d: n * k for d, n in answers.items()}, {d: n * k for d, n in approvals.items()})
+    assert scaled.model is infer_model(answers, approvals).model
