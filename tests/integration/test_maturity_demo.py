@@ -3,12 +3,15 @@ the organisation model come with their figures, and the history has a month by m
 
 from __future__ import annotations
 
+import statistics
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from luister.inbox.tables import conversation
 from luister.organisation.maturity import Dimension, Stage, month_start
+from luister.organisation.maturity_evidence import WINDOW
 from luister.organisation.maturity_model import Model
 from luister.organisation.maturity_read import assessment, history
 from luister.organisation.maturity_tables import maturity_assessment, maturity_snapshot
@@ -37,6 +40,19 @@ def test_voltaros_assessment_backs_every_stage_claim_with_evidence(
     # the demo's webcare answers at the source, routes to departments and has approval rules
     assert evidence["engagement"].figure("at_source") > 0
     assert evidence["engagement"].stage is not None and evidence["engagement"].stage >= Stage.engagement
+    c = conversation.c
+    with engine.connect() as conn:  # the median the database orders is the one Python would take
+        waits = [
+            (f - s).total_seconds() / 60
+            for s, f in conn.execute(
+                sa.select(c.cycle_started_at, c.first_response_at).where(
+                    c.first_response_at >= END - WINDOW,
+                    c.first_response_at < END,
+                    c.first_response_at >= c.cycle_started_at,
+                )
+            )
+        ]
+    assert evidence["engagement"].figure("median_first_response") == round(statistics.median(waits), 1)
     assert evidence["routing"].figure("departments") >= 2
     assert evidence["goals"].figure("kpis_with_targets") == 1 and evidence["goals"].stage is Stage.formalized
     assert (evidence["projects"].figure("ended"), evidence["projects"].figure("evaluated")) == (1, 1)
