@@ -52,7 +52,8 @@ def test_voltaros_assessment_backs_every_stage_claim_with_evidence(
                 )
             )
         ]
-    assert evidence["engagement"].figure("median_first_response") == round(statistics.median(waits), 1)
+    # (to the rounding of the last decimal: a wait of x.x5 minutes may round either way on float noise)
+    assert abs(evidence["engagement"].figure("median_first_response") - statistics.median(waits)) <= 0.051
     assert evidence["routing"].figure("departments") >= 2
     assert evidence["goals"].figure("kpis_with_targets") == 1 and evidence["goals"].stage is Stage.formalized
     assert (evidence["projects"].figure("ended"), evidence["projects"].figure("evaluated")) == (1, 1)
