@@ -48,8 +48,10 @@ def upgrade() -> None:
         sa.Column("taken_by", sa.String(length=254), nullable=False),
         sa.Column("taken_at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["assessment_id"], ["maturity_assessment.id"],
-            name=op.f("fk_maturity_snapshot_assessment_id_maturity_assessment"), ondelete="SET NULL",
+            ["assessment_id"],
+            ["maturity_assessment.id"],
+            name=op.f("fk_maturity_snapshot_assessment_id_maturity_assessment"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_maturity_snapshot")),
         sa.UniqueConstraint("month", name=op.f("uq_maturity_snapshot_month")),
