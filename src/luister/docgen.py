@@ -437,6 +437,7 @@ def privacy_record() -> str:
     import luister.kpis.projects_tables  # noqa: F401
     import luister.kpis.report_tables  # noqa: F401
     import luister.organisation.knowledge_tables  # noqa: F401
+    import luister.organisation.maturity_tables  # noqa: F401
     import luister.organisation.policy_tables  # noqa: F401
     import luister.organisation.training_tables  # noqa: F401
     from luister.privacy import record_of_processing

@@ -170,6 +170,12 @@ EXPECT: dict[str, Expect] = {
     "POST /organisation/policy/acknowledge": V, "POST /organisation/policy/versions": A,
     "POST /organisation/policy/versions/{number:int}/publish": A, "GET /organisation/processes": V,
     "POST /organisation/processes": M, "POST /organisation/processes/{key}/remove": M,
+    # the maturity assessment is the company's: everyone reads it, someone across departments answers it
+    "GET /organisation/maturity": V, "GET /organisation/maturity/questionnaire": V,
+    "POST /organisation/maturity/questionnaire": M, "POST /organisation/maturity/snapshot": M,
+    "GET /api/v1/organisation/maturity": V, "GET /api/v1/organisation/maturity/questionnaire": V,
+    "POST /api/v1/organisation/maturity/answers": M, "POST /api/v1/organisation/maturity/snapshots": M,
+    "GET /api/v1/organisation/maturity/history": V,
 }  # fmt: skip
 
 # Not walked: static files and the API documentation's assets (no data, no state).
@@ -285,6 +291,17 @@ def api_body(method: str, path: str, t: Targets, own: Targets) -> dict[str, Any]
         "/mentoring/pairs": {"mentor": "Walk", "mentee": "Exec", "started_on": "2026-01-01"},
         "/sessions": {"held_on": "2026-01-02", "topics": ["walk"]},
         "/end": {"ended_on": "2026-02-01"},
+        "/maturity/answers": {
+            "answers": {
+                "strategy": 2,
+                "people": 2,
+                "governance": 2,
+                "processes": 2,
+                "training": 2,
+                "measurement": 2,
+                "technology": 2,
+            }
+        },
     }
     if method == "GET" or method == "DELETE":
         return None

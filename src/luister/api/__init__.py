@@ -19,6 +19,7 @@ from luister.api import (
     kpis,
     mentions,
     organisation_knowledge,
+    organisation_maturity,
     organisation_policy,
     organisation_training,
     privacy,
@@ -52,6 +53,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(organisation_training.routes(runtime))
     router.include_router(organisation_knowledge.routes(runtime))
     router.include_router(organisation_policy.routes(runtime))
+    router.include_router(organisation_maturity.routes(runtime))
     return router
 
 

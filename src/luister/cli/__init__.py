@@ -14,6 +14,7 @@ from luister.cli import (  # noqa: F401  (each module registers its commands)
     kpis,
     organisation,
     organisation_knowledge,
+    organisation_maturity,
     organisation_policy,
     organisation_training,
     privacy,

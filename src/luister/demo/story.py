@@ -17,6 +17,7 @@ from luister.alerts.read import alert_detail, list_alerts
 from luister.connectors.records import FieldMapping
 from luister.demo import inbox as demo_inbox
 from luister.demo import organisation_knowledge as demo_knowledge
+from luister.demo import organisation_maturity as demo_maturity
 from luister.demo import organisation_policy as demo_policy
 from luister.demo import organisation_training as demo_training
 from luister.demo import replies as demo_replies
@@ -114,6 +115,7 @@ def load_demo(
     add_demo_sources(engine=engine, connectors=connectors, cipher=cipher, start=start, end=end, seed=seed)
     demo_knowledge.play(engine=engine, end=end)
     demo_policy.play(engine=engine, start=start, end=end)
+    demo_maturity.play(engine=engine, start=start, end=end)  # last: its evidence reads the others' parts
     return DemoResult(topics=topics, summary=summary, start=start, end=end, alerts=alerts, inbox=inbox,
                       replies=replies)  # fmt: skip
 

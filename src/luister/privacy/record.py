@@ -167,6 +167,14 @@ PURPOSES: dict[str, Purpose] = {
         "scheduled reports: which report goes to whom (e-mail addresses), weekly at a local time",
         ("recipients", "created_by"),
     ),
+    "maturity_assessment": Purpose(
+        "the social business maturity questionnaire's answers and the stages they scored, for the history",
+        ("answered_by",),
+    ),
+    "maturity_snapshot": Purpose(
+        "a month's maturity assessment: stages from answers and from luister's own figures (counts only)",
+        ("taken_by",),
+    ),
     "report_run": Purpose(
         "that a scheduled report was sent for a period (once), with its e-mail's effect",
         kept="with its schedule",

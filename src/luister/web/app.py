@@ -26,6 +26,7 @@ from luister.web.pages import (
     kpis,
     mentions,
     organisation_knowledge,
+    organisation_maturity,
     organisation_policy,
     organisation_training,
     overview,
@@ -41,7 +42,8 @@ HERE = Path(__file__).parent
 # the inbox's fixed paths (/inbox/rules, /inbox/reports, /inbox/digests) before /inbox/{id}
 PAGES = (auth, overview, inbox, inbox_setup, inbox_voices, inbox_reports, inbox_presence, inbox_replies,
          inbox_conversation, mentions, alerts, kpis, projects, topics, sources, tokens, account, users,
-         privacy, organisation_training, organisation_knowledge, organisation_policy)  # fmt: skip
+         privacy, organisation_training, organisation_knowledge, organisation_policy,
+         organisation_maturity)  # fmt: skip
 
 
 def install(app: FastAPI, runtime: Runtime) -> Web:

@@ -11,6 +11,7 @@ import luister.kpis.projects_tables  # noqa: F401
 import luister.kpis.report_tables  # noqa: F401
 import luister.kpis.tables  # noqa: F401
 import luister.organisation.knowledge_tables  # noqa: F401
+import luister.organisation.maturity_tables  # noqa: F401
 import luister.organisation.policy_tables  # noqa: F401
 import luister.organisation.training_tables  # noqa: F401
 from luister.storage.tables import declared, metadata

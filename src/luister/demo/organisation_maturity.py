@@ -1,0 +1,136 @@
+"""Voltaro's maturity assessment in the demo: Ingrid, head of webcare, answers the questionnaire three
+times in the story's two months (after the kick-off, a month later, and now), the team sets a goal with a
+KPI and a target for answering faster, and the webcare pilot ends and is evaluated. A snapshot is taken at
+every answer and at the end of every month, so the history shows the months as they were; every stage is
+backed by the evidence luister gathers from the demo's own data (replies, routing, digests, approvals)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from luister.kpis import actions as kpi_actions
+from luister.kpis import projects
+from luister.organisation import maturity_actions
+from luister.organisation.maturity import month_end, months_back
+from luister.organisation.maturity_read import latest_answers
+
+HEAD_OF_WEBCARE = "ingrid@voltaro.example"
+ANSWERS = [  # days before the end, the answers, the note
+    (
+        55,
+        {
+            "strategy": 2,
+            "people": 3,
+            "governance": 2,
+            "processes": 3,
+            "training": 1,
+            "measurement": 2,
+            "technology": 3,
+        },
+        "Nulmeting bij de start van het webcareteam.",
+    ),
+    (
+        25,
+        {
+            "strategy": 3,
+            "people": 3,
+            "governance": 3,
+            "processes": 3,
+            "training": 2,
+            "measurement": 3,
+            "technology": 3,
+        },
+        "Goedkeuringsregels en routering naar juridisch en verkoop staan.",
+    ),
+    (
+        0,
+        {
+            "strategy": 4,
+            "people": 3,
+            "governance": 3,
+            "processes": 4,
+            "training": 3,
+            "measurement": 4,
+            "technology": 4,
+        },
+        "Doel met KPI en streefwaarde; de pilot is geëvalueerd.",
+    ),
+]
+GOAL = "Sneller antwoord op sociale media"
+
+
+def play(*, engine: Engine, start: datetime, end: datetime) -> int:
+    """The assessment story; loading the demo again keeps the one it recorded the first time. Returns the
+    number of assessments answered."""
+    with engine.connect() as conn:
+        if latest_answers(conn, at=end) is not None:
+            return 0
+    _goal_and_pilot(engine=engine, start=start, end=end)
+    moments: list[tuple[datetime, dict[str, int] | None, str | None]] = [
+        (end - timedelta(days=days, hours=2), answers, note) for days, answers, note in ANSWERS
+    ]
+    for month in months_back(end, 3):  # the end of every month of the story, and the moment of the end
+        closing = min(month_end(month) - timedelta(minutes=1), end - timedelta(minutes=1))
+        if closing >= start:
+            moments.append((closing, None, None))
+    for at, answers, note in sorted(moments, key=lambda m: m[0]):
+        if answers is None:
+            maturity_actions.take_snapshot(engine=engine, actor=HEAD_OF_WEBCARE, now=at)
+        else:
+            maturity_actions.answer(engine=engine, actor=HEAD_OF_WEBCARE, answers=answers, note=note, now=at)
+    return len(ANSWERS)
+
+
+def _goal_and_pilot(*, engine: Engine, start: datetime, end: datetime) -> None:
+    """A goal of the webcare team with a KPI and this month's target; the webcare pilot, evaluated."""
+    try:
+        goal = kpi_actions.create_goal(
+            engine=engine,
+            name=GOAL,
+            actor=HEAD_OF_WEBCARE,
+            department="customer-service",
+            description="Klanten krijgen binnen het uur antwoord, ook in het weekend.",
+        )
+    except kpi_actions.Taken:
+        return
+    kpi = kpi_actions.create_kpi(
+        engine=engine,
+        goal_id=goal,
+        key="webcare-first-response",
+        name="Eerste reactie webcare (mediaan)",
+        actor=HEAD_OF_WEBCARE,
+        formula="first_response",
+        direction="down",
+        department="customer-service",
+        params={"department": "customer-service", "variant": "median"},
+    )
+    kpi_actions.set_target(
+        engine=engine,
+        kpi_id=kpi,
+        period_kind="month",
+        value=1,
+        actor=HEAD_OF_WEBCARE,
+        period_start=end.date().replace(day=1),
+    )
+    pilot = projects.create(
+        engine=engine,
+        actor=HEAD_OF_WEBCARE,
+        name="Webcare-pilot weekenddienst",
+        kind="webcare_pilot",
+        starts_on=(start + timedelta(days=5)).date(),
+        ends_on=(end - timedelta(days=20)).date(),
+        now=start + timedelta(days=4),
+        department="customer-service",
+        kpi_ids=[kpi],
+        objectives="In het weekend binnen twee uur een eerste reactie.",
+    )
+    projects.evaluate(
+        engine=engine,
+        actor=HEAD_OF_WEBCARE,
+        project_id=pilot,
+        objectives_met=True,
+        evaluation="Weekenddienst haalt de twee uur; uitbreiden naar feestdagen.",
+        now=end - timedelta(days=15),
+    )
