@@ -57,7 +57,13 @@ def test_voltaros_assessment_backs_every_stage_claim_with_evidence(
     assert evidence["routing"].figure("departments") >= 2
     assert evidence["goals"].figure("kpis_with_targets") == 1 and evidence["goals"].stage is Stage.formalized
     assert (evidence["projects"].figure("ended"), evidence["projects"].figure("evaluated")) == (1, 1)
-    assert evidence["approvals"].figure("approval_rules") == 2
+    assert evidence["approvals"].figure("approval_rules") == 3  # two of the inbox's, one of policy v2
+    # the organisation's own evidence: policy v2 in force (its grace period running), belts, mentoring, the KB
+    assert evidence["policy"].figure("version") == 2 and evidence["policy"].stage is Stage.engagement
+    assert 0 < evidence["policy"].figure("acknowledged") < evidence["policy"].figure("people")
+    assert evidence["training"].figure("belted") > 0 and evidence["training"].stage is not None
+    assert evidence["mentoring"].figure("executives") == 1 and evidence["mentoring"].stage is Stage.formalized
+    assert evidence["knowledge"].figure("playbooks") >= 1 and evidence["knowledge"].stage is Stage.formalized
     assert found.suggested.overall is not None
     assert found.model.model is not Model.unknown and found.model.answers > 0
     assert evidence["model"].figure("answers") == found.model.answers

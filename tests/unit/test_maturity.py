@@ -272,3 +272,46 @@ def test_the_model_depends_on_shares_not_on_volume(
 ) -> None:
     scaled = infer_model({d: n * k for d, n in answers.items()}, {d: n * k for d, n in approvals.items()})
     assert scaled.model is infer_model(answers, approvals).model
+
+
+def test_the_organisations_own_evidence_names_the_stage_its_figures_show() -> None:
+    from luister.organisation.maturity import Stage
+    from luister.organisation.maturity_rules import knowledge, mentoring, policy, training
+
+    assert policy(version=None, people=10, acknowledged=0)[0] is None
+    assert policy(version=2, people=10, acknowledged=5)[0] is Stage.engagement
+    assert policy(version=2, people=10, acknowledged=8)[0] is Stage.formalized
+    assert policy(version=2, people=0, acknowledged=0)[0] is Stage.engagement  # nobody to acknowledge yet
+    assert training(people=10, belted=0, green_or_higher=0, gates_on=True)[0] is None
+    assert training(people=10, belted=3, green_or_higher=1, gates_on=True)[0] is Stage.engagement
+    assert training(people=10, belted=8, green_or_higher=0, gates_on=True)[0] is Stage.formalized
+    assert training(people=10, belted=8, green_or_higher=2, gates_on=False)[0] is Stage.formalized
+    assert training(people=10, belted=9, green_or_higher=2, gates_on=True)[0] is Stage.strategic
+    assert mentoring(active_pairs=0, executives_mentored=0, recent_sessions=0)[0] is None
+    assert mentoring(active_pairs=1, executives_mentored=1, recent_sessions=0)[0] is Stage.engagement
+    assert mentoring(active_pairs=1, executives_mentored=1, recent_sessions=2)[0] is Stage.formalized
+    assert knowledge(articles={})[0] is None
+    assert knowledge(articles={"policy_faq": 3})[0] is Stage.engagement
+    core = {"playbook": 2, "holding_statement": 1, "lesson_learned": 1}
+    assert knowledge(articles=core)[0] is Stage.formalized
+    assert "80%" in policy(version=2, people=10, acknowledged=8)[1].en
+
+
+@given(people=st.integers(0, 50), acked=st.integers(0, 50), belted=st.integers(0, 50))
+def test_more_acknowledgements_or_belts_never_lower_the_suggested_stage(
+    people: int, acked: int, belted: int
+) -> None:
+    from luister.organisation.maturity_rules import policy, training
+
+    def rank(stage: object) -> int:
+        return 0 if stage is None else int(stage)  # type: ignore[call-overload]
+
+    acked, belted = min(acked, people), min(belted, people)
+    if acked < people:
+        assert rank(policy(version=1, people=people, acknowledged=acked)[0]) <= rank(
+            policy(version=1, people=people, acknowledged=acked + 1)[0]
+        )
+    if belted < people:
+        assert rank(training(people=people, belted=belted, green_or_higher=0, gates_on=True)[0]) <= rank(
+            training(people=people, belted=belted + 1, green_or_higher=0, gates_on=True)[0]
+        )

@@ -279,7 +279,10 @@ def links_to(*, engine: Engine, target_kind: str, target_key: str) -> list[int]:
         ).order_by(kb_link.c.article_id)).scalars()]  # fmt: skip
 
 
-def counts(*, conn: Connection) -> dict[str, int]:
-    """Articles per kind, for evidence of a centre of excellence."""
-    rows = conn.execute(sa.select(kb_article.c.kind, sa.func.count()).group_by(kb_article.c.kind))
+def counts(*, conn: Connection, until: datetime | None = None) -> dict[str, int]:
+    """Articles per kind (written by ``until``), for evidence of a centre of excellence."""
+    query = sa.select(kb_article.c.kind, sa.func.count()).group_by(kb_article.c.kind)
+    if until is not None:
+        query = query.where(kb_article.c.created_at <= until)
+    rows = conn.execute(query)
     return {str(k): int(n) for k, n in rows}

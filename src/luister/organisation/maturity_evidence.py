@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from luister.inbox import organisation_read as inbox
 from luister.kpis import organisation_read as kpis
+from luister.organisation import maturity_evidence_org as org
 from luister.organisation import maturity_rules as rules
 from luister.organisation.maturity import Dimension, Evidence, Figure, Text
 from luister.organisation.maturity_model import MODEL_NAMES, MODEL_STAGES, infer_model
@@ -311,6 +312,10 @@ PROVIDERS: tuple[Provider, ...] = (
     project_evaluations,
     approvals,
     onboarding,
+    org.policy,
+    org.training,
+    org.mentoring,
+    org.knowledge,
 )
 
 

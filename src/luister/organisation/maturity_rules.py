@@ -161,3 +161,78 @@ def onboarding(*, new_agent_rule: bool, reviewed_authors: int) -> Suggestion:
     return None, Text(
         "No review of new agents' replies.", "Geen controle op antwoorden van nieuwe medewerkers."
     )
+
+
+MOST = 0.8  # "most people": acknowledged the policy, hold a belt
+
+
+def policy(*, version: int | None, people: int, acknowledged: int) -> Suggestion:
+    """A written policy in force governs; acknowledged by most people, it formalises governance."""
+    if version is None:
+        return None, Text("No policy in force.", "Geen beleid van kracht.")
+    share = acknowledged / people if people else 0.0
+    if share >= MOST:
+        return Stage.formalized, Text(
+            f"Policy version {version} is in force and acknowledged by {share:.0%} of the people.",
+            f"Beleidsversie {version} is van kracht en door {share:.0%} van de mensen bevestigd.",
+        )
+    return Stage.engagement, Text(
+        f"Policy version {version} is in force; only {share:.0%} of the people acknowledged it.",
+        f"Beleidsversie {version} is van kracht; pas {share:.0%} van de mensen bevestigde het.",
+    )
+
+
+def training(*, people: int, belted: int, green_or_higher: int, gates_on: bool) -> Suggestion:
+    """Trained people show training; most of them belted formalises it, and belts that gate who may reply
+    make it part of how the company works."""
+    if belted == 0:
+        return None, Text("Nobody holds a valid belt.", "Niemand heeft een geldige band.")
+    share = belted / people if people else 0.0
+    if share >= MOST and gates_on and green_or_higher >= 1:
+        return Stage.strategic, Text(
+            f"{share:.0%} of the people hold a valid belt, and belts decide who may reply and approve.",
+            f"{share:.0%} van de mensen heeft een geldige band, en banden bepalen wie mag antwoorden en "
+            "goedkeuren.",
+        )
+    if share >= MOST:
+        return Stage.formalized, Text(
+            f"{share:.0%} of the people hold a valid belt.",
+            f"{share:.0%} van de mensen heeft een geldige band.",
+        )
+    return Stage.engagement, Text(
+        f"Some people are trained: {share:.0%} hold a valid belt.",
+        f"Een deel is getraind: {share:.0%} heeft een geldige band.",
+    )
+
+
+def mentoring(*, active_pairs: int, executives_mentored: int, recent_sessions: int) -> Suggestion:
+    """Reverse mentoring of executives that actually meets is a sign of an executive sponsor."""
+    if active_pairs == 0:
+        return None, Text("No reverse mentoring.", "Geen omgekeerd mentorschap.")
+    if executives_mentored >= 1 and recent_sessions >= 1:
+        return Stage.formalized, Text(
+            f"{executives_mentored} executive(s) reverse-mentored, {recent_sessions} session(s) in 90 days.",
+            f"{executives_mentored} bestuurder(s) omgekeerd gementord, {recent_sessions} sessie(s) in 90 "
+            "dagen.",
+        )
+    return Stage.engagement, Text(
+        "Reverse-mentoring pairs exist, with no session in 90 days.",
+        "Er zijn paren voor omgekeerd mentorschap, zonder sessie in 90 dagen.",
+    )
+
+
+def knowledge(*, articles: dict[str, int]) -> Suggestion:
+    """A knowledge base with playbooks, holding statements and lessons learned is the centre of excellence's
+    work; fewer kinds show it starting."""
+    if not sum(articles.values()):
+        return None, Text("No knowledge-base articles.", "Geen artikelen in de kennisbank.")
+    core = ("playbook", "holding_statement", "lesson_learned")
+    if all(articles.get(kind, 0) >= 1 for kind in core):
+        return Stage.formalized, Text(
+            "A centre of excellence keeps playbooks, holding statements and lessons learned.",
+            "Een kenniscentrum houdt draaiboeken, standaardverklaringen en geleerde lessen bij.",
+        )
+    return Stage.engagement, Text(
+        "The knowledge base has started, not yet with playbooks, holding statements and lessons learned.",
+        "De kennisbank is begonnen, nog niet met draaiboeken, standaardverklaringen en geleerde lessen.",
+    )

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.organisation.policy import DiffLine, acknowledge_by, diff, render
@@ -157,3 +157,30 @@ def refusal_for(*, engine: Engine, user_id: int, now: datetime) -> str | None:
     """The policy gate (:func:`luister.organisation.policy_gate.policy_refusal`) for the edges."""
     with engine.connect() as conn:
         return policy_refusal(conn, user_id=user_id, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyEvidence:
+    """What the maturity assessment counts: a policy in force and how many people acknowledged it."""
+
+    version: int | None  # the version in force at ``now``
+    people: int  # active people who had joined by ``now``
+    acknowledged: int  # of them, who had acknowledged that version by ``now``
+
+
+def evidence(conn: Connection, now: datetime) -> PolicyEvidence:
+    people = int(
+        conn.execute(
+            sa.select(sa.func.count()).where(user_account.c.active, user_account.c.created_at <= now)
+        ).scalar_one()
+    )
+    found = current_version(conn, now=now)
+    if found is None:
+        return PolicyEvidence(None, people, 0)
+    version_id, current = found
+    acknowledged = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(policy_ack.join(user_account, user_account.c.id == policy_ack.c.user_id))
+        .where(policy_ack.c.version_id == version_id, policy_ack.c.at <= now, user_account.c.active)
+    ).scalar_one()
+    return PolicyEvidence(current.number, people, int(acknowledged))

@@ -186,3 +186,28 @@ def department_report(*, engine: Engine, now: datetime, scope: Scope = EVERYTHIN
         expiring = sum(1 for h in held if h and h[-1].expiring(now))
         rows.append(DepartmentRow(key, len(held), counts, belts.shares(top), expiring))
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingEvidence:
+    """What the maturity assessment counts: people with a valid belt at ``now``, and whether belts gate."""
+
+    people: int  # active people who had joined by ``now``
+    belted: int  # of them, with a belt whose certificate is valid at ``now``
+    green_or_higher: int
+    gates_on: bool
+
+
+def evidence(conn: Connection, now: datetime) -> TrainingEvidence:
+    people = [
+        row.id
+        for row in conn.execute(
+            sa.select(user_account.c.id).where(user_account.c.active, user_account.c.created_at <= now)
+        )
+    ]
+    passes = passes_of(conn, people, now=now)
+    modules = training.by_belt()
+    top = [held[-1].belt for p in people if (held := belts.certificates(modules, passes.get(p, []), now))]
+    return TrainingEvidence(
+        len(people), len(top), sum(1 for belt in top if belt >= Belt.green), gates_on(conn)
+    )
