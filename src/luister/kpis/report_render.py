@@ -161,13 +161,13 @@ def _kpi_line(conn: Connection, c: read.KpiCard, at: datetime, scope: Scope, rat
 
 def mention_figures(conn: Connection, since: datetime, until: datetime, scope: Scope) -> MentionFigures:
     """Mentions published in [since, until) (a department sees those of the topics it sees), by sentiment."""
-    query = sa.select(sa.func.coalesce(mention.c.sentiment, ""), sa.func.count()).where(
+    query = sa.select(mention.c.sentiment, sa.func.count()).where(
         mention.c.published_at >= since, mention.c.published_at < until, mention.c.date_known)  # fmt: skip
     if scope.department is not None:
         visible = sa.select(mention_topic.c.mention_id).join(topic, topic.c.id == mention_topic.c.topic_id)
         query = query.where(mention.c.id.in_(visible.where(seen(topic.c.department, scope))))
     counts: dict[str, int] = {}
-    for label, count in conn.execute(query.group_by(sa.func.coalesce(mention.c.sentiment, ""))):
+    for label, count in conn.execute(query.group_by(mention.c.sentiment)):
         key = label if label in ("positive", "neutral", "negative") else "unknown"
         counts[key] = counts.get(key, 0) + int(count)
     return MentionFigures(sum(counts.values()), counts)
