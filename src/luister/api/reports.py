@@ -2,7 +2,7 @@
 scheduler mails), over the caller's departments. View permission, as the goals."""
 
 from datetime import date, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -14,7 +14,9 @@ from luister.runtime import Runtime
 from luister.services.accounts import UserRead
 
 Template = Literal["weekly_webcare", "monthly_management"]
-PDF = {200: {"content": {"application/pdf": {}}, "description": "The report as a PDF."}}
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The report as a PDF."}
+}
 
 
 def routes(runtime: Runtime) -> APIRouter:
