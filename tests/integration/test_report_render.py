@@ -42,7 +42,7 @@ def test_the_pdf_holds_every_kpi_with_its_figures_in_dutch(engine: Engine) -> No
                                         end=date(2026, 12, 7), language="nl", now=NOW)  # fmt: skip
     assert document.startswith(b"%PDF")
     text = _squash(_text(document))
-    labels = ("Wekelijks webcare- en KPI-rapport", "Doelen en KPI's", "Streefwaarde", "Verwachting",
+    labels = ("Wekelijks webcare- en KPI-rapport", "Doelen en KPI's", "Streefcijfer", "Verwachting",
               "Belangrijkste projecten", "Geopende gesprekken", "Gepubliceerde vermeldingen")  # fmt: skip
     names = ("Share of voice", "SoV by reach", "SoV by engagement", "Net sentiment", "Leads", "Sales volume",
              "New customers", "A better reputation than Stroomwijs", "More new customers")  # fmt: skip
@@ -51,9 +51,9 @@ def test_the_pdf_holds_every_kpi_with_its_figures_in_dutch(engine: Engine) -> No
     # December so far (NOW = 4 Dec 12:00): Voltaro 3 of 6 mentions → 50 %; the target 45 %; 2 leads of
     # target 19, forecast 2 / 0.114247 = 17.5 → 18, at risk ("risico"); net sentiment (2 − 1) / 3 = 0.33
     assert (
-        "50% (95%-interval 18,76% – 81,24%) Streefwaarde: 45% · Verwachting: 50% · Status: op koers" in text
+        "50% (95%-interval 18,76% – 81,24%) Streefcijfer: 45% · Verwachting: 50% · Status: op koers" in text
     )
-    assert "Leads leads@1.0 2 Streefwaarde: 19 · Verwachting: 18 · Status: risico" in text
+    assert "Leads leads@1.0 2 Streefcijfer: 19 · Verwachting: 18 · Status: risico" in text
     assert "net_sentiment/share@1.0 0,33" in text
     assert "Per week W44 W45 W46 W47 W48 W49 0 0 0 0 1 2" in text  # the leads chart's table
     assert "#Zonnedeal" in text and "€ 25.000" in text and "€ 12.345" in text

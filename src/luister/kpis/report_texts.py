@@ -64,7 +64,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "kpi": "KPI",
         "value": "Waarde",
         "interval": "95%-interval",
-        "target": "Streefwaarde",
+        "target": "Streefcijfer",
         "status": "Status",
         "forecast": "Verwachting",
         "trend": "Per week",
