@@ -38,8 +38,8 @@ def test_a_viewer_downloads_the_report_from_the_goals_page(settings: Settings, e
     world(engine)
     ids = goals(engine)
     runs = {"starts_on": date(2026, 11, 16), "ends_on": date(2026, 12, 20)}
-    pid = projects.create(engine=engine, actor="t", name=HOSTILE, kind="campaign", now=NOW, kpi_ids=[ids["sov"]],
-                          **runs)  # fmt: skip
+    pid = projects.create(engine=engine, actor="t", name=HOSTILE, kind="campaign", now=NOW,
+                          kpi_ids=[ids["sov"]], **runs)  # fmt: skip
     client = _client(settings, engine, Role.viewer, "nl")
     page = client.get("/goals").text
     form = page[page.index('class="report-download"') :].split("</form>")[0]
