@@ -116,7 +116,7 @@ def main() -> None:
         began = time.perf_counter()
         load(engine, args.rows)
         kpis = goals(engine)
-        for name, first, last in (("#Zonnedeal", 15, 35), ("Prijsactie", 25, 45), ("Webcare pilot", 30, 59)):
+        for name, first, last in (("#Zonnedeal", 35, 52), ("Prijsactie", 45, 56), ("Webcare pilot", 20, 59)):
             projects.create(engine=engine, actor="b", name=name, kind="campaign", now=NOW,
                             starts_on=(START + timedelta(days=first)).date(),
                             ends_on=(START + timedelta(days=last)).date(), budget_cents=2_500_000,
