@@ -16,6 +16,7 @@ from luister.alerts.model import RuleKind, Severity
 from luister.alerts.read import alert_detail, list_alerts
 from luister.connectors.records import FieldMapping
 from luister.demo import inbox as demo_inbox
+from luister.demo import kpis as demo_kpis
 from luister.demo import replies as demo_replies
 from luister.demo.data import DEMO_TOPICS, generate_demo_mentions
 from luister.demo.sources import add_demo_sources
@@ -38,6 +39,7 @@ class DemoResult:
     alerts: int = 0
     inbox: demo_inbox.DemoInbox | None = None
     replies: demo_replies.DemoReplies | None = None
+    kpis: demo_kpis.DemoKpis | None = None
 
 
 OUTAGE_PLAYBOOK = {
@@ -108,8 +110,9 @@ def load_demo(
     inbox = demo_inbox.play(engine=engine, start=start, end=end, seed=seed)
     replies = demo_replies.play(engine=engine, end=end, cipher=cipher, connectors=connectors)
     add_demo_sources(engine=engine, connectors=connectors, start=start, end=end, seed=seed)
+    kpis = demo_kpis.play(engine=engine, start=start, end=end, topics={t.name: t.id for t in topics})
     return DemoResult(topics=topics, summary=summary, start=start, end=end, alerts=alerts, inbox=inbox,
-                      replies=replies)  # fmt: skip
+                      replies=replies, kpis=kpis)  # fmt: skip
 
 
 def _demo_alerts(*, engine: Engine, start: datetime, end: datetime) -> int:

@@ -293,10 +293,27 @@ def _inbox_group(
 # --- values ---------------------------------------------------------------------------------------------
 
 
+SumsCache = dict[tuple[tuple[int, ...], datetime, datetime], dict[int, f.TopicSums]]
+
+
+def cached_sums(
+    conn: Connection, ids: Sequence[int], since: datetime, until: datetime, cache: SumsCache | None
+) -> dict[int, f.TopicSums]:
+    """:func:`topic_sums`, kept in ``cache`` (when given) for the KPIs that read the same topics and period
+    (a report reads share of voice, sentiment and positive share of one set of topics)."""
+    if cache is None:
+        return topic_sums(conn, ids, since, until)
+    key = (tuple(sorted(ids)), since, until)
+    if key not in cache:
+        cache[key] = topic_sums(conn, ids, since, until)
+    return cache[key]
+
+
 def kpi_value(
-    conn: Connection, d: KpiDef, period: Period, *, now: datetime, scope: Scope, rates: Rates
-) -> f.Estimate:
-    """The KPI's value over ``period`` up to ``now``."""
+    conn: Connection, d: KpiDef, period: Period, *, now: datetime, scope: Scope, rates: Rates,
+    cache: SumsCache | None = None,
+) -> f.Estimate:  # fmt: skip
+    """The KPI's value over ``period`` up to ``now``; ``cache`` keeps the topics' sums between calls."""
     since, until = period.since, min(period.until, now)
     if until <= since:
         return f.NOTHING
@@ -309,7 +326,7 @@ def kpi_value(
     if d.formula.source == "mentions":
         ours_names, their_names = list(d.params.get("topics", [])), list(d.params.get("competitors", []))
         ids = topic_ids(conn, ours_names + their_names, scope)
-        sums = topic_sums(conn, list(ids.values()), since, until)
+        sums = cached_sums(conn, list(ids.values()), since, until, cache)
 
         def of(name: str) -> f.TopicSums:
             return sums.get(ids.get(name, -1), f.TopicSums())
@@ -387,10 +404,11 @@ def _iso(moment: datetime) -> str:
 
 
 def card(
-    conn: Connection, d: KpiDef, *, kind: PeriodKind, now: datetime, scope: Scope, rates: Rates
-) -> KpiCard:
+    conn: Connection, d: KpiDef, *, kind: PeriodKind, now: datetime, scope: Scope, rates: Rates,
+    cache: SumsCache | None = None,
+) -> KpiCard:  # fmt: skip
     period = period_at(kind, now)
-    value = kpi_value(conn, d, period, now=now, scope=scope, rates=rates)
+    value = kpi_value(conn, d, period, now=now, scope=scope, rates=rates, cache=cache)
     trend: list[tuple[float, float]] = []
     if d.series_key is not None and not d.cumulative:
         trend = [
@@ -405,9 +423,11 @@ def card(
 
 def goal_tree(
     *, engine: Engine, now: datetime, scope: Scope = EVERYTHING, kind: PeriodKind = PeriodKind.month,
-    rates: Rates = Rates(),
+    rates: Rates = Rates(), cache: SumsCache | None = None,
 ) -> list[GoalNode]:  # fmt: skip
-    """The goals ``scope`` sees as a tree (roots first, by name), each with its KPIs' cards."""
+    """The goals ``scope`` sees as a tree (roots first, by name), each with its KPIs' cards (KPIs of the
+    same topics read their sums once)."""
+    cache = {} if cache is None else cache
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(goal, user_account.c.email.label("owner"))
@@ -420,7 +440,9 @@ def goal_tree(
         }
         for d in [_kpi_def(r) for r in conn.execute(_kpis_query(scope))]:
             if d.goal_id in nodes:
-                nodes[d.goal_id].kpis.append(card(conn, d, kind=kind, now=now, scope=scope, rates=rates))
+                nodes[d.goal_id].kpis.append(
+                    card(conn, d, kind=kind, now=now, scope=scope, rates=rates, cache=cache)
+                )
     roots: list[GoalNode] = []
     for node in nodes.values():
         parent = nodes.get(node.parent_id) if node.parent_id is not None else None

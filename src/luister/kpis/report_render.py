@@ -151,9 +151,13 @@ def _flat(tree: list[read.GoalNode], depth: int = 0) -> list[tuple[int, read.Goa
     return [row for g in tree for row in [(depth, g), *_flat(g.children, depth + 1)]]
 
 
-def _kpi_line(conn: Connection, c: read.KpiCard, at: datetime, scope: Scope, rates: read.Rates) -> KpiLine:
+def _kpi_line(
+    conn: Connection, c: read.KpiCard, at: datetime, scope: Scope, rates: read.Rates, cache: read.SumsCache
+) -> KpiLine:
     weeks = periods_until(PeriodKind.week, at, CHART_PERIODS)
-    values = [read.kpi_value(conn, c.kpi, p, now=at, scope=scope, rates=rates).value for p in weeks]
+    values = [
+        read.kpi_value(conn, c.kpi, p, now=at, scope=scope, rates=rates, cache=cache).value for p in weeks
+    ]
     target = c.target if not c.kpi.cumulative else None  # a month's total does not fit a week's line
     table = [(p.label(), v) for p, v in zip(weeks, values, strict=True)]
     return KpiLine(c, Markup(sparkline(values, target)), table)
@@ -185,8 +189,9 @@ def inbox_figures(conn: Connection, since: datetime, until: datetime, scope: Sco
 def _project_lines(
     engine: Engine, start: date, end: date, at: datetime, scope: Scope, names: dict[int, str]
 ) -> list[ProjectLine]:
+    recent = start - projects.LOOKBACK  # a project still counts this long after it ends (attribution)
     running = [p for p in projects.list_projects(engine=engine, scope=scope)
-               if p.starts_on < end and p.ends_on >= start]  # fmt: skip
+               if p.starts_on < end and p.ends_on >= recent]  # fmt: skip
     running.sort(key=lambda p: (-p.spend_cents, -(p.budget_cents or 0), p.starts_on, p.id))
     lines = []
     for p in running[:TOP_PROJECTS]:
@@ -213,10 +218,13 @@ def gather(
     since, at = local_midnight(start), min(local_midnight(end), now)
     if at <= since:
         raise ReportProblem("from", "the period has not started yet")
-    tree = read.goal_tree(engine=engine, now=at, scope=scope, kind=kind, rates=rates)
+    cache: read.SumsCache = {}  # the KPIs of one set of topics read their sums once per period
+    tree = read.goal_tree(engine=engine, now=at, scope=scope, kind=kind, rates=rates, cache=cache)
     with engine.connect() as conn:
-        goals = [GoalBlock(depth, g.name, g.owner, [_kpi_line(conn, c, at, scope, rates) for c in g.kpis])
-                 for depth, g in _flat(tree)]  # fmt: skip
+        goals = [
+            GoalBlock(depth, g.name, g.owner, [_kpi_line(conn, c, at, scope, rates, cache) for c in g.kpis])
+            for depth, g in _flat(tree)
+        ]
         inbox = inbox_figures(conn, since, at, scope)
         mentions = mention_figures(conn, since, at, scope)
     names = {line.card.kpi.id: line.card.kpi.name for g in goals for line in g.kpis}
