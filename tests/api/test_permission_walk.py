@@ -133,6 +133,7 @@ EXPECT: dict[str, Expect] = {
     "DELETE /api/v1/kpis/{kpi_id}/targets/{target_id}": M, "GET /api/v1/series": V, "POST /api/v1/series": M,
     "POST /api/v1/series/{key}/points": M, "GET /api/v1/exports/mentions": V,
     "GET /api/v1/exports/conversations": V, "GET /api/v1/exports/kpis/{kpi_id}": V,
+    "GET /reports/{template}.pdf": V, "GET /api/v1/reports/{template}.pdf": V,
 }  # fmt: skip
 
 # Not walked: static files and the API documentation's assets (no data, no state).
@@ -178,6 +179,7 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         "{project_id}": 999_999,
         "{project_id:int}": 999_999,
         "{kpi_id}": 999_999,
+        "{template}": "weekly_webcare",
         "{goal_id}": 999_999,
         "{target_id}": 999_999,
     }
