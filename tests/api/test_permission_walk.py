@@ -176,6 +176,7 @@ EXPECT: dict[str, Expect] = {
     "GET /api/v1/organisation/maturity": V, "GET /api/v1/organisation/maturity/questionnaire": V,
     "POST /api/v1/organisation/maturity/answers": M, "POST /api/v1/organisation/maturity/snapshots": M,
     "GET /api/v1/organisation/maturity/history": V,
+    "GET /reports/{template}.pdf": V, "GET /api/v1/reports/{template}.pdf": V,
 }  # fmt: skip
 
 # Not walked: static files and the API documentation's assets (no data, no state).
@@ -221,6 +222,7 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         "{project_id}": 999_999,
         "{project_id:int}": 999_999,
         "{kpi_id}": 999_999,
+        "{template}": "weekly_webcare",
         "{goal_id}": 999_999,
         "{target_id}": 999_999,
         "{slug}": "crisis",

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from luister.domain.accounts import Scope
 from luister.domain.topics import TopicKind
+from luister.kpis import actions as kpi_actions
 from luister.kpis import projects
 from luister.services.topics import create_topic
 from luister.storage.tables import ROLLUP_TABLES, audit_log
@@ -26,6 +27,14 @@ def topic_id(engine: Engine, name: str, kind: str = "brand") -> int:
 
 def test_a_project_from_creation_to_evaluation(engine: Engine) -> None:
     zon = topic_id(engine, "zonnedeal")
+    goal = kpi_actions.create_goal(engine=engine, name="Reputation", actor="t")
+    for key in ("a", "b"):  # the KPI the project names is the third
+        kpi_actions.create_kpi(
+            engine=engine, goal_id=goal, key=key, name=key, actor="t", series=key, unit="count"
+        )
+    net = {"topics": ["zonnedeal"], "variant": "share"}
+    kpi_actions.create_kpi(engine=engine, goal_id=goal, key="net", name="Net sentiment", actor="t",
+                           formula="net_sentiment", params=net)  # fmt: skip
     pid = projects.create(
         engine=engine, actor="ann@voltaro.nl", name="#Zonnedeal", kind="campaign", now=NOW,
         starts_on=date(2026, 5, 1), ends_on=date(2026, 6, 15), budget_cents=2_500_000, owner="Ann",
@@ -162,3 +171,49 @@ def test_a_kpi_is_attributed_across_overlapping_projects(engine: Engine) -> None
         projects.attribute(engine=engine, project_id=a, kpi="nps:1", method="linear", today=today)
     with pytest.raises(projects.ProjectError, match="method"):
         projects.attribute(engine=engine, project_id=a, kpi=kpi, method="last_click", today=today)
+
+
+def test_a_project_names_the_kpis_it_should_move_and_is_attributed_against_them(engine: Engine) -> None:
+    brand, a, b, _ = seed_world(engine)
+    goal = kpi_actions.create_goal(engine=engine, name="A better reputation than Stroomwijs", actor="t")
+    sov = kpi_actions.create_kpi(
+        engine=engine,
+        goal_id=goal,
+        key="sov",
+        name="Share of voice",
+        actor="t",
+        formula="share_of_voice",
+        params={"topics": ["voltaro"], "competitors": ["stroomwijs", "enerlux"], "variant": "mentions"},
+    )
+    leads = kpi_actions.create_kpi(engine=engine, goal_id=goal, key="leads", name="Leads", actor="t",
+                                   formula="leads")  # fmt: skip
+    with pytest.raises(projects.ProjectError, match="no KPI 999") as caught:
+        projects.update(engine=engine, actor="a", project_id=a, now=NOW, changes={"kpi_ids": [sov, 999]})
+    assert caught.value.field == "kpi_ids"
+    projects.update(engine=engine, actor="a", project_id=a, now=NOW, changes={"kpi_ids": [sov, leads]})
+    assert projects.detail(engine=engine, project_id=a).project.kpi_ids == [sov, leads]
+    assert [p.id for p in projects.projects_for_kpi(engine=engine, kpi_id=sov)] == [a]
+
+    today = FIRST + timedelta(days=240)
+    got = projects.attribute(engine=engine, project_id=a, kpi=f"kpi:{sov}", method="linear", today=today)
+    table = ROLLUP_TABLES["rollup_day"]
+    with engine.connect() as conn:
+        counts: dict[tuple[int, date], int] = {
+            (int(r.topic_id), r.bucket.astimezone(UTC).date()): int(r.mentions)
+            for r in conn.execute(sa.select(table))
+        }
+    expected = 0.0
+    day = got.since
+    while day <= got.until:  # the day's share of voice by mentions, as the KPI's formula gives it
+        ours = counts[(brand, day)]
+        expected += 100 * ours / sum(counts[(t, day)] for t in {key[0] for key in counts})
+        day += timedelta(days=1)
+    assert got.total == pytest.approx(expected)
+    assert sum(s.value for s in got.shares) == pytest.approx(got.total)
+    causal = projects.attribute(engine=engine, project_id=a, kpi=f"kpi:{sov}", method="causal", today=today)
+    assert causal.controls == []  # the KPI's own competitor topics are no control of it
+    assert [s.project for s in causal.shares] == [a, b]
+    with pytest.raises(projects.ProjectError, match="no daily values"):
+        projects.attribute(engine=engine, project_id=a, kpi=f"kpi:{leads}", method="linear", today=today)
+    with pytest.raises(projects.ProjectError, match="no KPI 999"):
+        projects.attribute(engine=engine, project_id=a, kpi="kpi:999", method="linear", today=today)

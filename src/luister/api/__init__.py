@@ -25,6 +25,7 @@ from luister.api import (
     privacy,
     problems,
     projects,
+    reports,
     sources,
     topics,
 )
@@ -54,6 +55,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(organisation_knowledge.routes(runtime))
     router.include_router(organisation_policy.routes(runtime))
     router.include_router(organisation_maturity.routes(runtime))
+    router.include_router(reports.routes(runtime))
     return router
 
 

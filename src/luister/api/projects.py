@@ -223,7 +223,8 @@ def routes(runtime: Runtime) -> APIRouter:
     def projects_attribution(
         user: Reader, project_id: ProjectId,
         kpi: Annotated[str, Query(max_length=80, pattern=r"^[a-z_]+:[0-9]+$",
-                                  description="mentions|reach|engagement:<topic id>")],
+                                  description="kpi:<KPI id> (a goal-tree KPI, day by day) or "
+                                              "mentions|reach|engagement:<topic id>")],
         method: Method = "linear",
     ) -> AttributionRead:  # fmt: skip
         """The KPI across this project and those overlapping it: a rule-based split (linear, time decay with a

@@ -93,7 +93,9 @@ def projects_add(
 def projects_show(
     ctx: typer.Context,
     project_id: Annotated[int, typer.Argument()],
-    kpi: Annotated[str | None, typer.Option(help="A KPI: mentions|reach|engagement:<topic id>.")] = None,
+    kpi: Annotated[
+        str | None, typer.Option(help="A KPI: kpi:<KPI id> or mentions|reach|engagement:<topic id>.")
+    ] = None,
     method: Annotated[str, typer.Option(help="linear, time_decay, position, shapley or causal.")] = "linear",
 ) -> None:  # fmt: skip
     """A project with its spend, the projects it overlaps and, with --kpi, the KPI's attribution."""

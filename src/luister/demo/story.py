@@ -16,6 +16,7 @@ from luister.alerts.model import RuleKind, Severity
 from luister.alerts.read import alert_detail, list_alerts
 from luister.connectors.records import FieldMapping
 from luister.demo import inbox as demo_inbox
+from luister.demo import kpis as demo_kpis
 from luister.demo import organisation_knowledge as demo_knowledge
 from luister.demo import organisation_maturity as demo_maturity
 from luister.demo import organisation_policy as demo_policy
@@ -42,6 +43,7 @@ class DemoResult:
     alerts: int = 0
     inbox: demo_inbox.DemoInbox | None = None
     replies: demo_replies.DemoReplies | None = None
+    kpis: demo_kpis.DemoKpis | None = None
 
 
 OUTAGE_PLAYBOOK = {
@@ -113,11 +115,12 @@ def load_demo(
     replies = demo_replies.play(engine=engine, end=end, cipher=cipher, connectors=connectors)
     demo_training.play(engine=engine, end=end)  # belts, some expiring soon (gates stay off)
     add_demo_sources(engine=engine, connectors=connectors, cipher=cipher, start=start, end=end, seed=seed)
+    kpis = demo_kpis.play(engine=engine, start=start, end=end, topics={t.name: t.id for t in topics})
     demo_knowledge.play(engine=engine, end=end)
     demo_policy.play(engine=engine, start=start, end=end)
     demo_maturity.play(engine=engine, start=start, end=end)  # last: its evidence reads the others' parts
     return DemoResult(topics=topics, summary=summary, start=start, end=end, alerts=alerts, inbox=inbox,
-                      replies=replies)  # fmt: skip
+                      replies=replies, kpis=kpis)  # fmt: skip
 
 
 def _demo_alerts(*, engine: Engine, start: datetime, end: datetime) -> int:

@@ -20,16 +20,15 @@ from sqlalchemy.engine import Connection, Engine
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.kpis import attribution as rules
 from luister.kpis import causal
+from luister.kpis.daily import DailyKpi, NoDailyValues, daily_kpi
 from luister.kpis.projects_tables import KINDS, project, project_spend
+from luister.kpis.tables import kpi as kpi_table
 from luister.services import audit
+from luister.storage.scoping import seen
 from luister.storage.tables import ROLLUP_TABLES, topic
 
 METHODS = ("linear", "time_decay", "position", "shapley", "causal")
-KPI_MEASURES = (
-    "mentions",
-    "reach",
-    "engagement",
-)  # daily sums of a topic's rollup, until the goal tree's KPIs
+KPI_MEASURES = ("mentions", "reach", "engagement")  # a topic's daily sums (mentions:<topic id>), or kpi:<id>
 LOOKBACK = timedelta(days=28)  # a project's last touch still counts this long after it ends (rule splits)
 HISTORY = timedelta(days=365)  # how far back the causal model reads the KPI before the first project
 _HASHTAG = re.compile(r"^[^\s#]{1,100}$")
@@ -239,6 +238,18 @@ def _check_topics(conn: Connection, ids: Sequence[int]) -> None:
         raise ProjectError("topics", f"there is no topic {missing[0]}")
 
 
+def _check_kpis(conn: Connection, ids: Sequence[int], scope: Scope) -> None:
+    """The KPIs a project names must be the goal tree's, ones its department sees."""
+    if not ids:
+        return
+    query = sa.select(kpi_table.c.id).where(
+        kpi_table.c.id.in_(list(ids)), seen(kpi_table.c.department, scope)
+    )
+    known = set(conn.execute(query).scalars())
+    if missing := [i for i in ids if i not in known]:
+        raise ProjectError("kpi_ids", f"there is no KPI {missing[0]}")
+
+
 def create(
     *, engine: Engine, actor: str, scope: Scope = EVERYTHING, name: str, kind: str, starts_on: date,
     ends_on: date, now: datetime, owner: str | None = None, department: str | None = None,
@@ -258,6 +269,7 @@ def create(
     })  # fmt: skip
     with engine.begin() as conn:
         _check_topics(conn, values["topics"])
+        _check_kpis(conn, values["kpi_ids"], scope)
         project_id = int(conn.execute(
             project.insert().values(**values, created_by=actor, created_at=now, updated_at=now)
             .returning(project.c.id)
@@ -284,6 +296,8 @@ def update(
         _check_dates(values.get("starts_on", row.starts_on), values.get("ends_on", row.ends_on))
         if "topics" in values:
             _check_topics(conn, values["topics"])
+        if "kpi_ids" in values:
+            _check_kpis(conn, values["kpi_ids"], scope)
         conn.execute(project.update().where(project.c.id == project_id).values(**values, updated_at=now))
         audit.record(conn, actor=actor, action="project.update", target=f"project:{project_id}",
                      detail={"fields": sorted(values)})  # fmt: skip
@@ -386,14 +400,29 @@ def detail(*, engine: Engine, scope: Scope = EVERYTHING, project_id: int) -> Pro
     return ProjectDetail(this, spend, sorted(overlaps, key=lambda o: (-o.days, o.other)))
 
 
-def _parse_kpi(conn: Connection, kpi: str, scope: Scope) -> tuple[str, int]:
-    measure, _, topic_id = kpi.partition(":")
-    if measure not in KPI_MEASURES or not topic_id.isdigit():
-        raise ProjectError("kpi", f"unknown KPI {kpi!r}: use {'|'.join(KPI_MEASURES)}:<topic id>")
-    row = conn.execute(sa.select(topic.c.department).where(topic.c.id == int(topic_id))).first()
+def _parse_kpi(conn: Connection, kpi: str, scope: Scope) -> DailyKpi:
+    """``mentions|reach|engagement:<topic id>`` (a topic's daily sum) or ``kpi:<id>`` (a goal-tree KPI)."""
+    measure, _, number = kpi.partition(":")
+    if measure == "kpi" and number.isdigit():
+        try:
+            return daily_kpi(conn, int(number), scope)
+        except NoDailyValues as exc:
+            raise ProjectError("kpi", str(exc)) from None
+        except LookupError:
+            raise ProjectError("kpi", f"there is no KPI {number}") from None
+    if measure not in KPI_MEASURES or not number.isdigit():
+        raise ProjectError(
+            "kpi", f"unknown KPI {kpi!r}: use kpi:<KPI id> or {'|'.join(KPI_MEASURES)}:<topic id>"
+        )
+    topic_id = int(number)
+    row = conn.execute(sa.select(topic.c.department).where(topic.c.id == topic_id)).first()
     if row is None or not scope.sees(row.department):
         raise ProjectError("kpi", f"there is no topic {topic_id}")
-    return measure, int(topic_id)
+
+    def values(conn: Connection, since: date, until: date) -> list[float]:
+        return _daily(conn, measure, topic_id, since, until)
+
+    return DailyKpi(kpi, frozenset({topic_id}), _data_span(conn, topic_id), values)
 
 
 def _daily(conn: Connection, measure: str, topic_id: int, since: date, until: date) -> list[float]:
@@ -433,17 +462,17 @@ def attribute(
     if min(p.starts_on for p in group) >= today:
         raise ProjectError("kpi", "no project of this group has started yet")
     with engine.connect() as conn:
-        measure, topic_id = _parse_kpi(conn, kpi, scope)
-        span = _data_span(conn, topic_id)
+        source = _parse_kpi(conn, kpi, scope)
+        span = source.span
         if span is None:
-            raise ProjectError("kpi", f"topic {topic_id} has no counts yet")
+            raise ProjectError("kpi", f"{source.label} has no counts yet")
         until = min(max(p.ends_on for p in group) + LOOKBACK, today - timedelta(days=1), span[1])
         if method in ("shapley", "causal"):
-            return _modelled(conn, group, kpi, measure, topic_id, method, (span[0], until))
+            return _modelled(conn, group, kpi, source, method, (span[0], until))
         since = min(p.starts_on for p in group)
         if until < since:
-            raise ProjectError("kpi", f"topic {topic_id} has no counts since the projects started")
-        values = _daily(conn, measure, topic_id, since, until)
+            raise ProjectError("kpi", f"{source.label} has no counts since the projects started")
+        values = source.values(conn, since, until)
     conversions = []
     for i, value in enumerate(values):
         day = since + timedelta(days=i)
@@ -466,16 +495,18 @@ def attribute(
 
 
 def _modelled(
-    conn: Connection, group: list[Project], kpi: str, measure: str, topic_id: int, method: str,
-    span: tuple[date, date],
-) -> Attribution:  # fmt: skip
+    conn: Connection, group: list[Project], kpi: str, source: DailyKpi, method: str, span: tuple[date, date]
+) -> Attribution:
     since, until = max(min(p.starts_on for p in group) - HISTORY, span[0]), span[1]
-    own_topics = {t for p in group for t in p.topics} | {topic_id}
+    own_topics = {t for p in group for t in p.topics} | set(
+        source.topics
+    )  # a KPI's own topics are no control
     controls = conn.execute(
         sa.select(topic.c.id, topic.c.name)
         .where(topic.c.kind == "competitor", topic.c.id.not_in(own_topics)).order_by(topic.c.id)
     ).all()  # fmt: skip
-    kpi_values = _daily(conn, measure, topic_id, since, until)
+    kpi_values = source.values(conn, since, until)
+    measure = kpi.partition(":")[0] if kpi.partition(":")[0] in KPI_MEASURES else "mentions"
     control_values = [_daily(conn, measure, int(c.id), since, until) for c in controls]
     days = [since + timedelta(days=i) for i in range(len(kpi_values))]
     windows = [causal.Window(p.id, max(p.starts_on, since), min(p.ends_on, until)) for p in group]
@@ -505,3 +536,8 @@ def _modelled(
         unattributed=total - sum(s.value for s in shares), level=0.90,
         controls=[str(c.name) for c in controls], notes=notes,
     )  # fmt: skip
+
+
+def projects_for_kpi(*, engine: Engine, scope: Scope = EVERYTHING, kpi_id: int) -> list[Project]:
+    """The projects in scope that name KPI ``kpi_id`` among the ones they should move."""
+    return [p for p in list_projects(engine=engine, scope=scope) if kpi_id in p.kpi_ids]

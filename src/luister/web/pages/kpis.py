@@ -6,7 +6,7 @@ may manage. ``/kpis/{id}``: the KPI's values per period as a chart with a table 
 words with its version, the link to what each value counts, the targets, and for an imported series a
 CSV import form whose problems are shown with their lines."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from babel.numbers import format_decimal
@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from luister.domain.accounts import Permission
-from luister.kpis import actions, read
+from luister.kpis import actions, projects, read, report_render
 from luister.kpis.formulas import Estimate, Unit
 from luister.kpis.library import FORMULAS
 from luister.kpis.series import UnitMismatch
@@ -120,6 +120,12 @@ def _number(text: str, field: str) -> float | None:
         raise actions.KpiProblem(field, f"{field}: a number") from None
 
 
+def _report_days(now: datetime) -> tuple[str, str]:
+    """The download form's default days: last week, Monday to Sunday."""
+    first, end = report_render.last_week(now)
+    return first.isoformat(), (end - timedelta(days=1)).isoformat()
+
+
 def routes(web: Web) -> APIRouter:
     router = APIRouter()
     engine = web.engine
@@ -158,6 +164,8 @@ def routes(web: Web) -> APIRouter:
             "colours": COLOURS,
             "q": lambda value, unit: quantity(value, unit, lang),
             "ci": lambda e, unit: interval(e, unit, lang),
+            "report_days": _report_days(web.runtime.clock()),
+            "lang": lang,
         }
         return web.render(request, "goals.html", context, session=session, status=status)
 
@@ -272,6 +280,7 @@ def routes(web: Web) -> APIRouter:
         context = {
             "c": card,
             "d": card.kpi,
+            "movers": projects.projects_for_kpi(engine=engine, scope=scope, kpi_id=kpi_id),
             "values": values,
             "targets": targets,
             "kind": kind.value,
@@ -285,6 +294,28 @@ def routes(web: Web) -> APIRouter:
             "ci": lambda e, u=unit: interval(e, u, lang),
         }
         return web.render(request, "kpi.html", context, session=session, status=status)
+
+    @router.get("/reports/{template}.pdf")
+    def report_download(request: Request, template: str, session: Reader) -> Response:
+        """The report over the chosen days as a PDF (the button on /goals), over the person's departments."""
+        params, now = request.query_params, web.runtime.clock()
+        first, end = report_render.last_week(now)
+        try:
+            first = date.fromisoformat(params["from"]) if params.get("from") else first
+            end = date.fromisoformat(params["to"]) + timedelta(days=1) if params.get("to") else end
+        except ValueError:
+            raise Refused("from/to: a day as YYYY-MM-DD", status=400) from None
+        language = params.get("lang") or web.language(request, session)
+        try:
+            document = report_render.render_pdf(
+                engine=engine, template=template, start=first, end=end, language=language, now=now,
+                scope=session.user.scope, rates=rates(),
+            )  # fmt: skip
+        except report_render.ReportProblem as exc:
+            raise Refused(str(exc), status=400) from None
+        name = f"{template}-{first.isoformat()}.pdf"
+        return Response(document, media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
     @router.get("/kpis/{kpi_id}", response_class=HTMLResponse)
     def kpi_view(request: Request, kpi_id: RowId, session: Reader) -> Response:

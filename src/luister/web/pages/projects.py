@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from luister.domain.accounts import Permission
 from luister.kpis import projects as service
+from luister.kpis import read as kpis
 from luister.organisation.knowledge import project_targets
 from luister.web.auth import Session
 from luister.web.context import Refused, Web
@@ -59,7 +60,9 @@ def routes(web: Web) -> APIRouter:
             raise Refused("No such project.", status=404) from None
         everyone = {p.id: p for p in service.list_projects(engine=engine, scope=scope)}
         bars, first, last = timeline([shown.project, *(everyone[o.other] for o in shown.overlaps)])
-        kpi = request.query_params.get("kpi", "")
+        names = {d.id: d.name for d in kpis.list_kpis(engine=engine, scope=scope)}
+        moves = [(k, names[k]) for k in shown.project.kpi_ids if k in names]  # the KPIs it should move
+        kpi = request.query_params.get("kpi", "") or (f"kpi:{moves[0][0]}" if moves else "")
         method = request.query_params.get("method", "linear")
         result, error, status = None, None, 200
         if kpi:
@@ -71,6 +74,7 @@ def routes(web: Web) -> APIRouter:
         context = {"shown": shown, "p": shown.project, "bars": bars, "first": first, "last": last,
                    "kpi": kpi, "method": method, "methods": service.METHODS, "measures": service.KPI_MEASURES,
                    "topics": web.topics_for(session), "result": result, "error": error,
+                   "moves": moves,
                    "related": related_to(web, request, session, project_targets(
                        project_id=project_id, project_kind=shown.project.kind))}  # fmt: skip
         return web.render(request, "project.html", context, session=session, status=status)
