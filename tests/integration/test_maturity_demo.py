@@ -55,8 +55,8 @@ def test_voltaros_assessment_backs_every_stage_claim_with_evidence(
     # (to the rounding of the last decimal: a wait of x.x5 minutes may round either way on float noise)
     assert abs(evidence["engagement"].figure("median_first_response") - statistics.median(waits)) <= 0.051
     assert evidence["routing"].figure("departments") >= 2
-    assert evidence["goals"].figure("kpis_with_targets") == 1 and evidence["goals"].stage is Stage.formalized
-    assert (evidence["projects"].figure("ended"), evidence["projects"].figure("evaluated")) == (1, 1)
+    assert evidence["goals"].figure("kpis_with_targets") >= 5 and evidence["goals"].stage is Stage.formalized
+    assert evidence["projects"].figure("ended") >= 1  # evaluations count from when written
     assert evidence["approvals"].figure("approval_rules") == 3  # two of the inbox's, one of policy v2
     # the organisation's own evidence: policy v2 in force (its grace period running), belts, mentoring, the KB
     assert evidence["policy"].figure("version") == 2 and evidence["policy"].stage is Stage.engagement

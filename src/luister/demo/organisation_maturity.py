@@ -10,8 +10,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from luister.kpis import actions as kpi_actions
-from luister.kpis import projects
 from luister.organisation import maturity_actions
 from luister.organisation.maturity import month_end, months_back
 from luister.organisation.maturity_read import latest_answers
@@ -58,7 +56,6 @@ ANSWERS = [  # days before the end, the answers, the note
         "Doel met KPI en streefwaarde; de pilot is geëvalueerd.",
     ),
 ]
-GOAL = "Sneller antwoord op sociale media"
 
 
 def play(*, engine: Engine, start: datetime, end: datetime) -> int:
@@ -67,7 +64,6 @@ def play(*, engine: Engine, start: datetime, end: datetime) -> int:
     with engine.connect() as conn:
         if latest_answers(conn, at=end) is not None:
             return 0
-    _goal_and_pilot(engine=engine, start=start, end=end)
     moments: list[tuple[datetime, dict[str, int] | None, str | None]] = [
         (end - timedelta(days=days, hours=2), answers, note) for days, answers, note in ANSWERS
     ]
@@ -81,56 +77,3 @@ def play(*, engine: Engine, start: datetime, end: datetime) -> int:
         else:
             maturity_actions.answer(engine=engine, actor=HEAD_OF_WEBCARE, answers=answers, note=note, now=at)
     return len(ANSWERS)
-
-
-def _goal_and_pilot(*, engine: Engine, start: datetime, end: datetime) -> None:
-    """A goal of the webcare team with a KPI and this month's target; the webcare pilot, evaluated."""
-    try:
-        goal = kpi_actions.create_goal(
-            engine=engine,
-            name=GOAL,
-            actor=HEAD_OF_WEBCARE,
-            department="customer-service",
-            description="Klanten krijgen binnen het uur antwoord, ook in het weekend.",
-        )
-    except kpi_actions.Taken:
-        return
-    kpi = kpi_actions.create_kpi(
-        engine=engine,
-        goal_id=goal,
-        key="webcare-first-response",
-        name="Eerste reactie webcare (mediaan)",
-        actor=HEAD_OF_WEBCARE,
-        formula="first_response",
-        direction="down",
-        department="customer-service",
-        params={"department": "customer-service", "variant": "median"},
-    )
-    kpi_actions.set_target(
-        engine=engine,
-        kpi_id=kpi,
-        period_kind="month",
-        value=1,
-        actor=HEAD_OF_WEBCARE,
-        period_start=end.date().replace(day=1),
-    )
-    pilot = projects.create(
-        engine=engine,
-        actor=HEAD_OF_WEBCARE,
-        name="Webcare-pilot weekenddienst",
-        kind="webcare_pilot",
-        starts_on=(start + timedelta(days=5)).date(),
-        ends_on=(end - timedelta(days=20)).date(),
-        now=start + timedelta(days=4),
-        department="customer-service",
-        kpi_ids=[kpi],
-        objectives="In het weekend binnen twee uur een eerste reactie.",
-    )
-    projects.evaluate(
-        engine=engine,
-        actor=HEAD_OF_WEBCARE,
-        project_id=pilot,
-        objectives_met=True,
-        evaluation="Weekenddienst haalt de twee uur; uitbreiden naar feestdagen.",
-        now=end - timedelta(days=15),
-    )
