@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from luister.alerts.watch import AlertWatcher
     from luister.connectors.base import Replier
     from luister.demo.story import DemoResult
-    from luister.effects.runner import EffectRunner, RunReport
+    from luister.effects.runner import EffectRunner, RunReport, Sender
     from luister.inbox.replies import Measure
     from luister.net.http import FetchPolicy, SafeHttp
     from luister.plugins import Plugins
@@ -164,17 +164,25 @@ class Runtime:
 
     def effect_runner(self, http: Any, **options: Any) -> EffectRunner:
         """The effects runner over this runtime's database: lanes ``voice:<id>`` are the voices' Repliers,
-        and each outcome is settled in the inbox (the draft, the conversation's message) in the same
-        transaction. The lease outlasts a call several times over, so a live runner is never overtaken."""
+        lane ``mail`` sends e-mail (``luister.effects.mail``, from the mail settings); each reply's outcome
+        is settled in the inbox (the draft, the conversation's message) in the same transaction. The lease
+        outlasts a call several times over, so a live runner is never overtaken."""
         from pydantic import ValidationError
 
         from luister.connectors.base import ConnectorError
+        from luister.effects.mail import LANE as MAIL_LANE
+        from luister.effects.mail import MailLane, MailNotConfigured
         from luister.effects.runner import EffectRunner, LaneUnavailable
         from luister.inbox.credentials import VoiceError
         from luister.inbox.replies_settle import settle
         from luister.storage.secrets import CannotDecrypt, SecretsUnavailable
 
-        async def resolve(lane: str) -> Replier:
+        async def resolve(lane: str) -> Replier | Sender:
+            if lane == MAIL_LANE:
+                try:
+                    return MailLane.of(self.settings, clock=self.clock)
+                except MailNotConfigured as exc:
+                    raise LaneUnavailable(str(exc)) from None
             kind, _, ident = lane.partition(":")
             if kind != "voice" or not ident.isdigit():
                 raise LaneUnavailable(f"no one answers for lane {lane!r}")

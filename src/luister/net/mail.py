@@ -21,7 +21,10 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from enum import StrEnum
 
-SECURITY = ("starttls", "ssl", "none")
+from luister.domain.addresses import address_ok, domain_of
+
+__all__ = ["MailDeferred", "MailError", "MailRefused", "MailUncertain", "Security", "SmtpServer",
+           "address_ok", "domain_of", "send_smtp"]  # fmt: skip
 
 
 class Security(StrEnum):
@@ -66,21 +69,6 @@ class SmtpServer:
     @property
     def where(self) -> str:
         return f"{self.host}:{self.port}"
-
-
-def address_ok(value: str) -> str:
-    """``value`` when it is one e-mail address (a display name allowed); ValueError saying why not."""
-    if "\r" in value or "\n" in value:
-        raise ValueError("an address may not contain line breaks")
-    _, address = parseaddr(value)
-    local, at, domain = address.rpartition("@")
-    if not at or not local or "." not in domain:
-        raise ValueError(f"{value!r} is not an email address")
-    return value.strip()
-
-
-def domain_of(address: str) -> str:
-    return parseaddr(address)[1].rpartition("@")[2].lower() or "luister.local"
 
 
 def _text(error: bytes | str) -> str:
