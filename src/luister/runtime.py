@@ -306,7 +306,8 @@ class Runtime:
 
         now = self.clock()
         tick(engine=self.engine, now=now, bus=events)
-        build_due_digests(engine=self.engine, now=now)  # each department's last whole period, once
+        # each department's last whole period, once; its e-mails planned with it
+        build_due_digests(engine=self.engine, now=now, base_url=self.settings.public_url)
 
     @cached_property
     def push_receiver(self) -> PushReceiver:
