@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from luister.demo.story import DemoResult
     from luister.effects.runner import EffectRunner, RunReport, Sender
     from luister.inbox.replies import Measure
+    from luister.kpis.reports import Render
     from luister.net.http import FetchPolicy, SafeHttp
     from luister.plugins import Plugins
     from luister.services.events import EventBus
@@ -244,8 +245,9 @@ class Runtime:
         stop: threading.Event | None = None,
     ) -> None:
         """The listening loop of `luister listen` and of `luister serve`: due sources, then alerts (time
-        passing, delivery retries), retention once a day when set, then a pause; until ``once`` is done
-        or ``stop`` is set."""
+        passing, delivery retries), the inbox's timers and digests, scheduled reports, retention once a day
+        when set, then a pause; until ``once`` is done or ``stop`` is set. The effects loop runs beside
+        it and sends what these plan (replies, digest and report mail)."""
         from luister.privacy import RetentionPolicy
 
         watcher = self.alert_watcher()
@@ -273,6 +275,7 @@ class Runtime:
                 on_result(result)
             await asyncio.to_thread(watcher.tick)  # alerts on time passing, delivery retries
             await asyncio.to_thread(self.inbox_tick, events)  # snoozes, SLA clocks, the queues
+            await asyncio.to_thread(self.reports_tick)  # scheduled reports due: planned once, mailed
             if retention != RetentionPolicy() and self.clock() >= retention_due:
                 now = self.clock()
                 report = await asyncio.to_thread(
@@ -308,6 +311,19 @@ class Runtime:
         tick(engine=self.engine, now=now, bus=events)
         # each department's last whole period, once; its e-mails planned with it
         build_due_digests(engine=self.engine, now=now, base_url=self.settings.public_url)
+
+    def reports_tick(self) -> list[int]:
+        """The scheduled reports due as of the runtime's clock: each period's run recorded and its e-mail
+        planned once (the effects loop sends it); returns the planned effects' ids."""
+        from luister.kpis.reports import tick
+
+        return tick(engine=self.engine, now=self.clock(), render=self.report_render())
+
+    def report_render(self) -> Render:
+        """How a scheduled report becomes its e-mail's subject and HTML (a short summary for now)."""
+        from luister.kpis.reports import plain_render
+
+        return plain_render
 
     @cached_property
     def push_receiver(self) -> PushReceiver:
