@@ -21,6 +21,7 @@ from luister.api import (
     privacy,
     problems,
     projects,
+    report_schedules,
     sources,
     topics,
 )
@@ -46,6 +47,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(projects.routes(runtime))
     router.include_router(kpis.routes(runtime))
     router.include_router(exports.routes(runtime))
+    router.include_router(report_schedules.routes(runtime))
     return router
 
 
