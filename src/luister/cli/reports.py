@@ -123,7 +123,7 @@ def schedules_remove(ctx: typer.Context, schedule_id: IdArgument) -> None:
 
 @schedules_app.command("send-now")
 def schedules_send_now(ctx: typer.Context, schedule_id: IdArgument) -> None:
-    """Send the report now (also while paused); `luister effects run` or the running loop sends it."""
+    """Send the report now (also while paused); `luister effects run --once` or the running loop sends it."""
     state = state_of(ctx)
     try:
         run_id, effect_id = actions.send_now(engine=state.engine(), schedule_id=schedule_id, actor="cli",
