@@ -28,6 +28,7 @@ from luister.web.pages import (
     overview,
     privacy,
     projects,
+    reports,
     sources,
     tokens,
     topics,
@@ -38,7 +39,7 @@ HERE = Path(__file__).parent
 # the inbox's fixed paths (/inbox/rules, /inbox/reports, /inbox/digests) before /inbox/{id}
 PAGES = (auth, overview, inbox, inbox_setup, inbox_voices, inbox_reports, inbox_presence, inbox_replies,
          inbox_conversation, mentions, alerts, kpis, projects, topics, sources, tokens, account, users,
-         privacy)  # fmt: skip
+         privacy, reports)  # fmt: skip
 
 
 def install(app: FastAPI, runtime: Runtime) -> Web:
