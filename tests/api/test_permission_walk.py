@@ -133,6 +133,16 @@ EXPECT: dict[str, Expect] = {
     "DELETE /api/v1/kpis/{kpi_id}/targets/{target_id}": M, "GET /api/v1/series": V, "POST /api/v1/series": M,
     "POST /api/v1/series/{key}/points": M, "GET /api/v1/exports/mentions": V,
     "GET /api/v1/exports/conversations": V, "GET /api/v1/exports/kpis/{kpi_id}": V,
+    "POST /api/v1/effects/{effect_id}/settle": CO,
+    # scheduled reports: company-wide, read to view, changed to manage
+    "GET /reports/schedules": V, "POST /reports/schedules": M,
+    "POST /reports/schedules/{schedule_id}/{what}": M,
+    "GET /api/v1/report-schedules": V, "POST /api/v1/report-schedules": M,
+    "GET /api/v1/report-schedules/{schedule_id}": V, "PUT /api/v1/report-schedules/{schedule_id}": M,
+    "DELETE /api/v1/report-schedules/{schedule_id}": M,
+    "POST /api/v1/report-schedules/{schedule_id}/pause": M,
+    "POST /api/v1/report-schedules/{schedule_id}/resume": M,
+    "POST /api/v1/report-schedules/{schedule_id}/send-now": M,
 }  # fmt: skip
 
 # Not walked: static files and the API documentation's assets (no data, no state).
@@ -180,6 +190,8 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         "{kpi_id}": 999_999,
         "{goal_id}": 999_999,
         "{target_id}": 999_999,
+        "{schedule_id}": 999_999,
+        "{what}": "pause",
     }
     if "/topics/{name:path}" in path:
         values["{name:path}"] = t.topic
