@@ -8,7 +8,9 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+import schemathesis
 from api_helpers import Api
+from test_schemathesis import call_every_operation
 
 from luister.runtime import Runtime
 
@@ -69,3 +71,17 @@ def test_bad_schedules_are_refused_with_the_field(api: Api) -> None:
     assert api.post("/api/v1/report-schedules", json=BODY | {"weekday": 9}).status_code == 422
     assert api.put("/api/v1/report-schedules/999", json=BODY).status_code == 404
     assert api.get("/api/v1/report-schedules").json() == []
+
+
+def test_no_report_schedule_operation_answers_with_a_server_error_or_off_schema(api: Api) -> None:
+    assert api.post("/api/v1/report-schedules", json=BODY).status_code == 201
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", api.client.app)
+    operations = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())
+        if "reports" in op.definition.raw["tags"]
+    ]
+    assert len(operations) == 8
+    failures, calls = call_every_operation(operations, headers=api.headers("admin"), max_examples=8)
+    assert not failures, "\n\n".join(failures)
+    assert calls >= len(operations) * 8

@@ -102,7 +102,7 @@ def routes(runtime: Runtime) -> APIRouter:
         return [_read(v, runs.get(v.id, [])) for v in views]
 
     @router.post("/report-schedules", status_code=201, response_model=ReportScheduleRead,
-                 responses=responses(403))  # fmt: skip
+                 responses=responses(400, 403))  # fmt: skip
     def report_schedules_create(user: Manager, body: ReportScheduleCreate) -> ReportScheduleRead:
         try:
             new = actions.create_schedule(
@@ -118,7 +118,7 @@ def routes(runtime: Runtime) -> APIRouter:
         return one(schedule_id)
 
     @router.put("/report-schedules/{schedule_id}", response_model=ReportScheduleRead,
-                responses=responses(403, 404))  # fmt: skip
+                responses=responses(400, 403, 404))  # fmt: skip
     def report_schedules_update(
         user: Manager, schedule_id: RowId, body: ReportScheduleUpdate
     ) -> ReportScheduleRead:
