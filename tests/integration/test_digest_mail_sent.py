@@ -19,7 +19,9 @@ from luister.effects.mail import MailLane
 from luister.effects.runner import EffectRunner
 from luister.effects.tables import effect
 from luister.inbox.digest_actions import build_due_digests
+from luister.inbox.privacy import erase
 from luister.net.mail import Security, SmtpServer
+from luister.storage.tables import mention
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # Tuesday: last week's digests are due
 IN_WEEK = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -88,3 +90,10 @@ def test_a_due_digest_is_mailed_once_per_member_in_their_language(engine: Engine
     assert alice["Subject"].startswith("Digest Sales") and alice["Content-Language"] == "en"
     with engine.connect() as conn:
         assert set(conn.scalars(sa.select(effect.c.state))) == {"sent"}
+
+    with engine.begin() as conn:  # an erasure request for a customer quoted in Product's digest
+        quoted = conn.scalar(sa.select(mention.c.id).where(mention.c.text.like("Laadpas%")))
+        erase(conn, [quoted])
+    with engine.connect() as conn:  # Product's mail held the quote: gone from the ledger; Sales's stays
+        kept = conn.execute(sa.select(effect.c.target)).scalars().all()
+    assert sorted(t["to"][0] for t in kept) == ["alice@voltaro.example", "bob@voltaro.example"]

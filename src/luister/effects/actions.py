@@ -109,11 +109,15 @@ def settle_by_hand(conn: Connection, *, effect_id: int, arrived: bool, now: date
     return bool(done)
 
 
-def forget(conn: Connection, *, origins: Sequence[str]) -> int:
-    """Delete the effects these origins planned, with their history (an erasure request: their target
-    and text hold the person's post). Returns how many went."""
+def forget(conn: Connection, *, origins: Sequence[str], prefixes: Sequence[str] = ()) -> int:
+    """Delete the effects these origins planned (or whose origin starts with one of ``prefixes``: every
+    member's mail of a digest), with their history (an erasure request: their target and text hold the
+    person's post). Returns how many went."""
     gone = 0
     for start in range(0, len(origins), 500):
         part = list(origins[start : start + 500])
         gone += conn.execute(effect.delete().where(effect.c.origin.in_(part))).rowcount
+    for prefix in prefixes:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        gone += conn.execute(effect.delete().where(effect.c.origin.like(escaped + "%", escape="\\"))).rowcount
     return gone
