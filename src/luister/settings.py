@@ -19,7 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from luister.domain.addresses import address_ok
+from luister.domain.addresses import address_ok, domain_of
 
 INSECURE_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "luister"})
 
@@ -232,6 +232,8 @@ class Settings(BaseSettings):
             raise ValueError(f"mail_from: {exc}") from None
         if (self.mail_username is None) != (self.mail_password is None):
             raise ValueError("mail_username and mail_password: give both or neither")
+        if self.mode is Mode.production and self.mail_host and domain_of(self.mail_from) == "localhost":
+            raise ValueError("mail_from: production mail needs a real sender, e.g. luister@example.nl")
         if self.mail_password is not None and self.mail_security == "none":
             raise ValueError("mail_password needs mail_security starttls or ssl: it would cross in clear")
         return self
