@@ -32,8 +32,9 @@ if TYPE_CHECKING:
     from luister.alerts.watch import AlertWatcher
     from luister.connectors.base import Replier
     from luister.demo.story import DemoResult
-    from luister.effects.runner import EffectRunner, RunReport
+    from luister.effects.runner import EffectRunner, RunReport, Sender
     from luister.inbox.replies import Measure
+    from luister.kpis.reports import Render
     from luister.net.http import FetchPolicy, SafeHttp
     from luister.plugins import Plugins
     from luister.services.events import EventBus
@@ -165,17 +166,25 @@ class Runtime:
 
     def effect_runner(self, http: Any, **options: Any) -> EffectRunner:
         """The effects runner over this runtime's database: lanes ``voice:<id>`` are the voices' Repliers,
-        and each outcome is settled in the inbox (the draft, the conversation's message) in the same
-        transaction. The lease outlasts a call several times over, so a live runner is never overtaken."""
+        lane ``mail`` sends e-mail (``luister.effects.mail``, from the mail settings); each reply's outcome
+        is settled in the inbox (the draft, the conversation's message) in the same transaction. The lease
+        outlasts a call several times over, so a live runner is never overtaken."""
         from pydantic import ValidationError
 
         from luister.connectors.base import ConnectorError
+        from luister.effects.mail import LANE as MAIL_LANE
+        from luister.effects.mail import MailLane, MailNotConfigured
         from luister.effects.runner import EffectRunner, LaneUnavailable
         from luister.inbox.credentials import VoiceError
         from luister.inbox.replies_settle import settle
         from luister.storage.secrets import CannotDecrypt, SecretsUnavailable
 
-        async def resolve(lane: str) -> Replier:
+        async def resolve(lane: str) -> Replier | Sender:
+            if lane == MAIL_LANE:
+                try:
+                    return MailLane.of(self.settings, clock=self.clock)
+                except MailNotConfigured as exc:
+                    raise LaneUnavailable(str(exc)) from None
             kind, _, ident = lane.partition(":")
             if kind != "voice" or not ident.isdigit():
                 raise LaneUnavailable(f"no one answers for lane {lane!r}")
@@ -238,8 +247,9 @@ class Runtime:
         stop: threading.Event | None = None,
     ) -> None:
         """The listening loop of `luister listen` and of `luister serve`: due sources, then alerts (time
-        passing, delivery retries), retention once a day when set, then a pause; until ``once`` is done
-        or ``stop`` is set."""
+        passing, delivery retries), the inbox's timers and digests, scheduled reports, retention once a day
+        when set, then a pause; until ``once`` is done or ``stop`` is set. The effects loop runs beside
+        it and sends what these plan (replies, digest and report mail)."""
         from luister.privacy import RetentionPolicy
 
         watcher = self.alert_watcher()
@@ -267,6 +277,7 @@ class Runtime:
                 on_result(result)
             await asyncio.to_thread(watcher.tick)  # alerts on time passing, delivery retries
             await asyncio.to_thread(self.inbox_tick, events)  # snoozes, SLA clocks, the queues
+            await asyncio.to_thread(self.reports_tick)  # scheduled reports due: planned once, mailed
             if retention != RetentionPolicy() and self.clock() >= retention_due:
                 now = self.clock()
                 report = await asyncio.to_thread(
@@ -300,7 +311,23 @@ class Runtime:
 
         now = self.clock()
         tick(engine=self.engine, now=now, bus=events)
-        build_due_digests(engine=self.engine, now=now)  # each department's last whole period, once
+        # each department's last whole period, once; its e-mails planned with it
+        build_due_digests(engine=self.engine, now=now, base_url=self.settings.public_url)
+
+    def reports_tick(self) -> list[int]:
+        """The scheduled reports due as of the runtime's clock: each period's run recorded and its e-mail
+        planned once (the effects loop sends it); returns the planned effects' ids."""
+        from luister.kpis.reports import tick
+
+        return tick(engine=self.engine, now=self.clock(), render=self.report_render())
+
+    def report_render(self) -> Render:
+        """How a scheduled report becomes its e-mail's subject and HTML: the KPI report rendered from the data
+        (goals and KPIs with charts, projects, inbox and mentions) as it stood when the run was due."""
+        from luister.kpis import read
+        from luister.kpis.report_render import renderer
+
+        return renderer(engine=self.engine, rates=read.Rates.of(self.settings))
 
     @cached_property
     def push_receiver(self) -> PushReceiver:

@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from luister.domain.addresses import address_ok, domain_of
+
 INSECURE_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "luister"})
 
 
@@ -168,6 +170,34 @@ class Settings(BaseSettings):
         "sales", max_length=40, description="KPIs: the department whose lead conversations count as leads."
     )
 
+    mail_host: str | None = Field(
+        None,
+        description="SMTP server for luister's own mail (digests, scheduled reports), e.g. "
+        "`smtp.example.nl`. Unset: in dev mode each mail is written as an `.eml` file to `mail_pickup_dir`; "
+        "in production mail waits in the effects ledger, saying it is not configured.",
+    )
+    mail_port: int = Field(587, ge=1, le=65535, description="SMTP port: 587 (starttls), 465 (ssl) or 25.")
+    mail_security: str = Field(
+        "starttls", pattern="^(starttls|ssl|none)$",
+        description="`starttls` (587), `ssl` (465) or `none` (a relay in a trusted network; no password).",
+    )  # fmt: skip
+    mail_username: str | None = Field(None, description="SMTP login, when the server asks for one.")
+    mail_password: SecretStr | None = Field(
+        None, description="SMTP password (never shown; give it with `LUISTER_MAIL_PASSWORD`)."
+    )
+    mail_from: str = Field(
+        "luister@localhost", description="Sender of luister's mail, e.g. `luister <luister@example.nl>`; "
+        "production needs a real address when `mail_host` is set.",
+    )  # fmt: skip
+    mail_timeout: float = Field(20.0, gt=0, le=300, description="Seconds per SMTP operation.")
+    mail_pickup_dir: Path | None = Field(
+        None, description="Dev mode without `mail_host`: where mail is written as `.eml` files (default "
+        "`data_dir/mail`). Ignored when `mail_host` is set.",
+    )  # fmt: skip
+    public_url: str = Field(
+        "http://localhost:8000", description="Where people reach luister: links in mail point here."
+    )
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -194,6 +224,20 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"retention_raw_days ({raw}) must not exceed retention_mentions_days ({mentions})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _mail(self) -> Settings:
+        try:
+            address_ok(self.mail_from)
+        except ValueError as exc:
+            raise ValueError(f"mail_from: {exc}") from None
+        if (self.mail_username is None) != (self.mail_password is None):
+            raise ValueError("mail_username and mail_password: give both or neither")
+        if self.mode is Mode.production and self.mail_host and domain_of(self.mail_from) == "localhost":
+            raise ValueError("mail_from: production mail needs a real sender, e.g. luister@example.nl")
+        if self.mail_password is not None and self.mail_security == "none":
+            raise ValueError("mail_password needs mail_security starttls or ssl: it would cross in clear")
         return self
 
     @model_validator(mode="after")

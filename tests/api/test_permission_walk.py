@@ -177,6 +177,16 @@ EXPECT: dict[str, Expect] = {
     "POST /api/v1/organisation/maturity/answers": M, "POST /api/v1/organisation/maturity/snapshots": M,
     "GET /api/v1/organisation/maturity/history": V,
     "GET /reports/{template}.pdf": V, "GET /api/v1/reports/{template}.pdf": V,
+    "POST /api/v1/effects/{effect_id}/settle": CO,
+    # scheduled reports: company-wide, read to view, changed to manage
+    "GET /reports/schedules": V, "POST /reports/schedules": M,
+    "POST /reports/schedules/{schedule_id}/{what}": M,
+    "GET /api/v1/report-schedules": V, "POST /api/v1/report-schedules": M,
+    "GET /api/v1/report-schedules/{schedule_id}": V, "PUT /api/v1/report-schedules/{schedule_id}": M,
+    "DELETE /api/v1/report-schedules/{schedule_id}": M,
+    "POST /api/v1/report-schedules/{schedule_id}/pause": M,
+    "POST /api/v1/report-schedules/{schedule_id}/resume": M,
+    "POST /api/v1/report-schedules/{schedule_id}/send-now": M,
 }  # fmt: skip
 
 # Not walked: static files and the API documentation's assets (no data, no state).
@@ -234,6 +244,8 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         "{pair_id}": 999_999,
         "{pair_id:int}": 999_999,
         "{number:int}": 1,
+        "{schedule_id}": 999_999,
+        "{what}": "pause",
     }
     if "/topics/{name:path}" in path:
         values["{name:path}"] = t.topic

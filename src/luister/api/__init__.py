@@ -25,6 +25,7 @@ from luister.api import (
     privacy,
     problems,
     projects,
+    report_schedules,
     reports,
     sources,
     topics,
@@ -56,6 +57,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(organisation_policy.routes(runtime))
     router.include_router(organisation_maturity.routes(runtime))
     router.include_router(reports.routes(runtime))
+    router.include_router(report_schedules.routes(runtime))
     return router
 
 

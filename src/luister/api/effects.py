@@ -12,7 +12,7 @@ from luister.api.auth import caller
 from luister.api.problems import ApiError, responses
 from luister.domain.accounts import Permission
 from luister.domain.addressing import MAX_ID
-from luister.effects.actions import retry
+from luister.effects.actions import retry, settle_by_hand
 from luister.effects.read import effect_detail, list_effects
 from luister.runtime import Runtime
 from luister.services import audit
@@ -62,7 +62,7 @@ def routes(runtime: Runtime) -> APIRouter:
     def effects_list(
         _user: Admin,
         state: Annotated[list[EffectState] | None, Query(description="Only these states.")] = None,
-        lane: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z]+:[0-9]+$")] = None,
+        lane: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z]+(:[0-9]+)?$")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[EffectRead]:
         """The newest effects first."""
@@ -91,6 +91,24 @@ def routes(runtime: Runtime) -> APIRouter:
             if not retry(conn, effect_id=effect_id, now=datetime.now(UTC), actor=user.email):
                 raise ApiError(409, f"effect {effect_id} is not dead; only a dead effect can be retried")
             audit.record(conn, actor=user.email, action="effect.retry", target=f"effect:{effect_id}")
+        return effects_get(user, effect_id)
+
+    @router.post(
+        "/effects/{effect_id}/settle", response_model=EffectDetail, responses=responses(403, 404, 409)
+    )
+    def effects_settle(
+        user: Admin, effect_id: Annotated[int, Path(ge=1, le=MAX_ID)], arrived: Annotated[bool, Query()]
+    ) -> EffectDetail:
+        """Settle an effect nobody can check (mail cut off while sent): ``arrived=true`` records it as
+        sent, ``false`` sends it again."""
+        with engine.begin() as conn:
+            if effect_detail(conn, effect_id) is None:
+                raise ApiError(404, f"there is no effect {effect_id}")
+            if not settle_by_hand(conn, effect_id=effect_id, arrived=arrived, now=datetime.now(UTC),
+                                  actor=user.email):  # fmt: skip
+                raise ApiError(409, f"effect {effect_id} is not waiting to be settled by hand")
+            audit.record(conn, actor=user.email, action="effect.settle", target=f"effect:{effect_id}",
+                         detail={"arrived": arrived})  # fmt: skip
         return effects_get(user, effect_id)
 
     return router

@@ -316,7 +316,8 @@ def routes(runtime: Runtime) -> APIRouter:
         try:
             built = digest_actions.build_digest(engine=engine, department=body.department,
                                                 period_start=body.period_start, period_end=body.period_end,
-                                                now=runtime.clock(), actor=user.email)  # fmt: skip
+                                                now=runtime.clock(), actor=user.email,
+                                                base_url=runtime.settings.public_url)  # fmt: skip
         except UnknownDepartment as exc:
             raise ApiError(404, str(exc)) from None
         except DigestError as exc:

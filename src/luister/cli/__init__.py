@@ -19,6 +19,7 @@ from luister.cli import (  # noqa: F401  (each module registers its commands)
     organisation_training,
     privacy,
     projects,
+    reports,
     secrets,
     sources,
     tokens,

@@ -92,3 +92,24 @@ def effects_retry(ctx: typer.Context, effect_id: Annotated[int, typer.Argument()
             fail(f"effect {effect_id} is not dead (only a dead effect can be retried)", code=2)
         audit.record(conn, actor="cli", action="effect.retry", target=f"effect:{effect_id}")
     console.print(Text(f"✓ effect {effect_id} will be checked and, if not there, sent again", style="green"))
+
+
+@effects_app.command("settle")
+def effects_settle(
+    ctx: typer.Context,
+    effect_id: Annotated[int, typer.Argument()],
+    arrived: Annotated[
+        bool, typer.Option("--arrived/--not-arrived", help="What you found at the far side (the mailbox).")
+    ],
+) -> None:
+    """Settle an effect nobody can check (mail cut off while it was sent): it arrived, or send it again."""
+    from luister.effects.actions import settle_by_hand
+    from luister.services import audit
+
+    with state_of(ctx).engine().begin() as conn:
+        if not settle_by_hand(conn, effect_id=effect_id, arrived=arrived, now=datetime.now(UTC), actor="cli"):
+            fail(f"effect {effect_id} is not waiting to be settled by hand (unknown, unverifiable)", code=2)
+        audit.record(conn, actor="cli", action="effect.settle", target=f"effect:{effect_id}",
+                     detail={"arrived": arrived})  # fmt: skip
+    said = "recorded as sent" if arrived else "will be sent again"
+    console.print(Text(f"✓ effect {effect_id} {said}", style="green"))

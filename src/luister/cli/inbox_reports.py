@@ -151,6 +151,7 @@ def digest_build(
             period_end=end,
             now=now,
             actor="cli",
+            base_url=state.settings().public_url,
         )
     except (DigestError, UnknownDepartment) as exc:
         fail(str(exc), code=2)

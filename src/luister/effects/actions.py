@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from luister.domain.tid import new_key
-from luister.effects.model import State, body_hash
+from luister.effects.model import UNVERIFIABLE, State, body_hash
 from luister.effects.tables import effect, effect_event
 
 
@@ -85,11 +85,39 @@ def retry(conn: Connection, *, effect_id: int, now: datetime, actor: str) -> boo
     return bool(done)
 
 
-def forget(conn: Connection, *, origins: Sequence[str]) -> int:
-    """Delete the effects these origins planned, with their history (an erasure request: their target
-    and text hold the person's post). Returns how many went."""
+def settle_by_hand(conn: Connection, *, effect_id: int, arrived: bool, now: datetime, actor: str) -> bool:
+    """A person settles an effect nobody can check (``unknown``, ``unverifiable``: mail whose connection
+    dropped while it was sent) after looking at the far side: ``arrived`` makes it ``sent``; otherwise
+    it is ``planned`` again with one more attempt. False for any other effect."""
+    c = effect.c
+    values: dict[str, Any] = (
+        {"state": State.sent.value, "sent_at": now, "last_error": None, "error_code": None}
+        if arrived
+        else {"state": State.planned.value, "max_attempts": c.attempts + 1, "error_code": None,
+              "not_before": None}
+    )  # fmt: skip
+    done = conn.execute(
+        effect.update()
+        .where(c.id == effect_id, c.state == State.unknown.value, c.error_code == UNVERIFIABLE)
+        .values(updated_at=now, lease_until=None, **values)
+    ).rowcount
+    if done:
+        detail = f"{actor}: it arrived" if arrived else f"{actor}: it did not arrive; send it again"
+        state = State.sent if arrived else State.planned
+        conn.execute(effect_event.insert().values(effect_id=effect_id, at=now, state=state.value,
+                                                  detail=detail))  # fmt: skip
+    return bool(done)
+
+
+def forget(conn: Connection, *, origins: Sequence[str], prefixes: Sequence[str] = ()) -> int:
+    """Delete the effects these origins planned (or whose origin starts with one of ``prefixes``: every
+    member's mail of a digest), with their history (an erasure request: their target and text hold the
+    person's post). Returns how many went."""
     gone = 0
     for start in range(0, len(origins), 500):
         part = list(origins[start : start + 500])
         gone += conn.execute(effect.delete().where(effect.c.origin.in_(part))).rowcount
+    for prefix in prefixes:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        gone += conn.execute(effect.delete().where(effect.c.origin.like(escaped + "%", escape="\\"))).rowcount
     return gone

@@ -9,9 +9,11 @@ and every ``unknown`` are *reconciled*: the platform is asked whether the effect
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class State(StrEnum):
@@ -25,6 +27,9 @@ class State(StrEnum):
 
 
 FINAL = frozenset({State.sent, State.failed, State.dead, State.cancelled})
+# error_code of an ``unknown`` effect whose far side cannot be asked (SMTP): it is left for a person to
+# settle by hand (arrived, or send again), neither reconciled nor re-sent by a runner
+UNVERIFIABLE = "unverifiable"
 
 
 class Step(StrEnum):
@@ -58,6 +63,17 @@ def step(effect: Due, *, now: datetime, lane_free_at: datetime | None = None) ->
     if lane_free_at is not None and lane_free_at > now:
         return Step.wait
     return Step.send
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One effect as a :class:`~luister.effects.runner.Sender` gets it: its id and key (for a stable
+    Message-ID), where it goes (the effect's ``target``) and its body."""
+
+    effect_id: int
+    key: str
+    target: Mapping[str, Any]
+    body: str
 
 
 def retry_delay(tries: int) -> timedelta:

@@ -21,7 +21,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -35,13 +35,24 @@ from luister.connectors.base import (
     ReplyTarget,
     ReplyUncertain,
 )
-from luister.effects.model import Due, Settled, State, Step, retry_delay, step
+from luister.effects.model import UNVERIFIABLE, Due, Outbound, Settled, State, Step, retry_delay, step
 from luister.effects.tables import effect, effect_event, effect_pace
 from luister.net.http import BlockedAddressError, FetchError
 
 log = logging.getLogger(__name__)
 
-Resolve = Callable[[str], Awaitable[Replier]]  # lane → the replier of that account
+
+@runtime_checkable
+class Sender(Protocol):
+    """A lane that is not a voice's :class:`Replier` (mail): it sends an :class:`Outbound` and raises the
+    same three errors (``ReplyRefused``, ``ReplyDeferred``, ``ReplyUncertain``). Its far side cannot be
+    asked afterwards, so an uncertain send (or a runner that died mid-call) is never reconciled or sent
+    again: it stays ``unknown`` (error code ``unverifiable``) until a person settles it."""
+
+    async def send_outbound(self, outbound: Outbound) -> Posted: ...
+
+
+Resolve = Callable[[str], Awaitable[Replier | Sender]]  # lane → the replier of that account, or a sender
 OnSettled = Callable[[Connection, Settled], None]
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
@@ -134,7 +145,9 @@ class EffectRunner:
         waiting = sa.or_(c.not_before.is_(None), c.not_before <= now)
         stale = sa.and_(c.state == State.sending.value, sa.or_(c.lease_until.is_(None), c.lease_until <= now))
         open_ = sa.and_(c.state.in_([State.planned.value, State.unknown.value]), waiting,
-                        sa.or_(c.lease_until.is_(None), c.lease_until <= now))  # fmt: skip
+                        sa.or_(c.lease_until.is_(None), c.lease_until <= now),
+                        sa.or_(c.state != State.unknown.value, c.error_code.is_(None),
+                               c.error_code != UNVERIFIABLE))  # fmt: skip
         query = sa.select(c.id, c.lane).where(sa.or_(stale, open_)).order_by(c.id).limit(limit)
         with self.engine.connect() as conn:
             return list(conn.execute(query))
@@ -149,7 +162,7 @@ class EffectRunner:
             )
 
     # -- one effect -------------------------------------------------------------------------------
-    async def work(self, effect_id: int, replier: Replier, report: RunReport) -> State:
+    async def work(self, effect_id: int, replier: Replier | Sender, report: RunReport) -> State:
         """Send or reconcile one effect until it is final, waits, or is left unknown."""
         for _ in range(4):  # reconcile → (certainly not there) → send, at most a few turns per run
             row = self._load(effect_id)
@@ -227,7 +240,10 @@ class EffectRunner:
                 self._event(conn, row.id, now, State.unknown, "the runner stopped during the call: checking")
         return bool(claimed)
 
-    async def _send(self, row: Any, replier: Replier, report: RunReport) -> None:
+    async def _send(self, row: Any, replier: Replier | Sender, report: RunReport) -> None:
+        if isinstance(replier, Sender):
+            await self._send_outbound(row, replier, report)
+            return
         target = _target(row)
         try:
             posted = await replier.reply(target, row.body, key=row.key)
@@ -256,9 +272,37 @@ class EffectRunner:
             self._sent(row, posted)
             report.sent += 1
 
-    async def _reconcile(self, row: Any, replier: Replier, report: RunReport) -> bool:
+    async def _send_outbound(self, row: Any, sender: Sender, report: RunReport) -> None:
+        outbound = Outbound(row.id, row.key, dict(row.target or {}), row.body)
+        try:
+            posted = await sender.send_outbound(outbound)
+        except ReplyRefused as exc:
+            self._finish(row, State.failed, error=str(exc), code=exc.code)
+            report.failed += 1
+        except ReplyDeferred as exc:
+            self._defer(row, exc.retry_after, str(exc), undo_attempt=True)
+            report.deferred += 1
+        except ConnectorError as exc:  # settings (refused before anything went out) are ConnectorErrors
+            if isinstance(exc, ReplyUncertain):
+                self._unverifiable(row, str(exc))
+                report.unknown += 1
+            else:
+                self._finish(row, State.failed, error=str(exc), code="settings")
+                report.failed += 1
+        except Exception as exc:  # noqa: BLE001 - whatever happened, it may have gone out
+            self._unverifiable(row, f"{type(exc).__name__}: {exc}")
+            report.unknown += 1
+        else:
+            self._sent(row, posted)
+            report.sent += 1
+
+    async def _reconcile(self, row: Any, replier: Replier | Sender, report: RunReport) -> bool:
         """True when the effect is settled or still uncertain; False when it is certainly not there and
         may be sent again (then it is ``planned`` once more, or ``dead`` without attempts left)."""
+        if isinstance(replier, Sender):  # cannot be asked: left to a person, never sent blindly again
+            self._unverifiable(row, "the runner stopped during the call; whether it arrived cannot be asked")
+            report.unknown += 1
+            return True
         try:
             found = await replier.find_reply(_target(row), key=row.key, text=row.body)
         except ReplyDeferred as exc:
@@ -308,7 +352,8 @@ class EffectRunner:
                     updated_at=now,
                 )  # fmt: skip
             )
-            self._event(conn, row.id, now, State.sent, "found at the platform" if reconciled else None)
+            note = "found at the platform" if reconciled else getattr(posted, "note", None)
+            self._event(conn, row.id, now, State.sent, note)
             if posted.wait:
                 self._pace_lane(conn, row.lane, now + timedelta(seconds=posted.wait), "rate limit used up")
             self._settle(conn, row, State.sent, now, remote_id=posted.external_id, remote_url=posted.url)
@@ -362,6 +407,28 @@ class EffectRunner:
             self._event(conn, row.id, now, State.unknown, reason)
             if fresh.state != State.unknown.value:  # tell the owner once, not on every check
                 self._settle(conn, row, State.unknown, now, error=reason)
+
+    def _unverifiable(self, row: Any, reason: str) -> None:
+        """May have arrived, and nobody can ask: ``unknown`` with error code ``unverifiable``, no longer
+        due; shown to the operator, who settles it (``luister effects settle``)."""
+        now = self.clock()
+        fresh = self._load(row.id)
+        with self.engine.begin() as conn:
+            conn.execute(
+                effect.update()
+                .where(effect.c.id == row.id)
+                .values(
+                    state=State.unknown.value,
+                    error_code=UNVERIFIABLE,
+                    not_before=None,
+                    lease_until=None,
+                    last_error=reason,
+                    updated_at=now,
+                )  # fmt: skip
+            )
+            self._event(conn, row.id, now, State.unknown, f"{reason}; left for a person to settle")
+            if fresh.state != State.unknown.value:
+                self._settle(conn, row, State.unknown, now, error=reason, error_code=UNVERIFIABLE)
 
     def _settle(self, conn: Connection, row: Any, state: State, now: datetime, **outcome: Any) -> None:
         if self.on_settled is not None:

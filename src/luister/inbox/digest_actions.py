@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
+from luister.effects import actions as effects
 from luister.inbox.calendar import DEFAULT_ZONE
-from luister.inbox.digest_mail import notification_text
-from luister.inbox.digest_read import digest_scope
+from luister.inbox.digest_mail import digest_parts, notification_text
+from luister.inbox.digest_read import detail_in, digest_scope
 from luister.inbox.digests import (
     Decision,
     DigestError,
@@ -45,6 +46,7 @@ from luister.services import audit
 from luister.storage.tables import mention, topic, user_account
 
 MAX_OUTCOME = 2000
+PUBLIC_URL = "http://localhost:8000"  # the settings' ``public_url`` by default: where mail links point
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +64,12 @@ def build_digest(
     period_end: datetime,
     now: datetime,
     actor: str = "system",
+    base_url: str = PUBLIC_URL,
 ) -> Built:
     """The department's digest of [period_start, period_end); the one already built for exactly this
-    period when there is one. Members are told in the app (in their language)."""
+    period when there is one. Members are told in the app and sent it by e-mail (in their language):
+    one e-mail effect per member, planned in the transaction that records the digest, so a digest built
+    twice at once (the other insert loses) is mailed once."""
     start, end = checked_period(period_start, period_end, now)
     try:
         with engine.begin() as conn:
@@ -72,7 +77,7 @@ def build_digest(
             existing = _existing(conn, dept.id, start, end)
             if existing is not None:
                 return existing
-            built = _build(conn, dept, start, end, now)
+            built = _build(conn, dept, start, end, now, base_url)
             audit.record(conn, actor=actor, action="digest.build", target=str(built.digest_id),
                          detail={"department": department, "start": start.isoformat(),
                                  "end": end.isoformat(), "items": built.items})  # fmt: skip
@@ -130,7 +135,9 @@ def said_in(conn: Connection, department_id: int, start: datetime, end: datetime
     return [Said(r[0], r[1], r[2], r[3], r[4], r[5] or 0) for r in rows]
 
 
-def _build(conn: Connection, dept: Any, start: datetime, end: datetime, now: datetime) -> Built:
+def _build(
+    conn: Connection, dept: Any, start: datetime, end: datetime, now: datetime, base_url: str
+) -> Built:
     before = previous_period(start, end)
     ignore = ignored_words(conn.scalars(sa.select(topic.c.name)))
     found = themes(said_in(conn, dept.id, start, end), said_in(conn, dept.id, *before), ignore=ignore)
@@ -155,9 +162,10 @@ def _build(conn: Connection, dept: Any, start: datetime, end: datetime, now: dat
             [{"item_id": item_id, "mention_id": m, "example": m in shown} for m in theme.mention_ids],
         )
     members = conn.execute(
-        sa.select(user_account.c.id, user_account.c.language)
+        sa.select(user_account.c.id, user_account.c.language, user_account.c.email, user_account.c.active)
         .join(department_member, department_member.c.user_id == user_account.c.id)
         .where(department_member.c.department_id == dept.id)
+        .order_by(user_account.c.id)
     ).all()
     if found and members:  # an empty digest is kept (the period is done) but bothers nobody
         conn.execute(notification.insert(), [
@@ -166,7 +174,23 @@ def _build(conn: Connection, dept: Any, start: datetime, end: datetime, now: dat
                                        start, end, _zone(dept.calendar), len(found), int(digest_id))}
             for m in members
         ])  # fmt: skip
+        _mail(conn, int(digest_id), [m for m in members if m.active], now, base_url)
     return Built(int(digest_id), True, len(found))
+
+
+def _mail(conn: Connection, digest_id: int, members: list[Any], now: datetime, base_url: str) -> None:
+    """One e-mail effect per member, in the member's language (the runner's ``mail`` lane sends it)."""
+    detail = detail_in(conn, digest_id=digest_id)
+    parts = {lang: digest_parts(detail, language=lang, base_url=base_url) for lang in ("nl", "en")}
+    for member in members:
+        language = "nl" if member.language == "nl" else "en"
+        subject, text, html = parts[language]
+        effects.plan(
+            conn, kind="email", lane="mail", body=html, origin=f"digest:{digest_id}:{member.id}",
+            target={"to": [member.email], "subject": subject, "text": text, "language": language,
+                    "digest": digest_id},
+            actor_id=None, now=now,
+        )  # fmt: skip
 
 
 def decide_item(
@@ -209,7 +233,7 @@ def decide_item(
                              "outcome": text})  # fmt: skip
 
 
-def build_due_digests(*, engine: Engine, now: datetime) -> list[Built]:
+def build_due_digests(*, engine: Engine, now: datetime, base_url: str = PUBLIC_URL) -> list[Built]:
     """For every department, its digest of the last whole period of its cadence (``digest_every``), when
     not built yet; cheap when nothing is due (one lookup per department). The listening loop's tick
     calls this through ``Runtime.inbox_tick``."""
@@ -220,7 +244,8 @@ def build_due_digests(*, engine: Engine, now: datetime) -> list[Built]:
     built: list[Built] = []
     for key, every, calendar in departments:
         start, end = last_period(every, now, _zone(calendar))
-        result = build_digest(engine=engine, department=key, period_start=start, period_end=end, now=now)
+        result = build_digest(engine=engine, department=key, period_start=start, period_end=end, now=now,
+                              base_url=base_url)  # fmt: skip
         if result.created:
             built.append(result)
     return built

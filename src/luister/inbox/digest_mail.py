@@ -82,6 +82,18 @@ def render_digest_email(
 ) -> EmailMessage:
     """The digest for ``recipient`` in ``language`` (``nl``, else English), with a plain-text part and an
     HTML alternative; links to the digest page and to each example's conversation on ``base_url``."""
+    subject, text, html = digest_parts(detail, language=language, base_url=base_url)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = recipient
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def digest_parts(detail: DigestDetail, *, language: str, base_url: str) -> tuple[str, str, str]:
+    """The digest's subject, plain text and HTML document in ``language`` (what the mail lane sends)."""
     t = _texts(language)
     d = detail.digest
     name = d.department_name(language)
@@ -121,14 +133,6 @@ def render_digest_email(
         lines.append("")
     lines.append(t["open"].format(url=url))
     html.append(f'<p><a href="{escape(url)}">{escape(t["open"].format(url=url))}</a></p>')
-    message = EmailMessage()
-    message["Subject"] = t["subject"].format(**values)
-    message["From"] = sender
-    message["To"] = recipient
-    message.set_content("\n".join(lines))
     body = "\n".join(html)
-    message.add_alternative(
-        f'<!doctype html><html lang="{"nl" if language == "nl" else "en"}"><body>{body}</body></html>',
-        subtype="html",
-    )
-    return message
+    document = f'<!doctype html><html lang="{"nl" if language == "nl" else "en"}"><body>{body}</body></html>'
+    return t["subject"].format(**values), "\n".join(lines) + "\n", document

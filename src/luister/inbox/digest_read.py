@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.inbox.calendar import DEFAULT_ZONE
@@ -139,21 +139,24 @@ def _mentions(item_ids: list[int], *, examples_only: bool) -> sa.Select[Any]:
 def digest_detail(*, engine: Engine, digest_id: int, scope: Scope = EVERYTHING) -> DigestDetail:
     """One digest with its items (complaints, ideas, questions; biggest first) and their examples."""
     with engine.connect() as conn:
-        row = conn.execute(_digests().where(digest.c.id == digest_id, digest_scope(scope))).first()
-        if row is None:
-            raise UnknownDigest(f"no digest #{digest_id}")
-        kind_rank = sa.case({"complaint": 0, "idea": 1, "question": 2}, value=digest_item.c.kind)
-        items = conn.execute(
-            sa.select(digest_item)
-            .where(digest_item.c.digest_id == digest_id)
-            .order_by(
-                kind_rank, (digest_item.c.theme == "").asc(), digest_item.c.count.desc(), digest_item.c.id
-            )
-        ).all()
-        examples: dict[int, list[MentionRead]] = {}
-        if items:
-            for m in conn.execute(_mentions([i.id for i in items], examples_only=True)):
-                examples.setdefault(m[0], []).append(MentionRead(m[2], m[3], m[4], m[5], m[6], m[7], m[1]))
+        return detail_in(conn, digest_id=digest_id, scope=scope)
+
+
+def detail_in(conn: Connection, *, digest_id: int, scope: Scope = EVERYTHING) -> DigestDetail:
+    """:func:`digest_detail` inside ``conn``'s transaction (the digest being built is mailed from it)."""
+    row = conn.execute(_digests().where(digest.c.id == digest_id, digest_scope(scope))).first()
+    if row is None:
+        raise UnknownDigest(f"no digest #{digest_id}")
+    kind_rank = sa.case({"complaint": 0, "idea": 1, "question": 2}, value=digest_item.c.kind)
+    items = conn.execute(
+        sa.select(digest_item)
+        .where(digest_item.c.digest_id == digest_id)
+        .order_by(kind_rank, (digest_item.c.theme == "").asc(), digest_item.c.count.desc(), digest_item.c.id)
+    ).all()
+    examples: dict[int, list[MentionRead]] = {}
+    if items:
+        for m in conn.execute(_mentions([i.id for i in items], examples_only=True)):
+            examples.setdefault(m[0], []).append(MentionRead(m[2], m[3], m[4], m[5], m[6], m[7], m[1]))
     return DigestDetail(_read(row), [_item(i, examples.get(i.id, [])) for i in items])
 
 

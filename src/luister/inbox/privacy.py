@@ -14,7 +14,13 @@ from sqlalchemy.engine import Connection
 
 from luister.effects.actions import forget
 from luister.inbox.replies_settle import origin_of
-from luister.inbox.tables import conversation, conversation_message, reply_draft
+from luister.inbox.tables import (
+    conversation,
+    conversation_message,
+    digest_item,
+    digest_item_mention,
+    reply_draft,
+)
 
 CHUNK = 500
 
@@ -99,7 +105,16 @@ def erase(conn: Connection, mention_ids: Sequence[int]) -> int:
         answering = reply_draft.c.mention_id.in_(mention_ids[start : start + CHUNK])
         in_theirs = reply_draft.c.conversation_id.in_(ids[start : start + CHUNK])
         drafts |= set(conn.scalars(sa.select(reply_draft.c.id).where(sa.or_(answering, in_theirs))))
-    forget(conn, origins=[origin_of(d) for d in sorted(drafts)])  # replies to them: target and text
+    quoted: set[int] = set()  # digests that quote their mentions: the members' mail holds the quote
+    for start in range(0, len(mention_ids), CHUNK):
+        quoted |= set(conn.scalars(
+            sa.select(digest_item.c.digest_id)
+            .join(digest_item_mention, digest_item_mention.c.item_id == digest_item.c.id)
+            .where(digest_item_mention.c.mention_id.in_(mention_ids[start : start + CHUNK]),
+                   digest_item_mention.c.example.is_(True))
+        ))  # fmt: skip
+    forget(conn, origins=[origin_of(d) for d in sorted(drafts)],  # replies to them: target and text
+           prefixes=[f"digest:{d}:" for d in sorted(quoted)])  # fmt: skip
     conn.execute(reply_draft.delete().where(reply_draft.c.id.in_(sorted(drafts))))
     for start in range(0, len(mention_ids), CHUNK):
         part = mention_ids[start : start + CHUNK]

@@ -1,6 +1,7 @@
 """Scheduled reports' tables: a ``report_schedule`` (which report, to whom, weekly at a local time) and a
-``report_run`` per period it was sent for. UNIQUE (schedule_id, period_start): two schedulers ticking at
-once insert one run per period, and only the one that inserted it plans the e-mail."""
+``report_run`` per period it was sent for, and one per "send now". UNIQUE (schedule_id, period_start) over
+the scheduled runs: two schedulers ticking at once insert one run per period, and only the one that
+inserted it plans the e-mail."""
 
 from __future__ import annotations
 
@@ -33,5 +34,7 @@ report_run = sa.Table(
     sa.Column("due_at", UtcDateTime, nullable=False),
     sa.Column("effect_id", BigId, nullable=True),  # the e-mail in the effects ledger
     sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.UniqueConstraint("schedule_id", "period_start", name="uq_report_run_period"),
-)
+    sa.Column("requested_by", sa.String(255), nullable=True),  # "send now" by this person; else scheduled
+    sa.Index("uq_report_run_scheduled", "schedule_id", "period_start", unique=True,
+             sqlite_where=sa.text("requested_by IS NULL"), postgresql_where=sa.text("requested_by IS NULL")),
+)  # fmt: skip

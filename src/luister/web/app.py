@@ -32,6 +32,7 @@ from luister.web.pages import (
     overview,
     privacy,
     projects,
+    reports,
     sources,
     tokens,
     topics,
@@ -42,7 +43,7 @@ HERE = Path(__file__).parent
 # the inbox's fixed paths (/inbox/rules, /inbox/reports, /inbox/digests) before /inbox/{id}
 PAGES = (auth, overview, inbox, inbox_setup, inbox_voices, inbox_reports, inbox_presence, inbox_replies,
          inbox_conversation, mentions, alerts, kpis, projects, topics, sources, tokens, account, users,
-         privacy, organisation_training, organisation_knowledge, organisation_policy,
+         privacy, reports, organisation_training, organisation_knowledge, organisation_policy,
          organisation_maturity)  # fmt: skip
 
 

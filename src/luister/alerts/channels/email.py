@@ -6,18 +6,17 @@ gets the Message-ID ``<luister.alert.<id>.<opened, YYYYmmddHHMMSS>@<sender domai
 ``update:`` in the subject and point at it with ``In-Reply-To`` and ``References``, so mail clients
 thread them. Every message carries ``X-Luister-Alert: <id>`` for filters.
 
-SMTP answers 4xx, time-outs and lost connections are retried by the outbox; 5xx answers, refused
+Sent with :func:`luister.net.mail.send_smtp` (the one SMTP sender, shared with the effects ledger's mail
+lane). SMTP answers 4xx, time-outs and lost connections are retried by the outbox; 5xx answers, refused
 credentials and TLS failures are not (they need someone to fix the channel).
 """
 
 from __future__ import annotations
 
 import asyncio
-import smtplib
-import ssl
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid
 from html import escape
 from typing import Any, ClassVar
 
@@ -26,18 +25,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from luister.alerts.channels.base import DeliveryError, headline, is_web_link, one_line
 from luister.alerts.model import AlertMessage
 from luister.net.http import SafeHttp
+from luister.net.mail import (
+    MailError,
+    MailRefused,
+    Security,
+    SmtpServer,
+    address_ok,
+    domain_of,
+    send_smtp,
+)
 
 SUBJECT_PREFIX = "[luister]"
 
 
-def _address(value: str) -> str:
-    if "\r" in value or "\n" in value:
-        raise ValueError("an address may not contain line breaks")
-    _, address = parseaddr(value)
-    local, at, domain = address.rpartition("@")
-    if not at or not local or "." not in domain:
-        raise ValueError(f"{value!r} is not an email address")
-    return value.strip()
+_address = address_ok
 
 
 class EmailOptions(BaseModel):
@@ -83,8 +84,7 @@ class EmailOptions(BaseModel):
         return self
 
 
-def _domain(address: str) -> str:
-    return parseaddr(address)[1].rpartition("@")[2].lower() or "luister.local"
+_domain = domain_of
 
 
 def thread_id(message: AlertMessage, domain: str) -> str:
@@ -218,55 +218,14 @@ class EmailChannel:
 
     def _send_sync(self, mail: EmailMessage) -> None:
         options = self.options
+        security = Security.ssl if options.ssl else Security.starttls if options.starttls else Security.none
+        server = SmtpServer(options.host, options.port, security, options.username, options.password,
+                            options.timeout)  # fmt: skip
         try:
-            smtp = self._connect()
-            try:
-                if options.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if options.username is not None and options.password is not None:
-                    smtp.login(options.username, options.password)
-                refused = smtp.send_message(mail)
-            finally:
-                _quit(smtp)
-        except DeliveryError:
-            raise
-        except smtplib.SMTPRecipientsRefused as exc:
-            codes = [code for code, _ in exc.recipients.values()]
-            raise DeliveryError(
-                f"SMTP refused every recipient: {', '.join(map(str, exc.recipients))}",
-                retryable=all(400 <= code < 500 for code in codes),
-            ) from None
-        except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(f"SMTP login refused ({exc.smtp_code})", retryable=False) from None
-        except smtplib.SMTPNotSupportedError as exc:
-            raise DeliveryError(f"SMTP server does not support it: {exc}", retryable=False) from None
-        except smtplib.SMTPResponseException as exc:
-            text = (
-                exc.smtp_error.decode(errors="replace")
-                if isinstance(exc.smtp_error, bytes)
-                else exc.smtp_error
-            )
-            raise DeliveryError(
-                f"SMTP {exc.smtp_code}: {one_line(str(text), 200)}", retryable=not 500 <= exc.smtp_code < 600
-            ) from None
-        except ssl.SSLCertVerificationError as exc:
-            raise DeliveryError(f"TLS certificate refused: {exc.verify_message}", retryable=False) from None
-        except (smtplib.SMTPException, OSError) as exc:  # disconnects, time-outs, refused connections
-            detail = str(exc) or type(exc).__name__
-            raise DeliveryError(f"SMTP {options.host}:{options.port}: {one_line(detail, 200)}") from None
+            refused = send_smtp(server, mail)
+        except MailRefused as exc:
+            raise DeliveryError(str(exc), retryable=False) from None
+        except MailError as exc:  # deferred, or uncertain: an alert mail twice beats none
+            raise DeliveryError(str(exc)) from None
         if refused:
             raise DeliveryError(f"SMTP refused some recipients: {', '.join(refused)}", retryable=False)
-
-    def _connect(self) -> smtplib.SMTP:
-        options = self.options
-        if options.ssl:
-            context = ssl.create_default_context()
-            return smtplib.SMTP_SSL(options.host, options.port, timeout=options.timeout, context=context)
-        return smtplib.SMTP(options.host, options.port, timeout=options.timeout)
-
-
-def _quit(smtp: smtplib.SMTP) -> None:
-    try:
-        smtp.quit()
-    except (smtplib.SMTPException, OSError):
-        smtp.close()

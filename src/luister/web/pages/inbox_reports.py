@@ -176,6 +176,7 @@ def routes(web: Web) -> APIRouter:
                 period_end=end,
                 now=now,
                 actor=post.session.user.email,
+                base_url=web.runtime.settings.public_url,
             )
         except (DigestError, UnknownDepartment) as exc:
             return _digests(request, post.session, "", error=str(exc), status=400)
