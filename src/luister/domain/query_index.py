@@ -27,8 +27,10 @@ PostgreSQL's tsvector unchanged, and a value's prefix is its token's prefix.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 
 from luister.domain.queries import (
@@ -59,12 +61,16 @@ MAX_TOKEN = 120  # longer tokens are cut here, in the index and in queries alike
 MAX_KEYS = 64  # an OR wider than this is not worth an index query: the caller scans
 _NO_TOPICS: Mapping[str, Query] = MappingProxyType({})
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_PLAIN_VALUE = re.compile("[a-z0-9]*").fullmatch
+_PLAIN_TEXT = re.compile("[a-z0-9 ]*").fullmatch
 
 WORD, HASHTAG, HANDLE, DOMAIN = "w", "h", "a", "d"
 
 
 def encode(kind: str, value: str) -> str:
     """An index token: ``kind`` then ``value`` with every character but a-z and 0-9 as ``_<hex>_``."""
+    if _PLAIN_VALUE(value):  # most words: as they are
+        return (kind + value)[:MAX_TOKEN]
     body = "".join(char if char in _PLAIN else f"_{ord(char):x}_" for char in value)
     return (kind + body)[:MAX_TOKEN]
 
@@ -76,25 +82,45 @@ def _suffixes(host: str) -> list[str]:
 
 
 def index_keys(doc: Document) -> list[str]:
-    """The index tokens of one mention, without repeats, in a stable order."""
-    keys: dict[str, None] = {}
+    """The index tokens of one mention, without repeats, sorted (the same set always in the same order).
+
+    No token spans white space (:func:`luister.domain.text_tokens.tokenize` cuts chunk by chunk), so a
+    text's tokens are those of its chunks together: a plain word is its own token, and the tokens of other
+    chunks (``e-mail``, ``#storing``, ``voltaro.nl``), which recur, are remembered."""
+    keys: set[str] = set()
     for text in (doc.text, doc.title):
         if not text:
             continue
-        tokens = tokenize(normalise(text))
-        keys.update(dict.fromkeys(encode(WORD, value) for value in sorted(tokens.values())))
-        keys.update(dict.fromkeys(encode(HASHTAG, body) for body, _ in tokens.hashtags))
-        for handle, _ in tokens.handles:
-            keys.update(dict.fromkeys(encode(HANDLE, key) for key in handle_keys(handle)))
-        for host, _, _ in tokens.domains:
-            keys.update(dict.fromkeys(encode(DOMAIN, part) for part in _suffixes(host)))
-        for url, _, _ in tokens.urls:
-            keys.update(dict.fromkeys(encode(DOMAIN, part) for part in _suffixes(url_host(url))))
-    keys.update(dict.fromkeys(encode(HANDLE, key) for key in author_handle_keys(doc)))
+        normalised = normalise(text)
+        chunks = set(normalised.split())
+        if _PLAIN_TEXT(normalised) and len(max(chunks, key=len, default="")) < MAX_TOKEN:
+            keys.update(["w" + chunk for chunk in chunks])  # only plain words: each its own token
+            continue
+        for chunk in chunks:
+            if _PLAIN_VALUE(chunk) and len(chunk) < MAX_TOKEN:
+                keys.add("w" + chunk)
+            else:
+                keys.update(_chunk_keys(chunk))
+    keys.update(encode(HANDLE, key) for key in author_handle_keys(doc))
     own = doc_url_key(doc.url)
     if own:
-        keys.update(dict.fromkeys(encode(DOMAIN, part) for part in _suffixes(url_host(own))))
-    return list(keys)
+        keys.update(encode(DOMAIN, part) for part in _suffixes(url_host(own)))
+    return sorted(keys)
+
+
+@lru_cache(maxsize=100_000)
+def _chunk_keys(chunk: str) -> tuple[str, ...]:
+    """The index tokens of one normalised chunk of text (no white space in it)."""
+    tokens = tokenize(chunk)
+    keys = {encode(WORD, value) for value in tokens.values()}
+    keys.update(encode(HASHTAG, body) for body, _ in tokens.hashtags)
+    for handle, _ in tokens.handles:
+        keys.update(encode(HANDLE, key) for key in handle_keys(handle))
+    for host, _, _ in tokens.domains:
+        keys.update(encode(DOMAIN, part) for part in _suffixes(host))
+    for url, _, _ in tokens.urls:
+        keys.update(encode(DOMAIN, part) for part in _suffixes(url_host(url)))
+    return tuple(keys)
 
 
 # --- the index query -------------------------------------------------------------------------------------

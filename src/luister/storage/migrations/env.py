@@ -10,6 +10,7 @@ import luister.inbox.tables  # noqa: F401
 import luister.kpis.projects_tables  # noqa: F401
 import luister.kpis.report_tables  # noqa: F401
 import luister.kpis.tables  # noqa: F401
+import luister.storage.search_index  # noqa: F401
 from luister.storage.tables import declared, metadata
 
 connection = context.config.attributes.get("connection")
