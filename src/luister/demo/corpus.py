@@ -36,7 +36,8 @@ COMMON = (
 )  # fmt: skip
 SPECIAL = (
     "e-mail", "auto's", "zo'n", "m'n", "café", "coöperatie", "één", "Voltaro's", "wi-fi", "t-shirt",
-    "🔥", "😤", "👍🏽", "❤️", "#storing", "#klantenservice", "#energie", "@voltaro", "@stroomwijs@mastodon.social",
+    "🔥", "😤", "👍🏽", "❤️", "#storing", "#klantenservice", "#energie", "@voltaro",
+    "@stroomwijs@mastodon.social",
     "voltaro.nl", "mijn.voltaro.nl", "https://www.voltaro.nl/storing/123", "https://stroomwijs.nl/tarieven",
     "info@voltaro.nl", "(klant)", "storing!", "stroom?", "24/7",
 )  # fmt: skip
