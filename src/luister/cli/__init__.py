@@ -14,6 +14,7 @@ from luister.cli import (  # noqa: F401  (each module registers its commands)
     kpis,
     privacy,
     projects,
+    search,
     sources,
     tokens,
     topics,

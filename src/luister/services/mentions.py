@@ -248,6 +248,13 @@ def _filters(
     return where
 
 
+def index_reason(*, engine: Engine, query: str, topics: Mapping[str, str] | None = None) -> str | None:
+    """Why the search index cannot serve ``query`` (None: it can)."""
+    parsed, known = _parse(query, topics)
+    with engine.connect() as conn:
+        return _index_plan(conn, parsed, known)[1]
+
+
 @dataclass(slots=True, frozen=True)
 class MatchCount:
     """How many mentions match a query in a period (``exact`` False: at least ``count``, the scan

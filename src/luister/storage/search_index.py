@@ -16,6 +16,7 @@ searches scan as before (:func:`ready`). Mentions written after the migration ar
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from luister.domain.queries import MatchDoc, parse_query
 from luister.domain.query_index import IndexPlan, compile_index_query, index_keys
 from luister.storage.tables import mention, metadata
 
+log = logging.getLogger(__name__)
 SEARCH_TABLE = "mention_search"
 SEARCH_GIN = "ix_mention_search_keys"
 metadata.info.setdefault("undeclared", set()).update((SEARCH_TABLE, SEARCH_GIN))
@@ -143,6 +145,8 @@ def build(
             conn.execute(sa.update(search_build).values(next_id=end + 1))
         if on_batch is not None:
             on_batch(end, target)
+        elif end // 100_000 != (end - batch_size) // 100_000 or end == target:
+            log.info("search index: mentions up to id %s of %s indexed", f"{end:,}", f"{target:,}")
     return build_state(engine=engine)
 
 
