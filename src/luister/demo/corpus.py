@@ -58,7 +58,7 @@ def topics() -> list[tuple[str, str, str]]:
         ("Voltaro", "brand", 'voltaro OR "volt aro" OR @voltaro OR voltaro.nl')
     ]
     found += [(brand, "competitor", brand.lower()) for brand in BRANDS[1:]]
-    found += [(f"Voltaro {p}", "product", f'voltaro AND "{p}"') for p in PRODUCTS]
+    found += [(f"Voltaro {p}", "other", f'voltaro AND "{p}"') for p in PRODUCTS]
     found += [(f"Campagne {c}", "campaign", f"#{c} OR {c}") for c in CAMPAIGNS]
     found += [
         ("Storingen", "other", "(storing* OR outage OR down) NOT test"),

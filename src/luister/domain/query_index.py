@@ -39,6 +39,7 @@ from luister.domain.queries import (
     Domain,
     Field,
     Followers,
+    MatchDoc,
     Handle,
     Hashtag,
     Near,
@@ -101,11 +102,23 @@ def index_keys(doc: Document) -> list[str]:
                 keys.add("w" + chunk)
             else:
                 keys.update(_chunk_keys(chunk))
-    keys.update(encode(HANDLE, key) for key in author_handle_keys(doc))
+    if doc.author_handle:
+        keys.update(_author_keys(doc.author_handle))
     own = doc_url_key(doc.url)
     if own:
-        keys.update(encode(DOMAIN, part) for part in _suffixes(url_host(own)))
+        keys.update(_host_keys(url_host(own)))
     return sorted(keys)
+
+
+@lru_cache(maxsize=100_000)
+def _author_keys(handle: str) -> tuple[str, ...]:
+    """What an @handle query compares with in the author: the handle and its local part."""
+    return tuple({encode(HANDLE, key) for key in author_handle_keys(MatchDoc(text="", author_handle=handle))})
+
+
+@lru_cache(maxsize=100_000)
+def _host_keys(host: str) -> tuple[str, ...]:
+    return tuple(encode(DOMAIN, part) for part in _suffixes(host))
 
 
 @lru_cache(maxsize=100_000)
