@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.query_index import IndexPlan, compile_index_query
@@ -19,6 +20,8 @@ from luister.storage.tables import UtcDateTime, mention, mention_topic, topic
 
 if TYPE_CHECKING:
     from luister.domain.queries import Query
+
+_NAMED_SQLITE = sqlite_dialect.dialect(paramstyle="named")
 
 
 @dataclass(slots=True, frozen=True)
@@ -166,11 +169,12 @@ def search_mentions(
         scan_limit = SCAN_LIMIT if parsed is not None and plan is None else None
         if plan is not None:
             base = base.where(search_index.candidates(plan, conn.dialect.name))
+        hint = _hint(conn, plan)
         checked = parsed is not None and not (plan is not None and plan.exact)
         batch = limit + 1 if not checked else (1000 if plan is None else max(limit + 1, 200))
         while len(found) < limit + 1 and (scan_limit is None or scanned < scan_limit):
             page = base if cursor is None else base.where(_older_than(*cursor))
-            rows = conn.execute(page.limit(batch)).all()
+            rows = conn.execute(_hinted(page.limit(batch), hint)).all()
             if not rows:
                 break
             scanned += len(rows)
@@ -212,6 +216,39 @@ def _index_plan(
     if not search_index.ready(conn):
         return None, "the search index is still being built (luister search build): this query scans"
     return plan, None
+
+
+FEW_CANDIDATES = 20_000  # SQLite: up to this many index answers are looked up one by one
+
+
+def _hint(conn: Connection, plan: IndexPlan | None) -> str | None:
+    """On SQLite, the plan its planner cannot choose alone (it knows nothing of the index's answers):
+    few answers are looked up by id and sorted; many are met walking the published index newest first,
+    which stops as soon as the page is full. PostgreSQL estimates a tsquery's rows itself: None."""
+    if plan is None or conn.dialect.name != "sqlite":
+        return None
+    few = search_index.count_candidates(conn, plan) <= FEW_CANDIDATES
+    return "NOT INDEXED" if few else "INDEXED BY ix_mention_published_at"
+
+
+def _hinted(select: sa.Select[Any], hint: str | None) -> sa.Executable:
+    """``select`` with the SQLite table hint on ``mention``. SQLAlchemy renders no SQLite table hints: the
+    statement is compiled, the hint written in, and it runs as text with the same typed parameters and
+    result columns."""
+    if hint is None:
+        return select
+    compiled = select.compile(dialect=_NAMED_SQLITE)
+    head, found, tail = str(compiled).partition("\nFROM mention ")
+    if not found:
+        head, found, tail = str(compiled).partition("\nFROM mention\n")
+        tail = "\n" + tail
+    assert found, "the statement reads mention"
+    binds = [
+        sa.bindparam(name, compiled.params[name], type_=bind.type)
+        for bind, name in compiled.bind_names.items()
+    ]
+    sql = f"{head}\nFROM mention {hint} {tail}"
+    return sa.text(sql).bindparams(*binds).columns(*select.selected_columns)
 
 
 def _filters(
@@ -290,14 +327,14 @@ def count_matches(
         if plan is not None:
             where.append(search_index.candidates(plan, conn.dialect.name))
         if plan is not None and plan.exact:
-            total = conn.execute(sa.select(sa.func.count()).select_from(mention).where(*where)).scalar_one()
-            return MatchCount(int(total), exact=True)
+            counting = sa.select(sa.func.count()).select_from(mention).where(*where)
+            return MatchCount(
+                int(conn.execute(_hinted(counting, _hint(conn, plan))).scalar_one()), exact=True
+            )
         named = {n: (name, q) for n, (name, q) in enumerate(known.items(), start=1)}
         matcher = TopicMatcher.compile({**named, 0: ("\x00counted", parsed)})  # a name no topic has
-        rows = conn.execute(
-            sa.select(*MATCH_COLUMNS).where(*where).order_by(mention.c.published_at.desc())
-            .limit(None if plan is not None else COUNT_SCAN_LIMIT)
-        )  # fmt: skip
+        listed = sa.select(*MATCH_COLUMNS).where(*where).order_by(mention.c.published_at.desc())
+        rows = conn.execute(_hinted(listed.limit(None if plan else COUNT_SCAN_LIMIT), _hint(conn, plan)))
         count = seen = 0
         for row in rows:
             seen += 1
