@@ -32,7 +32,7 @@ def upgrade(
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     with engine.connect() as connection:
-        has_index = sa.inspect(connection).has_table("mention_search_build")
+        has_index = sa.inspect(connection).has_table("mention_index_build")
     if has_index:
         from luister.storage import search_index
 

@@ -9,7 +9,7 @@ Each mention's index tokens (:func:`luister.domain.query_index.index_keys`) are 
   as they are (``array_to_tsvector``: never parsed), removed with the mention (``ON DELETE CASCADE``).
 
 Existing databases are indexed by :func:`build` in batches of ascending ids, each batch its own
-transaction, recording how far it got in ``mention_search_build``: interrupted, it continues where it
+transaction, recording how far it got in ``mention_index_build``: interrupted, it continues where it
 stopped. Until it is done, mentions up to ``target_id`` above ``next_id`` are not yet indexed, and
 searches scan as before (:func:`ready`). Mentions written after the migration are indexed by the writer.
 """
@@ -36,7 +36,7 @@ metadata.info.setdefault("undeclared", set()).update((SEARCH_TABLE, SEARCH_GIN))
 
 # One row (id 1): ids below next_id are indexed by the build, ids above target_id by the writer.
 search_build = sa.Table(
-    "mention_search_build",
+    "mention_index_build",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("next_id", sa.BigInteger, nullable=False),

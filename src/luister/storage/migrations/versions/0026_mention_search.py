@@ -23,15 +23,15 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "mention_search_build",
+        "mention_index_build",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("next_id", sa.BigInteger(), nullable=False),
         sa.Column("target_id", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_mention_search_build")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mention_index_build")),
     )
     # ids 1 .. the newest stored now are left to the build; newer ones the writer indexes
     op.execute(
-        "INSERT INTO mention_search_build (id, next_id, target_id) "
+        "INSERT INTO mention_index_build (id, next_id, target_id) "
         "SELECT 1, 1, coalesce(max(id), 0) FROM mention"
     )
     if op.get_bind().dialect.name == "postgresql":
@@ -50,4 +50,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE mention_search")
-    op.drop_table("mention_search_build")
+    op.drop_table("mention_index_build")
