@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -152,8 +152,7 @@ def search_mentions(
     ``country`` and ``language`` accept ``""`` for "unknown" (as the dashboards count it); the period is
     [since, until). ``topics`` (name → query) are those a ``topic:`` in ``query`` may name: the reader's;
     a reference to any other raises ``QueryReferenceError`` (none given: no references)."""
-    from luister.domain.queries import evaluate
-    from luister.services.matching import MATCH_COLUMNS, doc_from_row
+    from luister.services.matching import MATCH_COLUMNS
 
     parsed, known = _parse(query, topics)
     extra = [c for c in MATCH_COLUMNS if c.name not in MentionRead.__dataclass_fields__]  # what queries see
@@ -172,17 +171,21 @@ def search_mentions(
         hint = _hint(conn, plan)
         checked = parsed is not None and not (plan is not None and plan.exact)
         batch = limit + 1 if not checked else (1000 if plan is None else max(limit + 1, 200))
+        if hint == FEW:
+            batch = FEW_CANDIDATES  # all of them at once: they are sorted whole anyway
+        matches = _checker(parsed, known) if checked else None
         while len(found) < limit + 1 and (scan_limit is None or scanned < scan_limit):
             page = base if cursor is None else base.where(_older_than(*cursor))
-            rows = conn.execute(_hinted(page.limit(batch), hint)).all()
-            if not rows:
-                break
-            scanned += len(rows)
-            cursor = (rows[-1].published_at, rows[-1].id)
-            for row in rows:
-                if not checked or evaluate(parsed, doc_from_row(row), topics=known):  # type: ignore[arg-type]
+            got = 0
+            for row in conn.execute(_hinted(page.limit(batch), hint)):  # read as far as needed
+                got += 1
+                cursor = (row.published_at, row.id)
+                if matches is None or matches(row):
                     found.append(_read(row))
-            if len(rows) < batch:
+                    if len(found) > limit:
+                        break
+            scanned += got
+            if got < batch:
                 break
             batch = min(batch * 4, 5000)
     more = len(found) > limit
@@ -191,6 +194,17 @@ def search_mentions(
     last = (found[-1].published_at, found[-1].id) if found else cursor
     next_before = page_cursor(*last) if last and (more or out) else None
     return MentionPage(found, next_before, scanned_out=out and len(found) < limit, index_reason=reason)
+
+
+def _checker(parsed: Query | None, known: Mapping[str, Query]) -> Callable[[Any], bool]:
+    """Whether a mention row matches ``parsed``: the compiled matcher, with the topics it may name."""
+    from luister.domain.matcher import TopicMatcher
+    from luister.services.matching import doc_from_row
+
+    named = {n: (name, query) for n, (name, query) in enumerate(known.items(), start=1)}
+    assert parsed is not None
+    matcher = TopicMatcher.compile({**named, 0: ("\x00searched", parsed)})  # a name no topic has
+    return lambda row: 0 in matcher.match(doc_from_row(row))
 
 
 def _parse(query: str | None, topics: Mapping[str, str] | None) -> tuple[Query | None, dict[str, Query]]:
@@ -219,6 +233,7 @@ def _index_plan(
 
 
 FEW_CANDIDATES = 20_000  # SQLite: up to this many index answers are looked up one by one
+FEW, MANY = "NOT INDEXED", "INDEXED BY ix_mention_published_at"
 
 
 def _hint(conn: Connection, plan: IndexPlan | None) -> str | None:
@@ -227,8 +242,7 @@ def _hint(conn: Connection, plan: IndexPlan | None) -> str | None:
     which stops as soon as the page is full. PostgreSQL estimates a tsquery's rows itself: None."""
     if plan is None or conn.dialect.name != "sqlite":
         return None
-    few = search_index.count_candidates(conn, plan) <= FEW_CANDIDATES
-    return "NOT INDEXED" if few else "INDEXED BY ix_mention_published_at"
+    return FEW if search_index.count_candidates(conn, plan) <= FEW_CANDIDATES else MANY
 
 
 def _hinted(select: sa.Select[Any], hint: str | None) -> sa.Executable:
