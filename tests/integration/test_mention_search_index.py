@@ -109,6 +109,7 @@ def test_search_and_counts_equal_a_linear_scan(sample: Engine, monkeypatch: pyte
     # SQLite looks up up to this many index answers by id and walks the published index for more:
     # low here, so that both ways are taken (the rare term by id, the common ones walking)
     monkeypatch.setattr("luister.services.mentions.FEW_CANDIDATES", 100)
+    monkeypatch.setattr("luister.services.mentions.DENSE_SHARE", 10)  # over 1 in 10: walked without it
     since = START + timedelta(days=365)
     until = START + timedelta(days=730)
     linear = _linear_all(sample, QUERIES)

@@ -166,9 +166,11 @@ def search_mentions(
     with engine.connect() as conn:
         plan, reason = _index_plan(conn, parsed, known)
         scan_limit = SCAN_LIMIT if parsed is not None and plan is None else None
+        hint = _hint(conn, plan)
+        if hint == DENSE:  # most mentions are answers: walking newest first finds a page at once
+            hint, plan = MANY, None
         if plan is not None:
             base = base.where(search_index.candidates(plan, conn.dialect.name))
-        hint = _hint(conn, plan)
         checked = parsed is not None and not (plan is not None and plan.exact)
         batch = limit + 1 if not checked else (1000 if plan is None else max(limit + 1, 200))
         if hint == FEW:
@@ -233,7 +235,8 @@ def _index_plan(
 
 
 FEW_CANDIDATES = 20_000  # SQLite: up to this many index answers are looked up one by one
-FEW, MANY = "NOT INDEXED", "INDEXED BY ix_mention_published_at"
+DENSE_SHARE = 5  # SQLite: when over 1 in this many mentions are answers, search walks without the index
+FEW, MANY, DENSE = "NOT INDEXED", "INDEXED BY ix_mention_published_at", "dense"
 
 
 def _hint(conn: Connection, plan: IndexPlan | None) -> str | None:
@@ -242,7 +245,17 @@ def _hint(conn: Connection, plan: IndexPlan | None) -> str | None:
     which stops as soon as the page is full. PostgreSQL estimates a tsquery's rows itself: None."""
     if plan is None or conn.dialect.name != "sqlite":
         return None
-    return FEW if search_index.count_candidates(conn, plan) <= FEW_CANDIDATES else MANY
+    answers = search_index.count_candidates(conn, plan)
+    if answers <= FEW_CANDIDATES:
+        return FEW
+    newest = conn.execute(sa.select(sa.func.max(mention.c.id))).scalar() or 0
+    return DENSE if answers * DENSE_SHARE > newest else MANY
+
+
+def _counting_hint(conn: Connection, plan: IndexPlan | None) -> str | None:
+    """A count reads every answer: dense ones too through the index."""
+    hint = _hint(conn, plan)
+    return MANY if hint == DENSE else hint
 
 
 def _hinted(select: sa.Select[Any], hint: str | None) -> sa.Executable:
@@ -343,12 +356,14 @@ def count_matches(
         if plan is not None and plan.exact:
             counting = sa.select(sa.func.count()).select_from(mention).where(*where)
             return MatchCount(
-                int(conn.execute(_hinted(counting, _hint(conn, plan))).scalar_one()), exact=True
+                int(conn.execute(_hinted(counting, _counting_hint(conn, plan))).scalar_one()), exact=True
             )
         named = {n: (name, q) for n, (name, q) in enumerate(known.items(), start=1)}
         matcher = TopicMatcher.compile({**named, 0: ("\x00counted", parsed)})  # a name no topic has
         listed = sa.select(*MATCH_COLUMNS).where(*where).order_by(mention.c.published_at.desc())
-        rows = conn.execute(_hinted(listed.limit(None if plan else COUNT_SCAN_LIMIT), _hint(conn, plan)))
+        rows = conn.execute(
+            _hinted(listed.limit(None if plan else COUNT_SCAN_LIMIT), _counting_hint(conn, plan))
+        )
         count = seen = 0
         for row in rows:
             seen += 1
