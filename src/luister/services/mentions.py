@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.query_index import IndexPlan, compile_index_query
@@ -170,7 +171,7 @@ def search_mentions(
         if hint == DENSE:  # most mentions are answers: walking newest first finds a page at once
             hint, plan = MANY, None
         if plan is not None:
-            base = base.where(search_index.candidates(plan, conn.dialect.name))
+            base = base.where(_candidates(conn, plan))
         checked = parsed is not None and not (plan is not None and plan.exact)
         batch = limit + 1 if not checked else (1000 if plan is None else max(limit + 1, 200))
         if hint == FEW:
@@ -237,6 +238,16 @@ def _index_plan(
 FEW_CANDIDATES = 20_000  # SQLite: up to this many index answers are looked up one by one
 DENSE_SHARE = 5  # SQLite: when over 1 in this many mentions are answers, search walks without the index
 FEW, MANY, DENSE = "NOT INDEXED", "INDEXED BY ix_mention_published_at", "dense"
+
+
+def _candidates(conn: Connection, plan: IndexPlan) -> sa.ColumnElement[bool]:
+    """The condition naming the index's answers. PostgreSQL's planner cannot tell a rare word from a
+    common one it has no statistics for: few answers are passed as their ids (looked up by key)."""
+    if conn.dialect.name != "sqlite":
+        ids = search_index.candidate_ids(conn, plan, FEW_CANDIDATES)
+        if ids is not None:
+            return mention.c.id == sa.any_(sa.bindparam("candidate_ids", ids, type_=ARRAY(sa.BigInteger)))
+    return search_index.candidates(plan, conn.dialect.name)
 
 
 def _hint(conn: Connection, plan: IndexPlan | None) -> str | None:

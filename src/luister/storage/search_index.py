@@ -161,6 +161,13 @@ def candidates(plan: IndexPlan, dialect: str) -> sa.ColumnElement[bool]:
     return mention.c.id.in_(found.columns(sa.column("mention_id")))
 
 
+def candidate_ids(conn: Connection, plan: IndexPlan, limit: int) -> list[int] | None:
+    """PostgreSQL: the ids the index answers ``plan`` with, when there are at most ``limit`` (else None)."""
+    sql = "SELECT mention_id FROM mention_search WHERE keys @@ CAST(:q AS tsquery) LIMIT :n"
+    ids = list(conn.execute(sa.text(sql), {"q": plan.tsquery(), "n": limit + 1}).scalars())
+    return ids if len(ids) <= limit else None
+
+
 def compile_plan(query: str) -> IndexPlan:
     """The index plan of a query text (for tools and tests)."""
     return compile_index_query(parse_query(query))
