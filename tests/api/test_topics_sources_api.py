@@ -53,6 +53,7 @@ def test_trying_a_query(api: Api) -> None:
     assert trial.status_code == 200, trial.text
     body = trial.json()
     assert body["sampled"] == 8 and body["matched"] == 2 and len(body["examples"]) == 1
+    assert body["whole"] is True and body["index_reason"] is None  # all of history, through the index
     assert "storing" in body["examples"][0]["text"]
     bad = api.post("/api/v1/topics/test", json={"query": "lang:"})
     assert bad.status_code == 422 and bad.json()["position"] == 5

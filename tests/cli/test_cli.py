@@ -164,12 +164,12 @@ def test_topics_commands(settings: Settings, tmp_path: Path) -> None:
     listed = invoke(settings, "topics", "list")
     assert "Voltaro" in listed.output and "brand" in listed.output
     tried = invoke(settings, "topics", "test", "enerlux OR voltaro")
-    assert "2 of the newest 2 mentions match" in tried.output
+    assert "2 of the 2 mentions of all history match" in tried.output
     bad = invoke(settings, "topics", "test", "voltaro AND (storing")
     assert bad.exit_code == 2
     assert "^" in bad.output and "never closed" in bad.output
     referring = invoke(settings, "topics", "test", 'topic:Voltaro AND (storing OR "in de wacht") -#vacature')
-    assert referring.exit_code == 0 and "1 of the newest 2 mentions match" in referring.output
+    assert referring.exit_code == 0 and "1 of the 2 mentions of all history match" in referring.output
     unknown = invoke(settings, "topics", "test", "topic:Nergens AND storing")
     assert unknown.exit_code == 2 and "the query refers to unknown topic 'Nergens'" in unknown.output
     assert "\\x00" not in unknown.output

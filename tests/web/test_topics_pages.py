@@ -103,7 +103,7 @@ def test_the_live_test_fragment_for_good_and_bad_queries(settings: Settings) -> 
     client = signed_in_client(settings)
     good = client.get("/topics/test", params={"q": "voltaro storing"})
     assert good.status_code == 200 and "<html" not in good.text
-    assert "1 of the newest 4 mentions match" in good.text and 'href="/mentions/1"' in good.text
+    assert "1 of all 4 mentions match" in good.text and 'href="/mentions/1"' in good.text
     assert "de app ligt eruit" in good.text and 'class="channel">mastodon' in good.text
     bad = client.get("/topics/test", params={"q": 'voltaro "storing'})
     assert bad.status_code == 400 and 'data-state="error"' in bad.text
@@ -111,6 +111,10 @@ def test_the_live_test_fragment_for_good_and_bad_queries(settings: Settings) -> 
     reference = client.get("/topics/test", params={"q": "topic:nergens"})
     assert reference.status_code == 400 and "unknown topic" in reference.text
     assert "Type a query" in client.get("/topics/test", params={"q": " "}).text
+    recent = client.get("/topics/test", params={"q": "voltaro storing", "days": "30"}).text
+    assert "no mentions of the last 30 days" in recent  # a chosen period: the seeded ones are older
+    scanned = client.get("/topics/test", params={"q": "NOT voltaro"}).text
+    assert "of the newest 4 mentions match" in scanned and "cannot use the search index" in scanned
     hostile = client.get("/topics/test", params={"q": "zonnepanelen"}).text
     assert (
         "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile and "&lt;img src=x onerror=alert(1)&gt;" in hostile
@@ -125,7 +129,7 @@ def test_the_test_button_works_without_javascript(settings: Settings) -> None:
     client = signed_in_client(settings)
     csrf = token(client.get("/topics").text)
     tried = client.post("/topics", data=topic_form(csrf, name="", query="stroomwijs", action="test"))
-    assert tried.status_code == 200 and "1 of the newest 4 mentions match" in tried.text
+    assert tried.status_code == 200 and "1 of all 4 mentions match" in tried.text
     assert ">stroomwijs</textarea>" in tried.text
     failed = client.post("/topics", data=topic_form(csrf, query="a OR", action="test"))
     assert failed.status_code == 400 and '<pre class="caret">' in failed.text
@@ -276,7 +280,7 @@ def test_typing_a_query_tests_it_live_and_saving_lists_the_topic(
     ]  # exactly under the (
     assert page.url == live_server + "/topics" and posts == []  # tested without submitting
     query.press_sequentially(" prijzen)")
-    expect(page.locator("#query-test .trial-count")).to_contain_text("1 of the newest 4 mentions match")
+    expect(page.locator("#query-test .trial-count")).to_contain_text("1 of all 4 mentions match")
     example = page.locator("#query-test .trial-examples li")
     assert example.count() == 1 and "de app ligt eruit" in example.inner_text()
     assert example.locator("a").get_attribute("href") == "/mentions/1"

@@ -13,6 +13,7 @@ from luister.api.schemas import (
     NO_NUL,
     Intent,
     LabelsUpdate,
+    MatchCountRead,
     MentionDetail,
     MentionPage,
     MentionRead,
@@ -25,7 +26,13 @@ from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.runtime import Runtime
 from luister.services.accounts import UserRead
 from luister.services.corrections import CorrectionError, correct_mention
-from luister.services.mentions import mention_detail, mentions_csv, read_cursor, search_mentions
+from luister.services.mentions import (
+    count_matches,
+    mention_detail,
+    mentions_csv,
+    read_cursor,
+    search_mentions,
+)
 from luister.services.topics import UnknownTopicError, get_topic
 
 CURSOR = r"^-?[0-9]*(\.[0-9]+)?$"  # luister.services.mentions.page_cursor: <µs since 1970>.<id>
@@ -138,7 +145,28 @@ def routes(runtime: Runtime) -> APIRouter:
             items=[MentionRead.of(m) for m in page.mentions],
             next=page.next_before,
             scanned_out=page.scanned_out,
+            index_reason=page.index_reason,
         )
+
+    @router.get("/mentions/count", response_model=MatchCountRead, responses=responses(400, 403))
+    def mentions_count(
+        user: Reader,
+        q: Annotated[str, Query(min_length=1, max_length=2000, pattern=NO_NUL, description="A topic query.")],
+        since: Annotated[datetime | None, Query(description="Published at or after (ISO 8601).")] = None,
+        until: Annotated[datetime | None, Query(description="Published before (ISO 8601).")] = None,
+    ) -> MatchCountRead:
+        """How many mentions published in [since, until) match `q`, over all of history through the
+        search index (a query it cannot serve scans, and says so)."""
+        try:
+            counted = count_matches(
+                engine=engine, query=q, since=utc(since, "since"), until=utc(until, "until"),
+                topics=topic_queries(user, engine=engine),
+            )  # fmt: skip
+        except QuerySyntaxError as exc:
+            raise query_problem(exc) from None
+        except (QueryReferenceError, ValueError) as exc:
+            raise invalid(f"q: {exc}") from None
+        return MatchCountRead(count=counted.count, exact=counted.exact, index_reason=counted.index_reason)
 
     @router.get("/mentions/{mention_id}", response_model=MentionDetail, responses=responses(403, 404))
     def mention_read(mention_id: MentionId, user: Reader) -> MentionDetail:

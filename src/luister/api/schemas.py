@@ -104,6 +104,15 @@ class MentionPage(BaseModel):
     scanned_out: bool = Field(
         description="`q` looked through its scan limit without filling the page; go on with `next`."
     )
+    index_reason: str | None = Field(
+        None, description="Why `q` could not use the search index and was scanned instead; null when it did."
+    )
+
+
+class MatchCountRead(BaseModel):
+    count: int = Field(description="Mentions published in the period that match `q`.")
+    exact: bool = Field(description="False: at least `count` (a query the index cannot serve stopped).")
+    index_reason: str | None = Field(description="Why `q` could not use the search index; null when it did.")
 
 
 class MentionDetail(MentionRead):
@@ -184,8 +193,13 @@ class TopicRead(TopicBase):
 
 class QueryTest(BaseModel):
     query: QueryText
-    sample: int = Field(5000, ge=1, le=50_000, description="How many of the newest mentions to try it on.")
+    sample: int = Field(
+        5000, ge=1, le=50_000,
+        description="How many of the newest mentions to try a query on that cannot use the search index.",
+    )  # fmt: skip
     examples: int = Field(10, ge=0, le=100, description="How many matching mentions to return.")
+    since: datetime | None = Field(None, description="Only mentions published at or after (ISO 8601).")
+    until: datetime | None = Field(None, description="Only mentions published before (ISO 8601).")
 
 
 class QueryExample(BaseModel):
@@ -194,15 +208,20 @@ class QueryExample(BaseModel):
 
 
 class QueryTrialRead(BaseModel):
-    sampled: int
+    sampled: int = Field(description="The mentions it was tried on: all of the period when `whole`.")
     matched: int
-    examples: list[QueryExample]
+    examples: list[QueryExample] = Field(description="The newest matches.")
+    whole: bool = Field(False, description="Tried on every mention of the period (through the search index).")
+    index_reason: str | None = Field(
+        None, description="Why the query could not use the search index (tried on the newest `sample`)."
+    )
 
     @classmethod
     def of(cls, t: topic_service.QueryTrial) -> QueryTrialRead:
         return cls(
-            sampled=t.sampled, matched=t.matched, examples=[QueryExample(id=i, text=x) for i, x in t.examples]
-        )
+            sampled=t.sampled, matched=t.matched, whole=t.whole, index_reason=t.index_reason,
+            examples=[QueryExample(id=i, text=x) for i, x in t.examples],
+        )  # fmt: skip
 
 
 # Sources

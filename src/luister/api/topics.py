@@ -1,5 +1,6 @@
 """``/topics``: saved queries. Saving one matches the stored mentions again in the background."""
 
+from datetime import UTC
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Response
@@ -81,11 +82,16 @@ def routes(runtime: Runtime) -> APIRouter:
 
     @router.post("/topics/test", response_model=QueryTrialRead, responses=responses(400, 403))
     def topic_test(body: QueryTest, user: Reader) -> QueryTrialRead:
-        """Try a query on the newest stored mentions without saving it (``topic:`` names a topic of the
-        caller's departments)."""
+        """Try a query without saving it: on every mention published in [since, until) (all of history
+        when not given) through the search index, or, for a query the index cannot serve, on the newest
+        `sample` of them (``topic:`` names a topic of the caller's departments)."""
+        since, until = (
+            None if t is None else t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+            for t in (body.since, body.until)
+        )
         try:
             trial = try_query(engine=engine, query=body.query, sample=body.sample, examples=body.examples,
-                              scope=user.scope)  # fmt: skip
+                              scope=user.scope, since=since, until=until)  # fmt: skip
         except QuerySyntaxError as exc:
             raise query_problem(exc, field="query") from None
         except QueryReferenceError as exc:

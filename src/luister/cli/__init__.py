@@ -20,6 +20,7 @@ from luister.cli import (  # noqa: F401  (each module registers its commands)
     privacy,
     projects,
     reports,
+    search,
     secrets,
     sources,
     tokens,

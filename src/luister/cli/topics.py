@@ -79,16 +79,29 @@ def topics_test(
     query: Annotated[str, typer.Argument(help="The query to try.")],
     sample: Annotated[int, typer.Option(help="How many of the newest mentions to try it on.")] = 5000,
     examples: Annotated[int, typer.Option(help="How many matching mentions to show.")] = 10,
+    since: Annotated[str | None, typer.Option(help="Only mentions published on or after (2026-01-31).")] = (
+        None
+    ),
+    until: Annotated[str | None, typer.Option(help="Only mentions published before (2026-02-01).")] = None,
 ) -> None:
-    """Show what a query would catch on stored mentions, before saving it."""
+    """Show what a query would catch on stored mentions (all of history, or a period), before saving it."""
+    from luister.cli.search import day
+
     try:
-        trial = topics.try_query(engine=state_of(ctx).engine(), query=query, sample=sample, examples=examples)
+        trial = topics.try_query(engine=state_of(ctx).engine(), query=query, sample=sample, examples=examples,
+                                 since=day(since, "since"), until=day(until, "until"))  # fmt: skip
     except QuerySyntaxError as exc:
         fail(f"invalid query: {exc}\n{exc.caret()}", code=2)
     except QueryReferenceError as exc:
         fail(str(exc), code=2)
     share = trial.matched / trial.sampled if trial.sampled else 0.0
-    console.print(f"[bold]{trial.matched:,}[/] of the newest {trial.sampled:,} mentions match ({share:.1%})")
+    if trial.whole:
+        period = "of the period" if since or until else "of all history"
+        tried = f"the {trial.sampled:,} mentions {period}"
+    else:
+        tried = f"the newest {trial.sampled:,} mentions"
+        err.print(f"[yellow]{trial.index_reason}[/]: tried on the newest mentions only")
+    console.print(f"[bold]{trial.matched:,}[/] of {tried} match ({share:.1%})")
     for mention_id, text in trial.examples:
         console.print(f"  [dim]#{mention_id}[/] {escape(text[:160])}", highlight=False)
 

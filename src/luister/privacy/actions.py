@@ -17,7 +17,7 @@ from luister.privacy.read import alerts_showing, chunks, mention_ids, quarantine
 from luister.privacy.retention import RetentionPolicy, cutoff, mention_cutoff
 from luister.privacy.subjects import Subject
 from luister.services.audit import record
-from luister.storage import rollups
+from luister.storage import rollups, search_index
 from luister.storage.tables import (
     alert,
     alert_delivery,
@@ -191,6 +191,7 @@ def _delete_mentions(conn: Connection, ids: Sequence[int], *, keep_counts: bool)
             conn.execute(sa.update(mention).where(mention.c.id.in_(copies or [-1])).values(duplicate_of=None))
             conn.execute(mention_topic.delete().where(mention_topic.c.mention_id.in_(part)))
             conn.execute(correction.delete().where(correction.c.mention_id.in_(part)))
+            search_index.unindex(conn, part)  # the erased words leave the search index too
             conn.execute(mention.delete().where(gone))
             if copies:
                 earlier = mention.alias("earlier")

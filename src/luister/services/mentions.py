@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection, Engine
 
+from luister.domain.query_index import IndexPlan, compile_index_query
 from luister.domain.rollups import engagement
+from luister.storage import search_index
 from luister.storage.tables import UtcDateTime, mention, mention_topic, topic
 
 if TYPE_CHECKING:
     from luister.domain.queries import Query
+
+_NAMED_SQLITE = sqlite_dialect.dialect(paramstyle="named")
 
 
 @dataclass(slots=True, frozen=True)
@@ -110,7 +116,7 @@ def read_cursor(value: str) -> tuple[datetime, int]:
     return _EPOCH + timedelta(microseconds=int(micros)), int(mention_id)
 
 
-SCAN_LIMIT = 20_000  # rows a query filter looks through per page before it stops and says so
+SCAN_LIMIT = 20_000  # rows a query the search index cannot serve looks through per page before it stops
 
 
 @dataclass(slots=True, frozen=True)
@@ -118,6 +124,8 @@ class MentionPage:
     mentions: list[MentionRead]
     next_before: str | None  # pass as ``before`` for the next (older) page (see ``page_cursor``)
     scanned_out: bool  # the query filter looked through SCAN_LIMIT rows without filling the page
+    # why the query was not answered from the search index (it was scanned instead); None: it was
+    index_reason: str | None = None
 
 
 def search_mentions(
@@ -138,57 +146,241 @@ def search_mentions(
     topics: Mapping[str, str] | None = None,
 ) -> MentionPage:
     """Newest published first, keyset-paged on (published, id) along the published index: fast at any
-    depth and for any period. ``query`` is the topic query language,
-    checked exactly on the rows the SQL filters leave (raises ``QuerySyntaxError``). ``country`` and
-    ``language`` accept ``""`` for "unknown" (as the dashboards count it); the period is [since, until).
-    ``topics`` (name → query) are those a ``topic:`` in ``query`` may name: the reader's; a reference to
-    any other raises ``QueryReferenceError`` (none given: no references)."""
-    from luister.domain.queries import check_query_references, evaluate, parse_query, referenced_topics
-    from luister.services.matching import MATCH_COLUMNS, doc_from_row
+    depth and for any period. ``query`` is the topic query language (raises ``QuerySyntaxError``): the
+    search index (:mod:`luister.storage.search_index`) names the candidates, over all of history, and the
+    query is checked exactly on them; a query the index cannot serve (only NOT, only fields) is checked on
+    the rows the SQL filters leave, at most SCAN_LIMIT per page, and ``index_reason`` says why.
+    ``country`` and ``language`` accept ``""`` for "unknown" (as the dashboards count it); the period is
+    [since, until). ``topics`` (name → query) are those a ``topic:`` in ``query`` may name: the reader's;
+    a reference to any other raises ``QueryReferenceError`` (none given: no references)."""
+    from luister.services.matching import MATCH_COLUMNS
+
+    parsed, known = _parse(query, topics)
+    extra = [c for c in MATCH_COLUMNS if c.name not in MentionRead.__dataclass_fields__]  # what queries see
+    base = sa.select(*COLUMNS, *extra).order_by(mention.c.published_at.desc(), mention.c.id.desc())
+    base = base.where(*_filters(topic_id=topic_id, sentiment=sentiment, intent=intent,
+                                primary_intent=primary_intent, channel=channel, country=country,
+                                language=language, since=since, until=until))  # fmt: skip
+    found: list[MentionRead] = []
+    scanned = 0
+    cursor = read_cursor(before) if before else None
+    with engine.connect() as conn:
+        plan, reason = _index_plan(conn, parsed, known)
+        scan_limit = SCAN_LIMIT if parsed is not None and plan is None else None
+        hint = _hint(conn, plan)
+        if hint == DENSE:  # most mentions are answers: walking newest first finds a page at once
+            hint, plan = MANY, None
+        if plan is not None:
+            base = base.where(_candidates(conn, plan))
+        checked = parsed is not None and not (plan is not None and plan.exact)
+        batch = limit + 1 if not checked else (1000 if plan is None else max(limit + 1, 200))
+        if hint == FEW:
+            batch = FEW_CANDIDATES  # all of them at once: they are sorted whole anyway
+        matches = _checker(parsed, known) if checked else None
+        while len(found) < limit + 1 and (scan_limit is None or scanned < scan_limit):
+            page = base if cursor is None else base.where(_older_than(*cursor))
+            got = 0
+            for row in conn.execute(_hinted(page.limit(batch), hint)):  # read as far as needed
+                got += 1
+                cursor = (row.published_at, row.id)
+                if matches is None or matches(row):
+                    found.append(_read(row))
+                    if len(found) > limit:
+                        break
+            scanned += got
+            if got < batch:
+                break
+            batch = min(batch * 4, 5000)
+    more = len(found) > limit
+    found = found[:limit]
+    out = scan_limit is not None and scanned >= scan_limit
+    last = (found[-1].published_at, found[-1].id) if found else cursor
+    next_before = page_cursor(*last) if last and (more or out) else None
+    return MentionPage(found, next_before, scanned_out=out and len(found) < limit, index_reason=reason)
+
+
+def _checker(parsed: Query | None, known: Mapping[str, Query]) -> Callable[[Any], bool]:
+    """Whether a mention row matches ``parsed``: the compiled matcher, with the topics it may name."""
+    from luister.domain.matcher import TopicMatcher
+    from luister.services.matching import doc_from_row
+
+    named = {n: (name, query) for n, (name, query) in enumerate(known.items(), start=1)}
+    assert parsed is not None
+    matcher = TopicMatcher.compile({**named, 0: ("\x00searched", parsed)})  # a name no topic has
+    return lambda row: 0 in matcher.match(doc_from_row(row))
+
+
+def _parse(query: str | None, topics: Mapping[str, str] | None) -> tuple[Query | None, dict[str, Query]]:
+    from luister.domain.queries import check_query_references, parse_query, referenced_topics
 
     parsed = parse_query(query) if query and query.strip() else None
     known: dict[str, Query] = {}
     if parsed is not None and referenced_topics(parsed):
         known = {name: parse_query(text) for name, text in (topics or {}).items()}
         check_query_references(parsed, known)
-    extra = [c for c in MATCH_COLUMNS if c.name not in MentionRead.__dataclass_fields__]  # what queries see
-    base = sa.select(*COLUMNS, *extra).order_by(mention.c.published_at.desc(), mention.c.id.desc())
+    return parsed, known
+
+
+def _index_plan(
+    conn: Connection, parsed: Query | None, known: Mapping[str, Query]
+) -> tuple[IndexPlan | None, str | None]:
+    """The index query for ``parsed``, or None and why the index cannot serve it (None: no query)."""
+    if parsed is None:
+        return None, None
+    plan = compile_index_query(parsed, topics=known)
+    if not plan.usable:
+        return None, plan.reason
+    if not search_index.ready(conn):
+        return None, "the search index is still being built (luister search build): this query scans"
+    return plan, None
+
+
+FEW_CANDIDATES = 20_000  # SQLite: up to this many index answers are looked up one by one
+DENSE_SHARE = 5  # SQLite: when over 1 in this many mentions are answers, search walks without the index
+FEW, MANY, DENSE = "NOT INDEXED", "INDEXED BY ix_mention_published_at", "dense"
+
+
+def _candidates(conn: Connection, plan: IndexPlan) -> sa.ColumnElement[bool]:
+    """The condition naming the index's answers. PostgreSQL's planner cannot tell a rare word from a
+    common one it has no statistics for: few answers are passed as their ids (looked up by key)."""
+    if conn.dialect.name != "sqlite":
+        ids = search_index.candidate_ids(conn, plan, FEW_CANDIDATES)
+        if ids is not None:
+            return mention.c.id == sa.any_(sa.bindparam("candidate_ids", ids, type_=ARRAY(sa.BigInteger)))
+    return search_index.candidates(plan, conn.dialect.name)
+
+
+def _hint(conn: Connection, plan: IndexPlan | None) -> str | None:
+    """On SQLite, the plan its planner cannot choose alone (it knows nothing of the index's answers):
+    few answers are looked up by id and sorted; many are met walking the published index newest first,
+    which stops as soon as the page is full. PostgreSQL estimates a tsquery's rows itself: None."""
+    if plan is None or conn.dialect.name != "sqlite":
+        return None
+    answers = search_index.count_candidates(conn, plan)
+    if answers <= FEW_CANDIDATES:
+        return FEW
+    newest = conn.execute(sa.select(sa.func.max(mention.c.id))).scalar() or 0
+    return DENSE if answers * DENSE_SHARE > newest else MANY
+
+
+def _counting_hint(conn: Connection, plan: IndexPlan | None) -> str | None:
+    """A count reads every answer: dense ones too through the index."""
+    hint = _hint(conn, plan)
+    return MANY if hint == DENSE else hint
+
+
+def _hinted(select: sa.Select[Any], hint: str | None) -> sa.Executable:
+    """``select`` with the SQLite table hint on ``mention``. SQLAlchemy renders no SQLite table hints: the
+    statement is compiled, the hint written in, and it runs as text with the same typed parameters and
+    result columns."""
+    if hint is None:
+        return select
+    compiled = select.compile(dialect=_NAMED_SQLITE)
+    head, found, tail = str(compiled).partition("\nFROM mention ")
+    if not found:
+        head, found, tail = str(compiled).partition("\nFROM mention\n")
+        tail = "\n" + tail
+    assert found, "the statement reads mention"
+    binds = [
+        sa.bindparam(name, compiled.params[name], type_=bind.type)
+        for bind, name in compiled.bind_names.items()
+    ]
+    sql = f"{head}\nFROM mention {hint} {tail}"
+    return sa.text(sql).bindparams(*binds).columns(*select.selected_columns)
+
+
+def _filters(
+    *,
+    topic_id: int | None = None,
+    sentiment: str | None = None,
+    intent: str | None = None,
+    primary_intent: str | None = None,
+    channel: str | None = None,
+    country: str | None = None,
+    language: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[sa.ColumnElement[bool]]:
+    """The SQL conditions of the mention list's filters."""
+    where: list[sa.ColumnElement[bool]] = []
     if topic_id is not None:  # a probe of the (mention, topic) key per row: stops as soon as the page is full
-        base = base.where(sa.exists().where(mention_topic.c.mention_id == mention.c.id,
-                                            mention_topic.c.topic_id == topic_id))  # fmt: skip
+        where.append(sa.exists().where(mention_topic.c.mention_id == mention.c.id,
+                                       mention_topic.c.topic_id == topic_id))  # fmt: skip
     if sentiment:
-        base = base.where(mention.c.sentiment == sentiment)
+        where.append(mention.c.sentiment == sentiment)
     if intent:
-        base = base.where(mention.c.intents.contains(intent))
+        where.append(mention.c.intents.contains(intent))
     if primary_intent:
-        base = base.where(mention.c.primary_intent == primary_intent)
+        where.append(mention.c.primary_intent == primary_intent)
     for column, value in ((mention.c.channel, channel), (mention.c.country, country),
                           (mention.c.language, language)):  # fmt: skip
         if value is not None:
-            base = base.where(column == value if value else sa.or_(column.is_(None), column == ""))
+            where.append(column == value if value else sa.or_(column.is_(None), column == ""))
     if since is not None:
-        base = base.where(mention.c.published_at >= since)
+        where.append(mention.c.published_at >= since)
     if until is not None:
-        base = base.where(mention.c.published_at < until)
-    found: list[MentionRead] = []
-    scanned = 0
-    cursor = read_cursor(before) if before else None
+        where.append(mention.c.published_at < until)
+    return where
+
+
+def index_reason(*, engine: Engine, query: str, topics: Mapping[str, str] | None = None) -> str | None:
+    """Why the search index cannot serve ``query`` (None: it can)."""
+    parsed, known = _parse(query, topics)
     with engine.connect() as conn:
-        while len(found) < limit + 1 and scanned < SCAN_LIMIT:
-            page = base if cursor is None else base.where(_older_than(*cursor))
-            rows = conn.execute(page.limit(limit + 1 if parsed is None else 1000)).all()
-            if not rows:
-                break
-            scanned += len(rows)
-            cursor = (rows[-1].published_at, rows[-1].id)
-            for row in rows:
-                if parsed is None or evaluate(parsed, doc_from_row(row), topics=known):
-                    found.append(_read(row))
-    more = len(found) > limit
-    found = found[:limit]
-    last = (found[-1].published_at, found[-1].id) if found else cursor
-    next_before = page_cursor(*last) if last and (more or scanned >= SCAN_LIMIT) else None
-    return MentionPage(found, next_before, scanned_out=scanned >= SCAN_LIMIT and len(found) < limit)
+        return _index_plan(conn, parsed, known)[1]
+
+
+@dataclass(slots=True, frozen=True)
+class MatchCount:
+    """How many mentions match a query in a period (``exact`` False: at least ``count``, the scan
+    stopped at its limit), and why the index could not serve it (None: it did)."""
+
+    count: int
+    exact: bool
+    index_reason: str | None = None
+
+
+COUNT_SCAN_LIMIT = 200_000  # rows a count the index cannot serve looks through before it stops
+
+
+def count_matches(
+    *,
+    engine: Engine,
+    query: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    topics: Mapping[str, str] | None = None,
+) -> MatchCount:
+    """How many mentions published in [since, until) match ``query``. Served by the search index:
+    counted there when the index decides the query alone, else checked exactly on its candidates."""
+    from luister.domain.matcher import TopicMatcher
+    from luister.services.matching import MATCH_COLUMNS, doc_from_row
+
+    parsed, known = _parse(query, topics)
+    if parsed is None:
+        raise ValueError("an empty query matches nothing to count")
+    where = _filters(since=since, until=until)
+    with engine.connect() as conn:
+        plan, reason = _index_plan(conn, parsed, known)
+        if plan is not None:
+            where.append(search_index.candidates(plan, conn.dialect.name))
+        if plan is not None and plan.exact:
+            counting = sa.select(sa.func.count()).select_from(mention).where(*where)
+            return MatchCount(
+                int(conn.execute(_hinted(counting, _counting_hint(conn, plan))).scalar_one()), exact=True
+            )
+        named = {n: (name, q) for n, (name, q) in enumerate(known.items(), start=1)}
+        matcher = TopicMatcher.compile({**named, 0: ("\x00counted", parsed)})  # a name no topic has
+        listed = sa.select(*MATCH_COLUMNS).where(*where).order_by(mention.c.published_at.desc())
+        rows = conn.execute(
+            _hinted(listed.limit(None if plan else COUNT_SCAN_LIMIT), _counting_hint(conn, plan))
+        )
+        count = seen = 0
+        for row in rows:
+            seen += 1
+            count += 0 in matcher.match(doc_from_row(row))
+    complete = plan is not None or seen < COUNT_SCAN_LIMIT
+    return MatchCount(count, exact=complete, index_reason=reason)
 
 
 @dataclass(slots=True, frozen=True)

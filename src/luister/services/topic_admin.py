@@ -36,11 +36,15 @@ class TrialExample:
 
 @dataclass(slots=True, frozen=True)
 class TopicTrial:
-    """What a query catches on the newest stored mentions, with examples to show."""
+    """What a query catches (see :class:`~luister.services.topics.QueryTrial`), with examples to show."""
 
     sampled: int
     matched: int
     examples: list[TrialExample]
+    whole: bool = False  # counted over every mention of the period, not the newest sample
+    index_reason: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def topic_by_id(*, engine: Engine, topic_id: int) -> TopicRead:
@@ -74,9 +78,12 @@ def trial(
     sample: int = TRIAL_SAMPLE,
     examples: int = TRIAL_EXAMPLES,
     scope: Scope = EVERYTHING,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> TopicTrial:
     """:func:`~luister.services.topics.try_query`, with each example's channel and date."""
-    tried = try_query(engine=engine, query=query, sample=sample, examples=examples, scope=scope)
+    tried = try_query(engine=engine, query=query, sample=sample, examples=examples, scope=scope,
+                      since=since, until=until)  # fmt: skip
     ids = [mention_id for mention_id, _ in tried.examples]
     with engine.connect() as conn:
         rows = {
@@ -92,4 +99,5 @@ def trial(
         for mention_id, text in tried.examples
         if mention_id in rows
     ]
-    return TopicTrial(sampled=tried.sampled, matched=tried.matched, examples=shown)
+    return TopicTrial(sampled=tried.sampled, matched=tried.matched, examples=shown, whole=tried.whole,
+                      index_reason=tried.index_reason, since=since, until=until)  # fmt: skip

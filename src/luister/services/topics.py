@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,11 +46,16 @@ class TopicRead:
 
 @dataclass(slots=True, frozen=True)
 class QueryTrial:
-    """What a query catches on the newest stored mentions."""
+    """What a query catches: on all stored mentions of the period (``whole``: served by the search index)
+    or, for a query the index cannot serve (``index_reason`` says why), on the newest ``sampled``."""
 
-    sampled: int
+    sampled: int  # the mentions it was tried on
     matched: int
-    examples: list[tuple[int, str]]
+    examples: list[tuple[int, str]]  # the newest matches
+    whole: bool = False  # sampled is every mention published in [since, until) (all of history)
+    index_reason: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 class UnknownTopicError(LookupError):
@@ -288,20 +294,53 @@ def remove_topic(*, engine: Engine, name: str, actor: str = "cli") -> None:
 
 
 def try_query(
-    *, engine: Engine, query: str, sample: int = 5000, examples: int = 10, scope: Scope = EVERYTHING
+    *,
+    engine: Engine,
+    query: str,
+    sample: int = 5000,
+    examples: int = 10,
+    scope: Scope = EVERYTHING,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> QueryTrial:
-    """Run ``query`` over the newest ``sample`` stored mentions without saving it; its ``topic:``
-    references resolve among the topics in ``scope`` only."""
+    """Run ``query`` without saving it over every mention published in [since, until) (all of history
+    when not given), through the search index; a query the index cannot serve is tried on the newest
+    ``sample`` mentions of the period instead. Its ``topic:`` references resolve among the topics in
+    ``scope`` only."""
+    from luister.services.mentions import count_matches, index_reason, search_mentions
+
     parsed = parse_query(query)
     everything = list_topics(engine=engine)
     check_query_references(parsed, {t.name: t for t in everything if scope.sees(t.department)})
+    named = {t.name: t.query for t in everything}
+    period = []
+    if since is not None:
+        period.append(mention.c.published_at >= since)
+    if until is not None:
+        period.append(mention.c.published_at < until)
+    reason = index_reason(engine=engine, query=query, topics=named)
+    if reason is None:
+        counted = count_matches(engine=engine, query=query, since=since, until=until, topics=named)
+        found = search_mentions(
+            engine=engine, query=query, since=since, until=until, limit=max(1, examples), topics=named
+        ).mentions[:examples]
+        with engine.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(mention).where(*period)).scalar_one()
+        return QueryTrial(sampled=int(total), matched=counted.count,
+                          examples=[(m.id, m.title or m.text) for m in found], whole=True, since=since,
+                          until=until)  # fmt: skip
     topics = {t.id: (t.name, parse_query(t.query)) for t in everything}
     matcher = TopicMatcher.compile({**topics, _PROBE_ID: (_PROBE_NAME, parsed)})
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(*MATCH_COLUMNS).order_by(mention.c.id.desc()).limit(sample)).all()
+        rows = conn.execute(
+            sa.select(*MATCH_COLUMNS).where(*period).order_by(mention.c.id.desc()).limit(sample)
+        ).all()
     hits = [row for row in rows if _PROBE_ID in matcher.match(doc_from_row(row))]
     return QueryTrial(
         sampled=len(rows),
         matched=len(hits),
         examples=[(row.id, row.title or row.text) for row in hits[:examples]],
+        index_reason=reason,
+        since=since,
+        until=until,
     )

@@ -21,7 +21,7 @@ from luister.domain.analysis import format_intents
 from luister.domain.ingest import Rejection, Stored, StoredMention
 from luister.domain.mentions import Mention
 from luister.domain.rollups import Rollup, correct, rollup
-from luister.storage import rollups
+from luister.storage import rollups, search_index
 from luister.storage.sql_time import sqlite_time
 
 MENTION_COLUMNS = (
@@ -56,8 +56,9 @@ _SQLITE_LOCKS_GUARD = threading.Lock()
 class SqlMentionStore:
     """Stores batches on SQLite or PostgreSQL through the driver, inside one transaction per batch."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, index: bool = True) -> None:
         self.engine = engine
+        self.index = index  # keep the search index (migration 0026); off only to measure what it costs
         self._is_sqlite = engine.dialect.name == "sqlite"
         self._mark = "?" if self._is_sqlite else "%s"
         self._lock = _sqlite_lock(engine) if self._is_sqlite else None
@@ -84,6 +85,7 @@ class SqlMentionStore:
     def _write_sqlite(
         self, by_key: dict[tuple[str, str], Mention], rejections: Sequence[Rejection], counts: Rollup | None
     ) -> Stored:
+        keys = self._keys(by_key)  # before the write lock: tokenising takes a while
         pooled = self.engine.raw_connection()
         dbapi = pooled.driver_connection
         assert dbapi is not None
@@ -104,6 +106,8 @@ class SqlMentionStore:
                 ).fetchall()
                 stored = self._stored(new_rows, by_key)
                 cursor.executemany(self._insert_topics(), _topic_rows(stored))
+                if keys is not None:
+                    search_index.add_with_cursor(cursor, sqlite=True, entries=_entries(stored, keys))
                 rollups.write_with(
                     cursor, _counts(counts, by_key, stored), sqlite=True, time_value=sqlite_time
                 )
@@ -128,6 +132,7 @@ class SqlMentionStore:
     ) -> Stored:
         """COPY the batch into a session temp table, then move the new rows over in one statement."""
         columns = ", ".join(MENTION_COLUMNS)
+        keys = self._keys(by_key)
         with self.engine.begin() as conn:
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             cursor.execute(
@@ -154,6 +159,8 @@ class SqlMentionStore:
             stored = self._stored(new_rows, by_key)
             if topic_rows := _topic_rows(stored):
                 cursor.executemany(self._insert_topics(), topic_rows)
+            if keys is not None:
+                search_index.add_with_cursor(cursor, sqlite=False, entries=_entries(stored, keys))
             rollups.write_with(cursor, _counts(counts, by_key, stored), sqlite=False, time_value=lambda h: h)
             quarantined = 0
             if rejections:
@@ -176,6 +183,12 @@ class SqlMentionStore:
             )
             found.update((channel, external_id) for channel, external_id in cursor.fetchall())
         return found & by_key.keys()
+
+    def _keys(self, by_key: dict[tuple[str, str], Mention]) -> dict[tuple[str, str], list[str]] | None:
+        """The search index tokens of every mention of the batch (None: the index is not kept)."""
+        if not self.index:
+            return None
+        return {key: search_index.keys_of_mention(m) for key, m in by_key.items()}
 
     @staticmethod
     def _stored(rows: Iterable[Any], by_key: dict[tuple[str, str], Mention]) -> list[StoredMention]:
@@ -235,6 +248,12 @@ class SqlMentionStore:
             m.sentiment, m.sentiment_score, m.sentiment_confidence, format_intents(m.intents) or None,
             self._json(m.intent_scores), m.analysis_model, m.date_known, m.primary_intent,
         )  # fmt: skip
+
+
+def _entries(
+    stored: Iterable[StoredMention], keys: dict[tuple[str, str], list[str]]
+) -> list[tuple[int, list[str]]]:
+    return [(s.id, keys[s.mention.key]) for s in stored]
 
 
 class StorageFullError(RuntimeError):

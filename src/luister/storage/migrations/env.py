@@ -14,6 +14,7 @@ import luister.organisation.knowledge_tables  # noqa: F401
 import luister.organisation.maturity_tables  # noqa: F401
 import luister.organisation.policy_tables  # noqa: F401
 import luister.organisation.training_tables  # noqa: F401
+import luister.storage.search_index  # noqa: F401
 from luister.storage.tables import declared, metadata
 
 connection = context.config.attributes.get("connection")

@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
@@ -29,6 +30,7 @@ from luister.web.i18n import translations
 from luister.web.query_errors import explain, explain_reference
 
 log = logging.getLogger(__name__)
+TRIAL_PERIODS = ("30", "90", "365")  # the live test's periods in days, besides all of history
 
 
 @dataclass(slots=True)
@@ -66,12 +68,15 @@ def routes(web: Web) -> APIRouter:
             return
         log.info("re-matched topic %s: %s mentions, %s matches", topic_id, done.mentions, done.matches)
 
-    def trial_context(query: str, scope: Scope) -> dict[str, Any]:
-        """The live test's result for ``query``: a trial, or a syntax/reference error, or nothing."""
+    def trial_context(query: str, scope: Scope, days: int | None = None) -> dict[str, Any]:
+        """The live test's result for ``query`` over all of history or the last ``days``: a trial, or a
+        syntax/reference error, or nothing."""
         if not query.strip():
             return {"query": query}
+        since = None if days is None else datetime.now(UTC) - timedelta(days=days)
         try:
-            return {"query": query, "trial": topic_admin.trial(engine=engine, query=query, scope=scope)}
+            found = topic_admin.trial(engine=engine, query=query, scope=scope, since=since)
+            return {"query": query, "trial": found, "days": days}
         except QuerySyntaxError as exc:
             return {"query": query, "syntax_error": exc}
         except QueryReferenceError as exc:
@@ -146,9 +151,10 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/topics/test", response_class=HTMLResponse)
     def test_query(
-        request: Request, session: Annotated[Session, Depends(web.signed_in)], q: str = ""
+        request: Request, session: Annotated[Session, Depends(web.signed_in)], q: str = "", days: str = ""
     ) -> Response:
-        tested = trial_context(q, session.user.scope)
+        period = int(days) if days in TRIAL_PERIODS else None  # anything else: all of history
+        tested = trial_context(q, session.user.scope, period)
         failed = "syntax_error" in tested or "reference_error" in tested
         return web.render(request, "_query_test.html", {"tested": tested}, session=session,
                           status=400 if failed else 200)  # fmt: skip

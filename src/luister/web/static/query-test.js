@@ -11,6 +11,7 @@
     var timer = null;
     var controller = null;
     var latest = "";
+    var period = document.querySelector('[data-query-test-period="' + input.dataset.queryTest + '"]');
 
     function say(message) {
       target.textContent = "";
@@ -23,12 +24,13 @@
     function run() {
       clearTimeout(timer);
       var query = input.value;
-      if (query === latest) return;
-      latest = query;
+      var days = period ? period.value : "";
+      if (query + "\n" + days === latest) return;
+      latest = query + "\n" + days;
       if (controller) controller.abort();
       controller = new AbortController();
       target.setAttribute("aria-busy", "true");
-      fetch(url + "?" + new URLSearchParams({ q: query }).toString(), {
+      fetch(url + "?" + new URLSearchParams({ q: query, days: days }).toString(), {
         signal: controller.signal,
         credentials: "same-origin",
         headers: { Accept: "text/html" },
@@ -40,7 +42,9 @@
           }
           if (!response.ok && response.status !== 400) throw new Error(String(response.status));
           return response.text().then(function (html) {
-            if (query === input.value) target.innerHTML = html;  // only the newest answer
+            if (query === input.value && days === (period ? period.value : "")) {
+              target.innerHTML = html;  // only the newest answer
+            }
           });
         })
         .catch(function (error) {
@@ -54,6 +58,7 @@
         });
     }
 
+    if (period) period.addEventListener("change", run);
     input.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(run, DELAY);

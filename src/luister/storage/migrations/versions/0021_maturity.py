@@ -13,7 +13,7 @@ from alembic import op
 from luister.storage.tables import BigId, JsonText, UtcDateTime
 
 revision = "0021"
-down_revision = "0022"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

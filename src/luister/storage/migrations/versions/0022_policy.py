@@ -13,7 +13,7 @@ from alembic import op
 from luister.storage.tables import BigId, JsonText, UtcDateTime
 
 revision = "0022"
-down_revision = "0028"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

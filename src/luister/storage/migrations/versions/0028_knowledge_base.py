@@ -16,7 +16,7 @@ from alembic import op
 from luister.storage.tables import BigId, JsonText, UtcDateTime
 
 revision = "0028"
-down_revision = "0023"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
