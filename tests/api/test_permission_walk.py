@@ -171,7 +171,7 @@ EXPECT: dict[str, Expect] = {
     "POST /organisation/policy/versions/{number:int}/publish": A, "GET /organisation/processes": V,
     "POST /organisation/processes": M, "POST /organisation/processes/{key}/remove": M,
     # the maturity assessment is the company's: everyone reads it, someone across departments answers it
-    "GET /organisation/maturity": V, "GET /organisation/maturity/questionnaire": V,
+    "GET /organisation": V, "GET /organisation/maturity": V, "GET /organisation/maturity/questionnaire": V,
     "POST /organisation/maturity/questionnaire": M, "POST /organisation/maturity/snapshot": M,
     "GET /api/v1/organisation/maturity": V, "GET /api/v1/organisation/maturity/questionnaire": V,
     "POST /api/v1/organisation/maturity/answers": M, "POST /api/v1/organisation/maturity/snapshots": M,

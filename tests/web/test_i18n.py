@@ -42,6 +42,7 @@ def test_switching_language_in_the_browser_sticks(
         "Goals",
         "Topics",
         "Sources",
+        "Organisation",
     ]
     page.click("form.language button")
     expect(page.locator("html")).to_have_attribute("lang", "nl")
@@ -53,6 +54,7 @@ def test_switching_language_in_the_browser_sticks(
         "Doelen",
         "Onderwerpen",
         "Bronnen",
+        "Organisatie",
     ]
     assert page.locator("html").get_attribute("lang") == "nl"
     assert page.locator("form.language button").inner_text() == "English"

@@ -76,11 +76,23 @@ def test_every_page_fits_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     sign_in(page, live_server)
     links = [a.get_attribute("href") for a in page.locator("header nav a").all()]
-    assert links == ["/", "/inbox", "/mentions", "/alerts", "/goals", "/topics", "/sources", "/users"]
+    assert links == [
+        "/",
+        "/inbox",
+        "/mentions",
+        "/alerts",
+        "/goals",
+        "/topics",
+        "/sources",
+        "/organisation",
+        "/users",
+    ]
     paths = ["/", "/inbox", "/mentions", "/mentions/1", "/alerts", f"/alerts/{alert_id}", "/goals", "/topics",
              "/topics/1/edit", "/topics/1/delete", "/sources", "/sources/new", "/sources/energieblog",
-             "/sources/energieblog/remove", "/account", "/account/tokens", "/users", "/organisation/policy",
-             "/organisation/processes"]  # fmt: skip
+             "/sources/energieblog/remove", "/account", "/account/tokens", "/users", "/organisation",
+             "/organisation/policy", "/organisation/processes", "/organisation/maturity",
+             "/organisation/training", "/organisation/knowledge", "/organisation/mentoring",
+             "/reports/schedules"]  # fmt: skip
     for path in paths:
         answer = page.goto(live_server + path)
         assert answer is not None and answer.status == 200, path

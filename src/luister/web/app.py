@@ -25,6 +25,7 @@ from luister.web.pages import (
     inbox_voices,
     kpis,
     mentions,
+    organisation,
     organisation_knowledge,
     organisation_maturity,
     organisation_policy,
@@ -43,7 +44,7 @@ HERE = Path(__file__).parent
 # the inbox's fixed paths (/inbox/rules, /inbox/reports, /inbox/digests) before /inbox/{id}
 PAGES = (auth, overview, inbox, inbox_setup, inbox_voices, inbox_reports, inbox_presence, inbox_replies,
          inbox_conversation, mentions, alerts, kpis, projects, topics, sources, tokens, account, users,
-         privacy, reports, organisation_training, organisation_knowledge, organisation_policy,
+         privacy, reports, organisation, organisation_training, organisation_knowledge, organisation_policy,
          organisation_maturity)  # fmt: skip
 
 
