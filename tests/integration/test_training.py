@@ -117,6 +117,22 @@ def test_crisis_and_legal_conversations_need_more(s: Scene) -> None:
     assert _propose(s, CARLA, NOW).state == "sending"
 
 
+def test_the_refusal_is_in_the_persons_language(s: Scene) -> None:
+    set_gates(engine=s.engine, actor=ROOT, on=True, now=NOW)
+    with s.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE user_account SET language = 'nl' WHERE email = :e"), {"e": ANNA})
+    with pytest.raises(
+        NotAllowed, match="een witte band is nodig om antwoorden te schrijven: je hebt nog geen"
+    ):
+        _propose(s, ANNA, NOW)
+    earn(s.engine, ANNA, Belt.white, NOW)
+    held = _propose(s, ANNA, NOW)
+    assert (
+        "groene band is nodig om antwoorden zonder goedkeurder te versturen: je band is wit"
+        in held.reasons[0]
+    )
+
+
 def test_the_department_report_shares_people_per_belt(s: Scene) -> None:
     earn(s.engine, ANNA, Belt.white, NOW)
     earn(s.engine, CARLA, Belt.green, NOW - timedelta(days=350))

@@ -22,11 +22,15 @@ from luister.organisation.training_read import belt_of, gates_query
 from luister.storage.tables import user_account
 
 _DOING = {
-    Action.reply_draft: "write replies",
-    Action.reply_send: "send replies without an approver",
-    Action.reply_approve: "approve or reject replies",
-    Action.inbox_work: "work conversations",
+    Action.reply_draft: ("write replies", "antwoorden te schrijven"),
+    Action.reply_send: ("send replies without an approver", "antwoorden zonder goedkeurder te versturen"),
+    Action.reply_approve: ("approve or reject replies", "antwoorden goed of af te keuren"),
+    Action.inbox_work: ("work conversations", "gesprekken te behandelen"),
 }
+_BELT_NL = {"white": "witte", "yellow": "gele", "orange": "oranje", "green": "groene", "blue": "blauwe",
+            "black": "zwarte"}  # fmt: skip
+_BELT_NAME_NL = {"white": "wit", "yellow": "geel", "orange": "oranje", "green": "groen", "blue": "blauw",
+                 "black": "zwart"}  # fmt: skip
 
 
 def belt_refusal(
@@ -40,16 +44,30 @@ def belt_refusal(
     if need is None:
         return None
     found = conn.execute(  # one query while the gates are off
-        sa.select(user_account.c.role, gates_query().label("on")).where(user_account.c.id == user_id)
+        sa.select(user_account.c.role, user_account.c.language, gates_query().label("on")).where(
+            user_account.c.id == user_id
+        )
     ).first()
     if found is None or not found.on or found.role == Role.admin:
         return None
     belt = belt_of(conn, user_id, now)
     if belt is not None and belt >= need:
         return None
-    where = " in crisis and legal conversations" if belts.sensitive(context) else ""
+    sensitive = belts.sensitive(context)
+    if (found.language or "").startswith("nl"):
+        where = " in crisis- en juridische gesprekken" if sensitive else ""
+        having = (
+            f"je band is {_BELT_NAME_NL[belt.name]}"
+            if belt is not None
+            else "je hebt nog geen band (of hij is verlopen)"
+        )
+        return (
+            f"een {_BELT_NL[need.name]} band is nodig om{where} {_DOING[wanted][1]}: {having}; "
+            "haal hem met de trainingsmodules op de trainingspagina"
+        )
+    where = " in crisis and legal conversations" if sensitive else ""
     having = f"your belt is {belt.name}" if belt is not None else "you have no belt yet (or it expired)"
     return (
-        f"a {need.name} belt is needed to {_DOING[wanted]}{where}: {having}; "
+        f"a {need.name} belt is needed to {_DOING[wanted][0]}{where}: {having}; "
         "pass the training modules on the training page to earn it"
     )

@@ -175,6 +175,9 @@ PURPOSES: dict[str, Purpose] = {
         "a month's maturity assessment: stages from answers and from luister's own figures (counts only)",
         ("taken_by",),
     ),
+    "mention_index_build": Purpose(
+        "how far building the mention search index has come (a mention id and when); no person in it"
+    ),
     "report_run": Purpose(
         "that a scheduled report was sent for a period (once), with its e-mail's effect",
         kept="with its schedule",
