@@ -81,7 +81,7 @@ EXPECT: dict[str, Expect] = {
     "GET /users": A, "POST /users/{user_id}/unlock": A, "POST /users/{user_id}/password": A,
     "POST /users/{user_id}/active": A, "POST /users/{user_id}/sessions/end": A,
     "GET /privacy": A, "GET /privacy/export": A, "POST /privacy/erase": A,
-    "GET /api/v1/mentions": V, "GET /api/v1/mentions/{mention_id}": V,
+    "GET /api/v1/mentions": V, "GET /api/v1/mentions/count": V, "GET /api/v1/mentions/{mention_id}": V,
     "POST /api/v1/mentions/{mention_id}/labels": C,
     "GET /api/v1/topics": V, "POST /api/v1/topics/test": V, "POST /api/v1/topics": M,
     "GET /api/v1/topics/{name:path}": VO, "PUT /api/v1/topics/{name:path}": MO,

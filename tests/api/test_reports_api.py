@@ -63,7 +63,7 @@ def test_no_report_operation_answers_with_a_server_error_or_off_schema(
         operations = [
             op
             for op in (result.ok() for result in schema.get_all_operations())
-            if "reports" in op.definition.raw["tags"]
+            if "reports" in op.definition.raw["tags"] and ".pdf" in op.path
         ]
         assert len(operations) == 1
         failures, calls = call_every_operation(operations, headers=api.headers("admin"), max_examples=6)

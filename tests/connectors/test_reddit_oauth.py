@@ -18,6 +18,8 @@ from luister.domain.sources import masked
 from luister.net.http import FetchError, FetchPolicy, SafeHttp
 from luister.net.oauth import TokenCache
 from luister.services.sources import _storable
+from luister.storage.secrets import open_options, shown_options
+from luister.testing import sealing_cipher
 
 DATA = Path(__file__).parent.parent / "data" / "reddit"
 JSON = "application/json"
@@ -175,11 +177,15 @@ def test_search_through_oauth_with_a_query(httpserver: HTTPServer) -> None:
 def test_credentials_are_secret_and_come_together() -> None:
     opts = RedditOptions(subreddit="acme", client_id="app-id-123", client_secret="s3cret-value-456")
     assert "s3cret" not in repr(opts) and "app-id-123" not in repr(opts) and "s3cret" not in str(opts)
-    stored = _storable(opts)  # what the source table keeps: the connector needs the secret back
+    sealed = _storable(
+        opts, sealing_cipher()
+    )  # what the source table keeps: encrypted, opened for the connector
+    assert "app-id-123" not in str(sealed) and "s3cret" not in str(sealed)
+    stored = open_options(sealed, sealing_cipher(), what="source 'r'")
     assert (stored["client_id"], stored["client_secret"]) == ("app-id-123", "s3cret-value-456")
     assert RedditOptions(**stored).client_secret == opts.client_secret
     shown = masked(stored)
     assert (shown["client_id"], shown["client_secret"]) == ("***23", "***56")
-    assert masked(stored)["client_secret"] == "***56"
+    assert masked(shown_options(sealed))["client_secret"] == "***"
     with pytest.raises(ValueError, match="client_id and client_secret together"):
         RedditOptions(subreddit="acme", client_id="only-id")

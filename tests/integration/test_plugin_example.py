@@ -42,7 +42,8 @@ def test_its_connector_listens_and_its_enricher_runs_in_the_real_pipeline(
     plugins = load_plugins(example)
     runtime = Runtime(settings.model_copy(update={"analysis": AnalysisSetting.off}), engine=engine,
                       plugins=plugins)  # fmt: skip
-    add_source(engine=engine, connectors=plugins.connectors(), name="gastenboek", connector="guestbook",
+    add_source(engine=engine, connectors=plugins.connectors(), cipher=runtime.cipher, name="gastenboek",
+               connector="guestbook",
                options={"entries": ENTRIES})  # fmt: skip
     results: list[object] = []
     asyncio.run(runtime.listen(once=True, on_result=results.append))

@@ -47,7 +47,9 @@ def test_a_due_report_is_mailed_once_by_the_listen_loop(
         asyncio.run(runtime.listen(once=True))
     [mail] = smtp.messages()
     assert (mail["To"], mail["Content-Language"]) == ("team@voltaro.example", "en")
-    assert mail["Subject"] == "Webcare weekly — 2026-12-07"
+    assert (
+        mail["Subject"] == "Weekly webcare and KPI report: 30 Nov 2026 – 6 Dec 2026"
+    )  # the week before the run
     with engine.connect() as conn:
         [run] = conn.execute(sa.select(report_run)).all()
     assert run.due_at == MONDAY and mail["X-Luister-Effect"] == str(run.effect_id)

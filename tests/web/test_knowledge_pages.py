@@ -135,7 +135,7 @@ def test_related_playbooks_beside_alerts_conversations_and_projects(sqlite_setti
     assert "Bijbehorende draaiboeken" in dutch and "Projectevaluatie: campagne Zonnedeal" in dutch
     listing = client.get("/organisation/knowledge").text
     assert "Kennisbank" in listing and "Houdverklaring" in listing and "Beleids-FAQ" in listing
-    assert "Reverse mentoring" in client.get("/organisation/mentoring").text
+    assert "Omgekeerd mentorschap" in client.get("/organisation/mentoring").text
 
 
 def test_forms_need_the_token_and_the_role(sqlite_settings: Settings) -> None:

@@ -139,7 +139,10 @@ def routes(runtime: Runtime) -> APIRouter:
         )
 
     @router.post(
-        "/policy/versions", status_code=201, response_model=PolicyVersionDetailRead, responses=responses(403)
+        "/policy/versions",
+        status_code=201,
+        response_model=PolicyVersionDetailRead,
+        responses=responses(400, 403),
     )
     def policy_write(body: PolicyVersionCreate, user: Admin) -> PolicyVersionDetailRead:
         """A new draft version (the next number), with the approval rules it sets when published."""
@@ -210,7 +213,7 @@ def routes(runtime: Runtime) -> APIRouter:
         """The processes with their matrix: department → R (routed there), A, C or I."""
         return [ProcessRead(**asdict(p)) for p in processes_read.list_processes(engine=engine)]
 
-    @router.put("/processes/{key}", response_model=ProcessRead, responses=responses(403))
+    @router.put("/processes/{key}", response_model=ProcessRead, responses=responses(400, 403))
     def process_save(key: ProcessKey, body: ProcessUpdate, user: Manager) -> ProcessRead:
         """Create or replace a process and its matrix; its mentions are routed to its R department. The
         matrix spans departments: only people who work across departments change it."""

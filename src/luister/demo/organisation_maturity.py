@@ -1,6 +1,6 @@
 """Voltaro's maturity assessment in the demo: Ingrid, head of webcare, answers the questionnaire three
-times in the story's two months (after the kick-off, a month later, and now), the team sets a goal with a
-KPI and a target for answering faster, and the webcare pilot ends and is evaluated. A snapshot is taken at
+times in the story's two months (after the kick-off, a month later, and now), after the goals, KPIs and
+targets and the evaluated #Zonnedeal campaign of the demo's KPI part (demo/kpis.py). A snapshot is taken at
 every answer and at the end of every month, so the history shows the months as they were; every stage is
 backed by the evidence luister gathers from the demo's own data (replies, routing, digests, approvals)."""
 
@@ -53,7 +53,7 @@ ANSWERS = [  # days before the end, the answers, the note
             "measurement": 4,
             "technology": 4,
         },
-        "Doel met KPI en streefwaarde; de pilot is geëvalueerd.",
+        "Doelen met KPI's en streefwaarden; #Zonnedeal is geëvalueerd.",
     ),
 ]
 

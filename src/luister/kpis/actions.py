@@ -76,8 +76,8 @@ def _goal_row(conn: Connection, goal_id: int, scope: Scope) -> Any:
     return row
 
 
-def _name(value: str, field: str = "name") -> str:
-    value = value.strip()
+def _name(value: str | None, field: str = "name") -> str:
+    value = (value or "").strip()  # a null name (PATCH {"name": null}) is as empty as ""
     if not value or len(value) > 120:
         raise KpiProblem(field, f"{field}: 1 to 120 characters")
     return value
