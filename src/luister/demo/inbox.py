@@ -122,6 +122,7 @@ def set_up(*, engine: Engine, now: datetime) -> None:
             department=department,
             language="nl",
             actor="demo",
+            now=now,
         )
         setup.set_member(
             engine=engine,

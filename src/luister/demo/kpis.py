@@ -76,18 +76,18 @@ def play(*, engine: Engine, start: datetime, end: datetime, topics: dict[str, in
     goal_ids: dict[str, int] = {}
     for key, goal_name, parent, goal_owner in GOALS:
         goal_ids[key] = actions.create_goal(engine=engine, name=goal_name, actor=ACTOR, owner=goal_owner,
-                                            parent_id=goal_ids.get(parent or ""))  # fmt: skip
+                                            parent_id=goal_ids.get(parent or ""), now=start)  # fmt: skip
     done.goals = len(goal_ids)
     kpi_ids: dict[str, int] = {}
     months = _months(local_day(start), local_day(end))
     for key, goal, name, formula, params, direction, owner, target in KPIS:
         kpi_ids[key] = actions.create_kpi(engine=engine, goal_id=goal_ids[goal], key=key, name=name,
                                           actor=ACTOR, formula=formula, params=dict(params),
-                                          direction=direction, owner=owner)  # fmt: skip
+                                          direction=direction, owner=owner, now=start)  # fmt: skip
         if target is not None:
             for month in months:
                 actions.set_target(engine=engine, kpi_id=kpi_ids[key], period_kind="month",
-                                   period_start=month, value=target, actor=ACTOR)  # fmt: skip
+                                   period_start=month, value=target, actor=ACTOR, now=start)  # fmt: skip
     done.kpis = len(kpi_ids)
     camp_first, camp_last = _day(start, days, 15), _day(start, days, 25)
     zonnedeal = projects.create(

@@ -144,9 +144,10 @@ def _urgent(engine: Engine, conversation_id: int, now: datetime) -> None:
 def _people(engine: Engine, now: datetime) -> None:
     """The webcare lead (company-wide, approves replies) and a colleague who started this week."""
     create_user(engine=engine, email=APPROVER, name="Ingrid Vos", password=secrets.token_urlsafe(16),
-                role=Role.analyst, department=None, language="nl", actor="demo")  # fmt: skip
+                role=Role.analyst, department=None, language="nl", actor="demo", now=now)  # fmt: skip
     create_user(engine=engine, email=NEWCOMER, name="Noor Bakker", password=secrets.token_urlsafe(16),
-                role=Role.agent, department="customer-service", language="nl", actor="demo")  # fmt: skip
+                role=Role.agent, department="customer-service", language="nl", actor="demo",
+                now=now)  # fmt: skip
     setup.set_member(engine=engine, actor="demo", department_key="customer-service", email=NEWCOMER,
                      languages="nl,en", capacity=10, now=now)  # fmt: skip
 

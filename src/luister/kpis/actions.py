@@ -67,6 +67,11 @@ def _department(scope: Scope, department: str | None) -> str | None:
     return department
 
 
+def _made_at(now: datetime | None) -> dict[str, datetime]:
+    """``created_at`` when the caller gives the moment (the table's default is the wall clock)."""
+    return {} if now is None else {"created_at": now}
+
+
 def _goal_row(conn: Connection, goal_id: int, scope: Scope) -> Any:
     row = conn.execute(sa.select(goal).where(goal.c.id == goal_id)).first()
     if row is None or not scope.sees(row.department):
@@ -89,7 +94,9 @@ def _name(value: str | None, field: str = "name") -> str:
 def create_goal(
     *, engine: Engine, name: str, actor: str, description: str = "", owner: str | None = None,
     department: str | None = None, parent_id: int | None = None, scope: Scope = EVERYTHING,
+    now: datetime | None = None,
 ) -> int:  # fmt: skip
+    """A goal; ``now`` stamps when it was made (the wall clock when not given: the demo backdates it)."""
     with engine.begin() as conn:
         clean = _name(name)
         _unique(conn, goal, "name", clean)
@@ -99,6 +106,7 @@ def create_goal(
             "owner_id": _owner_id(conn, owner),
             "department": _department(scope, department),
             "parent_id": _goal_row(conn, parent_id, scope).id if parent_id is not None else None,
+            **_made_at(now),
         }
         goal_id = _insert_unique(conn, goal.insert().values(**values).returning(goal.c.id), "name", clean)
         audit.record(
@@ -205,7 +213,7 @@ def create_kpi(
     *, engine: Engine, goal_id: int, key: str, name: str, actor: str, formula: str | None = None,
     params: dict[str, Any] | None = None, series: str | None = None, unit: str | None = None,
     direction: str = "up", baseline: float | None = None, owner: str | None = None,
-    department: str | None = None, scope: Scope = EVERYTHING,
+    department: str | None = None, scope: Scope = EVERYTHING, now: datetime | None = None,
 ) -> int:  # fmt: skip
     """A KPI of a goal. For an external series the series is created too when it does not exist yet (in the
     KPI's unit); an existing one must be in the same unit."""
@@ -233,6 +241,7 @@ def create_kpi(
             "baseline": baseline,
             "owner_id": _owner_id(conn, owner),
             "department": _department(scope, department),
+            **_made_at(now),
         }
         kpi_id = _insert_unique(conn, kpi.insert().values(**values).returning(kpi.c.id), "key", key)
         audit.record(conn, actor=actor, action="kpi.create", target=key, detail=_jsonable(values))
@@ -285,7 +294,7 @@ def _owned_kpi(conn: Connection, kpi_id: int, scope: Scope) -> Any:
 
 def set_target(
     *, engine: Engine, kpi_id: int, period_kind: str, period_start: date, value: float | str, actor: str,
-    unit: str | None = None, scope: Scope = EVERYTHING,
+    unit: str | None = None, scope: Scope = EVERYTHING, now: datetime | None = None,
 ) -> int:  # fmt: skip
     """Set (or replace) the KPI's target for one period. ``value`` may carry its unit (``45 %``, ``€ 12``);
     a value in another unit than the KPI's is refused (:class:`UnitMismatch`)."""
@@ -315,7 +324,7 @@ def set_target(
                  kpi_target.c.period_start == period_start)  # fmt: skip
         conn.execute(kpi_target.delete().where(*where))
         made = insert_new(conn, kpi_target.insert().values(
-            kpi_id=kpi_id, period_kind=kind.value, period_start=period_start, value=number
+            kpi_id=kpi_id, period_kind=kind.value, period_start=period_start, value=number, **_made_at(now)
         ).returning(kpi_target.c.id))  # fmt: skip
         if made is None:  # set at the same moment by someone else: this value stands
             conn.execute(kpi_target.update().where(*where).values(value=number))

@@ -56,7 +56,9 @@ def create_user(
     department: str | None = None,
     language: str = "en",
     actor: str = "cli",
+    now: datetime | None = None,
 ) -> UserRead:
+    """A new active account; ``now`` is when the person joined (the wall clock when not given)."""
     try:
         address = normalise_email(email)
     except ValueError as exc:
@@ -77,7 +79,7 @@ def create_user(
                 department=department,
                 language=language,
                 active=True,
-                created_at=datetime.now(UTC),
+                created_at=now or datetime.now(UTC),
             )  # fmt: skip
         )
         audit.record(conn, actor=actor, action="user.create", target=address,
