@@ -90,3 +90,11 @@ def test_primary_intents_are_filled_in_from_the_stored_intents(settings) -> None
         found = dict(conn.execute(sa.text("SELECT external_id, primary_intent FROM mention")).all())
     engine.dispose()
     assert found == {"a": "churn", "b": "question", "c": "other", "d": None, "e": "lead"}
+
+
+def test_the_routing_scan_filters_conversations_by_an_index(engine: Engine) -> None:
+    """0029: the maturity assessment counts conversations by ``cycle_started_at`` through an index."""
+    import sqlalchemy as sa
+
+    indexes = {i["name"]: i["column_names"] for i in sa.inspect(engine).get_indexes("conversation")}
+    assert indexes["ix_conversation_cycle_started"] == ["cycle_started_at"]

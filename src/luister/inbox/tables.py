@@ -145,6 +145,8 @@ conversation = sa.Table(
         "channel",
         "id",
     ),
+    # the maturity assessment's routing scan: the conversations that started in a period
+    sa.Index("ix_conversation_cycle_started", "cycle_started_at"),
     sa.Index(
         "ix_conversation_assignee",
         "assignee_id",
