@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.inbox import bookkeeping as book
+from luister.inbox import raci
 from luister.inbox.model import Conflict, ConversationChanged, NotAMember, Route, UnknownConversation
 from luister.inbox.read import in_scope
 from luister.inbox.rules import RuleProblem, clean_tags
@@ -224,6 +225,7 @@ def transfer(
         if row.status != Status.resolved:
             book.auto_assign(conn, conversation_id, now=now)
         book.refresh_sla(conn, conversation_id, now=now)
+        raci.consult(conn, conversation_id, now=now, why="escalated")  # the process's C hear of it
         detail |= {"from": row.department, "to": to_department, "reason": reason[:500]}
 
 

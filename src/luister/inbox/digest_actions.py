@@ -8,6 +8,7 @@ department's conversations, written in the period (their platform time). Groupin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.effects import actions as effects
+from luister.inbox import raci
 from luister.inbox.calendar import DEFAULT_ZONE
 from luister.inbox.digest_mail import digest_parts, notification_text
 from luister.inbox.digest_read import detail_in, digest_scope
@@ -35,6 +37,7 @@ from luister.inbox.model import UnknownDepartment
 from luister.inbox.tables import (
     conversation,
     conversation_message,
+    conversation_tag,
     department,
     department_member,
     digest,
@@ -111,8 +114,15 @@ def _existing(conn: Connection, department_id: int, start: datetime, end: dateti
     return Built(int(found), False, int(items))
 
 
-def said_in(conn: Connection, department_id: int, start: datetime, end: datetime) -> list[Said]:
-    """The customers' mentions in the department's conversations written in [start, end)."""
+def said_in(
+    conn: Connection, department_id: int, start: datetime, end: datetime, informed: Sequence[str] = ()
+) -> list[Said]:
+    """The customers' mentions in the department's conversations written in [start, end), and in the
+    conversations of the processes that keep it Informed (tagged with their keys, ``informed``)."""
+    theirs = conversation.c.department_id == department_id
+    if informed:
+        tagged = sa.select(conversation_tag.c.conversation_id).where(conversation_tag.c.tag.in_(informed))
+        theirs = sa.or_(theirs, conversation.c.id.in_(tagged))
     rows = conn.execute(
         sa.select(
             mention.c.id,
@@ -125,7 +135,7 @@ def said_in(conn: Connection, department_id: int, start: datetime, end: datetime
         .join(mention, mention.c.id == conversation_message.c.mention_id)
         .join(conversation, conversation.c.id == conversation_message.c.conversation_id)
         .where(
-            conversation.c.department_id == department_id,
+            theirs,
             conversation_message.c.kind == "customer",
             conversation_message.c.at >= start,
             conversation_message.c.at < end,
@@ -140,7 +150,10 @@ def _build(
 ) -> Built:
     before = previous_period(start, end)
     ignore = ignored_words(conn.scalars(sa.select(topic.c.name)))
-    found = themes(said_in(conn, dept.id, start, end), said_in(conn, dept.id, *before), ignore=ignore)
+    informed = raci.informed_processes(conn, dept.key)  # the matrix's I: those processes' themes too
+    found = themes(
+        said_in(conn, dept.id, start, end, informed), said_in(conn, dept.id, *before, informed), ignore=ignore
+    )
     digest_id = conn.execute(
         digest.insert().values(
             department_id=dept.id, period_start=start, period_end=end, every=dept.digest_every, created_at=now

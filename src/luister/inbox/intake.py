@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from luister.domain.queries import MatchDoc, Query
 from luister.domain.query_syntax import parse_query
 from luister.inbox import bookkeeping as book
+from luister.inbox import raci
 from luister.inbox.model import ACTION_INTENTS, ConversationChanged, Route
 from luister.inbox.replies_settle import recognise_fetched_back
 from luister.inbox.rules import Candidate, Conditions, RoutingRule, first_rule
@@ -316,6 +317,7 @@ def open_conversation(
         conn.execute(
             conversation_tag.insert(), [{"conversation_id": conversation_id, "tag": t} for t in tags]
         )
+        raci.consult(conn, conversation_id, now=now, why="opened", tags=tags)  # the process's C hear of it
     if department_id is not None:
         book.auto_assign(conn, conversation_id, now=now)
     book.refresh_sla(conn, conversation_id, now=now)

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from luister.domain.accounts import EVERYTHING, Permission, Role, Scope, can
 from luister.effects import actions as effects
 from luister.inbox import bookkeeping as book
+from luister.inbox import raci
 from luister.inbox.actions import _changing
 from luister.inbox.approval import ApprovalContext, ApprovalRule, RuleKind, needs_approval
 from luister.inbox.model import Conflict, InboxError, UnknownConversation
@@ -283,6 +284,8 @@ def propose(
         text = _check_text(body, channel=row.channel, measure=measure)
         replied_to = _mention_replied_to(conn, conversation_id, mention_id)
         reasons = needs_approval(approval_rules(conn), approval_context(conn, row, user.id))
+        if matrix := raci.accountable(conn, conversation_id):  # the process's A approves
+            reasons = (*reasons, matrix.reason)
         if not reasons and (held := _refusal(conn, user, "reply.send", row, now)):
             reasons = (held,)  # below the belt that sends on its own: the reply waits for an approver
         if reasons and not confirm and row.reply_seq != seen_reply_seq:
@@ -293,7 +296,7 @@ def propose(
                 reply_draft.insert().values(
                     conversation_id=conversation_id, voice_id=found.id, mention_id=replied_to,
                     author_id=user.id, body=text, state="approval" if reasons else "sending",
-                    approval={"reasons": list(reasons)} if reasons else None, seen_reply_seq=seen,
+                    approval=raci.approval(reasons, matrix), seen_reply_seq=seen,
                     created_at=now, updated_at=now,
                 ).returning(reply_draft.c.id)
             ).scalar_one()
@@ -301,7 +304,8 @@ def propose(
         effect_id = None
         if reasons:
             book.notify(
-                conn, _approvers(conn, row.department, user.id), at=now, kind="approval",
+                conn, raci.approvers_of(conn, matrix.department, user.id) if matrix
+                else _approvers(conn, row.department, user.id), at=now, kind="approval",
                 conversation_id=conversation_id,
                 text=f"{actor} asks approval for a reply on conversation #{conversation_id}",
             )  # fmt: skip
@@ -355,6 +359,8 @@ def _approver(conn: Connection, actor: str, draft: Any, doing: str, row: Any, no
         raise NotAllowed(why)
     if draft.author_id == user.id and doing == "approve":
         raise NotAllowed("nobody approves their own reply: ask a colleague to approve it")
+    if why := raci.not_accountable(conn, user, draft.approval):
+        raise NotAllowed(why)
     if draft.state != "approval":
         raise Conflict(f"reply #{draft.id} is {draft.state}, not waiting for approval")
     return user

@@ -44,6 +44,7 @@ class DraftRead:
     created_at: datetime
     waiting_until: datetime | None = None  # the platform asked to wait (rate limit, quota) until then
     waiting_reason: str | None = None
+    accountable: str | None = None  # the department that approves it (the process's A in the matrix)
 
 
 def _select() -> sa.Select[Any]:
@@ -64,6 +65,7 @@ def _select() -> sa.Select[Any]:
 
 def _draft(r: Any) -> DraftRead:
     reasons = (r.approval or {}).get("reasons", []) if isinstance(r.approval, dict) else []
+    accountable = r.approval.get("accountable") if isinstance(r.approval, dict) else None
     error = r.decision_note if r.state == "failed" else None
     note = r.decision_note if r.state != "failed" else None
     return DraftRead(
@@ -73,6 +75,7 @@ def _draft(r: Any) -> DraftRead:
         error or (r.last_error if r.state == "failed" else None), r.remote_url, r.created_at,
         r.not_before if r.effect_state in ("planned", "unknown") else None,
         r.last_error if r.effect_state in ("planned", "unknown") else None,
+        str(accountable) if accountable else None,
     )  # fmt: skip
 
 
