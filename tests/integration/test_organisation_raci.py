@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from luister.domain.accounts import Role
+from luister.domain.accounts import Role, Scope
 from luister.effects.model import Settled, State
 from luister.effects.tables import effect
 from luister.inbox import actions, replies, setup
@@ -115,10 +115,13 @@ def test_a_reply_waits_for_the_accountable_department_and_is_sent_once(w: World)
     assert [who for who, _ in _notified(e, "approval", cid)] == _ids(e, BEA)  # only A's approver is asked
     [draft] = drafts_of(engine=e, conversation_id=cid)
     assert draft.accountable == "billing" and approval_queue(engine=e).drafts[0].accountable == "billing"
+    billing = Scope("billing")  # the conversation is customer service's: billing sees what it approves
+    assert [d.id for d in approval_queue(engine=e, scope=billing).drafts] == [held.draft_id]
+    assert approval_queue(engine=e, scope=Scope("legal")).count == 0
     later = NOW + timedelta(minutes=5)
     with pytest.raises(replies.NotAllowed, match="approval by billing, the accountable department"):
-        replies.approve(e, draft_id=held.draft_id, actor=MAUD, now=later)  # an approver, but not A's
-    done = replies.approve(e, draft_id=held.draft_id, actor=BEA, now=later)
+        replies.approve(e, draft_id=held.draft_id, actor=MAUD, now=later, scope=Scope("customer-service"))
+    done = replies.approve(e, draft_id=held.draft_id, actor=BEA, now=later, scope=billing)
     assert done.state == "sending" and done.effect_id
     with pytest.raises(Conflict):
         replies.approve(e, draft_id=held.draft_id, actor=BEA, now=later)

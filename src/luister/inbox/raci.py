@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
-from luister.domain.accounts import Permission, Role, can
-from luister.inbox.tables import conversation_tag, department, department_member, notification
+from luister.domain.accounts import EVERYTHING, Permission, Role, Scope, can
+from luister.inbox.tables import conversation_tag, department, department_member, notification, reply_draft
 from luister.organisation.raci_gate import ProcessRoles, informed_of, process_of
 from luister.storage.tables import user_account
 
@@ -61,6 +61,16 @@ def approval(reasons: tuple[str, ...], matrix: Accountable | None) -> dict[str, 
     if not reasons:
         return None
     return {"reasons": list(reasons)} | ({"accountable": matrix.department} if matrix else {})
+
+
+def scope_for(engine: Engine, draft_id: int, scope: Scope) -> Scope:
+    """The scope to decide a draft in: the Accountable department's people see the drafts held for it,
+    whatever department the conversation is in (otherwise ``scope`` as it is)."""
+    if scope.department is None:
+        return scope
+    with engine.connect() as conn:
+        held = conn.execute(sa.select(reply_draft.c.approval).where(reply_draft.c.id == draft_id)).scalar()
+    return EVERYTHING if accountable_of(held) == scope.department else scope
 
 
 def people(conn: Connection, department_key: str, *, approvers: bool = False) -> list[int]:

@@ -324,6 +324,7 @@ def propose(
 
 def conversation_of(engine: Engine, draft_id: int, scope: Scope = EVERYTHING) -> int:
     """The conversation of a draft the actor sees (:class:`UnknownDraft` otherwise)."""
+    scope = raci.scope_for(engine, draft_id, scope)  # the Accountable department sees what it approves
     with engine.connect() as conn:
         found = conn.execute(
             sa.select(reply_draft.c.conversation_id)
@@ -382,7 +383,7 @@ def approve(
     edit if ``body`` differs (the author's text kept in ``original_body``). The conversation's other
     drafts waiting for approval are superseded; then the guard (with the draft's ``seen_reply_seq``) and
     the plan."""
-    conversation_id = conversation_of(engine, draft_id, scope)
+    conversation_id = conversation_of(engine, draft_id, scope := raci.scope_for(engine, draft_id, scope))
     with _changing(engine, conversation_id, scope, bus, "reply_approved", actor, now) as (conn, row, detail):
         draft = _current(conn, draft_id)
         user = _approver(conn, actor, draft, "approve", row, now)
@@ -441,7 +442,7 @@ def reject(
     reason = " ".join(reason.split())[:2000]
     if not reason:
         raise InboxError("say why the reply is rejected")
-    conversation_id = conversation_of(engine, draft_id, scope)
+    conversation_id = conversation_of(engine, draft_id, scope := raci.scope_for(engine, draft_id, scope))
     with _changing(engine, conversation_id, scope, bus, "reply_rejected", actor, now) as (conn, row, detail):
         draft = _current(conn, draft_id)
         user = _approver(conn, actor, draft, "reject", row, now)

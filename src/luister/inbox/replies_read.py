@@ -97,7 +97,8 @@ class ApprovalQueue:
 
 
 def approval_queue(*, engine: Engine, scope: Scope = EVERYTHING, limit: int = 100) -> ApprovalQueue:
-    """Drafts waiting for an approver in ``scope``, oldest first, with how many there are."""
+    """Drafts waiting for an approver in ``scope`` (and those the matrix holds for its department as
+    Accountable, in any department's conversation), oldest first, with how many there are."""
     waiting = sa.and_(reply_draft.c.state == "approval", in_scope(scope))
     with engine.connect() as conn:
         count = conn.execute(
@@ -106,7 +107,12 @@ def approval_queue(*, engine: Engine, scope: Scope = EVERYTHING, limit: int = 10
             .where(waiting)
         ).scalar_one()
         rows = conn.execute(_select().where(waiting).order_by(reply_draft.c.id).limit(limit))
-        return ApprovalQueue(int(count), [_draft(r) for r in rows])
+        drafts = [_draft(r) for r in rows]
+        if scope.department is not None:  # and those held for its department as a process's Accountable one
+            elsewhere = _select().where(reply_draft.c.state == "approval", sa.not_(in_scope(scope)))
+            theirs = [d for r in conn.execute(elsewhere) if (d := _draft(r)).accountable == scope.department]
+            drafts, count = sorted(drafts + theirs, key=lambda d: d.id)[:limit], count + len(theirs)
+        return ApprovalQueue(int(count), drafts)
 
 
 @dataclass(frozen=True, slots=True)

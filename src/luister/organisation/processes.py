@@ -20,10 +20,17 @@ class Raci(StrEnum):
 
 
 class ProcessProblem(ValueError):
-    def __init__(self, field: str, problem: str) -> None:
+    """What is wrong with a process, in English (``str``, the API's) and Dutch (:meth:`said`, the pages')."""
+
+    def __init__(self, field: str, problem: str, nl: str | None = None) -> None:
         self.field = field
         self.problem = problem
+        self.nl = nl or problem
         super().__init__(f"{field}: {problem}")
+
+    def said(self, language: str | None) -> str:
+        """The problem in the reader's language (Dutch or English)."""
+        return f"{self.field}: {self.nl if (language or '').startswith('nl') else self.problem}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +50,9 @@ def clean_key(key: str) -> str:
     key = key.strip().lower()
     if not KEY.match(key):
         raise ProcessProblem(
-            "key", "lower-case letters, digits and dashes, at most 40, e.g. billing-complaint"
-        )
+            "key", "lower-case letters, digits and dashes, at most 40, e.g. billing-complaint",
+            "kleine letters, cijfers en streepjes, hoogstens 40, bijv. factuurklacht",
+        )  # fmt: skip
     return key
 
 
@@ -53,16 +61,27 @@ def clean_matrix(roles: Mapping[str, str], departments: Mapping[str, object]) ->
     parsed: dict[str, Raci] = {}
     for department, letter in roles.items():
         if department not in departments:
-            raise ProcessProblem("matrix", f"there is no department {department!r}")
+            raise ProcessProblem(
+                "matrix", f"there is no department {department!r}", f"er is geen afdeling {department!r}"
+            )
         try:
             parsed[department] = Raci(letter.strip().upper())
         except ValueError:
-            raise ProcessProblem("matrix", f"{department}: {letter!r} is not one of R, A, C, I") from None
+            raise ProcessProblem(
+                "matrix", f"{department}: {letter!r} is not one of R, A, C, I",
+                f"{department}: {letter!r} is niet een van R, A, C, I",
+            ) from None  # fmt: skip
     count = {role: sum(1 for r in parsed.values() if r is role) for role in Raci}
     if count[Raci.responsible] != 1:
-        raise ProcessProblem("matrix", "exactly one department is Responsible (R)")
+        raise ProcessProblem(
+            "matrix", "exactly one department is Responsible (R)",
+            "precies één afdeling is verantwoordelijk (R)",
+        )  # fmt: skip
     if count[Raci.accountable] > 1:
-        raise ProcessProblem("matrix", "at most one department is Accountable (A)")
+        raise ProcessProblem(
+            "matrix", "at most one department is Accountable (A)",
+            "hoogstens één afdeling is eindverantwoordelijk (A)",
+        )  # fmt: skip
     return Matrix(parsed)
 
 
@@ -79,6 +98,9 @@ def parse_matrix(text: str) -> dict[str, str]:
             continue
         department, sep, letter = part.partition("=")
         if not sep or not department.strip() or not letter.strip():
-            raise ProcessProblem("matrix", f"{part.strip()!r}: write department=R (or A, C, I)")
+            raise ProcessProblem(
+                "matrix", f"{part.strip()!r}: write department=R (or A, C, I)",
+                f"{part.strip()!r}: schrijf afdeling=R (of A, C, I)",
+            )  # fmt: skip
         found[department.strip()] = letter.strip()
     return found

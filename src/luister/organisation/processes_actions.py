@@ -27,7 +27,7 @@ class UnknownProcess(LookupError):
 def _name(field: str, value: str) -> str:
     value = " ".join(value.split())
     if not 0 < len(value) <= 120:
-        raise ProcessProblem(field, "a name of 1 to 120 characters")
+        raise ProcessProblem(field, "a name of 1 to 120 characters", "een naam van 1 tot 120 tekens")
     return value
 
 
@@ -48,8 +48,9 @@ def save_process(
     name_nl, name_en = _name("name_nl", name_nl), _name("name_en", name_en)
     if not conditions:
         raise ProcessProblem(
-            "conditions", "say how a mention of this process is recognised (query, intents …)"
-        )
+            "conditions", "say how a mention of this process is recognised (query, intents …)",
+            "zeg waaraan een vermelding van dit proces te herkennen is (zoekvraag, intenties …)",
+        )  # fmt: skip
     parsed = clean_matrix(matrix, dict.fromkeys(department_keys(engine=engine)))
     setup.save_rule(
         engine=engine, actor=actor, name=routing_rule_name(key), conditions=conditions,

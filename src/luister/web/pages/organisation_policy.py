@@ -17,6 +17,7 @@ from luister.organisation.processes import ProcessProblem, Raci, parse_matrix
 from luister.services.accounts import UserRead
 from luister.web.auth import Session
 from luister.web.context import FormPost, Refused, Web
+from luister.web.i18n import translations
 
 PATH = "/organisation/policy"
 PROCESSES = "/organisation/processes"
@@ -128,13 +129,14 @@ def routes(web: Web) -> APIRouter:
     def processes_page(request: Request, session: Reader) -> Response:
         return processes_view(request, session)
 
-    def across(post: FormPost) -> None:
+    def across(request: Request, post: FormPost) -> None:
         if not post.session.user.scope.owns(None):
-            raise Refused("The matrix spans departments: only people across departments change it.")
+            gettext = translations(web.language(request, post.session)).gettext
+            raise Refused(gettext("The matrix spans departments: only people across departments change it."))
 
     @router.post(PROCESSES)
     def process_save(request: Request, post: Manager) -> Response:
-        across(post)
+        across(request, post)
         query = post.text("query")
         try:
             processes_actions.save_process(
@@ -145,16 +147,19 @@ def routes(web: Web) -> APIRouter:
             )  # fmt: skip
         except (ProcessProblem, InboxError, QuerySyntaxError, QueryReferenceError, ValueError) as exc:
             form = {k: post.text(k) for k in ("key", "name_nl", "name_en", "query", "matrix")}
-            return processes_view(request, post.session, error=str(exc), status=422, form=form)
+            lang = web.language(request, post.session)
+            said = exc.said(lang) if isinstance(exc, ProcessProblem) else str(exc)
+            return processes_view(request, post.session, error=said, status=422, form=form)
         return RedirectResponse(PROCESSES, status_code=303)
 
     @router.post(PROCESSES + "/{key}/remove")
     def process_remove(request: Request, post: Manager, key: str) -> Response:
-        across(post)
+        across(request, post)
         try:
             processes_actions.remove_process(engine=engine, key=key, actor=post.session.user.email)
         except processes_actions.UnknownProcess:
-            raise Refused("No such process.", status=404) from None
+            gettext = translations(web.language(request, post.session)).gettext
+            raise Refused(gettext("No such process."), status=404) from None
         return RedirectResponse(PROCESSES, status_code=303)
 
     return router
