@@ -190,3 +190,27 @@ def test_the_informed_department_s_digest_has_the_process_s_themes(w: World) -> 
     legal = build_digest(engine=e, department="legal", period_start=start, period_end=end,
                          now=end + timedelta(hours=1))  # fmt: skip
     assert legal.items == 0  # consulted, not informed: its digest has none of it
+
+
+def test_the_refusals_speak_dutch_to_dutch_readers(w: World) -> None:
+    e, cid = w.s.engine, w.conversation_id
+    with e.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE user_account SET language = 'nl' WHERE email IN (:a, :m)"), {"a": ANNA, "m": MAUD}
+        )
+    held = replies.propose(e, conversation_id=cid, voice_id=w.s.voice_id, body="Sorry!", actor=ANNA,
+                           seen_reply_seq=0, now=NOW)  # fmt: skip
+    with pytest.raises(replies.NotAllowed, match="^alleen goedkeurders \\(analisten en beheerders\\) keuren"):
+        replies.approve(e, draft_id=held.draft_id, actor=ANNA, now=NOW)
+    with pytest.raises(replies.NotAllowed, match="^dit antwoord wacht op goedkeuring door billing"):
+        replies.approve(e, draft_id=held.draft_id, actor=MAUD, now=NOW)
+    with pytest.raises(replies.NotAllowed, match="^alleen wie het schreef trekt een antwoord in"):
+        replies.withdraw(e, draft_id=held.draft_id, actor=MAUD, now=NOW)
+    with pytest.raises(
+        replies.NotAllowed, match="^alleen goedkeurders \\(analisten en beheerders\\) keuren antwoorden af"
+    ):
+        replies.reject(e, draft_id=held.draft_id, actor=ANNA, reason="nee", now=NOW)
+    own = replies.propose(e, conversation_id=cid, voice_id=w.s.voice_id, body="Nog eens", actor=MAUD,
+                          seen_reply_seq=0, now=NOW, confirm=True)  # fmt: skip
+    with pytest.raises(replies.NotAllowed, match="^niemand keurt zijn eigen antwoord goed"):
+        replies.approve(e, draft_id=own.draft_id, actor=MAUD, now=NOW)

@@ -82,3 +82,27 @@ def test_a_matrix_has_one_responsible_and_at_most_one_accountable() -> None:
             clean_matrix(bad, DEPARTMENTS)
     with pytest.raises(ProcessProblem, match="key"):
         clean_key("Billing Complaint!")
+
+
+def test_process_and_policy_problems_are_said_in_dutch_and_english() -> None:
+    from luister.organisation.processes import parse_matrix
+
+    for bad, nl in (
+        ({"billing": "C"}, "matrix: precies één afdeling is verantwoordelijk (R)"),
+        (
+            {"billing": "R", "webcare": "A", "legal": "A"},
+            "matrix: hoogstens één afdeling is eindverantwoordelijk (A)",
+        ),
+        ({"billing": "R", "finance": "C"}, "matrix: er is geen afdeling 'finance'"),
+        ({"billing": "X"}, "matrix: billing: 'X' is niet een van R, A, C, I"),
+    ):
+        with pytest.raises(ProcessProblem) as refused:
+            clean_matrix(bad, DEPARTMENTS)
+        assert refused.value.said("nl") == nl and refused.value.said("en") == str(refused.value)
+    with pytest.raises(ProcessProblem) as refused:
+        parse_matrix("billing")
+    assert refused.value.said("nl") == "matrix: 'billing': schrijf afdeling=R (of A, C, I)"
+    with pytest.raises(PolicyProblem) as problem:
+        clean_text("Beleid", "  \n")
+    assert problem.value.said("nl") == "body: het beleid heeft een tekst nodig"
+    assert problem.value.said(None) == "body: the policy needs a text" == str(problem.value)

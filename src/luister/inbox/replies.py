@@ -27,6 +27,7 @@ from luister.inbox.actions import _changing
 from luister.inbox.approval import ApprovalContext, ApprovalRule, RuleKind, needs_approval
 from luister.inbox.model import Conflict, InboxError, UnknownConversation
 from luister.inbox.read import in_scope
+from luister.inbox.refusals import said
 from luister.inbox.replies_settle import origin_of, reply_target, settle
 from luister.inbox.tables import (
     approval_rule,
@@ -277,7 +278,7 @@ def propose(
     with _changing(engine, conversation_id, scope, bus, "reply_proposed", actor, now) as (conn, row, detail):
         user = _user(conn, actor)
         if not can(Role(user.role), Permission.correct):
-            raise NotAllowed("viewers do not reply")
+            raise NotAllowed(said(user, "viewer"))
         if why := _refusal(conn, user, "reply.draft", row, now):
             raise NotAllowed(why)
         found = _voice(conn, voice_id, row.channel, scope)
@@ -355,11 +356,11 @@ def _current(conn: Connection, draft_id: int) -> Any:
 def _approver(conn: Connection, actor: str, draft: Any, doing: str, row: Any, now: datetime) -> Any:
     user = _user(conn, actor)
     if not can(Role(user.role), Permission.manage):
-        raise NotAllowed(f"only approvers (analysts and admins) {doing} replies")
+        raise NotAllowed(said(user, doing))
     if why := _refusal(conn, user, "reply.approve", row, now):
         raise NotAllowed(why)
     if draft.author_id == user.id and doing == "approve":
-        raise NotAllowed("nobody approves their own reply: ask a colleague to approve it")
+        raise NotAllowed(said(user, "own"))
     if why := raci.not_accountable(conn, user, draft.approval):
         raise NotAllowed(why)
     if draft.state != "approval":
@@ -481,7 +482,7 @@ def withdraw(
         draft = _current(conn, draft_id)
         user = _user(conn, actor)
         if draft.author_id != user.id:
-            raise NotAllowed("only its author withdraws a reply")
+            raise NotAllowed(said(user, "withdraw"))
         if draft.state == "sending":
             gone = draft.effect_id is not None and effects.cancel(
                 conn, effect_id=draft.effect_id, now=now, reason=f"withdrawn by {actor}"

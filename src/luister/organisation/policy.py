@@ -18,12 +18,18 @@ _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 
 
 class PolicyProblem(ValueError):
-    """Input the policy refuses, with the field it concerns."""
+    """Input the policy refuses, with the field it concerns: in English (``str``, the API's) and Dutch
+    (:meth:`said`, the pages')."""
 
-    def __init__(self, field: str, problem: str) -> None:
+    def __init__(self, field: str, problem: str, nl: str | None = None) -> None:
         self.field = field
         self.problem = problem
+        self.nl = nl or problem
         super().__init__(f"{field}: {problem}")
+
+    def said(self, language: str | None) -> str:
+        """The problem in the reader's language (Dutch or English)."""
+        return f"{self.field}: {self.nl if (language or '').startswith('nl') else self.problem}"
 
 
 def render(body: str) -> str:
@@ -35,14 +41,19 @@ def clean_text(title: str, body: str) -> tuple[str, str]:
     """The title on one line and the body with normalised line ends; :class:`PolicyProblem` otherwise."""
     title = " ".join(title.split())
     if not 0 < len(title) <= MAX_TITLE:
-        raise PolicyProblem("title", f"a title of 1 to {MAX_TITLE} characters")
+        raise PolicyProblem(
+            "title", f"a title of 1 to {MAX_TITLE} characters", f"een titel van 1 tot {MAX_TITLE} tekens"
+        )
     body = body.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     if not body.strip():
-        raise PolicyProblem("body", "the policy needs a text")
+        raise PolicyProblem("body", "the policy needs a text", "het beleid heeft een tekst nodig")
     if len(body) > MAX_BODY:
-        raise PolicyProblem("body", f"at most {MAX_BODY} characters (this one has {len(body)})")
+        raise PolicyProblem(
+            "body", f"at most {MAX_BODY} characters (this one has {len(body)})",
+            f"hoogstens {MAX_BODY} tekens (deze heeft er {len(body)})",
+        )  # fmt: skip
     if any(ord(c) < 32 and c not in "\n\t" for c in body):
-        raise PolicyProblem("body", "control characters are not allowed")
+        raise PolicyProblem("body", "control characters are not allowed", "stuurtekens zijn niet toegestaan")
     return title, body + "\n"
 
 
@@ -118,7 +129,10 @@ def parse_rule_lines(text: str) -> list[dict[str, str | None]]:
             continue
         parts = [p.strip() for p in line.split("|")]
         if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
-            raise PolicyProblem("approval_rules", f"line {n}: write name | kind | value (value optional)")
+            raise PolicyProblem(
+                "approval_rules", f"line {n}: write name | kind | value (value optional)",
+                f"regel {n}: schrijf naam | soort | waarde (waarde mag leeg)",
+            )  # fmt: skip
         found.append(
             {"name": parts[0], "kind": parts[1], "value": parts[2] if len(parts) == 3 and parts[2] else None}
         )

@@ -30,15 +30,17 @@ class UnknownVersion(LookupError):
 def clean_rules(rules: Sequence[Mapping[str, Any]]) -> list[dict[str, str | None]]:
     """The approval rules a version carries, checked as the inbox checks its own."""
     if len(rules) > 50:
-        raise PolicyProblem("approval_rules", "at most 50 rules")
+        raise PolicyProblem("approval_rules", "at most 50 rules", "hoogstens 50 regels")
     cleaned: list[dict[str, str | None]] = []
     for n, rule in enumerate(rules):
         name = " ".join(str(rule.get("name") or "").split())
         kind = str(rule.get("kind") or "")
         if not 0 < len(name) <= 100:
-            raise PolicyProblem(f"approval_rules[{n}].name", "a name of 1 to 100 characters")
+            raise PolicyProblem(f"approval_rules[{n}].name", "a name of 1 to 100 characters",
+                                "een naam van 1 tot 100 tekens")  # fmt: skip
         if kind not in RuleKind.__members__:
-            raise PolicyProblem(f"approval_rules[{n}].kind", f"one of {', '.join(RuleKind.__members__)}")
+            kinds = ", ".join(RuleKind.__members__)
+            raise PolicyProblem(f"approval_rules[{n}].kind", f"one of {kinds}", f"een van {kinds}")
         raw = rule.get("value")
         try:
             value = clean_value(RuleKind(kind), None if raw is None else str(raw))
@@ -62,7 +64,7 @@ def write_version(
     title, body = clean_text(title, body)
     rules = clean_rules(approval_rules)
     if not 0 <= grace_days <= 365:
-        raise PolicyProblem("grace_days", "0 to 365 days")
+        raise PolicyProblem("grace_days", "0 to 365 days", "0 tot 365 dagen")
     with engine.begin() as conn:
         number = (
             int(
@@ -94,10 +96,16 @@ def publish(*, engine: Engine, number: int, actor: str, now: datetime) -> list[i
         if row is None:
             raise UnknownVersion(f"there is no policy version {number}")
         if row.published_at is not None:
-            raise PolicyProblem("number", f"version {number} was published on {row.published_at:%Y-%m-%d}")
+            raise PolicyProblem(
+                "number", f"version {number} was published on {row.published_at:%Y-%m-%d}",
+                f"versie {number} is gepubliceerd op {row.published_at:%Y-%m-%d}",
+            )  # fmt: skip
         found = current_version(conn, now=now)
         if found is not None and found[1].number > number:
-            raise PolicyProblem("number", f"version {found[1].number} is newer and already in force")
+            raise PolicyProblem(
+                "number", f"version {found[1].number} is newer and already in force",
+                f"versie {found[1].number} is nieuwer en al van kracht",
+            )  # fmt: skip
         conn.execute(
             policy_version.update().where(policy_version.c.id == row.id)
             .values(published_at=now, published_by=actor)
@@ -128,13 +136,17 @@ def acknowledge(*, engine: Engine, email: str, number: int, now: datetime) -> bo
             .where(user_account.c.email == email.strip().lower())
         ).first()  # fmt: skip
         if user is None or not user.active:
-            raise PolicyProblem("email", f"there is no active account {email!r}")
+            raise PolicyProblem(
+                "email", f"there is no active account {email!r}", f"er is geen actief account {email!r}"
+            )
         found = current_version(conn, now=now)
         if found is None or found[1].number != number:
             raise PolicyProblem(
                 "number",
                 "there is no policy in force" if found is None
                 else f"version {number} is not the one in force (that is version {found[1].number})",
+                "er is geen beleid van kracht" if found is None
+                else f"versie {number} is niet de versie die van kracht is (dat is versie {found[1].number})",
             )  # fmt: skip
         version_id = found[0]
         done = conn.execute(

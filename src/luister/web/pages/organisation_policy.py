@@ -37,6 +37,10 @@ def routes(web: Web) -> APIRouter:
     Manager = Annotated[FormPost, Depends(web.form(Permission.manage))]
     Admin = Annotated[FormPost, Depends(web.form(Permission.admin))]
 
+    def said(request: Request, post: FormPost, exc: PolicyProblem | ProcessProblem) -> str:
+        """The refusal in the reader's language (the API keeps English)."""
+        return exc.said(web.language(request, post.session))
+
     def pending(user: UserRead) -> policy_read.Standing | None:
         """The banner on every page while the person has the policy in force still to acknowledge."""
         found = policy_read.standing(engine=engine, user_id=user.id, now=web.runtime.clock())
@@ -89,7 +93,7 @@ def routes(web: Web) -> APIRouter:
             policy_actions.acknowledge(engine=engine, email=post.session.user.email, number=number,
                                        now=web.runtime.clock())  # fmt: skip
         except PolicyProblem as exc:
-            return policy_view(request, post.session, error=str(exc), status=422)
+            return policy_view(request, post.session, error=said(request, post, exc), status=422)
         return RedirectResponse(PATH, status_code=303)
 
     @router.post(PATH + "/versions")
@@ -97,7 +101,7 @@ def routes(web: Web) -> APIRouter:
         grace = post.text("grace_days") or "0"
         try:
             if not grace.isdigit():
-                raise PolicyProblem("grace_days", "a number of days, 0 to 365")
+                raise PolicyProblem("grace_days", "a number of days, 0 to 365", "een aantal dagen, 0 tot 365")
             policy_actions.write_version(
                 engine=engine, title=post.text("title"), body=post.text("body"),
                 actor=post.session.user.email, now=web.runtime.clock(),
@@ -105,7 +109,7 @@ def routes(web: Web) -> APIRouter:
             )  # fmt: skip
         except PolicyProblem as exc:
             form = {k: post.text(k) for k in ("title", "body", "approval_rules", "grace_days")}
-            return policy_view(request, post.session, error=str(exc), status=422, form=form)
+            return policy_view(request, post.session, error=said(request, post, exc), status=422, form=form)
         return RedirectResponse(PATH + "#versions", status_code=303)
 
     @router.post(PATH + "/versions/{number:int}/publish")
@@ -116,7 +120,7 @@ def routes(web: Web) -> APIRouter:
         except policy_actions.UnknownVersion:
             raise Refused("No such version.", status=404) from None
         except PolicyProblem as exc:
-            return policy_view(request, post.session, error=str(exc), status=422)
+            return policy_view(request, post.session, error=said(request, post, exc), status=422)
         return RedirectResponse(PATH, status_code=303)
 
     def processes_view(request: Request, session: Session, *, error: str = "", status: int = 200,
@@ -147,9 +151,8 @@ def routes(web: Web) -> APIRouter:
             )  # fmt: skip
         except (ProcessProblem, InboxError, QuerySyntaxError, QueryReferenceError, ValueError) as exc:
             form = {k: post.text(k) for k in ("key", "name_nl", "name_en", "query", "matrix")}
-            lang = web.language(request, post.session)
-            said = exc.said(lang) if isinstance(exc, ProcessProblem) else str(exc)
-            return processes_view(request, post.session, error=said, status=422, form=form)
+            error = said(request, post, exc) if isinstance(exc, ProcessProblem) else str(exc)
+            return processes_view(request, post.session, error=error, status=422, form=form)
         return RedirectResponse(PROCESSES, status_code=303)
 
     @router.post(PROCESSES + "/{key}/remove")
