@@ -102,7 +102,7 @@ def _notified(engine: Engine, kind: str, conversation_id: int) -> list[tuple[int
 
 def _ids(engine: Engine, *emails: str) -> list[int]:
     with engine.connect() as conn:
-        found = dict(conn.execute(sa.text("SELECT email, id FROM user_account")).all())
+        found: dict[str, int] = dict(conn.execute(sa.text("SELECT email, id FROM user_account")).all())
     return [int(found[e]) for e in emails]
 
 

@@ -6,7 +6,7 @@ language; at 390 px and 1440 px."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from luister.domain.accounts import Role
 from luister.inbox import setup
@@ -73,7 +73,8 @@ def test_the_matrix_drives_the_inbox_in_chromium(
     sqlite_settings: Settings, live_server: str, browser: Browser
 ) -> None:
     cid = _world(sqlite_settings)
-    phone = {"width": 390, "height": 844}
+    phone: ViewportSize = {"width": 390, "height": 844}
+    wide: ViewportSize = {"width": 1440, "height": 900}
 
     anna = browser.new_context(viewport=phone).new_page()
     sign_in(anna, live_server, ANNA)
@@ -110,9 +111,7 @@ def test_the_matrix_drives_the_inbox_in_chromium(
     expect(leo.locator("body")).to_contain_text(f"gesprek #{cid} (Klacht over de factuur) is geopend")
     fits(leo)
 
-    root = browser.new_context(
-        viewport={"width": 1440, "height": 900}
-    ).new_page()  # Dutch, across departments
+    root = browser.new_context(viewport=wide).new_page()  # Dutch, across departments
     sign_in(root, live_server, ROOT)
     root.goto(live_server + "/organisation/processes")
     root.fill("input[name=key]", "pers")
@@ -124,7 +123,7 @@ def test_the_matrix_drives_the_inbox_in_chromium(
     expect(root.locator("p.error")).to_have_text("matrix: precies één afdeling is verantwoordelijk (R)")
     fits(root)
 
-    bea = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    bea = browser.new_context(viewport=wide).new_page()
     sign_in(bea, live_server, BEA)
     bea.goto(live_server + "/inbox/approvals")
     expect(bea.locator(".approvals .accountable")).to_have_text("approver: billing (accountable, A)")
