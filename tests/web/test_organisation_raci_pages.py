@@ -103,6 +103,10 @@ def test_the_matrix_drives_the_inbox_in_chromium(
     expect(maud.locator(".approvals .accountable")).to_have_text(
         "goedkeurder: billing (eindverantwoordelijk, A)"
     )
+    expect(maud.locator(".approvals")).to_contain_text(
+        "De goedkeurders van de eindverantwoordelijke afdeling"
+    )
+    expect(maud.locator(".approvals form")).to_have_count(0)  # not hers to decide
     fits(maud)
 
     leo = browser.new_context(viewport=phone).new_page()  # consulted, Dutch: told in the bell
