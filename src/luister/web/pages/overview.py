@@ -57,7 +57,10 @@ class ScopeError(ValueError):
         self.text, self.values = text, values
 
     def translated(self, gettext: Callable[[str], str]) -> str:
-        return gettext(self.text) % self.values
+        """In the reader's language; a field's ``name`` too (``from`` is ``van`` in Dutch)."""
+        values = {key: gettext(value) if key == "name" and isinstance(value, str) else value
+                  for key, value in self.values.items()}  # fmt: skip
+        return gettext(self.text) % values
 
 
 def read_scope(web: Web, request: Request, topics: list[TopicRead]) -> tuple[Scope, str, int]:
