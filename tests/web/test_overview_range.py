@@ -3,6 +3,8 @@ against the previous period, refusals in the reader's language, on a phone and a
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -61,6 +63,13 @@ def test_a_chosen_week_against_the_week_before_in_dutch(sqlite_settings: Setting
     assert changes["mentions"] == "+50 % t.o.v. de 7 dagen ervoor"  # 3 against 2
     assert changes["reach"] == "+50 % t.o.v. de 7 dagen ervoor"
     assert 'name="from" value="2026-11-02"' in page.text and 'name="to" value="2026-11-08"' in page.text
+    charts = json.loads(
+        html.unescape(re.search(r'id="charts"[^>]*>(.*?)</script>', page.text, re.S).group(1))
+    )  # type: ignore[union-attr]
+    volume = [t for t in charts["volume"]["data"] if any(t["y"])][0]
+    assert volume["x"] == [f"2026-11-0{d}" for d in range(2, 9)] and volume["y"] == [1, 0, 0, 1, 0, 0, 1]
+    first = parse_qs(urlsplit(volume["customdata"][0]).query)  # the bar opens its local day's mentions
+    assert (first["since"], first["until"]) == (["2026-11-01T23:00"], ["2026-11-02T23:00"])
 
 
 def test_ranges_that_cannot_be_shown_say_why_in_the_readers_language(sqlite_settings: Settings) -> None:
