@@ -17,6 +17,8 @@ from luister.domain.periods import (
     is_midnight,
     local_days,
     local_today,
+    midnight,
+    picked_range,
     previous_period,
     read_date,
 )
@@ -79,6 +81,18 @@ def test_an_unreadable_date_is_named() -> None:
         read_date("7 december", "from")
     assert read_date(" 2026-12-07 ", "to") == date(2026, 12, 7)
     assert checked_range(date(2025, 1, 1), date(2026, 12, 31), AMSTERDAM)  # 730 days: allowed
+
+
+def test_a_range_as_typed_fills_in_a_missing_end() -> None:
+    today = date(2026, 12, 7)
+    assert picked_range("", "", days=7, today=today, zone=AMSTERDAM) == local_days(
+        date(2026, 12, 1), today, AMSTERDAM
+    )
+    assert picked_range("2026-12-05", "", days=7, today=today, zone=AMSTERDAM)[0] == midnight(
+        date(2026, 12, 5), AMSTERDAM
+    )
+    with pytest.raises(RangeError, match="choose dates between"):
+        picked_range("", "0001-01-01", days=30, today=today, zone=AMSTERDAM)
 
 
 def test_today_is_the_local_day_of_the_newest_counted_hour() -> None:

@@ -200,9 +200,20 @@ def test_clicking_a_chart_opens_the_mentions_behind_it(
 def test_odd_addresses_get_an_answer_not_a_server_error(sqlite_settings: Settings) -> None:
     seed(sqlite_settings)
     web = client(sqlite_settings)
-    odd = ["0001-01-01", "9999-12-31T23:59", "2026-11-01T25:00", "abc", "-1", "\x00", "%", "<script>"]
+    odd = [
+        "0001-01-01",
+        "1970-01-02",
+        "2199-12-30",
+        "9999-12-31T23:59",
+        "2026-11-01T25:00",
+        "abc",
+        "-1",
+        "\x00",
+        "%",
+        "<script>",
+    ]
     for path in ("/", "/mentions", "/overview/panel/latest", "/overview/panel/authors"):
-        for name in ("days", "since", "until", "topic", "country", "before"):
+        for name in ("days", "since", "until", "from", "to", "topic", "country", "before"):
             for value in odd:
                 answer = web.get(path, params={name: value})
                 assert answer.status_code < 500, (path, name, value, answer.status_code)

@@ -1,6 +1,6 @@
 """``/analytics``: the dashboard figures of a topic (or all mentions) over a period, from the rollups."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -17,9 +17,8 @@ from luister.domain.periods import (
     PeriodError,
     RangeError,
     checked_period,
-    checked_range,
     local_today,
-    read_date,
+    picked_range,
 )
 from luister.domain.rollups import ALL_TOPICS
 from luister.runtime import Runtime
@@ -220,9 +219,8 @@ def routes(runtime: Runtime) -> APIRouter:
                 raise ApiError(400, "give from/to (dates) or since/until (moments), not both")
             zone = runtime.settings.zone
             try:
-                to = read_date(last, "to") if last else local_today(period.now or period.until, zone)
-                begin = read_date(first, "from") if first else to - timedelta(days=days - 1)
-                start, end = checked_range(begin, to, zone)
+                today = local_today(period.now or period.until, zone)
+                start, end = picked_range(first or "", last or "", days=days, today=today, zone=zone)
             except RangeError as exc:
                 raise ApiError(400, str(exc)) from None
         elif start is None or end is None:

@@ -106,6 +106,18 @@ def checked_range(first: date, last: date, zone: tzinfo) -> tuple[datetime, date
     return local_days(first, last, zone)
 
 
+def picked_range(first: str, last: str, *, days: int, today: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """A range of dates as typed (``from``/``to``, YYYY-MM-DD, either may be empty): without ``to`` up to
+    ``today``, without ``from`` ``days`` days up to ``to``. As [since, until) in UTC, or ``RangeError``."""
+    end = read_date(last, "to") if last else today
+    try:
+        start = read_date(first, "from") if first else end - timedelta(days=days - 1)
+    except OverflowError:
+        raise RangeError("choose dates between %(first)s and %(last)s", first=EARLIEST.year,
+                         last=LATEST.year) from None  # fmt: skip
+    return checked_range(start, end, zone)
+
+
 def local_today(now: datetime, zone: tzinfo) -> date:
     """The day ``now`` lies in, in ``zone`` (the end of the newest counted hour counts to the hour before)."""
     return (now - timedelta(microseconds=1)).astimezone(zone).date()

@@ -19,9 +19,8 @@ from luister.domain.periods import (
     RangeError,
     checked_days,
     checked_period,
-    checked_range,
     local_today,
-    read_date,
+    picked_range,
 )
 from luister.services.analytics import Scope, default_scope, overview
 from luister.services.mentions import search_mentions, top_engaging
@@ -85,9 +84,8 @@ def read_scope(web: Web, request: Request, topics: list[TopicRead]) -> tuple[Sco
     if first or last:
         zone = web.settings.zone
         try:
-            end = read_date(last, "to") if last else local_today(scope.now or scope.until, zone)
-            start = read_date(first, "from") if first else end - timedelta(days=days - 1)
-            since, until = checked_range(start, end, zone)
+            today = local_today(scope.now or scope.until, zone)
+            since, until = picked_range(first, last, days=days, today=today, zone=zone)
         except RangeError as exc:
             raise ScopeError(exc.text, **exc.values) from None
         scope = Scope(since=since, until=until, topic_id=topic_id, now=scope.now, zone=web.settings.time_zone)
