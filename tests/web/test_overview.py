@@ -200,9 +200,20 @@ def test_clicking_a_chart_opens_the_mentions_behind_it(
 def test_odd_addresses_get_an_answer_not_a_server_error(sqlite_settings: Settings) -> None:
     seed(sqlite_settings)
     web = client(sqlite_settings)
-    odd = ["0001-01-01", "9999-12-31T23:59", "2026-11-01T25:00", "abc", "-1", "\x00", "%", "<script>"]
+    odd = [
+        "0001-01-01",
+        "1970-01-02",
+        "2199-12-30",
+        "9999-12-31T23:59",
+        "2026-11-01T25:00",
+        "abc",
+        "-1",
+        "\x00",
+        "%",
+        "<script>",
+    ]
     for path in ("/", "/mentions", "/overview/panel/latest", "/overview/panel/authors"):
-        for name in ("days", "since", "until", "topic", "country", "before"):
+        for name in ("days", "since", "until", "from", "to", "topic", "country", "before"):
             for value in odd:
                 answer = web.get(path, params={name: value})
                 assert answer.status_code < 500, (path, name, value, answer.status_code)
@@ -281,8 +292,10 @@ def test_a_range_of_dates_and_the_period_menu_show_the_period_in_force(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
+    from luister.web.ranges import spell_days
+
     engine = open_database(settings=sqlite_settings)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(minutes=30)
     items = [raw_item(record(n, text=f"Voltaro {n}", created_at=(now - timedelta(days=n)).isoformat()))
              for n in (1, 2, 10, 40)]  # fmt: skip
     Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="test").run_batch(items)
@@ -290,19 +303,21 @@ def test_a_range_of_dates_and_the_period_menu_show_the_period_in_force(
     create_account(sqlite_settings)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, live_server)
-    start, end = (now - timedelta(days=12)).date().isoformat(), (now - timedelta(days=1)).date().isoformat()
-    page.fill("input[name=since]", start)
-    page.fill("input[name=until]", end)
+    today = now.astimezone(sqlite_settings.zone).date()  # dates are days in the listened-to time zone
+    first, last = today - timedelta(days=12), today - timedelta(days=2)  # both included
+    page.fill("input[name=from]", first.isoformat())
+    page.fill("input[name=to]", last.isoformat())
     page.click("form.scope button[type=submit]")
-    page.wait_for_url("**/?**since=*")
+    page.wait_for_url("**/?**from=*")
     chosen = page.locator("select[name=days] option:checked").inner_text()
-    assert chosen == f"{start} → {end}"  # the menu names the period in force
-    assert page.locator(".period").inner_text().startswith(f"{start} 00:00 → {end} 00:00 UTC")
-    assert page.locator(".totals strong").first.inner_text() == "2"  # 10 and 2 days ago; not 1 (the end)
+    assert chosen == spell_days(first, last, "en")  # the menu names the period in force
+    assert page.locator(".period .spelled").inner_text() == chosen
+    assert page.input_value("input[name=from]") == first.isoformat()
+    assert page.locator(".totals strong").first.inner_text() == "2"  # 10 and 2 days ago; not 1 (after)
     page.select_option("select[name=days]", "7")  # a period from the menu replaces the dates
-    assert page.input_value("input[name=since]") == "" and page.input_value("input[name=until]") == ""
+    assert page.input_value("input[name=from]") == "" and page.input_value("input[name=to]") == ""
     page.click("form.scope button[type=submit]")
     page.wait_for_url("**/?**days=7*")
-    assert page.locator("select[name=days] option:checked").inner_text() == "last 7 days"
+    assert page.locator("select[name=days] option:checked").inner_text().startswith("last 7 days (")
     assert page.locator(".totals strong").first.inner_text() == "2"  # 1 and 2 days ago
     page.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +28,8 @@ from luister.storage.tables import (
     alert_event,
     alert_rule,
     alert_step,
+    mention,
+    mention_topic,
     topic,
 )
 
@@ -94,12 +96,40 @@ class DeliveryRead:
 
 
 @dataclass(frozen=True, slots=True)
+class Window:
+    """The mentions that made a spike: its topic's, published in [since, until), only the negative ones
+    for a negative rule; ``mentions`` of them in all."""
+
+    since: datetime
+    until: datetime
+    negative: bool
+    mentions: int
+
+
+@dataclass(frozen=True, slots=True)
 class AlertDetail:
     alert: AlertRead
     samples: list[MentionRead]
     steps: list[StepRead]
     events: list[EventRead]
     deliveries: list[DeliveryRead]
+    window: Window | None = None  # spikes and negative shares: the hours they were counted in
+
+
+SPIKE_ALERTS = frozenset({"volume_spike", "negative_spike", "negative_share"})  # judged per hour
+NEGATIVE_ALERTS = frozenset({"negative_spike", "negative_share"})
+SAMPLES = 5
+HOUR = timedelta(hours=1)
+
+
+def spike_window(found: AlertRead, events: list[EventRead]) -> tuple[datetime, datetime] | None:
+    """The hours an hourly alert counted: each check at ``now`` counts [now − 1 h, now), from the one that
+    opened it to the last that saw it. A replayed one (``actions.open_past_alerts``) was stored with its
+    first hour's start and its last hour's end, and never updated. ``None`` for event alerts."""
+    if found.kind not in SPIKE_ALERTS:
+        return None
+    replayed = found.last_seen_at > found.opened_at and not any(e.kind == "updated" for e in events)
+    return (found.opened_at if replayed else found.opened_at - HOUR), found.last_seen_at
 
 
 def _in_scope(scope: Scope) -> sa.ColumnElement[bool]:
@@ -193,8 +223,34 @@ def alert_detail(*, engine: Engine, alert_id: int, scope: Scope = EVERYTHING) ->
                 .order_by(alert_delivery.c.id)
             )  # fmt: skip
         ]
-    samples = mentions_by_id(engine=engine, ids=list(row.sample_ids or []))
-    return AlertDetail(_read(row), samples, steps, events, deliveries)
+    found = _read(row)
+    period = spike_window(found, events)
+    if period is None:  # events: the mentions that matched, as the rule picked them
+        samples = mentions_by_id(engine=engine, ids=list(row.sample_ids or []))
+        return AlertDetail(found, samples, steps, events, deliveries)
+    negative = found.kind in NEGATIVE_ALERTS
+    samples, total = _spike_mentions(engine, row.topic_id, *period, negative=negative)
+    return AlertDetail(found, samples, steps, events, deliveries, Window(*period, negative, total))
+
+
+def _spike_mentions(
+    engine: Engine, topic_id: int | None, since: datetime, until: datetime, *, negative: bool
+) -> tuple[list[MentionRead], int]:
+    """The window's mentions that reach most people, and how many there are."""
+    where = [mention.c.published_at >= since, mention.c.published_at < until, mention.c.date_known.is_(True)]
+    if negative:
+        where.append(mention.c.sentiment == "negative")
+    if topic_id is not None:
+        where.append(sa.exists().where(mention_topic.c.mention_id == mention.c.id,
+                                       mention_topic.c.topic_id == topic_id))  # fmt: skip
+    with engine.connect() as conn:
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(mention).where(*where)).scalar_one())
+        ids = conn.execute(
+            sa.select(mention.c.id).where(*where)
+            .order_by(sa.func.coalesce(mention.c.author_followers, 0).desc(), mention.c.id.desc())
+            .limit(SAMPLES)
+        ).scalars().all()  # fmt: skip
+    return mentions_by_id(engine=engine, ids=list(ids)), total
 
 
 # --- rules -------------------------------------------------------------------------------------------------

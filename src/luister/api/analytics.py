@@ -8,11 +8,18 @@ from pydantic import BaseModel, Field
 
 from luister.api.auth import caller
 from luister.api.mentions import Filter, utc, visible_topic_id
-from luister.api.problems import invalid, responses
+from luister.api.problems import ApiError, invalid, responses
 from luister.api.schemas import NO_CONTROL, Sentiment
 from luister.domain.accounts import Permission
 from luister.domain.addressing import unknown_as_empty
-from luister.domain.periods import MAX_DAYS, PeriodError, checked_period
+from luister.domain.periods import (
+    MAX_DAYS,
+    PeriodError,
+    RangeError,
+    checked_period,
+    local_today,
+    picked_range,
+)
 from luister.domain.rollups import ALL_TOPICS
 from luister.runtime import Runtime
 from luister.services import analytics
@@ -59,9 +66,20 @@ class ChannelCountryRead(BaseModel):
     mentions: int
 
 
+class PreviousRead(BaseModel):
+    since: datetime
+    until: datetime = Field(
+        description="While this period is still going on: as far into the previous one "
+        "as this one has gone (like with like)."
+    )
+    totals: TotalsRead
+
+
 class OverviewRead(BaseModel):
     since: datetime
     until: datetime
+    zone: str | None = Field(None, description="With `from`/`to`: the time zone whose whole days these are.")
+    days: int = Field(0, description="Days the period spans (local days with `from`/`to`).")
     bucket: str = Field(description="`hour` for periods up to three days, else `day`.")
     topic: str | None = Field(description="null: all mentions.")
     totals: TotalsRead
@@ -79,6 +97,11 @@ class OverviewRead(BaseModel):
     channel_country: list[ChannelCountryRead]
     languages: list[CountRead]
     intents: list[CountRead] = Field(description="A mention counts once per intent.")
+    previous: PreviousRead | None = Field(
+        None,
+        description="The period of the same length just before (as many whole local days with "
+        "`from`/`to`), with the same figures: compare each headline figure with it.",
+    )
     undated: int = Field(
         0,
         description="Mentions of the topic (with the filters, at any time) whose date is unknown: the "
@@ -88,19 +111,18 @@ class OverviewRead(BaseModel):
     @classmethod
     def of(cls, o: analytics.Overview, topic: str | None) -> "OverviewRead":
         t = o.totals
+        before = o.scope.previous()
         return cls(
             since=o.scope.since,
             until=o.scope.until,
+            zone=o.scope.zone,
+            days=o.scope.days,
+            previous=PreviousRead(since=before.since, until=before.until, totals=_totals(o.previous))
+            if o.previous is not None
+            else None,
             bucket=o.scope.bucket,
             topic=topic,
-            totals=TotalsRead(
-                mentions=t.mentions,
-                duplicates=t.duplicates,
-                reach=t.reach,
-                engagement=t.engagement,
-                sentiment=t.sentiment,
-                net_sentiment=t.net_sentiment,
-            ),
+            totals=_totals(t),
             counted_until=o.scope.counted_until,
             previous_mentions=o.previous_mentions,
             series=[
@@ -136,12 +158,23 @@ class OverviewRead(BaseModel):
         )
 
 
+def _totals(t: analytics.Totals) -> TotalsRead:
+    return TotalsRead(mentions=t.mentions, duplicates=t.duplicates, reach=t.reach, engagement=t.engagement,
+                      sentiment=t.sentiment, net_sentiment=t.net_sentiment)  # fmt: skip
+
+
+DATE_TEXT = (
+    "a date (YYYY-MM-DD) in the time zone of the people listened to (`zone` in the answer); "
+    "`from` … `to` are whole days, both included, at most two years; not with since/until"
+)
+
+
 def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["analytics"])
     engine = runtime.engine
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
 
-    @router.get("/analytics/overview", response_model=OverviewRead, responses=responses(403))
+    @router.get("/analytics/overview", response_model=OverviewRead, responses=responses(400, 403))
     def analytics_overview(
         user: Reader,
         topic: Annotated[
@@ -162,6 +195,14 @@ def routes(runtime: Runtime) -> APIRouter:
         country: Filter = None,
         language: Filter = None,
         sentiment: Sentiment | None = None,
+        first: Annotated[
+            str | None,
+            Query(alias="from", max_length=40, pattern=NO_CONTROL, description="First day: " + DATE_TEXT),
+        ] = None,
+        last: Annotated[
+            str | None,
+            Query(alias="to", max_length=40, pattern=NO_CONTROL, description="Last day: " + DATE_TEXT),
+        ] = None,
     ) -> OverviewRead:
         """Totals, volume and sentiment over time, share of voice against competitors, channel × country,
         languages and intents: the overview dashboard's figures (read from the rollups, fast at any size)."""
@@ -172,7 +213,17 @@ def routes(runtime: Runtime) -> APIRouter:
                 "give both since and until, or neither (then `days` counts back from the newest data)"
             )
         period = analytics.default_scope(engine=engine, days=days)  # also: how far the data runs
-        if start is None or end is None:
+        zone = None
+        if first or last:
+            if start is not None:
+                raise ApiError(400, "give from/to (dates) or since/until (moments), not both")
+            zone = runtime.settings.zone
+            try:
+                today = local_today(period.now or period.until, zone)
+                start, end = picked_range(first or "", last or "", days=days, today=today, zone=zone)
+            except RangeError as exc:
+                raise ApiError(400, str(exc)) from None
+        elif start is None or end is None:
             start, end = period.since, period.until
         else:
             try:
@@ -182,7 +233,8 @@ def routes(runtime: Runtime) -> APIRouter:
         filters = {"channel": channel or None, "country": unknown_as_empty(country),
                    "language": unknown_as_empty(language)}  # fmt: skip
         scope = analytics.Scope(since=start, until=end, topic_id=topic_id, sentiment=sentiment,
-                                now=period.now, **filters)  # fmt: skip
+                                now=period.now, zone=runtime.settings.time_zone if zone else None,
+                                **filters)  # fmt: skip
         return OverviewRead.of(analytics.overview(engine=engine, scope=scope), topic)
 
     return router

@@ -369,8 +369,21 @@ class DeliveryRead(BaseModel):
     sent_at: datetime | None
 
 
+class SpikeWindowRead(BaseModel):
+    since: datetime
+    until: datetime = Field(description="Exclusive: the spike was counted in [since, until).")
+    negative: bool = Field(description="Only the negative mentions count (a negative rule).")
+    mentions: int = Field(description="How many mentions of the alert's topic made the spike.")
+
+
 class AlertDetailRead(AlertRead):
-    samples: list[MentionRead] = Field(description="Example mentions behind the alert.")
+    samples: list[MentionRead] = Field(
+        description="Example mentions behind the alert: for a spike, those that made it (its topic, its "
+        "hours, the negative ones for a negative rule), the most followed first."
+    )
+    window: SpikeWindowRead | None = Field(
+        None, description="Spikes and negative shares: the hours and mentions they were counted in."
+    )
     steps: list[StepRead] = Field(description="The playbook checklist, in order.")
     events: list[AlertEventRead] = Field(description="The timeline: who did what, when.")
     deliveries: list[DeliveryRead]
@@ -380,6 +393,14 @@ class AlertDetailRead(AlertRead):
         return cls(
             **AlertRead.of(d.alert).model_dump(),
             samples=[MentionRead.of(m) for m in d.samples],
+            window=SpikeWindowRead(
+                since=d.window.since,
+                until=d.window.until,
+                negative=d.window.negative,
+                mentions=d.window.mentions,
+            )
+            if d.window
+            else None,  # fmt: skip
             steps=[StepRead.of(s) for s in d.steps],
             events=[AlertEventRead(at=e.at, kind=e.kind, detail=e.detail, by=e.by) for e in d.events],
             deliveries=[

@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.analysis import SENTIMENT_LABELS
+from luister.domain.periods import day_count, previous_period
 from luister.domain.rollups import ALL_TOPICS, PROJECTIONS, UNDATED, UNKNOWN
 from luister.storage.tables import ROLLUP_TABLES, topic
 
@@ -35,6 +37,17 @@ class Scope:
     language: str | None = None
     sentiment: str | None = None
     now: datetime | None = None  # how far the data runs when the period is still going on; None: over
+    zone: str | None = None  # a range of whole days in this time zone (IANA name): days and the previous
+    # period are counted there; None: UTC
+
+    @property
+    def tz(self) -> ZoneInfo | None:
+        return ZoneInfo(self.zone) if self.zone else None
+
+    @property
+    def days(self) -> int:
+        """How many days the period spans (its local days for a range of whole days in ``zone``)."""
+        return day_count(self.since, self.until, self.tz)
 
     @property
     def bucket(self) -> str:
@@ -51,10 +64,11 @@ class Scope:
         return self.now if self.running and self.now is not None else self.until
 
     def previous(self) -> Scope:
-        """The period of the same length just before this one; while this one is still going on, only
-        as much of it as has passed of this one (like with like: a half day against a half day)."""
-        length = self.until - self.since
-        return replace(self, since=self.since - length, until=self.counted_until - length, now=None)
+        """The period of the same length just before this one (as many local days for a range of whole
+        days in ``zone``); while this one is still going on, only as much of it as has passed of this one
+        (like with like: a half day against a half day). See ``domain.periods.previous_period``."""
+        since, until = previous_period(self.since, self.until, self.counted_until, self.tz)
+        return replace(self, since=since, until=until, now=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +134,7 @@ class Overview:
     languages: list[tuple[str, int]]
     intents: list[tuple[str, int]] = field(default_factory=list)
     undated: int = 0  # the scope's mentions (any time) whose date is unknown: in none of the figures
+    previous: Totals | None = None  # the same figures over ``scope.previous()``, to compare with
 
 
 def net_sentiment(counts: dict[str, int]) -> float | None:
@@ -143,9 +158,10 @@ def default_scope(*, engine: Engine, days: int = 30, topic_id: int = ALL_TOPICS)
 def overview(*, engine: Engine, scope: Scope) -> Overview:
     with engine.connect() as conn:
         totals = _totals(conn, scope)
-        previous = _totals(conn, scope.previous()).mentions
+        previous = _totals(conn, scope.previous())
         return Overview(
-            scope=scope, totals=totals, previous_mentions=previous, series=_series(conn, scope),
+            scope=scope, totals=totals, previous_mentions=previous.mentions, previous=previous,
+            series=_series(conn, scope),
             share_of_voice=share_of_voice(conn, scope),
             channels=_grouped(conn, scope, ("channel",)),  # type: ignore[arg-type]
             channel_country=_grouped(conn, scope, ("channel", "country")),  # type: ignore[arg-type]
@@ -212,24 +228,35 @@ def _series(conn: Connection, scope: Scope) -> list[Point]:
         sa.select(c.bucket, c.sentiment, sa.func.sum(c.mentions)).where(*_where(scope, t))
         .group_by(c.bucket, c.sentiment)
     ).all()  # fmt: skip
-    step = timedelta(hours=1) if scope.bucket == "hour" else timedelta(days=1)
+    zone = scope.tz if scope.bucket == "day" else None  # days of a local range are local days
     counts: dict[datetime, dict[str, int]] = defaultdict(dict)
     for moment, sentiment, n in rows:
-        start = _bucket_start(moment, scope.bucket)
+        start = _bucket_start(moment, scope.bucket, zone)
         counts[start][sentiment] = counts[start].get(sentiment, 0) + int(n)
     points = []
-    start = _bucket_start(scope.since, scope.bucket)
+    start = _bucket_start(scope.since, scope.bucket, zone)
     while start < scope.until:
+        end = _next_bucket(start, scope.bucket, zone)
         points.append(
-            Point(start, counts.get(start, {}), partial=scope.running and start + step > scope.counted_until)
+            Point(start, counts.get(start, {}), partial=scope.running and end > scope.counted_until)
         )
-        start += step
+        start = end
     return points
 
 
-def _bucket_start(moment: datetime, bucket: str) -> datetime:
+def _bucket_start(moment: datetime, bucket: str, zone: ZoneInfo | None = None) -> datetime:
+    if zone is not None:  # the local day's midnight, in UTC
+        local = moment.astimezone(zone)
+        return datetime(local.year, local.month, local.day, tzinfo=zone).astimezone(UTC)
     moment = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     return moment if bucket == "hour" else moment.replace(hour=0)
+
+
+def _next_bucket(start: datetime, bucket: str, zone: ZoneInfo | None = None) -> datetime:
+    if zone is not None:  # 23 or 25 hours on the days the clocks change
+        local = start.astimezone(zone).date() + timedelta(days=1)
+        return datetime(local.year, local.month, local.day, tzinfo=zone).astimezone(UTC)
+    return start + (timedelta(hours=1) if bucket == "hour" else timedelta(days=1))
 
 
 def share_of_voice(conn: Connection, scope: Scope) -> list[Voice]:

@@ -8,10 +8,11 @@ in labels, so a hostile topic name must arrive as text.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
+from luister.domain.periods import midnight
 from luister.services.analytics import Overview, Scope
 from luister.web.drill import Drill
 
@@ -61,6 +62,22 @@ def _step(scope: Scope) -> timedelta:
     return timedelta(hours=1) if scope.bucket == "hour" else timedelta(days=1)
 
 
+def _x(scope: Scope, start: datetime) -> str:
+    """A bucket's place on the time axis: a local day of a range of local days is that day."""
+    zone = scope.tz
+    if zone is None or scope.bucket == "hour":
+        return start.isoformat()
+    return start.astimezone(zone).date().isoformat()
+
+
+def _end(scope: Scope, start: datetime) -> datetime:
+    """Where a bucket ends: a local day of a range of local days lasts 23 or 25 hours on a clock change."""
+    zone = scope.tz
+    if zone is None or scope.bucket == "hour":
+        return start + _step(scope)
+    return midnight(start.astimezone(zone).date() + timedelta(days=1), zone)
+
+
 def _text(value: str) -> str:
     """Data as chart text: Plotly reads ``<br>``, ``<b>`` and the like in labels, so ``<`` and ``&`` are
     escaped; quotes are not (Plotly would show ``&quot;`` as it is)."""
@@ -81,16 +98,16 @@ def _label(value: str, _: Callable[[str], str]) -> str:
 
 
 def _volume(overview: Overview, base: Drill, _: Callable[[str], str], time_axis: dict[str, Any]) -> Figure:
-    step = _step(overview.scope)
-    x = [p.start.isoformat() for p in overview.series]
+    x = [_x(overview.scope, p.start) for p in overview.series]
+    ends = [_end(overview.scope, p.start) for p in overview.series]
     traces = []
     faint = [PARTIAL_OPACITY if p.partial else 1 for p in overview.series]
     for sentiment in SENTIMENT_ORDER:
         counts = [p.sentiment.get(sentiment, 0) for p in overview.series]
         if sentiment == "" and not any(counts):
             continue
-        urls = [base.with_(since=p.start, until=p.start + step, sentiment=sentiment or None).url()
-                for p in overview.series]  # fmt: skip
+        urls = [base.with_(since=p.start, until=end, sentiment=sentiment or None).url()
+                for p, end in zip(overview.series, ends, strict=True)]  # fmt: skip
         traces.append({"type": "bar", "name": _(sentiment) if sentiment else _("not analysed"), "x": x,
                        "y": counts, "customdata": urls, "marker": {"color": COLOURS[sentiment],
                        "opacity": faint}})  # fmt: skip
@@ -98,13 +115,12 @@ def _volume(overview: Overview, base: Drill, _: Callable[[str], str], time_axis:
 
 
 def _net(overview: Overview, base: Drill, _: Callable[[str], str], time_axis: dict[str, Any]) -> Figure:
-    step = _step(overview.scope)
     points = [p for p in overview.series if p.net_sentiment is not None]
     trace = {
         "type": "scatter", "mode": "lines+markers", "name": _("net sentiment"),
-        "x": [p.start.isoformat() for p in points],
+        "x": [_x(overview.scope, p.start) for p in points],
         "y": [round(100 * (p.net_sentiment or 0), 1) for p in points],
-        "customdata": [base.with_(since=p.start, until=p.start + step).url() for p in points],
+        "customdata": [base.with_(since=p.start, until=_end(overview.scope, p.start)).url() for p in points],
         "line": {"color": "#0f766e"},
     }  # fmt: skip
     return {"data": [trace], "layout": _layout(yaxis={"range": [-100, 100], "zeroline": True},

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from luister.alerts import texts as alert_texts
 from luister.alerts.actions import acknowledge, complete_step, resolve
 from luister.alerts.model import AlertError, AlertStatus
-from luister.alerts.read import AlertRead, alert_detail, get_alert, list_alerts
+from luister.alerts.read import AlertDetail, alert_detail, get_alert, list_alerts
 from luister.domain.accounts import Permission
 from luister.web.auth import Session
 from luister.web.context import FormPost, Refused, RowId, Web
@@ -21,14 +21,17 @@ from luister.web.pages.organisation_knowledge import related_to_alert
 LIST_LIMIT = 200
 
 
-def behind(found: AlertRead) -> str:
-    """The mention list behind an alert: its topic, from its first hour to the end of its last, only the
-    negative ones for a negative spike or share."""
-    negative = found.kind in ("negative_spike", "negative_share")
+def behind(detail: AlertDetail) -> str:
+    """The mention list behind an alert: for a spike the mentions that made it (its topic, the hours it
+    counted, only the negative ones for a negative rule); else its topic around its time."""
+    window = detail.window
+    if window is not None:
+        return Drill(topic=detail.alert.topic or "", since=window.since, until=window.until,
+                     sentiment="negative" if window.negative else None).url()  # fmt: skip
+    found = detail.alert
     start = found.opened_at.replace(minute=0, second=0, microsecond=0)
     end = found.last_seen_at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    return Drill(topic=found.topic or "", since=start, until=end,
-                 sentiment="negative" if negative else None).url()  # fmt: skip
+    return Drill(topic=found.topic or "", since=start, until=end).url()
 
 
 def routes(web: Web) -> APIRouter:
@@ -59,7 +62,7 @@ def routes(web: Web) -> APIRouter:
         context = {"d": detail, "a": detail.alert, "mentions": detail.samples, "error": conflict,
                    "now": datetime.now(UTC),
                    "alert_text": lambda text: alert_texts.translate(text, gettext),
-                   "all_mentions": behind(detail.alert),
+                   "all_mentions": behind(detail), "window": detail.window,
                    "related": related_to_alert(web, request, session, detail.alert)}  # fmt: skip
         return web.render(request, "alert.html", context, session=session, status=409 if conflict else 200)
 

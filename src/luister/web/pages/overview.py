@@ -13,7 +13,15 @@ from sqlalchemy.engine import Engine
 
 from luister.alerts.read import list_alerts
 from luister.domain.analysis import SENTIMENT_LABELS
-from luister.domain.periods import PeriodError, checked_days, checked_period
+from luister.domain.periods import (
+    MAX_DAYS,
+    PeriodError,
+    RangeError,
+    checked_days,
+    checked_period,
+    local_today,
+    picked_range,
+)
 from luister.services.analytics import Scope, default_scope, overview
 from luister.services.mentions import search_mentions, top_engaging
 from luister.services.topics import TopicRead
@@ -23,6 +31,7 @@ from luister.web.charts import figures, scope_drill
 from luister.web.context import Web
 from luister.web.drill import DrillError, read_drill
 from luister.web.i18n import translations
+from luister.web.ranges import changes, compared_with, shown_days, spell_scope
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PERIODS = (1, 7, 30, 90)  # days offered in the period menu
@@ -40,34 +49,57 @@ PANEL_VALUES = {"authors": "authors", "terms": "trends", "engaging": "mentions"}
 
 
 class ScopeError(ValueError):
-    pass
+    """An address the overview cannot show: ``text`` (English, the key of its translation) % ``values``."""
+
+    def __init__(self, text: str, **values: object) -> None:
+        super().__init__(text % values)
+        self.text, self.values = text, values
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """In the reader's language; a field's ``name`` too (``from`` is ``van`` in Dutch)."""
+        values = {key: gettext(value) if key == "name" and isinstance(value, str) else value
+                  for key, value in self.values.items()}  # fmt: skip
+        return gettext(self.text) % values
 
 
 def read_scope(web: Web, request: Request, topics: list[TopicRead]) -> tuple[Scope, str, int]:
-    """The dashboard's scope from the address: ``topic``, ``days`` or ``since``/``until``, filters."""
+    """The dashboard's scope from the address: ``topic``, ``days``, a range of dates ``from``/``to`` (whole
+    days in the time zone of the people listened to, both included) or ``since``/``until`` (UTC), filters."""
     params = dict(request.query_params)
     try:
         drill = read_drill(params)
+    except DrillError as exc:
+        raise ScopeError("a filter in the address cannot be read: %(detail)s", detail=str(exc)) from None
+    try:
         days = checked_days(int(params.get("days") or 30))
-    except (DrillError, ValueError) as exc:  # PeriodError is a ValueError
-        raise ScopeError(str(exc)) from None
+    except ValueError:  # PeriodError is a ValueError
+        raise ScopeError("days: choose a number of days between 1 and %(n)s", n=MAX_DAYS) from None
     topic_id = 0
     if drill.topic:
         topic_id = next((t.id for t in topics if t.name == drill.topic), -1)
         if topic_id < 0:
-            raise ScopeError(f"there is no topic {drill.topic!r}")
+            raise ScopeError("there is no topic %(name)s", name=repr(drill.topic))
     scope = default_scope(engine=web.engine, days=days, topic_id=topic_id)
-    if drill.since or drill.until:
+    first, last = (params.get(name, "").strip() for name in ("from", "to"))
+    if first or last:
+        zone = web.settings.zone
+        try:
+            today = local_today(scope.now or scope.until, zone)
+            since, until = picked_range(first, last, days=days, today=today, zone=zone)
+        except RangeError as exc:
+            raise ScopeError(exc.text, **exc.values) from None
+        scope = Scope(since=since, until=until, topic_id=topic_id, now=scope.now, zone=web.settings.time_zone)
+    elif drill.since or drill.until:
         since = drill.since or (drill.until or scope.until) - timedelta(days=days)
         until = drill.until or since + timedelta(days=days)
         try:
             since, until = checked_period(since, until)
         except PeriodError as exc:
-            raise ScopeError(str(exc)) from None
+            raise ScopeError("the period cannot be shown: %(detail)s", detail=str(exc)) from None
         scope = Scope(since=since, until=until, topic_id=topic_id, now=scope.now)
     scope = Scope(since=scope.since, until=scope.until, topic_id=topic_id, channel=drill.channel,
                   country=drill.country, language=drill.language, sentiment=drill.sentiment,
-                  now=scope.now)  # fmt: skip
+                  now=scope.now, zone=scope.zone)  # fmt: skip
     return scope, drill.topic, days
 
 
@@ -85,15 +117,20 @@ def routes(web: Web) -> APIRouter:
     @router.get("/", response_class=HTMLResponse)
     def overview_page(request: Request, session: Annotated[Session, Depends(web.signed_in)]) -> Response:
         topics = web.topics_for(session)
+        lang = web.language(request, session)
+        gettext = translations(lang).gettext
         try:
             scope, topic, days = read_scope(web, request, topics)
         except ScopeError as exc:
-            context: dict[str, Any] = {"error": str(exc), "topics": topics, "ov": None}
+            picked = [request.query_params.get(name, "")[:40] for name in ("from", "to")]
+            context: dict[str, Any] = {"error": exc.translated(gettext), "topics": topics, "ov": None,
+                                       "periods": PERIODS, "days": 30, "custom_period": False,
+                                       "picked": picked}  # fmt: skip
             return web.render(request, "overview.html", context, session=session, status=400)
         result = overview(engine=engine, scope=scope)
-        lang = web.language(request, session)
-        gettext = translations(lang).gettext
         query = request.url.query
+        custom = any(request.query_params.get(name) for name in ("since", "until", "from", "to"))
+        shown = shown_days(scope)
         context = {
             "ov": result, "topics": topics, "topic": topic, "days": days, "periods": PERIODS,
             "charts": figures(result, topic=topic, gettext=gettext, lang=lang),
@@ -101,8 +138,10 @@ def routes(web: Web) -> APIRouter:
             "drill": scope_drill(scope, topic),
             "alerts": list_alerts(engine=engine, limit=5, topic_id=scope.topic_id or None,
                                   scope=session.user.scope),  # those of the reader's departments
-            "panel_query": query, "error": None,
-            "custom_period": bool(request.query_params.get("since") or request.query_params.get("until")),
+            "panel_query": query, "error": None, "custom_period": custom,
+            "picked": [d.isoformat() for d in shown] if custom else ["", ""],
+            "spelled": spell_scope(scope, lang), "compared_with": compared_with(scope, gettext),
+            "changes": changes(result),
         }  # fmt: skip
         return web.render(request, "overview.html", context, session=session)
 
