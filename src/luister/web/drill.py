@@ -17,6 +17,14 @@ class DrillError(ValueError):
     """A filter value in the address cannot be read; the message names it."""
 
 
+class DateError(DrillError):
+    """``since`` or ``until`` is not a date (or lies outside 1970–2999); ``name`` says which."""
+
+    def __init__(self, message: str, name: str, value: str) -> None:
+        super().__init__(message)
+        self.name, self.value = name, value
+
+
 @dataclass(frozen=True, slots=True)
 class Drill:
     topic: str = ""
@@ -72,7 +80,8 @@ def _moment(params: dict[str, str], name: str) -> datetime | None:
         if moment is None:
             moment = datetime.combine(date.fromisoformat(value), time())
     except ValueError:
-        raise DrillError(f"{name}: {value!r} is not a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM)") from None
+        message = f"{name}: {value!r} is not a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM)"
+        raise DateError(message, name, value) from None
     if not 1970 <= moment.year <= 2999:  # periods are computed around it: keep far from datetime's ends
-        raise DrillError(f"{name}: {value!r} lies outside 1970–2999")
+        raise DateError(f"{name}: {value!r} lies outside 1970–2999", name, value)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

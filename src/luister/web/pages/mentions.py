@@ -1,5 +1,6 @@
 """Mention search, a mention's detail, and correcting its labels."""
 
+import re
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -9,13 +10,28 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from luister.domain.accounts import Permission, can
 from luister.domain.analysis import INTENT_LABELS, SENTIMENT_LABELS, parse_intents
 from luister.domain.queries import QueryReferenceError, QuerySyntaxError
+from luister.listening.counting import COUNT_CAP, count_list
 from luister.services.corrections import CorrectionError, correct_mention
-from luister.services.mentions import mention_detail, search_mentions
+from luister.services.mentions import SORTS, mention_detail, search_mentions
 from luister.web.auth import Session
 from luister.web.context import FormPost, Refused, RowId, Web
-from luister.web.drill import Drill, DrillError, read_drill
+from luister.web.drill import DateError, Drill, DrillError, read_drill
+from luister.web.highlight import highlight_terms
 from luister.web.i18n import translations
 from luister.web.query_errors import explain, explain_reference
+
+DATES = ("since", "until")
+IN_FORM = ("topic", "sentiment", "intent", "channel", "country", "language", "since", "until")
+
+
+def _date_field(value: str) -> tuple[str, str]:
+    """What a date field shows and its type: the date of a ``YYYY-MM-DD[THH:MM]`` value at midnight (a
+    dashboard's periods start there), else the text as typed in a text field (so it can be corrected)."""
+    value = value.strip()
+    head, _, tail = value.partition("T")
+    if not value or (re.fullmatch(r"\d{4}-\d{2}-\d{2}", head) and tail in ("", "00:00")):
+        return head, "date"
+    return value, "text"
 
 
 def routes(web: Web) -> APIRouter:
@@ -25,38 +41,48 @@ def routes(web: Web) -> APIRouter:
     @router.get("/mentions", response_class=HTMLResponse)
     def mentions_page(
         request: Request, session: Annotated[Session, Depends(web.signed_in)], q: str = "",
-        before: str | None = None,
+        before: str | None = None, sort: str = "newest",
     ) -> Response:  # fmt: skip
         topics = web.topics_for(session)
         gettext = translations(web.language(request, session)).gettext
         error = None
-        page = None
+        page = count = None
         drill = Drill()
+        invalid: set[str] = set()  # the form's fields to mark
+        sort = sort if sort in SORTS else "newest"
         try:
             drill = read_drill(dict(request.query_params))
+            if drill.since and drill.until and drill.since >= drill.until:
+                invalid.add("until")
+                raise DrillError(gettext("The end of the period must come after its start."))
             topic_id = next((t.id for t in topics if t.name == drill.topic), None)
             if drill.topic and topic_id is None:
                 raise DrillError(f"there is no topic {drill.topic!r}")
-            page = search_mentions(engine=engine, query=q or None, topic_id=topic_id, before=before,
-                                   topics={t.name: t.query for t in topics},
-                                   **drill.search_filters())  # type: ignore[arg-type]  # fmt: skip
+            filters = {"engine": engine, "query": q or None, "topic_id": topic_id,
+                       "topics": {t.name: t.query for t in topics}, **drill.search_filters()}  # fmt: skip
+            page = search_mentions(before=before, sort=sort, **filters)  # type: ignore[arg-type]
+            count = count_list(**filters)  # type: ignore[arg-type]
         except QuerySyntaxError as exc:
             error = f"{explain(exc, gettext)}\n{exc.caret()}"
         except QueryReferenceError as exc:
             error = explain_reference(str(exc), gettext)
+        except DateError as exc:
+            invalid.add(exc.name)
+            error = gettext("%(value)s is not a date: write it as YYYY-MM-DD.") % {"value": exc.value}
         except DrillError as exc:
             error = str(exc)
         except ValueError:
-            error = "That page of the list no longer exists; start from the newest mentions."
-        filters = {"q": q, **drill.params()}
-        more = urlencode({**filters, "before": page.next_before}) if page and page.next_before else None
-        chips = [(name, value, urlencode({k: v for k, v in filters.items() if k != name}))
-                 for name, value in drill.params().items()
-                 if name not in ("topic", "sentiment", "intent")]  # fmt: skip
+            error = gettext("That page of the list no longer exists; start from the first page.")
+        params = {"q": q, **drill.params(), **({"sort": sort} if sort != "newest" else {})}
+        more = urlencode({**params, "before": page.next_before}) if page and page.next_before else None
+        chips = [(name, value, urlencode({k: v for k, v in params.items() if k != name}))
+                 for name, value in drill.params().items() if name not in IN_FORM]  # fmt: skip
         context = {
-            "page": page, "error": error, "filters": {"topic": "", "sentiment": "", "intent": "", **filters},
+            "page": page, "error": error, "filters": {**dict.fromkeys(IN_FORM, ""), **params},
             "topics": topics, "sentiments": SENTIMENT_LABELS, "intents": INTENT_LABELS, "next_query": more,
-            "chips": chips,
+            "chips": chips, "count": count, "sort": sort, "sorts": SORTS, "invalid": invalid,
+            "date_fields": {name: _date_field(request.query_params.get(name, "")) for name in DATES},
+            "marks": highlight_terms(q) if page else (), "cap": COUNT_CAP,
         }  # fmt: skip
         return web.render(request, "mentions.html", context, session=session, status=400 if error else 200)
 
