@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import Browser
 
 from luister.connectors.records import FieldMapping
 from luister.listening.counting import count_list
@@ -14,7 +15,7 @@ from luister.services.ingest import Pipeline
 from luister.services.mentions import search_mentions
 from luister.settings import Settings
 from luister.storage.writer import SqlMentionStore
-from luister.testing import EMAIL, raw_item, record, signed_in_client
+from luister.testing import EMAIL, create_account, raw_item, record, sign_in, signed_in_client
 
 N = 30
 
@@ -131,3 +132,134 @@ def test_the_page_marks_terms_and_links_the_original(sqlite_settings: Settings) 
     page = signed_in_client(sqlite_settings).get("/mentions", params={"q": "voltaro"}).text
     assert page.count("<mark>voltaro</mark>") == 15
     assert page.count('class="original" href="https://mastodon.example/') == 15
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+
+def test_saved_searches_are_per_person_and_open_list_and_delete(settings: Settings) -> None:
+    from luister.domain.accounts import Role
+    from luister.listening.read import saved_searches
+    from luister.services.accounts import create_user, get_user
+
+    seed(settings)
+    client = signed_in_client(settings)
+    page = client.get(
+        "/mentions", params={"q": "voltaro", "channel": "reddit", "sort": "reach", "before": "r1.1"}
+    )
+    here = re.search(r'name="query" value="([^"]+)"', page.text).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+    form = {
+        "csrf": csrf_of(page.text),
+        "name": "  Storingen <b>reddit</b> ",
+        "query": here + "&before=r1.1&x=1",
+    }
+    assert client.post("/mentions/saved", data={**form, "csrf": "wrong"}).status_code == 403
+    saved = client.post("/mentions/saved", data=form, follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"].endswith("done=saved")
+    listed = client.get(saved.headers["location"]).text
+    assert "The search is saved." in listed
+    assert (
+        '<a href="/mentions?q=voltaro&amp;channel=reddit&amp;sort=reach">'
+        "Storingen &lt;b&gt;reddit&lt;/b&gt;</a>" in listed
+    )
+    again = client.post("/mentions/saved", data={**form, "query": "q=stroomwijs"}, follow_redirects=False)
+    assert again.status_code == 303  # the same name replaces
+    engine = open_database(settings=settings)
+    me = get_user(engine=engine, email=EMAIL)
+    mine = saved_searches(engine=engine, user_id=me.id)
+    assert [(s.name, s.query_string) for s in mine] == [("Storingen <b>reddit</b>", "q=stroomwijs")]
+    secret = "een lang wachtwoord 42!"
+    other = create_user(
+        engine=engine, email="ander@example.org", name="Ander", password=secret, role=Role.analyst
+    )
+    assert saved_searches(engine=engine, user_id=other.id) == []
+    nameless = client.post("/mentions/saved", data={**form, "name": " "}, follow_redirects=False)
+    assert "problem=no_name" in nameless.headers["location"]
+    assert "Give the search a name." in client.get(nameless.headers["location"]).text
+    token = csrf_of(listed)
+    assert client.post(f"/mentions/saved/{mine[0].id + 1000}/delete", data={"csrf": token}).status_code == 404
+    gone = client.post(f"/mentions/saved/{mine[0].id}/delete", data={"csrf": token}, follow_redirects=False)
+    assert gone.status_code == 303 and saved_searches(engine=engine, user_id=me.id) == []
+    engine.dispose()
+
+
+def test_bulk_export_and_correction_of_the_selected(settings: Settings) -> None:
+    from luister.services.corrections import corrected_mentions
+    from luister.services.mentions import mentions_by_id
+
+    seed(settings)
+    client = signed_in_client(settings)
+    page = client.get("/mentions", params={"q": "voltaro"}).text
+    ids = re.findall(r'name="id" value="(\d+)"', page)[:3]
+    token = csrf_of(page)
+    export = client.post(
+        "/mentions/bulk", data={"csrf": token, "action": "export", "id": ids, "back": "q=voltaro"}
+    )
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    rows = export.text.strip().splitlines()
+    assert rows[0].startswith("id,published_at") and sorted(r.split(",")[0] for r in rows[1:]) == sorted(ids)
+    none = client.post("/mentions/bulk", data={"csrf": token, "action": "export"}, follow_redirects=False)
+    assert "problem=none_selected" in none.headers["location"]
+    form = {
+        "csrf": token,
+        "action": "correct",
+        "id": ids,
+        "sentiment": "negative",
+        "intent": "",
+        "back": "q=voltaro",
+    }
+    fixed = client.post("/mentions/bulk", data=form, follow_redirects=False)
+    assert fixed.status_code == 303 and fixed.headers["location"] == "/mentions?q=voltaro&done=corrected"
+    engine = open_database(settings=settings)
+    assert {m.sentiment for m in mentions_by_id(engine=engine, ids=[int(i) for i in ids])} == {"negative"}
+    assert len(corrected_mentions(engine=engine)) == 3
+    engine.dispose()
+    form = {"csrf": token, "action": "export", "id": ids, "back": "https://evil.example/"}
+    outside = client.post("/mentions/bulk", data=form, follow_redirects=False)
+    assert outside.status_code == 200
+    form = {"csrf": token, "action": "correct", "id": ids, "back": "//evil.example"}
+    nothing = client.post("/mentions/bulk", data=form, follow_redirects=False)
+    assert nothing.headers["location"] == "/mentions?problem=no_label"
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+def test_in_chromium_in_dutch_filter_sort_save_and_export(
+    browser: Browser, live_server: str, sqlite_settings: Settings, width: int
+) -> None:
+    seed(sqlite_settings)
+    create_account(sqlite_settings)
+    engine = open_database(settings=sqlite_settings)
+    set_language(engine=engine, email=EMAIL, language="nl", actor="cli")
+    engine.dispose()
+    page = browser.new_page(viewport={"width": width, "height": 900}, accept_downloads=True)
+    sign_in(page, live_server)
+    page.goto(live_server + "/mentions")
+    assert page.locator(".result-count").inner_text() == f"{N} vermeldingen"
+    page.fill("input[name=q]", "voltaro")
+    page.fill("input[name=channel]", "reddit")
+    page.select_option("select[name=sort]", "reach")
+    page.click(".mention-filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*sort=reach"))
+    expected = [n for n in range(N) if n % 2 and n % 3 == 0]
+    assert page.locator(".result-count").inner_text() == f"{len(expected)} vermeldingen"
+    followers = [int(t.split()[1]) % 4 for t in page.locator(".mentions .text").all_inner_texts()]
+    assert followers == sorted(followers, reverse=True) and len(followers) == len(expected)
+    assert page.locator(".mentions mark").first.inner_text() == "voltaro"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.click("summary:has-text('Opgeslagen zoekopdrachten (0)')")
+    page.fill("input[name=name]", "Reddit op bereik")
+    page.click("button:has-text('Deze zoekopdracht opslaan')")
+    page.wait_for_url(re.compile(r".*done=saved"))
+    assert "De zoekopdracht is opgeslagen." in page.locator("main").inner_text()
+    page.goto(live_server + "/mentions")
+    page.click("a:has-text('Reddit op bereik')")
+    page.wait_for_url(re.compile(r".*channel=reddit.*sort=reach"))
+    page.check("[data-select-all]")
+    assert page.locator("input[name=id]:checked").count() == len(expected)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    with page.expect_download() as download:
+        page.click("button:has-text('Selectie exporteren (CSV)')")
+    rows = open(download.value.path(), encoding="utf-8").read().strip().splitlines()  # noqa: PTH123, SIM115
+    assert len(rows) == len(expected) + 1 and all("voltaro" in row for row in rows[1:])
+    page.close()

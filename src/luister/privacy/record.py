@@ -54,6 +54,9 @@ PURPOSES: dict[str, Purpose] = {
     "source": Purpose("where luister listens, with credentials (never shown back)"),
     "source_run": Purpose("when each source ran and how it went", kept="`retention_runs_days`"),
     "topic": Purpose("the saved queries that sort mentions"),
+    "saved_search": Purpose(
+        "each person's saved searches of the mention list (name and filters)", ("user_id",)
+    ),
     "alert_rule": Purpose("when to raise an alert"),
     "alert_channel": Purpose("where alerts go (e-mail addresses, webhook URLs)", ("options",)),
     "alert": Purpose(

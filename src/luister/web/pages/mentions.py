@@ -8,11 +8,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from luister.domain.accounts import Permission, can
+from luister.domain.addressing import MAX_ID
 from luister.domain.analysis import INTENT_LABELS, SENTIMENT_LABELS, parse_intents
 from luister.domain.queries import QueryReferenceError, QuerySyntaxError
+from luister.listening.actions import delete_search, save_search
 from luister.listening.counting import COUNT_CAP, count_list
+from luister.listening.read import saved_searches
+from luister.listening.saved import SavedSearchError, clean_query
 from luister.services.corrections import CorrectionError, correct_mention
-from luister.services.mentions import SORTS, mention_detail, search_mentions
+from luister.services.mentions import SORTS, mention_detail, mentions_by_id, mentions_csv, search_mentions
 from luister.web.auth import Session
 from luister.web.context import FormPost, Refused, RowId, Web
 from luister.web.drill import DateError, Drill, DrillError, read_drill
@@ -32,6 +36,33 @@ def _date_field(value: str) -> tuple[str, str]:
     if not value or (re.fullmatch(r"\d{4}-\d{2}-\d{2}", head) and tail in ("", "00:00")):
         return head, "date"
     return value, "text"
+
+
+MAX_BULK = 500  # mentions one bulk action takes (a page shows 50)
+PROBLEMS = {  # what went wrong with a saved search or a bulk action, as the list says it
+    "no_name": "Give the search a name.",
+    "bad_name": "A name has at most 120 printable characters.",
+    "too_long": "This search is too long to save.",
+    "too_many": "You have 100 saved searches; delete one first.",
+    "none_selected": "Select one or more mentions first.",
+    "no_label": "Choose a sentiment or an intent to apply.",
+}
+
+
+DONE = {"saved": "The search is saved.", "deleted": "The saved search is deleted.",
+        "corrected": "The correction is applied to the selected mentions."}  # fmt: skip
+
+
+def _back(query_string: str) -> str:
+    """The list's address to return to (its filters only: the answer stays on /mentions)."""
+    try:
+        return clean_query(query_string)
+    except SavedSearchError:
+        return ""
+
+
+def _joined(query: str, **extra: str) -> str:
+    return "&".join(part for part in (query, urlencode(extra)) if part)
 
 
 def routes(web: Web) -> APIRouter:
@@ -83,8 +114,55 @@ def routes(web: Web) -> APIRouter:
             "chips": chips, "count": count, "sort": sort, "sorts": SORTS, "invalid": invalid,
             "date_fields": {name: _date_field(request.query_params.get(name, "")) for name in DATES},
             "marks": highlight_terms(q) if page else (), "cap": COUNT_CAP,
+            "saved": saved_searches(engine=engine, user_id=session.user.id), "here": urlencode(params),
+            "problem": PROBLEMS.get(request.query_params.get("problem", "")),
+            "done": DONE.get(request.query_params.get("done", "")),
+            "may_correct": can(session.user.role, Permission.correct),
         }  # fmt: skip
         return web.render(request, "mentions.html", context, session=session, status=400 if error else 200)
+
+    @router.post("/mentions/saved")
+    def save_search_page(post: Annotated[FormPost, Depends(web.form())]) -> Response:
+        back = _back(post.text("query"))
+        try:
+            save_search(engine=engine, user_id=post.session.user.id, actor=post.session.user.email,
+                        name=post.text("name"), query_string=back, now=web.runtime.clock())  # fmt: skip
+        except SavedSearchError as exc:
+            return RedirectResponse(f"/mentions?{_joined(back, problem=exc.code)}", status_code=303)
+        return RedirectResponse(f"/mentions?{_joined(back, done='saved')}", status_code=303)
+
+    @router.post("/mentions/saved/{search_id}/delete")
+    def delete_search_page(search_id: RowId, post: Annotated[FormPost, Depends(web.form())]) -> Response:
+        if not delete_search(engine=engine, user_id=post.session.user.id, search_id=search_id,
+                             actor=post.session.user.email):  # fmt: skip
+            raise Refused("No such saved search.", status=404)
+        return RedirectResponse("/mentions?done=deleted", status_code=303)
+
+    @router.post("/mentions/bulk")
+    def bulk_page(post: Annotated[FormPost, Depends(web.form())]) -> Response:
+        ids = sorted({int(i) for i in post.texts("id") if i.isdigit() and 0 < int(i) <= MAX_ID})
+        back = _back(post.text("back"))
+        if not ids:
+            return RedirectResponse(f"/mentions?{_joined(back, problem='none_selected')}", status_code=303)
+        if len(ids) > MAX_BULK:
+            raise Refused(f"Select at most {MAX_BULK} mentions at once.", status=400)
+        if post.text("action") == "export":
+            headers = {"Content-Disposition": 'attachment; filename="mentions.csv"'}
+            body = mentions_csv(mentions_by_id(engine=engine, ids=ids))
+            return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+        if not can(post.session.user.role, Permission.correct):
+            raise Refused("Your role may not do this.")
+        sentiment = post.text("sentiment") or None
+        intents = tuple(i for i in post.texts("intent") if i) or None
+        if sentiment is None and intents is None:
+            return RedirectResponse(f"/mentions?{_joined(back, problem='no_label')}", status_code=303)
+        try:
+            for mention_id in ids:
+                correct_mention(engine=engine, mention_id=mention_id, corrected_by=post.session.user.email,
+                                sentiment=sentiment, intents=intents)  # fmt: skip
+        except CorrectionError as exc:
+            return Response(str(exc), status_code=400)
+        return RedirectResponse(f"/mentions?{_joined(back, done='corrected')}", status_code=303)
 
     @router.get("/mentions/{mention_id}", response_class=HTMLResponse)
     def mention_page(
