@@ -263,3 +263,37 @@ def test_in_chromium_in_dutch_filter_sort_save_and_export(
     rows = open(download.value.path(), encoding="utf-8").read().strip().splitlines()  # noqa: PTH123, SIM115
     assert len(rows) == len(expected) + 1 and all("voltaro" in row for row in rows[1:])
     page.close()
+
+
+def test_bulk_tagging_and_the_tag_filter(settings: Settings) -> None:
+    from luister.domain.accounts import Role
+    from luister.services.accounts import set_role
+
+    seed(settings)
+    client = signed_in_client(settings)
+    page = client.get("/mentions", params={"q": "stroomwijs"}).text
+    ids = re.findall(r'name="id" value="(\d+)"', page)[:2]
+    form = {
+        "csrf": csrf_of(page),
+        "action": "tag",
+        "id": ids,
+        "tag": " <script>x</script>  klacht ",
+        "back": "",
+    }
+    tagged = client.post("/mentions/bulk", data=form, follow_redirects=False)
+    assert tagged.status_code == 303 and tagged.headers["location"] == "/mentions?done=tagged"
+    assert (
+        client.post("/mentions/bulk", data=form, follow_redirects=False).status_code == 303
+    )  # again: kept once
+    listed = client.get("/mentions", params={"tag": "<script>x</script> klacht"}).text
+    assert re.search(r'class="result-count"[^>]*><strong>2</strong>', listed)
+    assert sorted(re.findall(r'name="id" value="(\d+)"', listed)) == sorted(ids)
+    assert listed.count('class="chip tag" href="/mentions?tag=%3Cscript%3Ex%3C/script%3E%20klacht">') == 2
+    assert "<script>x" not in listed and "&lt;script&gt;x&lt;/script&gt; klacht</a>" in listed
+    empty = client.post("/mentions/bulk", data={**form, "tag": "  "}, follow_redirects=False)
+    assert empty.headers["location"] == "/mentions?problem=no_tag"
+    engine = open_database(settings=settings)
+    set_role(engine=engine, email=EMAIL, role=Role.viewer, actor="cli")
+    engine.dispose()
+    assert client.post("/mentions/bulk", data={**form, "tag": "ander"}).status_code == 403
+    assert client.post("/mentions/bulk", data={**form, "action": "export"}).status_code == 200

@@ -7,9 +7,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from luister.listening.saved import MAX_PER_PERSON, SavedSearchError, clean_name, clean_query
+from luister.listening.saved import MAX_PER_PERSON, SavedSearchError, clean_name, clean_query, clean_tag
 from luister.listening.tables import saved_search
 from luister.services import audit
+from luister.storage.tables import mention, mention_tag
 
 
 def save_search(
@@ -47,3 +48,23 @@ def delete_search(*, engine: Engine, user_id: int, search_id: int, actor: str) -
             return False
         audit.record(conn, actor=actor, action="saved_search.delete", target=name)
     return True
+
+
+def tag_mentions(*, engine: Engine, mention_ids: list[int], tag: str, actor: str, now: datetime) -> int:
+    """Put ``tag`` on these mentions (those that have it keep it); how many got it now."""
+    tag = clean_tag(tag)
+    with engine.begin() as conn:
+        found = set(conn.execute(sa.select(mention.c.id).where(mention.c.id.in_(mention_ids))).scalars())
+        tagged = set(
+            conn.execute(
+                sa.select(mention_tag.c.mention_id).where(
+                    mention_tag.c.tag == tag, mention_tag.c.mention_id.in_(found)
+                )
+            ).scalars()
+        )
+        new = sorted(found - tagged)
+        if new:
+            rows = [{"mention_id": i, "tag": tag, "tagged_by": actor, "tagged_at": now} for i in new]
+            conn.execute(mention_tag.insert(), rows)
+            audit.record(conn, actor=actor, action="mention.tag", target=tag, detail={"mention_ids": new})
+    return len(new)

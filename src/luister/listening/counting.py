@@ -47,6 +47,7 @@ def count_list(
     language: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    tag: str | None = None,
     cap: int = COUNT_CAP,
 ) -> ListCount:
     """The count of ``search_mentions`` with the same arguments (raises as it does). Served by the search
@@ -55,7 +56,7 @@ def count_list(
 
     parsed, known = _parse(query, topics)
     where = _filters(topic_id=topic_id, sentiment=sentiment, intent=intent, channel=channel,
-                     country=country, language=language, since=since, until=until)  # fmt: skip
+                     country=country, language=language, since=since, until=until, tag=tag)  # fmt: skip
     with engine.connect() as conn:
         plan, _reason = _index_plan(conn, parsed, known)
         if plan is not None:

@@ -1,13 +1,26 @@
-"""Saved searches: a person's named mention-list addresses (pure rules)."""
+"""Saved searches (a person's named mention-list addresses) and tags on mentions: pure rules."""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
-KEPT = ("q", "topic", "sentiment", "intent", "channel", "country", "language", "since", "until", "sort")
+KEPT = (
+    "q",
+    "topic",
+    "sentiment",
+    "intent",
+    "channel",
+    "country",
+    "language",
+    "since",
+    "until",
+    "tag",
+    "sort",
+)
 MAX_NAME = 120
 MAX_QUERY = 4000
 MAX_PER_PERSON = 100
+MAX_TAG = 40
 
 
 class SavedSearchError(ValueError):
@@ -25,6 +38,16 @@ def clean_name(name: str) -> str:
     if len(name) > MAX_NAME or any(ord(c) < 32 or ord(c) == 127 for c in name):
         raise SavedSearchError(f"a name has at most {MAX_NAME} printable characters", "bad_name")
     return name
+
+
+def clean_tag(tag: str) -> str:
+    """A tag as stored: its words joined by single spaces, at most MAX_TAG printable characters."""
+    tag = " ".join(tag.split())
+    if not tag:
+        raise SavedSearchError("give a tag", "no_tag")
+    if len(tag) > MAX_TAG or any(ord(c) < 32 or ord(c) == 127 for c in tag):
+        raise SavedSearchError(f"a tag has at most {MAX_TAG} printable characters", "bad_tag")
+    return tag
 
 
 def clean_query(query_string: str) -> str:

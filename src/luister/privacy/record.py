@@ -41,6 +41,9 @@ PURPOSES: dict[str, Purpose] = {
     "correction": Purpose(
         "labels corrected by people, to train and audit the models", ("corrected_by",), "with its mention"
     ),
+    "mention_tag": Purpose(
+        "labels people put on mentions to sort their work", ("tagged_by",), "with its mention"
+    ),
     "rejected": Purpose(
         "input that could not be read as a mention, kept to show where and why",
         ("raw",),

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from luister.domain.query_index import IndexPlan, compile_index_query
 from luister.domain.rollups import engagement
 from luister.storage import search_index
-from luister.storage.tables import UtcDateTime, mention, mention_topic, topic
+from luister.storage.tables import UtcDateTime, mention, mention_tag, mention_topic, topic
 
 if TYPE_CHECKING:
     from luister.domain.queries import Query
@@ -166,6 +166,7 @@ def search_mentions(
     language: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    tag: str | None = None,
     before: str | None = None,
     limit: int = 50,
     topics: Mapping[str, str] | None = None,
@@ -189,7 +190,7 @@ def search_mentions(
     base = sa.select(*COLUMNS, *extra).order_by(_sort_column(sort).desc(), mention.c.id.desc())
     base = base.where(*_filters(topic_id=topic_id, sentiment=sentiment, intent=intent,
                                 primary_intent=primary_intent, channel=channel, country=country,
-                                language=language, since=since, until=until))  # fmt: skip
+                                language=language, since=since, until=until, tag=tag))  # fmt: skip
     found: list[MentionRead] = []
     scanned = 0
     cursor = read_cursor(before, sort) if before else None
@@ -329,6 +330,7 @@ def _filters(
     language: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    tag: str | None = None,
 ) -> list[sa.ColumnElement[bool]]:
     """The SQL conditions of the mention list's filters."""
     where: list[sa.ColumnElement[bool]] = []
@@ -349,6 +351,8 @@ def _filters(
         where.append(mention.c.published_at >= since)
     if until is not None:
         where.append(mention.c.published_at < until)
+    if tag:
+        where.append(sa.exists().where(mention_tag.c.mention_id == mention.c.id, mention_tag.c.tag == tag))
     return where
 
 

@@ -172,6 +172,17 @@ mention_topic = sa.Table(
     sa.Index("ix_mention_topic_topic", "topic_id", "mention_id"),
 )
 
+# labels people put on mentions from the mention list (its bulk selection); the list filters on them
+mention_tag = sa.Table(
+    "mention_tag",
+    metadata,
+    sa.Column("mention_id", BigId, sa.ForeignKey("mention.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag", sa.String(40), primary_key=True),
+    sa.Column("tagged_by", sa.String(254), nullable=False),
+    sa.Column("tagged_at", UtcDateTime, nullable=False),
+    sa.Index("ix_mention_tag_tag", "tag", "mention_id"),
+)
+
 correction = sa.Table(
     "correction",
     metadata,

@@ -35,6 +35,7 @@ class Drill:
     language: str | None = None  # "" = unknown
     sentiment: str | None = None
     intent: str | None = None
+    tag: str | None = None  # a tag people put on mentions (the mention list only)
 
     def with_(self, **changes: object) -> Drill:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -57,7 +58,7 @@ class Drill:
         """Keyword arguments for ``search_mentions`` (the topic is looked up by the caller)."""
         return {"channel": self.channel, "country": self.country, "language": self.language,
                 "sentiment": self.sentiment, "intent": self.intent, "since": self.since,
-                "until": self.until}  # fmt: skip
+                "until": self.until, "tag": self.tag}  # fmt: skip
 
 
 def read_drill(params: dict[str, str]) -> Drill:
@@ -68,7 +69,8 @@ def read_drill(params: dict[str, str]) -> Drill:
 
     return Drill(topic=params.get("topic", ""), since=_moment(params, "since"),
                  until=_moment(params, "until"), channel=text("channel"), country=text("country"),
-                 language=text("language"), sentiment=text("sentiment"), intent=text("intent"))  # fmt: skip
+                 language=text("language"), sentiment=text("sentiment"), intent=text("intent"),
+                 tag=params.get("tag", "").strip() or None)  # fmt: skip
 
 
 def _moment(params: dict[str, str], name: str) -> datetime | None:

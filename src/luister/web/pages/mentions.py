@@ -11,9 +11,9 @@ from luister.domain.accounts import Permission, can
 from luister.domain.addressing import MAX_ID
 from luister.domain.analysis import INTENT_LABELS, SENTIMENT_LABELS, parse_intents
 from luister.domain.queries import QueryReferenceError, QuerySyntaxError
-from luister.listening.actions import delete_search, save_search
+from luister.listening.actions import delete_search, save_search, tag_mentions
 from luister.listening.counting import COUNT_CAP, count_list
-from luister.listening.read import saved_searches
+from luister.listening.read import saved_searches, tags_of
 from luister.listening.saved import SavedSearchError, clean_query
 from luister.services.corrections import CorrectionError, correct_mention
 from luister.services.mentions import SORTS, mention_detail, mentions_by_id, mentions_csv, search_mentions
@@ -25,7 +25,7 @@ from luister.web.i18n import translations
 from luister.web.query_errors import explain, explain_reference
 
 DATES = ("since", "until")
-IN_FORM = ("topic", "sentiment", "intent", "channel", "country", "language", "since", "until")
+IN_FORM = ("topic", "sentiment", "intent", "channel", "country", "language", "since", "until", "tag")
 
 
 def _date_field(value: str) -> tuple[str, str]:
@@ -46,11 +46,14 @@ PROBLEMS = {  # what went wrong with a saved search or a bulk action, as the lis
     "too_many": "You have 100 saved searches; delete one first.",
     "none_selected": "Select one or more mentions first.",
     "no_label": "Choose a sentiment or an intent to apply.",
+    "no_tag": "Type the tag to put on the selected mentions.",
+    "bad_tag": "A tag has at most 40 printable characters.",
 }
 
 
 DONE = {"saved": "The search is saved.", "deleted": "The saved search is deleted.",
-        "corrected": "The correction is applied to the selected mentions."}  # fmt: skip
+        "corrected": "The correction is applied to the selected mentions.",
+        "tagged": "The tag is on the selected mentions."}  # fmt: skip
 
 
 def _back(query_string: str) -> str:
@@ -118,6 +121,7 @@ def routes(web: Web) -> APIRouter:
             "problem": PROBLEMS.get(request.query_params.get("problem", "")),
             "done": DONE.get(request.query_params.get("done", "")),
             "may_correct": can(session.user.role, Permission.correct),
+            "tags": tags_of(engine=engine, mention_ids=[m.id for m in page.mentions] if page else []),
         }  # fmt: skip
         return web.render(request, "mentions.html", context, session=session, status=400 if error else 200)
 
@@ -152,6 +156,13 @@ def routes(web: Web) -> APIRouter:
             return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
         if not can(post.session.user.role, Permission.correct):
             raise Refused("Your role may not do this.")
+        if post.text("action") == "tag":
+            try:
+                tag_mentions(engine=engine, mention_ids=ids, tag=post.text("tag"),
+                             actor=post.session.user.email, now=web.runtime.clock())  # fmt: skip
+            except SavedSearchError as exc:
+                return RedirectResponse(f"/mentions?{_joined(back, problem=exc.code)}", status_code=303)
+            return RedirectResponse(f"/mentions?{_joined(back, done='tagged')}", status_code=303)
         sentiment = post.text("sentiment") or None
         intents = tuple(i for i in post.texts("intent") if i) or None
         if sentiment is None and intents is None:

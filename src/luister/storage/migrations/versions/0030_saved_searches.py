@@ -1,4 +1,4 @@
-"""saved searches of the mention list, per person (saved_search)
+"""saved searches of the mention list, per person (saved_search), and tags on mentions (mention_tag)
 
 Revision ID: 0030
 Revises: 0028
@@ -35,7 +35,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_search")),
         sa.UniqueConstraint("user_id", "name", name=op.f("uq_saved_search_user_id_name")),
     )
+    op.create_table(
+        "mention_tag",
+        sa.Column("mention_id", BigId, nullable=False),
+        sa.Column("tag", sa.String(length=40), nullable=False),
+        sa.Column("tagged_by", sa.String(length=254), nullable=False),
+        sa.Column("tagged_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["mention_id"], ["mention.id"], name=op.f("fk_mention_tag_mention_id_mention"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("mention_id", "tag", name=op.f("pk_mention_tag")),
+    )
+    op.create_index("ix_mention_tag_tag", "mention_tag", ["tag", "mention_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_mention_tag_tag", table_name="mention_tag")
+    op.drop_table("mention_tag")
     op.drop_table("saved_search")
