@@ -436,6 +436,7 @@ def privacy_record() -> str:
     import luister.accounts.tables  # noqa: F401  (its tables join the shared metadata)
     import luister.kpis.projects_tables  # noqa: F401
     import luister.kpis.report_tables  # noqa: F401
+    import luister.listening.tables  # noqa: F401
     import luister.organisation.knowledge_tables  # noqa: F401
     import luister.organisation.maturity_tables  # noqa: F401
     import luister.organisation.policy_tables  # noqa: F401

@@ -67,6 +67,8 @@ EXPECT: dict[str, Expect] = {
     "POST /inbox/{conversation_id}/note": CO, "POST /inbox/{conversation_id}/elsewhere": CO,
     "POST /inbox/{conversation_id}/merge": CO,
     "GET /mentions": V, "GET /mentions/{mention_id}": V, "POST /mentions/{mention_id}/correct": C,
+    "POST /mentions/saved": V, "POST /mentions/saved/{search_id}/delete": Expect(P.view, personal=True),
+    "POST /mentions/bulk": V,
     "GET /alerts": V, "GET /alerts/{alert_id}": VO, "POST /alerts/{alert_id}/acknowledge": CO,
     "POST /alerts/{alert_id}/resolve": CO, "POST /alerts/{alert_id}/steps/{position}": CO,
     "GET /topics": V, "GET /topics/test": V, "POST /topics": M, "GET /topics/{topic_id}/edit": MO,
@@ -246,6 +248,7 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         "{number:int}": 1,
         "{schedule_id}": 999_999,
         "{what}": "pause",
+        "{search_id}": 999_999,
     }
     if "/topics/{name:path}" in path:
         values["{name:path}"] = t.topic

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 import luister.accounts.tables  # noqa: F401  # its tables on the shared metadata
 import luister.inbox.tables  # noqa: F401
 import luister.kpis.tables  # noqa: F401
+import luister.listening.tables  # noqa: F401
 import luister.organisation.maturity_tables  # noqa: F401
 import luister.organisation.policy_tables  # noqa: F401
 import luister.organisation.training_tables  # noqa: F401

@@ -179,7 +179,7 @@ def test_links_in_the_text_open_outside_and_nothing_else_becomes_a_link() -> Non
     )
     html = str(linked(text))
     url = "https://voltaro.example/storing?a=1&amp;b=2"
-    opens = 'rel="nofollow noopener noreferrer" target="_blank"'
+    opens = 'rel="nofollow noopener noreferrer ugc" target="_blank"'
     assert html.startswith(f'Zie <a href="{url}" {opens}>{url}</a>.')
     assert "javascript:alert(1)" in html and 'href="javascript' not in html and "<b>" not in html
     assert '<a href="https://x.example/" rel' in html and "&#34;onmouseover=x&lt;/b&gt;" in html

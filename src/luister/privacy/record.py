@@ -41,6 +41,9 @@ PURPOSES: dict[str, Purpose] = {
     "correction": Purpose(
         "labels corrected by people, to train and audit the models", ("corrected_by",), "with its mention"
     ),
+    "mention_tag": Purpose(
+        "labels people put on mentions to sort their work", ("tagged_by",), "with its mention"
+    ),
     "rejected": Purpose(
         "input that could not be read as a mention, kept to show where and why",
         ("raw",),
@@ -54,6 +57,9 @@ PURPOSES: dict[str, Purpose] = {
     "source": Purpose("where luister listens, with credentials (never shown back)"),
     "source_run": Purpose("when each source ran and how it went", kept="`retention_runs_days`"),
     "topic": Purpose("the saved queries that sort mentions"),
+    "saved_search": Purpose(
+        "each person's saved searches of the mention list (name and filters)", ("user_id",)
+    ),
     "alert_rule": Purpose("when to raise an alert"),
     "alert_channel": Purpose("where alerts go (e-mail addresses, webhook URLs)", ("options",)),
     "alert": Purpose(

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from luister.domain.query_index import IndexPlan, compile_index_query
 from luister.domain.rollups import engagement
 from luister.storage import search_index
-from luister.storage.tables import UtcDateTime, mention, mention_topic, topic
+from luister.storage.tables import UtcDateTime, mention, mention_tag, mention_topic, topic
 
 if TYPE_CHECKING:
     from luister.domain.queries import Query
@@ -96,24 +96,49 @@ def top_engaging(
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _older_than(published_at: datetime, mention_id: int) -> sa.ColumnElement[bool]:
-    """Rows after ``(published_at, id)`` in newest-first order (a row-value comparison: SQLite and
-    PostgreSQL both walk the published index from there)."""
-    position = sa.tuple_(sa.literal(published_at, UtcDateTime()), sa.literal(mention_id))
-    return sa.tuple_(mention.c.published_at, mention.c.id) < position
+SORTS = ("newest", "reach", "engagement")  # the orders of the mention list (reach: the author's followers)
+REACH = sa.func.coalesce(mention.c.author_followers, 0)
 
 
-def page_cursor(published_at: datetime, mention_id: int) -> str:
-    """Where a page ended: ``<published, µs since 1970>.<id>`` (digits, safe in any address)."""
-    return f"{(published_at - _EPOCH) // timedelta(microseconds=1)}.{mention_id}"
+def _sort_column(sort: str) -> sa.ColumnElement[Any]:
+    return {"newest": mention.c.published_at, "reach": REACH, "engagement": ENGAGEMENT}[sort]
 
 
-def read_cursor(value: str) -> tuple[datetime, int]:
-    """The position of ``page_cursor``; ``ValueError`` when ``value`` is not one."""
-    micros, _, mention_id = value.partition(".")
-    if not (micros.lstrip("-").isdigit() and mention_id.isdigit()) or len(value) > 40:
+def _key_of(sort: str, row: Any) -> tuple[Any, int]:
+    """Where ``row`` (a mention row or MentionRead) stands in ``sort``: its sort value and id."""
+    if sort == "reach":
+        return row.author_followers or 0, row.id
+    if sort == "engagement":
+        return engagement(row.like_count, row.share_count, row.reply_count), row.id
+    return row.published_at, row.id
+
+
+def _older_than(sort: str, key: Any, mention_id: int) -> sa.ColumnElement[bool]:
+    """Rows after ``(key, id)`` in ``sort``'s descending order (a row-value comparison: SQLite and
+    PostgreSQL both walk an index from there where there is one)."""
+    value = sa.literal(key, UtcDateTime() if sort == "newest" else sa.BigInteger())
+    return sa.tuple_(_sort_column(sort), mention.c.id) < sa.tuple_(value, sa.literal(mention_id))
+
+
+def page_cursor(key: Any, mention_id: int, sort: str = "newest") -> str:
+    """Where a page ended: ``<published, µs since 1970>.<id>``, or for the other sorts ``r<followers>.<id>``
+    and ``e<engagement>.<id>`` (safe in any address)."""
+    if sort == "newest":
+        return f"{(key - _EPOCH) // timedelta(microseconds=1)}.{mention_id}"
+    return f"{sort[0]}{key}.{mention_id}"
+
+
+def read_cursor(value: str, sort: str = "newest") -> tuple[Any, int]:
+    """The position of ``page_cursor``; ``ValueError`` when ``value`` is not one of ``sort``'s."""
+    prefix = "" if sort == "newest" else sort[0]
+    if not value.startswith(prefix) or len(value) > 40:
         raise ValueError(f"{value!r} is not a page cursor")
-    return _EPOCH + timedelta(microseconds=int(micros)), int(mention_id)
+    number, _, mention_id = value[len(prefix) :].partition(".")
+    if not ((number.lstrip("-") if sort == "newest" else number).isdigit() and mention_id.isdigit()):
+        raise ValueError(f"{value!r} is not a page cursor")
+    if sort == "newest":
+        return _EPOCH + timedelta(microseconds=int(number)), int(mention_id)
+    return int(number), int(mention_id)
 
 
 SCAN_LIMIT = 20_000  # rows a query the search index cannot serve looks through per page before it stops
@@ -141,12 +166,15 @@ def search_mentions(
     language: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    tag: str | None = None,
     before: str | None = None,
     limit: int = 50,
     topics: Mapping[str, str] | None = None,
+    sort: str = "newest",
 ) -> MentionPage:
     """Newest published first, keyset-paged on (published, id) along the published index: fast at any
-    depth and for any period. ``query`` is the topic query language (raises ``QuerySyntaxError``): the
+    depth and for any period (``sort`` "reach" or "engagement": most first, ties newest first, keyset-paged
+    on (value, id)). ``query`` is the topic query language (raises ``QuerySyntaxError``): the
     search index (:mod:`luister.storage.search_index`) names the candidates, over all of history, and the
     query is checked exactly on them; a query the index cannot serve (only NOT, only fields) is checked on
     the rows the SQL filters leave, at most SCAN_LIMIT per page, and ``index_reason`` says why.
@@ -157,13 +185,15 @@ def search_mentions(
 
     parsed, known = _parse(query, topics)
     extra = [c for c in MATCH_COLUMNS if c.name not in MentionRead.__dataclass_fields__]  # what queries see
-    base = sa.select(*COLUMNS, *extra).order_by(mention.c.published_at.desc(), mention.c.id.desc())
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}")
+    base = sa.select(*COLUMNS, *extra).order_by(_sort_column(sort).desc(), mention.c.id.desc())
     base = base.where(*_filters(topic_id=topic_id, sentiment=sentiment, intent=intent,
                                 primary_intent=primary_intent, channel=channel, country=country,
-                                language=language, since=since, until=until))  # fmt: skip
+                                language=language, since=since, until=until, tag=tag))  # fmt: skip
     found: list[MentionRead] = []
     scanned = 0
-    cursor = read_cursor(before) if before else None
+    cursor = read_cursor(before, sort) if before else None
     with engine.connect() as conn:
         plan, reason = _index_plan(conn, parsed, known)
         scan_limit = SCAN_LIMIT if parsed is not None and plan is None else None
@@ -178,11 +208,11 @@ def search_mentions(
             batch = FEW_CANDIDATES  # all of them at once: they are sorted whole anyway
         matches = _checker(parsed, known) if checked else None
         while len(found) < limit + 1 and (scan_limit is None or scanned < scan_limit):
-            page = base if cursor is None else base.where(_older_than(*cursor))
+            page = base if cursor is None else base.where(_older_than(sort, *cursor))
             got = 0
             for row in conn.execute(_hinted(page.limit(batch), hint)):  # read as far as needed
                 got += 1
-                cursor = (row.published_at, row.id)
+                cursor = _key_of(sort, row)
                 if matches is None or matches(row):
                     found.append(_read(row))
                     if len(found) > limit:
@@ -194,8 +224,8 @@ def search_mentions(
     more = len(found) > limit
     found = found[:limit]
     out = scan_limit is not None and scanned >= scan_limit
-    last = (found[-1].published_at, found[-1].id) if found else cursor
-    next_before = page_cursor(*last) if last and (more or out) else None
+    last = _key_of(sort, found[-1]) if found else cursor
+    next_before = page_cursor(*last, sort=sort) if last and (more or out) else None
     return MentionPage(found, next_before, scanned_out=out and len(found) < limit, index_reason=reason)
 
 
@@ -300,6 +330,7 @@ def _filters(
     language: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    tag: str | None = None,
 ) -> list[sa.ColumnElement[bool]]:
     """The SQL conditions of the mention list's filters."""
     where: list[sa.ColumnElement[bool]] = []
@@ -320,6 +351,8 @@ def _filters(
         where.append(mention.c.published_at >= since)
     if until is not None:
         where.append(mention.c.published_at < until)
+    if tag:
+        where.append(sa.exists().where(mention_tag.c.mention_id == mention.c.id, mention_tag.c.tag == tag))
     return where
 
 

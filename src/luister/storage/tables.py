@@ -11,7 +11,7 @@ from sqlalchemy.engine import Dialect
 
 from luister.domain.rollups import PROJECTIONS, Projection
 
-SCHEMA_REVISION = "0029"
+SCHEMA_REVISION = "0030"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -170,6 +170,17 @@ mention_topic = sa.Table(
     sa.Column("mention_id", BigId, sa.ForeignKey("mention.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("topic_id", BigId, sa.ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True),
     sa.Index("ix_mention_topic_topic", "topic_id", "mention_id"),
+)
+
+# labels people put on mentions from the mention list (its bulk selection); the list filters on them
+mention_tag = sa.Table(
+    "mention_tag",
+    metadata,
+    sa.Column("mention_id", BigId, sa.ForeignKey("mention.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag", sa.String(40), primary_key=True),
+    sa.Column("tagged_by", sa.String(254), nullable=False),
+    sa.Column("tagged_at", UtcDateTime, nullable=False),
+    sa.Index("ix_mention_tag_tag", "tag", "mention_id"),
 )
 
 correction = sa.Table(

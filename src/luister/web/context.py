@@ -29,6 +29,7 @@ from luister.domain.addressing import MAX_ID
 from luister.runtime import Runtime
 from luister.services.topics import TopicRead, list_topics
 from luister.web.auth import Session, Sessions, same_token
+from luister.web.highlight import mark
 from luister.web.i18n import pick_language, translations
 from luister.web.query_errors import explain, explain_reference
 
@@ -77,9 +78,10 @@ LINK = re.compile(r"\bhttps?://[^\s<>\"']+")
 TRAILING = ".,;:!?)]}"  # punctuation after a link in a sentence is not part of it
 
 
-def linked(text: str) -> Markup:
-    """Escaped text with its http(s) addresses as links that open outside luister (no referrer, nofollow);
-    nothing but http and https becomes a link."""
+def linked(text: str, marks: re.Pattern[str] | None = None) -> Markup:
+    """Escaped text with its http(s) addresses as links that open outside luister (no referrer, nofollow,
+    user-generated); nothing but http and https becomes a link. ``marks``: what to mark in the rest
+    (``luister.web.highlight``)."""
 
     def link(found: re.Match[str]) -> str:
         url = found.group(0)
@@ -87,13 +89,14 @@ def linked(text: str) -> Markup:
         while url and url[-1] in TRAILING:
             url, tail = url[:-1], url[-1] + tail
         href = escape(url)
-        return f'<a href="{href}" rel="nofollow noopener noreferrer" target="_blank">{href}</a>{escape(tail)}'
+        opens = 'rel="nofollow noopener noreferrer ugc" target="_blank"'
+        return f'<a href="{href}" {opens}>{href}</a>{escape(tail)}'
 
     parts, last = [], 0
     for found in LINK.finditer(text):
-        parts += [str(escape(text[last : found.start()])), link(found)]
+        parts += [mark(text[last : found.start()], marks), link(found)]
         last = found.end()
-    return Markup("".join([*parts, str(escape(text[last:]))]))
+    return Markup("".join([*parts, mark(text[last:], marks)]))
 
 
 def code_spans(text: str) -> Markup:

@@ -17,6 +17,14 @@ class DrillError(ValueError):
     """A filter value in the address cannot be read; the message names it."""
 
 
+class DateError(DrillError):
+    """``since`` or ``until`` is not a date (or lies outside 1970–2999); ``name`` says which."""
+
+    def __init__(self, message: str, name: str, value: str) -> None:
+        super().__init__(message)
+        self.name, self.value = name, value
+
+
 @dataclass(frozen=True, slots=True)
 class Drill:
     topic: str = ""
@@ -27,6 +35,7 @@ class Drill:
     language: str | None = None  # "" = unknown
     sentiment: str | None = None
     intent: str | None = None
+    tag: str | None = None  # a tag people put on mentions (the mention list only)
 
     def with_(self, **changes: object) -> Drill:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -49,7 +58,7 @@ class Drill:
         """Keyword arguments for ``search_mentions`` (the topic is looked up by the caller)."""
         return {"channel": self.channel, "country": self.country, "language": self.language,
                 "sentiment": self.sentiment, "intent": self.intent, "since": self.since,
-                "until": self.until}  # fmt: skip
+                "until": self.until, "tag": self.tag}  # fmt: skip
 
 
 def read_drill(params: dict[str, str]) -> Drill:
@@ -60,7 +69,8 @@ def read_drill(params: dict[str, str]) -> Drill:
 
     return Drill(topic=params.get("topic", ""), since=_moment(params, "since"),
                  until=_moment(params, "until"), channel=text("channel"), country=text("country"),
-                 language=text("language"), sentiment=text("sentiment"), intent=text("intent"))  # fmt: skip
+                 language=text("language"), sentiment=text("sentiment"), intent=text("intent"),
+                 tag=params.get("tag", "").strip() or None)  # fmt: skip
 
 
 def _moment(params: dict[str, str], name: str) -> datetime | None:
@@ -72,7 +82,8 @@ def _moment(params: dict[str, str], name: str) -> datetime | None:
         if moment is None:
             moment = datetime.combine(date.fromisoformat(value), time())
     except ValueError:
-        raise DrillError(f"{name}: {value!r} is not a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM)") from None
+        message = f"{name}: {value!r} is not a date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM)"
+        raise DateError(message, name, value) from None
     if not 1970 <= moment.year <= 2999:  # periods are computed around it: keep far from datetime's ends
-        raise DrillError(f"{name}: {value!r} lies outside 1970–2999")
+        raise DateError(f"{name}: {value!r} lies outside 1970–2999", name, value)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

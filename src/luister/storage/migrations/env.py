@@ -10,6 +10,7 @@ import luister.inbox.tables  # noqa: F401
 import luister.kpis.projects_tables  # noqa: F401
 import luister.kpis.report_tables  # noqa: F401
 import luister.kpis.tables  # noqa: F401
+import luister.listening.tables  # noqa: F401
 import luister.organisation.knowledge_tables  # noqa: F401
 import luister.organisation.maturity_tables  # noqa: F401
 import luister.organisation.policy_tables  # noqa: F401
