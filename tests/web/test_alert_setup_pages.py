@@ -191,8 +191,10 @@ def test_an_analyst_adds_a_channel_and_a_rule_in_dutch_on_a_phone(
     engine = open_database(settings=sqlite_settings)
     set_language(engine=engine, email=EMAIL, language="nl", actor="test")
     save_topic(engine=engine, name="Voltaro", kind=TopicKind.brand, query="voltaro")
-    context = browser.new_context(locale="nl-NL", viewport=PHONE)
+    context = browser.new_context(locale="nl-NL")
+    page_size = PHONE["width"], PHONE["height"]
     page = context.new_page()
+    page.set_viewport_size({"width": page_size[0], "height": page_size[1]})
     sign_in(page, live_server)
     page.goto(live_server + "/alerts")
     page.get_by_role("link", name="Meldingskanalen").first.click()

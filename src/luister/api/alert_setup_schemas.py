@@ -52,7 +52,7 @@ class AlertRuleUpdate(BaseModel):
 
 class AlertRuleCreate(AlertRuleUpdate):
     name: Name = Field(description="The rule's name.")
-    kind: RuleKind = Field(description="What fires the rule.")  # type: ignore[assignment]
+    kind: RuleKind = Field(description="What fires the rule.")
     sensitivity: float = Field(0.0005, gt=0, lt=1, description="Spike rules: p-value; lower fires less.")
     min_count: int = Field(10, ge=1, le=1_000_000, description="Never fire on fewer mentions in the hour.")
     cooldown_minutes: int = Field(120, ge=1, le=525_600, description="Minutes of quiet before a new alert.")
