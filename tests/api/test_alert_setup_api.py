@@ -3,8 +3,10 @@ channel secrets never come back; rules on another department's topic hidden and 
 
 from __future__ import annotations
 
+import schemathesis
 import sqlalchemy as sa
 from api_helpers import Api
+from test_schemathesis import call_every_operation
 
 from luister.alerts.read import get_rule
 from luister.domain.accounts import Role
@@ -173,3 +175,20 @@ def test_rules_on_another_department_topic_are_hidden_and_refused_alike(api: Api
         client.patch("/api/v1/alert-rules/Zomer piek", headers=mia, json={"min_count": 4}).status_code == 200
     )
     assert client.delete("/api/v1/alert-rules/Overal", headers=mia).status_code == 204
+
+
+def test_no_alert_setup_operation_answers_with_a_server_error_or_off_schema(api: Api) -> None:
+    save_topic(engine=api.engine, name="Voltaro", kind=TopicKind.brand, query="voltaro")
+    hook = {"name": "team-chat", "kind": "webhook", "options": {"url": HOOK}}
+    assert api.post("/api/v1/alert-channels", json=hook).status_code == 201
+    api.post("/api/v1/alert-rules", json={"name": "Piek", "kind": "volume_spike", "topic": "Voltaro"})
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", api.client.app)
+    operations = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())
+        if "alert setup" in op.definition.raw["tags"]
+    ]
+    assert len(operations) == 10
+    failures, calls = call_every_operation(operations, headers=api.headers("admin"), max_examples=10)
+    assert not failures, "\n\n".join(failures)
+    assert calls >= len(operations) * 10
