@@ -200,6 +200,7 @@ def test_an_analyst_adds_a_channel_and_a_rule_in_dutch_on_a_phone(
     page.get_by_role("link", name="Meldingskanalen").first.click()
     expect(page.get_by_role("heading", name="Meldingskanalen")).to_be_visible()
     page.get_by_role("link", name="webhook").click()
+    expect(page.locator(".hint").first).to_contain_text("Waarheen te POSTen")  # the options' help in Dutch
     page.fill("#channel-name", "team-chat")
     page.fill("#option-url", HOOK)
     page.fill("#option-secret", "teken-geheim-42")

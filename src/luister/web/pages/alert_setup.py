@@ -147,6 +147,11 @@ def channel_fields(cls: type[Any]) -> list[OptionField]:
     ]
 
 
+def channel_texts() -> set[str]:
+    """The help texts of the installed channel kinds' options, for the catalogue (shown translated)."""
+    return {f.description for cls in channel_kinds().values() for f in channel_fields(cls) if f.description}
+
+
 def routes(web: Web) -> APIRouter:
     router = APIRouter()
     engine = web.engine
