@@ -94,6 +94,13 @@ def test_rules_are_added_changed_and_removed_with_errors_in_dutch(settings: Sett
     assert client.get("/alerts/rules/Storing%20%3Cb%3E/edit").status_code == 404
     actions = [e.action for e in entries(engine=engine, actor=EMAIL)]
     assert actions.count("alert_rule.save") == 2 and actions.count("alert_rule.remove") == 1
+
+    save_rule(engine=engine, actor="test", name="SLA", kind=RuleKind.sla_breach)  # the inbox's kind
+    sla = client.get("/alerts/rules/SLA/edit").text
+    assert '<option value="sla_breach" selected>Een inboxgesprek heeft de SLA overschreden' in sla
+    kept = client.post("/alerts/rules/SLA/edit", data=blank | {"kind": "sla_breach", "min_count": "2"},
+                       follow_redirects=False)  # fmt: skip
+    assert kept.status_code == 303 and get_rule(engine=engine, name="SLA").kind is RuleKind.sla_breach
     engine.dispose()
 
 

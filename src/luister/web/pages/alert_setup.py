@@ -32,7 +32,7 @@ from luister.web.auth import Session
 from luister.web.context import FormPost, Refused, Web
 
 MAX_NAME = 120
-KINDS = [k.value for k in RuleKind if k is not RuleKind.sla_breach]  # SLA rules come from the inbox's setup
+KINDS = [k.value for k in RuleKind]
 
 
 @dataclass
