@@ -3,6 +3,8 @@ channel secrets never come back; rules on another department's topic hidden and 
 
 from __future__ import annotations
 
+import threading
+
 import schemathesis
 import sqlalchemy as sa
 from api_helpers import Api
@@ -192,3 +194,24 @@ def test_no_alert_setup_operation_answers_with_a_server_error_or_off_schema(api:
     failures, calls = call_every_operation(operations, headers=api.headers("admin"), max_examples=10)
     assert not failures, "\n\n".join(failures)
     assert calls >= len(operations) * 10
+
+
+def test_the_same_rule_or_channel_added_twice_at_once_is_one_and_a_409(api: Api) -> None:
+    start = threading.Barrier(4)
+    answers: list[int] = []
+
+    def add(url: str, body: dict[str, object]) -> None:
+        start.wait()
+        answers.append(api.post(url, json=body).status_code)
+
+    hook = {"name": "team-chat", "kind": "webhook", "options": {"url": HOOK}}
+    rule = {"name": "Piek", "kind": "volume_spike"}
+    threads = [threading.Thread(target=add, args=call) for call in
+               [("/api/v1/alert-rules", rule)] * 2 + [("/api/v1/alert-channels", hook)] * 2]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [201, 201, 409, 409]
+    assert [r["name"] for r in api.get("/api/v1/alert-rules").json()] == ["Piek"]
+    assert [c["name"] for c in api.get("/api/v1/alert-channels").json()] == ["team-chat"]

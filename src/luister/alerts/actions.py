@@ -51,6 +51,7 @@ from luister.storage.tables import (
     mention,
     topic,
 )
+from luister.storage.unique import insert_new
 
 Emitted = AlertChanged | RuleChanged | ChannelChanged
 
@@ -83,11 +84,13 @@ def save_rule(
     playbook: Mapping[str, Any] | None = None,
     scope: Scope = EVERYTHING,
     replace: bool = True,
+    create: bool = True,
     bus: EventBus | None = None,
 ) -> RuleRead:
-    """Create or replace (``replace``; else :class:`RuleNameTaken`) the rule called ``name``, on a topic
-    ``scope`` sees. Event rules start at the newest stored mention: they fire on what comes in from now on
-    (``luister alerts replay`` shows what they would have caught)."""
+    """Create (unless not ``create``: :class:`UnknownRule`) or replace (unless not ``replace``:
+    :class:`RuleNameTaken`) the rule called ``name``, on a topic ``scope`` sees. Event rules start at the
+    newest stored mention: they fire on what comes in from now on (``luister alerts replay`` shows what
+    they would have caught)."""
     name = name.strip()
     checked_playbook = check_rule(
         name=name, kind=kind, query=query, intent=intent, min_followers=min_followers, threshold=threshold,
@@ -106,10 +109,13 @@ def save_rule(
             "last_mention_id": None if kind in SPIKE_KINDS else newest,
         }  # fmt: skip
         existing = conn.execute(sa.select(alert_rule.c.id).where(alert_rule.c.name == name)).scalar()
+        if existing is None and not create:
+            raise UnknownRule(f"no alert rule named {name!r}")  # removed meanwhile
         if existing is not None and not replace:
             raise RuleNameTaken("an alert rule with this name exists already")
         if existing is None:
-            conn.execute(alert_rule.insert().values(name=name, **values))
+            if insert_new(conn, alert_rule.insert().values(name=name, **values)) is None:
+                raise RuleNameTaken("an alert rule with this name exists already")  # added meanwhile
         else:
             conn.execute(alert_rule.update().where(alert_rule.c.id == existing).values(**values))
         detail = {"kind": kind.value, "topic": topic_name, "channels": list(channels)}
@@ -127,8 +133,8 @@ def update_rule(
     scope: Scope = EVERYTHING,
     bus: EventBus | None = None,
 ) -> RuleRead:
-    """Change some of the settings of rule ``name`` (one ``scope`` sees; else :class:`UnknownRule`);
-    what ``changes`` leaves out keeps its value. Saved as :func:`save_rule` saves, checks included."""
+    """Change the settings in ``changes`` of rule ``name`` (one ``scope`` sees; else
+    :class:`UnknownRule`), keeping the others; checked and saved as :func:`save_rule` does."""
     old = get_rule(engine=engine, name=name, scope=scope)
     kept: dict[str, Any] = {
         "kind": old.kind, "topic_name": old.topic, "query": old.query, "intent": old.intent,
@@ -139,7 +145,7 @@ def update_rule(
     if unknown := sorted(set(changes) - set(kept)):
         raise AlertRuleError(f"a rule has no setting {', '.join(unknown)}")
     merged = kept | dict(changes)
-    return save_rule(engine=engine, actor=actor, name=old.name, scope=scope, bus=bus, **merged)
+    return save_rule(engine=engine, actor=actor, name=old.name, scope=scope, create=False, bus=bus, **merged)
 
 
 def remove_rule(*, engine: Engine, actor: str, name: str, bus: EventBus | None = None) -> None:
@@ -202,16 +208,9 @@ def add_channel(
     except SecretsUnavailable as exc:
         raise ChannelError(str(exc)) from None
     with engine.begin() as conn:
-        if conn.execute(sa.select(alert_channel.c.id).where(alert_channel.c.name == name)).first():
+        inserted = alert_channel.insert().values(name=name, kind=kind, options=stored, enabled=True)
+        if insert_new(conn, inserted) is None:  # there already, or added by another request meanwhile
             raise ChannelNameTaken(f"an alert channel named {name!r} exists already")
-        conn.execute(
-            alert_channel.insert().values(
-                name=name,
-                kind=kind,
-                options=stored,
-                enabled=True,
-            )
-        )
         audit.record(conn, actor=actor, action="alert_channel.add", target=name, detail={"kind": kind})
     _emit(bus, ChannelChanged(name, "added", actor))
     return get_channel(engine=engine, name=name)
