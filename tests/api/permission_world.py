@@ -70,6 +70,7 @@ class Targets:
     canned: str = ""
     routing_rule: str = ""
     approval_rule: int = 0
+    alert_rule: str = ""
 
 
 @dataclass
@@ -135,10 +136,11 @@ def build(settings: Settings, engine: Engine) -> World:
             options={"secret": f"push-secret-{key}-0123456789"},
             department=key,
         )
+        t.alert_rule = f"{mark} crisis"
         t.alert = raise_alert(
             engine,
             settings,
-            rule=f"{mark} crisis",
+            rule=t.alert_rule,
             topic=topic.name,
             text=f"Voltaro datalek {key}: mijn gegevens liggen op straat",
         )

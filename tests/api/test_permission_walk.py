@@ -71,6 +71,10 @@ EXPECT: dict[str, Expect] = {
     "POST /mentions/bulk": V,
     "GET /alerts": V, "GET /alerts/{alert_id}": VO, "POST /alerts/{alert_id}/acknowledge": CO,
     "POST /alerts/{alert_id}/resolve": CO, "POST /alerts/{alert_id}/steps/{position}": CO,
+    "GET /alerts/rules": V, "POST /alerts/rules": M, "GET /alerts/rules/{name:path}/edit": MO,
+    "POST /alerts/rules/{name:path}/edit": MO, "GET /alerts/rules/{name:path}/remove": MO,
+    "POST /alerts/rules/{name:path}/remove": MO, "GET /alerts/channels": V, "POST /alerts/channels": M,
+    "GET /alerts/channels/{name}/remove": M, "POST /alerts/channels/{name}/remove": M,
     "GET /topics": V, "GET /topics/test": V, "POST /topics": M, "GET /topics/{topic_id}/edit": MO,
     "POST /topics/{topic_id}/edit": MO, "POST /topics/{topic_id}/enabled": MO,
     "GET /topics/{topic_id}/delete": MO, "POST /topics/{topic_id}/delete": MO,
@@ -92,6 +96,10 @@ EXPECT: dict[str, Expect] = {
     "GET /api/v1/alerts": V, "GET /api/v1/alerts/{alert_id}": VO,
     "POST /api/v1/alerts/{alert_id}/acknowledge": CO, "POST /api/v1/alerts/{alert_id}/steps/{position}": CO,
     "POST /api/v1/alerts/{alert_id}/resolve": CO, "GET /api/v1/analytics/overview": V,
+    "GET /api/v1/alert-rules": V, "POST /api/v1/alert-rules": MO, "GET /api/v1/alert-rules/{name:path}": VO,
+    "PATCH /api/v1/alert-rules/{name:path}": MO, "DELETE /api/v1/alert-rules/{name:path}": MO,
+    "GET /api/v1/alert-channel-kinds": V, "GET /api/v1/alert-channels": V, "POST /api/v1/alert-channels": M,
+    "GET /api/v1/alert-channels/{name}": V, "DELETE /api/v1/alert-channels/{name}": M,
     "POST /api/v1/ingest/{source}": Expect(PUBLIC),  # a push authenticates with its source's secret
     "GET /api/v1/privacy/find": A, "GET /api/v1/privacy/export": A, "POST /api/v1/privacy/erase": A,
     "GET /api/v1/conversations": V, "POST /api/v1/conversations/bulk": C,
@@ -254,6 +262,8 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         values["{name:path}"] = t.topic
     elif "/sources/{name:path}" in path:
         values["{name:path}"] = t.source
+    elif "/alert-rules/{name:path}" in path or "/alerts/rules/{name:path}" in path:
+        values["{name:path}"] = t.alert_rule
     elif "/routing-rules/{name}" in path:
         values["{name}"] = t.routing_rule or "Walk"
     elif "/canned-responses/{name}" in path:
@@ -269,6 +279,13 @@ def api_body(method: str, path: str, t: Targets, own: Targets) -> dict[str, Any]
     bodies: dict[str, dict[str, Any]] = {
         "/labels": {"sentiment": "positive"},
         "/topics/test": {"query": "voltaro"},
+        "/alert-rules": {"name": "Walk rule", "kind": "volume_spike", "topic": t.topic},
+        "/alert-rules/": {"min_count": 3},
+        "/alert-channels": {
+            "name": "walk-hook",
+            "kind": "webhook",
+            "options": {"url": "https://hook.example"},
+        },
         "/topics": {"name": "Walk topic", "query": "walk", "department": t.department},
         "/topics/": {"query": "voltaro OR laadpaal", "kind": "other", "department": t.department},
         "/sources": {

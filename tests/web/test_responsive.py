@@ -92,7 +92,7 @@ def test_every_page_fits_a_phone(
              "/sources/energieblog/remove", "/account", "/account/tokens", "/users", "/organisation",
              "/organisation/policy", "/organisation/processes", "/organisation/maturity",
              "/organisation/training", "/organisation/knowledge", "/organisation/mentoring",
-             "/reports/schedules"]  # fmt: skip
+             "/reports/schedules", "/alerts/rules", "/alerts/channels?kind=email"]  # fmt: skip
     for path in paths:
         answer = page.goto(live_server + path)
         assert answer is not None and answer.status == 200, path

@@ -25,15 +25,21 @@ from luister.alerts.model import (
     AlertRuleError,
     AlertStatus,
     ChannelError,
+    ChannelNameTaken,
     Finding,
     Outcome,
     RuleKind,
+    RuleNameTaken,
     Severity,
+    UnknownChannel,
+    UnknownRule,
 )
 from luister.alerts.read import ChannelRead, StepRead, get_channel, get_rule
 from luister.alerts.rules import RuleRead, check_rule
+from luister.domain.accounts import EVERYTHING, Scope
 from luister.services import audit
 from luister.services.events import EventBus
+from luister.storage.scoping import seen
 from luister.storage.secrets import Cipher, SecretsUnavailable, reseal_options, seal_options
 from luister.storage.tables import (
     alert,
@@ -45,6 +51,7 @@ from luister.storage.tables import (
     mention,
     topic,
 )
+from luister.storage.unique import insert_new
 
 Emitted = AlertChanged | RuleChanged | ChannelChanged
 
@@ -75,17 +82,22 @@ def save_rule(
     severity: Severity = Severity.warning,
     channels: Sequence[str] = (),
     playbook: Mapping[str, Any] | None = None,
+    scope: Scope = EVERYTHING,
+    replace: bool = True,
+    create: bool = True,
     bus: EventBus | None = None,
 ) -> RuleRead:
-    """Create or replace the rule called ``name``. Event rules start at the newest stored mention: they
-    fire on what comes in from now on (``luister alerts replay`` shows what they would have caught)."""
+    """Create (unless not ``create``: :class:`UnknownRule`) or replace (unless not ``replace``:
+    :class:`RuleNameTaken`) the rule called ``name``, on a topic ``scope`` sees. Event rules start at the
+    newest stored mention: they fire on what comes in from now on (``luister alerts replay`` shows what
+    they would have caught)."""
     name = name.strip()
     checked_playbook = check_rule(
         name=name, kind=kind, query=query, intent=intent, min_followers=min_followers, threshold=threshold,
         sensitivity=sensitivity, min_count=min_count, cooldown_minutes=cooldown_minutes, playbook=playbook,
     )  # fmt: skip
     with engine.begin() as conn:
-        topic_id = _topic_id(conn, topic_name)
+        topic_id = _topic_id(conn, topic_name, scope)
         _check_channels(conn, channels)
         newest = conn.execute(sa.select(sa.func.max(mention.c.id))).scalar_one()
         values = {
@@ -97,8 +109,13 @@ def save_rule(
             "last_mention_id": None if kind in SPIKE_KINDS else newest,
         }  # fmt: skip
         existing = conn.execute(sa.select(alert_rule.c.id).where(alert_rule.c.name == name)).scalar()
+        if existing is None and not create:
+            raise UnknownRule(f"no alert rule named {name!r}")  # removed meanwhile
+        if existing is not None and not replace:
+            raise RuleNameTaken("an alert rule with this name exists already")
         if existing is None:
-            conn.execute(alert_rule.insert().values(name=name, **values))
+            if insert_new(conn, alert_rule.insert().values(name=name, **values)) is None:
+                raise RuleNameTaken("an alert rule with this name exists already")  # added meanwhile
         else:
             conn.execute(alert_rule.update().where(alert_rule.c.id == existing).values(**values))
         detail = {"kind": kind.value, "topic": topic_name, "channels": list(channels)}
@@ -107,19 +124,46 @@ def save_rule(
     return get_rule(engine=engine, name=name)
 
 
+def update_rule(
+    *,
+    engine: Engine,
+    actor: str,
+    name: str,
+    changes: Mapping[str, Any],
+    scope: Scope = EVERYTHING,
+    bus: EventBus | None = None,
+) -> RuleRead:
+    """Change the settings in ``changes`` of rule ``name`` (one ``scope`` sees; else
+    :class:`UnknownRule`), keeping the others; checked and saved as :func:`save_rule` does."""
+    old = get_rule(engine=engine, name=name, scope=scope)
+    kept: dict[str, Any] = {
+        "kind": old.kind, "topic_name": old.topic, "query": old.query, "intent": old.intent,
+        "min_followers": old.min_followers, "threshold": old.threshold, "sensitivity": old.sensitivity,
+        "min_count": old.min_count, "cooldown_minutes": old.cooldown_minutes, "severity": old.severity,
+        "channels": old.channels, "playbook": old.playbook.model_dump() if old.playbook else None,
+    }  # fmt: skip
+    if unknown := sorted(set(changes) - set(kept)):
+        raise AlertRuleError(f"a rule has no setting {', '.join(unknown)}")
+    merged = kept | dict(changes)
+    return save_rule(engine=engine, actor=actor, name=old.name, scope=scope, create=False, bus=bus, **merged)
+
+
 def remove_rule(*, engine: Engine, actor: str, name: str, bus: EventBus | None = None) -> None:
     """Remove a rule and (through the foreign key) its alerts."""
     with engine.begin() as conn:
         if not conn.execute(alert_rule.delete().where(alert_rule.c.name == name)).rowcount:
-            raise AlertRuleError(f"no alert rule named {name!r}")
+            raise UnknownRule(f"no alert rule named {name!r}")
         audit.record(conn, actor=actor, action="alert_rule.remove", target=name)
     _emit(bus, RuleChanged(name, "removed", actor))
 
 
-def _topic_id(conn: Connection, name: str | None) -> int | None:
+def _topic_id(conn: Connection, name: str | None, scope: Scope) -> int | None:
+    """The topic's id; one outside ``scope`` is as unknown as one that does not exist."""
     if name is None:
         return None
-    found = conn.execute(sa.select(topic.c.id).where(topic.c.name == name)).scalar()
+    found = conn.execute(
+        sa.select(topic.c.id).where(topic.c.name == name, seen(topic.c.department, scope))
+    ).scalar()
     if found is None:
         raise AlertRuleError(f"no topic named {name!r}")
     return int(found)
@@ -164,16 +208,9 @@ def add_channel(
     except SecretsUnavailable as exc:
         raise ChannelError(str(exc)) from None
     with engine.begin() as conn:
-        if conn.execute(sa.select(alert_channel.c.id).where(alert_channel.c.name == name)).first():
-            raise ChannelError(f"an alert channel named {name!r} exists already")
-        conn.execute(
-            alert_channel.insert().values(
-                name=name,
-                kind=kind,
-                options=stored,
-                enabled=True,
-            )
-        )
+        inserted = alert_channel.insert().values(name=name, kind=kind, options=stored, enabled=True)
+        if insert_new(conn, inserted) is None:  # there already, or added by another request meanwhile
+            raise ChannelNameTaken(f"an alert channel named {name!r} exists already")
         audit.record(conn, actor=actor, action="alert_channel.add", target=name, detail={"kind": kind})
     _emit(bus, ChannelChanged(name, "added", actor))
     return get_channel(engine=engine, name=name)
@@ -200,7 +237,7 @@ def remove_channel(*, engine: Engine, actor: str, name: str, bus: EventBus | Non
     Returns the rules that still name it, so the caller can warn."""
     with engine.begin() as conn:
         if not conn.execute(alert_channel.delete().where(alert_channel.c.name == name)).rowcount:
-            raise ChannelError(f"no alert channel named {name!r}")
+            raise UnknownChannel(f"no alert channel named {name!r}")
         rules = conn.execute(sa.select(alert_rule.c.name, alert_rule.c.channels)).all()
         audit.record(conn, actor=actor, action="alert_channel.remove", target=name)
     _emit(bus, ChannelChanged(name, "removed", actor))

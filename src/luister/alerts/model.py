@@ -80,8 +80,24 @@ class AlertRuleError(ValueError):
     """A rule cannot be saved or found; the message says why."""
 
 
+class UnknownRule(AlertRuleError):
+    """No rule by that name (or none the asker may see)."""
+
+
+class RuleNameTaken(AlertRuleError):
+    """A new rule's name is taken already."""
+
+
 class ChannelError(ValueError):
     """A channel cannot be saved, found, built or reached; the message says why."""
+
+
+class UnknownChannel(ChannelError):
+    """No channel by that name."""
+
+
+class ChannelNameTaken(ChannelError):
+    """A new channel's name is taken already."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,16 @@ from sqlalchemy.engine import Engine
 
 from luister.alerts import texts
 from luister.alerts.channels.setup import masked_options
-from luister.alerts.model import AlertError, AlertRuleError, AlertStatus, ChannelError, RuleKind, Severity
+from luister.alerts.model import (
+    AlertError,
+    AlertRuleError,
+    AlertStatus,
+    ChannelError,
+    RuleKind,
+    Severity,
+    UnknownChannel,
+    UnknownRule,
+)
 from luister.alerts.rules import Playbook, RuleRead
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.services.mentions import MentionRead, mentions_by_id
@@ -256,9 +265,12 @@ def _spike_mentions(
 # --- rules -------------------------------------------------------------------------------------------------
 
 
-def list_rules(*, engine: Engine, enabled_only: bool = False) -> list[RuleRead]:
-    query = sa.select(alert_rule, topic.c.name.label("topic_name")).outerjoin(
-        topic, topic.c.id == alert_rule.c.topic_id
+def list_rules(*, engine: Engine, enabled_only: bool = False, scope: Scope = EVERYTHING) -> list[RuleRead]:
+    """The rules ``scope`` sees: those over all mentions, and those on a topic it sees."""
+    query = (
+        sa.select(alert_rule, topic.c.name.label("topic_name"))
+        .outerjoin(topic, topic.c.id == alert_rule.c.topic_id)
+        .where(sa.or_(alert_rule.c.topic_id.is_(None), seen(topic.c.department, scope)))
     )
     if enabled_only:
         query = query.where(alert_rule.c.enabled)
@@ -266,11 +278,12 @@ def list_rules(*, engine: Engine, enabled_only: bool = False) -> list[RuleRead]:
         return [_rule(row) for row in conn.execute(query.order_by(alert_rule.c.name))]
 
 
-def get_rule(*, engine: Engine, name: str) -> RuleRead:
-    for rule in list_rules(engine=engine):
+def get_rule(*, engine: Engine, name: str, scope: Scope = EVERYTHING) -> RuleRead:
+    """The rule called ``name``; one on a topic outside ``scope`` is as unknown as one that does not exist."""
+    for rule in list_rules(engine=engine, scope=scope):
         if rule.name == name:
             return rule
-    raise AlertRuleError(f"no alert rule named {name!r}")
+    raise UnknownRule(f"no alert rule named {name!r}")
 
 
 def _rule(row: Any) -> RuleRead:
@@ -304,7 +317,7 @@ def get_channel(*, engine: Engine, name: str) -> ChannelRead:
     for found in list_channels(engine=engine):
         if found.name == name:
             return found
-    raise ChannelError(f"no alert channel named {name!r}")
+    raise UnknownChannel(f"no alert channel named {name!r}")
 
 
 def list_channels(*, engine: Engine) -> list[ChannelRead]:

@@ -7,6 +7,7 @@ app, for ``/api`` paths only. The API takes what it needs from the runtime, neve
 from fastapi import APIRouter
 
 from luister.api import (
+    alert_setup,
     alerts,
     analytics,
     effects,
@@ -41,6 +42,7 @@ def routes(runtime: Runtime) -> APIRouter:
     router.include_router(topics.routes(runtime))
     router.include_router(sources.routes(runtime))
     router.include_router(alerts.routes(runtime))
+    router.include_router(alert_setup.routes(runtime))
     router.include_router(analytics.routes(runtime))
     router.include_router(ingest.routes(runtime))
     router.include_router(privacy.routes(runtime))

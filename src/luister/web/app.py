@@ -14,6 +14,7 @@ from luister.web import errors, security
 from luister.web.context import Refused, SignInRequired, Web, refused, sign_in_redirect
 from luister.web.pages import (
     account,
+    alert_setup,
     alerts,
     auth,
     inbox,
@@ -43,7 +44,9 @@ from luister.web.pages import (
 HERE = Path(__file__).parent
 # the inbox's fixed paths (/inbox/rules, /inbox/reports, /inbox/digests) before /inbox/{id}
 PAGES = (auth, overview, inbox, inbox_setup, inbox_voices, inbox_reports, inbox_presence, inbox_replies,
-         inbox_conversation, mentions, alerts, kpis, projects, topics, sources, tokens, account, users,
+         inbox_conversation, mentions,
+         alert_setup, alerts,  # /alerts/rules and /alerts/channels before /alerts/{id}
+         kpis, projects, topics, sources, tokens, account, users,
          privacy, reports, organisation, organisation_training, organisation_knowledge, organisation_policy,
          organisation_maturity)  # fmt: skip
 

@@ -21,11 +21,13 @@ def template_messages() -> list[str]:
     ) if isinstance(message, str)]  # fmt: skip
     from luister.alerts.texts import SUMMARIES, TITLES
     from luister.web.errors import HEADINGS
+    from luister.web.pages.alert_setup import channel_texts
     from luister.web.pages.organisation import PARTS
     from luister.web.pages.sources import connector_texts
     from luister.web.query_errors import MESSAGES
 
     pages = {text for pair in HEADINGS.values() for text in pair} | connector_texts() | set(MESSAGES)
+    pages |= channel_texts()
     pages |= {text for _, title, what, _ in PARTS for text in (title, what)}
     return sorted(set(found) | set(EXTRA_MESSAGES) | set(TITLES.values()) | set(SUMMARIES.values()) | pages)
 

@@ -73,6 +73,7 @@ EXTRA_MESSAGES = (  # texts that reach the templates as values: roles, labels, s
     "Your role may not do this.", "The form expired; reload the page.", "There is no such account.",
     "No such token.", "No such mention.", "No such topic.", "No such source.", "No such alert.",
     "No such project.",
+    "No such alert rule.", "No such alert channel.",
     "brand", "competitor", "campaign",  # topic kinds
     "country", "language", "since", "until",  # filter names on the mention list
     "a source needs a name", "a source with this name exists already", "a topic needs a name",
