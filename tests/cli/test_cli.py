@@ -40,6 +40,7 @@ def test_help_lists_the_commands() -> None:
         assert command in result.output
 
 
+@pytest.mark.blank_database
 def test_init_then_db_current(settings: Settings) -> None:
     assert invoke(settings, "db", "current").exit_code == 1  # nothing migrated yet
     result = invoke(settings, "init")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
@@ -15,6 +16,8 @@ import luister.organisation.policy_tables  # noqa: F401
 import luister.organisation.training_tables  # noqa: F401
 from luister.storage.migrate import current_revision, head_revision, upgrade
 from luister.storage.tables import declared, metadata
+
+pytestmark = pytest.mark.blank_database  # every test here builds the schema from nothing, step by step
 
 
 def test_migrations_match_the_declared_tables(engine: Engine) -> None:
