@@ -55,6 +55,24 @@ def _no_stray_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with the smallest cost in tests (≈2 ms instead of ≈400 ms a hash): the tests sign many
+    people in. ``@pytest.mark.real_password_hashing`` keeps the product's parameters (the timing tests)."""
+    if request.node.get_closest_marker("real_password_hashing") is not None:
+        return
+    from argon2 import PasswordHasher
+
+    from luister.services import accounts
+
+    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(accounts, "_HASHER", quick)
+    monkeypatch.setattr(accounts, "DUMMY_HASH", _QUICK_DUMMY.setdefault("hash", quick.hash("timing")))
+
+
+_QUICK_DUMMY: dict[str, str] = {}
+
+
 def _postgres_reachable() -> None:
     probe = sa.create_engine(POSTGRES_URL)
     try:

@@ -84,6 +84,7 @@ def test_an_address_that_guesses_many_accounts_is_held_back(engine: Engine) -> N
     assert str(refusal(engine, "someone-else@voltaro.example", "x" * 12, address="10.1.1.1")) == WRONG
 
 
+@pytest.mark.real_password_hashing
 def test_unknown_switched_off_and_waiting_accounts_answer_alike_and_as_slowly(engine: Engine) -> None:
     """No account enumeration: the same message, and one argon2 verification on every path."""
     create_user(engine=engine, email="on@voltaro.example", name="On", password=PASSWORD, role=Role.viewer)
