@@ -1,0 +1,66 @@
+"""Refusals on the organisation pages (knowledge, mentoring, maturity, training) speak the reader's
+language: Dutch to a Dutch reader, English to everyone else (issue #32, #26 item 13)."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from luister.services.accounts import set_language
+from luister.services.database import open_database
+from luister.settings import Settings
+from luister.testing import EMAIL, signed_in_client
+
+
+def csrf(text: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', text).group(1)  # type: ignore[union-attr]
+
+
+def refusals(client: TestClient) -> list[str]:
+    """The pages' answers to a bad article, a bad pair, a moment in the future, a bad quiz answer and a
+    missing article, in the order asked."""
+    token = csrf(client.get("/organisation/knowledge").text)
+    article = {"kind": "policy_faq", "language": "en", "title": " ", "body": "Yes.", "csrf": token}
+    pair = {"mentor": "Ann", "mentee": "ann", "started_on": "2026-01-05", "csrf": token}
+    answers = []
+    bad_article = client.post("/organisation/knowledge", data=article)
+    assert bad_article.status_code == 400
+    answers.append(bad_article.text)
+    bad_pair = client.post("/organisation/mentoring/pairs", data=pair)
+    assert bad_pair.status_code == 400
+    answers.append(bad_pair.text)
+    bad_day = client.post("/organisation/mentoring/pairs", data={**pair, "mentee": "Bo", "started_on": "x"})
+    assert bad_day.status_code == 400
+    answers.append(bad_day.text)
+    future = client.get("/organisation/maturity", params={"at": "2999-01-01"})
+    assert future.status_code == 400
+    answers.append(future.text)
+    quiz = client.post("/organisation/training/modules/privacy", data={"csrf": token, "q0": "99"})
+    assert quiz.status_code == 422
+    answers.append(quiz.text)
+    missing = client.get("/organisation/knowledge/999")
+    assert missing.status_code == 404
+    answers.append(missing.text)
+    return answers
+
+
+SAID = [  # (English, Dutch) for each answer of :func:`refusals`
+    ("title: 1 to", "titel: 1 tot"),
+    ("a mentor cannot mentor themselves", "een mentor coacht zichzelf niet"),
+    ("is not a date (YYYY-MM-DD)", "is geen datum (JJJJ-MM-DD)"),
+    ("at: give a moment in the past", "at: kies een moment in het verleden"),
+    ("question 1: choose an option from 0 to", "vraag 1: kies een optie van 0 tot en met"),
+    ("No such article.", "Dit artikel bestaat niet."),
+]
+
+
+def test_organisation_refusals_in_english_and_dutch(sqlite_settings: Settings) -> None:
+    client = signed_in_client(sqlite_settings)
+    for text, (en, nl) in zip(refusals(client), SAID, strict=True):
+        assert en in text and nl not in text
+    engine = open_database(settings=sqlite_settings)
+    set_language(engine=engine, email=EMAIL, language="nl", actor="t")
+    engine.dispose()
+    for text, (en, nl) in zip(refusals(client), SAID, strict=True):
+        assert nl in text and en not in text
