@@ -7,7 +7,8 @@ import re
 
 from fastapi.testclient import TestClient
 
-from luister.services.accounts import set_language
+from luister.domain.accounts import Role
+from luister.services.accounts import set_language, set_role
 from luister.services.database import open_database
 from luister.settings import Settings
 from luister.testing import EMAIL, signed_in_client
@@ -64,3 +65,27 @@ def test_organisation_refusals_in_english_and_dutch(sqlite_settings: Settings) -
     engine.dispose()
     for text, (en, nl) in zip(refusals(client), SAID, strict=True):
         assert nl in text and en not in text
+
+
+def test_approval_rule_problems_in_english_and_dutch(sqlite_settings: Settings) -> None:
+    client = signed_in_client(sqlite_settings)
+    engine = open_database(settings=sqlite_settings)
+    set_role(engine=engine, email=EMAIL, role=Role.admin, actor="t")  # the policy is the admins'
+    token = csrf(client.get("/organisation/policy").text)
+    version = {"csrf": token, "title": "v1", "body": "x", "approval_rules": "Klachten | topic | abc"}
+    rule = {"csrf": token, "name": "Klachten", "kind": "intent", "value": "nope"}
+    en_policy, nl_policy = "a topic rule's value is the topic's id", "de waarde van een onderwerpregel"
+    en_rule, nl_rule = "an intent rule's value is one of", "de waarde van een intentieregel is een van"
+
+    def answers() -> tuple[str, str]:
+        policy = client.post("/organisation/policy/versions", data=version)
+        added = client.post("/inbox/approval-rules", data=rule)
+        assert policy.status_code == added.status_code == 422
+        return policy.text.replace("&#39;", "'"), added.text.replace("&#39;", "'")
+
+    policy, added = answers()
+    assert en_policy in policy and nl_policy not in policy and en_rule in added and nl_rule not in added
+    set_language(engine=engine, email=EMAIL, language="nl", actor="t")
+    engine.dispose()
+    policy, added = answers()
+    assert nl_policy in policy and en_policy not in policy and nl_rule in added and en_rule not in added

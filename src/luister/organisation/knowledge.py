@@ -17,7 +17,7 @@ from functools import cache
 
 import snowballstemmer  # type: ignore[import-untyped]
 
-from luister.organisation.said import Said
+from luister.domain.said import Said
 
 
 class ArticleKind(StrEnum):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum, StrEnum
 
-from luister.organisation.said import Said
+from luister.domain.said import Said
 
 
 class Stage(IntEnum):

@@ -12,11 +12,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from luister.domain.accounts import EVERYTHING, Scope
+from luister.domain.said import Said
 from luister.organisation.maturity import AnswerProblem, month_start, score
 from luister.organisation.maturity_questions import CURRENT, VERSIONS
 from luister.organisation.maturity_read import assess
 from luister.organisation.maturity_tables import maturity_assessment, maturity_snapshot
-from luister.organisation.said import Said
 from luister.services import audit
 from luister.storage.unique import is_unique_violation
 

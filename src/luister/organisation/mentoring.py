@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from luister.organisation.said import Said
+from luister.domain.said import Said
 
 
 class MentoringProblem(Said, ValueError):

@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
+from luister.domain.said import Said
 from luister.organisation.belts import PASS_MARK, Belt, Score, score
-from luister.organisation.said import Said
 
 LANGUAGES = ("nl", "en")
 WORDS_PER_MINUTE = 200
