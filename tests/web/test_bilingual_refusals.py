@@ -12,6 +12,8 @@ from luister.services.accounts import set_language, set_role
 from luister.services.database import open_database
 from luister.settings import Settings
 from luister.testing import EMAIL, signed_in_client
+from luister.web import option_problems
+from luister.web.i18n import read_catalog, translations
 
 
 def csrf(text: str) -> str:
@@ -89,3 +91,42 @@ def test_approval_rule_problems_in_english_and_dutch(sqlite_settings: Settings) 
     engine.dispose()
     policy, added = answers()
     assert nl_policy in policy and en_policy not in policy and nl_rule in added and en_rule not in added
+
+
+def test_alert_channel_option_problems_in_english_and_dutch(sqlite_settings: Settings) -> None:
+    client = signed_in_client(sqlite_settings)
+    token = csrf(client.get("/alerts/channels?kind=email").text)
+    mail = {"csrf": token, "kind": "email", "name": "webcare-mail", "option.host": "smtp.example.nl",
+            "option.from_address": "alerts@example.nl", "option.to": "a@example.nl, geen-adres",
+            "option.port": "70000", "option.starttls": "true", "option.password": "pw"}  # fmt: skip
+    said = [  # (English, Dutch)
+        ("give username and password together", "geef gebruikersnaam en wachtwoord samen op"),
+        ("at most 65535", "hoogstens 65535"),
+        ("is not an email address", "is geen e-mailadres"),
+    ]
+
+    def answer() -> str:  # the fields' problems first; the model's own check once the fields are right
+        fields = client.post("/alerts/channels", data=mail)
+        whole = client.post(
+            "/alerts/channels", data=mail | {"option.port": "587", "option.to": "a@example.nl"}
+        )
+        assert fields.status_code == whole.status_code == 400
+        return fields.text.replace("&#39;", "'") + whole.text
+
+    english = answer()
+    assert all(en in english and nl not in english for en, nl in said)
+    engine = open_database(settings=sqlite_settings)
+    set_language(engine=engine, email=EMAIL, language="nl", actor="t")
+    engine.dispose()
+    dutch = answer()
+    assert all(nl in dutch and en not in dutch for en, nl in said)
+
+
+def test_option_problems_read_back_against_their_templates() -> None:
+    dutch = translations("nl").gettext
+    assert option_problems.translate("Input should be greater than 0", dutch) == "meer dan 0"
+    assert option_problems.translate("'x' is not an email address", dutch) == "'x' is geen e-mailadres"
+    assert option_problems.translate("something new", dutch) == "something new"  # shown, in English
+    assert option_problems.translate("Input should be greater than 0", str) == "more than 0"
+    catalogue = {m.id for m in read_catalog("nl") if m.string}
+    assert option_problems.texts() <= catalogue
