@@ -4,9 +4,13 @@ language: Dutch to a Dutch reader, English to everyone else (issue #32, #26 item
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from luister.alerts.model import AlertRuleError, RuleKind
+from luister.alerts.rules import check_rule
 from luister.domain.accounts import Role
 from luister.services.accounts import set_language, set_role
 from luister.services.database import open_database
@@ -130,3 +134,25 @@ def test_option_problems_read_back_against_their_templates() -> None:
     assert option_problems.translate("Input should be greater than 0", str) == "more than 0"
     catalogue = {m.id for m in read_catalog("nl") if m.string}
     assert option_problems.texts() <= catalogue
+
+
+@pytest.mark.parametrize(
+    ("changes", "nl"),
+    [
+        ({"name": ""}, "een regel heeft een naam nodig"),
+        ({"min_count": 0}, "minimum aantal en afkoeltijd zijn minstens 1"),
+        ({"sensitivity": 2.0}, "gevoeligheid is een p-waarde tussen 0 en 1, bijv. 0,0001; niet 2.0"),
+        ({"kind": RuleKind.intent}, "een intentieregel heeft een intentie nodig, een van "),
+        ({"kind": RuleKind.influencer}, "een influencerregel heeft een minimum aantal volgers nodig"),
+        ({"kind": RuleKind.negative_share}, "een regel voor het aandeel negatief heeft een drempel"),
+    ],
+)
+def test_the_rule_check_s_refusals_read_back_in_dutch(changes: dict[str, object], nl: str) -> None:
+    rule: dict[str, Any] = {"name": "Piek", "kind": RuleKind.volume_spike, "query": None, "intent": None,
+                            "min_followers": None, "threshold": None, "sensitivity": 0.001, "min_count": 10,
+                            "cooldown_minutes": 60, "playbook": None} | changes  # fmt: skip
+    with pytest.raises(AlertRuleError) as refused:
+        check_rule(**rule)
+    assert option_problems.translate_rule(str(refused.value), translations("nl").gettext).startswith(nl)
+    said = str(refused.value).replace("--intent", "an intent")  # the page's words, not the CLI's
+    assert option_problems.translate_rule(str(refused.value), translations("en").gettext) == said

@@ -55,7 +55,7 @@ class RuleForm:
     channels: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     syntax: QuerySyntaxError | None = None
-    refused: str = ""  # what the rule check said, when nothing above caught it (English)
+    refused: str = ""  # what the rule check said, when nothing above caught it (in the reader's language)
 
     @classmethod
     def of(cls, rule: RuleRead) -> "RuleForm":
@@ -201,7 +201,8 @@ def routes(web: Web) -> APIRouter:
             except UnknownRule:
                 raise Refused("No such alert rule.", status=404) from None
             except AlertRuleError as exc:
-                form.refused = str(exc)
+                gettext = translations(web.language(request, post.session)).gettext
+                form.refused = option_problems.translate_rule(str(exc), gettext)
             else:
                 return RedirectResponse(f"/alerts/rules?saved={quote(form.name)}", status_code=303)
         return rules_page(request, post.session, form, editing=editing, status=400)
