@@ -115,7 +115,7 @@ def test_alert_channel_option_problems_in_english_and_dutch(sqlite_settings: Set
             "/alerts/channels", data=mail | {"option.port": "587", "option.to": "a@example.nl"}
         )
         assert fields.status_code == whole.status_code == 400
-        return fields.text.replace("&#39;", "'") + whole.text
+        return str(fields.text).replace("&#39;", "'") + str(whole.text)
 
     english = answer()
     assert all(en in english and nl not in english for en, nl in said)
