@@ -131,13 +131,13 @@ def test_the_bell_asks_approval_in_each_approver_s_language(s: Scene) -> None:
     number = f"#{_draft(s, done.draft_id).conversation_id}"
     assert told[MAUD] == f"{ANNA} vraagt goedkeuring voor een antwoord in gesprek {number}"
     assert told[ROOT] == f"{ANNA} asks approval for a reply on conversation {number}"
-    replies.reject(s.engine, draft_id=done.draft_id, actor=MAUD, now=NOW, reason="te kort")
     set_language(engine=s.engine, email=ANNA, language="nl", actor="t")
+    replies.reject(s.engine, draft_id=done.draft_id, actor=MAUD, now=NOW, reason="te kort")
     with s.engine.connect() as conn:
         rejected = conn.execute(
             sa.select(notification.c.text).where(notification.c.kind == "reply_rejected")
         ).scalar_one()
-    assert rejected == f"{MAUD} rejected your reply on conversation {number}: te kort"  # English then
+    assert rejected == f"{MAUD} keurde je antwoord in gesprek {number} af: te kort"
 
 
 def test_four_eyes_and_only_approvers_approve(s: Scene) -> None:

@@ -156,3 +156,26 @@ def test_the_rule_check_s_refusals_read_back_in_dutch(changes: dict[str, object]
     assert option_problems.translate_rule(str(refused.value), translations("nl").gettext).startswith(nl)
     said = str(refused.value).replace("--intent", "an intent")  # the page's words, not the CLI's
     assert option_problems.translate_rule(str(refused.value), translations("en").gettext) == said
+
+
+def test_what_is_not_there_is_said_in_dutch(sqlite_settings: Settings) -> None:
+    client = signed_in_client(sqlite_settings)
+    token = csrf(client.get("/organisation/policy").text)
+    asked = [("get", "/organisation/policy/999", "No such version.", "Deze versie bestaat niet."),
+             ("get", "/kpis/999", "No such KPI.", "Deze KPI bestaat niet."),
+             ("post", "/mentions/saved/999/delete", "No such saved search.",
+              "Deze opgeslagen zoekopdracht bestaat niet.")]  # fmt: skip
+
+    def answers() -> list[str]:
+        got = [client.request(how, path, data={"csrf": token} if how == "post" else None)
+               for how, path, _en, _nl in asked]  # fmt: skip
+        assert [a.status_code for a in got] == [404, 404, 404]
+        return [str(a.text) for a in got]
+
+    for text, (_how, _path, en, nl) in zip(answers(), asked, strict=True):
+        assert en in text and nl not in text
+    engine = open_database(settings=sqlite_settings)
+    set_language(engine=engine, email=EMAIL, language="nl", actor="t")
+    engine.dispose()
+    for text, (_how, _path, en, nl) in zip(answers(), asked, strict=True):
+        assert nl in text and en not in text
