@@ -4,13 +4,14 @@
     python bench/exports.py --rows 100000
 
 A fresh SQLite database gets ``--rows`` mentions (inserted in batches, so that loading costs little
-memory). Each export then runs in a child process of its own, through ``luister.kpis.exports`` exactly as
-the API and the CLI call it (server-side cursor, CSV pieces / XLSX written in write-only mode), writing to
-a file; the child reports the time and its memory: the peak resident memory (``ru_maxrss``: everything,
-SQLite's and openpyxl's C memory included, and the database file pages read through SQLite's memory map,
-which are page cache, not the export's own), the peak anonymous memory (``RssAnon`` of /proc/self/status,
-sampled after every piece: the heap, Python's and C's, without mapped files) and, with ``--tracemalloc``
-(slower), the peak of Python's own allocations. Prints one figure per line.
+memory). Each export then runs in a fresh (spawned) child process of its own, through
+``luister.kpis.exports`` exactly as the API and the CLI call it (server-side cursor, CSV pieces / XLSX
+written in write-only mode), writing to a file; the child reports the time and its memory: the peak
+resident memory (``ru_maxrss``: everything, SQLite's and openpyxl's C memory included, and the database
+file pages read through SQLite's memory map, which are page cache, not the export's own), the peak
+anonymous memory (``RssAnon`` of /proc/self/status, sampled after every piece: the heap, Python's and
+C's, without mapped files) and, with ``--tracemalloc`` (slower), the peak of Python's own allocations.
+Prints one figure per line.
 
     python bench/exports.py --rows 200000 --formats csv --tracemalloc
 """
@@ -107,8 +108,9 @@ def main() -> None:
         print(f"rows: {args.rows}")
         print(f"load_s: {time.perf_counter() - began:.1f}")
         for fmt in args.formats.split(","):
-            answer: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-            child = multiprocessing.Process(
+            spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: none of the loader's memory
+            answer: multiprocessing.Queue = spawn.Queue()  # type: ignore[type-arg]
+            child = spawn.Process(
                 target=export, args=(url, fmt, str(Path(tmp) / f"out.{fmt}"), args.tracemalloc, answer)
             )
             child.start()
