@@ -2,6 +2,7 @@
 
     python bench/reports.py                  # 200,000 mentions
     python bench/reports.py --rows 1000000
+    python bench/reports.py --db /tmp/r.db   # keep the database: a second run (other code) reuses it
 
 A fresh SQLite database gets ``--rows`` mentions over 60 days for a brand, two competitors and a campaign
 topic (with their day rollups, as ingest keeps them), a goal tree of 3 goals and 12 KPIs (share of voice
@@ -109,19 +110,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--db", type=Path, help="a database file to keep; loaded only when it does not exist")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        engine = create_engine(Settings(database_url=f"sqlite:///{Path(tmp) / 'bench.db'}"))
-        upgrade(engine)
-        began = time.perf_counter()
-        load(engine, args.rows)
-        kpis = goals(engine)
-        for name, first, last in (("#Zonnedeal", 35, 52), ("Prijsactie", 45, 56), ("Webcare pilot", 20, 59)):
-            projects.create(engine=engine, actor="b", name=name, kind="campaign", now=NOW,
-                            starts_on=(START + timedelta(days=first)).date(),
-                            ends_on=(START + timedelta(days=last)).date(), budget_cents=2_500_000,
-                            kpi_ids=kpis[:2])  # fmt: skip
-        print(f"load: {args.rows} mentions in {time.perf_counter() - began:.1f} s")
+        path = args.db or Path(tmp) / "bench.db"
+        fresh = not path.exists()
+        engine = create_engine(Settings(database_url=f"sqlite:///{path}"))
+        if fresh:
+            upgrade(engine)
+            began = time.perf_counter()
+            load(engine, args.rows)
+            kpis = goals(engine)
+            for name, first, last in (("#Zonnedeal", 35, 52), ("Prijsactie", 45, 56),
+                                      ("Webcare pilot", 20, 59)):  # fmt: skip
+                projects.create(engine=engine, actor="b", name=name, kind="campaign", now=NOW,
+                                starts_on=(START + timedelta(days=first)).date(),
+                                ends_on=(START + timedelta(days=last)).date(), budget_cents=2_500_000,
+                                kpi_ids=kpis[:2])  # fmt: skip
+            print(f"load: {args.rows} mentions in {time.perf_counter() - began:.1f} s")
+        else:
+            print(f"load: reused {path}")
         start, end = date(2026, 11, 23), date(2026, 11, 30)
         took: dict[str, list[float]] = {"gather": [], "html": [], "pdf": []}
         pages = size = 0

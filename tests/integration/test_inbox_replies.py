@@ -26,7 +26,8 @@ from luister.inbox.tables import (
     notification,
     reply_draft,
 )
-from luister.storage.tables import audit_log
+from luister.services.accounts import set_language
+from luister.storage.tables import audit_log, user_account
 from replies_helpers import ANNA, CARLA, MAUD, NOW, ROOT, Scene, add_mention, native_reply, reply_seq, scene
 
 
@@ -113,6 +114,30 @@ def test_approval_rules_hold_the_reply_and_notify_the_approvers(s: Scene) -> Non
     assert len(told) == 2  # maud (analyst of customer service) and the admin; not anna herself
     queue = approval_queue(engine=s.engine)
     assert queue.count == 1 and queue.drafts[0].reasons == list(done.reasons)
+
+
+def test_the_bell_asks_approval_in_each_approver_s_language(s: Scene) -> None:
+    set_language(engine=s.engine, email=MAUD, language="nl", actor="t")
+    add_rule(s.engine, name="Klachten", kind="intent", value="complaint", actor=ROOT, now=NOW)
+    done = _propose(s)
+    with s.engine.connect() as conn:
+        told = dict(
+            conn.execute(
+                sa.select(user_account.c.email, notification.c.text)
+                .join(user_account, user_account.c.id == notification.c.user_id)
+                .where(notification.c.kind == "approval")
+            ).all()
+        )
+    number = f"#{_draft(s, done.draft_id).conversation_id}"
+    assert told[MAUD] == f"{ANNA} vraagt goedkeuring voor een antwoord in gesprek {number}"
+    assert told[ROOT] == f"{ANNA} asks approval for a reply on conversation {number}"
+    set_language(engine=s.engine, email=ANNA, language="nl", actor="t")
+    replies.reject(s.engine, draft_id=done.draft_id, actor=MAUD, now=NOW, reason="te kort")
+    with s.engine.connect() as conn:
+        rejected = conn.execute(
+            sa.select(notification.c.text).where(notification.c.kind == "reply_rejected")
+        ).scalar_one()
+    assert rejected == f"{MAUD} keurde je antwoord in gesprek {number} af: te kort"
 
 
 def test_four_eyes_and_only_approvers_approve(s: Scene) -> None:

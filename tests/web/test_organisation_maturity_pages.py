@@ -98,5 +98,5 @@ def test_maturity_pages_in_process(sqlite_settings: Settings) -> None:
     assert "Vul de vragenlijst in" not in dutch  # someone of one department does not answer for the company
     legal = client.post("/organisation/maturity/questionnaire", data={**form, "technology": "2",
                                                                      "csrf": _csrf(dutch)})  # fmt: skip
-    assert legal.status_code == 403 and "across departments" in legal.text
+    assert legal.status_code == 403 and "over de afdelingen heen" in legal.text
     assert client.get("/organisation/maturity", params={"at": "morgen"}).status_code == 400

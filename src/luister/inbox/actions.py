@@ -270,6 +270,7 @@ def add_note(
             kind="mentioned",
             conversation_id=conversation_id,
             text=f"{actor} mentioned you on conversation #{conversation_id}",
+            nl=f"{actor} noemde je in gesprek #{conversation_id}",
         )
         book.add_event(
             conn,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from luister.domain.analysis import PRIMARY_ORDER
+from luister.domain.said import Said
 from luister.inbox.status import Priority
 
 MAX_NEW_AGENT = 10_000
@@ -26,8 +27,8 @@ class RuleKind(StrEnum):
     new_agent = "new_agent"
 
 
-class ApprovalRuleProblem(ValueError):
-    """A rule that cannot hold (a value of the wrong kind)."""
+class ApprovalRuleProblem(Said, ValueError):
+    """A rule that cannot hold (a value of the wrong kind), said in English and Dutch."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,20 +68,46 @@ def clean_value(kind: RuleKind, value: str | None) -> str | None:
     text = (value or "").strip()
     if kind is RuleKind.all:
         if text:
-            raise ApprovalRuleProblem("a rule for every reply takes no value")
+            raise ApprovalRuleProblem(
+                "value",
+                "a rule for every reply takes no value",
+                "een regel voor elk antwoord heeft geen waarde",
+            )
         return None
     if not text:
-        raise ApprovalRuleProblem(f"a {kind.value} rule needs a value")
+        raise ApprovalRuleProblem(
+            "value", f"a {kind.value} rule needs a value", f"een {kind.value}-regel heeft een waarde nodig"
+        )
     if kind is RuleKind.topic and not (text.isdigit() and int(text) > 0):
-        raise ApprovalRuleProblem("a topic rule's value is the topic's id (a positive number)")
+        raise ApprovalRuleProblem(
+            "value",
+            "a topic rule's value is the topic's id (a positive number)",
+            "de waarde van een onderwerpregel is het id van het onderwerp (een positief getal)",
+        )
     if kind is RuleKind.intent and text not in PRIMARY_ORDER:
-        raise ApprovalRuleProblem(f"an intent rule's value is one of {', '.join(PRIMARY_ORDER)}")
+        raise ApprovalRuleProblem(
+            "value",
+            f"an intent rule's value is one of {', '.join(PRIMARY_ORDER)}",
+            f"de waarde van een intentieregel is een van {', '.join(PRIMARY_ORDER)}",
+        )
     if kind is RuleKind.priority and text not in Priority.__members__:
-        raise ApprovalRuleProblem(f"a priority rule's value is one of {', '.join(Priority.__members__)}")
+        raise ApprovalRuleProblem(
+            "value",
+            f"a priority rule's value is one of {', '.join(Priority.__members__)}",
+            f"de waarde van een prioriteitsregel is een van {', '.join(Priority.__members__)}",
+        )
     if kind is RuleKind.new_agent and not (text.isdigit() and 0 < int(text) <= MAX_NEW_AGENT):
-        raise ApprovalRuleProblem(f"a new-agent rule's value is a number of replies, 1 to {MAX_NEW_AGENT}")
+        raise ApprovalRuleProblem(
+            "value",
+            f"a new-agent rule's value is a number of replies, 1 to {MAX_NEW_AGENT}",
+            f"de waarde van een regel voor nieuwe medewerkers: een aantal antwoorden, 1 tot {MAX_NEW_AGENT}",
+        )
     if len(text) > 255:
-        raise ApprovalRuleProblem("a rule's value has at most 255 characters")
+        raise ApprovalRuleProblem(
+            "value",
+            "a rule's value has at most 255 characters",
+            "de waarde van een regel heeft hoogstens 255 tekens",
+        )
     return str(int(text)) if kind in (RuleKind.topic, RuleKind.new_agent) else text
 
 

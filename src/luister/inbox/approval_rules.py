@@ -33,9 +33,16 @@ def add_rule(
     """A new rule; :class:`ApprovalRuleProblem` when its kind or value cannot hold."""
     name = " ".join(name.split())
     if not 0 < len(name) <= 120:
-        raise ApprovalRuleProblem("a rule has a name of 1 to 120 characters")
+        raise ApprovalRuleProblem(
+            "name",
+            "a rule has a name of 1 to 120 characters",
+            "een regel heeft een naam van 1 tot 120 tekens",
+        )
     if kind not in RuleKind.__members__:
-        raise ApprovalRuleProblem(f"a rule's kind is one of {', '.join(RuleKind.__members__)}")
+        kinds = ", ".join(RuleKind.__members__)
+        raise ApprovalRuleProblem(
+            "kind", f"a rule's kind is one of {kinds}", f"de soort van een regel is een van {kinds}"
+        )
     stored = clean_value(RuleKind(kind), value)
     with engine.begin() as conn:
         rule_id = int(

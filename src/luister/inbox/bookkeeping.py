@@ -59,16 +59,36 @@ def add_event(
 
 
 def notify(
-    conn: Connection, user_ids: Collection[int], *, at: datetime, kind: str, conversation_id: int, text: str
+    conn: Connection,
+    user_ids: Collection[int],
+    *,
+    at: datetime,
+    kind: str,
+    conversation_id: int,
+    text: str,
+    nl: str | None = None,
 ) -> None:
-    if user_ids:
-        conn.execute(
-            notification.insert(),
-            [
-                {"user_id": uid, "at": at, "kind": kind, "conversation_id": conversation_id, "text": text}
-                for uid in sorted(set(user_ids))
-            ],
+    """The bell notification for ``user_ids``: ``text`` in English, ``nl`` in Dutch, each person's in
+    their own language (``user_account.language``; English without one)."""
+    if not user_ids:
+        return
+    dutch: set[int] = set()
+    if nl is not None:
+        dutch = set(
+            conn.scalars(
+                sa.select(user_account.c.id).where(
+                    user_account.c.id.in_(set(user_ids)), user_account.c.language.like("nl%")
+                )
+            )
         )
+    conn.execute(
+        notification.insert(),
+        [
+            {"user_id": uid, "at": at, "kind": kind, "conversation_id": conversation_id,
+             "text": nl if uid in dutch and nl is not None else text}
+            for uid in sorted(set(user_ids))
+        ],
+    )  # fmt: skip
 
 
 MESSAGE_KINDS = {
@@ -233,6 +253,7 @@ def assign_to(
             kind="assigned",
             conversation_id=conversation_id,
             text=f"conversation #{conversation_id} is yours",
+            nl=f"gesprek #{conversation_id} is voor jou",
         )
 
 

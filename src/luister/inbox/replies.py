@@ -309,6 +309,7 @@ def propose(
                 else _approvers(conn, row.department, user.id), at=now, kind="approval",
                 conversation_id=conversation_id,
                 text=f"{actor} asks approval for a reply on conversation #{conversation_id}",
+                nl=f"{actor} vraagt goedkeuring voor een antwoord in gesprek #{conversation_id}",
             )  # fmt: skip
         else:
             guard(conn, conversation_id, seen_reply_seq=seen_reply_seq, confirm=confirm)
@@ -424,6 +425,8 @@ def approve(
                 conn, [draft.author_id], at=now, kind="reply_approved", conversation_id=conversation_id,
                 text=f"{actor} approved your reply on conversation #{conversation_id}"
                 + (" (edited)" if values else ""),
+                nl=f"{actor} keurde je antwoord in gesprek #{conversation_id} goed"
+                + (" (bewerkt)" if values else ""),
             )  # fmt: skip
         detail |= {"draft_id": draft_id, "edited": bool(values), "superseded": superseded}
     return Proposed(draft_id, "sending", (), effect_id)
@@ -458,6 +461,7 @@ def reject(
             book.notify(
                 conn, [draft.author_id], at=now, kind="reply_rejected", conversation_id=conversation_id,
                 text=f"{actor} rejected your reply on conversation #{conversation_id}: {reason}",
+                nl=f"{actor} keurde je antwoord in gesprek #{conversation_id} af: {reason}",
             )  # fmt: skip
         detail |= {"draft_id": draft_id, "reason": reason}
 

@@ -154,6 +154,7 @@ def settle(conn: Connection, settled: Settled) -> None:
             book.notify(
                 conn, [draft.author_id], at=at, kind="reply_failed", conversation_id=draft.conversation_id,
                 text=f"your reply on conversation #{draft.conversation_id} was not sent: {reason}",
+                nl=f"je antwoord in gesprek #{draft.conversation_id} is niet verstuurd: {reason}",
             )  # fmt: skip
     elif settled.state in (State.unknown, State.planned):  # being checked; or waiting on the platform
         kind = "reply_checking" if settled.state is State.unknown else "reply_waiting"

@@ -126,6 +126,7 @@ def _clocks(conn: Connection, now: datetime, done: Tick, crossed: list[SlaCrosse
             )
         )
         word = "breached its SLA" if after == "breached" else "is about to breach its SLA"
+        word_nl = "is over zijn SLA" if after == "breached" else "gaat bijna over zijn SLA"
         book.notify(
             conn,
             people,
@@ -133,6 +134,7 @@ def _clocks(conn: Connection, now: datetime, done: Tick, crossed: list[SlaCrosse
             kind=f"sla_{after}",
             conversation_id=row.id,
             text=f"conversation #{row.id} {word}",
+            nl=f"gesprek #{row.id} {word_nl}",
         )
         crossed.append(SlaCrossed(row.id, after, row.key, row.subject, due))
 

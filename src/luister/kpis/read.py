@@ -217,12 +217,9 @@ def topic_ids(conn: Connection, names: Sequence[str], scope: Scope) -> dict[str,
     return {name: int(tid) for name, tid in conn.execute(query)}
 
 
-def topic_sums(
-    conn: Connection, ids: Sequence[int], since: datetime, until: datetime
-) -> dict[int, f.TopicSums]:
-    """Per topic, what its mentions published in [since, until) add up to (undated mentions left out)."""
-    if not ids:
-        return {}
+def sums_query(ids: Sequence[int], since: datetime, until: datetime, *by: Any) -> sa.Select[Any]:
+    """Per topic (and per each of ``by``): the count, reach and engagement with their squares and the
+    sentiment counts of its mentions published in [since, until) (undated mentions left out)."""
     followers = sa.cast(sa.func.coalesce(mention.c.author_followers, 0), sa.Float)
     engaged = sa.cast(sa.func.coalesce(mention.c.like_count, 0) + sa.func.coalesce(mention.c.share_count, 0)
                       + sa.func.coalesce(mention.c.reply_count, 0), sa.Float)  # fmt: skip
@@ -230,7 +227,7 @@ def topic_sums(
     def count(label: str) -> Any:
         return sa.func.sum(sa.case((mention.c.sentiment == label, 1), else_=0))
 
-    query = (
+    return (
         sa.select(
             mention_topic.c.topic_id,
             sa.func.count(),
@@ -241,6 +238,7 @@ def topic_sums(
             count("positive"),
             count("neutral"),
             count("negative"),
+            *by,
         )  # fmt: skip
         .join(mention, mention.c.id == mention_topic.c.mention_id)
         .where(
@@ -251,21 +249,23 @@ def topic_sums(
             mention.c.published_at < until,
             mention.c.date_known,
         )  # fmt: skip
-        .group_by(mention_topic.c.topic_id)
+        .group_by(mention_topic.c.topic_id, *by)
     )
-    return {
-        row[0]: f.TopicSums(
-            int(row[1]),
-            float(row[2] or 0),
-            float(row[3] or 0),
-            float(row[4] or 0),
-            float(row[5] or 0),
-            int(row[6] or 0),
-            int(row[7] or 0),
-            int(row[8] or 0),
-        )  # fmt: skip
-        for row in conn.execute(query)
-    }
+
+
+def sums_of(row: Any) -> f.TopicSums:
+    """A row of :func:`sums_query` as the formulas' input."""
+    return f.TopicSums(int(row[1]), float(row[2] or 0), float(row[3] or 0), float(row[4] or 0),
+                       float(row[5] or 0), int(row[6] or 0), int(row[7] or 0), int(row[8] or 0))  # fmt: skip
+
+
+def topic_sums(
+    conn: Connection, ids: Sequence[int], since: datetime, until: datetime
+) -> dict[int, f.TopicSums]:
+    """Per topic, what its mentions published in [since, until) add up to (undated mentions left out)."""
+    if not ids:
+        return {}
+    return {row[0]: sums_of(row) for row in conn.execute(sums_query(ids, since, until))}
 
 
 def department_volume(conn: Connection, department: str, since: datetime, until: datetime) -> int:

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.inbox import reports as inbox_reports
-from luister.kpis import projects, read
+from luister.kpis import period_sums, projects, read
 from luister.kpis.report_chart import sparkline
 from luister.kpis.report_texts import LANGUAGES, text
 from luister.kpis.reports import Due
@@ -163,6 +163,25 @@ def _kpi_line(
     return KpiLine(c, Markup(sparkline(values, target)), table)
 
 
+def _read_sums_once(
+    engine: Engine, cache: read.SumsCache, at: datetime, kind: PeriodKind, scope: Scope
+) -> None:
+    """Fill ``cache`` with the sums of every topic the mention KPIs read, for the period of ``kind`` and the
+    chart's weeks, in one pass over their mentions (instead of one pass per period)."""
+    kpis = [
+        d
+        for d in read.list_kpis(engine=engine, scope=scope)
+        if d.series_key is None and d.formula.source == "mentions" and d.formula.key != "volume"
+    ]
+    names = sorted(
+        {str(n) for d in kpis for n in [*d.params.get("topics", []), *d.params.get("competitors", [])]}
+    )
+    periods = [period_at(kind, at), *periods_until(PeriodKind.week, at, CHART_PERIODS)]
+    with engine.connect() as conn:
+        ids = sorted(read.topic_ids(conn, names, scope).values())
+        period_sums.fill(conn, cache, ids, [(p.since, min(p.until, at)) for p in periods])
+
+
 def mention_figures(conn: Connection, since: datetime, until: datetime, scope: Scope) -> MentionFigures:
     """Mentions published in [since, until) (a department sees those of the topics it sees), by sentiment."""
     query = sa.select(mention.c.sentiment, sa.func.count()).where(
@@ -219,6 +238,7 @@ def gather(
     if at <= since:
         raise ReportProblem("from", "the period has not started yet")
     cache: read.SumsCache = {}  # the KPIs of one set of topics read their sums once per period
+    _read_sums_once(engine, cache, at, kind, scope)
     tree = read.goal_tree(engine=engine, now=at, scope=scope, kind=kind, rates=rates, cache=cache)
     with engine.connect() as conn:
         goals = [

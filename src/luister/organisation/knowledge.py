@@ -17,6 +17,8 @@ from functools import cache
 
 import snowballstemmer  # type: ignore[import-untyped]
 
+from luister.domain.said import Said
+
 
 class ArticleKind(StrEnum):
     playbook = "playbook"
@@ -74,12 +76,8 @@ STOP_WORDS: dict[Language, frozenset[str]] = {
 }
 
 
-class ArticleProblem(ValueError):
-    """Input that cannot be saved; ``field`` names what is wrong."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+class ArticleProblem(Said, ValueError):
+    """Input that cannot be saved; ``field`` names what is wrong (in English and Dutch)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,21 +94,29 @@ def check_kind(value: str) -> ArticleKind:
         return ArticleKind(value)
     except ValueError:
         kinds = ", ".join(k.value for k in ArticleKind)
-        raise ArticleProblem("kind", f"kind: one of {kinds}; got {value[:40]!r}") from None
+        raise ArticleProblem(
+            "kind",
+            f"kind: one of {kinds}; got {value[:40]!r}",
+            f"soort: een van {kinds}; niet {value[:40]!r}",
+        ) from None
 
 
 def check_language(value: str) -> Language:
     try:
         return Language(value)
     except ValueError:
-        raise ArticleProblem("language", f"language: nl or en; got {value[:10]!r}") from None
+        raise ArticleProblem(
+            "language", f"language: nl or en; got {value[:10]!r}", f"taal: nl of en; niet {value[:10]!r}"
+        ) from None
 
 
 def check_slug(value: str) -> str:
     slug = value.strip().lower()
     if not _SLUG.match(slug):
         raise ArticleProblem(
-            "slug", "slug: 1 to 80 lower-case letters, digits and hyphens, e.g. outage-playbook"
+            "slug",
+            "slug: 1 to 80 lower-case letters, digits and hyphens, e.g. outage-playbook",
+            "slug: 1 tot 80 kleine letters, cijfers en streepjes, bijv. storing-draaiboek",
         )
     return slug
 
@@ -126,23 +132,33 @@ def check_tags(values: Iterable[str]) -> tuple[str, ...]:
     for value in values:
         tag = value.strip().lower().lstrip("#")
         if not _TAG.match(tag):
-            raise ArticleProblem("tags", f"tag {value[:40]!r}: letters, digits, - and _, up to 40")
+            raise ArticleProblem(
+                "tags",
+                f"tag {value[:40]!r}: letters, digits, - and _, up to 40",
+                f"tag {value[:40]!r}: letters, cijfers, - en _, hoogstens 40",
+            )
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
-        raise ArticleProblem("tags", f"at most {MAX_TAGS} tags")
+        raise ArticleProblem("tags", f"at most {MAX_TAGS} tags", f"hoogstens {MAX_TAGS} tags")
     return tuple(tags)
 
 
 def check_text(*, title: str, body: str, tags: Iterable[str]) -> ArticleText:
     clean_title = " ".join(title.split())
     if not clean_title or len(clean_title) > MAX_TITLE:
-        raise ArticleProblem("title", f"title: 1 to {MAX_TITLE} characters")
+        raise ArticleProblem(
+            "title", f"title: 1 to {MAX_TITLE} characters", f"titel: 1 tot {MAX_TITLE} tekens"
+        )
     clean_body = body.replace("\r\n", "\n").strip()
     if "\x00" in clean_body:
-        raise ArticleProblem("body", "body: no NUL characters")
+        raise ArticleProblem("body", "body: no NUL characters", "tekst: geen NUL-tekens")
     if not clean_body or len(clean_body) > MAX_BODY:
-        raise ArticleProblem("body", f"body: 1 to {MAX_BODY} characters of Markdown")
+        raise ArticleProblem(
+            "body",
+            f"body: 1 to {MAX_BODY} characters of Markdown",
+            f"tekst: 1 tot {MAX_BODY} tekens Markdown",
+        )
     return ArticleText(clean_title, clean_body, check_tags(tags))
 
 
@@ -151,14 +167,26 @@ def check_target(kind: str, key: str) -> tuple[TargetKind, str]:
         target = TargetKind(kind)
     except ValueError:
         kinds = ", ".join(k.value for k in TargetKind)
-        raise ArticleProblem("target_kind", f"target_kind: one of {kinds}; got {kind[:40]!r}") from None
+        raise ArticleProblem(
+            "target_kind",
+            f"target_kind: one of {kinds}; got {kind[:40]!r}",
+            f"soort koppeling: een van {kinds}; niet {kind[:40]!r}",
+        ) from None
     clean = key.strip()
     if target in (TargetKind.alert_rule, TargetKind.project) and not (
         clean.isdigit() and 0 < int(clean) < 2**63
     ):
-        raise ArticleProblem("target_key", f"{target.value}: the id, a positive number; got {key[:40]!r}")
+        raise ArticleProblem(
+            "target_key",
+            f"{target.value}: the id, a positive number; got {key[:40]!r}",
+            f"{target.value}: het id, een positief getal; niet {key[:40]!r}",
+        )
     if not _KEY.match(clean):
-        raise ArticleProblem("target_key", "target_key: 1 to 80 letters, digits, '_', '.', ':' or '-'")
+        raise ArticleProblem(
+            "target_key",
+            "target_key: 1 to 80 letters, digits, '_', '.', ':' or '-'",
+            "sleutel: 1 tot 80 letters, cijfers, '_', '.', ':' of '-'",
+        )
     if target in (TargetKind.intent, TargetKind.department, TargetKind.tag, TargetKind.alert_kind,
                   TargetKind.project_kind, TargetKind.process):  # fmt: skip
         clean = clean.lower()

@@ -60,7 +60,11 @@ def _original(conn: Connection, translation_of: int | None, language: Language) 
         return None
     other = conn.execute(sa.select(kb_article).where(kb_article.c.id == translation_of)).first()
     if other is None:
-        raise ArticleProblem("translation_of", f"no article #{translation_of} to translate")
+        raise ArticleProblem(
+            "translation_of",
+            f"no article #{translation_of} to translate",
+            f"er is geen artikel #{translation_of} om te vertalen",
+        )
     original = other.translation_of or other.id
     family = conn.execute(
         sa.select(kb_article.c.language).where(
@@ -68,7 +72,11 @@ def _original(conn: Connection, translation_of: int | None, language: Language) 
         )
     ).scalars()
     if language.value in set(family):
-        raise ArticleProblem("language", f"article #{original} already has a version in {language.value!r}")
+        raise ArticleProblem(
+            "language",
+            f"article #{original} already has a version in {language.value!r}",
+            f"artikel #{original} heeft al een versie in {language.value!r}",
+        )
     return int(original)
 
 
@@ -88,7 +96,7 @@ def create_article(
                   "updated_by": actor, "updated_at": now}  # fmt: skip
         made = insert_new(conn, kb_article.insert().values(**values).returning(kb_article.c.id))
         if made is None:
-            raise Taken("slug", f"slug {clean_slug!r} is taken")
+            raise Taken("slug", f"slug {clean_slug!r} is taken", f"slug {clean_slug!r} is al in gebruik")
         article_id = int(made[0][0])
         conn.execute(kb_article_version.insert().values(
             article_id=article_id, version=1, title=text.title, body=text.body, tags=values["tags"],
@@ -109,7 +117,7 @@ def edit_article(
     """A new version of the article with what changed (only the fields given); returns its number.
     ``expected_version``: refuse if someone saved another version since the editor opened it."""
     if len(note) > 500:
-        raise ArticleProblem("note", "note: at most 500 characters")
+        raise ArticleProblem("note", "note: at most 500 characters", "notitie: hoogstens 500 tekens")
     with engine.begin() as conn:
         row = _row(conn, article_id)
         locked = conn.execute(
@@ -118,7 +126,9 @@ def edit_article(
         )  # fmt: skip
         if locked.rowcount != 1 or (expected_version is not None and expected_version != row.version):
             raise ArticleProblem(
-                "version", f"article #{article_id} changed meanwhile (now version {row.version}); reload it"
+                "version",
+                f"article #{article_id} changed meanwhile (now version {row.version}); reload it",
+                f"artikel #{article_id} is intussen gewijzigd (nu versie {row.version}); laad het opnieuw",
             )
         text = check_text(
             title=row.title if title is None else title, body=row.body if body is None else body,

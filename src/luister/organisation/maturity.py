@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum, StrEnum
 
+from luister.domain.said import Said
+
 
 class Stage(IntEnum):
     planning = 1  # listen to learn
@@ -90,12 +92,8 @@ class Questionnaire:
     questions: tuple[Question, ...]
 
 
-class AnswerProblem(ValueError):
-    """Answers that cannot be scored; ``field`` names the answer."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+class AnswerProblem(Said, ValueError):
+    """Answers that cannot be scored; ``field`` names the answer (in English and Dutch)."""
 
 
 def lower_median(stages: Sequence[Stage]) -> Stage:
@@ -127,14 +125,22 @@ def checked_answers(questionnaire: Questionnaire, answers: Mapping[str, object])
                 key,
                 f"{key!r} is not a question of questionnaire {questionnaire.version}: "
                 f"use {', '.join(sorted(known))}",
+                f"{key!r} is geen vraag van vragenlijst {questionnaire.version}: "
+                f"gebruik {', '.join(sorted(known))}",
             )
     missing = sorted(known - set(answers))
     if missing:
-        raise AnswerProblem(missing[0], f"no answer for {', '.join(missing)}")
+        raise AnswerProblem(
+            missing[0], f"no answer for {', '.join(missing)}", f"geen antwoord op {', '.join(missing)}"
+        )
     checked: dict[str, Stage] = {}
     for key, value in answers.items():
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= len(Stage):
-            raise AnswerProblem(key, f"{key}: answer with a stage from 1 to {len(Stage)}, not {value!r}")
+            raise AnswerProblem(
+                key,
+                f"{key}: answer with a stage from 1 to {len(Stage)}, not {value!r}",
+                f"{key}: antwoord met een fase van 1 tot en met {len(Stage)}, niet {value!r}",
+            )
         checked[key] = Stage(value)
     return checked
 
@@ -250,12 +256,14 @@ MAX_MONTHS = 36
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # an assessment "as it stood" before this is a typo
 
 
-def moment_problem(at: datetime, now: datetime) -> str | None:
-    """Why ``at`` cannot be assessed (in the future, or before 2000), or None."""
+def moment_problem(at: datetime, now: datetime, language: str = "en") -> str | None:
+    """Why ``at`` cannot be assessed (in the future, or before 2000), in ``language``; or None."""
     if at > now:
-        return "at: give a moment in the past"
+        return Text("at: give a moment in the past", "at: kies een moment in het verleden").in_(language)
     if at < EARLIEST:
-        return f"at: give a moment after {EARLIEST:%Y-%m-%d}"
+        return Text(
+            f"at: give a moment after {EARLIEST:%Y-%m-%d}", f"at: kies een moment na {EARLIEST:%Y-%m-%d}"
+        ).in_(language)
     return None
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from luister.domain.accounts import EVERYTHING, Scope
+from luister.domain.said import Said
 from luister.organisation.maturity import AnswerProblem, month_start, score
 from luister.organisation.maturity_questions import CURRENT, VERSIONS
 from luister.organisation.maturity_read import assess
@@ -22,15 +23,16 @@ from luister.storage.unique import is_unique_violation
 MAX_NOTE = 4000
 
 
-class NotAcrossDepartments(PermissionError):
+class NotAcrossDepartments(Said, PermissionError):
     """Someone of one department tried to change the company's assessment."""
 
 
 def _across(scope: Scope) -> None:
     if scope.department is not None:
         raise NotAcrossDepartments(
-            "the maturity assessment is the company's: someone across departments answers it"
-        )
+            "scope", "the maturity assessment is the company's: someone across departments answers it",
+            "de volwassenheidsmeting is van het hele bedrijf: iemand over de afdelingen heen vult haar in",
+        )  # fmt: skip
 
 
 def answer(
@@ -48,12 +50,18 @@ def answer(
     _across(scope)
     if version not in VERSIONS:
         raise AnswerProblem(
-            "version", f"no questionnaire version {version!r}: known are {', '.join(VERSIONS)}"
+            "version",
+            f"no questionnaire version {version!r}: known are {', '.join(VERSIONS)}",
+            f"geen vragenlijst met versie {version!r}: bekend zijn {', '.join(VERSIONS)}",
         )
     scored = score(VERSIONS[version], answers)
     note = (note or "").strip() or None
     if note is not None and len(note) > MAX_NOTE:
-        raise AnswerProblem("note", f"a note has at most {MAX_NOTE} characters")
+        raise AnswerProblem(
+            "note",
+            f"a note has at most {MAX_NOTE} characters",
+            f"een notitie heeft hoogstens {MAX_NOTE} tekens",
+        )
     with engine.begin() as conn:
         new = conn.execute(
             maturity_assessment.insert()

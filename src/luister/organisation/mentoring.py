@@ -6,19 +6,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from luister.domain.said import Said
 
-class MentoringProblem(ValueError):
-    """Input that cannot be saved; ``field`` names what is wrong."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+class MentoringProblem(Said, ValueError):
+    """Input that cannot be saved; ``field`` names what is wrong (in English and Dutch)."""
 
 
 def check_person(value: str, field: str) -> str:
     clean = " ".join(value.split())
     if not clean or len(clean) > 120:
-        raise MentoringProblem(field, f"{field}: 1 to 120 characters (a name or an e-mail address)")
+        raise MentoringProblem(
+            field,
+            f"{field}: 1 to 120 characters (a name or an e-mail address)",
+            f"{field}: 1 tot 120 tekens (een naam of een e-mailadres)",
+        )
     return clean
 
 
@@ -29,11 +31,17 @@ def check_topics(values: Iterable[str]) -> list[str]:
         if not topic:
             continue
         if len(topic) > 80:
-            raise MentoringProblem("topics", f"topic {topic[:40]!r}…: at most 80 characters")
+            raise MentoringProblem(
+                "topics",
+                f"topic {topic[:40]!r}…: at most 80 characters",
+                f"onderwerp {topic[:40]!r}…: hoogstens 80 tekens",
+            )
         if topic.lower() not in (t.lower() for t in topics):
             topics.append(topic)
     if not topics or len(topics) > 20:
-        raise MentoringProblem("topics", "topics: 1 to 20 short phrases")
+        raise MentoringProblem(
+            "topics", "topics: 1 to 20 short phrases", "onderwerpen: 1 tot 20 korte zinnen"
+        )
     return topics
 
 

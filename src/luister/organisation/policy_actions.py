@@ -45,7 +45,7 @@ def clean_rules(rules: Sequence[Mapping[str, Any]]) -> list[dict[str, str | None
         try:
             value = clean_value(RuleKind(kind), None if raw is None else str(raw))
         except ApprovalRuleProblem as exc:
-            raise PolicyProblem(f"approval_rules[{n}].value", str(exc)) from None
+            raise PolicyProblem(f"approval_rules[{n}].value", str(exc), exc.nl) from None
         cleaned.append({"name": name, "kind": kind, "value": value})
     return cleaned
 

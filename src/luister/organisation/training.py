@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
+from luister.domain.said import Said
 from luister.organisation.belts import PASS_MARK, Belt, Score, score
 
 LANGUAGES = ("nl", "en")
@@ -36,8 +37,8 @@ class UnknownModule(LookupError):
     """No module with that slug (or not in that language)."""
 
 
-class BadAnswers(ValueError):
-    """Answers that do not fit the quiz (says which and why)."""
+class BadAnswers(Said, ValueError):
+    """Answers that do not fit the quiz (says which and why, in English and Dutch)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +133,18 @@ def check(slug: str, language: str, answers: Sequence[int | None]) -> Score:
     """Score answers on the server: one chosen option (from 0) per question, None for unanswered."""
     found = module(slug, language)
     if len(answers) != len(found.questions):
+        asked, given = len(found.questions), len(answers)
         raise BadAnswers(
-            f"the quiz of {slug!r} has {len(found.questions)} questions; {len(answers)} answers given"
-        )
+            "answers", f"the quiz of {slug!r} has {asked} questions; {given} answers given",
+            f"de toets van {slug!r} heeft {asked} vragen; er zijn {given} antwoorden gegeven",
+        )  # fmt: skip
     for n, (a, q) in enumerate(zip(answers, found.questions, strict=True), 1):
         if a is not None and not 0 <= a < len(q.options):
-            raise BadAnswers(f"question {n}: choose an option from 0 to {len(q.options) - 1}")
+            raise BadAnswers(
+                "answers",
+                f"question {n}: choose an option from 0 to {len(q.options) - 1}",
+                f"vraag {n}: kies een optie van 0 tot en met {len(q.options) - 1}",
+            )
     result = score(answers, [q.answer for q in found.questions])
     return Score(result.correct, result.total, result.right)
 

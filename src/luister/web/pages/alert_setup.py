@@ -28,8 +28,10 @@ from luister.domain.accounts import Permission
 from luister.domain.analysis import INTENT_LABELS
 from luister.domain.queries import QuerySyntaxError, parse_query
 from luister.services.source_admin import OptionField, option_fields, read_option_form
+from luister.web import option_problems
 from luister.web.auth import Session
 from luister.web.context import FormPost, Refused, Web
+from luister.web.i18n import translations
 
 MAX_NAME = 120
 KINDS = [k.value for k in RuleKind]
@@ -53,7 +55,7 @@ class RuleForm:
     channels: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     syntax: QuerySyntaxError | None = None
-    refused: str = ""  # what the rule check said, when nothing above caught it (English)
+    refused: str = ""  # what the rule check said, when nothing above caught it (in the reader's language)
 
     @classmethod
     def of(cls, rule: RuleRead) -> "RuleForm":
@@ -149,7 +151,8 @@ def channel_fields(cls: type[Any]) -> list[OptionField]:
 
 def channel_texts() -> set[str]:
     """The help texts of the installed channel kinds' options, for the catalogue (shown translated)."""
-    return {f.description for cls in channel_kinds().values() for f in channel_fields(cls) if f.description}
+    helps = {f.description for cls in channel_kinds().values() for f in channel_fields(cls) if f.description}
+    return helps | option_problems.texts()
 
 
 def routes(web: Web) -> APIRouter:
@@ -198,7 +201,8 @@ def routes(web: Web) -> APIRouter:
             except UnknownRule:
                 raise Refused("No such alert rule.", status=404) from None
             except AlertRuleError as exc:
-                form.refused = str(exc)
+                gettext = translations(web.language(request, post.session)).gettext
+                form.refused = option_problems.translate_rule(str(exc), gettext)
             else:
                 return RedirectResponse(f"/alerts/rules?saved={quote(form.name)}", status_code=303)
         return rules_page(request, post.session, form, editing=editing, status=400)
@@ -261,7 +265,10 @@ def routes(web: Web) -> APIRouter:
         fields = channel_fields(cls)
         typed = {f.name: post.text(f"option.{f.name}") for f in fields}
         options, problems = read_option_form(cls.options_model, typed)
-        errors = {key: "option.required" if msg == "Field required" else msg for key, msg in problems.items()}
+        gettext = translations(web.language(request, post.session)).gettext
+        said = option_problems.translate
+        errors = {key: "option.required" if msg == "Field required" else said(msg, gettext)
+                  for key, msg in problems.items()}  # fmt: skip
         if not name:
             errors["name"] = "name.missing"
         elif not NAME.match(name):

@@ -131,7 +131,7 @@ def routes(web: Web) -> APIRouter:
                 actor=post.session.user.email, now=web.runtime.clock(),
             )  # fmt: skip
         except ApprovalRuleProblem as exc:
-            raise Refused(str(exc), status=422) from None
+            raise Refused(exc.said(web.language(request, post.session)), status=422) from None
         return RedirectResponse("/inbox/approvals#rules", status_code=303)
 
     @router.post("/inbox/approval-rules/{rule_id}/remove")

@@ -54,7 +54,10 @@ def _day(text: str, field: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise MentoringProblem(field, f"{field}: {text[:20]!r} is not a date (YYYY-MM-DD)") from None
+        raise MentoringProblem(
+            field, f"{field}: {text[:20]!r} is not a date (YYYY-MM-DD)",
+            f"{field}: {text[:20]!r} is geen datum (JJJJ-MM-DD)",
+        ) from None  # fmt: skip
 
 
 def related_to(
@@ -149,7 +152,13 @@ def routes(web: Web) -> APIRouter:
             )
         except ArticleProblem as exc:
             form = {k: post.text(k) for k in ("kind", "language", "title", "body", "tags", "slug")}
-            return listing(request, post.session, error=str(exc), status=400, form=form)
+            return listing(
+                request,
+                post.session,
+                error=exc.said(web.language(request, post.session)),
+                status=400,
+                form=form,
+            )
         return RedirectResponse(f"{PATH}/{new}", status_code=303)
 
     def article_page(
@@ -203,7 +212,7 @@ def routes(web: Web) -> APIRouter:
                 request,
                 post.session,
                 article_id,
-                error=str(exc),
+                error=exc.said(web.language(request, post.session)),
                 status=409 if exc.field == "version" else 400,
             )
         return RedirectResponse(f"{PATH}/{article_id}", status_code=303)
@@ -224,7 +233,13 @@ def routes(web: Web) -> APIRouter:
         except knowledge_read.UnknownArticle:
             raise Refused("No such article.", status=404) from None
         except ArticleProblem as exc:
-            return article_page(request, post.session, article_id, error=str(exc), status=400)
+            return article_page(
+                request,
+                post.session,
+                article_id,
+                error=exc.said(web.language(request, post.session)),
+                status=400,
+            )
         return RedirectResponse(f"{PATH}/{article_id}", status_code=303)
 
     # --- reverse mentoring -------------------------------------------------------------------------------
@@ -261,7 +276,9 @@ def routes(web: Web) -> APIRouter:
                 started_on=_day(post.text("started_on"), "started_on"),
             )
         except MentoringProblem as exc:
-            return mentoring_page(request, post.session, error=str(exc), status=400)
+            return mentoring_page(
+                request, post.session, error=exc.said(web.language(request, post.session)), status=400
+            )
         return RedirectResponse(MENTORING, status_code=303)
 
     @router.post(MENTORING + "/pairs/{pair_id:int}/sessions")
@@ -281,7 +298,9 @@ def routes(web: Web) -> APIRouter:
         except mentoring_read.UnknownPair:
             raise Refused("No such mentoring pair.", status=404) from None
         except MentoringProblem as exc:
-            return mentoring_page(request, post.session, error=str(exc), status=400)
+            return mentoring_page(
+                request, post.session, error=exc.said(web.language(request, post.session)), status=400
+            )
         return RedirectResponse(MENTORING, status_code=303)
 
     return router

@@ -19,6 +19,7 @@ from luister.organisation.maturity import (
     AnswerProblem,
     Dimension,
     Stage,
+    Text,
     moment_problem,
 )
 from luister.organisation.maturity_model import MODEL_NAMES
@@ -29,16 +30,19 @@ from luister.web.context import FormPost, Web
 PATH = "/organisation/maturity"
 
 
-def _moment(text: str | None, now: datetime) -> tuple[datetime, str | None]:
-    """``?at=``: an ISO moment in the past (UTC unless a zone is given); else now, with why."""
+def _moment(text: str | None, now: datetime, language: str) -> tuple[datetime, str | None]:
+    """``?at=``: an ISO moment in the past (UTC unless a zone is given); else now, with why (in
+    ``language``)."""
     if not text:
         return now, None
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
-        return now, "at: give a date or time, e.g. 2026-11-30"
+        return now, Text(
+            "at: give a date or time, e.g. 2026-11-30", "at: geef een datum of tijd, bijv. 2026-11-30"
+        ).in_(language)
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
-    problem = moment_problem(at, now)
+    problem = moment_problem(at, now, language)
     return (now, problem) if problem else (at, None)
 
 
@@ -59,7 +63,7 @@ def routes(web: Web) -> APIRouter:
 
     def page(request: Request, session: Session, *, error: str | None = None, status: int = 200) -> Response:
         now = datetime.now(UTC)
-        at, problem = _moment(request.query_params.get("at"), now)
+        at, problem = _moment(request.query_params.get("at"), now, web.language(request, session))
         found = read.assessment(engine=engine, at=at)
         answered = {c.dimension: c for c in found.claims}
         suggested = {c.dimension: c for c in found.suggested.claims}
@@ -125,9 +129,21 @@ def routes(web: Web) -> APIRouter:
             )
         except AnswerProblem as exc:
             chosen = {k: v for k, v in answers.items() if isinstance(v, int)}
-            return questionnaire_page(request, post.session, chosen=chosen, error=str(exc), status=400)
+            return questionnaire_page(
+                request,
+                post.session,
+                chosen=chosen,
+                error=exc.said(web.language(request, post.session)),
+                status=400,
+            )
         except actions.NotAcrossDepartments as exc:
-            return questionnaire_page(request, post.session, chosen={}, error=str(exc), status=403)
+            return questionnaire_page(
+                request,
+                post.session,
+                chosen={},
+                error=exc.said(web.language(request, post.session)),
+                status=403,
+            )
         return RedirectResponse(PATH, status_code=303)
 
     @router.post(PATH + "/snapshot")
@@ -140,7 +156,9 @@ def routes(web: Web) -> APIRouter:
                 scope=post.session.user.scope,
             )
         except actions.NotAcrossDepartments as exc:
-            return page(request, post.session, error=str(exc), status=403)
+            return page(
+                request, post.session, error=exc.said(web.language(request, post.session)), status=403
+            )
         return RedirectResponse(PATH + "#history", status_code=303)
 
     return router

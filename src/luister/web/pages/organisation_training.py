@@ -64,7 +64,7 @@ def routes(web: Web) -> APIRouter:
                                     language=found.language, answers=answers,
                                     now=web.runtime.clock())  # fmt: skip
         except training.BadAnswers as exc:
-            raise Refused(str(exc), status=422) from None
+            raise Refused(exc.said(web.language(request, session)), status=422) from None
         context = {"m": found, "body": rendered(found.body), "result": result, "chosen": answers}
         return web.render(request, "organisation_training_module.html", context, session=session)
 
