@@ -55,7 +55,7 @@ def test_a_viewer_downloads_the_report_from_the_goals_page(settings: Settings, e
     assert "Share of voice" in text and "Streefcijfer: 45%" in text
     assert '<script>alert("x")</' in text  # the hostile project name drawn as text
     bad = client.get("/reports/weekly_webcare.pdf", params={"from": "30-11-2026"})
-    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
+    assert bad.status_code == 400 and "JJJJ-MM-DD" in bad.text  # said in the reader's Dutch
     assert client.get("/reports/yearly.pdf").status_code == 400
 
     shown = client.get(f"/projects/{pid}").text  # the KPI it should move, and its attribution by default
