@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from fakes.base import CALM_TIMEOUT, STALL_TIMEOUT
 from fakes.bluesky import FakeBluesky
 from luister.connectors.base import (
     Capability,
@@ -44,16 +45,15 @@ def key() -> str:
 @pytest.fixture
 def fake() -> Iterator[FakeBluesky]:
     platform = FakeBluesky()
-    platform.stall_seconds = 1.5
     platform.add_account("acme.test", "app-pass-word")
     with platform:
         yield platform
 
 
 def run(fake: FakeBluesky, use: Callable[[BlueskyReplier], Awaitable[T]], *, password: str = "app-pass-word",
-        **voice: Any) -> T:  # fmt: skip
+        timeout: float = CALM_TIMEOUT, **voice: Any) -> T:  # fmt: skip
     async def go() -> T:
-        policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=0.6)
+        policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=timeout)
         async with SafeHttp(policy) as http:
             settings = BlueskyVoice(service=fake.url, handle="@acme.test", app_password=password, **voice)  # type: ignore[arg-type]
             replier = BlueskyConnector.replier(settings, http=http)
@@ -157,7 +157,7 @@ def test_after_a_stall_find_reply_finds_the_record_by_its_key(fake: FakeBluesky)
             await r.reply(target_of(post), "Antwoord", key=k)
         return await r.find_reply(target_of(post), key=k, text="Antwoord")
 
-    found = run(fake, go)
+    found = run(fake, go, timeout=STALL_TIMEOUT)
     assert found is not None and found.external_id == record_of(fake, post)["uri"]
 
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from fakes.base import CALM_TIMEOUT, STALL_TIMEOUT
 from fakes.discourse import FakeDiscourse
 from luister.connectors.base import (
     Capability,
@@ -31,7 +32,6 @@ T = TypeVar("T")
 @pytest.fixture
 def forum() -> Iterator[FakeDiscourse]:
     fake = FakeDiscourse()
-    fake.stall_seconds = 1.5
     with fake:
         yield fake
 
@@ -40,9 +40,10 @@ def voice(fake: FakeDiscourse, **extra: Any) -> DiscourseVoice:
     return DiscourseVoice(**{"url": fake.url + "/", "api_key": "k3y", "api_username": "acme", **extra})
 
 
-def run(fake: FakeDiscourse, go: Callable[[DiscourseReplier], Awaitable[T]], **extra: Any) -> T:
+def run(fake: FakeDiscourse, go: Callable[[DiscourseReplier], Awaitable[T]], *, timeout: float = CALM_TIMEOUT,
+        **extra: Any) -> T:  # fmt: skip
     async def main() -> T:
-        policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=0.5, retries=0)
+        policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=timeout, retries=0)
         async with SafeHttp(policy) as http:
             return await go(DiscourseReplier(voice(fake, **extra), http=http))
 
@@ -110,7 +111,7 @@ def test_find_reply_after_a_stall_finds_the_post(forum: FakeDiscourse) -> None:
         on_2 = await replier.find_reply(target(forum, topic, 2), key=effect, text="We are on it.")
         return found, other, on_2
 
-    found, other, on_2 = run(forum, go)
+    found, other, on_2 = run(forum, go, timeout=STALL_TIMEOUT)
     posted = [
         p for p in forum.replies_to(f"{topic}/1") if p["username"] == "acme" and p["raw"] == "We are on it."
     ]

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from fakes.base import CALM_TIMEOUT, STALL_TIMEOUT
 from fakes.mastodon import FakeMastodon
 from luister.connectors.base import (
     Capability,
@@ -42,18 +43,17 @@ def tid(moment: datetime, clock_id: int = 7) -> str:
 @pytest.fixture
 def fake() -> Iterator[FakeMastodon]:
     platform = FakeMastodon(max_characters=500)
-    platform.stall_seconds = 1.5
     with platform:
         yield platform
 
 
 def run(fake: FakeMastodon, use: Callable[[MastodonReplier], Awaitable[T]], *, token: str | None = None,
-        now: datetime | None = None, **voice: Any) -> T:  # fmt: skip
+        now: datetime | None = None, timeout: float = CALM_TIMEOUT, **voice: Any) -> T:  # fmt: skip
     if token is None:
         _, token = fake.add_account("acme", "acme-token")
 
     async def go() -> T:
-        policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=0.6)
+        policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=timeout)
         async with SafeHttp(policy) as http:
             settings = MastodonVoice(instance=fake.url, token=token, **voice)  # type: ignore[arg-type]
             replier = MastodonConnector.replier(settings, http=http)
@@ -149,7 +149,7 @@ def test_after_a_stall_find_reply_within_the_hour_returns_the_one_status(fake: F
             await r.reply(target_of(parent), "Antwoord", key=k)
         return await r.find_reply(target_of(parent), key=k, text="Antwoord")
 
-    found = run(fake, go)
+    found = run(fake, go, timeout=STALL_TIMEOUT)
     [reply] = fake.replies_to(parent["id"])
     assert found is not None and found.external_id == reply["id"]
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from fakes.base import CALM_TIMEOUT, STALL_TIMEOUT
 from fakes.reddit import FakeReddit
 from luister.connectors.base import (
     Capability,
@@ -33,7 +34,6 @@ AGENT = "server:luister-test:1.0 (by /u/acme)"
 @pytest.fixture
 def reddit() -> Iterator[FakeReddit]:
     fake = FakeReddit()
-    fake.stall_seconds = 1.5
     with fake:
         yield fake
 
@@ -46,9 +46,10 @@ def voice(fake: FakeReddit, **extra: Any) -> RedditVoice:
     return RedditVoice(**fields)
 
 
-def run(fake: FakeReddit, go: Callable[[RedditReplier], Awaitable[T]], **extra: Any) -> T:
+def run(fake: FakeReddit, go: Callable[[RedditReplier], Awaitable[T]], *, timeout: float = CALM_TIMEOUT,
+        **extra: Any) -> T:  # fmt: skip
     async def main() -> T:
-        policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=0.5, retries=0)
+        policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=timeout, retries=0)
         async with SafeHttp(policy) as http:
             return await go(RedditReplier(voice(fake, **extra), http=http, tokens=TokenCache()))
 
@@ -121,7 +122,7 @@ def test_find_reply_after_a_stall_finds_the_comment(reddit: FakeReddit) -> None:
         other = await replier.find_reply(target(reddit, post), key=effect, text="Something else")
         return found, other
 
-    found, other = run(reddit, go)
+    found, other = run(reddit, go, timeout=STALL_TIMEOUT)
     [posted] = [c for c in reddit.replies_to(post) if not c["body"].startswith("other")]
     assert found is not None and found.external_id == posted["name"]
     assert other is None
@@ -294,7 +295,7 @@ def test_two_voices_of_one_app_get_their_own_tokens(reddit: FakeReddit) -> None:
     post = reddit.seed_post()
 
     async def go() -> None:
-        policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=0.5, retries=0)
+        policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=CALM_TIMEOUT, retries=0)
         tokens = TokenCache()  # shared, as the process's TOKENS is
         async with SafeHttp(policy) as http:
             for name, password in (("acme", "hunter2"), ("other", "pa55")):

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fakes.base import CALM_TIMEOUT, STALL_TIMEOUT
 from fakes.youtube import FakeYouTube
 from luister.connectors.base import (
     Capability,
@@ -35,7 +36,6 @@ NOON_UTC = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)  # 05:00 in California (PDT, 
 @pytest.fixture
 def youtube() -> Iterator[FakeYouTube]:
     fake = FakeYouTube()
-    fake.stall_seconds = 1.5
     with fake:
         yield fake
 
@@ -46,9 +46,10 @@ def voice(fake: FakeYouTube, **extra: Any) -> YouTubeVoice:
     return YouTubeVoice(**fields)
 
 
-def run(fake: FakeYouTube, go: Callable[[YouTubeReplier], Awaitable[T]], **extra: Any) -> T:
+def run(fake: FakeYouTube, go: Callable[[YouTubeReplier], Awaitable[T]], *, timeout: float = CALM_TIMEOUT,
+        **extra: Any) -> T:  # fmt: skip
     async def main() -> T:
-        policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=0.5, retries=0)
+        policy = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=timeout, retries=0)
         async with SafeHttp(policy) as http:
             replier = YouTubeReplier(
                 voice(fake, **extra), http=http, tokens=TokenCache(), now=lambda: NOON_UTC
@@ -113,7 +114,7 @@ def test_find_reply_after_a_stall_finds_the_reply(youtube: FakeYouTube) -> None:
         missing = await replier.find_reply(target(youtube, top), key=effect, text="Never sent")
         return found, missing
 
-    found, missing = run(youtube, go)
+    found, missing = run(youtube, go, timeout=STALL_TIMEOUT)
     [ours] = [c for c in youtube.replies_to(top) if c["snippet"]["authorChannelId"]["value"] == ACME]
     assert found is not None and found.external_id == ours["id"]
     assert missing is None

@@ -34,6 +34,11 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 Handler = Callable[..., Response]
+
+# A client's time-out in the tests: generous where a test expects an answer (a loaded CI machine can take
+# more than half a second to answer), short only where a test makes the platform stall on purpose.
+CALM_TIMEOUT = 5.0
+STALL_TIMEOUT = 1.0
 logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # no access log lines in the test output
 
 
@@ -53,7 +58,7 @@ class FakePlatform:
     """Subclasses define ``rules()`` (werkzeug Rules whose endpoints are method names) and the
     platform's write handlers call :meth:`write_fault` before storing, and :meth:`after_accept` after."""
 
-    stall_seconds = 3.0  # longer than the client's time-out in the tests that stall
+    stall_seconds = 3.0  # longer than STALL_TIMEOUT, the client's time-out in the tests that stall
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -147,7 +152,8 @@ class FakePlatform:
 
     def start(self) -> FakePlatform:
         self._server = make_server("127.0.0.1", 0, self, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        server = self._server  # polls for shutdown every 20 ms: stop() returns at once, not after 0.5 s
+        self._thread = threading.Thread(target=lambda: server.serve_forever(poll_interval=0.02), daemon=True)
         self._thread.start()
         return self
 
