@@ -19,7 +19,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from sqlalchemy.engine import Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
-from luister.domain.sources import masked
+from luister.domain.sources import is_secret_name
 from luister.services import audit
 from luister.services.sources import SourceError, check_owned
 from luister.storage.tables import source, source_run
@@ -128,7 +128,7 @@ def read_option_form(
 
 def _kind(name: str, annotation: Any) -> tuple[FieldKind, tuple[str, ...]]:
     base = _without_none(annotation)
-    if base is SecretStr or _looks_secret(name):
+    if base is SecretStr or is_secret_name(name):
         return "secret", ()
     if base is bool:
         return "bool", ()
@@ -153,11 +153,6 @@ def _without_none(annotation: Any) -> Any:
         rest = [arg for arg in get_args(annotation) if arg is not type(None)]
         return _without_none(rest[0]) if len(rest) == 1 else annotation
     return annotation
-
-
-def _looks_secret(name: str) -> bool:
-    probe = "x" * 12
-    return bool(masked({name: probe})[name] != probe)
 
 
 def _shown(value: Any) -> str:
