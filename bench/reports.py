@@ -5,7 +5,7 @@
     python bench/reports.py --db /tmp/r.db   # keep the database: a second run (other code) reuses it
 
 A fresh SQLite database gets ``--rows`` mentions over 60 days for a brand, two competitors and a campaign
-topic (with their day rollups, as ingest keeps them), a goal tree of 3 goals and 12 KPIs (share of voice
+topic (with their rollups, as the writer keeps them), a goal tree of 3 goals and 12 KPIs (share of voice
 three ways, net sentiment three ways, positive share and gap, leads, first response median and p90, SLA
 attainment; the inbox is empty here) with targets, and 3 overlapping projects that name the KPIs they
 should move. The report is then made three times, as the scheduler and the download make it, and the
@@ -19,17 +19,18 @@ import io
 import random
 import tempfile
 import time
-from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pypdf
 
+from luister.domain.rollups import RollupInput, rollup
 from luister.kpis import actions, projects, report_render
 from luister.settings import Settings
+from luister.storage import rollups
 from luister.storage.engine import create_engine
 from luister.storage.migrate import upgrade
-from luister.storage.tables import ROLLUP_TABLES, mention, mention_topic, topic
+from luister.storage.tables import mention, mention_topic, topic
 
 START = datetime(2026, 10, 5, tzinfo=UTC)
 DAYS = 60
@@ -46,33 +47,27 @@ def load(engine, rows: int) -> None:  # type: ignore[no-untyped-def]
         ids = [conn.execute(topic.insert().values(name=n, kind=k, query=n.lower())).inserted_primary_key[0]
                for n, k, _ in TOPICS]  # fmt: skip
     weights = [w for _, _, w in TOPICS]
-    days: Counter[tuple[int, date, str]] = Counter()
     for first in range(0, rows, BATCH):
-        batch, links = [], []
+        batch, links, counted = [], [], []
         for n in range(first, min(first + BATCH, rows)):
             when = START + timedelta(seconds=rng.randrange(DAYS * 86_400))
             mood = rng.choice(MOODS)
+            followers = rng.randrange(5000)
             batch.append({"id": n + 1, "channel": "mastodon", "external_id": str(n),
-                          "author_handle": f"u{n % 9000}", "author_followers": rng.randrange(5000),
+                          "author_handle": f"u{n % 9000}", "author_followers": followers,
                           "text": f"Voltaro bericht {n}",
                           "published_at": when, "fetched_at": when, "raw": "{}", "sentiment": mood,
                           "like_count": n % 7, "share_count": n % 3})  # fmt: skip
             tid = rng.choices(ids, weights)[0]
             links.append({"mention_id": n + 1, "topic_id": tid})
-            days[(tid, when.date(), mood)] += 1
-        with engine.begin() as conn:
+            counted.append(RollupInput(published_at=when, channel="mastodon", country=None, language=None,
+                                       sentiment=mood, sentiment_score=None, intents=(),
+                                       engagement=n % 7 + n % 3, followers=followers, duplicate=False,
+                                       topic_ids=(tid,)))  # fmt: skip
+        with engine.begin() as conn:  # as the writer stores a batch: the mentions and their counts
             conn.execute(mention.insert(), batch)
             conn.execute(mention_topic.insert(), links)
-    full, senti = ROLLUP_TABLES["rollup_day"], ROLLUP_TABLES["rollup_day_sentiment"]
-    with engine.begin() as conn:
-        bucket = {d: datetime(d.year, d.month, d.day, tzinfo=UTC) for _, d, _ in days}
-        conn.execute(full.insert(), [
-            {"topic_id": t, "bucket": bucket[d], "channel": "mastodon", "country": "NL", "language": "nl",
-             "sentiment": m, "mentions": c, "duplicates": 0, "sentiment_sum": 0.0, "engagement": 4 * c,
-             "reach": 2500 * c} for (t, d, m), c in days.items()])  # fmt: skip
-        conn.execute(senti.insert(), [{"topic_id": t, "bucket": bucket[d], "sentiment": m, "mentions": c,
-                                       "duplicates": 0, "sentiment_sum": 0.0, "engagement": 4 * c,
-                                       "reach": 2500 * c} for (t, d, m), c in days.items()])  # fmt: skip
+            rollups.apply(conn, rollup(counted))
 
 
 def goals(engine) -> list[int]:  # type: ignore[no-untyped-def]

@@ -14,7 +14,9 @@ from sqlalchemy.engine import Engine
 from kpi_world import goals, world
 from luister.domain.accounts import EVERYTHING
 from luister.kpis import actions, period_sums, read, report_render
+from luister.kpis import formulas as f
 from luister.kpis.status import PeriodKind, period_at, periods_until
+from luister.storage import rollups
 from luister.storage.tables import mention, mention_topic, topic
 
 AT = datetime(2026, 11, 4, 10, 30, tzinfo=UTC)  # inside an hour: the last period ends here
@@ -49,6 +51,7 @@ def _spread(engine: Engine) -> list[int]:
                 reply_count=rng.choice([None, 2]))).inserted_primary_key[0]  # fmt: skip
             for topic_id in rng.sample(ids, rng.choice([1, 1, 2])):
                 conn.execute(mention_topic.insert().values(mention_id=mention_id, topic_id=topic_id))
+    rollups.rebuild(engine)  # the counts the writer keeps with every stored batch
     return ids
 
 
@@ -75,6 +78,43 @@ def test_one_pass_sums_equal_each_periods_own_sums(engine: Engine) -> None:
         odd = (datetime(2026, 10, 20, 8, 15, tzinfo=UTC), datetime(2026, 10, 21, tzinfo=UTC))
         period_sums.fill(conn, cache, ids, [odd, bounds[0]])
         assert odd not in cache and cache[bounds[0]] is kept
+
+
+def _scanned(
+    engine: Engine, ids: list[int], since: datetime, until: datetime
+) -> dict[int, tuple[float, ...]]:
+    """The sums read from every mention of the period (the way before the rollups kept squares)."""
+    with engine.connect() as conn:
+        rows = conn.execute(read.sums_query(ids, since, until))
+        return {int(row[0]): _fields(read.sums_of(row)) for row in rows}
+
+
+def _fields(sums: f.TopicSums) -> tuple[float, ...]:
+    return (sums.mentions, sums.reach, sums.reach_squares, sums.engagement, sums.engagement_squares,
+            sums.positive, sums.neutral, sums.negative)  # fmt: skip
+
+
+def test_sums_from_the_rollups_equal_a_scan_of_the_mentions(engine: Engine) -> None:
+    """Whole hours come from the rollups (with their squares), part-hours at either end from the mentions:
+    together exactly what a scan of the period's mentions adds up to."""
+    world(engine)
+    ids = _spread(engine)
+    odd = [
+        (datetime(2026, 10, 20, 8, 15, tzinfo=UTC), datetime(2026, 10, 21, tzinfo=UTC)),
+        (datetime(2026, 10, 20, 8, 15, tzinfo=UTC), datetime(2026, 10, 20, 8, 45, tzinfo=UTC)),
+        (datetime(2026, 10, 20, 8, 15, tzinfo=UTC), datetime(2026, 10, 20, 9, 45, tzinfo=UTC)),
+        (datetime(2026, 9, 1, tzinfo=UTC), AT),
+        (EDGES[3], EDGES[4]),
+        (EDGES[1], EDGES[2] + timedelta(microseconds=1)),
+    ]
+    with engine.connect() as conn:
+        for since, until in [*_bounds(), *odd]:
+            got = {t: _fields(s) for t, s in read.topic_sums(conn, ids, since, until).items() if s.mentions}
+            want = _scanned(engine, ids, since, until)
+            assert got.keys() == want.keys(), (since, until)
+            for t in want:
+                assert got[t] == pytest.approx(want[t], rel=1e-12), (since, until, t)
+    assert sum(s[0] for s in _scanned(engine, ids, *odd[3]).values()) > 300  # matches of all 300 and more
 
 
 def test_the_report_shows_the_figures_read_period_by_period(engine: Engine) -> None:

@@ -78,7 +78,8 @@ class RollupInput:
 
 @dataclass(slots=True)
 class Rollup:
-    """Sums per key: ``hours`` maps to [mentions, duplicates, sentiment_sum, engagement, reach]."""
+    """Sums per key: ``hours`` maps to [mentions, duplicates, sentiment_sum, engagement, reach,
+    engagement_squares, reach_squares] (the squares: per mention, for the KPIs' intervals)."""
 
     hours: dict[HourKey, list[float]] = field(default_factory=dict)
     intents: dict[IntentKey, int] = field(default_factory=dict)
@@ -98,17 +99,21 @@ class Rollup:
         dims = (item.channel, item.country or UNKNOWN, item.language or UNKNOWN, item.sentiment or UNKNOWN)
         duplicate, score = sign * int(item.duplicate), sign * (item.sentiment_score or 0.0)
         engaged, reach = sign * item.engagement, sign * item.followers
+        engaged_squared = float(sign * item.engagement * item.engagement)
+        reach_squared = float(sign * item.followers * item.followers)
         for topic_id in (ALL_TOPICS, *item.topic_ids):
             at = (topic_id, hour, *dims)
             sums = self.hours.get(at)
             if sums is None:
-                self.hours[at] = [sign, duplicate, score, engaged, reach]
+                self.hours[at] = [sign, duplicate, score, engaged, reach, engaged_squared, reach_squared]
             else:
                 sums[0] += sign
                 sums[1] += duplicate
                 sums[2] += score
                 sums[3] += engaged
                 sums[4] += reach
+                sums[5] += engaged_squared
+                sums[6] += reach_squared
             for intent in item.intents:
                 key = (topic_id, hour, item.channel, intent)
                 self.intents[key] = self.intents.get(key, 0) + sign
@@ -127,7 +132,7 @@ class Projection:
     table: str
     bucket: str  # "hour" or "day"
     dims: tuple[str, ...]
-    intents: bool = False  # counts intents (mentions only) instead of the five sums
+    intents: bool = False  # counts intents (mentions only) instead of the seven sums
 
 
 FULL = ("channel", "country", "language", "sentiment")
@@ -174,6 +179,8 @@ def project(counts: Rollup, projection: Projection) -> dict[tuple[object, ...], 
             total[2] += sums[2]
             total[3] += sums[3]
             total[4] += sums[4]
+            total[5] += sums[5]
+            total[6] += sums[6]
     return out
 
 
@@ -197,9 +204,8 @@ def table_rows(
         if projection.intents:
             rows.append((key[0], at, *key[2:], int(sums[0])))
         else:
-            rows.append(
-                (key[0], at, *key[2:], int(sums[0]), int(sums[1]), float(sums[2]), int(sums[3]), int(sums[4]))
-            )
+            rows.append((key[0], at, *key[2:], int(sums[0]), int(sums[1]), float(sums[2]), int(sums[3]),
+                         int(sums[4]), float(sums[5]), float(sums[6])))  # fmt: skip
     return rows
 
 

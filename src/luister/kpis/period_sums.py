@@ -1,13 +1,13 @@
-"""The topic sums of many periods from one pass over the mentions: a report shows each mention KPI for the
-month so far and for six weeks, which read one by one visit every mention of each period (the month and
-the weeks overlap, so most mentions twice). Here the mentions of all the periods together are read once,
-summed per topic and UTC hour (counts, reach and engagement with their squares, sentiment counts: all of
-them add up), and the hours are folded into the periods in Python.
+"""The topic sums of many periods from one pass: a report shows each mention KPI for the month so far and
+for six weeks, which read one by one visit each period's hours (the month and the weeks overlap). Here the
+hours of all the periods together are read once from the hourly rollups (counts, reach and engagement with
+their squares, sentiment counts: all of them add up; see :mod:`luister.kpis.rolled_sums`), and the hours
+are folded into the periods in Python.
 
-Hours, not local days, because both databases can cut a moment to its UTC hour cheaply and the result is
-the same: every local midnight of Europe/Amsterdam (also across a change to or from summer time) falls on
+Hours, not local days, because the rollups count UTC hours and the result is the same: every local
+midnight of Europe/Amsterdam (also across a change to or from summer time) falls on
 a whole UTC hour, so each hour lies wholly inside or outside a period. The last period may end at a moment
-inside an hour (``now``); that moment is the end of the pass, so the hour holds only what precedes it.
+inside an hour (``now``); that part-hour is read from the mentions, up to that moment.
 Periods whose bounds are not whole hours are left to :func:`luister.kpis.read.cached_sums`."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from luister.kpis import formulas as f
+from luister.kpis import rolled_sums
 from luister.kpis.read import SumsCache, sums_of, sums_query
 from luister.storage.tables import mention
 
@@ -46,12 +47,18 @@ def _whole_hour(moment: datetime) -> bool:
 def hourly_sums(
     conn: Connection, ids: Sequence[int], since: datetime, until: datetime
 ) -> dict[tuple[int, datetime], f.TopicSums]:
-    """Per (topic, UTC hour): what its mentions published in [since, until) add up to."""
+    """Per (topic, UTC hour): what its mentions published in [since, until) add up to; ``since`` is a
+    whole hour. The whole hours come from the rollups, a last part-hour (``until`` inside an hour) from
+    the mentions."""
     if not ids:
         return {}
-    hour = _hour(conn)
-    rows = conn.execute(sums_query(ids, since, until, hour))
-    return {(int(row[0]), _moment(row[9])): sums_of(row) for row in rows}
+    whole = min(rolled_sums.floor_hour(until), until)
+    sums = {(t, h): s for (t, h), s in rolled_sums.hour_sums(conn, ids, since, whole, by_hour=True).items()
+            if h is not None}  # fmt: skip
+    if whole < until:
+        for row in conn.execute(sums_query(ids, whole, until, _hour(conn))):
+            sums[(int(row[0]), _moment(row[9]))] = sums_of(row)
+    return sums
 
 
 def fill(conn: Connection, cache: SumsCache, ids: Sequence[int], periods: Sequence[Bounds]) -> None:
@@ -60,10 +67,11 @@ def fill(conn: Connection, cache: SumsCache, ids: Sequence[int], periods: Sequen
     wanted = sorted({(s, u) for s, u in periods if u > s})
     if not ids or not wanted:
         return
-    lo, hi = min(s for s, _ in wanted), max(u for _, u in wanted)
+    hi = max(u for _, u in wanted)
     wanted = [(s, u) for s, u in wanted if _whole_hour(s) and (_whole_hour(u) or u == hi)]
     if not wanted:
         return
+    lo = min(s for s, _ in wanted)
     hours = sorted(hourly_sums(conn, ids, lo, hi).items(), key=lambda item: item[0][1])
     for since, until in wanted:
         totals = {i: f.TopicSums() for i in ids}

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.inbox import reports as inbox_reports
 from luister.kpis import formulas as f
+from luister.kpis import rolled_sums
 from luister.kpis.library import formula_of, series_formula
 from luister.kpis.status import (
     Period,
@@ -262,10 +263,21 @@ def sums_of(row: Any) -> f.TopicSums:
 def topic_sums(
     conn: Connection, ids: Sequence[int], since: datetime, until: datetime
 ) -> dict[int, f.TopicSums]:
-    """Per topic, what its mentions published in [since, until) add up to (undated mentions left out)."""
+    """Per topic, what its mentions published in [since, until) add up to (undated mentions left out):
+    the whole UTC hours from the rollups, a part-hour at either end from the mentions."""
     if not ids:
         return {}
-    return {row[0]: sums_of(row) for row in conn.execute(sums_query(ids, since, until))}
+    first, last = rolled_sums.ceil_hour(since), rolled_sums.floor_hour(until)
+    if first >= last:
+        return {row[0]: sums_of(row) for row in conn.execute(sums_query(ids, since, until))}
+    whole = rolled_sums.hour_sums(conn, ids, first, last, by_hour=False)
+    totals = {topic_id: sums for (topic_id, _), sums in whole.items()}
+    for edge_since, edge_until in ((since, first), (last, until)):
+        if edge_since < edge_until:
+            for row in conn.execute(sums_query(ids, edge_since, edge_until)):
+                part = sums_of(row)
+                totals[row[0]] = totals[row[0]] + part if row[0] in totals else part
+    return totals
 
 
 def department_volume(conn: Connection, department: str, since: datetime, until: datetime) -> int:

@@ -37,7 +37,9 @@ from luister.domain.rollups import (
 from luister.storage.sql_time import sqlite_time
 from luister.storage.tables import ROLLUP_TABLES, mention, mention_topic, rollup_final
 
-SUMS = ("mentions", "duplicates", "sentiment_sum", "engagement", "reach")
+SUMS = ("mentions", "duplicates", "sentiment_sum", "engagement", "reach", "engagement_squares",
+        "reach_squares")  # fmt: skip
+_BEFORE_SQUARES = 5  # the sums the tables had before migration 0034 (a migration before it counts only those)
 _READ = (
     mention.c.id, mention.c.published_at, mention.c.channel, mention.c.country, mention.c.language,
     mention.c.sentiment, mention.c.sentiment_score, mention.c.intents, mention.c.like_count,
@@ -47,10 +49,10 @@ _DATE_KNOWN = mention.c.date_known
 _ALL_DATED = sa.true().label("date_known")  # before migration 0012 every stored mention had its date
 
 
-def upsert_statement(projection: Projection, mark: str) -> str:
+def upsert_statement(projection: Projection, mark: str, *, before_squares: bool = False) -> str:
     """``INSERT … ON CONFLICT DO UPDATE`` adding to the stored sums (SQLite ≥ 3.24 and PostgreSQL)."""
     key = ("topic_id", "bucket", *projection.dims)
-    sums = ("mentions",) if projection.intents else SUMS
+    sums = ("mentions",) if projection.intents else SUMS[:_BEFORE_SQUARES] if before_squares else SUMS
     columns = key + sums
     add = ", ".join(f"{c} = {projection.table}.{c} + excluded.{c}" for c in sums)
     return (
@@ -59,23 +61,36 @@ def upsert_statement(projection: Projection, mark: str) -> str:
     )
 
 
-def write_with(cursor: Any, counts: Rollup, *, sqlite: bool, time_value: Callable[[Any], Any]) -> None:
+def write_with(
+    cursor: Any,
+    counts: Rollup,
+    *,
+    sqlite: bool,
+    time_value: Callable[[Any], Any],
+    before_squares: bool = False,
+) -> None:
     """Add ``counts`` to every rollup table through a driver cursor (the batch writer's path).
 
-    SQLite has one writer at a time; PostgreSQL writers take row locks in key order (no deadlocks)."""
+    SQLite has one writer at a time; PostgreSQL writers take row locks in key order (no deadlocks).
+    ``before_squares``: the tables have no squares yet (a migration before 0034 counts)."""
     for projection in PROJECTIONS:
         if rows := table_rows(counts, projection, time_value, ordered=not sqlite):
-            cursor.executemany(upsert_statement(projection, "?" if sqlite else "%s"), rows)
+            if before_squares and not projection.intents:
+                width = 2 + len(projection.dims) + _BEFORE_SQUARES
+                rows = [row[:width] for row in rows]
+            statement = upsert_statement(projection, "?" if sqlite else "%s", before_squares=before_squares)
+            cursor.executemany(statement, rows)
 
 
-def apply(conn: Connection, counts: Rollup) -> None:
+def apply(conn: Connection, counts: Rollup, *, before_squares: bool = False) -> None:
     """Add ``counts`` (negative sums subtract) through ``conn``; rows that reach zero are dropped."""
     if not counts:
         return
     sqlite = conn.dialect.name == "sqlite"
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        write_with(cursor, counts, sqlite=sqlite, time_value=sqlite_time if sqlite else _same)
+        time_value = sqlite_time if sqlite else _same
+        write_with(cursor, counts, sqlite=sqlite, time_value=time_value, before_squares=before_squares)
     finally:
         cursor.close()
     hours = sorted({(t, h) for t, h, *_ in counts.hours})
@@ -204,9 +219,16 @@ def rebuild(
     """Count every stored mention again (to repair or check); returns how many were counted. Buckets
     before the final line (see :func:`final_line`) keep their counts."""
     with engine.begin() as conn:
-        line = final_line(conn)
-        _clear(conn, line)
-        return count_all(conn, batch_size=batch_size, on_batch=on_batch, since=line)
+        return rebuild_on(conn, batch_size=batch_size, on_batch=on_batch)
+
+
+def rebuild_on(
+    conn: Connection, *, batch_size: int = 20_000, on_batch: Callable[[int], None] | None = None
+) -> int:
+    """:func:`rebuild` in the caller's transaction (a migration's)."""
+    line = final_line(conn)
+    _clear(conn, line)
+    return count_all(conn, batch_size=batch_size, on_batch=on_batch, since=line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,10 +311,11 @@ def count_all(
     on_batch: Callable[[int], None] | None = None,
     since: datetime | None = None,
     before_date_known: bool = False,
+    before_squares: bool = False,
 ) -> int:
     """Add every stored mention (published ``since``, if given, or without a known date) to the (empty)
     rollups, in id ranges of ``batch_size``. ``before_date_known``: run by a migration before 0012, when
-    every mention had its date (see :func:`read_inputs`)."""
+    every mention had its date (see :func:`read_inputs`); ``before_squares``: before 0034."""
     counted, after = 0, 0
     while True:
         last = conn.execute(
@@ -305,7 +328,7 @@ def count_all(
                 condition, sa.or_(mention.c.published_at >= since, mention.c.date_known.is_(False))
             )
         inputs = read_inputs(conn, condition, before_date_known=before_date_known)
-        apply(conn, rollup(inputs))
+        apply(conn, rollup(inputs), before_squares=before_squares)
         counted += len(inputs)
         if on_batch is not None and inputs:
             on_batch(len(inputs))

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Dialect
 
 from luister.domain.rollups import PROJECTIONS, Projection
 
-SCHEMA_REVISION = "0030"
+SCHEMA_REVISION = "0034"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -404,6 +404,10 @@ def _rollup_table(projection: Projection) -> sa.Table:
             sa.Column("sentiment_sum", sa.Float, nullable=False),  # sum of sentiment scores (−1…+1)
             sa.Column("engagement", sa.BigInteger, nullable=False),  # likes + shares + replies
             sa.Column("reach", sa.BigInteger, nullable=False),  # authors' followers, summed per mention
+            # Σ engagement² and Σ followers² per mention (floats: squares of large audiences overflow
+            # 64 bits), for the KPIs' intervals; 0 in buckets counted before migration 0034 and then retired
+            sa.Column("engagement_squares", sa.Float, nullable=False, server_default="0"),
+            sa.Column("reach_squares", sa.Float, nullable=False, server_default="0"),
         ]
     )
     return sa.Table(
