@@ -5,11 +5,12 @@
     python bench/reports.py --db /tmp/r.db   # keep the database: a second run (other code) reuses it
 
 A fresh SQLite database gets ``--rows`` mentions over 60 days for a brand, two competitors and a campaign
-topic (with their rollups, as the writer keeps them), a goal tree of 3 goals and 12 KPIs (share of voice
-three ways, net sentiment three ways, positive share and gap, leads, first response median and p90, SLA
-attainment; the inbox is empty here) with targets, and 3 overlapping projects that name the KPIs they
-should move. The report is then made three times, as the scheduler and the download make it, and the
-fastest of each step is printed, one figure per line; the PDF's page count beside it.
+topic (with their rollups, as the writer keeps them), ``--trees`` goal trees (a region each) of 3 goals and
+12 KPIs (share of voice three ways, net sentiment three ways, positive share and gap, leads, first response
+median and p90, SLA attainment; the inbox is empty here) with targets, and five overlapping projects that
+name the KPIs they should move: 72 KPIs make a 13-page PDF. The report is then made three times, as the
+scheduler and the download make it, and the fastest of each step is printed, one figure per line; the
+PDF's page count beside it.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pypdf
+import sqlalchemy as sa
 
 from luister.domain.rollups import RollupInput, rollup
 from luister.kpis import actions, projects, report_render
+from luister.kpis.tables import goal
 from luister.settings import Settings
 from luister.storage import rollups
 from luister.storage.engine import create_engine
@@ -39,6 +42,13 @@ BATCH = 20_000
 TOPICS = (("Voltaro", "brand", 0.45), ("Stroomwijs", "competitor", 0.30), ("Enerlux", "competitor", 0.20),
           ("Voltaro Zonnedeal", "campaign", 0.05))  # fmt: skip
 MOODS = ("positive", "neutral", "negative")
+PROJECTS = (
+    ("#Zonnedeal", 35, 52),
+    ("Prijsactie", 45, 56),
+    ("Webcare pilot", 20, 59),
+    ("Winteractie", 50, 59),
+    ("Klantdag", 10, 30),
+)  # fmt: skip  (the report shows five projects at most)
 
 
 def load(engine, rows: int) -> None:  # type: ignore[no-untyped-def]
@@ -70,10 +80,14 @@ def load(engine, rows: int) -> None:  # type: ignore[no-untyped-def]
             rollups.apply(conn, rollup(counted))
 
 
-def goals(engine) -> list[int]:  # type: ignore[no-untyped-def]
-    reputation = actions.create_goal(engine=engine, name="A better reputation than Stroomwijs", actor="b")
-    customers = actions.create_goal(engine=engine, name="More new customers", actor="b", parent_id=reputation)
-    service = actions.create_goal(engine=engine, name="Lower service cost", actor="b")
+def goals(engine, tree: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """Goal tree number ``tree`` (each a region or brand line of the company: the same KPIs, own names)."""
+    region = f" ({tree + 1})" if tree else ""
+    reputation = actions.create_goal(engine=engine, name=f"A better reputation than Stroomwijs{region}",
+                                     actor="b")  # fmt: skip
+    customers = actions.create_goal(engine=engine, name=f"More new customers{region}", actor="b",
+                                    parent_id=reputation)  # fmt: skip
+    service = actions.create_goal(engine=engine, name=f"Lower service cost{region}", actor="b")
     comp = {"topics": ["Voltaro"], "competitors": ["Stroomwijs", "Enerlux"]}
     own = {"topics": ["Voltaro"]}
     specs = [
@@ -92,8 +106,8 @@ def goals(engine) -> list[int]:  # type: ignore[no-untyped-def]
     ]
     ids = []
     for goal_id, key, formula, params, target in specs:
-        kpi_id = actions.create_kpi(engine=engine, goal_id=goal_id, key=key, name=key.upper(), actor="b",
-                                    formula=formula, params=params)  # fmt: skip
+        kpi_id = actions.create_kpi(engine=engine, goal_id=goal_id, key=f"{key}-{tree}", name=key.upper(),
+                                    actor="b", formula=formula, params=params)  # fmt: skip
         if target is not None:
             actions.set_target(engine=engine, kpi_id=kpi_id, period_kind="month", value=target, actor="b",
                                period_start=date(2026, 11, 1))  # fmt: skip
@@ -105,6 +119,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--trees", type=int, default=6, help="goal trees of 3 goals and 12 KPIs each (6: 13 pages)"
+    )
     parser.add_argument("--db", type=Path, help="a database file to keep; loaded only when it does not exist")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -115,16 +132,18 @@ def main() -> None:
             upgrade(engine)
             began = time.perf_counter()
             load(engine, args.rows)
-            kpis = goals(engine)
-            for name, first, last in (("#Zonnedeal", 35, 52), ("Prijsactie", 45, 56),
-                                      ("Webcare pilot", 20, 59)):  # fmt: skip
+            print(f"load: {args.rows} mentions in {time.perf_counter() - began:.1f} s")
+        else:
+            print(f"load: reused {path}")
+        with engine.connect() as conn:
+            made = int(conn.execute(sa.select(sa.func.count()).select_from(goal)).scalar_one()) // 3
+        for tree in range(made, args.trees):
+            kpis = goals(engine, tree)
+            for name, first, last in PROJECTS[tree * 3 : tree * 3 + 3]:
                 projects.create(engine=engine, actor="b", name=name, kind="campaign", now=NOW,
                                 starts_on=(START + timedelta(days=first)).date(),
                                 ends_on=(START + timedelta(days=last)).date(), budget_cents=2_500_000,
                                 kpi_ids=kpis[:2])  # fmt: skip
-            print(f"load: {args.rows} mentions in {time.perf_counter() - began:.1f} s")
-        else:
-            print(f"load: reused {path}")
         start, end = date(2026, 11, 23), date(2026, 11, 30)
         took: dict[str, list[float]] = {"gather": [], "html": [], "pdf": []}
         pages = size = 0

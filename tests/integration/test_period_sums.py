@@ -115,6 +115,11 @@ def test_sums_from_the_rollups_equal_a_scan_of_the_mentions(engine: Engine) -> N
             for t in want:
                 assert got[t] == pytest.approx(want[t], rel=1e-12), (since, until, t)
     assert sum(s[0] for s in _scanned(engine, ids, *odd[3]).values()) > 300  # matches of all 300 and more
+    with engine.connect() as conn:  # the report's count of all mentions by sentiment: rollups and edges
+        for since, until in [*_bounds(), *odd]:
+            figures = report_render.mention_figures(conn, since, until, EVERYTHING)
+            scanned = {k: v for k, v in report_render._counted(conn, since, until, EVERYTHING).items() if v}
+            assert figures.sentiment == scanned and figures.total == sum(scanned.values()), (since, until)
 
 
 def test_the_report_shows_the_figures_read_period_by_period(engine: Engine) -> None:

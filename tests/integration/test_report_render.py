@@ -56,7 +56,7 @@ def test_the_pdf_holds_every_kpi_with_its_figures_in_dutch(engine: Engine) -> No
     )
     assert "Leads leads@1.0 2 Streefcijfer: 19 · Verwachting: 18 · Status: risico" in text
     assert "net_sentiment/share@1.0 0,33" in text
-    assert "Per week W44 W45 W46 W47 W48 W49 0 0 0 0 1 2" in text  # the leads chart's table
+    assert "Per week: W44 0 · W45 0 · W46 0 · W47 0 · W48 1 · W49 2" in text  # the leads chart's figures
     assert "#Zonnedeal" in text and "€ 25.000" in text and "€ 12.345" in text
     # the week of 30 Nov: 7 mentions published (the undated one left out), 3 conversations opened
     assert "Gepubliceerde vermeldingen 7" in text

@@ -24,8 +24,10 @@ from markupsafe import Markup
 from sqlalchemy.engine import Connection, Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
+from luister.domain.rollups import ALL_TOPICS
 from luister.inbox import reports as inbox_reports
-from luister.kpis import period_sums, projects, read
+from luister.kpis import formulas as f
+from luister.kpis import period_sums, projects, read, rolled_sums
 from luister.kpis.report_chart import sparkline
 from luister.kpis.report_texts import LANGUAGES, text
 from luister.kpis.reports import Due
@@ -183,7 +185,28 @@ def _read_sums_once(
 
 
 def mention_figures(conn: Connection, since: datetime, until: datetime, scope: Scope) -> MentionFigures:
-    """Mentions published in [since, until) (a department sees those of the topics it sees), by sentiment."""
+    """Mentions published in [since, until) (a department sees those of the topics it sees), by sentiment.
+    The whole company's whole hours come from the rollups' row of all mentions; a department's mentions
+    are counted once each however many of its topics they match, which only the mentions can say."""
+    counts: dict[str, int] = {}
+    first, last = rolled_sums.ceil_hour(since), rolled_sums.floor_hour(until)
+    if scope.department is None and first < last:
+        whole = rolled_sums.hour_sums(conn, [ALL_TOPICS], first, last, by_hour=False)
+        sums = whole.get((ALL_TOPICS, None), f.TopicSums())
+        polar = {"positive": sums.positive, "neutral": sums.neutral, "negative": sums.negative}
+        counts = {**polar, "unknown": sums.mentions - sum(polar.values())}
+        parts = [(since, first), (last, until)]
+    else:
+        parts = [(since, until)]
+    for part_since, part_until in parts:
+        if part_since < part_until:
+            for key, count in _counted(conn, part_since, part_until, scope).items():
+                counts[key] = counts.get(key, 0) + count
+    counts = {key: count for key, count in counts.items() if count}
+    return MentionFigures(sum(counts.values()), counts)
+
+
+def _counted(conn: Connection, since: datetime, until: datetime, scope: Scope) -> dict[str, int]:
     query = sa.select(mention.c.sentiment, sa.func.count()).where(
         mention.c.published_at >= since, mention.c.published_at < until, mention.c.date_known)  # fmt: skip
     if scope.department is not None:
@@ -193,7 +216,7 @@ def mention_figures(conn: Connection, since: datetime, until: datetime, scope: S
     for label, count in conn.execute(query.group_by(mention.c.sentiment)):
         key = label if label in ("positive", "neutral", "negative") else "unknown"
         counts[key] = counts.get(key, 0) + int(count)
-    return MentionFigures(sum(counts.values()), counts)
+    return counts
 
 
 def inbox_figures(conn: Connection, since: datetime, until: datetime, scope: Scope) -> InboxFigures:
