@@ -11,7 +11,7 @@ from sqlalchemy.engine import Dialect
 
 from luister.domain.rollups import PROJECTIONS, Projection
 
-SCHEMA_REVISION = "0030"
+SCHEMA_REVISION = "0032"
 
 metadata = sa.MetaData(
     naming_convention={
