@@ -62,8 +62,7 @@ def _plain(view: read.ScheduleView, runs: list[read.RunView]) -> dict[str, Any]:
 def schedules_list(
     ctx: typer.Context, fmt: FormatOption = Format.table, department: DepartmentOption = None
 ) -> None:
-    """Every schedule (one department's and the company's, with --department) with its next run and its last
-    run's e-mail state."""
+    """Every schedule (--department: its own and the company's) with its next run and last e-mail state."""
     engine = state_of(ctx).engine()
     views = read.list_schedules(engine=engine, now=_now(), scope=_scope(department))
     runs = read.runs_of(engine=engine, schedule_ids=[v.id for v in views], per_schedule=1)
@@ -91,8 +90,7 @@ def schedules_add(
     template: Annotated[str, typer.Option(help=", ".join(actions.TEMPLATES))] = "weekly_webcare",
     department: DepartmentOption = None,
 ) -> None:
-    """Add a weekly report, e.g. `luister reports schedules add Webcare --to team@example.nl`; with
-    --department it is that department's (its figures only), else the whole company's."""
+    """Add a weekly report (the company's, or --department's), e.g. `add Webcare --to team@example.nl`."""
     day = weekday.strip().lower()
     if day not in DAYS:
         fail(f"weekday: one of {', '.join(DAYS)}", code=2)
