@@ -30,6 +30,7 @@ from luister.inbox.tables import (
     voice,
 )
 from luister.inbox.voices import add_voice
+from luister.kpis.reports import add_schedule
 from luister.services.accounts import create_user
 from luister.services.api_tokens import create_token
 from luister.services.sources import add_source
@@ -71,6 +72,7 @@ class Targets:
     routing_rule: str = ""
     approval_rule: int = 0
     alert_rule: str = ""
+    schedule: int = 0
 
 
 @dataclass
@@ -200,6 +202,8 @@ def build(settings: Settings, engine: Engine) -> World:
             department_key=key,
         )
         t.canned = f"{mark} antwoord"
+        t.schedule = add_schedule(engine=engine, name=f"{mark} rapport", recipients=[t.member], weekday=0,
+                                  at="08:00", now=now, actor="test", department=key)  # fmt: skip
         targets[key] = t
     # Replies: one planned at once (an effect in the ledger), then, under a rule, one waiting for approval.
     for key, t in targets.items():

@@ -190,13 +190,13 @@ EXPECT: dict[str, Expect] = {
     "POST /api/v1/effects/{effect_id}/settle": CO,
     # scheduled reports: company-wide, read to view, changed to manage
     "GET /reports/schedules": V, "POST /reports/schedules": M,
-    "POST /reports/schedules/{schedule_id}/{what}": M,
+    "POST /reports/schedules/{schedule_id}/{what}": MO,
     "GET /api/v1/report-schedules": V, "POST /api/v1/report-schedules": M,
-    "GET /api/v1/report-schedules/{schedule_id}": V, "PUT /api/v1/report-schedules/{schedule_id}": M,
-    "DELETE /api/v1/report-schedules/{schedule_id}": M,
-    "POST /api/v1/report-schedules/{schedule_id}/pause": M,
-    "POST /api/v1/report-schedules/{schedule_id}/resume": M,
-    "POST /api/v1/report-schedules/{schedule_id}/send-now": M,
+    "GET /api/v1/report-schedules/{schedule_id}": VO, "PUT /api/v1/report-schedules/{schedule_id}": MO,
+    "DELETE /api/v1/report-schedules/{schedule_id}": MO,
+    "POST /api/v1/report-schedules/{schedule_id}/pause": MO,
+    "POST /api/v1/report-schedules/{schedule_id}/resume": MO,
+    "POST /api/v1/report-schedules/{schedule_id}/send-now": MO,
 }  # fmt: skip
 
 # Not walked: static files and the API documentation's assets (no data, no state).
@@ -254,7 +254,7 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         "{pair_id}": 999_999,
         "{pair_id:int}": 999_999,
         "{number:int}": 1,
-        "{schedule_id}": 999_999,
+        "{schedule_id}": t.schedule,
         "{what}": "pause",
         "{search_id}": 999_999,
     }
@@ -271,6 +271,9 @@ def fill(path: str, t: Targets, own: Targets) -> str:
     for key, value in values.items():
         path = path.replace(key, str(value))
     return path
+
+
+SCHEDULE = {"name": "Walk", "recipients": ["walk@extern.example"], "weekday": 0, "at": "08:00"}
 
 
 def api_body(method: str, path: str, t: Targets, own: Targets) -> dict[str, Any] | None:
@@ -325,6 +328,8 @@ def api_body(method: str, path: str, t: Targets, own: Targets) -> dict[str, Any]
         "/mentoring/pairs": {"mentor": "Walk", "mentee": "Exec", "started_on": "2026-01-01"},
         "/sessions": {"held_on": "2026-01-02", "topics": ["walk"]},
         "/end": {"ended_on": "2026-02-01"},
+        "/report-schedules": SCHEDULE | {"department": t.department},
+        "/report-schedules/": SCHEDULE | {"department": t.department},
         "/maturity/answers": {
             "answers": {
                 "strategy": 2,

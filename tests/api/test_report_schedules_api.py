@@ -9,10 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import schemathesis
-from api_helpers import Api
+from api_helpers import PASSWORD, Api
 from test_schemathesis import call_every_operation
 
+from luister.domain.accounts import Role
 from luister.runtime import Runtime
+from luister.services.accounts import create_user
+from luister.services.api_tokens import create_token
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Amsterdam
 BODY = {"name": "Webcare weekly", "recipients": ["team@voltaro.example"], "weekday": 0, "at": "08:00"}
@@ -88,3 +91,54 @@ def test_no_report_schedule_operation_answers_with_a_server_error_or_off_schema(
     failures, calls = call_every_operation(operations, headers=api.headers("admin"), max_examples=8)
     assert not failures, "\n\n".join(failures)
     assert calls >= len(operations) * 8
+
+
+def _member(api: Api, email: str, role: Role, department: str | None) -> str:
+    """An API token of someone of ``department``."""
+    create_user(engine=api.engine, email=email, name=email.split("@")[0], password=PASSWORD, role=role,
+                department=department)  # fmt: skip
+    token = create_token(engine=api.engine, email=email, name="tests").secret
+    api.tokens[email] = token
+    return email
+
+
+def test_another_departments_schedule_answers_like_an_unknown_one(api: Api) -> None:
+    eva = _member(api, "eva@voltaro.example", Role.analyst, "marketing")
+    kim = _member(api, "kim@voltaro.example", Role.analyst, "customer-service")
+    own = api.post("/api/v1/report-schedules", json=BODY | {"recipients": [eva]}, role=eva)
+    assert own.status_code == 201 and own.json()["department"] == "marketing"  # always one's own
+    other = api.post(
+        "/api/v1/report-schedules", json=BODY | {"name": "Service", "recipients": [kim]}, role=kim
+    )
+    company = api.post(
+        "/api/v1/report-schedules", json=BODY | {"name": "Company"}
+    )  # an admin's: no department
+    assert (other.json()["department"], company.json()["department"]) == ("customer-service", None)
+    mine, theirs, ours = own.json()["id"], other.json()["id"], company.json()["id"]
+    assert sorted(s["id"] for s in api.get("/api/v1/report-schedules", role=eva).json()) == sorted(
+        [mine, ours]
+    )
+    unknown = api.get("/api/v1/report-schedules/999999", role=eva)
+    for method, suffix in (("GET", ""), ("PUT", ""), ("DELETE", ""), ("POST", "/pause"), ("POST", "/resume"),
+                           ("POST", "/send-now")):  # fmt: skip
+        body = BODY | {"recipients": [eva]} if method == "PUT" else None
+        answer = api.client.request(method, f"/api/v1/report-schedules/{theirs}{suffix}", json=body,
+                                    headers=api.headers(eva))  # fmt: skip
+        assert answer.status_code == 404, (method, suffix, answer.text)
+        assert answer.json()["detail"] == f"there is no report schedule {theirs}"
+        assert answer.json().keys() == unknown.json().keys()
+        if method != "GET":  # the company's: read, but changed only by someone across departments
+            answer = api.client.request(method, f"/api/v1/report-schedules/{ours}{suffix}", json=body,
+                                        headers=api.headers(eva))  # fmt: skip
+            assert answer.status_code == 403, (method, suffix, answer.text)
+    assert api.get(f"/api/v1/report-schedules/{ours}", role=eva).status_code == 200
+    assert api.get(f"/api/v1/report-schedules/{theirs}", role=kim).json()["active"] is True  # untouched
+    made = api.post("/api/v1/report-schedules", json=BODY | {"department": "customer-service"}, role=eva)
+    assert made.status_code == 403 and "marketing" in made.json()["detail"]
+    refused = api.post("/api/v1/report-schedules", json=BODY | {"recipients": [kim]}, role=eva)
+    assert refused.status_code == 422 and kim in refused.json()["detail"]
+    moved = api.put(f"/api/v1/report-schedules/{theirs}", json=BODY | {"department": "marketing",
+                    "recipients": [eva]})  # fmt: skip
+    assert moved.status_code == 200 and moved.json()["department"] == "marketing"  # an admin moves it
+    assert api.get(f"/api/v1/report-schedules/{theirs}", role=kim).status_code == 404
+    assert api.get(f"/api/v1/report-schedules/{theirs}", role=eva).status_code == 200

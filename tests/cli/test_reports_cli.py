@@ -63,3 +63,36 @@ def test_report_schedules_on_the_command_line(sqlite_settings: Settings, tmp_pat
     assert invoke(sqlite_settings, "reports", "schedules", "remove", "1").exit_code == 0
     gone = invoke(sqlite_settings, "reports", "schedules", "remove", "1")
     assert gone.exit_code == 2 and "no report schedule 1" in gone.output
+
+
+def test_working_as_a_department_on_the_command_line(sqlite_settings: Settings) -> None:
+    """--department: its schedules and the company's; another's is as unknown as a missing one."""
+    open_database(settings=sqlite_settings).dispose()
+    for name, department in (("Marketing weekly", "marketing"), ("Service weekly", "customer-service")):
+        made = invoke(sqlite_settings, "reports", "schedules", "add", name, "--to", "bureau@extern.example",
+                      "--department", department)  # fmt: skip
+        assert made.exit_code == 0, made.output
+    assert invoke(sqlite_settings, "reports", "schedules", "add", "Company", "--to", "a@b.nl").exit_code == 0
+    listed = invoke(sqlite_settings, "reports", "schedules", "list", "--department", "marketing",
+                    "--format", "json")  # fmt: skip
+    assert [(r["name"], r["department"]) for r in json.loads(listed.output)] == [
+        ("Company", None),
+        ("Marketing weekly", "marketing"),
+    ]
+    for command in ("pause", "resume", "send-now", "remove"):
+        theirs = invoke(sqlite_settings, "reports", "schedules", command, "2", "--department", "marketing")
+        assert theirs.exit_code == 2 and "there is no report schedule 2" in theirs.output, theirs.output
+        company = invoke(sqlite_settings, "reports", "schedules", command, "3", "--department", "marketing")
+        assert company.exit_code == 2 and "department:" in company.output, company.output
+    assert (
+        invoke(sqlite_settings, "reports", "schedules", "pause", "1", "--department", "marketing").exit_code
+        == 0
+    )
+    everything = json.loads(
+        invoke(sqlite_settings, "reports", "schedules", "list", "--format", "json").output
+    )
+    assert [(r["name"], r["active"]) for r in everything] == [
+        ("Company", True),
+        ("Marketing weekly", False),
+        ("Service weekly", True),
+    ]

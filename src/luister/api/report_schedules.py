@@ -1,6 +1,8 @@
 """``/report-schedules``: scheduled reports — list them with their latest runs and each run's e-mail
 state, add, change, pause, resume, remove, and "send now" (a run by hand; the effects ledger sends it).
-View to read; manage (analysts, admins) to change, as for goals and KPIs."""
+View to read; manage (analysts, admins) to change, as for goals and KPIs. Departments scope schedules as
+they scope goals and KPIs: someone of a department reads their department's schedules and the company's,
+changes their own department's only, and another department's schedule answers 404 like a missing one."""
 
 from dataclasses import asdict
 from datetime import date, datetime
@@ -31,6 +33,11 @@ class ReportScheduleBase(BaseModel):
     language: str = Field("nl", max_length=2, description="`nl` or `en`.")
     zone: str = Field("Europe/Amsterdam", max_length=60, description="IANA time zone of `at`.")
     template: str = Field("weekly_webcare", max_length=40, description=", ".join(actions.TEMPLATES))
+    department: str | None = Field(
+        None, max_length=40, description="Whose report (a department's key): it carries what that department "
+        "sees and goes to those who may see it. Null: the whole company's (only someone across departments "
+        "makes one); someone of a department always makes their own department's.",
+    )  # fmt: skip
 
 
 class ReportScheduleCreate(ReportScheduleBase):
@@ -67,6 +74,8 @@ class ReportScheduleRead(ReportScheduleBase):
 def _problem(exc: Exception) -> ApiError:
     if isinstance(exc, actions.UnknownSchedule):
         return ApiError(404, str(exc))
+    if isinstance(exc, actions.ScheduleProblem) and exc.field == "department":
+        return ApiError(403, str(exc))
     if isinstance(exc, actions.ScheduleProblem):
         return invalid(f"{exc.field}: {exc}")
     raise exc
@@ -77,7 +86,7 @@ REFUSALS = (actions.UnknownSchedule, actions.ScheduleProblem)
 
 def _given(body: ReportScheduleBase) -> actions.ScheduleInput:
     return actions.ScheduleInput(body.name, body.recipients, body.weekday, body.at, body.language, body.zone,
-                                 body.template)  # fmt: skip
+                                 body.template, body.department)  # fmt: skip
 
 
 def routes(runtime: Runtime) -> APIRouter:
@@ -86,18 +95,20 @@ def routes(runtime: Runtime) -> APIRouter:
     Reader = Annotated[UserRead, Depends(caller(engine, Permission.view))]
     Manager = Annotated[UserRead, Depends(caller(engine, Permission.manage))]
 
-    def one(schedule_id: int) -> ReportScheduleRead:
+    def one(schedule_id: int, user: UserRead) -> ReportScheduleRead:
         try:
-            view = read.schedule_of(engine=engine, schedule_id=schedule_id, now=runtime.clock())
+            view = read.schedule_of(engine=engine, schedule_id=schedule_id, now=runtime.clock(),
+                                    scope=user.scope)  # fmt: skip
         except REFUSALS as exc:
             raise _problem(exc) from None
         runs = read.runs_of(engine=engine, schedule_ids=[view.id]).get(view.id, [])
         return _read(view, runs)
 
     @router.get("/report-schedules", response_model=list[ReportScheduleRead], responses=responses(403))
-    def report_schedules_list(_user: Reader) -> list[ReportScheduleRead]:
-        """Every schedule with its next run and its latest runs (each with its e-mail's state)."""
-        views = read.list_schedules(engine=engine, now=runtime.clock())
+    def report_schedules_list(user: Reader) -> list[ReportScheduleRead]:
+        """Every schedule one sees (one's department's and the company's) with its next run and its latest
+        runs (each with its e-mail's state)."""
+        views = read.list_schedules(engine=engine, now=runtime.clock(), scope=user.scope)
         runs = read.runs_of(engine=engine, schedule_ids=[v.id for v in views], per_schedule=5)
         return [_read(v, runs.get(v.id, [])) for v in views]
 
@@ -106,16 +117,16 @@ def routes(runtime: Runtime) -> APIRouter:
     def report_schedules_create(user: Manager, body: ReportScheduleCreate) -> ReportScheduleRead:
         try:
             new = actions.create_schedule(
-                engine=engine, given=_given(body), actor=user.email, now=runtime.clock()
+                engine=engine, given=_given(body), actor=user.email, now=runtime.clock(), scope=user.scope
             )
         except REFUSALS as exc:
             raise _problem(exc) from None
-        return one(new)
+        return one(new, user)
 
     @router.get("/report-schedules/{schedule_id}", response_model=ReportScheduleRead,
                 responses=responses(403, 404))  # fmt: skip
-    def report_schedules_get(_user: Reader, schedule_id: RowId) -> ReportScheduleRead:
-        return one(schedule_id)
+    def report_schedules_get(user: Reader, schedule_id: RowId) -> ReportScheduleRead:
+        return one(schedule_id, user)
 
     @router.put("/report-schedules/{schedule_id}", response_model=ReportScheduleRead,
                 responses=responses(400, 403, 404))  # fmt: skip
@@ -124,17 +135,17 @@ def routes(runtime: Runtime) -> APIRouter:
     ) -> ReportScheduleRead:
         try:
             actions.update_schedule(engine=engine, schedule_id=schedule_id, given=_given(body),
-                                    actor=user.email, now=runtime.clock())  # fmt: skip
+                                    actor=user.email, now=runtime.clock(), scope=user.scope)  # fmt: skip
         except REFUSALS as exc:
             raise _problem(exc) from None
-        return one(schedule_id)
+        return one(schedule_id, user)
 
     @router.delete("/report-schedules/{schedule_id}", status_code=204, responses=responses(403, 404))
     def report_schedules_remove(user: Manager, schedule_id: RowId) -> Response:
         """Remove the schedule and its runs; e-mails already planned stay in the effects ledger."""
         try:
             actions.remove_schedule(engine=engine, schedule_id=schedule_id, actor=user.email,
-                                    now=runtime.clock())  # fmt: skip
+                                    now=runtime.clock(), scope=user.scope)  # fmt: skip
         except REFUSALS as exc:
             raise _problem(exc) from None
         return Response(status_code=204)
@@ -142,10 +153,10 @@ def routes(runtime: Runtime) -> APIRouter:
     def activate(user: UserRead, schedule_id: int, active: bool) -> ReportScheduleRead:
         try:
             actions.set_active(engine=engine, schedule_id=schedule_id, active=active, actor=user.email,
-                               now=runtime.clock())  # fmt: skip
+                               now=runtime.clock(), scope=user.scope)  # fmt: skip
         except REFUSALS as exc:
             raise _problem(exc) from None
-        return one(schedule_id)
+        return one(schedule_id, user)
 
     @router.post("/report-schedules/{schedule_id}/pause", response_model=ReportScheduleRead,
                  responses=responses(403, 404))  # fmt: skip
@@ -165,7 +176,8 @@ def routes(runtime: Runtime) -> APIRouter:
         """Send the report now (also while paused): a run by hand whose e-mail the effects ledger sends."""
         try:
             run_id, _ = actions.send_now(engine=engine, schedule_id=schedule_id, actor=user.email,
-                                         now=runtime.clock(), render=runtime.report_render())  # fmt: skip
+                                         now=runtime.clock(), render=runtime.report_render(),
+                                         scope=user.scope)  # fmt: skip
         except REFUSALS as exc:
             raise _problem(exc) from None
         runs = read.runs_of(engine=engine, schedule_ids=[schedule_id], per_schedule=50)[schedule_id]
@@ -176,7 +188,8 @@ def routes(runtime: Runtime) -> APIRouter:
 
 def _read(view: read.ScheduleView, runs: list[read.RunView]) -> ReportScheduleRead:
     return ReportScheduleRead(
-        id=view.id, name=view.name, recipients=view.recipients, weekday=view.weekday, at=view.at,
+        id=view.id, department=view.department, name=view.name, recipients=view.recipients,
+        weekday=view.weekday, at=view.at,
         language=view.language, zone=view.zone, template=view.template, active=view.active,
         created_by=view.created_by, created_at=view.created_at, next_run=view.next_run,
         runs=[ReportRunRead(**asdict(r)) for r in runs],

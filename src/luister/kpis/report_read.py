@@ -1,5 +1,7 @@
 """Scheduled reports for the edges: the schedules with their next run, and each schedule's latest runs
-with the state of their e-mail in the effects ledger (no writes)."""
+with the state of their e-mail in the effects ledger (no writes). Department scope is applied here: someone
+of a department sees their department's schedules and the company's; another's is as unknown as a missing
+one."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from luister.domain.accounts import EVERYTHING, Scope
 from luister.effects.read import effects_of
 from luister.kpis.report_actions import UnknownSchedule
 from luister.kpis.report_tables import report_run, report_schedule
 from luister.kpis.schedule import Weekly, next_run
+from luister.storage.scoping import seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,7 @@ class ScheduleView:
     created_by: str | None
     created_at: datetime
     next_run: datetime | None  # None while paused
+    department: str | None  # whose report; None: the company's
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,18 +55,25 @@ def _view(row: Any, now: datetime) -> ScheduleView:
     upcoming = next_run(Weekly(row.weekday, time(hour, minute), row.zone), now) if row.active else None
     return ScheduleView(row.id, row.name, row.template, row.language, list(row.recipients), row.weekday,
                         row.at_time, row.zone, bool(row.active), row.created_by, row.created_at,
-                        upcoming)  # fmt: skip
+                        upcoming, row.department)  # fmt: skip
 
 
-def list_schedules(*, engine: Engine, now: datetime) -> list[ScheduleView]:
+def list_schedules(*, engine: Engine, now: datetime, scope: Scope = EVERYTHING) -> list[ScheduleView]:
+    """The schedules ``scope`` sees, by name."""
+    query = sa.select(report_schedule).where(seen(report_schedule.c.department, scope))
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(report_schedule).order_by(report_schedule.c.name, report_schedule.c.id))
+        rows = conn.execute(query.order_by(report_schedule.c.name, report_schedule.c.id))
         return [_view(row, now) for row in rows]
 
 
-def schedule_of(*, engine: Engine, schedule_id: int, now: datetime) -> ScheduleView:
+def schedule_of(
+    *, engine: Engine, schedule_id: int, now: datetime, scope: Scope = EVERYTHING
+) -> ScheduleView:
+    query = sa.select(report_schedule).where(
+        report_schedule.c.id == schedule_id, seen(report_schedule.c.department, scope)
+    )
     with engine.connect() as conn:
-        row = conn.execute(sa.select(report_schedule).where(report_schedule.c.id == schedule_id)).first()
+        row = conn.execute(query).first()
     if row is None:
         raise UnknownSchedule(f"there is no report schedule {schedule_id}")
     return _view(row, now)

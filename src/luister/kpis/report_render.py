@@ -350,13 +350,22 @@ def render_pdf(
 
 def renderer(*, engine: Engine, rates: read.Rates = DEFAULT_RATES) -> Callable[[Due], tuple[str, str]]:
     """The scheduler's ``render``: a due run's subject and HTML body, for the week (or month) before it,
-    with the whole company's figures taken at the moment the run was due."""
+    with the figures its schedule's department sees (the whole company's for a company-wide schedule),
+    taken at the moment the run was due."""
 
     def render(due: Due) -> tuple[str, str]:
         template = due.template if due.template in TEMPLATES else "weekly_webcare"
         language = due.language if due.language in LANGUAGES else "nl"
         start, end = window_of(due)
-        report = gather(engine=engine, template=template, start=start, end=end, now=due.due_at, rates=rates)
+        report = gather(
+            engine=engine,
+            template=template,
+            start=start,
+            end=end,
+            now=due.due_at,
+            rates=rates,
+            scope=due.scope,
+        )
         return subject(report, language), html(report, language)
 
     return render

@@ -23,6 +23,8 @@ report_schedule = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("created_by", sa.String(255), nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False, default=_now),
+    # whose report it is: its figures are what that department sees; NULL: the company's (all figures)
+    sa.Column("department", sa.String(40), nullable=True, index=True),
 )
 
 report_run = sa.Table(

@@ -81,4 +81,6 @@ EXTRA_MESSAGES = (  # texts that reach the templates as values: roles, labels, s
     "choose what the topic is about", "give a whole number of minutes, at least 1",
     "other topics refer to this name; change their queries first",
     "the name is too long (at most 120 characters)",
+    "This schedule is the whole company's: someone who works across departments changes it.",
+    "None of this schedule's recipients may receive its report now; change the recipients first.",
 )  # fmt: skip

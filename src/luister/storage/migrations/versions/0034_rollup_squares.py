@@ -5,7 +5,7 @@ The counts after the final line (see ``luister.storage.rollups.final_line``) are
 squares; buckets before it (their mentions retired by retention) keep 0 there.
 
 Revision ID: 0034
-Revises: 0030
+Revises: 0032
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0034"
-down_revision = "0030"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 
