@@ -142,3 +142,20 @@ def test_another_departments_schedule_answers_like_an_unknown_one(api: Api) -> N
     assert moved.status_code == 200 and moved.json()["department"] == "marketing"  # an admin moves it
     assert api.get(f"/api/v1/report-schedules/{theirs}", role=kim).status_code == 404
     assert api.get(f"/api/v1/report-schedules/{theirs}", role=eva).status_code == 200
+
+
+def test_a_put_without_department_keeps_whose_the_schedule_is(api: Api) -> None:
+    """As for topics (#26 item 6): leaving a field out of a PUT never makes a department's thing the
+    company's; null says so on purpose (only someone across departments may)."""
+    eva = _member(api, "eva@voltaro.example", Role.analyst, "marketing")
+    made = api.post("/api/v1/report-schedules", json=BODY | {"recipients": [eva]}, role=eva).json()
+    assert made["department"] == "marketing"
+    renamed = api.put(
+        f"/api/v1/report-schedules/{made['id']}", json=BODY | {"name": "Nieuw", "recipients": [eva]}
+    )
+    assert renamed.status_code == 200 and renamed.json()["department"] == "marketing"  # an admin's PUT
+    assert api.get(f"/api/v1/report-schedules/{made['id']}", role=eva).json()["name"] == "Nieuw"
+    unknown = api.put("/api/v1/report-schedules/999999", json=BODY)
+    assert unknown.status_code == 404
+    company = api.put(f"/api/v1/report-schedules/{made['id']}", json=BODY | {"department": None})
+    assert company.status_code == 200 and company.json()["department"] is None

@@ -4,7 +4,7 @@ View to read; manage (analysts, admins) to change, as for goals and KPIs. Depart
 they scope goals and KPIs: someone of a department reads their department's schedules and the company's,
 changes their own department's only, and another department's schedule answers 404 like a missing one."""
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime
 from typing import Annotated
 
@@ -36,7 +36,7 @@ class ReportScheduleBase(BaseModel):
     department: str | None = Field(
         None, max_length=40, description="Whose report (a department's key): it carries what that department "
         "sees and goes to those who may see it. Null: the whole company's (only someone across departments "
-        "makes one); someone of a department always makes their own department's.",
+        "makes one); someone of a department always makes their own department's. Left out of a PUT: kept.",
     )  # fmt: skip
 
 
@@ -134,7 +134,12 @@ def routes(runtime: Runtime) -> APIRouter:
         user: Manager, schedule_id: RowId, body: ReportScheduleUpdate
     ) -> ReportScheduleRead:
         try:
-            actions.update_schedule(engine=engine, schedule_id=schedule_id, given=_given(body),
+            given = _given(body)
+            if "department" not in body.model_fields_set:  # left out: the schedule stays whose it was
+                kept = read.schedule_of(engine=engine, schedule_id=schedule_id, now=runtime.clock(),
+                                        scope=user.scope).department  # fmt: skip
+                given = replace(given, department=kept)
+            actions.update_schedule(engine=engine, schedule_id=schedule_id, given=given,
                                     actor=user.email, now=runtime.clock(), scope=user.scope)  # fmt: skip
         except REFUSALS as exc:
             raise _problem(exc) from None
