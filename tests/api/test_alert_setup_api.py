@@ -190,7 +190,7 @@ def test_no_alert_setup_operation_answers_with_a_server_error_or_off_schema(api:
         for op in (result.ok() for result in schema.get_all_operations())
         if "alert setup" in op.definition.raw["tags"]
     ]
-    assert len(operations) == 10
+    assert len(operations) == 11
     failures, calls = call_every_operation(operations, headers=api.headers("admin"), max_examples=10)
     assert not failures, "\n\n".join(failures)
     assert calls >= len(operations) * 10
