@@ -103,8 +103,8 @@ def test_rules_are_added_changed_and_removed_with_errors_in_dutch(settings: Sett
     save_rule(engine=engine, actor="test", name="SLA", kind=RuleKind.sla_breach)  # the inbox's kind
     sla = client.get("/alerts/rules/SLA/edit").text
     assert '<option value="sla_breach" selected>Een inboxgesprek heeft de SLA overschreden' in sla
-    kept = client.post("/alerts/rules/SLA/edit", data=blank | {"kind": "sla_breach", "min_count": "2"},
-                       follow_redirects=False)  # fmt: skip
+    sla_form = blank | {"name": "SLA", "kind": "sla_breach", "min_count": "2"}
+    kept = client.post("/alerts/rules/SLA/edit", data=sla_form, follow_redirects=False)
     assert kept.status_code == 303 and get_rule(engine=engine, name="SLA").kind is RuleKind.sla_breach
     engine.dispose()
 
