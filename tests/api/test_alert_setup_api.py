@@ -4,20 +4,22 @@ channel secrets never come back; rules on another department's topic hidden and 
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import schemathesis
 import sqlalchemy as sa
 from api_helpers import Api
 from test_schemathesis import call_every_operation
 
-from luister.alerts.read import get_rule
+from luister.alerts.read import get_rule, list_alerts, list_rules
 from luister.domain.accounts import Role
 from luister.domain.topics import TopicKind
 from luister.services.accounts import create_user
 from luister.services.api_tokens import create_token
 from luister.services.audit import entries
 from luister.services.topics import save_topic
-from luister.storage.tables import alert_channel
+from luister.storage.secrets import Cipher, open_options
+from luister.storage.tables import alert, alert_channel
 
 HOOK = "https://hooks.example.nl/services/T000/B000/geheim-pad-123"
 
@@ -190,7 +192,7 @@ def test_no_alert_setup_operation_answers_with_a_server_error_or_off_schema(api:
         for op in (result.ok() for result in schema.get_all_operations())
         if "alert setup" in op.definition.raw["tags"]
     ]
-    assert len(operations) == 10
+    assert len(operations) == 11
     failures, calls = call_every_operation(operations, headers=api.headers("admin"), max_examples=10)
     assert not failures, "\n\n".join(failures)
     assert calls >= len(operations) * 10
@@ -215,3 +217,104 @@ def test_the_same_rule_or_channel_added_twice_at_once_is_one_and_a_409(api: Api)
     assert sorted(answers) == [201, 201, 409, 409]
     assert [r["name"] for r in api.get("/api/v1/alert-rules").json()] == ["Piek"]
     assert [c["name"] for c in api.get("/api/v1/alert-channels").json()] == ["team-chat"]
+
+
+def sealed(api: Api, name: str) -> dict[str, object]:
+    with api.engine.connect() as conn:
+        found = conn.execute(sa.select(alert_channel.c.options).where(alert_channel.c.name == name)).scalar()
+    assert isinstance(found, dict)
+    return found
+
+
+def test_a_channel_is_changed_keeping_a_secret_left_blank_and_replacing_one_typed_anew(api: Api) -> None:
+    hook = {"name": "team-chat", "kind": "webhook",
+            "options": {"url": HOOK, "format": "slack", "secret": "teken-geheim-42"}}  # fmt: skip
+    assert api.post("/api/v1/alert-channels", json=hook).status_code == 201
+    before = sealed(api, "team-chat")
+    cipher = Cipher.of(api.settings)
+
+    blank = {"url": "***", "secret": "", "format": "teams", "timeout": 5}
+    kept = api.patch("/api/v1/alert-channels/team-chat", role="analyst", json={"options": blank})
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["options"] | {"url": "***", "secret": "***"} == kept.json()["options"]
+    after = sealed(api, "team-chat")
+    assert (
+        after["url"] == before["url"] and after["secret"] == before["secret"]
+    )  # the very same sealed values
+    assert after["format"] == "teams" and after["timeout"] == 5
+    opened = open_options(after, cipher, what="test")
+    assert opened["url"] == HOOK and opened["secret"] == "teken-geheim-42"
+
+    replaced = api.patch("/api/v1/alert-channels/team-chat",
+                         json={"options": {"secret": "nieuw-geheim-77", "format": "teams"}})  # fmt: skip
+    assert replaced.status_code == 200 and "nieuw" not in replaced.text
+    stored = sealed(api, "team-chat")
+    assert "nieuw" not in str(stored) and stored["url"] == before["url"]  # left out: kept as well
+    opened = open_options(stored, cipher, what="test")
+    assert opened["secret"] == "nieuw-geheim-77" and opened["url"] == HOOK and opened["timeout"] == 10.0
+
+    wrong = api.patch("/api/v1/alert-channels/team-chat", json={"options": {"format": "pigeon"}})
+    assert wrong.status_code == 422 and "format" in wrong.json()["detail"]
+    bad_url = api.patch("/api/v1/alert-channels/team-chat", json={"options": {"url": "ftp://x"}})
+    assert bad_url.status_code == 422 and "url" in bad_url.json()["detail"]
+    assert sealed(api, "team-chat") == stored  # refused changes change nothing
+    unknown = api.patch("/api/v1/alert-channels/nowhere", json={"options": {}})
+    assert unknown.status_code == 404 and unknown.json() == api.get("/api/v1/alert-channels/nowhere").json()
+    assert (
+        api.patch("/api/v1/alert-channels/team-chat", role="viewer", json={"options": {}}).status_code == 403
+    )
+    assert (
+        api.patch("/api/v1/alert-channels/team-chat", role="agent", json={"options": {}}).status_code == 403
+    )
+
+    changes = [e for e in entries(engine=api.engine) if e.action == "alert_channel.change"]
+    assert [e.detail for e in reversed(changes)] == [
+        {"kind": "webhook", "options": ["format", "timeout"]},
+        {"kind": "webhook", "options": ["secret", "timeout"]},
+    ]
+    assert "geheim" not in str([e.detail for e in changes])
+
+
+def test_a_rule_is_renamed_keeping_its_alerts_and_a_taken_name_is_a_409(api: Api) -> None:
+    for name in ("Piek", "Storing"):
+        api.post("/api/v1/alert-rules", json={"name": name, "kind": "volume_spike"})
+    rule = get_rule(engine=api.engine, name="Piek")
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    with api.engine.begin() as conn:
+        conn.execute(alert.insert().values(rule_id=rule.id, kind="volume_spike", severity="warning",
+                                           status="open", title="Piek", summary="", opened_at=now,
+                                           last_seen_at=now))  # fmt: skip
+
+    clash = api.patch("/api/v1/alert-rules/Piek", json={"name": "Storing", "min_count": 3})
+    assert (
+        clash.status_code == 409 and clash.json()["detail"] == "an alert rule with this name exists already"
+    )
+    assert get_rule(engine=api.engine, name="Piek").min_count == 10  # nothing changed
+    assert api.patch("/api/v1/alert-rules/Piek", json={"name": None}).status_code == 422
+
+    renamed = api.patch(
+        "/api/v1/alert-rules/Piek", role="analyst", json={"name": "Volumepiek", "min_count": 4}
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["name"] == "Volumepiek" and renamed.json()["min_count"] == 4
+    assert api.get("/api/v1/alert-rules/Piek").status_code == 404
+    assert get_rule(engine=api.engine, name="Volumepiek").id == rule.id
+    assert [a.rule for a in list_alerts(engine=api.engine)] == ["Volumepiek"]  # its history stays with it
+    assert api.patch("/api/v1/alert-rules/Volumepiek", json={"name": "Volumepiek"}).status_code == 200
+    audited = [
+        (e.action, e.target, e.detail) for e in entries(engine=api.engine, actor="analyst@voltaro.example")
+    ]
+    assert ("alert_rule.rename", "Volumepiek", {"from": "Piek"}) in audited
+
+
+def test_a_rule_of_another_department_cannot_be_renamed(api: Api) -> None:
+    save_topic(engine=api.engine, name="Claims", kind=TopicKind.other, query="advocaat", department="legal")
+    api.post("/api/v1/alert-rules", json={"name": "Claims piek", "kind": "volume_spike", "topic": "Claims"})
+    address = "mia@voltaro.example"
+    create_user(engine=api.engine, email=address, name="Mia", password="a long and secret passphrase",
+                role=Role.analyst, department="marketing")  # fmt: skip
+    mia = {"Authorization": f"Bearer {create_token(engine=api.engine, email=address, name='t').secret}"}
+    hidden = api.client.patch("/api/v1/alert-rules/Claims piek", headers=mia, json={"name": "Van mij"})
+    unknown = api.client.patch("/api/v1/alert-rules/Nergens", headers=mia, json={"name": "Van mij"})
+    assert hidden.status_code == unknown.status_code == 404 and hidden.json() == unknown.json()
+    assert [r.name for r in list_rules(engine=api.engine)] == ["Claims piek"]

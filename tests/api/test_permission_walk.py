@@ -75,6 +75,7 @@ EXPECT: dict[str, Expect] = {
     "POST /alerts/rules/{name:path}/edit": MO, "GET /alerts/rules/{name:path}/remove": MO,
     "POST /alerts/rules/{name:path}/remove": MO, "GET /alerts/channels": V, "POST /alerts/channels": M,
     "GET /alerts/channels/{name}/remove": M, "POST /alerts/channels/{name}/remove": M,
+    "GET /alerts/channels/{name}/edit": M, "POST /alerts/channels/{name}/edit": M,
     "GET /topics": V, "GET /topics/test": V, "POST /topics": M, "GET /topics/{topic_id}/edit": MO,
     "POST /topics/{topic_id}/edit": MO, "POST /topics/{topic_id}/enabled": MO,
     "GET /topics/{topic_id}/delete": MO, "POST /topics/{topic_id}/delete": MO,
@@ -100,6 +101,7 @@ EXPECT: dict[str, Expect] = {
     "PATCH /api/v1/alert-rules/{name:path}": MO, "DELETE /api/v1/alert-rules/{name:path}": MO,
     "GET /api/v1/alert-channel-kinds": V, "GET /api/v1/alert-channels": V, "POST /api/v1/alert-channels": M,
     "GET /api/v1/alert-channels/{name}": V, "DELETE /api/v1/alert-channels/{name}": M,
+    "PATCH /api/v1/alert-channels/{name}": M,
     "POST /api/v1/ingest/{source}": Expect(PUBLIC),  # a push authenticates with its source's secret
     "GET /api/v1/privacy/find": A, "GET /api/v1/privacy/export": A, "POST /api/v1/privacy/erase": A,
     "GET /api/v1/conversations": V, "POST /api/v1/conversations/bulk": C,

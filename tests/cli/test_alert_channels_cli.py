@@ -125,7 +125,7 @@ def test_add_list_test_remove(settings: Settings, engine: Engine, mailbox: Mailb
     ("args", "message"),
     [
         (["pager"], "unknown channel kind 'pager'; installed: email, webhook"),
-        (["webhook", "-o", "url=ftp://x.example/"], "url: Value error, must be an http:// or https:// URL"),
+        (["webhook", "-o", "url=ftp://x.example/"], "url: must be an http:// or https:// URL"),
         (["webhook", "-o", "url=https://x.example/", "-o", "colour=red"], "colour: Extra inputs"),
         (["webhook", "-o", "url"], "write it as KEY=VALUE"),
     ],

@@ -5,10 +5,13 @@ hidden; what viewers may not do; an analyst in Chromium, in Dutch, on a phone.""
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy.engine import Engine
 
-from luister.alerts.actions import save_rule
+from luister.alerts.actions import add_channel, save_rule
 from luister.alerts.model import RuleKind
 from luister.alerts.read import get_rule, list_channels, list_rules
 from luister.domain.accounts import Role
@@ -18,6 +21,8 @@ from luister.services.audit import entries
 from luister.services.database import open_database
 from luister.services.topics import save_topic
 from luister.settings import Settings
+from luister.storage.secrets import Cipher, open_options
+from luister.storage.tables import alert_channel
 from luister.testing import EMAIL, PASSWORD, sign_in, signed_in_client
 
 HOOK = "https://hooks.example.nl/services/T000/B000/geheim-pad-123"
@@ -80,7 +85,7 @@ def test_rules_are_added_changed_and_removed_with_errors_in_dutch(settings: Sett
     save_rule(engine=engine, actor="test", name=name, kind=RuleKind.query, query="storing OR lek",
               topic_name="Voltaro", playbook={"name": "Crisis", "steps": [{"title": "Bel"}]})  # fmt: skip
     changed = client.post("/alerts/rules/Storing%20%3Cb%3E/edit",
-                          data=form | {"query": "storing", "min_count": "3", "name": "ignored"},
+                          data=form | {"query": "storing", "min_count": "3"},
                           follow_redirects=False)  # fmt: skip
     assert changed.status_code == 303, changed.text
     rule = get_rule(engine=engine, name=name)
@@ -98,8 +103,8 @@ def test_rules_are_added_changed_and_removed_with_errors_in_dutch(settings: Sett
     save_rule(engine=engine, actor="test", name="SLA", kind=RuleKind.sla_breach)  # the inbox's kind
     sla = client.get("/alerts/rules/SLA/edit").text
     assert '<option value="sla_breach" selected>Een inboxgesprek heeft de SLA overschreden' in sla
-    kept = client.post("/alerts/rules/SLA/edit", data=blank | {"kind": "sla_breach", "min_count": "2"},
-                       follow_redirects=False)  # fmt: skip
+    sla_form = blank | {"name": "SLA", "kind": "sla_breach", "min_count": "2"}
+    kept = client.post("/alerts/rules/SLA/edit", data=sla_form, follow_redirects=False)
     assert kept.status_code == 303 and get_rule(engine=engine, name="SLA").kind is RuleKind.sla_breach
     engine.dispose()
 
@@ -239,5 +244,140 @@ def test_an_analyst_adds_a_channel_and_a_rule_in_dutch_on_a_phone(
     assert get_rule(engine=engine, name="Storing").channels == ("team-chat",)
     page.set_viewport_size({"width": 1440, "height": 900})
     expect(rule).to_be_visible()
+    context.close()
+    engine.dispose()
+
+
+def test_a_channel_is_changed_on_its_page_keeping_secrets_left_empty(settings: Settings) -> None:
+    client = signed_in_client(settings)
+    engine = open_database(settings=settings)
+    set_language(engine=engine, email=EMAIL, language="nl", actor="test")
+    cipher = Cipher.of(settings)
+    add_channel(engine=engine, actor="test", name="webcare-mail", kind="email", cipher=cipher,
+                options={"host": "smtp.example.nl", "from_address": "alerts@example.nl", "to": "a@example.nl",
+                         "username": "alerts", "password": "smtp-wachtwoord-99"})  # fmt: skip
+    assert 'href="/alerts/channels/webcare-mail/edit"' in client.get("/alerts/channels").text
+    page = client.get("/alerts/channels/webcare-mail/edit")
+    assert page.status_code == 200 and "Meldingskanaal „webcare-mail” wijzigen" in page.text
+    assert 'name="option.host" value="smtp.example.nl"' in page.text and "wachtwoord-99" not in page.text
+    assert re.search(
+        r'type="password" id="option-password" name="option.password"[^>]*placeholder="\*\*\*"', page.text
+    )
+    assert "laat leeg om het te houden" in page.text
+    form = {"csrf": token(page.text), "option.host": "smtp2.example.nl", "option.port": "587",
+            "option.from_address": "alerts@example.nl", "option.to": "a@example.nl, c@example.nl",
+            "option.starttls": "true", "option.username": "alerts", "option.password": "",
+            "option.timeout": "20"}  # fmt: skip
+    saved = client.post("/alerts/channels/webcare-mail/edit", data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    assert "Het kanaal „webcare-mail” is gewijzigd." in client.get(saved.headers["location"]).text
+    opened = open_options(stored_options(engine, "webcare-mail"), cipher, what="test")
+    assert opened["host"] == "smtp2.example.nl" and opened["to"] == ["a@example.nl", "c@example.nl"]
+    assert opened["password"] == "smtp-wachtwoord-99"  # left empty: kept
+
+    alone = client.post("/alerts/channels/webcare-mail/edit", data=form | {"option.username": ""})
+    assert alone.status_code == 400 and "geef gebruikersnaam en wachtwoord samen op" in alone.text
+    assert "Het kanaal is niet gewijzigd:" in alone.text and "give username" not in alone.text
+    port = client.post("/alerts/channels/webcare-mail/edit", data=form | {"option.port": "70000"})
+    assert port.status_code == 400 and "hoogstens 65535" in port.text
+    renewed = client.post("/alerts/channels/webcare-mail/edit", data=form | {"option.password": "nieuw-99"},
+                          follow_redirects=False)  # fmt: skip
+    assert renewed.status_code == 303
+    assert open_options(stored_options(engine, "webcare-mail"), cipher, what="test")["password"] == "nieuw-99"
+
+    with engine.begin() as conn:  # a secret sealed with a key that is gone
+        lost = stored_options(engine, "webcare-mail") | {"password": {"$sealed": "gAAAAAbroken"}}
+        conn.execute(alert_channel.update().values(options=lost))
+    refused = client.post("/alerts/channels/webcare-mail/edit", data=form)
+    assert refused.status_code == 400 and "kunnen niet worden ontsleuteld" in refused.text
+    set_language(engine=engine, email=EMAIL, language="en", actor="test")
+    english = client.post("/alerts/channels/webcare-mail/edit", data=form)
+    assert (
+        english.status_code == 400 and "cannot decrypt" in english.text and "ontsleuteld" not in english.text
+    )
+
+    assert client.get("/alerts/channels/nowhere/edit").status_code == 404
+    assert client.post("/alerts/channels/nowhere/edit", data=form).status_code == 404
+    set_role(engine=engine, email=EMAIL, role=Role.viewer, actor="test")
+    assert client.get("/alerts/channels/webcare-mail/edit").status_code == 403
+    assert client.post("/alerts/channels/webcare-mail/edit", data=form).status_code == 403
+    assert "/edit" not in client.get("/alerts/channels").text
+    changes = [e for e in entries(engine=engine, actor=EMAIL) if e.action == "alert_channel.change"]
+    assert len(changes) == 2 and "wachtwoord" not in str([e.detail for e in changes])
+    engine.dispose()
+
+
+def test_a_rule_is_renamed_on_its_page_and_a_taken_name_is_refused_in_dutch(settings: Settings) -> None:
+    client = signed_in_client(settings)
+    engine = open_database(settings=settings)
+    set_language(engine=engine, email=EMAIL, language="nl", actor="test")
+    for name in ("Piek", "Storing"):
+        save_rule(engine=engine, actor="test", name=name, kind=RuleKind.volume_spike)
+    rule_id = get_rule(engine=engine, name="Piek").id
+    page = client.get("/alerts/rules/Piek/edit")
+    assert '<input id="rule-name" name="name" value="Piek"' in page.text and " disabled" not in page.text
+    form = {"csrf": token(page.text), "name": "Storing", "kind": "volume_spike", "severity": "info",
+            "sensitivity": "0.0005", "min_count": "10", "cooldown": "120"}  # fmt: skip
+    taken = client.post("/alerts/rules/Piek/edit", data=form)
+    assert taken.status_code == 400 and "er bestaat al een meldingsregel met deze naam" in taken.text
+    renamed = client.post(
+        "/alerts/rules/Piek/edit", data=form | {"name": "Volume <piek>"}, follow_redirects=False
+    )
+    assert renamed.status_code == 303
+    assert "De regel „Volume &lt;piek&gt;” is opgeslagen." in client.get(renamed.headers["location"]).text
+    assert get_rule(engine=engine, name="Volume <piek>").id == rule_id
+    assert client.get("/alerts/rules/Piek/edit").status_code == 404
+    assert ("alert_rule.rename", "Volume <piek>") in [(e.action, e.target) for e in entries(engine=engine)]
+    engine.dispose()
+
+
+def stored_options(engine: Engine, name: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(alert_channel.c.options).where(alert_channel.c.name == name)).scalar()
+    assert isinstance(found, dict)
+    return found
+
+
+def test_an_analyst_changes_a_channel_and_renames_a_rule_in_dutch_on_a_phone(
+    sqlite_settings: Settings, live_server: str, browser: Browser
+) -> None:
+    from luister.testing import create_account
+
+    create_account(sqlite_settings)
+    engine = open_database(settings=sqlite_settings)
+    set_language(engine=engine, email=EMAIL, language="nl", actor="test")
+    cipher = Cipher.of(sqlite_settings)
+    add_channel(engine=engine, actor="test", name="team-chat", kind="webhook", cipher=cipher,
+                options={"url": HOOK, "secret": "teken-geheim-42"})  # fmt: skip
+    save_rule(engine=engine, actor="test", name="Piek", kind=RuleKind.volume_spike, channels=["team-chat"])
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server)
+    page.goto(live_server + "/alerts/channels")
+    page.locator(".setup-card", has_text="team-chat").get_by_role("link", name="bewerken").click()
+    expect(page.get_by_role("heading", name="Meldingskanaal „team-chat” wijzigen")).to_be_visible()
+    page.select_option("#option-format", "slack")
+    page.fill("#option-timeout", "500")
+    no_sideways_scroll(page)
+    page.get_by_role("button", name="Kanaal opslaan").click()
+    expect(page.locator(".field.invalid .field-error")).to_contain_text("hoogstens 120")
+    no_sideways_scroll(page)
+    page.fill("#option-timeout", "5")
+    page.get_by_role("button", name="Kanaal opslaan").click()
+    expect(page.get_by_role("status")).to_contain_text("Het kanaal „team-chat” is gewijzigd.")
+    opened = open_options(stored_options(engine, "team-chat"), cipher, what="test")
+    assert opened["format"] == "slack" and opened["url"] == HOOK and opened["secret"] == "teken-geheim-42"
+    assert "geheim" not in page.content()
+
+    page.goto(live_server + "/alerts/rules")
+    page.locator(".setup-card", has_text="Piek").get_by_role("link", name="bewerken").click()
+    page.fill("#rule-name", "Volumepiek")
+    no_sideways_scroll(page)
+    page.get_by_role("button", name="Regel opslaan").click()
+    expect(page.get_by_role("status")).to_contain_text("De regel „Volumepiek” is opgeslagen.")
+    expect(page.locator(".setup-card", has_text="Volumepiek")).to_contain_text("team-chat")
+    no_sideways_scroll(page)
+    assert [r.name for r in list_rules(engine=engine)] == ["Volumepiek"]
     context.close()
     engine.dispose()

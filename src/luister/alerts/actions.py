@@ -14,9 +14,17 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from luister.alerts import delivery
-from luister.alerts.channels.setup import NAME, channel_kinds, is_channel_secret, options_problems
+from luister.alerts.channels.setup import (
+    NAME,
+    channel_kinds,
+    is_channel_secret,
+    masked_options,
+    problems_by_option,
+    secrets_refused,
+)
 from luister.alerts.events import AlertChanged, ChannelChanged, RuleChanged
 from luister.alerts.model import (
     SPIKE_KINDS,
@@ -27,6 +35,7 @@ from luister.alerts.model import (
     ChannelError,
     ChannelNameTaken,
     Finding,
+    InvalidChannelOptions,
     Outcome,
     RuleKind,
     RuleNameTaken,
@@ -40,7 +49,15 @@ from luister.domain.accounts import EVERYTHING, Scope
 from luister.services import audit
 from luister.services.events import EventBus
 from luister.storage.scoping import seen
-from luister.storage.secrets import Cipher, SecretsUnavailable, reseal_options, seal_options
+from luister.storage.secrets import (
+    CannotDecrypt,
+    Cipher,
+    SecretsUnavailable,
+    is_sealed,
+    open_options,
+    reseal_options,
+    seal_options,
+)
 from luister.storage.tables import (
     alert,
     alert_channel,
@@ -51,7 +68,7 @@ from luister.storage.tables import (
     mention,
     topic,
 )
-from luister.storage.unique import insert_new
+from luister.storage.unique import insert_new, is_unique_violation
 
 Emitted = AlertChanged | RuleChanged | ChannelChanged
 
@@ -85,15 +102,18 @@ def save_rule(
     scope: Scope = EVERYTHING,
     replace: bool = True,
     create: bool = True,
+    rename_to: str | None = None,
     bus: EventBus | None = None,
 ) -> RuleRead:
     """Create (unless not ``create``: :class:`UnknownRule`) or replace (unless not ``replace``:
-    :class:`RuleNameTaken`) the rule called ``name``, on a topic ``scope`` sees. Event rules start at the
-    newest stored mention: they fire on what comes in from now on (``luister alerts replay`` shows what
-    they would have caught)."""
+    :class:`RuleNameTaken`) the rule called ``name``, on a topic ``scope`` sees; an existing rule is
+    renamed ``rename_to`` in the same step (:class:`RuleNameTaken` when another rule has that name; its
+    alerts keep pointing at it). Event rules start at the newest stored mention: they fire on what comes
+    in from now on (``luister alerts replay`` shows what they would have caught)."""
     name = name.strip()
+    final = name if rename_to is None else rename_to.strip()
     checked_playbook = check_rule(
-        name=name, kind=kind, query=query, intent=intent, min_followers=min_followers, threshold=threshold,
+        name=final, kind=kind, query=query, intent=intent, min_followers=min_followers, threshold=threshold,
         sensitivity=sensitivity, min_count=min_count, cooldown_minutes=cooldown_minutes, playbook=playbook,
     )  # fmt: skip
     with engine.begin() as conn:
@@ -117,11 +137,30 @@ def save_rule(
             if insert_new(conn, alert_rule.insert().values(name=name, **values)) is None:
                 raise RuleNameTaken("an alert rule with this name exists already")  # added meanwhile
         else:
+            if final != name:
+                _rename(conn, existing, name, final, actor)
             conn.execute(alert_rule.update().where(alert_rule.c.id == existing).values(**values))
         detail = {"kind": kind.value, "topic": topic_name, "channels": list(channels)}
-        audit.record(conn, actor=actor, action="alert_rule.save", target=name, detail=detail)
-    _emit(bus, RuleChanged(name, "saved", actor))
-    return get_rule(engine=engine, name=name)
+        audit.record(conn, actor=actor, action="alert_rule.save", target=final, detail=detail)
+    if final != name:
+        _emit(bus, RuleChanged(name, "renamed", actor))
+    _emit(bus, RuleChanged(final, "saved", actor))
+    return get_rule(engine=engine, name=final)
+
+
+def _rename(conn: Connection, rule_id: int, old: str, new: str, actor: str) -> None:
+    """Rename the rule (its alerts and links point at its id, so they follow); a taken name refuses."""
+    taken = conn.execute(sa.select(alert_rule.c.id).where(alert_rule.c.name == new)).scalar()
+    if taken is not None and taken != rule_id:
+        raise RuleNameTaken("an alert rule with this name exists already")
+    try:
+        with conn.begin_nested():
+            conn.execute(alert_rule.update().where(alert_rule.c.id == rule_id).values(name=new))
+    except IntegrityError as exc:  # taken by another request meanwhile
+        if not is_unique_violation(exc):
+            raise
+        raise RuleNameTaken("an alert rule with this name exists already") from None
+    audit.record(conn, actor=actor, action="alert_rule.rename", target=new, detail={"from": old})
 
 
 def update_rule(
@@ -134,8 +173,11 @@ def update_rule(
     bus: EventBus | None = None,
 ) -> RuleRead:
     """Change the settings in ``changes`` of rule ``name`` (one ``scope`` sees; else
-    :class:`UnknownRule`), keeping the others; checked and saved as :func:`save_rule` does."""
+    :class:`UnknownRule`), keeping the others; checked and saved as :func:`save_rule` does. A ``name``
+    among the changes renames the rule."""
     old = get_rule(engine=engine, name=name, scope=scope)
+    changes = dict(changes)
+    rename_to = changes.pop("name", None)
     kept: dict[str, Any] = {
         "kind": old.kind, "topic_name": old.topic, "query": old.query, "intent": old.intent,
         "min_followers": old.min_followers, "threshold": old.threshold, "sensitivity": old.sensitivity,
@@ -145,7 +187,8 @@ def update_rule(
     if unknown := sorted(set(changes) - set(kept)):
         raise AlertRuleError(f"a rule has no setting {', '.join(unknown)}")
     merged = kept | dict(changes)
-    return save_rule(engine=engine, actor=actor, name=old.name, scope=scope, create=False, bus=bus, **merged)
+    return save_rule(engine=engine, actor=actor, name=old.name, scope=scope, create=False, bus=bus,
+                     rename_to=rename_to, **merged)  # fmt: skip
 
 
 def remove_rule(*, engine: Engine, actor: str, name: str, bus: EventBus | None = None) -> None:
@@ -194,26 +237,97 @@ def add_channel(
     kinds = kinds if kinds is not None else channel_kinds()
     if not NAME.match(name):
         raise ChannelError(
-            f"invalid channel name {name!r}: letters, digits, '.', '_' and '-', at most 120 characters"
+            f"invalid channel name {name!r}: letters, digits, '.', '_' and '-', at most 120 characters",
+            f"ongeldige kanaalnaam {name!r}: letters, cijfers, '.', '_' en '-', hooguit 120 tekens",
+            field="name",
         )
     cls = kinds.get(kind)
     if cls is None:
-        raise ChannelError(f"unknown channel kind {kind!r}; installed: {', '.join(sorted(kinds)) or 'none'}")
-    try:
-        parsed = cls.options_model(**options)
-    except ValidationError as exc:
-        raise ChannelError(f"invalid options for {kind}: {options_problems(exc)}") from None
-    try:
-        stored = seal_options(parsed.model_dump(mode="json"), cipher, secret=is_channel_secret)
-    except SecretsUnavailable as exc:
-        raise ChannelError(str(exc)) from None
+        installed = ", ".join(sorted(kinds))
+        raise ChannelError(
+            f"unknown channel kind {kind!r}; installed: {installed or 'none'}",
+            f"onbekend soort kanaal {kind!r}; geïnstalleerd: {installed or 'geen'}",
+            field="kind",
+        )
+    stored = _sealed(kind, cls, options, cipher)
     with engine.begin() as conn:
         inserted = alert_channel.insert().values(name=name, kind=kind, options=stored, enabled=True)
         if insert_new(conn, inserted) is None:  # there already, or added by another request meanwhile
-            raise ChannelNameTaken(f"an alert channel named {name!r} exists already")
+            raise ChannelNameTaken(
+                f"an alert channel named {name!r} exists already",
+                f"er bestaat al een meldingskanaal met de naam {name!r}",
+                field="name",
+            )
         audit.record(conn, actor=actor, action="alert_channel.add", target=name, detail={"kind": kind})
     _emit(bus, ChannelChanged(name, "added", actor))
     return get_channel(engine=engine, name=name)
+
+
+def change_channel(
+    *,
+    engine: Engine,
+    actor: str,
+    name: str,
+    options: Mapping[str, Any],
+    cipher: Cipher,
+    kinds: Mapping[str, type[Any]] | None = None,
+    bus: EventBus | None = None,
+) -> ChannelRead:
+    """Give channel ``name`` new ``options``, checked as :func:`add_channel` checks them. A secret left
+    out, left blank or given as it is shown (``***``) keeps its sealed value; one typed anew replaces it.
+    The audit row names the options that changed, never their values."""
+    kinds = kinds if kinds is not None else channel_kinds()
+    with engine.begin() as conn:
+        row = conn.execute(
+            sa.select(alert_channel.c.id, alert_channel.c.kind, alert_channel.c.options)
+            .where(alert_channel.c.name == name)
+            .with_for_update()
+        ).first()
+        if row is None:
+            raise UnknownChannel(
+                f"no alert channel named {name!r}", f"geen meldingskanaal met de naam {name!r}"
+            )
+        cls = kinds.get(row.kind)
+        if cls is None:
+            raise ChannelError(
+                f"channel kind {row.kind!r} of {name!r} is not installed",
+                f"het soort kanaal {row.kind!r} van {name!r} is niet geïnstalleerd",
+                field="kind",
+            )
+        old: dict[str, Any] = dict(row.options or {})
+        shown = masked_options(old)
+        kept = {
+            key for key in old if is_channel_secret(key) and options.get(key) in (None, "", shown.get(key))
+        }
+        try:
+            opened = open_options({key: old[key] for key in kept}, cipher, what=f"alert channel {name!r}")
+        except (CannotDecrypt, SecretsUnavailable) as exc:
+            raise secrets_refused(exc) from None
+        stored = _sealed(row.kind, cls, {**options, **opened}, cipher)
+        stored |= {key: old[key] for key in kept if is_sealed(old[key])}  # the very same sealed value
+        changed = sorted(
+            key
+            for key in set(old) | set(stored)
+            if key not in kept
+            and (key in options if is_channel_secret(key) else old.get(key) != stored.get(key))
+        )
+        conn.execute(alert_channel.update().where(alert_channel.c.id == row.id).values(options=stored))
+        audit.record(conn, actor=actor, action="alert_channel.change", target=name,
+                     detail={"kind": row.kind, "options": changed})  # fmt: skip
+    _emit(bus, ChannelChanged(name, "changed", actor))
+    return get_channel(engine=engine, name=name)
+
+
+def _sealed(kind: str, cls: type[Any], options: Mapping[str, Any], cipher: Cipher) -> dict[str, Any]:
+    """``options`` checked against the kind's options model, its secrets sealed with ``cipher``."""
+    try:
+        parsed = cls.options_model(**options)
+    except ValidationError as exc:
+        raise InvalidChannelOptions(kind, problems_by_option(exc)) from None
+    try:
+        return seal_options(parsed.model_dump(mode="json"), cipher, secret=is_channel_secret)
+    except SecretsUnavailable as exc:
+        raise secrets_refused(exc) from None
 
 
 def reseal_channels(*, engine: Engine, cipher: Cipher, actor: str) -> int:
@@ -237,7 +351,9 @@ def remove_channel(*, engine: Engine, actor: str, name: str, bus: EventBus | Non
     Returns the rules that still name it, so the caller can warn."""
     with engine.begin() as conn:
         if not conn.execute(alert_channel.delete().where(alert_channel.c.name == name)).rowcount:
-            raise UnknownChannel(f"no alert channel named {name!r}")
+            raise UnknownChannel(
+                f"no alert channel named {name!r}", f"geen meldingskanaal met de naam {name!r}"
+            )
         rules = conn.execute(sa.select(alert_rule.c.name, alert_rule.c.channels)).all()
         audit.record(conn, actor=actor, action="alert_channel.remove", target=name)
     _emit(bus, ChannelChanged(name, "removed", actor))

@@ -21,14 +21,14 @@ class RuleChanged:
     """An alert rule was saved (created or replaced) or removed."""
 
     name: str
-    action: str  # saved, removed, noted (a spike rule says why it judged nothing, or no longer)
+    action: str  # saved, renamed (told under the old name), removed, noted (why a spike rule judged nothing)
     actor: str
 
 
 @dataclass(frozen=True, slots=True)
 class ChannelChanged:
-    """An alert channel was added or removed."""
+    """An alert channel was added, changed (its options) or removed."""
 
     name: str
-    action: str  # added, removed
+    action: str  # added, changed, removed
     actor: str

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from luister.alerts import texts
+from luister.domain.said import Said
 
 
 class RuleKind(StrEnum):
@@ -88,8 +89,12 @@ class RuleNameTaken(AlertRuleError):
     """A new rule's name is taken already."""
 
 
-class ChannelError(ValueError):
-    """A channel cannot be saved, found, built or reached; the message says why."""
+class ChannelError(Said, ValueError):
+    """A channel cannot be saved, found, built or reached; the message says why, in English
+    (``str(error)``, for the API and the command line) and in Dutch (:meth:`said`, for the pages)."""
+
+    def __init__(self, message: str, nl: str | None = None, *, field: str = "") -> None:
+        super().__init__(field, message, nl)
 
 
 class UnknownChannel(ChannelError):
@@ -98,6 +103,16 @@ class UnknownChannel(ChannelError):
 
 class ChannelNameTaken(ChannelError):
     """A new channel's name is taken already."""
+
+
+class InvalidChannelOptions(ChannelError):
+    """Options the kind's options model refuses: ``problems`` by option name (pydantic's messages, in
+    English; a page reads each in the reader's language through ``web.option_problems``)."""
+
+    def __init__(self, kind: str, problems: dict[str, str]) -> None:
+        listed = "; ".join(f"{name or 'options'}: {problem}" for name, problem in problems.items())
+        super().__init__(f"invalid options for {kind}: {listed}", f"ongeldige opties voor {kind}: {listed}")
+        self.problems = problems
 
 
 @dataclass(frozen=True, slots=True)

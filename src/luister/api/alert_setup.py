@@ -2,6 +2,8 @@
 and ``luister alerts channels`` manage them. A rule on a topic of another department is as unknown as one
 that does not exist; channel secrets (and URLs) are sealed at rest and never come back."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
@@ -23,6 +25,7 @@ from luister.api.alert_setup_schemas import (
     AlertChannelCreate,
     AlertChannelKind,
     AlertChannelRead,
+    AlertChannelUpdate,
     AlertRuleCreate,
     AlertRuleRead,
     AlertRuleUpdate,
@@ -43,6 +46,17 @@ NO_RULE = "no alert rule by this name"  # the same for one of another department
 NO_CHANNEL = "no alert channel by this name"
 
 
+@contextmanager
+def unknown_is_404() -> Iterator[None]:
+    """A rule or channel that is not there, or that the caller may not see, answers the same 404."""
+    try:
+        yield
+    except UnknownRule:
+        raise ApiError(404, NO_RULE) from None
+    except UnknownChannel:
+        raise ApiError(404, NO_CHANNEL) from None
+
+
 def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["alert setup"])
     engine = runtime.engine
@@ -50,10 +64,8 @@ def routes(runtime: Runtime) -> APIRouter:
     Manager = Annotated[UserRead, Depends(caller(engine, Permission.manage))]
 
     def shown(name: str, user: UserRead) -> RuleRead:
-        try:
+        with unknown_is_404():
             return get_rule(engine=engine, name=name, scope=user.scope)
-        except UnknownRule:
-            raise ApiError(404, NO_RULE) from None
 
     @router.get("/alert-rules", response_model=list[AlertRuleRead], responses=responses(403))
     def alert_rules_list(user: Reader) -> list[AlertRuleRead]:
@@ -81,20 +93,22 @@ def routes(runtime: Runtime) -> APIRouter:
         return AlertRuleRead.of(shown(name, user))
 
     @router.patch(
-        "/alert-rules/{name:path}", response_model=AlertRuleRead, responses=responses(400, 403, 404)
+        "/alert-rules/{name:path}", response_model=AlertRuleRead, responses=responses(400, 403, 404, 409)
     )
     def alert_rule_update(name: RuleName, body: AlertRuleUpdate, user: Manager) -> AlertRuleRead:
-        """Change what is given; a field left out keeps its value (`topic` null: over all mentions)."""
+        """Change what is given; a field left out keeps its value (`topic` null: over all mentions).
+        A `name` renames the rule (409 when another rule has it); its alerts stay with it."""
         shown(name, user)
         changes = body.changes()
         if nulls := sorted(field for field in NOT_NULL if field in changes and changes[field] is None):
             raise invalid(f"{', '.join(nulls)}: may not be null (leave it out to keep it)")
         try:
-            saved = actions.update_rule(
-                engine=engine, actor=user.email, name=name, changes=changes, scope=user.scope
-            )
-        except UnknownRule:
-            raise ApiError(404, NO_RULE) from None
+            with unknown_is_404():
+                saved = actions.update_rule(
+                    engine=engine, actor=user.email, name=name, changes=changes, scope=user.scope
+                )
+        except RuleNameTaken as exc:
+            raise ApiError(409, str(exc)) from None
         except AlertRuleError as exc:
             raise invalid(str(exc)) from None
         return AlertRuleRead.of(saved)
@@ -105,10 +119,8 @@ def routes(runtime: Runtime) -> APIRouter:
     def alert_rule_delete(name: RuleName, user: Manager) -> Response:
         """Delete a rule and its alerts."""
         shown(name, user)
-        try:
+        with unknown_is_404():
             actions.remove_rule(engine=engine, actor=user.email, name=name)
-        except UnknownRule:
-            raise ApiError(404, NO_RULE) from None
         return Response(status_code=204)
 
     @router.get("/alert-channel-kinds", response_model=list[AlertChannelKind], responses=responses(403))
@@ -154,20 +166,30 @@ def routes(runtime: Runtime) -> APIRouter:
 
     @router.get("/alert-channels/{name}", response_model=AlertChannelRead, responses=responses(403, 404))
     def alert_channel_read(name: ChannelName, user: Reader) -> AlertChannelRead:
-        try:
+        with unknown_is_404():
             return AlertChannelRead.of(get_channel(engine=engine, name=name))
-        except UnknownChannel:
-            raise ApiError(404, NO_CHANNEL) from None
+
+    @router.patch(
+        "/alert-channels/{name}", response_model=AlertChannelRead, responses=responses(400, 403, 404)
+    )
+    def alert_channel_update(name: ChannelName, body: AlertChannelUpdate, user: Manager) -> AlertChannelRead:
+        """Change a channel's options, checked as when adding. A secret left out, empty or `***` keeps
+        its sealed value; one given anew is sealed in its place."""
+        try:
+            with unknown_is_404():
+                changed = actions.change_channel(engine=engine, actor=user.email, name=name,
+                                                 options=body.options, cipher=runtime.cipher)  # fmt: skip
+        except ChannelError as exc:
+            raise invalid(str(exc)) from None
+        return AlertChannelRead.of(changed)
 
     @router.delete(
         "/alert-channels/{name}", status_code=204, response_class=Response, responses=responses(403, 404)
     )
     def alert_channel_delete(name: ChannelName, user: Manager) -> Response:
         """Delete a channel (its delivery history stays); rules that name it fail their deliveries to it."""
-        try:
+        with unknown_is_404():
             actions.remove_channel(engine=engine, actor=user.email, name=name)
-        except UnknownChannel:
-            raise ApiError(404, NO_CHANNEL) from None
         return Response(status_code=204)
 
     return router

@@ -21,7 +21,7 @@ PlaybookBody = Annotated[
     AfterValidator(_no_nul),
     Field(description="A crisis playbook: {name, steps: [{title, owner, due_minutes, statements}]}."),
 ]
-NOT_NULL = ("kind", "sensitivity", "min_count", "cooldown_minutes", "severity", "channels")
+NOT_NULL = ("name", "kind", "sensitivity", "min_count", "cooldown_minutes", "severity", "channels")
 
 
 class AlertRuleUpdate(BaseModel):
@@ -29,6 +29,7 @@ class AlertRuleUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    name: Name | None = Field(None, description="A new name (409 when another rule has it); alerts stay.")
     kind: RuleKind | None = Field(None, description="What fires the rule.")
     topic: Name | None = Field(None, description="Only this topic's mentions (one the caller sees).")
     query: QueryText | None = Field(None, description="query rules: e.g. `storing OR lek OR boycot`.")
@@ -96,6 +97,15 @@ class AlertChannelCreate(BaseModel):
         description="The channel kind: `email` or `webhook` (see GET /alert-channel-kinds)."
     )
     options: Options = Field(default_factory=dict, description="The kind's options; secrets are sealed.")
+
+
+class AlertChannelUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    options: Options = Field(
+        description="The kind's options, all of them as when adding; a secret left out, empty or `***` "
+        "keeps its sealed value, one given anew replaces it."
+    )
 
 
 class AlertChannelRead(BaseModel):

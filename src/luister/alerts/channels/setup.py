@@ -44,7 +44,16 @@ def channel_kinds() -> dict[str, type[Any]]:
 
 
 def options_problems(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors())
+    return "; ".join(f"{name or 'options'}: {problem}" for name, problem in problems_by_option(exc).items())
+
+
+def problems_by_option(exc: ValidationError) -> dict[str, str]:
+    """Each refused option's first problem, as pydantic (or the options model) says it."""
+    problems: dict[str, str] = {}
+    for error in exc.errors():
+        where = ".".join(map(str, error["loc"]))
+        problems.setdefault(where, str(error["msg"]).removeprefix("Value error, "))
+    return problems
 
 
 def is_channel_secret(name: str) -> bool:
@@ -71,7 +80,7 @@ def build_channel(
     with engine.connect() as conn:
         row = conn.execute(sa.select(alert_channel).where(alert_channel.c.name == name)).mappings().first()
     if row is None:
-        raise ChannelError(f"no alert channel named {name!r}")
+        raise ChannelError(f"no alert channel named {name!r}", f"geen meldingskanaal met de naam {name!r}")
     return _instance(row, http, cipher, kinds)
 
 
@@ -80,13 +89,18 @@ def _instance(
 ) -> AlertChannel:
     cls = kinds.get(row["kind"])
     if cls is None:
-        raise ChannelError(f"channel kind {row['kind']!r} of {row['name']!r} is not installed")
+        raise ChannelError(
+            f"channel kind {row['kind']!r} of {row['name']!r} is not installed",
+            f"het soort kanaal {row['kind']!r} van {row['name']!r} is niet geïnstalleerd",
+        )
     try:
         opened = open_options(row["options"] or {}, cipher, what=f"alert channel {row['name']!r}")
         options = cls.options_model(**opened)
     except ValidationError as exc:
+        problems = options_problems(exc)
         raise ChannelError(
-            f"options of {row['name']!r} are no longer valid: {options_problems(exc)}"
+            f"options of {row['name']!r} are no longer valid: {problems}",
+            f"de opties van {row['name']!r} zijn niet meer geldig: {problems}",
         ) from None
     channel: AlertChannel = cls(options, http=http)
     return channel
@@ -157,6 +171,16 @@ def test_channel(
     try:
         asyncio.run(send())
     except DeliveryError as exc:
-        raise ChannelError(f"{name}: {exc.reason}") from None
+        raise ChannelError(f"{name}: {exc.reason}", f"{name}: niet afgeleverd: {exc.reason}") from None
     except (CannotDecrypt, SecretsUnavailable) as exc:
-        raise ChannelError(str(exc)) from None
+        raise secrets_refused(exc) from None
+
+
+def secrets_refused(exc: CannotDecrypt | SecretsUnavailable) -> ChannelError:
+    """A channel's secrets cannot be sealed or opened: the key is missing or was changed."""
+    nl = (
+        "de geheime opties kunnen niet worden ontsleuteld: is de sleutel veranderd?"
+        if isinstance(exc, CannotDecrypt)
+        else "geheime opties kunnen nu niet worden opgeslagen of gebruikt: er is geen bruikbare sleutel"
+    )
+    return ChannelError(str(exc), f"{nl} ({exc})")

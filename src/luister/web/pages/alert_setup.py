@@ -3,6 +3,8 @@ confirmation), as ``luister alerts rules`` and ``luister alerts channels`` do. E
 may ``manage`` change. A rule on a topic of another department is as unknown as one that does not exist;
 a channel's secrets are typed into password fields, sealed at rest and only ever shown masked."""
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -16,13 +18,14 @@ from luister.alerts.model import (
     AlertRuleError,
     ChannelError,
     ChannelNameTaken,
+    InvalidChannelOptions,
     RuleKind,
     RuleNameTaken,
     Severity,
     UnknownChannel,
     UnknownRule,
 )
-from luister.alerts.read import get_rule, list_channels, list_rules
+from luister.alerts.read import ChannelRead, get_channel, get_rule, list_channels, list_rules
 from luister.alerts.rules import RuleRead
 from luister.domain.accounts import Permission
 from luister.domain.analysis import INTENT_LABELS
@@ -32,6 +35,7 @@ from luister.web import option_problems
 from luister.web.auth import Session
 from luister.web.context import FormPost, Refused, Web
 from luister.web.i18n import translations
+from luister.web.option_problems import Gettext
 
 MAX_NAME = 120
 KINDS = [k.value for k in RuleKind]
@@ -149,6 +153,32 @@ def channel_fields(cls: type[Any]) -> list[OptionField]:
     ]
 
 
+def option_errors(problems: Mapping[str, str], gettext: Gettext) -> dict[str, str]:
+    """Problems by option, as the options model said them, in the language of ``gettext`` (a missing
+    option is the key ``option.required``, which the page words)."""
+    said = option_problems.translate
+    return {key: "option.required" if problem == "Field required" else said(problem, gettext)
+            for key, problem in problems.items()}  # fmt: skip
+
+
+def form_values(fields: list[OptionField], options: Mapping[str, Any]) -> dict[str, str]:
+    """A channel's stored options as its form shows them (secrets never: their fields stay empty)."""
+    values: dict[str, str] = {}
+    for f in fields:
+        value = options.get(f.name)
+        if f.kind == "secret" or value is None:
+            continue
+        if f.kind == "bool":
+            values[f.name] = "true" if value else ""
+        elif isinstance(value, list | tuple):
+            values[f.name] = ", ".join(map(str, value))
+        elif isinstance(value, dict):
+            values[f.name] = json.dumps(value, ensure_ascii=False)
+        else:
+            values[f.name] = str(value)
+    return values
+
+
 def channel_texts() -> set[str]:
     """The help texts of the installed channel kinds' options, for the catalogue (shown translated)."""
     helps = {f.description for cls in channel_kinds().values() for f in channel_fields(cls) if f.description}
@@ -183,8 +213,6 @@ def routes(web: Web) -> APIRouter:
 
     def save(request: Request, post: FormPost, editing: RuleRead | None) -> Response:
         form = RuleForm.posted(post)
-        if editing is not None:
-            form.name = editing.name  # renaming is removing and adding
         topics = {t.name for t in web.topics_for(post.session)}
         values = form.values(topics, {c.name for c in list_channels(engine=engine)})
         if not form.errors:
@@ -193,9 +221,9 @@ def routes(web: Web) -> APIRouter:
                 if editing is None:
                     actions.save_rule(engine=engine, actor=by, name=form.name, scope=scope, replace=False,
                                       **values)  # fmt: skip
-                else:
-                    actions.update_rule(engine=engine, actor=by, name=editing.name, changes=values,
-                                        scope=scope)  # fmt: skip
+                else:  # a new name renames the rule; its alerts stay with it
+                    actions.update_rule(engine=engine, actor=by, name=editing.name,
+                                        changes=values | {"name": form.name}, scope=scope)  # fmt: skip
             except RuleNameTaken:
                 form.errors["name"] = "name.taken"
             except UnknownRule:
@@ -240,21 +268,79 @@ def routes(web: Web) -> APIRouter:
 
     def channels_page(
         request: Request, session: Session, kind: str, *, values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None, status: int = 200, saved: str = "", removed: bool = False,
+        errors: dict[str, str] | None = None, status: int = 200, saved: str = "", changed: str = "",
+        removed: bool = False,
     ) -> Response:  # fmt: skip
         kinds = channel_kinds()
         cls = kinds.get(kind)
         context = {"channels": list_channels(engine=engine), "kinds": sorted(kinds),
                    "kind": kind if cls else "", "fields": channel_fields(cls) if cls else [],
-                   "values": values or {}, "errors": errors or {}, "saved": saved,
+                   "values": values or {}, "errors": errors or {}, "saved": saved, "changed": changed,
                    "removed": removed}  # fmt: skip
         return web.render(request, "alert_channels.html", context, session=session, status=status)
 
+    def said(request: Request, post: FormPost, exc: ChannelError) -> dict[str, str]:
+        """What the channel action refused, by form field, in the reader's language."""
+        language = web.language(request, post.session)
+        if isinstance(exc, InvalidChannelOptions):
+            return option_errors(exc.problems, translations(language).gettext)
+        return {exc.field if exc.field in ("name", "kind") else "": exc.said(language)}
+
+    def channel_or_404(name: str) -> ChannelRead:
+        try:
+            return get_channel(engine=engine, name=name)
+        except UnknownChannel:
+            raise Refused("No such alert channel.", status=404) from None
+
+    def channel_edit_page(
+        request: Request, session: Session, found: ChannelRead, *, typed: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None, status: int = 200,
+    ) -> Response:  # fmt: skip
+        cls = channel_kinds().get(found.kind)
+        if cls is None:
+            raise Refused("No such alert channel.", status=404)  # its kind is no longer installed
+        fields = channel_fields(cls)
+        kept = [f.name for f in fields if f.kind == "secret" and found.options.get(f.name)]
+        values = typed if typed is not None else form_values(fields, found.options)
+        context = {"channel": found, "fields": fields, "values": values, "kept": kept,
+                   "errors": errors or {}}  # fmt: skip
+        return web.render(request, "alert_channel_edit.html", context, session=session, status=status)
+
     @router.get("/alerts/channels", response_class=HTMLResponse)
     def alert_channels(
-        request: Request, session: Reader, kind: str = "", saved: str = "", removed: int = 0
-    ) -> Response:
-        return channels_page(request, session, kind[:60], saved=saved[:MAX_NAME], removed=bool(removed))
+        request: Request, session: Reader, kind: str = "", saved: str = "", changed: str = "",
+        removed: int = 0,
+    ) -> Response:  # fmt: skip
+        return channels_page(request, session, kind[:60], saved=saved[:MAX_NAME], changed=changed[:MAX_NAME],
+                             removed=bool(removed))  # fmt: skip
+
+    @router.get("/alerts/channels/{name}/edit", response_class=HTMLResponse)
+    def alert_channel_edit_page(request: Request, name: str, session: Managing) -> Response:
+        return channel_edit_page(request, session, channel_or_404(name))
+
+    @router.post("/alerts/channels/{name}/edit", response_class=HTMLResponse)
+    def alert_channel_edit(request: Request, name: str, post: Manager) -> Response:
+        found = channel_or_404(name)
+        cls = channel_kinds().get(found.kind)
+        fields = channel_fields(cls) if cls else []
+        typed = {f.name: post.text(f"option.{f.name}") for f in fields}
+        options, problems = read_option_form(cls.options_model, typed) if cls else ({}, {})
+        unreadable = {f.name for f in fields if f.kind == "json"}  # the rest is checked with kept secrets
+        gettext = translations(web.language(request, post.session)).gettext
+        errors = option_errors({k: v for k, v in problems.items() if k in unreadable}, gettext)
+        if not errors:
+            try:
+                actions.change_channel(engine=engine, actor=post.session.user.email, name=name,
+                                       options=options, cipher=web.runtime.cipher)  # fmt: skip
+            except UnknownChannel:
+                raise Refused("No such alert channel.", status=404) from None
+            except ChannelError as exc:
+                errors = said(request, post, exc)
+            else:
+                return RedirectResponse(f"/alerts/channels?changed={quote(name)}", status_code=303)
+        secret = {f.name for f in fields if f.kind == "secret"}
+        shown = {key: value for key, value in typed.items() if key not in secret}
+        return channel_edit_page(request, post.session, found, typed=shown, errors=errors, status=400)
 
     @router.post("/alerts/channels", response_class=HTMLResponse)
     def alert_channel_add(request: Request, post: Manager) -> Response:
@@ -265,10 +351,7 @@ def routes(web: Web) -> APIRouter:
         fields = channel_fields(cls)
         typed = {f.name: post.text(f"option.{f.name}") for f in fields}
         options, problems = read_option_form(cls.options_model, typed)
-        gettext = translations(web.language(request, post.session)).gettext
-        said = option_problems.translate
-        errors = {key: "option.required" if msg == "Field required" else said(msg, gettext)
-                  for key, msg in problems.items()}  # fmt: skip
+        errors = option_errors(problems, translations(web.language(request, post.session)).gettext)
         if not name:
             errors["name"] = "name.missing"
         elif not NAME.match(name):
@@ -280,7 +363,7 @@ def routes(web: Web) -> APIRouter:
             except ChannelNameTaken:
                 errors["name"] = "name.taken"
             except ChannelError as exc:
-                errors[""] = str(exc)
+                errors |= said(request, post, exc)
             else:
                 return RedirectResponse(f"/alerts/channels?saved={quote(name)}", status_code=303)
         secret = {f.name for f in fields if f.kind == "secret"}
@@ -289,9 +372,7 @@ def routes(web: Web) -> APIRouter:
 
     @router.get("/alerts/channels/{name}/remove", response_class=HTMLResponse)
     def alert_channel_remove_page(request: Request, name: str, session: Managing) -> Response:
-        found = next((c for c in list_channels(engine=engine) if c.name == name), None)
-        if found is None:
-            raise Refused("No such alert channel.", status=404)
+        found = channel_or_404(name)
         using = [r.name for r in list_rules(engine=engine, scope=session.user.scope) if name in r.channels]
         context = {"channel": found, "using": using}
         return web.render(request, "alert_channel_remove.html", context, session=session)
