@@ -5,12 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from luister.listening.saved import MAX_PER_PERSON, SavedSearchError, clean_name, clean_query, clean_tag
 from luister.listening.tables import saved_search
 from luister.services import audit
 from luister.storage.tables import mention, mention_tag
+
+
+def _own_search(conn: Connection, user_id: int, which: sa.ColumnElement[bool]) -> tuple[int, str] | None:
+    """The id and name of this person's saved search that ``which`` picks (None: they have none such):
+    nobody reaches another's."""
+    found = conn.execute(
+        sa.select(saved_search.c.id, saved_search.c.name).where(saved_search.c.user_id == user_id, which)
+    ).first()
+    return None if found is None else (int(found.id), str(found.name))
 
 
 def save_search(
@@ -19,34 +28,35 @@ def save_search(
     """Store the mention list's address under ``name`` for this person (the same name again replaces
     it); its id."""
     name, query = clean_name(name), clean_query(query_string)
-    mine = saved_search.c.user_id == user_id
     with engine.begin() as conn:
-        found = conn.execute(sa.select(saved_search.c.id).where(mine, saved_search.c.name == name)).scalar()
+        found = _own_search(conn, user_id, saved_search.c.name == name)
         if found is not None:
-            conn.execute(saved_search.update().where(saved_search.c.id == found).values(query_string=query))
+            search_id = found[0]
+            conn.execute(
+                saved_search.update().where(saved_search.c.id == search_id).values(query_string=query)
+            )
         else:
-            count = sa.select(sa.func.count()).select_from(saved_search).where(mine)
+            count = (
+                sa.select(sa.func.count()).select_from(saved_search).where(saved_search.c.user_id == user_id)
+            )
             if conn.execute(count).scalar_one() >= MAX_PER_PERSON:
                 raise SavedSearchError(f"at most {MAX_PER_PERSON} saved searches each", "too_many")
             values = {"user_id": user_id, "name": name, "query_string": query, "created_at": now}
             inserted = conn.execute(saved_search.insert().values(**values)).inserted_primary_key
             assert inserted is not None
-            found = inserted[0]
+            search_id = int(inserted[0])
         audit.record(conn, actor=actor, action="saved_search.save", target=name, detail={"query": query})
-    return int(found)
+    return search_id
 
 
 def delete_search(*, engine: Engine, user_id: int, search_id: int, actor: str) -> bool:
     """Delete one of this person's saved searches; False when they have none with that id."""
     with engine.begin() as conn:
-        name = conn.execute(
-            sa.delete(saved_search)
-            .where(saved_search.c.id == search_id, saved_search.c.user_id == user_id)
-            .returning(saved_search.c.name)
-        ).scalar()
-        if name is None:
+        found = _own_search(conn, user_id, saved_search.c.id == search_id)
+        if found is None:
             return False
-        audit.record(conn, actor=actor, action="saved_search.delete", target=name)
+        conn.execute(sa.delete(saved_search).where(saved_search.c.id == search_id))
+        audit.record(conn, actor=actor, action="saved_search.delete", target=found[1])
     return True
 
 
