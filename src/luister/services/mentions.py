@@ -18,7 +18,15 @@ from luister.domain.mention_filter import NO_FILTER, MentionFilter
 from luister.domain.query_index import IndexPlan, compile_index_query
 from luister.domain.rollups import engagement
 from luister.storage import search_index
-from luister.storage.tables import UtcDateTime, mention, mention_tag, mention_topic, topic
+from luister.storage.tables import (
+    ENGAGEMENT,
+    REACH,
+    UtcDateTime,
+    mention,
+    mention_tag,
+    mention_topic,
+    topic,
+)
 
 if TYPE_CHECKING:
     from luister.domain.queries import Query
@@ -53,9 +61,6 @@ class MentionRead:
 
 
 COLUMNS = tuple(mention.c[name] for name in MentionRead.__dataclass_fields__)
-# likes + shares + replies of a mention row, unknown counts as 0 (as luister.domain.rollups.engagement)
-ENGAGEMENT = (sa.func.coalesce(mention.c.like_count, 0) + sa.func.coalesce(mention.c.share_count, 0)
-              + sa.func.coalesce(mention.c.reply_count, 0))  # fmt: skip
 
 
 def latest_mentions(*, engine: Engine, limit: int = 25) -> list[MentionRead]:
@@ -98,7 +103,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 SORTS = ("newest", "reach", "engagement")  # the orders of the mention list (reach: the author's followers)
-REACH = sa.func.coalesce(mention.c.author_followers, 0)
 
 
 def _sort_column(sort: str) -> sa.ColumnElement[Any]:
@@ -190,6 +194,8 @@ def search_mentions(
         hint = _hint(conn, plan)
         if hint == DENSE:  # most mentions are answers: walking newest first finds a page at once
             hint, plan = MANY, None
+        if hint == MANY and sort != "newest":  # walk the sort's own index (0031) instead of the published one
+            hint = f"INDEXED BY ix_mention_{sort}"
         if plan is not None:
             base = base.where(_candidates(conn, plan))
         checked = parsed is not None and not (plan is not None and plan.exact)
