@@ -10,8 +10,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from luister.connectors.records import FieldMapping
+from luister.services.database import open_database
+from luister.services.ingest import Pipeline
 from luister.services.mentions import search_mentions
+from luister.settings import Settings
 from luister.storage.tables import mention
+from luister.storage.writer import SqlMentionStore
+from luister.testing import raw_item, record
 
 ROWS = 3000
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -71,3 +77,34 @@ def test_the_sorts_walk_their_index_without_sorting(engine: Engine, sort: str, i
             assert "TEMP B-TREE" not in plan, plan  # no sort of the rows: the index gives the order
         else:
             assert "Sort" not in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize("sort", ["reach", "engagement"])
+def test_many_answers_on_sqlite_walk_the_sort_index(
+    sqlite_settings: Settings, sort: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query with many index answers walks an index on SQLite (a hint): for these sorts their own, and
+    the pages are those of the plan for few answers."""
+    import luister.services.mentions as mentions
+
+    engine = open_database(settings=sqlite_settings)
+    items = [raw_item(record(n, text=f"bericht {n}", followers=n % 4, likes=n % 3, shares=n % 2), f"line {n}")
+             for n in range(30)]  # fmt: skip
+    Pipeline(mapper=FieldMapping().map, store=SqlMentionStore(engine), origin="t").run_batch(items)  # indexed
+
+    def pages() -> list[int]:
+        found, before = [], None
+        while True:
+            page = search_mentions(engine=engine, query="bericht", sort=sort, before=before, limit=4)
+            found += [m.id for m in page.mentions]
+            if page.next_before is None:
+                return found
+            before = page.next_before
+
+    few = pages()
+    monkeypatch.setattr(mentions, "FEW_CANDIDATES", 0)  # every answer count is "many" now
+    seen: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    assert pages() == few and len(few) == 30
+    assert any(f"FROM mention INDEXED BY ix_mention_{sort}" in statement for statement in seen)
+    engine.dispose()
