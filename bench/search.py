@@ -23,6 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from luister.demo.corpus import RARE, START, corpus, topics
+from luister.domain.mention_filter import MentionFilter
 from luister.domain.topics import TopicKind
 from luister.services.mentions import count_matches, search_mentions
 from luister.services.topics import save_topic
@@ -33,15 +34,16 @@ from luister.storage.tables import mention
 from luister.storage.writer import SqlMentionStore
 
 CACHE = Path(__file__).resolve().parent.parent / ".cache" / "bench"
+NONE = MentionFilter()
 QUERIES = {
-    "rare_term": (RARE, {}),
-    "common_term_filtered": ("storing", {"channel": "reddit", "country": "NL", "sentiment": "negative"}),
-    "phrase": ('"slecht geholpen"', {}),
-    "near": ("klantenservice NEAR/5 (wachten OR bellen)", {}),
-    "wildcard": ("factuur* OR storing*", {}),
-    "not": ("voltaro -storing -factuur", {}),
-    "hashtag_or_domain": ("#storing OR voltaro.nl", {}),
-    "topic_like": ('voltaro AND "slimme meter"', {}),
+    "rare_term": (RARE, NONE),
+    "common_term_filtered": ("storing", MentionFilter(channel="reddit", country="NL", sentiment="negative")),
+    "phrase": ('"slecht geholpen"', NONE),
+    "near": ("klantenservice NEAR/5 (wachten OR bellen)", NONE),
+    "wildcard": ("factuur* OR storing*", NONE),
+    "not": ("voltaro -storing -factuur", NONE),
+    "hashtag_or_domain": ("#storing OR voltaro.nl", NONE),
+    "topic_like": ('voltaro AND "slimme meter"', NONE),
 }
 COUNTS = {
     "count_year_common": "storing",
@@ -92,10 +94,9 @@ def measure(url: str, repeat: int, schema: str | None = None) -> None:
     with engine.connect() as conn:
         print(f"mentions {conn.execute(sa.select(sa.func.count()).select_from(mention)).scalar_one()}")
     for name, (query, filters) in QUERIES.items():
-        page = search_mentions(engine=engine, query=query, limit=50, **filters)  # type: ignore[arg-type]
+        page = search_mentions(engine=engine, query=query, filters=filters, limit=50)
         p50, p95 = timed(
-            lambda q=query, f=filters: search_mentions(engine=engine, query=q, limit=50, **f),  # type: ignore[misc]
-            repeat,
+            lambda q=query, f=filters: search_mentions(engine=engine, query=q, filters=f, limit=50), repeat
         )
         print(f"{name}_first_page_p50_ms {p50:.1f}")
         print(f"{name}_first_page_p95_ms {p95:.1f}")

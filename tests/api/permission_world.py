@@ -36,7 +36,7 @@ from luister.services.api_tokens import create_token
 from luister.services.sources import add_source
 from luister.services.topics import create_topic
 from luister.settings import Settings
-from luister.storage.tables import mention, mention_topic, user_account
+from luister.storage.tables import mention, mention_tag, mention_topic, user_account
 from luister.testing import raise_alert, runtime_for
 
 PASSWORD = "a long and secret passphrase for the walk"
@@ -267,6 +267,12 @@ def build(settings: Settings, engine: Engine) -> World:
                 ).scalar_one_or_none()
                 or ""
             )
+    with engine.begin() as conn:  # two tags on mentions (the company's, as mentions are): the tag routes
+        tagged = datetime(2026, 1, 1, tzinfo=UTC)  # have something to change
+        conn.execute(mention_tag.insert(), [
+            {"mention_id": mention_id, "tag": tag, "tagged_by": "walk", "tagged_at": tagged}
+            for mention_id in {t.mention for t in targets.values()} for tag in ("walk", "walk two")
+        ])  # fmt: skip
     world = World(engine, settings, None, targets)
     return world
 

@@ -69,6 +69,10 @@ EXPECT: dict[str, Expect] = {
     "GET /mentions": V, "GET /mentions/{mention_id}": V, "POST /mentions/{mention_id}/correct": C,
     "POST /mentions/saved": V, "POST /mentions/saved/{search_id}/delete": Expect(P.view, personal=True),
     "POST /mentions/bulk": V,
+    # tags on mentions: the company's, as the mentions are (departments scope topics); changed to correct
+    "GET /mentions/tags": V, "POST /mentions/tags/rename": C, "POST /mentions/tags/merge": C,
+    "POST /mentions/tags/delete": C, "GET /api/v1/mention-tags": V, "POST /api/v1/mention-tags/rename": C,
+    "POST /api/v1/mention-tags/merge": C, "POST /api/v1/mention-tags/delete": C,
     "GET /alerts": V, "GET /alerts/{alert_id}": VO, "POST /alerts/{alert_id}/acknowledge": CO,
     "POST /alerts/{alert_id}/resolve": CO, "POST /alerts/{alert_id}/steps/{position}": CO,
     "GET /alerts/rules": V, "POST /alerts/rules": M, "GET /alerts/rules/{name:path}/edit": MO,
@@ -283,6 +287,9 @@ def api_body(method: str, path: str, t: Targets, own: Targets) -> dict[str, Any]
     mine = own.department
     bodies: dict[str, dict[str, Any]] = {
         "/labels": {"sentiment": "positive"},
+        "/mention-tags/rename": {"tag": "walk", "to": "walk two"},
+        "/mention-tags/merge": {"tag": "walk", "into": "walk two"},
+        "/mention-tags/delete": {"tag": "walk"},
         "/topics/test": {"query": "voltaro"},
         "/alert-rules": {"name": "Walk rule", "kind": "volume_spike", "topic": t.topic},
         "/alert-rules/": {"min_count": 3},
@@ -367,6 +374,7 @@ def web_form(person: Person, t: Targets, own: Targets) -> dict[str, Any]:
         "reason": "walk",
         "priority": "urgent",
         "tags": "walk",
+        "tag": "walk",
         "add": "walk",
         "assignee": own.member,
         "into": str(t.merge_into),

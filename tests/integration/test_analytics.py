@@ -118,9 +118,7 @@ def test_every_chart_point_lists_exactly_its_mentions(seeded: Engine) -> None:
                         dict(pair.split("=", 1) for pair in _unquote(url).split("?", 1)[1].split("&"))
                     )
                     topic = {"": None, "Voltaro": 1, "Stroomwijs": 2, "Enerlux": 3}[drill.topic]
-                    listed = search_mentions(
-                        engine=seeded, topic_id=topic, limit=1000, **drill.search_filters()
-                    )  # type: ignore[arg-type]
+                    listed = search_mentions(engine=seeded, filters=drill.mention_filter(topic), limit=1000)
                     expected = value if name != "voice" else {1: 5, 2: 2, 3: 1}[topic or 0]
                     assert len(listed.mentions) == expected, (name, url)
                     checked += 1

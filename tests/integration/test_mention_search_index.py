@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from luister.demo.corpus import RARE, START, corpus
 from luister.domain.matcher import TopicMatcher
+from luister.domain.mention_filter import MentionFilter
 from luister.domain.queries import parse_query
 from luister.privacy.actions import erase
 from luister.privacy.subjects import Subject
@@ -88,7 +89,7 @@ def _searched(engine: Engine, query: str, **filters: object) -> tuple[list[int],
             before=before,
             limit=500,
             topics=TOPICS,
-            **filters,  # type: ignore[arg-type]
+            filters=MentionFilter(**filters),  # type: ignore[arg-type]
         )
         reason = page.index_reason
         found += page.mentions

@@ -18,6 +18,7 @@ from luister.api import (
     inbox_voices,
     ingest,
     kpis,
+    mention_tags,
     mentions,
     organisation_knowledge,
     organisation_maturity,
@@ -39,6 +40,7 @@ install = problems.install
 def routes(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/api/v1", generate_unique_id_function=lambda route: route.name)
     router.include_router(mentions.routes(runtime))
+    router.include_router(mention_tags.routes(runtime))
     router.include_router(topics.routes(runtime))
     router.include_router(sources.routes(runtime))
     router.include_router(alerts.routes(runtime))

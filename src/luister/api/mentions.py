@@ -22,6 +22,7 @@ from luister.api.schemas import (
 from luister.api.topics import topic_queries, topics_seen
 from luister.domain.accounts import Permission
 from luister.domain.addressing import MAX_ID, unknown_as_empty
+from luister.domain.mention_filter import MentionFilter
 from luister.domain.queries import QueryReferenceError, QuerySyntaxError
 from luister.runtime import Runtime
 from luister.services.accounts import UserRead
@@ -119,15 +120,17 @@ def routes(runtime: Runtime) -> APIRouter:
             page = search_mentions(
                 engine=engine,
                 query=q or None,
-                topic_id=topic_id,
-                sentiment=sentiment,
-                intent=intent,
-                primary_intent=primary_intent,
-                channel=channel or None,
-                country=unknown_as_empty(country),
-                language=unknown_as_empty(language),
-                since=utc(since, "since"),
-                until=utc(until, "until"),
+                filters=MentionFilter(
+                    topic_id=topic_id,
+                    sentiment=sentiment,
+                    intent=intent,
+                    primary_intent=primary_intent,
+                    channel=channel or None,
+                    country=unknown_as_empty(country),
+                    language=unknown_as_empty(language),
+                    since=utc(since, "since"),
+                    until=utc(until, "until"),
+                ),
                 before=decode_cursor(cursor),
                 limit=limit,
                 topics=topic_queries(user, engine=engine),

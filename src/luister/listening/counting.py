@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from luister.domain.mention_filter import NO_FILTER, MentionFilter
 from luister.services.mentions import (
     _candidates,
     _checker,
     _counting_hint,
-    _filters,
     _hinted,
     _index_plan,
     _parse,
+    filter_conditions,
 )
 from luister.storage.tables import mention
 
@@ -38,16 +38,8 @@ def count_list(
     *,
     engine: Engine,
     query: str | None = None,
+    filters: MentionFilter = NO_FILTER,
     topics: Mapping[str, str] | None = None,
-    topic_id: int | None = None,
-    sentiment: str | None = None,
-    intent: str | None = None,
-    channel: str | None = None,
-    country: str | None = None,
-    language: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    tag: str | None = None,
     cap: int = COUNT_CAP,
 ) -> ListCount:
     """The count of ``search_mentions`` with the same arguments (raises as it does). Served by the search
@@ -55,8 +47,7 @@ def count_list(
     from luister.services.matching import MATCH_COLUMNS
 
     parsed, known = _parse(query, topics)
-    where = _filters(topic_id=topic_id, sentiment=sentiment, intent=intent, channel=channel,
-                     country=country, language=language, since=since, until=until, tag=tag)  # fmt: skip
+    where = filter_conditions(filters)
     with engine.connect() as conn:
         plan, _reason = _index_plan(conn, parsed, known)
         if plan is not None:

@@ -29,6 +29,29 @@ def saved_searches(*, engine: Engine, user_id: int) -> list[SavedSearch]:
         return [SavedSearch(**row) for row in conn.execute(query).mappings()]
 
 
+@dataclass(frozen=True, slots=True)
+class TagCount:
+    name: str
+    mentions: int  # how many mentions have it
+
+
+def tag_counts(*, engine: Engine) -> list[TagCount]:
+    """Every tag on mentions with how many mentions have it, alphabetically. Departments scope topics, not
+    mentions (``domain.accounts.Scope``): whoever reads the mention list reads all of it, so every tag."""
+    query = (
+        sa.select(mention_tag.c.tag, sa.func.count()).group_by(mention_tag.c.tag).order_by(mention_tag.c.tag)
+    )
+    with engine.connect() as conn:
+        return [TagCount(name, int(count)) for name, count in conn.execute(query)]
+
+
+def tag_count(*, engine: Engine, tag: str) -> int:
+    """How many mentions have ``tag`` (0: none, so there is no such tag)."""
+    query = sa.select(sa.func.count()).select_from(mention_tag).where(mention_tag.c.tag == tag)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
 def tags_of(*, engine: Engine, mention_ids: list[int]) -> dict[int, list[str]]:
     """The tags on these mentions, alphabetically (mentions without any left out)."""
     if not mention_ids:

@@ -31,6 +31,21 @@ class SavedSearchError(ValueError):
         self.code = code
 
 
+class TagError(SavedSearchError):
+    """A tag cannot be renamed, merged or deleted; ``code`` says why: ``unknown_tag`` (no mention has
+    it), ``tag_taken`` (a rename onto a tag in use: merge instead), ``same_tag``."""
+
+
+def check_tag_change(tag: str, to: str, *, to_exists: bool, merging: bool) -> None:
+    """Whether ``tag`` may become ``to`` (both cleaned): a rename needs a new name, a merge a tag in use."""
+    if tag == to:
+        raise TagError("a tag cannot become itself", "same_tag")
+    if to_exists and not merging:
+        raise TagError(f"the tag {to!r} is in use: merge into it instead", "tag_taken")
+    if merging and not to_exists:
+        raise TagError(f"no mention has the tag {to!r}", "unknown_tag")
+
+
 def clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:

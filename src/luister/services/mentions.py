@@ -14,10 +14,19 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
+from luister.domain.mention_filter import NO_FILTER, MentionFilter
 from luister.domain.query_index import IndexPlan, compile_index_query
 from luister.domain.rollups import engagement
 from luister.storage import search_index
-from luister.storage.tables import UtcDateTime, mention, mention_tag, mention_topic, topic
+from luister.storage.tables import (
+    ENGAGEMENT,
+    REACH,
+    UtcDateTime,
+    mention,
+    mention_tag,
+    mention_topic,
+    topic,
+)
 
 if TYPE_CHECKING:
     from luister.domain.queries import Query
@@ -52,9 +61,6 @@ class MentionRead:
 
 
 COLUMNS = tuple(mention.c[name] for name in MentionRead.__dataclass_fields__)
-# likes + shares + replies of a mention row, unknown counts as 0 (as luister.domain.rollups.engagement)
-ENGAGEMENT = (sa.func.coalesce(mention.c.like_count, 0) + sa.func.coalesce(mention.c.share_count, 0)
-              + sa.func.coalesce(mention.c.reply_count, 0))  # fmt: skip
 
 
 def latest_mentions(*, engine: Engine, limit: int = 25) -> list[MentionRead]:
@@ -97,7 +103,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 SORTS = ("newest", "reach", "engagement")  # the orders of the mention list (reach: the author's followers)
-REACH = sa.func.coalesce(mention.c.author_followers, 0)
 
 
 def _sort_column(sort: str) -> sa.ColumnElement[Any]:
@@ -157,16 +162,7 @@ def search_mentions(
     *,
     engine: Engine,
     query: str | None = None,
-    topic_id: int | None = None,
-    sentiment: str | None = None,
-    intent: str | None = None,
-    primary_intent: str | None = None,
-    channel: str | None = None,
-    country: str | None = None,
-    language: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    tag: str | None = None,
+    filters: MentionFilter = NO_FILTER,
     before: str | None = None,
     limit: int = 50,
     topics: Mapping[str, str] | None = None,
@@ -178,9 +174,9 @@ def search_mentions(
     search index (:mod:`luister.storage.search_index`) names the candidates, over all of history, and the
     query is checked exactly on them; a query the index cannot serve (only NOT, only fields) is checked on
     the rows the SQL filters leave, at most SCAN_LIMIT per page, and ``index_reason`` says why.
-    ``country`` and ``language`` accept ``""`` for "unknown" (as the dashboards count it); the period is
-    [since, until). ``topics`` (name → query) are those a ``topic:`` in ``query`` may name: the reader's;
-    a reference to any other raises ``QueryReferenceError`` (none given: no references)."""
+    ``filters`` narrow the list (see ``MentionFilter``). ``topics`` (name → query) are those a
+    ``topic:`` in ``query`` may name: the reader's; a reference to any other raises
+    ``QueryReferenceError`` (none given: no references)."""
     from luister.services.matching import MATCH_COLUMNS
 
     parsed, known = _parse(query, topics)
@@ -188,9 +184,7 @@ def search_mentions(
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     base = sa.select(*COLUMNS, *extra).order_by(_sort_column(sort).desc(), mention.c.id.desc())
-    base = base.where(*_filters(topic_id=topic_id, sentiment=sentiment, intent=intent,
-                                primary_intent=primary_intent, channel=channel, country=country,
-                                language=language, since=since, until=until, tag=tag))  # fmt: skip
+    base = base.where(*filter_conditions(filters))
     found: list[MentionRead] = []
     scanned = 0
     cursor = read_cursor(before, sort) if before else None
@@ -200,6 +194,8 @@ def search_mentions(
         hint = _hint(conn, plan)
         if hint == DENSE:  # most mentions are answers: walking newest first finds a page at once
             hint, plan = MANY, None
+        if hint == MANY and sort != "newest":  # walk the sort's own index (0031) instead of the published one
+            hint = f"INDEXED BY ix_mention_{sort}"
         if plan is not None:
             base = base.where(_candidates(conn, plan))
         checked = parsed is not None and not (plan is not None and plan.exact)
@@ -319,40 +315,31 @@ def _hinted(select: sa.Select[Any], hint: str | None) -> sa.Executable:
     return sa.text(sql).bindparams(*binds).columns(*select.selected_columns)
 
 
-def _filters(
-    *,
-    topic_id: int | None = None,
-    sentiment: str | None = None,
-    intent: str | None = None,
-    primary_intent: str | None = None,
-    channel: str | None = None,
-    country: str | None = None,
-    language: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    tag: str | None = None,
-) -> list[sa.ColumnElement[bool]]:
-    """The SQL conditions of the mention list's filters."""
+def filter_conditions(filters: MentionFilter) -> list[sa.ColumnElement[bool]]:
+    """The SQL conditions of the mention list's filters (the list, its count and the match counts)."""
     where: list[sa.ColumnElement[bool]] = []
-    if topic_id is not None:  # a probe of the (mention, topic) key per row: stops as soon as the page is full
+    if (
+        filters.topic_id is not None
+    ):  # a probe of the (mention, topic) key per row: stops when the page is full
         where.append(sa.exists().where(mention_topic.c.mention_id == mention.c.id,
-                                       mention_topic.c.topic_id == topic_id))  # fmt: skip
-    if sentiment:
-        where.append(mention.c.sentiment == sentiment)
-    if intent:
-        where.append(mention.c.intents.contains(intent))
-    if primary_intent:
-        where.append(mention.c.primary_intent == primary_intent)
-    for column, value in ((mention.c.channel, channel), (mention.c.country, country),
-                          (mention.c.language, language)):  # fmt: skip
+                                       mention_topic.c.topic_id == filters.topic_id))  # fmt: skip
+    if filters.sentiment:
+        where.append(mention.c.sentiment == filters.sentiment)
+    if filters.intent:
+        where.append(mention.c.intents.contains(filters.intent))
+    if filters.primary_intent:
+        where.append(mention.c.primary_intent == filters.primary_intent)
+    for column, value in ((mention.c.channel, filters.channel), (mention.c.country, filters.country),
+                          (mention.c.language, filters.language)):  # fmt: skip
         if value is not None:
             where.append(column == value if value else sa.or_(column.is_(None), column == ""))
-    if since is not None:
-        where.append(mention.c.published_at >= since)
-    if until is not None:
-        where.append(mention.c.published_at < until)
-    if tag:
-        where.append(sa.exists().where(mention_tag.c.mention_id == mention.c.id, mention_tag.c.tag == tag))
+    if filters.since is not None:
+        where.append(mention.c.published_at >= filters.since)
+    if filters.until is not None:
+        where.append(mention.c.published_at < filters.until)
+    if filters.tag:
+        tagged = sa.exists().where(mention_tag.c.mention_id == mention.c.id, mention_tag.c.tag == filters.tag)
+        where.append(tagged)
     return where
 
 
@@ -392,7 +379,7 @@ def count_matches(
     parsed, known = _parse(query, topics)
     if parsed is None:
         raise ValueError("an empty query matches nothing to count")
-    where = _filters(since=since, until=until)
+    where = filter_conditions(MentionFilter(since=since, until=until))
     with engine.connect() as conn:
         plan, reason = _index_plan(conn, parsed, known)
         if plan is not None:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from luister.domain.accounts import EVERYTHING, Scope
 from luister.domain.matcher import TopicMatcher
+from luister.domain.mention_filter import MentionFilter
 from luister.domain.queries import (
     Query,
     check_query_references,
@@ -321,8 +322,9 @@ def try_query(
     reason = index_reason(engine=engine, query=query, topics=named)
     if reason is None:
         counted = count_matches(engine=engine, query=query, since=since, until=until, topics=named)
+        period_only = MentionFilter(since=since, until=until)
         found = search_mentions(
-            engine=engine, query=query, since=since, until=until, limit=max(1, examples), topics=named
+            engine=engine, query=query, filters=period_only, limit=max(1, examples), topics=named
         ).mentions[:examples]
         with engine.connect() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(mention).where(*period)).scalar_one()

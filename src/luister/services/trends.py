@@ -10,8 +10,7 @@ from sqlalchemy.engine import Engine
 
 from luister.analysis.terms import Burst, document_frequencies, find_bursts
 from luister.domain.mentions import full_text
-from luister.services.mentions import ENGAGEMENT
-from luister.storage.tables import mention, mention_topic
+from luister.storage.tables import ENGAGEMENT, mention, mention_topic
 
 MAX_TEXTS = 100_000  # per window; a larger window is read as its newest MAX_TEXTS mentions
 ORGANIC_REACH = 0.2  # share of an author's followers assumed to see a post when the platform gives no views

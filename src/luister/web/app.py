@@ -25,6 +25,7 @@ from luister.web.pages import (
     inbox_setup,
     inbox_voices,
     kpis,
+    mention_tags,
     mentions,
     organisation,
     organisation_knowledge,
@@ -44,7 +45,7 @@ from luister.web.pages import (
 HERE = Path(__file__).parent
 # the inbox's fixed paths (/inbox/rules, /inbox/reports, /inbox/digests) before /inbox/{id}
 PAGES = (auth, overview, inbox, inbox_setup, inbox_voices, inbox_reports, inbox_presence, inbox_replies,
-         inbox_conversation, mentions,
+         inbox_conversation, mention_tags, mentions,  # /mentions/tags before /mentions/{id}
          alert_setup, alerts,  # /alerts/rules and /alerts/channels before /alerts/{id}
          kpis, projects, topics, sources, tokens, account, users,
          privacy, reports, organisation, organisation_training, organisation_knowledge, organisation_policy,

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time
 from urllib.parse import urlencode
 
 from luister.domain.addressing import UNKNOWN_VALUE, unknown_as_empty
+from luister.domain.mention_filter import MentionFilter
 
 
 class DrillError(ValueError):
@@ -54,11 +55,11 @@ class Drill:
     def url(self) -> str:
         return "/mentions?" + urlencode(self.params())
 
-    def search_filters(self) -> dict[str, object]:
-        """Keyword arguments for ``search_mentions`` (the topic is looked up by the caller)."""
-        return {"channel": self.channel, "country": self.country, "language": self.language,
-                "sentiment": self.sentiment, "intent": self.intent, "since": self.since,
-                "until": self.until, "tag": self.tag}  # fmt: skip
+    def mention_filter(self, topic_id: int | None = None) -> MentionFilter:
+        """The mention list's filter of this drill (the caller looks the topic's id up)."""
+        return MentionFilter(topic_id=topic_id, channel=self.channel, country=self.country,
+                             language=self.language, sentiment=self.sentiment, intent=self.intent,
+                             since=self.since, until=self.until, tag=self.tag)  # fmt: skip
 
 
 def read_drill(params: dict[str, str]) -> Drill:

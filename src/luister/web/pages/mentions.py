@@ -92,10 +92,10 @@ def routes(web: Web) -> APIRouter:
             topic_id = next((t.id for t in topics if t.name == drill.topic), None)
             if drill.topic and topic_id is None:
                 raise DrillError(f"there is no topic {drill.topic!r}")
-            filters = {"engine": engine, "query": q or None, "topic_id": topic_id,
-                       "topics": {t.name: t.query for t in topics}, **drill.search_filters()}  # fmt: skip
-            page = search_mentions(before=before, sort=sort, **filters)  # type: ignore[arg-type]
-            count = count_list(**filters)  # type: ignore[arg-type]
+            listed = {"engine": engine, "query": q or None, "filters": drill.mention_filter(topic_id),
+                      "topics": {t.name: t.query for t in topics}}  # fmt: skip
+            page = search_mentions(before=before, sort=sort, **listed)  # type: ignore[arg-type]
+            count = count_list(**listed)  # type: ignore[arg-type]
         except QuerySyntaxError as exc:
             error = f"{explain(exc, gettext)}\n{exc.caret()}"
         except QueryReferenceError as exc:

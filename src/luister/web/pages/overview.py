@@ -157,8 +157,8 @@ def routes(web: Web) -> APIRouter:
         drill = scope_drill(scope, topic)
         context: dict[str, object] = {"name": name, "drill": drill}
         if name == "latest":
-            context["mentions"] = search_mentions(engine=engine, topic_id=topic_id, limit=8,
-                                                  **drill.search_filters()).mentions  # type: ignore[arg-type]  # fmt: skip
+            filters = drill.mention_filter(topic_id)
+            context["mentions"] = search_mentions(engine=engine, filters=filters, limit=8).mentions
         elif name in SLOW_PANELS:
             key = (name, str(request.url.query))
             found = cache.get(key)
