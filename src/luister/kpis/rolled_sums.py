@@ -1,7 +1,7 @@
 """Topic sums read from the hourly rollups instead of from the mentions themselves.
 
 The rollup ``rollup_hour_sentiment`` keeps, per topic, UTC hour and sentiment, the count, reach and
-engagement of the mentions and (since migration 0034) their squares: everything
+engagement of the mentions and (since migration 0033) their squares: everything
 :class:`luister.kpis.formulas.TopicSums` holds. A period of whole UTC hours is therefore a few thousand
 rows, however many mentions it had. Every local midnight of Europe/Amsterdam is a whole UTC hour, so KPI
 periods are; what a period has of a part-hour at either end (``now`` inside an hour) is read from the

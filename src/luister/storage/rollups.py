@@ -39,7 +39,7 @@ from luister.storage.tables import ROLLUP_TABLES, mention, mention_topic, rollup
 
 SUMS = ("mentions", "duplicates", "sentiment_sum", "engagement", "reach", "engagement_squares",
         "reach_squares")  # fmt: skip
-_BEFORE_SQUARES = 5  # the sums the tables had before migration 0034 (a migration before it counts only those)
+_BEFORE_SQUARES = 5  # the sums the tables had before migration 0033 (a migration before it counts only those)
 _READ = (
     mention.c.id, mention.c.published_at, mention.c.channel, mention.c.country, mention.c.language,
     mention.c.sentiment, mention.c.sentiment_score, mention.c.intents, mention.c.like_count,
@@ -72,7 +72,7 @@ def write_with(
     """Add ``counts`` to every rollup table through a driver cursor (the batch writer's path).
 
     SQLite has one writer at a time; PostgreSQL writers take row locks in key order (no deadlocks).
-    ``before_squares``: the tables have no squares yet (a migration before 0034 counts)."""
+    ``before_squares``: the tables have no squares yet (a migration before 0033 counts)."""
     for projection in PROJECTIONS:
         if rows := table_rows(counts, projection, time_value, ordered=not sqlite):
             if before_squares and not projection.intents:
@@ -315,7 +315,7 @@ def count_all(
 ) -> int:
     """Add every stored mention (published ``since``, if given, or without a known date) to the (empty)
     rollups, in id ranges of ``batch_size``. ``before_date_known``: run by a migration before 0012, when
-    every mention had its date (see :func:`read_inputs`); ``before_squares``: before 0034."""
+    every mention had its date (see :func:`read_inputs`); ``before_squares``: before 0033."""
     counted, after = 0, 0
     while True:
         last = conn.execute(

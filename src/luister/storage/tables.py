@@ -11,7 +11,7 @@ from sqlalchemy.engine import Dialect
 
 from luister.domain.rollups import PROJECTIONS, Projection
 
-SCHEMA_REVISION = "0034"
+SCHEMA_REVISION = "0033"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -421,7 +421,7 @@ def _rollup_table(projection: Projection) -> sa.Table:
             sa.Column("engagement", sa.BigInteger, nullable=False),  # likes + shares + replies
             sa.Column("reach", sa.BigInteger, nullable=False),  # authors' followers, summed per mention
             # Σ engagement² and Σ followers² per mention (floats: squares of large audiences overflow
-            # 64 bits), for the KPIs' intervals; 0 in buckets counted before migration 0034 and then retired
+            # 64 bits), for the KPIs' intervals; 0 in buckets counted before migration 0033 and then retired
             sa.Column("engagement_squares", sa.Float, nullable=False, server_default="0"),
             sa.Column("reach_squares", sa.Float, nullable=False, server_default="0"),
         ]

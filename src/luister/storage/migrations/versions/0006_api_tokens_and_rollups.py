@@ -151,7 +151,7 @@ def _count_stored_mentions() -> None:
     """A database with mentions gets its rollups counted now (derived data: the current code counts)."""
     from luister.storage.rollups import count_all
 
-    count_all(op.get_bind(), before_date_known=True, before_squares=True)  # date_known: 0012; squares: 0034
+    count_all(op.get_bind(), before_date_known=True, before_squares=True)  # date_known: 0012; squares: 0033
 
 
 def downgrade() -> None:

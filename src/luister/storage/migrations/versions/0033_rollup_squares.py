@@ -4,7 +4,7 @@ of every mention of their periods (a monthly report at a million mentions reads 
 The counts after the final line (see ``luister.storage.rollups.final_line``) are counted again, with the
 squares; buckets before it (their mentions retired by retention) keep 0 there.
 
-Revision ID: 0034
+Revision ID: 0033
 Revises: 0032
 Create Date: 2026-12-07
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0034"
+revision = "0033"
 down_revision = "0032"
 branch_labels = None
 depends_on = None
