@@ -1,4 +1,4 @@
-"""Spike alerts on the labelled scenarios over many seeds, replayed in memory (``evaluation.replay_in_memory``,
+"""Spike alerts on the labelled scenarios over many seeds, replayed in memory (``replay_in_memory``,
 the same pure parts as ``luister alerts replay``): check a change to the detector on all of them, not one.
 
     python scripts/spike_seeds.py                  # first seeds 100 to 1100 (649 scenarios)
