@@ -37,6 +37,7 @@ from luister.services.topics import save_topic
 from luister.settings import get_settings
 from luister.storage.engine import create_engine
 from luister.storage.migrate import upgrade
+from luister.storage.secrets import Cipher
 from luister.storage.tables import alert_rule
 from luister.storage.writer import SqlMentionStore
 
@@ -73,7 +74,14 @@ def main() -> None:
         upgrade(engine)
         save_topic(engine=engine, name="Voltaro", kind=TopicKind.brand, query="voltaro")
         hook = {"url": f"http://127.0.0.1:{server.server_port}/hook", "secret": "s"}
-        add_channel(engine=engine, actor="bench", name="hook", kind="webhook", options=hook)
+        add_channel(
+            engine=engine,
+            actor="bench",
+            name="hook",
+            kind="webhook",
+            options=hook,
+            cipher=Cipher.of(settings),
+        )
         stored_at: list[float] = []
         events = EventBus()
         events.subscribe(MentionsStored, lambda _event: stored_at.append(time.perf_counter()))

@@ -253,10 +253,9 @@ def _spike_markdown(results: list[Any]) -> str:
         "## Spike alerts",
         "",
         f"{len(results)} labelled hourly scenarios (`luister.alerts.scenarios`). The detector's settings "
-        "were chosen on them and on the same set drawn with five other seeds (first seeds 200 to 600, 354 "
-        "scenarios) and checked on five more (700 to 1100, 295 scenarios); over all 649 either rule found "
-        "307 of 319 incidents, 293 in time (within the hour, a slow build before it doubled), with no alert "
-        "on any of the 330 quiet days and two false alerts on incident days. The figures below are seed 100: "
+        "were chosen on them and on the same set drawn with five other seeds (first seeds 200 to 600) and "
+        "checked on five more (700 to 1100): see the table *over 11 seeds* below, replayed in memory through "
+        "the same detector (`scripts/spike_seeds.py`). The other figures are seed 100: "
         "a brand topic with a local daily rhythm "
         "(Europe/Amsterdam), quieter weekends, a Monday-morning rise and over-dispersed noise, fed by one "
         "source polled every 15 minutes, with 1 to 29 days of history. Each is stored in a database of its "
@@ -286,6 +285,7 @@ def _spike_markdown(results: list[Any]) -> str:
             f"{s.precision:.2f} | {s.median_hours:g} | {s.slow_before_double} of {s.slow_builds} | "
             f"{s.quiet_days_alerted} of {s.quiet_days} |"
         )
+    lines += _spike_seeds_markdown()
     lines += [
         "",
         "Per scenario: hours to detect each incident (or *missed*) and any false alert, per rule; "
@@ -299,6 +299,46 @@ def _spike_markdown(results: list[Any]) -> str:
         cells = [", ".join(evaluation.detection_hours(r, kind)) or "quiet" for kind in evaluation.RULES]
         lines.append(f"| {r.scenario.name} | {what} | {cells[0]} | {cells[1]} | {r.not_judged} |")
     return "\n".join(lines) + "\n"
+
+
+def _spike_seeds_markdown() -> list[str]:
+    from luister.alerts.evaluation import ANY, scores_over_seeds
+
+    halves = {
+        "chosen on (100 to 600)": range(100, 700, 100),
+        "checked on (700 to 1100)": range(700, 1200, 100),
+    }
+    lines = [
+        "",
+        "Over 11 seeds: the same scenarios drawn with first seeds 100 to 1100 (in memory, the same "
+        "detector). *In time*: within the hour, a slow build before it doubled; a false alert overlaps no "
+        "incident.",
+        "",
+        "| seeds | rule kind | incidents | found | in time | within 1 h | slow builds before 2× "
+        "| false alerts | quiet days with an alert |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, seeds in halves.items():
+        for kind, s in scores_over_seeds(list(seeds)).items():
+            name = "either rule" if kind == ANY else f"`{kind}`"
+            lines.append(
+                f"| {label} | {name} | {s.incidents} | {s.found} | {s.in_time} | {s.within_hour} | "
+                f"{s.slow_before_double} of {s.slow_builds} | {s.alerts - s.true_alerts} | "
+                f"{s.quiet_days_alerted} of {s.quiet_days} |"
+            )
+    lines += [
+        "",
+        "Tried and not adopted (issue #25): a negative-binomial likelihood-ratio CUSUM on the hourly counts "
+        "against the same expectations (a shift to 2× or 3×, on the volume or the negative mentions). On "
+        "the negative mentions at 3× it put 3 more of the 319 incidents in time, but only at a threshold one "
+        "step from alerting on quiet days; on the volume it added false alerts. Held against an oracle that "
+        "knows each hour's true expected count (and the noise of an ordinary day), a one-hour test at 10 "
+        "mentions or more that stays quiet on every quiet hour finds 217 of the 231 sudden incidents "
+        "(outages, campaigns, bursts, night spikes) within the hour; luister found 213 when this was "
+        "measured (2026-12-07): most of what is still missed (small brands' bursts of 5 "
+        "to 9 mentions, 3× hours inside ordinary noise) cannot be told from noise in one hour.",
+    ]
+    return lines
 
 
 def alert_channels_reference() -> str:

@@ -326,7 +326,9 @@ def test_the_product_finds_an_incident_when_either_rule_does() -> None:
     volume = evaluation.Fired("volume_spike", incident.onset + 6 * HOUR, incident.onset + 8 * HOUR)
     negative = evaluation.Fired("negative_spike", incident.onset + 2 * HOUR, incident.onset + 3 * HOUR)
     result = evaluation.ScenarioResult(scenario, (volume, negative), 0)
-    assert evaluation.score([result], "volume_spike").slow_before_double == 0
+    volume_only = evaluation.score([result], "volume_spike")
+    assert (volume_only.found, volume_only.slow_before_double, volume_only.in_time) == (1, 0, 0)
     either = evaluation.score([result], evaluation.ANY)
     assert (either.found, either.slow_before_double, either.hours_to_detect) == (1, 1, [3.0])
+    assert either.in_time == 1  # a slow build is in time before it doubles, not only within the hour
     assert evaluation.detection_hours(result, evaluation.ANY) == ["3 h"]

@@ -7,6 +7,10 @@ incident is found when an alert overlaps it. The time to detect is from the inci
 of the first hour that fired (a check runs at the end of the hour it judges). The volume rule should
 find every incident; the negative rule the ones of mostly negative mentions (not the positive campaign).
 ``ANY`` scores the product: an incident is found when either rule fired on it, at the first that did.
+
+:func:`replay_in_memory` replays a scenario through the same pure parts (coverage, detector, episodes)
+without a database: what the command line replays, in milliseconds, so that a change to the detector can
+be checked on many seeds (``scripts/spike_seeds.py``; a test holds it equal to the stored replay).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from luister.alerts.scenarios import HOUR, POLL, Incident, Scenario, runs
+from luister.alerts.coverage import SourceRuns, known_hours, source_gaps
+from luister.alerts.scenarios import HOUR, POLL, ZONE, Incident, Scenario, runs, scenarios
+from luister.alerts.spikes import Detector, HourlySeries, SpikeSettings, group_firings, history_hours
 from luister.storage.tables import mention, mention_topic, source, source_run, topic
 
 TOPIC = "Voltaro"
@@ -83,6 +89,7 @@ class KindScore:
     quiet_days_alerted: int = 0
     slow_builds: int = 0
     slow_before_double: int = 0
+    in_time: int = 0  # found within the hour, a slow build before it doubled
     hours_to_detect: list[float] = field(default_factory=list)
 
     @property
@@ -140,6 +147,7 @@ def score(results: Sequence[ScenarioResult], rule_kind: str) -> KindScore:
             total.within_hour += hours <= 1
             if incident.doubles_at is not None and detected <= incident.doubles_at:
                 total.slow_before_double += 1
+            total.in_time += hours <= 1 if incident.doubles_at is None else detected <= incident.doubles_at
     return total
 
 
@@ -158,3 +166,41 @@ def detection_hours(result: ScenarioResult, rule_kind: str) -> list[str]:
     false = [f for f in fired if not any(_overlaps(f, i) for i in result.scenario.incidents)]
     shown += [f"false alert {f.start.astimezone(ZONE):%H:%M}" for f in false]
     return shown
+
+
+def replay_in_memory(
+    scenario: Scenario, settings: SpikeSettings | None = None, *, cooldown_hours: int = 2
+) -> ScenarioResult:
+    """The scenario's test day replayed as ``luister alerts replay`` replays it on a database of its own
+    with the two default spike rules (their settings, their cooldown of two hours), without storing it."""
+    settings = settings or SpikeSettings()
+    history = history_hours(settings)
+    total = history + round((scenario.test_end - scenario.test_start) / HOUR)
+    first = scenario.test_end - total * HOUR
+    before = [0] * round((scenario.start - first) / HOUR)  # hours before the first data: unknown
+    counts, negatives = [*before, *scenario.counts], [*before, *scenario.negatives]
+    gaps = source_gaps(SourceRuns(runs(scenario), POLL, enabled=True), now=scenario.test_end)
+    known = known_hours(end=scenario.test_end, hours=total, start=scenario.start, gaps=gaps)
+    volume = Detector(HourlySeries.at(counts, known, start=first, zone=ZONE, reference=counts), settings)
+    negative = Detector(
+        HourlySeries.at(negatives, known, start=first, zone=ZONE, reference=counts), settings, share_of=volume
+    )
+    fired: list[Fired] = []
+    not_judged = 0
+    for kind, detector in (("volume_spike", volume), ("negative_spike", negative)):
+        checks = [detector.check(h) for h in range(history, total)]
+        not_judged += sum(check.not_judged is not None for check in checks)
+        hours = [history + k for k, check in enumerate(checks) if check.is_spike]
+        peaks = [detector.series.counts[h] for h in hours]
+        for episode in group_firings(hours, peaks, cooldown=cooldown_hours):
+            fired.append(Fired(kind, first + episode.start * HOUR, first + (episode.end + 1) * HOUR))
+    fired.sort(key=lambda f: (f.start, f.rule_kind))
+    return ScenarioResult(scenario, tuple(fired), not_judged)
+
+
+def scores_over_seeds(
+    first_seeds: Sequence[int], settings: SpikeSettings | None = None
+) -> dict[str, KindScore]:
+    """Per rule kind (and ``ANY``), the scores over the scenario set drawn with each of ``first_seeds``."""
+    results = [replay_in_memory(s, settings) for seed in first_seeds for s in scenarios(seed)]
+    return {kind: score(results, kind) for kind in (*RULES, ANY)}
