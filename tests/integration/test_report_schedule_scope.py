@@ -25,6 +25,7 @@ from luister.kpis.report_tables import report_run, report_schedule
 from luister.kpis.reports import add_schedule, tick
 from luister.services.accounts import create_user
 from luister.settings import Settings
+from luister.storage import rollups
 from luister.storage.engine import create_engine
 from luister.storage.migrate import upgrade
 from luister.storage.tables import audit_log, mention, mention_topic, topic, user_account
@@ -56,6 +57,7 @@ def _world(engine: Engine) -> None:
                     raw="{}", sentiment="negative" if department == "customer-service" else "positive",
                 )).inserted_primary_key[0]  # fmt: skip
                 conn.execute(mention_topic.insert().values(mention_id=mention_id, topic_id=topic_id))
+    rollups.rebuild(engine)  # the counts the writer keeps with every stored batch
     for department, mark in MARKS.items():
         goal = kpi_actions.create_goal(engine=engine, name=f"{mark} doel", actor="t", department=department)
         kpi_actions.create_kpi(engine=engine, goal_id=goal, key=f"{department}-net", name=f"{mark} KPI",

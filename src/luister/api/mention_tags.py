@@ -70,7 +70,7 @@ def routes(runtime: Runtime) -> APIRouter:
         return [MentionTagRead(name=t.name, mentions=t.mentions) for t in tag_counts(engine=engine)]
 
     @router.post(
-        "/mention-tags/rename", response_model=MentionTagRead, responses=responses(403, 404, 409, 422)
+        "/mention-tags/rename", response_model=MentionTagRead, responses=responses(400, 403, 404, 409, 422)
     )
     def rename_tag(body: MentionTagRename, user: Corrector) -> MentionTagRead:
         """Rename a tag on every mention that has it (404: no mention has it; 409: `to` is in use)."""
@@ -81,7 +81,9 @@ def routes(runtime: Runtime) -> APIRouter:
         to = " ".join(body.to.split())
         return MentionTagRead(name=to, mentions=tag_count(engine=engine, tag=to))
 
-    @router.post("/mention-tags/merge", response_model=MentionTagRead, responses=responses(403, 404, 422))
+    @router.post(
+        "/mention-tags/merge", response_model=MentionTagRead, responses=responses(400, 403, 404, 422)
+    )
     def merge_tags(body: MentionTagMerge, user: Corrector) -> MentionTagRead:
         """Merge `tag` into `into`: its mentions get `into` (once) and `tag` is gone (404: either unused)."""
         try:
@@ -91,7 +93,9 @@ def routes(runtime: Runtime) -> APIRouter:
         into = " ".join(body.into.split())
         return MentionTagRead(name=into, mentions=tag_count(engine=engine, tag=into))
 
-    @router.post("/mention-tags/delete", response_model=MentionTagChange, responses=responses(403, 404, 422))
+    @router.post(
+        "/mention-tags/delete", response_model=MentionTagChange, responses=responses(400, 403, 404, 422)
+    )
     def delete_tag(body: MentionTagDelete, user: Corrector) -> MentionTagChange:
         """Take a tag off every mention that has it (the mentions stay; the audit log keeps which)."""
         try:
