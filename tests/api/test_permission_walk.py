@@ -127,7 +127,8 @@ EXPECT: dict[str, Expect] = {
     "GET /api/v1/inbox/approval-rules": V, "POST /api/v1/inbox/approval-rules": M,
     "DELETE /api/v1/inbox/approval-rules/{rule_id}": M,
     # the ledger of outbound actions is the company's, and the administrators' alone (docs/replies.md)
-    "GET /api/v1/effects": A, "GET /api/v1/effects/{effect_id}": A, "POST /api/v1/effects/{effect_id}/retry": A,
+    "GET /api/v1/effects": A, "GET /api/v1/effects/{effect_id}": A,
+    "POST /api/v1/effects/{effect_id}/retry": A,
     # goals, KPIs, projects and exports: scoped by department in their reads and actions; the world has
     # none of them yet, so the walk proves the permissions by role and that nothing answers 5xx
     "GET /goals": V, "POST /goals": M, "POST /goals/kpis": M, "POST /kpis/targets": M,
