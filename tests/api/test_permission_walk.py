@@ -10,23 +10,20 @@ administer). Every route needs an expectation here, so a route added later fails
 
 from __future__ import annotations
 
-import hashlib
-import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from fastapi.routing import iter_route_contexts
-from permission_world import MARKS, OTHER, Person, Targets, World, build, sign_in_everyone
+from permission_world import MARKS, OTHER, Person, Targets, build, sign_in_everyone
+from walk_database import snapshot
 
 from luister.app import create_app
 from luister.domain.accounts import Permission, can
 from luister.runtime import Runtime
-from luister.settings import get_settings
+from luister.settings import Settings
 from luister.storage.engine import create_engine
-from luister.storage.migrate import upgrade
 
 P = Permission
 PUBLIC = None
@@ -417,45 +414,6 @@ def web_form(person: Person, path: str, t: Targets, own: Targets) -> dict[str, A
     }
 
 
-class Database:
-    """The walk's database: a fingerprint of what it holds, and a way back to how it was."""
-
-    def __init__(self, world: World, path: Path) -> None:
-        self.world, self.path, self.pristine = world, path, path.with_suffix(".pristine")
-        names = sa.inspect(world.engine).get_table_names()
-        self.tables = [n for n in names if n not in VOLATILE and not n.startswith("rollup")]
-        self.watch = sqlite3.connect(path)
-        self.version = -1
-
-    def save(self) -> None:
-        self._copy(self.path, self.pristine)
-
-    def restore(self) -> None:
-        self._copy(self.pristine, self.path)
-
-    def _copy(self, source: Path, target: Path) -> None:
-        """SQLite's online backup (the write-ahead log included), with the app's connections closed."""
-        self.world.engine.dispose()
-        with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
-            origin.backup(copy)
-
-    def written(self) -> bool:
-        """Whether anyone committed since the last question (SQLite's data_version, from a connection of
-        our own): most refused requests write nothing at all, and need no fingerprint."""
-        version = self.watch.execute("PRAGMA data_version").fetchone()[0]
-        wrote, self.version = version != self.version, version
-        return bool(wrote)
-
-    def fingerprint(self) -> dict[str, str]:
-        with self.world.engine.connect() as conn:
-            return {
-                name: hashlib.sha1(
-                    repr(conn.execute(sa.text(f'SELECT * FROM "{name}" ORDER BY 1')).all()).encode()
-                ).hexdigest()
-                for name in self.tables
-            }
-
-
 def echoless(text: str, t: Targets) -> str:
     """``text`` without the names the request itself sent: a refusal may say what it was asked for."""
     for name in (t.topic, t.source, t.canned):
@@ -479,20 +437,18 @@ def call(person: Person, method: str, path: str, t: Targets, own: Targets) -> An
     return person.web.post(url, data=web_form(person, path, t, own), follow_redirects=False)
 
 
-def test_every_route_for_every_role_and_department(tmp_path: Path) -> None:
-    db_path = tmp_path / "luister.db"
-    settings = get_settings(database_url=f"sqlite:///{db_path}", data_dir=tmp_path / "data")
+@pytest.mark.postgres
+def test_every_route_for_every_role_and_department(settings: Settings) -> None:
     engine = create_engine(settings)
-    upgrade(engine)
     world = build(settings, engine)
     app = create_app(Runtime(settings, engine=engine))
     sign_in_everyone(world, app)
     walked = routes(app)
     missing = [f"{m} {p}" for m, p in walked if f"{m} {p}" not in EXPECT]
     assert not missing, f"routes without an expectation in EXPECT: {missing}"
-    db = Database(world, db_path)
+    names = sa.inspect(engine).get_table_names()
+    db = snapshot(engine, [n for n in names if n not in VOLATILE and not n.startswith("rollup")])
     db.save()
-    before = db.fingerprint()
     failures: list[str] = []
     done: set[str] = set()  # writes that changed the database for someone allowed: the bodies are valid
     calls = 0
@@ -521,8 +477,7 @@ def test_every_route_for_every_role_and_department(tmp_path: Path) -> None:
                     elif theirs and answer.status_code not in (403, 404):
                         failures.append(f"{what}: another department's, expected 403 or 404")
                     continue
-                after = db.fingerprint() if db.written() else before
-                changed = sorted(name for name in after if after[name] != before[name])
+                changed = db.changed()
                 refuse = refuse_expected(expect, person, t, own, scoped)
                 if f"{method} {path}" in WRITES_NOTHING:  # proved by its answers: 2xx, or a refusal
                     if refuse and answer.status_code not in (403, 404):
