@@ -55,7 +55,8 @@ EXPECT: dict[str, Expect] = {
     "GET /inbox/digests/{digest_id}": VO, "GET /inbox/digests/items/{item_id}": VO,
     "POST /inbox/digests/items/{item_id}/decide": CO, "POST /inbox/digests/build": C,
     "POST /inbox/{conversation_id}/presence": VO, "POST /inbox/{conversation_id}/reply": CO,
-    "POST /inbox/drafts/{draft_id}/approve": CO, "POST /inbox/drafts/{draft_id}/reject": CO,
+    # approving and rejecting a reply is the approvers' (manage); writing and withdrawing it the agents'
+    "POST /inbox/drafts/{draft_id}/approve": MO, "POST /inbox/drafts/{draft_id}/reject": MO,
     "POST /inbox/drafts/{draft_id}/withdraw": CO, "GET /inbox/approvals": V,
     "POST /inbox/approval-rules": M, "POST /inbox/approval-rules/{rule_id}/remove": M,
     "GET /inbox/{conversation_id}": VO, "POST /inbox/{conversation_id}/move": CO,
@@ -119,7 +120,7 @@ EXPECT: dict[str, Expect] = {
     "POST /api/v1/voices/{voice_id}/check": MO,
     "POST /api/v1/inbox/conversations/{conversation_id}/drafts": CO,
     "GET /api/v1/inbox/conversations/{conversation_id}/drafts": VO,
-    "POST /api/v1/inbox/drafts/{draft_id}/approve": CO, "POST /api/v1/inbox/drafts/{draft_id}/reject": CO,
+    "POST /api/v1/inbox/drafts/{draft_id}/approve": MO, "POST /api/v1/inbox/drafts/{draft_id}/reject": MO,
     "POST /api/v1/inbox/drafts/{draft_id}/withdraw": CO, "GET /api/v1/inbox/approvals": V,
     "GET /api/v1/inbox/approval-rules": V, "POST /api/v1/inbox/approval-rules": M,
     "DELETE /api/v1/inbox/approval-rules/{rule_id}": M,
