@@ -59,8 +59,11 @@ class Targets:
     conversation: int = 0
     merge_into: int = 0
     draft: int = 0
+    own_draft: int = 0  # a reply waiting for approval, by the department's walking agent: theirs to withdraw
+    reply_seq: int = 0  # what the conversation's reply counter stands at: a reply that has seen it all
     effect: int = 0
     voice: int = 0
+    idle_voice: int = 0  # a voice that never replied: one that may be removed
     digest: int = 0
     item: int = 0
     member: str = ""
@@ -145,6 +148,7 @@ def build(settings: Settings, engine: Engine) -> World:
             rule=t.alert_rule,
             topic=topic.name,
             text=f"Voltaro datalek {key}: mijn gegevens liggen op straat",
+            playbook={"name": f"{mark} draaiboek", "steps": [{"title": f"{mark} stap", "due_minutes": 30}]},
         )
         assert any(a.id == t.alert for a in list_alerts(engine=engine))
         with (
@@ -174,6 +178,16 @@ def build(settings: Settings, engine: Engine) -> World:
             engine.begin() as conn
         ):  # a replying voice without a platform behind it (as replies_helpers does)
             conn.execute(voice.update().where(voice.c.id == t.voice).values(connector="fake"))
+        t.idle_voice = add_voice(
+            engine=engine,
+            actor="test",
+            channel="bluesky",
+            handle=f"{mark.lower()}.voltaro.example",
+            name=f"{mark} stille stem",
+            department_key=key,
+            connectors=connectors,
+            cipher=cipher,
+        )
         t.member = f"lid.{key}@walk.example"
         create_user(
             engine=engine,
@@ -366,3 +380,14 @@ def sign_in_everyone(world: World, app: Any) -> None:
             csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/account").text).group(1)  # type: ignore[union-attr]
             secret = create_token(engine=world.engine, email=email, name="walk").secret
             world.people.append(Person(role, department, email, client, csrf, secret))
+    for key, t in world.targets.items():
+        t.own_draft = replies.propose(
+            world.engine,
+            conversation_id=t.merge_into,
+            voice_id=t.voice,
+            actor=f"agent.{key}@walk.example",
+            body=f"{MARKS[key]} antwoord drie",
+            seen_reply_seq=_reply_seq(world.engine, t.merge_into),
+            now=datetime.now(UTC),
+        ).draft_id
+        t.reply_seq = _reply_seq(world.engine, t.conversation)
