@@ -2,6 +2,7 @@
 many mentions have each; rename, merge and delete them on every mention at once. Departments scope topics,
 not mentions: whoever may read mentions reads every tag; changing them needs the permission to correct."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -69,29 +70,30 @@ def routes(runtime: Runtime) -> APIRouter:
         """Every tag on mentions, alphabetically, with how many mentions have it."""
         return [MentionTagRead(name=t.name, mentions=t.mentions) for t in tag_counts(engine=engine)]
 
+    def changed(change: Callable[[], object], name: str) -> MentionTagRead:
+        """Make ``change``; the tag ``name`` (as stored: white space folded) with its count after it."""
+        try:
+            change()
+        except SavedSearchError as exc:
+            raise _refusal(exc) from None
+        stored = " ".join(name.split())
+        return MentionTagRead(name=stored, mentions=tag_count(engine=engine, tag=stored))
+
     @router.post(
         "/mention-tags/rename", response_model=MentionTagRead, responses=responses(400, 403, 404, 409, 422)
     )
     def rename_tag(body: MentionTagRename, user: Corrector) -> MentionTagRead:
         """Rename a tag on every mention that has it (404: no mention has it; 409: `to` is in use)."""
-        try:
-            actions.rename_tag(engine=engine, tag=body.tag, to=body.to, actor=user.email)
-        except SavedSearchError as exc:
-            raise _refusal(exc) from None
-        to = " ".join(body.to.split())
-        return MentionTagRead(name=to, mentions=tag_count(engine=engine, tag=to))
+        return changed(lambda: actions.rename_tag(engine=engine, tag=body.tag, to=body.to, actor=user.email),
+                       body.to)  # fmt: skip
 
     @router.post(
         "/mention-tags/merge", response_model=MentionTagRead, responses=responses(400, 403, 404, 422)
     )
     def merge_tags(body: MentionTagMerge, user: Corrector) -> MentionTagRead:
         """Merge `tag` into `into`: its mentions get `into` (once) and `tag` is gone (404: either unused)."""
-        try:
-            actions.merge_tags(engine=engine, tag=body.tag, into=body.into, actor=user.email)
-        except SavedSearchError as exc:
-            raise _refusal(exc) from None
-        into = " ".join(body.into.split())
-        return MentionTagRead(name=into, mentions=tag_count(engine=engine, tag=into))
+        return changed(lambda: actions.merge_tags(engine=engine, tag=body.tag, into=body.into,
+                                                  actor=user.email), body.into)  # fmt: skip
 
     @router.post(
         "/mention-tags/delete", response_model=MentionTagChange, responses=responses(400, 403, 404, 422)
