@@ -30,6 +30,7 @@ from luister.inbox.tables import (
     voice,
 )
 from luister.inbox.voices import add_voice
+from luister.kpis.report_actions import set_active
 from luister.kpis.reports import add_schedule
 from luister.services.accounts import create_user
 from luister.services.api_tokens import create_token
@@ -76,6 +77,7 @@ class Targets:
     approval_rule: int = 0
     alert_rule: str = ""
     schedule: int = 0
+    paused_schedule: int = 0  # what a resume changes
 
 
 @dataclass
@@ -218,6 +220,11 @@ def build(settings: Settings, engine: Engine) -> World:
         t.canned = f"{mark} antwoord"
         t.schedule = add_schedule(engine=engine, name=f"{mark} rapport", recipients=[t.member], weekday=0,
                                   at="08:00", now=now, actor="test", department=key)  # fmt: skip
+        t.paused_schedule = add_schedule(
+            engine=engine, name=f"{mark} gepauzeerd", recipients=[t.member], weekday=0, at="08:00", now=now,
+            actor="test", department=key,
+        )  # fmt: skip
+        set_active(engine=engine, schedule_id=t.paused_schedule, active=False, actor="test", now=now)
         targets[key] = t
     # Replies: one planned at once (an effect in the ledger), then, under a rule, one waiting for approval.
     for key, t in targets.items():

@@ -272,6 +272,8 @@ def fill(path: str, t: Targets, own: Targets) -> str:
         "{what}": "pause",
         "{search_id}": 999_999,
     }
+    if path.endswith("/resume"):
+        values["{schedule_id}"] = t.paused_schedule
     if "/topics/{name:path}" in path:
         values["{name:path}"] = t.topic
     elif "/sources/{name:path}" in path:
