@@ -129,7 +129,7 @@ def test_in_chromium_in_dutch(
     page.goto(live_server + "/mentions")
     page.click("a:has-text('Labels op vermeldingen')")
     page.wait_for_url(re.compile(r".*/mentions/tags$"))
-    assert page.locator(".tag-head .muted").all_inner_texts() == ["1 vermeldingen", "5 vermeldingen",
+    assert page.locator(".tag-head .muted").all_inner_texts() == ["1 vermelding", "5 vermeldingen",
                                                                  "5 vermeldingen"]  # fmt: skip
     assert page.evaluate("document.documentElement.scrollWidth") == width
     page.screenshot(path=f"/tmp/labels-tags-{width}.png", full_page=True)
@@ -142,7 +142,7 @@ def test_in_chromium_in_dutch(
     item.locator("button:has-text('Samenvoegen')").click()
     page.wait_for_url(re.compile(r".*done=merged"))
     assert "De labels zijn samengevoegd." in page.locator("main").inner_text()
-    assert page.locator(".tag-head .muted").all_inner_texts() == ["1 vermeldingen", "9 vermeldingen"]
+    assert page.locator(".tag-head .muted").all_inner_texts() == ["1 vermelding", "9 vermeldingen"]
     card("prijs").locator("button:has-text('Verwijderen')").click()
     page.wait_for_url(re.compile(r".*delete=prijs"))
     assert "Het label prijs verwijderen?" in page.locator(".confirm-delete").inner_text()
@@ -151,7 +151,7 @@ def test_in_chromium_in_dutch(
     page.screenshot(path=f"/tmp/labels-confirm-{width}.png", full_page=True)
     page.click("button:has-text('Label verwijderen')")
     page.wait_for_url(re.compile(r".*done=deleted"))
-    assert page.locator(".tag-head .muted").all_inner_texts() == ["1 vermeldingen"]
+    assert page.locator(".tag-head .muted").all_inner_texts() == ["1 vermelding"]
     page.goto(live_server + "/mentions/tags?delete=prijs")
     assert "Geen enkele vermelding heeft (nog) dit label." in page.locator("main").inner_text()
     page.close()
