@@ -4,7 +4,7 @@ View to read; manage (analysts, admins) to change, as for goals and KPIs. Depart
 they scope goals and KPIs: someone of a department reads their department's schedules and the company's,
 changes their own department's only, and another department's schedule answers 404 like a missing one."""
 
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated
 
@@ -134,13 +134,9 @@ def routes(runtime: Runtime) -> APIRouter:
         user: Manager, schedule_id: RowId, body: ReportScheduleUpdate
     ) -> ReportScheduleRead:
         try:
-            given = _given(body)
-            if "department" not in body.model_fields_set:  # left out: the schedule stays whose it was
-                kept = read.schedule_of(engine=engine, schedule_id=schedule_id, now=runtime.clock(),
-                                        scope=user.scope).department  # fmt: skip
-                given = replace(given, department=kept)
-            actions.update_schedule(engine=engine, schedule_id=schedule_id, given=given,
-                                    actor=user.email, now=runtime.clock(), scope=user.scope)  # fmt: skip
+            actions.update_schedule(engine=engine, schedule_id=schedule_id, given=_given(body),
+                                    actor=user.email, now=runtime.clock(), scope=user.scope,
+                                    keep_department="department" not in body.model_fields_set)  # fmt: skip
         except REFUSALS as exc:
             raise _problem(exc) from None
         return one(schedule_id, user)

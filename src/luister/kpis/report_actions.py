@@ -186,13 +186,17 @@ def _existing(conn: Connection, schedule_id: int, scope: Scope) -> Any:
 
 def update_schedule(
     *, engine: Engine, schedule_id: int, given: ScheduleInput, actor: str, now: datetime,
-    scope: Scope = EVERYTHING,
+    scope: Scope = EVERYTHING, keep_department: bool = False,
 ) -> None:  # fmt: skip
-    """Replace the schedule's settings (its department too); its runs so far stay (a run is per period,
-    whatever the time)."""
-    values = checked(given) | {"department": _department(scope, given.department)}
+    """Replace the schedule's settings (its department too, unless ``keep_department``: a PUT that left it
+    out); its runs so far stay (a run is per period, whatever the time)."""
+    values = checked(given)
+    if not keep_department:
+        values["department"] = _department(scope, given.department)
     with engine.begin() as conn:
         before = _existing(conn, schedule_id, scope)
+        if keep_department:
+            values["department"] = before.department
         _check_recipients(conn, values["recipients"], values["department"])
         conn.execute(report_schedule.update().where(report_schedule.c.id == schedule_id).values(**values))
         changed = {k: [before._mapping[k], v] for k, v in values.items() if before._mapping[k] != v}
