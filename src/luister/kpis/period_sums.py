@@ -52,11 +52,11 @@ def hourly_sums(
     the mentions."""
     if not ids:
         return {}
-    whole = min(rolled_sums.floor_hour(until), until)
-    sums = {(t, h): s for (t, h), s in rolled_sums.hour_sums(conn, ids, since, whole, by_hour=True).items()
-            if h is not None}  # fmt: skip
-    if whole < until:
-        for row in conn.execute(sums_query(ids, whole, until, _hour(conn))):
+    whole, parts = rolled_sums.cut(since, until)
+    rolled = rolled_sums.hour_sums(conn, ids, *whole, by_hour=True) if whole else {}
+    sums = {(t, h): s for (t, h), s in rolled.items() if h is not None}
+    for part_since, part_until in parts:  # only the last hour's part: ``since`` is a whole hour
+        for row in conn.execute(sums_query(ids, part_since, part_until, _hour(conn))):
             sums[(int(row[0]), _moment(row[9]))] = sums_of(row)
     return sums
 

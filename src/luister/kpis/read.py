@@ -267,16 +267,13 @@ def topic_sums(
     the whole UTC hours from the rollups, a part-hour at either end from the mentions."""
     if not ids:
         return {}
-    first, last = rolled_sums.ceil_hour(since), rolled_sums.floor_hour(until)
-    if first >= last:
-        return {row[0]: sums_of(row) for row in conn.execute(sums_query(ids, since, until))}
-    whole = rolled_sums.hour_sums(conn, ids, first, last, by_hour=False)
-    totals = {topic_id: sums for (topic_id, _), sums in whole.items()}
-    for edge_since, edge_until in ((since, first), (last, until)):
-        if edge_since < edge_until:
-            for row in conn.execute(sums_query(ids, edge_since, edge_until)):
-                part = sums_of(row)
-                totals[row[0]] = totals[row[0]] + part if row[0] in totals else part
+    whole, parts = rolled_sums.cut(since, until)
+    rolled = rolled_sums.hour_sums(conn, ids, *whole, by_hour=False) if whole else {}
+    totals = {topic_id: sums for (topic_id, _), sums in rolled.items()}
+    for part_since, part_until in parts:
+        for row in conn.execute(sums_query(ids, part_since, part_until)):
+            part = sums_of(row)
+            totals[row[0]] = totals[row[0]] + part if row[0] in totals else part
     return totals
 
 

@@ -189,19 +189,17 @@ def mention_figures(conn: Connection, since: datetime, until: datetime, scope: S
     The whole company's whole hours come from the rollups' row of all mentions; a department's mentions
     are counted once each however many of its topics they match, which only the mentions can say."""
     counts: dict[str, int] = {}
-    first, last = rolled_sums.ceil_hour(since), rolled_sums.floor_hour(until)
-    if scope.department is None and first < last:
-        whole = rolled_sums.hour_sums(conn, [ALL_TOPICS], first, last, by_hour=False)
-        sums = whole.get((ALL_TOPICS, None), f.TopicSums())
+    whole, parts = rolled_sums.cut(since, until)
+    if scope.department is not None:
+        parts = [(since, until)]
+    elif whole is not None:
+        rolled = rolled_sums.hour_sums(conn, [ALL_TOPICS], *whole, by_hour=False)
+        sums = rolled.get((ALL_TOPICS, None), f.TopicSums())
         polar = {"positive": sums.positive, "neutral": sums.neutral, "negative": sums.negative}
         counts = {**polar, "unknown": sums.mentions - sum(polar.values())}
-        parts = [(since, first), (last, until)]
-    else:
-        parts = [(since, until)]
     for part_since, part_until in parts:
-        if part_since < part_until:
-            for key, count in _counted(conn, part_since, part_until, scope).items():
-                counts[key] = counts.get(key, 0) + count
+        for key, count in _counted(conn, part_since, part_until, scope).items():
+            counts[key] = counts.get(key, 0) + count
     counts = {key: count for key, count in counts.items() if count}
     return MentionFigures(sum(counts.values()), counts)
 

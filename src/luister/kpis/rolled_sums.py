@@ -36,6 +36,19 @@ def ceil_hour(moment: datetime) -> datetime:
     return floor if floor == moment else floor + _ONE_HOUR
 
 
+Bounds = tuple[datetime, datetime]
+
+
+def cut(since: datetime, until: datetime) -> tuple[Bounds | None, list[Bounds]]:
+    """[since, until) as its whole UTC hours (None: not one) and the part-hours at either end (the
+    whole span when it holds no whole hour), for reading the one from the rollups and the rest from the
+    mentions."""
+    first, last = ceil_hour(since), floor_hour(until)
+    if first >= last:
+        return None, [(since, until)]
+    return (first, last), [(a, b) for a, b in ((since, first), (last, until)) if a < b]
+
+
 def hour_sums(
     conn: Connection, ids: Sequence[int], since: datetime, until: datetime, *, by_hour: bool
 ) -> dict[tuple[int, datetime | None], f.TopicSums]:
