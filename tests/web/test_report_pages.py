@@ -8,13 +8,15 @@ import re
 from datetime import date
 
 import pypdf
+import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser
 from sqlalchemy.engine import Engine
 
 from kpi_world import NOW, goals, world
 from luister.app import create_app
 from luister.domain.accounts import Role
-from luister.kpis import projects
+from luister.kpis import projects, report_render
 from luister.runtime import Runtime
 from luister.services.accounts import create_user
 from luister.settings import Settings
@@ -68,3 +70,20 @@ def test_a_viewer_downloads_the_report_from_the_goals_page(settings: Settings, e
     assert "Nog geen project noemt deze KPI." in client.get(f"/kpis/{ids['leads']}").text
     anonymous = TestClient(create_app(Runtime(settings, engine=engine, clock=lambda: NOW)))
     assert anonymous.get("/reports/weekly_webcare.pdf", follow_redirects=False).status_code in (302, 303, 401)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_mailed_report_reads_on_a_phone(engine: Engine, browser: Browser, language: str) -> None:
+    """The e-mail's HTML at 390 px: a KPI card's cells stack and long words wrap, so nothing scrolls
+    sideways (and at 1440 px it stays the 760 px wide table)."""
+    world(engine)
+    goals(engine)
+    report = report_render.gather(engine=engine, template="weekly_webcare", start=date(2026, 11, 30),
+                                  end=date(2026, 12, 7), now=NOW)  # fmt: skip
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.set_content(report_render.html(report, language))
+    assert page.evaluate("document.documentElement.scrollWidth") == 390
+    page.set_viewport_size({"width": 1440, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth") == 1440
+    assert page.locator("table.kpi").first.bounding_box()["width"] <= 760  # type: ignore[index]
+    page.close()
